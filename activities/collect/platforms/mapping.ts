@@ -1,0 +1,68 @@
+import type { Author } from '../../../lib/schema';
+
+/** Helpers shared by the platform → post.v1 mappings. */
+
+export type Json = Record<string, unknown>;
+
+export function obj(v: unknown, what: string): Json {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what} is not an object`);
+  return v as Json;
+}
+
+export function str(v: unknown, what: string): string {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw new Error(`${what} is missing`);
+}
+
+export const optStr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** A non-negative count, or the fallback when the platform hides or omits it. */
+export function count(v: unknown, fallback = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
+
+/** Any timestamp a platform sends (ISO with `+0000`, epoch seconds) → UTC ISO; a missing or bad one is an error. */
+export function utcIso(v: unknown, what = 'created_at'): string {
+  const ms = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new Error(`${what} ${JSON.stringify(v ?? null)} is not a timestamp`);
+  return new Date(ms).toISOString();
+}
+
+export const optUtcIso = (v: unknown): string | null => {
+  try {
+    return v === undefined || v === null ? null : utcIso(v);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Some APIs hide who wrote a record (hashtag media on Instagram, comments of private profiles on
+ * Facebook). The post is still worth keeping for text analytics; a per-record id keeps such posts from
+ * being merged into one giant fake user by the user analytics.
+ */
+export function unknownAuthor(itemId: string): Author {
+  return { id: `unknown:${itemId}`, handle: '', followers: null, created_at: null };
+}
+
+const HASHTAG = /(?:^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)/gu;
+const MENTION = /(?:^|[^\p{L}\p{N}_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)/g;
+const URL_RE = /\bhttps?:\/\/[^\s<>"'\])}]+/g;
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+/** Hashtags, @mentions and links found in free text, for platforms that send no structured entities. */
+export function textEntities(text: string): { hashtags: string[]; mentions: string[]; urls: string[] } {
+  return {
+    hashtags: unique([...text.matchAll(HASHTAG)].map((m) => m[1])),
+    mentions: unique([...text.matchAll(MENTION)].map((m) => m[1])),
+    urls: unique([...text.matchAll(URL_RE)].map((m) => m[0].replace(/[.,;:!?]+$/, ''))),
+  };
+}
+
+/** A query like "#climate" or "climate" → "climate"; anything that is not one hashtag is refused. */
+export function hashtagOf(query: string): string | null {
+  const tag = query.trim().replace(/^#/, '');
+  return /^[\p{L}\p{N}_]+$/u.test(tag) ? tag : null;
+}

@@ -1,0 +1,26 @@
+import type { DatasetRef } from '../../lib/schema';
+
+/** One stored partition of collected posts: (source, query, day). */
+export interface CollectedPartition {
+  date: string; // YYYY-MM-DD (UTC) of the posts' created_at
+  posts: DatasetRef; // post.v1 records, `raw` stripped
+  raw: DatasetRef | null; // the platform's JSON verbatim, same order as posts
+}
+
+/** What every collect activity returns: references only, never rows. */
+export interface CollectResult {
+  source: string;
+  query: string | null;
+  partitions: CollectedPartition[];
+  /** records that could not be mapped to post.v1, kept with their reason */
+  quarantine: DatasetRef | null;
+  counts: { in: number; quarantined: number };
+  /** source-specific side outputs, e.g. the simulated network's engagements and planted truth */
+  extras?: Record<string, DatasetRef>;
+}
+
+/** Object keys: deterministic in (zone, source, query, day, input digest). */
+export function partitionKey(zone: 'raw' | 'posts' | 'quarantine', source: string, query: string | null, date: string, digest: string): string {
+  const q = query ? `/query=${encodeURIComponent(query)}` : '';
+  return `${zone}/source=${source}${q}/date=${date}/${digest}.ndjson.gz`;
+}

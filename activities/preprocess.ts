@@ -1,0 +1,98 @@
+import type { Db } from '../lib/db';
+import type { ObjectStore } from '../lib/objectStore';
+import { onceForOutput, recordDataset } from '../lib/catalog';
+import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
+import { postSchema, type DatasetRef, type Post, type Quarantined } from '../lib/schema';
+import { extractEntities, normalizeText } from '../models/text/normalize';
+const detectLanguage = (_: string): string | null => null; // TEMP until models/text/language lands
+
+export interface PreprocessInput {
+  runKey: string;
+  source: string;
+  date: string;
+  inputs: DatasetRef[];
+  /** keep only these languages (ISO 639-1); null keeps all. Undetectable short posts are kept. */
+  languages?: string[] | null;
+}
+
+export interface PreprocessCounts {
+  in: number;
+  kept: number;
+  duplicates: number;
+  quarantined: number;
+  filteredLanguage: number;
+}
+
+export interface PreprocessResult {
+  clean: DatasetRef;
+  quarantine: DatasetRef | null;
+  counts: PreprocessCounts;
+  languages: Record<string, number>;
+}
+
+/** Validates, normalises and de-duplicates raw posts. Pure so it can be tested without a store. */
+export function preprocessPosts(records: unknown[], languages: string[] | null = null) {
+  const seen = new Set<string>();
+  const clean: Post[] = [];
+  const quarantined: Quarantined[] = [];
+  const byLanguage: Record<string, number> = {};
+  const counts: PreprocessCounts = { in: records.length, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0 };
+  records.forEach((record, i) => {
+    const parsed = postSchema.safeParse(record);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((iss) => `${iss.path.join('.') || 'record'}: ${iss.message}`).join('; ');
+      quarantined.push({ reason: `record ${i + 1} is not a valid post.v1: ${why}`, line: i + 1, record });
+      return;
+    }
+    const post = parsed.data;
+    if (seen.has(post.id)) {
+      counts.duplicates++;
+      return;
+    }
+    seen.add(post.id);
+    post.text = normalizeText(post.text);
+    const entities = extractEntities(post.text);
+    post.hashtags = [...new Set([...post.hashtags.map((h) => h.toLowerCase()), ...entities.hashtags])];
+    post.mentions = [...new Set([...post.mentions.map((m) => m.toLowerCase()), ...entities.mentions])];
+    post.urls = [...new Set([...post.urls, ...entities.urls])];
+    post.lang ??= detectLanguage(post.text);
+    const lang = post.lang ?? 'und';
+    byLanguage[lang] = (byLanguage[lang] ?? 0) + 1;
+    if (languages && post.lang && !languages.includes(post.lang)) {
+      counts.filteredLanguage++;
+      return;
+    }
+    delete post.raw;
+    clean.push(post);
+  });
+  counts.kept = clean.length;
+  counts.quarantined = quarantined.length;
+  return { clean, quarantined, counts, byLanguage };
+}
+
+export function createPreprocessActivities(deps: { store: ObjectStore; db: Db }) {
+  const { store, db } = deps;
+  return {
+    async preprocess(input: PreprocessInput): Promise<PreprocessResult> {
+      const languages = input.languages ?? null;
+      const digest = inputDigest({ stage: 'preprocess.v1', inputs: input.inputs.map((r) => r.sha256), languages });
+      const key = `clean/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
+      return onceForOutput(db, store.uri(key), async () => {
+        const records: unknown[] = [];
+        for (const ref of input.inputs) records.push(...(await readNdjson(store, ref)));
+        const { clean, quarantined, counts, byLanguage } = preprocessPosts(records, languages);
+        const cleanRef = await writeNdjson(store, key, clean, 'post.v1');
+        let quarantineRef: DatasetRef | null = null;
+        if (quarantined.length > 0) {
+          quarantineRef = await writeNdjson(store, `quarantine/stage=preprocess/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
+          await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) });
+        }
+        const result: PreprocessResult = { clean: cleanRef, quarantine: quarantineRef, counts, languages: byLanguage };
+        return {
+          result,
+          record: { ref: cleanRef, stage: 'clean', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) },
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { projectRoot } from '../../lib/paths';
+
+export function registerServices(program: Command): void {
+  program
+    .command('services')
+    .description('start, stop or check the local stack (Temporal dev server + UI, MinIO, Postgres); `up` writes .env')
+    .argument('<action>', 'up | down | status')
+    .action((action: string) => {
+      if (!['up', 'down', 'status'].includes(action)) throw new Error(`unknown action "${action}": use up, down or status`);
+      const result = spawnSync('bash', [path.join(projectRoot, 'scripts', 'services.sh'), action], { stdio: 'inherit' });
+      process.exitCode = result.status ?? 1;
+    });
+}

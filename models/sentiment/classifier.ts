@@ -1,0 +1,633 @@
+/**
+ * Trained 3-class sentiment classifier: multinomial logistic regression over hashed features
+ * (word uni/bigrams with negation marking, character n-grams, lexicon scores), trained with
+ * class-balanced AdaGrad SGD on typed arrays. Deterministic given the seed.
+ */
+import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
+import { createRng } from '../random';
+import { normalizeText } from '../text/normalize';
+import { tokenize, type Token } from '../text/tokenize';
+import { scoreTokens } from './lexicon';
+
+export interface SentimentPrediction {
+  label: SentimentLabel;
+  probabilities: Record<SentimentLabel, number>;
+}
+
+export interface SentimentClassifier {
+  predict(text: string): SentimentPrediction;
+  predictBatch(texts: readonly string[]): SentimentPrediction[];
+  /** Compact binary form: a JSON header (format, version, hyperparameters) followed by Float32 weights. */
+  serialize(): Uint8Array;
+  readonly header: ClassifierHeader;
+}
+
+export interface SentimentClassifierOptions {
+  seed?: number;
+  /** log2 of the number of hash buckets per class */
+  hashBits?: number;
+  /** maximum passes over the training data; the best pass on the held-out part is kept */
+  epochs?: number;
+  learningRate?: number;
+  /** L2 penalty, applied lazily to the weights an example touches */
+  l2?: number;
+  /** share of the training data held out (stratified) for picking the epoch and class offsets */
+  holdoutFraction?: number;
+  /**
+   * Explicit held-out data used instead of a random split (e.g. the newest slice of the training
+   * data, which resembles future posts better than a random sample does).
+   */
+  holdout?: { texts: readonly string[]; labels: readonly SentimentLabel[] };
+  charMin?: number;
+  charMax?: number;
+  /** weight the loss by inverse class frequency (macro recall rewards it) */
+  classBalanced?: boolean;
+  /** after model selection, retrain on all the data for the chosen number of epochs */
+  refit?: boolean;
+  /** called after each epoch with the held-out macro recall (for logs; models/ never prints) */
+  onEpoch?: (epoch: number, holdoutMacroRecall: number) => void;
+}
+
+export interface FeatureConfig {
+  hashBits: number;
+  charMin: number;
+  charMax: number;
+}
+
+export interface ClassifierHeader {
+  format: 'socialsense-sentiment-classifier';
+  version: 1;
+  classes: SentimentLabel[];
+  features: FeatureConfig;
+  /** per-class logit bias and the offsets tuned on held-out data for macro recall */
+  bias: number[];
+  offsets: number[];
+  hyperparameters: Record<string, number | boolean>;
+  training: { examples: number; holdout: number; epochs: number; holdoutMacroRecall: number; seconds: number };
+}
+
+const K = 3;
+const MAGIC = 0x31435353; // "SSC1" little-endian
+const DEFAULTS = {
+  seed: 1,
+  hashBits: 20,
+  epochs: 8,
+  learningRate: 0.2,
+  l2: 1e-6,
+  holdoutFraction: 0.1,
+  charMin: 3,
+  charMax: 5,
+  classBalanced: true,
+  refit: false,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Feature hashing. Hashes are computed from char codes directly (no substrings, no concatenation).
+
+const SEED_UNIGRAM = 0x9e3779b1;
+const SEED_NEGATED = 0x85ebca77;
+const SEED_BIGRAM = 0xc2b2ae3d;
+const SEED_CHAR = 0x27d4eb2f;
+const SEED_DENSE = 0x165667b1;
+
+function hashString(s: string, seed: number): number {
+  let h = seed ^ 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix(h);
+}
+
+function hashRange(s: string, from: number, to: number, seed: number): number {
+  let h = seed ^ 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix(h);
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function combine(a: number, b: number, seed: number): number {
+  return fmix(Math.imul(a, 0x9e3779b1) ^ b ^ seed);
+}
+
+/** The unit a token contributes to word features: entities collapse to one symbol each. */
+function unitOf(t: Token): string {
+  switch (t.kind) {
+    case 'url':
+      return '<url>';
+    case 'mention':
+      return '<user>';
+    case 'number':
+      return '<num>';
+    case 'hashtag':
+      return '#' + t.norm;
+    case 'punct': {
+      const c = t.text.charCodeAt(0);
+      // "!!!!" and "!!" say the same; "?!" differs from "!"
+      if ((c === 33 || c === 63) && t.text.length > 1) return t.text.indexOf(c === 33 ? '?' : '!') >= 0 ? '?!' : c === 33 ? '!!' : '??';
+      return t.norm;
+    }
+    default:
+      return t.norm;
+  }
+}
+
+const DENSE_NAMES = ['compound', 'positive', 'negative', 'lexneg', 'lexpos', 'caps', 'elong', 'negctx', 'excl', 'quest', 'bias'];
+let denseHashes: Int32Array | null = null;
+function denseHashesFor(bits: number): Int32Array {
+  if (denseHashes === null || denseHashes[DENSE_NAMES.length] !== bits) {
+    denseHashes = new Int32Array(DENSE_NAMES.length + 1);
+    const mask = (1 << bits) - 1;
+    DENSE_NAMES.forEach((n, i) => (denseHashes![i] = hashString(n, SEED_DENSE) & mask));
+    denseHashes[DENSE_NAMES.length] = bits;
+  }
+  return denseHashes;
+}
+
+/** Growable sparse vector that feature extraction writes into (reused across calls). */
+class SparseBuffer {
+  idx = new Int32Array(1024);
+  val = new Float32Array(1024);
+  n = 0;
+  push(i: number, v: number): void {
+    if (this.n === this.idx.length) {
+      const idx = new Int32Array(this.n * 2);
+      idx.set(this.idx);
+      const val = new Float32Array(this.n * 2);
+      val.set(this.val);
+      this.idx = idx;
+      this.val = val;
+    }
+    this.idx[this.n] = i;
+    this.val[this.n++] = v;
+  }
+}
+
+/**
+ * Writes the hashed features of one text into `out` (cleared first). Sparse text features are
+ * binary and L2-normalised as one block, so long and short posts weigh alike; the lexicon block
+ * is appended unnormalised.
+ */
+function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): void {
+  out.n = 0;
+  const mask = (1 << cfg.hashBits) - 1;
+  const tokens = tokenize(normalizeText(text));
+  let prev = hashString('<s>', SEED_UNIGRAM);
+  let caps = 0;
+  let elong = 0;
+  let negctx = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const unit = unitOf(t);
+    const u = hashString(unit, SEED_UNIGRAM);
+    out.push((t.negated ? fmix(u ^ SEED_NEGATED) : u) & mask, 1);
+    out.push(combine(prev, u, SEED_BIGRAM) & mask, 1);
+    prev = u;
+    if (t.allCaps) caps++;
+    if (t.elongated) elong++;
+    if (t.negated) negctx++;
+    if (t.kind === 'word' || t.kind === 'hashtag') {
+      if (t.parts !== undefined && t.parts.length > 1) {
+        for (const p of t.parts) out.push(hashString(p, SEED_UNIGRAM) & mask, 1);
+      }
+      addCharNgrams(t.norm, cfg, mask, out);
+    }
+  }
+  out.push(combine(prev, hashString('</s>', SEED_UNIGRAM), SEED_BIGRAM) & mask, 1);
+  let sq = out.n;
+  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  for (let i = 0; i < out.n; i++) out.val[i] = inv;
+  const lex = scoreTokens(tokens);
+  const dh = denseHashesFor(cfg.hashBits);
+  out.push(dh[0], lex.compound);
+  out.push(dh[1], lex.positive);
+  out.push(dh[2], lex.negative);
+  if (lex.label === 'negative') out.push(dh[3], 1);
+  else if (lex.label === 'positive') out.push(dh[4], 1);
+  if (caps > 0) out.push(dh[5], Math.log1p(caps) * 0.5);
+  if (elong > 0) out.push(dh[6], Math.log1p(elong) * 0.5);
+  if (negctx > 0) out.push(dh[7], 0.5);
+  const last = tokens.length > 0 ? tokens[tokens.length - 1].text : '';
+  if (last.indexOf('!') >= 0) out.push(dh[8], 0.5);
+  if (last.indexOf('?') >= 0) out.push(dh[9], 0.5);
+
+}
+
+// Character n-grams of the word with boundary marks, hashed straight from the string's codes.
+function addCharNgrams(word: string, cfg: FeatureConfig, mask: number, out: SparseBuffer): void {
+  const padded = '<' + word + '>';
+  const len = padded.length;
+  for (let n = cfg.charMin; n <= cfg.charMax; n++) {
+    if (n > len) break;
+    for (let s = 0; s + n <= len; s++) out.push(hashRange(padded, s, s + n, SEED_CHAR + n) & mask, 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+function labelIndex(label: string): number {
+  const i = (sentimentLabels as readonly string[]).indexOf(label);
+  if (i < 0) throw new Error(`unknown sentiment label "${label}"; allowed: ${sentimentLabels.join(', ')}`);
+  return i;
+}
+
+/** logits → probabilities in place; returns the argmax after adding offsets */
+function softmaxInPlace(z: Float64Array): void {
+  let max = z[0];
+  for (let c = 1; c < K; c++) if (z[c] > max) max = z[c];
+  let s = 0;
+  for (let c = 0; c < K; c++) {
+    z[c] = Math.exp(z[c] - max);
+    s += z[c];
+  }
+  for (let c = 0; c < K; c++) z[c] /= s;
+}
+
+function logits(weights: Float32Array, bias: ArrayLike<number>, idx: Int32Array, val: Float32Array, from: number, to: number, z: Float64Array): void {
+  let z0 = bias[0];
+  let z1 = bias[1];
+  let z2 = bias[2];
+  for (let j = from; j < to; j++) {
+    const base = idx[j] * K;
+    const v = val[j];
+    z0 += weights[base] * v;
+    z1 += weights[base + 1] * v;
+    z2 += weights[base + 2] * v;
+  }
+  z[0] = z0;
+  z[1] = z1;
+  z[2] = z2;
+}
+
+interface Dataset {
+  idx: Int32Array;
+  val: Float32Array;
+  offsets: Int32Array; // example e spans [offsets[e], offsets[e+1])
+  y: Int32Array;
+}
+
+function featurize(texts: readonly string[], cfg: FeatureConfig, y: Int32Array): Dataset {
+  const buf = new SparseBuffer();
+  let cap = texts.length * 64;
+  let idx = new Int32Array(cap);
+  let val = new Float32Array(cap);
+  const offsets = new Int32Array(texts.length + 1);
+  let n = 0;
+  for (let e = 0; e < texts.length; e++) {
+    extractFeatures(texts[e], cfg, buf);
+    if (n + buf.n > cap) {
+      cap = Math.max(cap * 2, n + buf.n);
+      const i2 = new Int32Array(cap);
+      i2.set(idx.subarray(0, n));
+      const v2 = new Float32Array(cap);
+      v2.set(val.subarray(0, n));
+      idx = i2;
+      val = v2;
+    }
+    idx.set(buf.idx.subarray(0, buf.n), n);
+    val.set(buf.val.subarray(0, buf.n), n);
+    n += buf.n;
+    offsets[e + 1] = n;
+  }
+  return { idx, val, offsets, y };
+}
+
+function macroRecallOf(y: Int32Array, pred: Int32Array): number {
+  const tp = new Float64Array(K);
+  const cnt = new Float64Array(K);
+  for (let i = 0; i < y.length; i++) {
+    cnt[y[i]]++;
+    if (pred[i] === y[i]) tp[y[i]]++;
+  }
+  let s = 0;
+  for (let c = 0; c < K; c++) s += cnt[c] > 0 ? tp[c] / cnt[c] : 0;
+  return s / K;
+}
+
+/** log-probabilities of every example, [e*K + c] */
+function logProbs(weights: Float32Array, bias: ArrayLike<number>, d: Dataset): Float64Array {
+  const m = d.y.length;
+  const out = new Float64Array(m * K);
+  const z = new Float64Array(K);
+  for (let e = 0; e < m; e++) {
+    logits(weights, bias, d.idx, d.val, d.offsets[e], d.offsets[e + 1], z);
+    softmaxInPlace(z);
+    for (let c = 0; c < K; c++) out[e * K + c] = Math.log(z[c] + 1e-12);
+  }
+  return out;
+}
+
+function argmaxWithOffsets(lp: Float64Array, offsets: ArrayLike<number>, pred: Int32Array): void {
+  for (let e = 0; e < pred.length; e++) {
+    let best = 0;
+    let bestV = lp[e * K] + offsets[0];
+    for (let c = 1; c < K; c++) {
+      const v = lp[e * K + c] + offsets[c];
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    pred[e] = best;
+  }
+}
+
+/**
+ * Per-class additive offsets on log-probabilities that maximise macro recall on held-out data
+ * (grid over two offsets; the neutral class is the reference at 0).
+ */
+function tuneOffsets(lp: Float64Array, y: Int32Array): { offsets: number[]; macroRecall: number } {
+  const pred = new Int32Array(y.length);
+  let best = { offsets: [0, 0, 0], macroRecall: -1 };
+  for (let a = -1.5; a <= 1.5001; a += 0.1) {
+    for (let b = -1.5; b <= 1.5001; b += 0.1) {
+      const off = [a, 0, b];
+      argmaxWithOffsets(lp, off, pred);
+      const r = macroRecallOf(y, pred);
+      // prefer offsets near zero on ties: they generalise at least as well
+      if (r > best.macroRecall + 1e-9 || (Math.abs(r - best.macroRecall) <= 1e-9 && Math.abs(a) + Math.abs(b) < Math.abs(best.offsets[0]) + Math.abs(best.offsets[2]))) {
+        best = { offsets: [Math.round(a * 10) / 10, 0, Math.round(b * 10) / 10], macroRecall: r };
+      }
+    }
+  }
+  return best;
+}
+
+interface TrainState {
+  weights: Float32Array;
+  grad2: Float32Array;
+  bias: Float64Array;
+  biasGrad2: Float64Array;
+}
+
+function runEpoch(state: TrainState, d: Dataset, order: Int32Array, classWeight: Float64Array, lr: number, l2: number): void {
+  const { weights, grad2, bias, biasGrad2 } = state;
+  const z = new Float64Array(K);
+  const g = new Float64Array(K);
+  for (let oi = 0; oi < order.length; oi++) {
+    const e = order[oi];
+    const from = d.offsets[e];
+    const to = d.offsets[e + 1];
+    logits(weights, bias, d.idx, d.val, from, to, z);
+    softmaxInPlace(z);
+    const y = d.y[e];
+    const cw = classWeight[y];
+    for (let c = 0; c < K; c++) g[c] = cw * (z[c] - (c === y ? 1 : 0));
+    for (let c = 0; c < K; c++) {
+      biasGrad2[c] += g[c] * g[c];
+      bias[c] -= (lr * g[c]) / Math.sqrt(biasGrad2[c] + 1e-8);
+    }
+    for (let j = from; j < to; j++) {
+      const base = d.idx[j] * K;
+      const v = d.val[j];
+      for (let c = 0; c < K; c++) {
+        const w = weights[base + c];
+        const gr = g[c] * v + l2 * w;
+        const acc = grad2[base + c] + gr * gr;
+        grad2[base + c] = acc;
+        weights[base + c] = w - (lr * gr) / Math.sqrt(acc + 1e-8);
+      }
+    }
+  }
+}
+
+function stratifiedSplit(y: Int32Array, fraction: number, seed: number): { train: Int32Array; holdout: Int32Array } {
+  const rng = createRng(seed ^ 0x5bd1e995);
+  const train: number[] = [];
+  const holdout: number[] = [];
+  for (let c = 0; c < K; c++) {
+    const members: number[] = [];
+    for (let i = 0; i < y.length; i++) if (y[i] === c) members.push(i);
+    rng.shuffle(members);
+    const h = Math.round(members.length * fraction);
+    for (let i = 0; i < members.length; i++) (i < h ? holdout : train).push(i < h ? members[i] : members[i]);
+  }
+  train.sort((a, b) => a - b);
+  holdout.sort((a, b) => a - b);
+  return { train: Int32Array.from(train), holdout: Int32Array.from(holdout) };
+}
+
+function subset(d: Dataset, rows: Int32Array): Dataset {
+  let total = 0;
+  for (const r of rows) total += d.offsets[r + 1] - d.offsets[r];
+  const idx = new Int32Array(total);
+  const val = new Float32Array(total);
+  const offsets = new Int32Array(rows.length + 1);
+  const y = new Int32Array(rows.length);
+  let n = 0;
+  rows.forEach((r, i) => {
+    const from = d.offsets[r];
+    const to = d.offsets[r + 1];
+    idx.set(d.idx.subarray(from, to), n);
+    val.set(d.val.subarray(from, to), n);
+    n += to - from;
+    offsets[i + 1] = n;
+    y[i] = d.y[r];
+  });
+  return { idx, val, offsets, y };
+}
+
+function concat(a: Dataset, b: Dataset): Dataset {
+  const na = a.offsets[a.y.length];
+  const nb = b.offsets[b.y.length];
+  const idx = new Int32Array(na + nb);
+  idx.set(a.idx.subarray(0, na));
+  idx.set(b.idx.subarray(0, nb), na);
+  const val = new Float32Array(na + nb);
+  val.set(a.val.subarray(0, na));
+  val.set(b.val.subarray(0, nb), na);
+  const offsets = new Int32Array(a.y.length + b.y.length + 1);
+  offsets.set(a.offsets);
+  for (let i = 1; i <= b.y.length; i++) offsets[a.y.length + i] = na + b.offsets[i];
+  const y = new Int32Array(a.y.length + b.y.length);
+  y.set(a.y);
+  y.set(b.y, a.y.length);
+  return { idx, val, offsets, y };
+}
+
+function classWeightsFor(y: Int32Array, balanced: boolean): Float64Array {
+  const w = new Float64Array(K).fill(1);
+  if (!balanced) return w;
+  const cnt = new Float64Array(K);
+  for (const v of y) cnt[v]++;
+  for (let c = 0; c < K; c++) w[c] = cnt[c] > 0 ? y.length / (K * cnt[c]) : 0;
+  return w;
+}
+
+function freshState(hashBits: number): TrainState {
+  const size = (1 << hashBits) * K;
+  return { weights: new Float32Array(size), grad2: new Float32Array(size), bias: new Float64Array(K), biasGrad2: new Float64Array(K) };
+}
+
+function shuffledOrder(n: number, rng: ReturnType<typeof createRng>): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+/**
+ * Trains on the given texts and labels. A stratified part of them is held out to pick the epoch
+ * and the class offsets (never pass evaluation data here).
+ */
+export function trainSentimentClassifier(
+  texts: readonly string[],
+  labels: readonly SentimentLabel[],
+  opts: SentimentClassifierOptions = {},
+): SentimentClassifier {
+  if (texts.length !== labels.length) throw new Error(`trainSentimentClassifier: ${texts.length} texts but ${labels.length} labels`);
+  if (texts.length === 0) throw new Error('trainSentimentClassifier: no training examples');
+  const o = { ...DEFAULTS, ...opts };
+  const t0 = performance.now();
+  const cfg: FeatureConfig = { hashBits: o.hashBits, charMin: o.charMin, charMax: o.charMax };
+  const y = Int32Array.from(labels, labelIndex);
+  const all = featurize(texts, cfg, y);
+  const rng = createRng(o.seed);
+  let trainSet = all;
+  let holdSet: Dataset | null = null;
+  if (opts.holdout !== undefined) {
+    if (opts.holdout.texts.length !== opts.holdout.labels.length) throw new Error('trainSentimentClassifier: holdout texts and labels differ in length');
+    if (opts.holdout.texts.length > 0) holdSet = featurize(opts.holdout.texts, cfg, Int32Array.from(opts.holdout.labels, labelIndex));
+  } else if (o.holdoutFraction > 0 && texts.length >= 30) {
+    const split = stratifiedSplit(y, o.holdoutFraction, o.seed);
+    trainSet = subset(all, split.train);
+    holdSet = subset(all, split.holdout);
+  }
+  const classWeight = classWeightsFor(trainSet.y, o.classBalanced);
+
+  let state = freshState(o.hashBits);
+  let best = { epoch: o.epochs, recall: -1, weights: null as Float32Array | null, bias: null as Float64Array | null };
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    runEpoch(state, trainSet, shuffledOrder(trainSet.y.length, rng), classWeight, o.learningRate, o.l2);
+    if (holdSet !== null) {
+      const pred = new Int32Array(holdSet.y.length);
+      argmaxWithOffsets(logProbs(state.weights, state.bias, holdSet), [0, 0, 0], pred);
+      const r = macroRecallOf(holdSet.y, pred);
+      o.onEpoch?.(epoch, r);
+      if (r > best.recall) best = { epoch, recall: r, weights: state.weights.slice(), bias: state.bias.slice() };
+    }
+  }
+  let weights = best.weights ?? state.weights;
+  let bias = best.bias ?? state.bias;
+  let offsets = [0, 0, 0];
+  let holdoutMacroRecall = best.recall;
+  if (holdSet !== null) {
+    const tuned = tuneOffsets(logProbs(weights, bias, holdSet), holdSet.y);
+    offsets = tuned.offsets;
+    holdoutMacroRecall = tuned.macroRecall;
+  }
+  if (o.refit && holdSet !== null) {
+    // all the data: the training part plus the held-out part (split off above or passed in)
+    const full = trainSet === all && opts.holdout !== undefined ? concat(all, holdSet) : all;
+    state = freshState(o.hashBits);
+    const refitRng = createRng(o.seed + 1);
+    const cwAll = classWeightsFor(full.y, o.classBalanced);
+    for (let epoch = 1; epoch <= best.epoch; epoch++) runEpoch(state, full, shuffledOrder(full.y.length, refitRng), cwAll, o.learningRate, o.l2);
+    weights = state.weights;
+    bias = state.bias;
+  }
+  const header: ClassifierHeader = {
+    format: 'socialsense-sentiment-classifier',
+    version: 1,
+    classes: [...sentimentLabels],
+    features: cfg,
+    bias: Array.from(bias),
+    offsets,
+    hyperparameters: {
+      seed: o.seed,
+      hashBits: o.hashBits,
+      epochs: o.epochs,
+      learningRate: o.learningRate,
+      l2: o.l2,
+      holdoutFraction: o.holdoutFraction,
+      charMin: o.charMin,
+      charMax: o.charMax,
+      classBalanced: o.classBalanced,
+      refit: o.refit,
+    },
+    training: {
+      examples: texts.length,
+      holdout: holdSet?.y.length ?? 0,
+      epochs: best.epoch,
+      holdoutMacroRecall,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
+  return makeClassifier(header, weights);
+}
+
+function makeClassifier(header: ClassifierHeader, weights: Float32Array): SentimentClassifier {
+  const cfg = header.features;
+  const buf = new SparseBuffer();
+  const z = new Float64Array(K);
+  const bias = Float64Array.from(header.bias);
+  const offsets = Float64Array.from(header.offsets);
+  const classes = header.classes;
+  const predict = (text: string): SentimentPrediction => {
+    extractFeatures(text, cfg, buf);
+    logits(weights, bias, buf.idx, buf.val, 0, buf.n, z);
+    softmaxInPlace(z);
+    let best = 0;
+    let bestV = -Infinity;
+    for (let c = 0; c < K; c++) {
+      const v = Math.log(z[c] + 1e-12) + offsets[c];
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    return { label: classes[best], probabilities: { negative: z[0], neutral: z[1], positive: z[2] } };
+  };
+  return {
+    header,
+    predict,
+    predictBatch: (texts) => texts.map(predict),
+    serialize: () => serialize(header, weights),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialisation: magic, header length, UTF-8 JSON header, padding to 4 bytes, Float32 weights (LE).
+
+function serialize(header: ClassifierHeader, weights: Float32Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerEnd = 8 + json.length;
+  const weightsAt = (headerEnd + 3) & ~3;
+  const bytes = new Uint8Array(weightsAt + weights.length * 4);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, json.length, true);
+  bytes.set(json, 8);
+  for (let i = 0; i < weights.length; i++) view.setFloat32(weightsAt + i * 4, weights[i], true);
+  return bytes;
+}
+
+export function loadSentimentClassifier(bytes: Uint8Array): SentimentClassifier {
+  if (bytes.length < 8) throw new Error('loadSentimentClassifier: not a sentiment classifier (too short)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw new Error('loadSentimentClassifier: not a sentiment classifier (bad magic number)');
+  const jsonLength = view.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as ClassifierHeader;
+  if (header.format !== 'socialsense-sentiment-classifier' || header.version !== 1) {
+    throw new Error(`loadSentimentClassifier: unsupported format ${header.format} version ${header.version}`);
+  }
+  const weightsAt = (8 + jsonLength + 3) & ~3;
+  const count = (1 << header.features.hashBits) * K;
+  if (bytes.length !== weightsAt + count * 4) {
+    throw new Error(`loadSentimentClassifier: expected ${weightsAt + count * 4} bytes, got ${bytes.length} (truncated file?)`);
+  }
+  const weights = new Float32Array(count);
+  for (let i = 0; i < count; i++) weights[i] = view.getFloat32(weightsAt + i * 4, true);
+  return makeClassifier(header, weights);
+}

@@ -1,0 +1,113 @@
+/** Classification and correlation metrics over plain arrays (pure; no I/O). */
+
+export interface ClassificationMetrics<L extends string = string> {
+  /** SemEval-2017 Task 4's AvgRec: the unweighted mean of per-class recalls */
+  macroRecall: number;
+  macroF1: number;
+  accuracy: number;
+  perClassRecall: Record<L, number>;
+  perClassF1: Record<L, number>;
+  n: number;
+}
+
+function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
+  if (a.length !== b.length) throw new Error(`metrics: ${a.length} gold values but ${b.length} predictions`);
+}
+
+/**
+ * Recall, F1 and accuracy for the given classes. A class absent from both gold and predictions
+ * scores 0 recall and 0 F1 (it still counts in the macro averages, so a missing class is visible).
+ */
+export function classificationMetrics<L extends string>(
+  gold: readonly L[],
+  predicted: readonly L[],
+  classes: readonly L[],
+): ClassificationMetrics<L> {
+  checkSameLength(gold, predicted);
+  const k = classes.length;
+  const index = new Map<string, number>();
+  classes.forEach((c, i) => index.set(c, i));
+  const tp = new Float64Array(k);
+  const goldCount = new Float64Array(k);
+  const predCount = new Float64Array(k);
+  let correct = 0;
+  for (let i = 0; i < gold.length; i++) {
+    const g = index.get(gold[i]);
+    const p = index.get(predicted[i]);
+    if (g === undefined) throw new Error(`metrics: gold label "${gold[i]}" is not one of ${classes.join(', ')}`);
+    goldCount[g]++;
+    if (p !== undefined) predCount[p]++;
+    if (g === p) {
+      tp[g]++;
+      correct++;
+    }
+  }
+  const perClassRecall = {} as Record<L, number>;
+  const perClassF1 = {} as Record<L, number>;
+  let recallSum = 0;
+  let f1Sum = 0;
+  for (let c = 0; c < k; c++) {
+    const recall = goldCount[c] > 0 ? tp[c] / goldCount[c] : 0;
+    const precision = predCount[c] > 0 ? tp[c] / predCount[c] : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    perClassRecall[classes[c]] = recall;
+    perClassF1[classes[c]] = f1;
+    recallSum += recall;
+    f1Sum += f1;
+  }
+  return {
+    macroRecall: k > 0 ? recallSum / k : 0,
+    macroF1: k > 0 ? f1Sum / k : 0,
+    accuracy: gold.length > 0 ? correct / gold.length : 0,
+    perClassRecall,
+    perClassF1,
+    n: gold.length,
+  };
+}
+
+export function macroRecall<L extends string>(gold: readonly L[], predicted: readonly L[], classes: readonly L[]): number {
+  return classificationMetrics(gold, predicted, classes).macroRecall;
+}
+
+export function macroF1<L extends string>(gold: readonly L[], predicted: readonly L[], classes: readonly L[]): number {
+  return classificationMetrics(gold, predicted, classes).macroF1;
+}
+
+export function perClassRecall<L extends string>(gold: readonly L[], predicted: readonly L[], classes: readonly L[]): Record<L, number> {
+  return classificationMetrics(gold, predicted, classes).perClassRecall;
+}
+
+export function accuracy<T>(gold: readonly T[], predicted: readonly T[]): number {
+  checkSameLength(gold, predicted);
+  if (gold.length === 0) return 0;
+  let correct = 0;
+  for (let i = 0; i < gold.length; i++) if (gold[i] === predicted[i]) correct++;
+  return correct / gold.length;
+}
+
+/** Pearson correlation; NaN when either side has no variance (correlation is undefined there). */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  checkSameLength(x, y);
+  const n = x.length;
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx;
+    const dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return Number.NaN;
+  return sxy / Math.sqrt(sxx * syy);
+}

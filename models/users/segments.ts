@@ -1,0 +1,381 @@
+/**
+ * User segments: k-means++ on standardised profile features, with k chosen by silhouette.
+ *
+ * Heavy-tailed counts (posts per day, engagement) are log1p-transformed before z-scoring;
+ * otherwise one celebrity would be a segment of their own and everyone else another. The
+ * silhouette is computed on a seeded sample so choosing k stays O(sample² · d) however many users
+ * there are. Segments are named from their centroid's z-scores (how far the segment sits from the
+ * population on each feature), by a short list of rules that read like an analyst's labels, with
+ * a generic "high X, low Y" fallback.
+ */
+
+import { createRng, type Rng } from '../random';
+import type { UserProfile } from './profile';
+
+// ---------------------------------------------------------------------------------------------
+// k-means++
+
+export interface KMeansResult {
+  k: number;
+  assignments: Int32Array;
+  /** k × d, row-major, in the space the data was given in */
+  centroids: Float64Array;
+  /** sum of squared distances to the assigned centroid */
+  inertia: number;
+}
+
+function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, d: number): number {
+  let s = 0;
+  const oi = i * d;
+  const oj = j * d;
+  for (let f = 0; f < d; f++) {
+    const diff = x[oi + f] - c[oj + f];
+    s += diff * diff;
+  }
+  return s;
+}
+
+/** k-means++ seeding (Arthur & Vassilvitskii 2007): each next centre drawn with probability ∝ squared distance to the nearest chosen one. */
+function seedCentroids(x: Float64Array, n: number, d: number, k: number, rng: Rng): Float64Array {
+  const c = new Float64Array(k * d);
+  const nearest = new Float64Array(n).fill(Infinity);
+  let pick = rng.int(n);
+  for (let j = 0; j < k; j++) {
+    c.set(x.subarray(pick * d, pick * d + d), j * d);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const dist = sqDist(x, i, c, j, d);
+      if (dist < nearest[i]) nearest[i] = dist;
+      total += nearest[i];
+    }
+    if (j + 1 === k) break;
+    if (total === 0) {
+      pick = rng.int(n); // fewer distinct points than k: duplicates are unavoidable
+      continue;
+    }
+    let r = rng.next() * total;
+    pick = n - 1;
+    for (let i = 0; i < n; i++) {
+      r -= nearest[i];
+      if (r < 0) {
+        pick = i;
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+function lloyd(x: Float64Array, n: number, d: number, k: number, c: Float64Array, maxIter: number): KMeansResult {
+  const assignments = new Int32Array(n).fill(-1);
+  const sums = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  let inertia = 0;
+  for (let iter = 0; iter < maxIter; iter++) {
+    let changed = 0;
+    inertia = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      let bestDist = Infinity;
+      for (let j = 0; j < k; j++) {
+        const dist = sqDist(x, i, c, j, d);
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = j;
+        }
+      }
+      inertia += bestDist;
+      if (assignments[i] !== best) {
+        assignments[i] = best;
+        changed++;
+      }
+    }
+    if (changed === 0) break;
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const j = assignments[i];
+      counts[j]++;
+      for (let f = 0; f < d; f++) sums[j * d + f] += x[i * d + f];
+    }
+    for (let j = 0; j < k; j++) {
+      if (counts[j] === 0) {
+        // an emptied cluster restarts at the point worst served by its centroid
+        let worst = 0;
+        let worstDist = -1;
+        for (let i = 0; i < n; i++) {
+          const dist = sqDist(x, i, c, assignments[i], d);
+          if (dist > worstDist) {
+            worstDist = dist;
+            worst = i;
+          }
+        }
+        c.set(x.subarray(worst * d, worst * d + d), j * d);
+        assignments[worst] = j;
+        continue;
+      }
+      for (let f = 0; f < d; f++) c[j * d + f] = sums[j * d + f] / counts[j];
+    }
+  }
+  return { k, assignments, centroids: c, inertia };
+}
+
+/** Best of `restarts` seeded k-means++ runs by inertia. `x` is n × d row-major. */
+export function kmeans(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  opts: { seed?: number; restarts?: number; maxIter?: number } = {},
+): KMeansResult {
+  if (k < 1 || k > n) throw new Error(`k must be between 1 and the number of points (${n}); got ${k}`);
+  const rng = createRng(opts.seed ?? 1);
+  let best: KMeansResult | null = null;
+  for (let r = 0; r < (opts.restarts ?? 4); r++) {
+    const result = lloyd(x, n, d, k, seedCentroids(x, n, d, k, rng), opts.maxIter ?? 100);
+    if (!best || result.inertia < best.inertia) best = result;
+  }
+  return best!;
+}
+
+/**
+ * Mean silhouette (Rousseeuw 1987) over at most `sample` points drawn with the seed; distances are
+ * computed against the same sample, which is an unbiased enough estimate for choosing k.
+ */
+export function silhouetteScore(
+  x: Float64Array,
+  n: number,
+  d: number,
+  assignments: ArrayLike<number>,
+  k: number,
+  opts: { sample?: number; seed?: number } = {},
+): number {
+  const sampleSize = Math.min(n, opts.sample ?? 2000);
+  const idx = sampleSize === n ? Array.from({ length: n }, (_, i) => i) : createRng(opts.seed ?? 1).shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, sampleSize);
+  const m = idx.length;
+  const sums = new Float64Array(k);
+  const sizes = new Int32Array(k);
+  for (const i of idx) sizes[assignments[i]]++;
+  let total = 0;
+  for (let a = 0; a < m; a++) {
+    const i = idx[a];
+    sums.fill(0);
+    for (let b = 0; b < m; b++) {
+      if (a === b) continue;
+      const j = idx[b];
+      let s = 0;
+      for (let f = 0; f < d; f++) {
+        const diff = x[i * d + f] - x[j * d + f];
+        s += diff * diff;
+      }
+      sums[assignments[j]] += Math.sqrt(s);
+    }
+    const own = assignments[i];
+    if (sizes[own] <= 1) continue; // silhouette of a singleton is 0 by convention
+    const within = sums[own] / (sizes[own] - 1);
+    let nearest = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && sizes[c] > 0) nearest = Math.min(nearest, sums[c] / sizes[c]);
+    if (nearest === Infinity) continue;
+    total += (nearest - within) / Math.max(nearest, within);
+  }
+  return m > 0 ? total / m : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles → features
+
+export interface SegmentFeature {
+  name: string;
+  /** words used in fallback segment names */
+  label: string;
+  value(p: UserProfile): number | null;
+  /** log1p for heavy-tailed non-negative counts and rates */
+  log: boolean;
+}
+
+export const SEGMENT_FEATURES: SegmentFeature[] = [
+  { name: 'postsPerDay', label: 'posting', value: (p) => p.postsPerDay, log: true },
+  { name: 'engagementReceivedPerPost', label: 'reach', value: (p) => p.engagementReceivedPerPost, log: true },
+  { name: 'engagementsGivenPerDay', label: 'engagement given', value: (p) => p.engagementsGivenPerDay, log: true },
+  { name: 'followerRatio', label: 'follower ratio', value: (p) => p.followerRatio, log: true },
+  { name: 'hourEntropy', label: 'around-the-clock activity', value: (p) => p.hourEntropy, log: false },
+  { name: 'nearDuplicateRatio', label: 'duplicate posting', value: (p) => p.nearDuplicateRatio, log: false },
+  { name: 'meanSentiment', label: 'sentiment', value: (p) => p.meanSentiment, log: false },
+  { name: 'botLikeness', label: 'bot-likeness', value: (p) => p.botLikeness, log: false },
+];
+
+export interface Segmentation {
+  k: number;
+  features: string[];
+  /** segment per input row */
+  assignments: Int32Array;
+  /** per segment: mean of each feature in its original units (unknown values left out) */
+  centroids: Record<string, number>[];
+  /** per segment: centroid z-score per feature (distance from the population mean in standard deviations) */
+  zScores: Record<string, number>[];
+  names: string[];
+  sizes: number[];
+  silhouette: number;
+  silhouetteByK: Record<number, number>;
+}
+
+export interface SegmentOptions {
+  kMin?: number;
+  kMax?: number;
+  seed?: number;
+  restarts?: number;
+  /** points used for the silhouette when choosing k */
+  silhouetteSample?: number;
+}
+
+/**
+ * Segments rows of raw feature values (NaN = unknown). Unknown values are imputed with the
+ * feature's median before standardising, so they pull towards the middle rather than to zero.
+ */
+export function segmentRows(
+  rows: readonly (readonly number[])[],
+  features: readonly { name: string; label?: string; log?: boolean }[],
+  opts: SegmentOptions = {},
+): Segmentation {
+  const n = rows.length;
+  const d = features.length;
+  const kMin = Math.max(1, opts.kMin ?? 2);
+  const kMax = Math.min(opts.kMax ?? 8, n - 1);
+  if (n < 3 || kMax < kMin) throw new Error(`need more users than segments to segment (got ${n} users, k from ${kMin})`);
+  const seed = opts.seed ?? 1;
+
+  const x = new Float64Array(n * d);
+  const mean = new Float64Array(d);
+  const std = new Float64Array(d);
+  for (let f = 0; f < d; f++) {
+    const known: number[] = [];
+    for (let i = 0; i < n; i++) if (Number.isFinite(rows[i][f])) known.push(transform(rows[i][f], features[f].log));
+    known.sort((a, b) => a - b);
+    const median = known.length ? known[known.length >> 1] : 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = Number.isFinite(rows[i][f]) ? transform(rows[i][f], features[f].log) : median;
+      x[i * d + f] = v;
+      sum += v;
+    }
+    mean[f] = sum / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (x[i * d + f] - mean[f]) ** 2;
+    std[f] = Math.sqrt(ss / n) || 1; // a constant feature contributes nothing instead of NaN
+    for (let i = 0; i < n; i++) x[i * d + f] = (x[i * d + f] - mean[f]) / std[f];
+  }
+
+  let best: { result: KMeansResult; silhouette: number } | null = null;
+  const silhouetteByK: Record<number, number> = {};
+  for (let k = kMin; k <= kMax; k++) {
+    const result = kmeans(x, n, d, k, { seed: seed + k, restarts: opts.restarts ?? 4 });
+    const s = k === 1 ? 0 : silhouetteScore(x, n, d, result.assignments, k, { sample: opts.silhouetteSample, seed });
+    silhouetteByK[k] = s;
+    if (!best || s > best.silhouette) best = { result, silhouette: s };
+  }
+  const { result, silhouette } = best!;
+  const k = result.k;
+
+  const sizes = new Array(k).fill(0);
+  for (let i = 0; i < n; i++) sizes[result.assignments[i]]++;
+  const centroids: Record<string, number>[] = [];
+  const zScores: Record<string, number>[] = [];
+  for (let c = 0; c < k; c++) {
+    const centroid: Record<string, number> = {};
+    const z: Record<string, number> = {};
+    for (let f = 0; f < d; f++) {
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        if (result.assignments[i] !== c || !Number.isFinite(rows[i][f])) continue;
+        sum += rows[i][f];
+        count++;
+      }
+      centroid[features[f].name] = count > 0 ? sum / count : NaN;
+      z[features[f].name] = result.centroids[c * d + f];
+    }
+    centroids.push(centroid);
+    zScores.push(z);
+  }
+  const labels = Object.fromEntries(features.map((f) => [f.name, f.label ?? f.name]));
+  return {
+    k,
+    features: features.map((f) => f.name),
+    assignments: result.assignments,
+    centroids,
+    zScores,
+    names: nameSegments(zScores, centroids, labels),
+    sizes,
+    silhouette,
+    silhouetteByK,
+  };
+}
+
+function transform(v: number, log: boolean | undefined): number {
+  return log ? Math.log1p(Math.max(0, v)) : v;
+}
+
+export function segmentProfiles(
+  profiles: readonly UserProfile[],
+  opts: SegmentOptions & { features?: SegmentFeature[] } = {},
+): Segmentation {
+  const features = opts.features ?? SEGMENT_FEATURES;
+  const rows = profiles.map((p) => features.map((f) => f.value(p) ?? NaN));
+  return segmentRows(rows, features, opts);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Naming
+
+const HIGH = 0.5;
+
+/**
+ * Names from centroid z-scores. Rules are checked in order; the first that fits names the
+ * segment. Features a rule needs but the data lacks count as average (z = 0). Duplicate names get
+ * the segment's most distinctive other trait appended.
+ */
+export function nameSegments(
+  zScores: readonly Record<string, number>[],
+  centroids: readonly Record<string, number>[],
+  labels: Record<string, string> = {},
+): string[] {
+  const names = zScores.map((z, c) => {
+    const g = (f: string) => z[f] ?? 0;
+    const raw = (f: string) => centroids[c][f];
+    if (g('botLikeness') > 1 && (raw('botLikeness') ?? 0) >= 0.4) return 'likely bots';
+    if (g('nearDuplicateRatio') > 1 && (raw('nearDuplicateRatio') ?? 0) >= 0.3) return 'copy-paste posters';
+    if (g('engagementReceivedPerPost') > 1 && g('postsPerDay') > -HIGH) return 'influencers';
+    if (g('postsPerDay') > HIGH && g('engagementsGivenPerDay') > HIGH) return 'active conversationalists';
+    if (g('postsPerDay') > HIGH) return 'prolific broadcasters';
+    if (g('engagementsGivenPerDay') > HIGH && g('postsPerDay') <= 0) return 'engaged lurkers';
+    if (g('meanSentiment') < -1) return 'negative voices';
+    if (g('meanSentiment') > 1) return 'positive voices';
+    const values = Object.values(z);
+    if (values.every((v) => Math.abs(v) < HIGH)) return 'typical users';
+    if (values.every((v) => v < HIGH) && (g('postsPerDay') < -HIGH || g('engagementsGivenPerDay') < -HIGH)) return 'occasional users';
+    return traitPhrase(z, labels, 2);
+  });
+  const count = (list: string[]) => {
+    const m = new Map<string, number>();
+    for (const name of list) m.set(name, (m.get(name) ?? 0) + 1);
+    return m;
+  };
+  const first = count(names);
+  const refined = names.map((name, c) => (first.get(name)! > 1 ? `${name} (${traitPhrase(zScores[c], labels, 1)})` : name));
+  const second = count(refined);
+  const used = new Map<string, number>();
+  return refined.map((name) => {
+    if (second.get(name)! === 1) return name;
+    const i = (used.get(name) ?? 0) + 1;
+    used.set(name, i);
+    return `${name} ${i}`;
+  });
+}
+
+function traitPhrase(z: Record<string, number>, labels: Record<string, string>, count: number): string {
+  return Object.entries(z)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, count)
+    .map(([f, v]) => `${v >= 0 ? 'high' : 'low'} ${labels[f] ?? f}`)
+    .join(', ');
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Starts, stops and checks the local stack: Temporal dev server (+ Web UI), MinIO, Postgres.
+# Usage: scripts/services.sh up|down|status [temporal|minio|postgres]
+# `up` waits until each service answers, prints the endpoints and writes them to .env.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TEMPORAL_PORT="${SOCIALSENSE_TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${SOCIALSENSE_TEMPORAL_UI_PORT:-8233}"
+MINIO_PORT="${SOCIALSENSE_MINIO_PORT:-9000}"
+MINIO_CONSOLE_PORT="${SOCIALSENSE_MINIO_CONSOLE_PORT:-9001}"
+PG_PORT="${SOCIALSENSE_PG_PORT:-5433}"
+PG_DATA="$DATA_DIR/postgres"
+PG_SOCKET_DIR="$RUN_DIR/pg"
+ENV_FILE="${SOCIALSENSE_ENV_FILE:-$ROOT/.env}"
+
+pid_alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
+
+wait_for() { # wait_for <name> <seconds> <command...>
+  local name="$1" secs="$2"; shift 2
+  local i
+  for ((i = 0; i < secs * 4; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  die "$name did not become ready within ${secs}s; see $LOG_DIR/$name.log"
+}
+
+minio_secret() {
+  local f="$DATA_DIR/minio.secret"
+  [ -s "$f" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f"; chmod 600 "$f"; }
+  cat "$f"
+}
+
+as_pg_user() { # Postgres refuses to run as root; use its own system user then.
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+temporal_up() {
+  if pid_alive temporal; then return; fi
+  mkdir -p "$DATA_DIR/temporal"
+  command -v temporal >/dev/null || die "temporal CLI not found: run scripts/setup.sh"
+  nohup temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+    --db-filename "$DATA_DIR/temporal/dev.db" --log-level warn \
+    --search-attribute SocialSenseStage=Keyword --search-attribute SocialSenseSource=Keyword \
+    --search-attribute SocialSenseDate=Keyword >"$LOG_DIR/temporal.log" 2>&1 &
+  echo $! >"$RUN_DIR/temporal.pid"
+  wait_for temporal 60 temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+}
+
+minio_up() {
+  if pid_alive minio; then return; fi
+  mkdir -p "$DATA_DIR/minio"
+  if command -v minio >/dev/null; then
+    MINIO_ROOT_USER=socialsense MINIO_ROOT_PASSWORD="$(minio_secret)" nohup minio server "$DATA_DIR/minio" \
+      --address "127.0.0.1:$MINIO_PORT" --console-address "127.0.0.1:$MINIO_CONSOLE_PORT" --quiet >"$LOG_DIR/minio.log" 2>&1 &
+  elif command -v rclone >/dev/null; then
+    say "services: MinIO is not installed; serving S3 with rclone (see scripts/setup.sh)"
+    nohup rclone serve s3 "$DATA_DIR/minio" --addr "127.0.0.1:$MINIO_PORT" \
+      --auth-key "socialsense,$(minio_secret)" >"$LOG_DIR/minio.log" 2>&1 &
+  else
+    die "neither minio nor rclone found: run scripts/setup.sh"
+  fi
+  echo $! >"$RUN_DIR/minio.pid"
+  wait_for minio 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$MINIO_PORT"
+  if command -v minio >/dev/null; then wait_for minio 60 curl -fsS "http://127.0.0.1:$MINIO_PORT/minio/health/live"; fi
+}
+
+postgres_up() {
+  mkdir -p "$PG_SOCKET_DIR"
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    mkdir -p "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_DATA" "$PG_SOCKET_DIR"
+    as_pg_user initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >"$LOG_DIR/postgres-initdb.log" 2>&1 \
+      || die "initdb failed; see $LOG_DIR/postgres-initdb.log"
+  fi
+  [ "$(id -u)" = 0 ] && chown postgres "$PG_SOCKET_DIR" "$LOG_DIR" 2>/dev/null || true
+  if ! as_pg_user pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
+    touch "$LOG_DIR/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres "$LOG_DIR/postgres.log"
+    as_pg_user pg_ctl -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 \
+      -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
+      || die "postgres did not start; see $LOG_DIR/postgres.log"
+  fi
+  wait_for postgres 30 pg_isready -h 127.0.0.1 -p "$PG_PORT"
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'socialsense'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE socialsense" >/dev/null
+}
+
+stop_pid() {
+  local name="$1"
+  if pid_alive "$name"; then
+    local pid; pid="$(cat "$RUN_DIR/$name.pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN_DIR/$name.pid"
+}
+
+temporal_down() { stop_pid temporal; }
+minio_down() { stop_pid minio; }
+postgres_down() { [ -f "$PG_DATA/PG_VERSION" ] && as_pg_user pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; }
+
+temporal_status() { temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1; }
+minio_status() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$MINIO_PORT" 2>/dev/null; }
+postgres_status() { pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
+
+write_env() {
+  cat >"$ENV_FILE" <<ENV
+# Written by scripts/services.sh up; variables already set in the environment take precedence.
+TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+TEMPORAL_NAMESPACE=default
+TEMPORAL_UI_URL=http://127.0.0.1:$TEMPORAL_UI_PORT
+DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/socialsense
+S3_ENDPOINT=http://127.0.0.1:$MINIO_PORT
+S3_ACCESS_KEY=socialsense
+S3_SECRET_KEY=$(minio_secret)
+S3_BUCKET=socialsense
+ENV
+  chmod 600 "$ENV_FILE"
+}
+
+endpoints() {
+  cat <<TXT
+Temporal     127.0.0.1:$TEMPORAL_PORT   (Web UI http://127.0.0.1:$TEMPORAL_UI_PORT)
+MinIO (S3)   http://127.0.0.1:$MINIO_PORT   (console http://127.0.0.1:$MINIO_CONSOLE_PORT, user socialsense, secret in .env)
+Postgres     postgres://postgres@127.0.0.1:$PG_PORT/socialsense
+Settings written to $ENV_FILE
+TXT
+}
+
+action="${1:-status}"
+services="${2:-temporal minio postgres}"
+case "$action" in
+  up)
+    [ -x "$BIN_DIR/temporal" ] || bash "$ROOT/scripts/setup.sh"
+    for s in $services; do "${s}_up"; say "services: $s up"; done
+    write_env
+    endpoints
+    ;;
+  down)
+    for s in $services; do "${s}_down"; say "services: $s down"; done
+    ;;
+  status)
+    rc=0
+    for s in $services; do
+      if "${s}_status"; then echo "$s: up"; else echo "$s: down"; rc=3; fi
+    done
+    exit $rc
+    ;;
+  *) die "usage: scripts/services.sh up|down|status [temporal|minio|postgres]" ;;
+esac

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite on the real local stack. Brings up what the tests need by itself:
+# binaries (setup.sh), then Temporal + MinIO + Postgres (services.sh). Services this script
+# started are stopped at the end; ones that were already running are left alone.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh --browser
+started=""
+if ! bash scripts/services.sh status >/dev/null 2>&1; then
+  bash scripts/services.sh up
+  started=1
+fi
+[ -n "$started" ] && trap 'bash scripts/services.sh down' EXIT
+
+npx tsc --noEmit -p .
+npx vitest run "$@"

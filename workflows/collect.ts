@@ -1,0 +1,57 @@
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { IoActivities } from '../activities';
+import type { CollectResult } from '../activities/collect/types';
+import type { ColumnMapping, FileFormat } from '../activities/collect/file';
+
+export interface CollectInput {
+  /** simulated | file | x | facebook | instagram | mastodon | bluesky | reddit */
+  source?: string;
+  /** last day collected, YYYY-MM-DD (UTC); default: yesterday */
+  date?: string;
+  /** days in the window ending at `date` */
+  days?: number;
+  /** simulated: posts per day (before bursts); platforms: the most posts to fetch */
+  posts?: number;
+  seed?: number;
+  users?: number;
+  /** platform search query, hashtag, page or subreddit */
+  query?: string;
+  file?: { path: string; format?: FileFormat; mapping?: ColumnMapping; platform?: string };
+  /** business key of the run this collection belongs to */
+  runKey?: string;
+}
+
+const io = proxyActivities<IoActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
+});
+
+export const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD of the day before the workflow started; workflow time is deterministic on replay. */
+export function yesterday(): string {
+  return new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Collects one source for a window of days and returns references to the stored partitions. */
+export async function collect(input: CollectInput = {}): Promise<CollectResult> {
+  const source = input.source ?? 'simulated';
+  const date = input.date ?? yesterday();
+  const days = input.days ?? 1;
+  const runKey = input.runKey ?? workflowInfo().workflowId;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw ApplicationFailure.nonRetryable(`date must be YYYY-MM-DD, got "${date}"`, 'InvalidInput');
+  switch (source) {
+    case 'simulated':
+      return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? 500, seed: input.seed ?? 42, users: input.users ?? 300 });
+    case 'file':
+      if (!input.file?.path) throw ApplicationFailure.nonRetryable('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)', 'InvalidInput');
+      return io.importFile({ ...input.file, runKey });
+    default:
+      throw ApplicationFailure.nonRetryable(`unknown source "${source}"; known: simulated, file`, 'InvalidInput');
+  }
+}

@@ -1,0 +1,3 @@
+// The single workflowsPath: every workflow type the workers register.
+export { collect } from './collect';
+export { socialSensePipeline } from './pipeline';
