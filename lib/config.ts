@@ -8,7 +8,7 @@ import { projectRoot } from './paths';
  * Every setting comes from the environment; `.env` (written by `socialsense services up`) only fills
  * variables that are not already set, so an explicit export always wins.
  */
-export function loadDotEnv(file = path.join(projectRoot, '.env')): void {
+export function loadDotEnv(file = process.env.SOCIALSENSE_ENV_FILE ?? path.join(projectRoot, '.env')): void {
   if (fs.existsSync(file)) dotenv.config({ path: file, override: false, quiet: true });
 }
 

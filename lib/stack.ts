@@ -6,6 +6,7 @@ import { findBinary } from './binaries';
 import { loadConfig, type Config } from './config';
 import { createDb, migrate, type Db } from './db';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from './objectStore';
+import { startDevServer } from './devServer';
 import { freePort } from './net';
 import { dataDir } from './paths';
 
@@ -65,31 +66,19 @@ export async function connectStack(env: NodeJS.ProcessEnv = process.env): Promis
   };
 }
 
+/** Search attributes the runs carry, so people can find them in the Temporal UI. */
+export const SEARCH_ATTRIBUTES = ['SocialSenseStage=Keyword', 'SocialSenseSource=Keyword', 'SocialSenseDate=Keyword'];
+
 /**
  * The embedded default: a Temporal dev server started here, Postgres in-process (PGlite, served on a
  * loopback socket so the same `pg` code and migrations run unchanged) and objects in a local folder.
  */
-export async function startEmbeddedStack(opts: { dir?: string; uiPort?: number } = {}): Promise<Stack> {
+export async function startEmbeddedStack(opts: { dir?: string } = {}): Promise<Stack> {
   const dir = opts.dir ?? path.join(dataDir(), 'embedded');
   fs.mkdirSync(dir, { recursive: true });
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const temporal = await startEmbeddedTemporal(dir);
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-
-  const temporalPath = findBinary('temporal', 'TEMPORAL_CLI_PATH');
-  const port = await freePort();
-  const uiPort = opts.uiPort ?? (await freePort());
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      // Without a local binary @temporalio/testing downloads one, which works wherever its site is reachable.
-      executable: temporalPath ? { type: 'existing-path', path: temporalPath } : { type: 'cached-download' },
-      ip: '127.0.0.1',
-      port,
-      ui: true,
-      uiPort,
-      log: { format: 'json', level: 'error' },
-    },
-  });
   const pglite = await PGlite.create(path.join(dir, 'pglite'));
   const pgServer = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await pgServer.start();
@@ -98,19 +87,43 @@ export async function startEmbeddedStack(opts: { dir?: string; uiPort?: number }
   // PGlite is one session behind the socket: one pooled connection keeps transactions from interleaving.
   const db = await prepareStorage(databaseUrl, store, 1);
   return {
-    namespace: env.namespace ?? 'default',
+    namespace: 'default',
     taskQueue: 'socialsense',
-    client: env.client,
-    nativeConnection: env.nativeConnection,
+    client: temporal.client,
+    nativeConnection: temporal.nativeConnection,
     db,
     databaseUrl,
     store,
-    uiUrl: `http://127.0.0.1:${uiPort}`,
+    uiUrl: temporal.uiUrl,
     async close() {
       await db.end();
       await pgServer.stop();
       await pglite.close();
-      await env.teardown();
+      await temporal.close();
     },
   };
+}
+
+async function startEmbeddedTemporal(dir: string) {
+  const binary = findBinary('temporal', 'TEMPORAL_CLI_PATH');
+  if (binary) {
+    const server = await startDevServer({ binary, logFile: path.join(dir, 'temporal.log'), searchAttributes: SEARCH_ATTRIBUTES });
+    const connection = await Connection.connect({ address: server.address });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    return {
+      client: new Client({ connection }),
+      nativeConnection,
+      uiUrl: server.uiUrl as string | null,
+      async close() {
+        await nativeConnection.close();
+        await connection.close();
+        await server.stop();
+      },
+    };
+  }
+  // No local binary: @temporalio/testing downloads one, which works wherever its site is reachable.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const uiPort = await freePort();
+  const env = await TestWorkflowEnvironment.createLocal({ server: { ip: '127.0.0.1', ui: true, uiPort, log: { format: 'json', level: 'error' } } });
+  return { client: env.client, nativeConnection: env.nativeConnection, uiUrl: `http://127.0.0.1:${uiPort}` as string | null, close: () => env.teardown() };
 }

@@ -46,7 +46,7 @@ temporal_up() {
   mkdir -p "$DATA_DIR/temporal"
   command -v temporal >/dev/null || die "temporal CLI not found: run scripts/setup.sh"
   nohup temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-    --db-filename "$DATA_DIR/temporal/dev.db" --log-level warn \
+    --db-filename "$DATA_DIR/temporal/dev.db" --log-level warn --ui-disable-news-fetch \
     --search-attribute SocialSenseStage=Keyword --search-attribute SocialSenseSource=Keyword \
     --search-attribute SocialSenseDate=Keyword >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$RUN_DIR/temporal.pid"

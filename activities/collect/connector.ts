@@ -186,7 +186,7 @@ export async function runConnector(deps: RunDeps, input: CollectWindowInput): Pr
   const info = actx.info;
   const query = input.query.trim();
   const digest = inputDigest({ collector: 'platform.v1', source: connector.name, query, since: ctx.since.toISOString(), until: ctx.until.toISOString(), maxPosts: input.maxPosts ?? null });
-  const runKey = sha256(`${info.workflowExecution.workflowId}\n${info.workflowExecution.runId}\n${info.activityId}`).slice(0, 16);
+  const runKey = sha256(`${info.workflowExecution?.workflowId ?? ''}\n${info.workflowExecution?.runId ?? info.activityRunId ?? ''}\n${info.activityId}`).slice(0, 16);
   const prefix = `collect-runs/source=${connector.name}/${digest}/${runKey}/`;
   const checkpointKey = `${prefix}checkpoint.json`;
   const maxPosts = input.maxPosts && input.maxPosts > 0 ? input.maxPosts : Infinity;

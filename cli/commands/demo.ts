@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hasExternalServices } from '../../lib/config';
+import { installRuntime } from '../../lib/runtime';
 import { connectStack, startEmbeddedStack } from '../../lib/stack';
 import { formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
 import { dateOption, intOption } from '../options';
@@ -14,6 +15,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'random seed of the simulated network', intOption, 42)
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts: { posts: number; days: number; date: string; seed: number; json?: boolean }) => {
+      installRuntime();
       const embedded = !hasExternalServices();
       const stack = embedded ? await startEmbeddedStack() : await connectStack();
       try {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
 import { dateOption, intOption, mappingOption } from '../options';
@@ -20,6 +21,7 @@ export function registerRun(program: Command): void {
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts) => {
+      installRuntime();
       const stack = await connectStack();
       try {
         const date = opts.date ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);

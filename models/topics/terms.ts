@@ -6,7 +6,11 @@
  * Hashtags are kept as ordinary words because "#apple" and "apple" mean the same subject.
  */
 
-/** English function words (a superset of the usual Lucene/NLTK lists) plus social-media noise. */
+/**
+ * English function words (the NLTK list and the function-word part of the Glasgow list that sklearn
+ * ships: modals, quantifiers, number words, light verbs), plus social-media noise. Content words of
+ * the Glasgow list ("fire", "bill", "system") are deliberately not here.
+ */
 export const STOPWORDS: ReadonlySet<string> = new Set(
   `a about above after again against ain all also am an and any are aren aren't as at
   be because been before being below between both but by can can't cannot could couldn couldn't
@@ -19,6 +23,10 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ve very was wasn wasn't we we'd we'll we're we've were weren weren't what what's when when's where where's which while who who's whom why why's
   will with won won't would wouldn wouldn't y you you'd you'll you're you've your yours yourself yourselves
   get gets got go goes going gonna gotta wanna im ive id dont cant wont didnt doesnt isnt u ur r ya yeah yes ok okay oh lol lmao omg
+  may might must could would also even still much many every another already always never often perhaps rather since yet
+  whether within without together around across along almost else enough everyone everything someone something anything
+  nothing anyone nobody none one two three four five six seven eight nine ten first last next really please thing things
+  see like know think want make made say said says well back way etc
   rt amp via http https www com co html htm gt lt quot nbsp cc mt ht dm pm am`
     .split(/\s+/)
     .filter(Boolean),

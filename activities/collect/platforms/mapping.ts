@@ -47,7 +47,7 @@ export function unknownAuthor(itemId: string): Author {
 }
 
 const HASHTAG = /(?:^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)/gu;
-const MENTION = /(?:^|[^\p{L}\p{N}_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)/g;
+const MENTION = /(?:^|[^\p{L}\p{N}_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)/gu;
 const URL_RE = /\bhttps?:\/\/[^\s<>"'\])}]+/g;
 
 const unique = (xs: string[]) => [...new Set(xs)];

@@ -1,0 +1,17 @@
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { logger } from './logger';
+
+const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * Routes the Temporal SDK's logs (which carry workflow, run and activity ids) into our JSON logger on
+ * stderr, and optionally serves the runtime's Prometheus metrics. Must run before any worker exists.
+ */
+export function installRuntime(opts: { level?: LogLevel; metricsPort?: number } = {}): void {
+  Runtime.install({
+    logger: new DefaultLogger(opts.level ?? 'WARN', (entry: LogEntry) => logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message)),
+    // SIGINT/SIGTERM make the runtime shut workers down gracefully: no new tasks, running ones finish.
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: opts.metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` } } } : undefined,
+  });
+}

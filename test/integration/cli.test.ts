@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findBinary } from '../../lib/binaries';
+import { envWithoutServices, runCli } from '../helpers/cli';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('socialsense CLI', () => {
+  it('demo --json runs on the embedded default with no services configured, and accounts for every post', async () => {
+    const temporal = findBinary('temporal');
+    expect(temporal, 'scripts/setup.sh puts the temporal CLI in .data/bin').toBeTruthy();
+    const env = envWithoutServices({ SOCIALSENSE_ENV_FILE: '/dev/null', SOCIALSENSE_DATA_DIR: tmp, TEMPORAL_CLI_PATH: temporal! });
+    const result = await runCli(['demo', '--json', '--posts', '80', '--days', '2'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout); // stdout is exactly one JSON object
+    expect(summary.embedded).toBe(true);
+    expect(summary.postsIn).toBeGreaterThan(100);
+    expect(summary.postsIn).toBe(summary.scored + summary.filtered + summary.quarantined);
+    expect(summary.temporalUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The embedded store is a local folder laid out like the bucket.
+    expect(fs.existsSync(path.join(tmp, 'embedded', 'objects', 'socialsense', 'clean'))).toBe(true);
+  });
+
+  it('run --json goes through the configured stack', async () => {
+    const result = await runCli(['run', '--json', '--posts', '50', '--date', '2026-11-01']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.datasets.clean.uri).toMatch(/^s3:\/\/socialsense\/clean\//);
+    expect(summary.postsIn).toBe(summary.scored + summary.filtered + summary.quarantined);
+  });
+
+  it('names the missing variable when the stack is not configured', async () => {
+    const result = await runCli(['run'], { env: envWithoutServices({ SOCIALSENSE_ENV_FILE: '/dev/null', TEMPORAL_ADDRESS: '127.0.0.1:7233' }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/DATABASE_URL is missing/);
+    expect(result.stderr).toMatch(/S3_ENDPOINT is missing/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('rejects a malformed option with a message that says what is expected', async () => {
+    const result = await runCli(['demo', '--posts', 'lots'], { env: envWithoutServices({ SOCIALSENSE_ENV_FILE: '/dev/null' }) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/expected a whole number, got "lots"/);
+  });
+});
