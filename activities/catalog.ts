@@ -9,6 +9,11 @@ export function createCatalogActivities(deps: { db: Db }) {
       const info = Context.current().info.workflowExecution ?? { workflowId: input.runKey, runId: undefined };
       await startRun(db, { ...input, workflowId: info.workflowId, runId: info.runId });
     },
+    /** Which of these runs already completed: how a repeated backfill knows what to skip. */
+    async completedRuns(runKeys: string[]): Promise<string[]> {
+      const { rows } = await db.query(`SELECT run_key FROM runs WHERE run_key = ANY($1) AND status = 'completed'`, [runKeys]);
+      return rows.map((r) => r.run_key as string);
+    },
     async recordRunEnd(input: { runKey: string; status: 'completed' | 'failed'; summary?: unknown; error?: string }): Promise<void> {
       await finishRun(db, input.runKey, input);
     },

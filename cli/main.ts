@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../lib/config';
+import { registerBackfill } from './commands/backfill';
 import { registerDemo } from './commands/demo';
 import { registerRun } from './commands/run';
 import { registerServices } from './commands/services';
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDemo(program);
   registerRun(program);
+  registerBackfill(program);
   registerServices(program);
   registerWorker(program);
   return program;

@@ -9,7 +9,11 @@ const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', 
  */
 export function installRuntime(opts: { level?: LogLevel; metricsPort?: number } = {}): void {
   Runtime.install({
-    logger: new DefaultLogger(opts.level ?? 'WARN', (entry: LogEntry) => logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message)),
+    logger: new DefaultLogger(opts.level ?? 'WARN', (entry: LogEntry) => {
+      // The ML queue has activities only, by design; the SDK warns about that on every start.
+      if (entry.message.startsWith('No workflows registered')) return;
+      logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
+    }),
     // SIGINT/SIGTERM make the runtime shut workers down gracefully: no new tasks, running ones finish.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     telemetryOptions: opts.metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` } } } : undefined,

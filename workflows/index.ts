@@ -1,3 +1,4 @@
 // The single workflowsPath: every workflow type the workers register.
 export { collect } from './collect';
 export { socialSensePipeline } from './pipeline';
+export { backfill } from './backfill';

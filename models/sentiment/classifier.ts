@@ -7,7 +7,7 @@ import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';
 import { tokenize, type Token } from '../text/tokenize';
-import { scoreTokens } from './lexicon';
+import { emptyLexiconDetail, scoreTokens } from './lexicon';
 
 export interface SentimentPrediction {
   label: SentimentLabel;
@@ -137,7 +137,8 @@ function unitOf(t: Token): string {
   }
 }
 
-const DENSE_NAMES = ['compound', 'positive', 'negative', 'lexneg', 'lexpos', 'caps', 'elong', 'negctx', 'excl', 'quest', 'bias'];
+const DENSE_NAMES = ['compound', 'positive', 'negative', 'lexneg', 'lexpos', 'caps', 'elong', 'negctx', 'excl', 'quest', 'npos', 'nneg', 'spos', 'sneg', 'max', 'min', 'last'];
+const detail = emptyLexiconDetail();
 let denseHashes: Int32Array | null = null;
 function denseHashesFor(bits: number): Int32Array {
   if (denseHashes === null || denseHashes[DENSE_NAMES.length] !== bits) {
@@ -202,7 +203,7 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
   let sq = out.n;
   const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
   for (let i = 0; i < out.n; i++) out.val[i] = inv;
-  const lex = scoreTokens(tokens);
+  const lex = scoreTokens(tokens, detail);
   const dh = denseHashesFor(cfg.hashBits);
   out.push(dh[0], lex.compound);
   out.push(dh[1], lex.positive);
@@ -215,6 +216,13 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
   const last = tokens.length > 0 ? tokens[tokens.length - 1].text : '';
   if (last.indexOf('!') >= 0) out.push(dh[8], 0.5);
   if (last.indexOf('?') >= 0) out.push(dh[9], 0.5);
+  if (detail.positiveItems > 0) out.push(dh[10], Math.log1p(detail.positiveItems) * 0.5);
+  if (detail.negativeItems > 0) out.push(dh[11], Math.log1p(detail.negativeItems) * 0.5);
+  if (detail.positiveSum !== 0) out.push(dh[12], detail.positiveSum / 8);
+  if (detail.negativeSum !== 0) out.push(dh[13], detail.negativeSum / 8);
+  if (detail.maxValence !== 0) out.push(dh[14], detail.maxValence / 4);
+  if (detail.minValence !== 0) out.push(dh[15], detail.minValence / 4);
+  if (detail.lastValence !== 0) out.push(dh[16], detail.lastValence / 4);
 
 }
 

@@ -28,15 +28,6 @@ const ALPHA = 15;
 const EXCLAMATION_INCR = 0.292;
 const QUESTION_INCR = 0.18;
 
-export interface LexiconOptions {
-  negation: 'window' | 'scope' | 'both';
-  elongationIncr: number;
-  hashtags: boolean;
-  emoji: boolean;
-  additions: boolean;
-  thresholds: [number, number];
-}
-
 /**
  * Three-class cut points on the compound score (negative below the first, positive above the
  * second). Chosen by grid search (step 0.01) maximising macro-averaged recall of scoreSentiment on
@@ -45,15 +36,6 @@ export interface LexiconOptions {
  */
 export const NEGATIVE_THRESHOLD = -0.01;
 export const POSITIVE_THRESHOLD = 0.43;
-
-const DEFAULTS: LexiconOptions = {
-  negation: 'window',
-  elongationIncr: 0,
-  hashtags: true,
-  emoji: true,
-  additions: true,
-  thresholds: [NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD],
-};
 
 const BOOSTERS = new Map<string, number>();
 for (const w of [
@@ -141,11 +123,9 @@ for (const [phrase, v] of Object.entries(PHRASES)) {
 const EMOJI = new Map<string, number>(Object.entries(EMOJI_VALENCE));
 const ELONGATION_TO_ONE_RE = /(\p{L})\1+/gu;
 
-function wordValence(norm: string, elongated: boolean, opts: LexiconOptions): number {
-  if (opts.additions) {
-    const a = SINGLE_ADDITIONS.get(norm);
-    if (a !== undefined) return a;
-  }
+function wordValence(norm: string, elongated: boolean): number {
+  const a = SINGLE_ADDITIONS.get(norm);
+  if (a !== undefined) return a;
   const v = LEXICON.get(norm);
   if (v !== undefined) return v;
   // "sooo" was cut to "soo"; "goood" to "good" is found above, "sadd" needs one more step.
@@ -153,24 +133,24 @@ function wordValence(norm: string, elongated: boolean, opts: LexiconOptions): nu
   return 0;
 }
 
-function tokenValence(t: Token, opts: LexiconOptions): number {
+function tokenValence(t: Token): number {
   switch (t.kind) {
     case 'word':
-      return wordValence(t.norm, t.elongated, opts);
+      return wordValence(t.norm, t.elongated);
     case 'emoticon':
       return LEXICON.get(t.norm) ?? LEXICON.get(t.norm.toLowerCase()) ?? 0;
     case 'emoji':
-      return opts.emoji ? (EMOJI.get(t.norm) ?? 0) : 0;
+      return EMOJI.get(t.norm) ?? 0;
     case 'hashtag': {
-      if (!opts.hashtags) return 0;
-      const whole = wordValence(t.norm, t.elongated, opts);
+      // a tag as a whole (#fail), else its CamelCase words (#EpicFail)
+      const whole = wordValence(t.norm, t.elongated);
       if (whole !== 0 || t.parts === undefined || t.parts.length < 2) return whole;
       let s = 0;
       for (const p of t.parts) s += LEXICON.get(p) ?? 0;
       return s;
     }
     case 'punct':
-      return opts.emoji ? (EMOJI.get(t.norm) ?? 0) : 0;
+      return EMOJI.get(t.norm) ?? 0;
     default:
       return 0;
   }
@@ -180,12 +160,31 @@ function tokenValence(t: Token, opts: LexiconOptions): number {
 let valBuf = new Float64Array(256);
 let idxBuf = new Int32Array(256);
 
-function labelFor(compound: number, thresholds: readonly [number, number]): SentimentLabel {
-  return compound < thresholds[0] ? 'negative' : compound > thresholds[1] ? 'positive' : 'neutral';
+export function labelForCompound(compound: number): SentimentLabel {
+  return compound < NEGATIVE_THRESHOLD ? 'negative' : compound > POSITIVE_THRESHOLD ? 'positive' : 'neutral';
 }
 
-/** Scores already-tokenized text (lets the classifier reuse its tokens). */
-export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEFAULTS): SentimentScores {
+/** Per-item statistics a trained model can use beside the compound score (filled by scoreTokens). */
+export interface LexiconDetail {
+  positiveItems: number;
+  negativeItems: number;
+  positiveSum: number;
+  negativeSum: number;
+  maxValence: number;
+  minValence: number;
+  /** valence of the last item that has one (sentiment at the end of a post tends to be its conclusion) */
+  lastValence: number;
+}
+
+export function emptyLexiconDetail(): LexiconDetail {
+  return { positiveItems: 0, negativeItems: 0, positiveSum: 0, negativeSum: 0, maxValence: 0, minValence: 0, lastValence: 0 };
+}
+
+/**
+ * Scores already-tokenized text (lets the classifier reuse its tokens). `detail`, when given, is
+ * overwritten with per-item statistics (an out-parameter, so hot loops allocate nothing extra).
+ */
+export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): SentimentScores {
   const n = tokens.length;
   if (valBuf.length < n) {
     valBuf = new Float64Array(n * 2);
@@ -208,7 +207,7 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
           else questions++;
         }
       }
-      if (EMOJI.has(t.norm) && opts.emoji) idxBuf[items++] = i;
+      if (EMOJI.has(t.norm)) idxBuf[items++] = i;
       continue;
     }
     if (t.kind === 'url') continue;
@@ -230,9 +229,9 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
       valBuf[k] = 0;
       continue;
     }
-    v = tokenValence(t, opts);
+    v = tokenValence(t);
     // two-word phrases replace the valence of their last word (and the first word's was zeroed)
-    if (opts.additions && k > 0 && t.kind === 'word') {
+    if (k > 0 && t.kind === 'word') {
       const firsts = PHRASE_LAST.get(t.norm);
       if (firsts !== undefined) {
         const prevK = k - 1;
@@ -240,7 +239,6 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
         if (pv !== undefined) {
           valBuf[prevK] = 0;
           valBuf[k] = pv;
-          sum += 0;
           continue;
         }
       }
@@ -250,16 +248,14 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
       continue;
     }
     if (capDiff && t.allCaps) v += v > 0 ? C_INCR : -C_INCR;
-    if (t.elongated && opts.elongationIncr !== 0) v += v > 0 ? opts.elongationIncr : -opts.elongationIncr;
     // Look back up to three items for boosters and negators, like VADER, but never across clause punctuation.
-    const useWindow = opts.negation !== 'scope';
     for (let d = 1; d <= 3 && k - d >= 0; d++) {
       const pi = idxBuf[k - d];
-      if (useWindow && hasClauseBreak(tokens, pi, idxBuf[k - d + 1])) break;
+      if (hasClauseBreak(tokens, pi, idxBuf[k - d + 1])) break;
       const p = tokens[pi];
       if (p.kind !== 'word' || LEXICON.has(p.norm)) {
         // VADER skips items that carry their own valence, except negators found in the lexicon ("no").
-        if (useWindow && p.kind === 'word' && isNegator(p.norm)) v *= N_SCALAR;
+        if (p.kind === 'word' && isNegator(p.norm)) v *= N_SCALAR;
         continue;
       }
       const b = BOOSTERS.get(p.norm);
@@ -268,7 +264,7 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
         if (capDiff && p.allCaps) s += v > 0 ? C_INCR : -C_INCR;
         v += d === 1 ? s : d === 2 ? s * 0.95 : s * 0.9;
       }
-      if (useWindow && isNegator(p.norm)) {
+      if (isNegator(p.norm)) {
         // "never so good" intensifies rather than negates
         if (d >= 2 && p.norm === 'never' && (tokens[idxBuf[k - d + 1]].norm === 'so' || tokens[idxBuf[k - d + 1]].norm === 'this')) {
           v *= d === 2 ? 1.5 : 1.25;
@@ -276,9 +272,6 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
           v *= N_SCALAR;
         }
       }
-    }
-    if (opts.negation !== 'window' && t.negated) {
-      if (opts.negation === 'scope' || !windowHasNegator(tokens, idxBuf, k)) v *= N_SCALAR;
     }
     // "least" negates unless "at least" / "very least"
     if (k > 0 && tokens[idxBuf[k - 1]].norm === 'least') {
@@ -305,6 +298,7 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
     else if (v < 0) negSum += v - 1;
     else neutral++;
   }
+  if (detail !== undefined) fillDetail(detail, items);
   if (items === 0) return { compound: 0, positive: 0, neutral: 0, negative: 0, label: 'neutral' };
   let emphasis = Math.min(exclamations, 4) * EXCLAMATION_INCR;
   if (questions > 1) emphasis += questions <= 3 ? questions * QUESTION_INCR : 0.96;
@@ -321,8 +315,32 @@ export function scoreTokens(tokens: readonly Token[], opts: LexiconOptions = DEF
     positive: posSum / total,
     neutral: neutral / total,
     negative: -negSum / total,
-    label: labelFor(compound, opts.thresholds),
+    label: labelForCompound(compound),
   };
+}
+
+function fillDetail(d: LexiconDetail, items: number): void {
+  d.positiveItems = 0;
+  d.negativeItems = 0;
+  d.positiveSum = 0;
+  d.negativeSum = 0;
+  d.maxValence = 0;
+  d.minValence = 0;
+  d.lastValence = 0;
+  for (let k = 0; k < items; k++) {
+    const v = valBuf[k];
+    if (v > 0) {
+      d.positiveItems++;
+      d.positiveSum += v;
+      if (v > d.maxValence) d.maxValence = v;
+      d.lastValence = v;
+    } else if (v < 0) {
+      d.negativeItems++;
+      d.negativeSum += v;
+      if (v < d.minValence) d.minValence = v;
+      d.lastValence = v;
+    }
+  }
 }
 
 function hasClauseBreak(tokens: readonly Token[], from: number, to: number): boolean {
@@ -333,11 +351,6 @@ function hasClauseBreak(tokens: readonly Token[], from: number, to: number): boo
       if (c === 46 || c === 44 || c === 58 || c === 59 || c === 33 || c === 63) return true;
     }
   }
-  return false;
-}
-
-function windowHasNegator(tokens: readonly Token[], idx: Int32Array, k: number): boolean {
-  for (let d = 1; d <= 3 && k - d >= 0; d++) if (isNegator(tokens[idx[k - d]].norm)) return true;
   return false;
 }
 

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { findBinary } from '../../lib/binaries';
+import type { IoActivities, MlActivities } from '../../activities';
+import type { DatasetRef } from '../../lib/schema';
+import { workflowBundle } from '../../workers/worker';
+import { backfill, dayWorkflowId } from '../../workflows/backfill';
+
+const ref = (name: string): DatasetRef => ({ uri: `s3://test/${name}`, format: 'ndjson.gz', schema: 'post.v1', records: 10, bytes: 1, sha256: name });
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  const path = findBinary('temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH');
+  if (!path) throw new Error('temporal-test-server not found: run scripts/setup.sh');
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
+  let active = 0;
+  let maxActive = 0;
+  const collected: string[] = [];
+  const io: Partial<IoActivities> = {
+    async recordRunStart() {},
+    async recordRunEnd() {},
+    async completedRuns(keys) {
+      return keys.filter((k) => (opts.alreadyDone ?? []).some((d) => k.endsWith(d)));
+    },
+    async collectSimulated(input) {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        await new Promise((r) => setTimeout(r, 30));
+        collected.push(input.endDate!);
+        if (input.endDate === opts.failingDate) throw ApplicationFailure.nonRetryable(`no data for ${input.endDate}`, 'InvalidInput');
+        return { source: 'simulated', query: null, partitions: [{ date: input.endDate!, posts: ref('p'), raw: null }], quarantine: null, counts: { in: 10, quarantined: 0 } };
+      } finally {
+        active--;
+      }
+    },
+  };
+  const ml: Partial<MlActivities> = {
+    async preprocess() {
+      return { clean: ref('c'), quarantine: null, counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0 }, languages: {} };
+    },
+    async extractFeatures() {
+      return { features: ref('f') };
+    },
+    async scorePosts() {
+      return { scored: 10, sentiment: { negative: 3, neutral: 3, positive: 4 }, topHashtags: [] };
+    },
+  };
+  return { io, ml, collected, maxActive: () => maxActive };
+}
+
+describe('backfill (time-skipping server)', () => {
+  it('runs each day once with bounded fan-out, skips done days, reports a failed day, and continues as new', async () => {
+    const f = fakes({ alreadyDone: ['2026-10-02', '2026-10-07'], failingDate: '2026-10-05' });
+    const taskQueue = 'bf-main';
+    const bundle = await workflowBundle();
+    const io = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: f.io });
+    const ml = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-ml`, activities: f.ml });
+    const { result, firstRunId, lastRunId } = await io.runUntil(
+      ml.runUntil(async () => {
+        const handle = await env.client.workflow.start(backfill, {
+          taskQueue,
+          workflowId: 'backfill-test',
+          args: [{ from: '2026-10-01', to: '2026-10-10', concurrency: 3, daysPerRun: 4, dayAttempts: 2 }],
+        });
+        const result = await handle.result();
+        const last = await env.client.workflow.getHandle('backfill-test').describe();
+        return { result, firstRunId: handle.firstExecutionRunId, lastRunId: last.runId };
+      }),
+    );
+    expect(result).toMatchObject({ daysTotal: 10, daysDone: 7, daysSkipped: 2, daysFailed: 1, daysRunning: 0, posts: 70 });
+    expect(result.failed).toEqual([{ date: '2026-10-05', error: 'no data for 2026-10-05' }]);
+    expect(f.maxActive()).toBeLessThanOrEqual(3);
+    expect(f.maxActive()).toBeGreaterThan(1);
+    // every day not already done was collected once, the failing one once per attempt
+    const counts = Object.fromEntries([...new Set(f.collected)].map((d) => [d, f.collected.filter((x) => x === d).length]));
+    expect(counts).toEqual({
+      '2026-10-01': 1, '2026-10-03': 1, '2026-10-04': 1, '2026-10-05': 2, '2026-10-06': 1, '2026-10-08': 1, '2026-10-09': 1, '2026-10-10': 1,
+    });
+    expect(lastRunId).not.toBe(firstRunId); // 10 days at 4 per run: continued as new
+    expect(dayWorkflowId('simulated', '2026-10-01')).toBe('pipeline-simulated-2026-10-01');
+  });
+
+  it('rejects a reversed range without retrying', async () => {
+    const f = fakes({});
+    const io = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bf-bad', workflowBundle: await workflowBundle(), activities: f.io });
+    const err = await io.runUntil(
+      env.client.workflow.execute(backfill, { taskQueue: 'bf-bad', workflowId: 'backfill-bad', args: [{ from: '2026-10-05', to: '2026-10-01' }] }),
+    ).catch((e) => e);
+    expect(String(err.cause?.message)).toMatch(/from \(2026-10-05\) is after to \(2026-10-01\)/);
+  });
+});

@@ -1,0 +1,146 @@
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { IoActivities } from '../activities';
+import { addDays, DAY_MS, yesterday } from './collect';
+import { socialSensePipeline, type PipelineInput } from './pipeline';
+
+export interface BackfillInput {
+  /** first day, YYYY-MM-DD; default: 7 days before `to` */
+  from?: string;
+  /** last day, YYYY-MM-DD; default: yesterday */
+  to?: string;
+  source?: string;
+  /** pipelines running at once */
+  concurrency?: number;
+  /** attempts per day before it is reported as failed */
+  dayAttempts?: number;
+  /** extra pipeline input applied to every day (e.g. posts, query) */
+  pipeline?: Omit<PipelineInput, 'date' | 'days' | 'source'>;
+  /** days a single run handles before it continues as new (keeps histories small) */
+  daysPerRun?: number;
+  /** carried across continue-as-new; not for people to set */
+  carry?: BackfillProgress & { next: string };
+}
+
+export interface BackfillProgress {
+  daysTotal: number;
+  daysDone: number;
+  daysSkipped: number;
+  daysFailed: number;
+  daysRunning: number;
+  posts: number;
+  failed: Array<{ date: string; error: string }>;
+  paused: boolean;
+  cancelled: boolean;
+}
+
+export type BackfillResult = BackfillProgress;
+
+export const progressQuery = defineQuery<BackfillProgress>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Stops starting new days; the days running finish, then the backfill returns what it did. */
+export const cancelSignal = defineSignal('cancel');
+
+const catalog = proxyActivities<IoActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20, maximumInterval: '30 seconds' } });
+
+/** Workflow id of one day's pipeline: the same day always gets the same id, in every backfill. */
+export const dayWorkflowId = (source: string, date: string) => `pipeline-${source}-${date}`;
+
+function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** One pipeline per day from `from` to `to`, at most `concurrency` at a time, resumable and restartable. */
+export async function backfill(input: BackfillInput = {}): Promise<BackfillResult> {
+  const to = input.to ?? yesterday();
+  const from = input.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10);
+  for (const [name, value] of [['from', from], ['to', to]]) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw ApplicationFailure.nonRetryable(`${name} must be YYYY-MM-DD, got "${value}"`, 'InvalidInput');
+  }
+  if (from > to) throw ApplicationFailure.nonRetryable(`from (${from}) is after to (${to})`, 'InvalidInput');
+  const source = input.source ?? 'simulated';
+  const concurrency = Math.max(1, input.concurrency ?? 4);
+  const dayAttempts = Math.max(1, input.dayAttempts ?? 2);
+  const daysPerRun = Math.max(concurrency, input.daysPerRun ?? 60);
+
+  const all = daysBetween(from, to);
+  const progress: BackfillProgress = input.carry
+    ? { ...input.carry, daysRunning: 0 }
+    : { daysTotal: all.length, daysDone: 0, daysSkipped: 0, daysFailed: 0, daysRunning: 0, posts: 0, failed: [], paused: false, cancelled: false };
+  const pending = all.filter((d) => d >= (input.carry?.next ?? from));
+
+  setHandler(progressQuery, () => progress);
+  setHandler(pauseSignal, () => void (progress.paused = true));
+  setHandler(resumeSignal, () => void (progress.paused = false));
+  setHandler(cancelSignal, () => void (progress.cancelled = true));
+
+  // Days already completed by any earlier run (this backfill or another) are skipped, not redone.
+  const thisRun = pending.slice(0, daysPerRun);
+  const done = new Set(await catalog.completedRuns(thisRun.map((d) => dayWorkflowId(source, d))));
+
+  const runDay = async (date: string): Promise<void> => {
+    progress.daysRunning++;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const summary = await executeChild(socialSensePipeline, {
+            workflowId: dayWorkflowId(source, date),
+            args: [{ ...input.pipeline, source, date, days: 1 }],
+            memo: { stage: 'pipeline', source, date, backfill: workflowInfo().workflowId },
+            // A day that is running when this run continues as new must not be killed with it.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+          progress.daysDone++;
+          progress.posts += summary.postsIn;
+          return;
+        } catch (err) {
+          if (attempt >= dayAttempts) {
+            progress.daysFailed++;
+            progress.failed.push({ date, error: rootMessage(err) });
+            return;
+          }
+        }
+      }
+    } finally {
+      progress.daysRunning--;
+    }
+  };
+
+  const running = new Set<Promise<void>>();
+  for (const date of thisRun) {
+    if (done.has(dayWorkflowId(source, date))) {
+      progress.daysSkipped++;
+      continue;
+    }
+    await condition(() => (running.size < concurrency && !progress.paused) || progress.cancelled);
+    if (progress.cancelled) break;
+    const p: Promise<void> = runDay(date).finally(() => running.delete(p));
+    running.add(p);
+  }
+  await Promise.all(running);
+
+  const rest = pending.slice(thisRun.length);
+  if (rest.length > 0 && !progress.cancelled) {
+    await continueAsNew<typeof backfill>({ ...input, from, to, carry: { ...progress, next: rest[0] } });
+  }
+  return progress;
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as { cause?: unknown; message?: string };
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
