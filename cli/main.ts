@@ -3,6 +3,7 @@ import { ConfigError, loadDotEnv } from '../lib/config';
 import { registerBackfill } from './commands/backfill';
 import { registerDemo } from './commands/demo';
 import { registerRun } from './commands/run';
+import { registerSchedule } from './commands/schedule';
 import { registerServices } from './commands/services';
 import { registerWorker } from './commands/worker';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerRun(program);
   registerBackfill(program);
+  registerSchedule(program);
   registerServices(program);
   registerWorker(program);
   return program;

@@ -254,6 +254,7 @@ async function mergePages(
 ): Promise<CollectResult> {
   const byDay = new Map<string, Array<{ post: Post; raw: unknown }>>();
   const seen = new Set<string>();
+  const seenBad = new Set<string>();
   const quarantine: Quarantined[] = [];
   let accepted = 0;
   pages: for (let n = 1; n <= opts.pages; n++) {
@@ -261,10 +262,13 @@ async function mergePages(
     for (const item of items) {
       const m = mapItem(connector, ctx, item);
       if (!m.ok) {
-        quarantine.push({ reason: m.reason, record: item });
+        // the same broken record on two overlapping pages is one problem, not two
+        const key = sha256(JSON.stringify(item) ?? 'undefined');
+        if (!seenBad.has(key)) quarantine.push({ reason: m.reason, record: item });
+        seenBad.add(key);
         continue;
       }
-      if (!m.inWindow || seen.has(m.post.id)) continue;
+      if (!m.inWindow) continue;
       if (accepted >= opts.maxPosts) break pages;
       seen.add(m.post.id);
       accepted++;

@@ -176,11 +176,17 @@ export interface AlsOptions {
   itemIds?: string[];
 }
 
+/**
+ * Chosen on MovieLens-small with a nested time-ordered validation split (each user's training
+ * part split again 80/20, so the test split played no part): λ between 10 and 30 and a small
+ * alpha beat the usual λ ≈ 0.1 / alpha ≥ 1 by ~15% NDCG@10; 64 factors was no better than 32.
+ * Larger λ trades catalogue coverage for accuracy (λ = 30: +3% NDCG, −30% coverage).
+ */
 export const DEFAULT_ALS_OPTIONS = {
-  factors: 64,
-  iterations: 15,
-  regularization: 0.05,
-  alpha: 2,
+  factors: 32,
+  iterations: 10,
+  regularization: 10,
+  alpha: 0.5,
   confidence: 'linear' as 'linear' | 'log',
   epsilon: 1,
   cgSteps: 3,

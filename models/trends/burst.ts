@@ -21,6 +21,11 @@ export interface BurstOptions {
   seasonGamma?: number;
   /** EWMA weight of the residual variance per bucket */
   varianceAlpha?: number;
+  /**
+   * EWMA weight λ of the residual before scoring (Roberts' EWMA control chart): 1 scores each bucket
+   * alone; smaller values need a surge to last a few buckets, which ignores one-bucket blips
+   */
+  smoothing?: number;
   /** z-score that raises an alarm */
   threshold?: number;
   /** buckets from the start in which nothing is raised while the baseline forms */
@@ -48,6 +53,7 @@ export function burstOptionsFor(bucketMs: number): Required<BurstOptions> {
     levelAlpha: 2 / (perDay + 1),
     seasonGamma: 2 / (7 + 1),
     varianceAlpha: 2 / (perDay + 1),
+    smoothing: 1,
     threshold: 5,
     warmup: 2 * perDay,
     refractory: Math.max(1, Math.round((6 * HOUR_MS) / bucketMs)),
@@ -74,6 +80,7 @@ export class BurstDetector {
   private t = 0;
   private level = 0;
   private variance = 0;
+  private smoothed = 0;
   private lastAlarm = -Infinity;
 
   constructor(opts: BurstOptions = {}) {
@@ -104,7 +111,10 @@ export class BurstDetector {
     const residual = y - expected;
     // Until the variance has had some buckets, use the floor, not a near-zero estimate.
     const sigma = Math.max(o.minSigma, Math.sqrt(this.variance));
-    const score = residual / sigma;
+    const lambda = o.smoothing;
+    this.smoothed = lambda * residual + (1 - lambda) * this.smoothed;
+    // the stationary sd of an EWMA of independent residuals is σ·sqrt(λ / (2 − λ))
+    const score = this.smoothed / (sigma * Math.sqrt(lambda / (2 - lambda)));
     const alarm = t >= o.warmup && score >= o.threshold && t - this.lastAlarm > o.refractory;
     if (alarm) this.lastAlarm = t;
 

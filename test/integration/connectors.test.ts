@@ -46,6 +46,11 @@ const seeds: Seed[] = Array.from({ length: 30 }, (_, i) => ({
   text: `Post ${i} about #climate with @bob https://example.org/a${i}`,
   broken: i === 7,
 }));
+/** Older posts past the end of the shared timeline, for listings that go on beyond the window. */
+const olderSeeds: Seed[] = [
+  ...seeds,
+  ...Array.from({ length: 10 }, (_, k) => ({ i: 30 + k, t: T0 - (30 + k) * 2 * HOUR, author: (30 + k) % 4, text: `Old post ${30 + k}`, broken: false })),
+];
 const inWindow = (t: number) => t >= SINCE_MS && t < UNTIL_MS;
 const BROKEN_IN_WINDOW = seeds.filter((s) => s.broken && inWindow(s.t)).length;
 
@@ -88,7 +93,7 @@ class MockApi {
     this.server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => this.handle({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.base), headers: req.headers, body }, res));
+      req.on('end', () => this.handle({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.base), headers: req.headers, body }, req, res));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -99,8 +104,10 @@ class MockApi {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /** `fault` answers this kind's requests number from..to, counted from now (1 = the next one) */
   fail(kind: Kind, from: number, fault: Fault, to = Infinity) {
-    this.faults.push({ kind, from, to, fault });
+    const base = this.counts[kind];
+    this.faults.push({ kind, from: base + from, to: base + to, fault });
   }
   clearFaults() {
     this.faults = [];
@@ -109,12 +116,12 @@ class MockApi {
     return this.counts[kind];
   }
 
-  private handle(req: Req, res: http.ServerResponse) {
+  private handle(req: Req, incoming: http.IncomingMessage, res: http.ServerResponse) {
     const kind = this.fx.kind(req);
     const n = ++this.counts[kind];
     this.requests.push({ kind, method: req.method, url: req.url, headers: req.headers });
     const fault = this.faults.find((f) => f.kind === kind && n >= f.from && n <= f.to)?.fault;
-    if (fault === 'destroy') return void req.socket.destroy();
+    if (fault === 'destroy') return void incoming.socket.destroy();
     if (fault === 'hang') return;
     const reply = fault ?? this.fx.route(req, this);
     if (!fault && kind === 'listing' && (reply.status ?? 200) === 200) this.served.push(this.fx.pageKey(req.url));
@@ -392,7 +399,7 @@ const instagramFixture: Fixture = {
     const own = path === `/${IG_USER}/media`;
     if (recent || own) {
       if (Number(p.get('limit')) > 50) return { status: 400, body: fbErr(100, 'limit must be at most 50') };
-      const all = recent?.[1] === IG_HASHTAG || own ? seeds : [];
+      const all = own ? olderSeeds : recent?.[1] === IG_HASHTAG ? seeds : [];
       const offset = Number((p.get('after') ?? 'a0').slice(1));
       const page = all.slice(offset, offset + 5);
       const more = offset + 5 < all.length;
@@ -406,7 +413,7 @@ const instagramFixture: Fixture = {
     }
     const comments = /^\/(\d+)\/comments$/.exec(path);
     if (comments) {
-      const s = seeds.find((x) => igMediaId(x) === comments[1]);
+      const s = olderSeeds.find((x) => igMediaId(x) === comments[1]);
       return { body: { data: s ? igComments(s) : [], paging: { cursors: { before: 'x', after: 'y' } } } };
     }
     return { status: 400, body: fbErr(100, 'Unknown path') };
@@ -540,7 +547,7 @@ const bskySortAt = (s: Seed) => Math.min(s.broken ? Infinity : s.t, s.t + 1000);
 const blueskyFixture: Fixture = {
   name: 'bluesky',
   query: 'climate lang:en',
-  emptyQuery: 'nothinghere',
+  emptyQuery: 'nothinghere lang:en',
   env: (base) => ({ BLUESKY_HANDLE: 'collector.bsky.social', BLUESKY_APP_PASSWORD: BSKY_PASSWORD, BLUESKY_SERVICE_URL: base, BLUESKY_WINDOW_HOURS: '24', BLUESKY_SEARCH_DEPTH: String(BSKY_DEPTH) }),
   secrets: [BSKY_PASSWORD, 'acc-', 'ref-'],
   kind: (req) => (req.url.pathname === '/xrpc/app.bsky.feed.searchPosts' ? 'listing' : req.url.pathname.startsWith('/xrpc/com.atproto.server.') ? 'auth' : 'other'),
@@ -644,7 +651,7 @@ const redditFixture: Fixture = {
     if (!sub) return { status: 404, body: { message: 'Not Found', error: 404 } };
     const p = req.url.searchParams;
     if (p.get('limit') !== '100') return { status: 400, body: { message: 'Bad Request', error: 400 } };
-    const all = sub === 'climate' ? seeds : [];
+    const all = sub === 'climate' ? olderSeeds : [];
     const after = p.get('after');
     const offset = after ? all.findIndex((s) => redditName(s) === after) + 1 : 0;
     const page = all.slice(offset, offset + 5);
@@ -952,7 +959,7 @@ describe('platform specifics', () => {
     expect(comments.length).toBe(seeds.filter((s) => inWindow(s.t + 5 * 60_000) && s.i % 2 === 1).length);
     expect(posts.find((p) => p.reply_to === null)!.author).toMatchObject({ id: IG_USER, handle: 'climate_org' });
     // own media come newest first: paging stopped once a page predated the window
-    expect(api.requests.filter((r) => r.url.pathname.endsWith(`/${IG_USER}/media`)).length).toBeLessThan(6);
+    expect(api.requests.filter((r) => r.url.pathname.endsWith(`/${IG_USER}/media`)).length).toBe(7);
   });
 
   it('Instagram: an unknown hashtag is a non-retryable invalid query', async () => {
@@ -1005,7 +1012,7 @@ describe('platform specifics', () => {
     expect(error).toBeUndefined();
     expect(api.requests.every((r) => r.headers['user-agent'] === REDDIT_UA)).toBe(true);
     expect(api.requests.filter((r) => r.kind === 'auth')).toHaveLength(2);
-    expect(api.served.length).toBe(6); // 30 posts, 5 per page; page 6 is entirely before `since`
+    expect(api.served.length).toBe(7); // 5 per page; page 7 lies entirely before `since`, so page 8 is never asked for
     const posts = await storedPosts(store, result!);
     const link = posts.find((p) => p.id === `reddit:${redditName(seeds[2])}`)!;
     expect(link).toMatchObject({ urls: ['https://example.org/link2'], metrics: { likes: 0, replies: 2 }, author: { id: 't2_carol', handle: 'carol' } });
@@ -1031,7 +1038,7 @@ describe('platform specifics', () => {
     api = new MockApi(mastodonFixture);
     await api.start();
     const env = { ...xFixture.env(api.base), MASTODON_BASE_URL: api.base };
-    // one server cannot be every platform: X answers 404 here, which must read as unreachable, not crash
+    // one server cannot be every platform: X's probe gets a 401 here, which must read as unreachable, not crash
     const rows = await describeSources(env, { probe: true, now: () => NOW, timeoutMs: 2_000 });
     const by = Object.fromEntries(rows.map((r) => [r.name, r]));
     expect(Object.keys(by)).toEqual(['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit', 'simulated', 'file']);

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import { connectStack, type Stack } from '../../lib/stack';
+import { dateOption } from '../options';
+
+export const NIGHTLY_SCHEDULE_ID = 'socialsense-nightly-retrain';
+
+export interface ScheduleSettings {
+  cron: string;
+  timezone: string;
+  catchupWindow: string;
+  taskQueue: string;
+}
+
+/** The Schedule that starts nightlyRetrain: skip a night if the previous one still runs; catch up for a day. */
+export function nightlyScheduleOptions(s: ScheduleSettings): ScheduleOptions {
+  return {
+    scheduleId: NIGHTLY_SCHEDULE_ID,
+    spec: { cronExpressions: [s.cron], timezone: s.timezone },
+    action: { type: 'startWorkflow', workflowType: 'nightlyRetrain', args: [{}], taskQueue: s.taskQueue, workflowId: 'nightly-retrain' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },
+    memo: { stage: 'retrain' },
+  };
+}
+
+/** Creates the Schedule, or updates it in place when it exists: applying twice changes nothing. */
+export async function applyNightlySchedule(stack: Stack, s: ScheduleSettings): Promise<'created' | 'updated'> {
+  const options = nightlyScheduleOptions(s);
+  const handle = stack.client.schedule.getHandle(NIGHTLY_SCHEDULE_ID);
+  try {
+    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
+    return 'updated';
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await stack.client.schedule.create(options);
+    return 'created';
+  }
+}
+
+function describeForPeople(d: ScheduleDescription) {
+  return {
+    scheduleId: d.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    calendars: d.spec.calendars ?? [],
+    timezone: d.spec.timezone ?? 'UTC',
+    overlap: d.policies.overlap,
+    catchupWindowMs: d.policies.catchupWindow,
+    workflowType: d.action.type === 'startWorkflow' ? d.action.workflowType : null,
+    nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+    recentRuns: d.info.recentActions.slice(-5).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+    runningWorkflows: d.info.runningActions.map((a) => a.workflow.workflowId),
+  };
+}
+
+export function registerSchedule(program: Command): void {
+  const schedule = program.command('schedule').description('the nightly retraining Schedule (Temporal Schedules)');
+  const withStack = (fn: (stack: Stack, ...args: any[]) => Promise<void>) => async (...args: any[]) => {
+    const stack = await connectStack();
+    try {
+      await fn(stack, ...args);
+    } finally {
+      await stack.close();
+    }
+  };
+  const handleOf = (stack: Stack) => stack.client.schedule.getHandle(NIGHTLY_SCHEDULE_ID);
+
+  schedule
+    .command('apply')
+    .description('create or update the Schedule (idempotent)')
+    .option('--cron <expr>', 'when to run', '0 2 * * *')
+    .option('--timezone <tz>', 'IANA time zone of the cron expression', 'UTC')
+    .option('--catchup-window <duration>', 'how late a missed run may still start after an outage', '1 day')
+    .action(
+      withStack(async (stack, opts) => {
+        const outcome = await applyNightlySchedule(stack, { cron: opts.cron, timezone: opts.timezone, catchupWindow: opts.catchupWindow, taskQueue: stack.taskQueue });
+        console.log(`${outcome} ${NIGHTLY_SCHEDULE_ID}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
+      }),
+    );
+  schedule
+    .command('describe')
+    .option('--json', 'one JSON object')
+    .action(
+      withStack(async (stack, opts) => {
+        const d = describeForPeople(await handleOf(stack).describe());
+        if (opts.json) process.stdout.write(JSON.stringify(d) + '\n');
+        else for (const [k, v] of Object.entries(d)) console.log(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+      }),
+    );
+  schedule.command('pause').option('--note <text>', 'why', 'paused from the CLI').action(withStack(async (stack, opts) => void (await handleOf(stack).pause(opts.note))));
+  schedule.command('resume').option('--note <text>', 'why', 'resumed from the CLI').action(withStack(async (stack, opts) => void (await handleOf(stack).unpause(opts.note))));
+  schedule.command('trigger').description('start a run now').action(withStack(async (stack) => void (await handleOf(stack).trigger())));
+  schedule.command('delete').action(withStack(async (stack) => void (await handleOf(stack).delete())));
+  schedule
+    .command('backfill')
+    .description("start the runs the Schedule would have started in a past range (Temporal's schedule backfill)")
+    .requiredOption('--from <YYYY-MM-DD>', 'start of the range', dateOption)
+    .requiredOption('--to <YYYY-MM-DD>', 'end of the range (inclusive day)', dateOption)
+    .action(
+      withStack(async (stack, opts) => {
+        await handleOf(stack).backfill({
+          start: new Date(`${opts.from}T00:00:00Z`),
+          end: new Date(Date.parse(`${opts.to}T00:00:00Z`) + 86_400_000 - 1),
+          overlap: ScheduleOverlapPolicy.ALLOW_ALL,
+        });
+        console.log(`backfill requested for ${opts.from} … ${opts.to}`);
+      }),
+    );
+}
