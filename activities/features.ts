@@ -3,6 +3,7 @@ import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import type { DatasetRef, Post, SentimentLabel } from '../lib/schema';
+import { forEachSlice } from './heartbeat';
 import { scoreSentiment } from '../models/sentiment/lexicon';
 
 export interface PostFeatures {
@@ -37,7 +38,9 @@ export function createFeatureActivities(deps: { store: ObjectStore; db: Db }) {
       const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
       return onceForOutput(db, store.uri(key), async () => {
         const posts = await readNdjson<Post>(store, input.clean);
-        const ref = await writeNdjson(store, key, extractFeatures(posts), 'post-features.v1');
+        const featured: FeaturedPost[] = [];
+        await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[])));
+        const ref = await writeNdjson(store, key, featured, 'post-features.v1');
         return {
           result: { features: ref },
           record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri] },

@@ -3,6 +3,7 @@ import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput, recordDataset } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import { postSchema, type DatasetRef, type Post, type Quarantined } from '../lib/schema';
+import { forEachSlice } from './heartbeat';
 import { extractEntities, normalizeText } from '../models/text/normalize';
 const detectLanguage = (_: string): string | null => null; // TEMP until models/text/language lands
 
@@ -30,18 +31,22 @@ export interface PreprocessResult {
   languages: Record<string, number>;
 }
 
-/** Validates, normalises and de-duplicates raw posts. Pure so it can be tested without a store. */
-export function preprocessPosts(records: unknown[], languages: string[] | null = null) {
+/**
+ * Validates, normalises and de-duplicates raw posts. Fed in slices so a long run can heartbeat;
+ * pure, so it is tested without a store.
+ */
+export function createPreprocessor(languages: string[] | null = null) {
   const seen = new Set<string>();
   const clean: Post[] = [];
   const quarantined: Quarantined[] = [];
   const byLanguage: Record<string, number> = {};
-  const counts: PreprocessCounts = { in: records.length, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0 };
-  records.forEach((record, i) => {
+  const counts: PreprocessCounts = { in: 0, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0 };
+  const add = (record: unknown) => {
+    counts.in++;
     const parsed = postSchema.safeParse(record);
     if (!parsed.success) {
       const why = parsed.error.issues.map((iss) => `${iss.path.join('.') || 'record'}: ${iss.message}`).join('; ');
-      quarantined.push({ reason: `record ${i + 1} is not a valid post.v1: ${why}`, line: i + 1, record });
+      quarantined.push({ reason: `record ${counts.in} is not a valid post.v1: ${why}`, line: counts.in, record });
       return;
     }
     const post = parsed.data;
@@ -64,10 +69,21 @@ export function preprocessPosts(records: unknown[], languages: string[] | null =
     }
     delete post.raw;
     clean.push(post);
-  });
-  counts.kept = clean.length;
-  counts.quarantined = quarantined.length;
-  return { clean, quarantined, counts, byLanguage };
+  };
+  return {
+    add: (records: readonly unknown[]) => records.forEach(add),
+    finish() {
+      counts.kept = clean.length;
+      counts.quarantined = quarantined.length;
+      return { clean, quarantined, counts, byLanguage };
+    },
+  };
+}
+
+export function preprocessPosts(records: unknown[], languages: string[] | null = null) {
+  const p = createPreprocessor(languages);
+  p.add(records);
+  return p.finish();
 }
 
 export function createPreprocessActivities(deps: { store: ObjectStore; db: Db }) {
@@ -78,9 +94,9 @@ export function createPreprocessActivities(deps: { store: ObjectStore; db: Db })
       const digest = inputDigest({ stage: 'preprocess.v1', inputs: input.inputs.map((r) => r.sha256), languages });
       const key = `clean/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
       return onceForOutput(db, store.uri(key), async () => {
-        const records: unknown[] = [];
-        for (const ref of input.inputs) records.push(...(await readNdjson(store, ref)));
-        const { clean, quarantined, counts, byLanguage } = preprocessPosts(records, languages);
+        const preprocessor = createPreprocessor(languages);
+        for (const ref of input.inputs) await forEachSlice(await readNdjson(store, ref), 2000, preprocessor.add);
+        const { clean, quarantined, counts, byLanguage } = preprocessor.finish();
         const cleanRef = await writeNdjson(store, key, clean, 'post.v1');
         let quarantineRef: DatasetRef | null = null;
         if (quarantined.length > 0) {

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../lib/objectStore';
 import { readNdjson } from '../lib/datasets';
 import type { DatasetRef } from '../lib/schema';
 import type { FeaturedPost } from './features';
+import { forEachSlice } from './heartbeat';
 
 export interface ScoreInput {
   runKey: string;
@@ -43,8 +44,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
       const posts = await readNdjson<FeaturedPost>(store, input.features);
       await withTransaction(db, async (client) => {
         await client.query('DELETE FROM post_scores WHERE run_key = $1', [input.runKey]);
-        for (let i = 0; i < posts.length; i += BATCH) {
-          const batch = posts.slice(i, i + BATCH);
+        await forEachSlice(posts, BATCH, async (batch) => {
           await client.query(
             `INSERT INTO post_scores (post_id, run_key, platform, author_id, created_at, text, lang, hashtags,
                                       sentiment_compound, sentiment_label, sentiment_model, topic)
@@ -75,7 +75,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
               ),
             ],
           );
-        }
+        });
       });
       return summarizeScores(posts);
     },

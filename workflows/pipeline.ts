@@ -36,10 +36,12 @@ const catalog = proxyActivities<IoActivities>({
 
 const mlActivities = () =>
   proxyActivities<MlActivities>({
-  taskQueue: mlQueueFor(workflowInfo().taskQueue),
-  startToCloseTimeout: '1 hour',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-});
+    taskQueue: mlQueueFor(workflowInfo().taskQueue),
+    startToCloseTimeout: '1 hour',
+    // Long CPU stages heartbeat between slices; a worker that dies is noticed within this, not the hour.
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
+  });
 
 /** The end-to-end run: collect → preprocess → features → score. Moves references, never rows. */
 export async function socialSensePipeline(input: PipelineInput = {}): Promise<PipelineSummary> {

@@ -181,8 +181,14 @@ export function parseInstant(value: string | undefined, field: string): Date {
  * activity id), which stays the same across retries and differs between runs.
  */
 export async function runConnector(deps: RunDeps, input: CollectWindowInput): Promise<CollectResult> {
-  const { store, connector, ctx } = deps;
+  const { store, connector } = deps;
   const actx = Context.current();
+  // A page can take many requests (Facebook and Instagram fetch comments per post): repeat the last
+  // durable progress before each one so a long page never looks like a dead worker.
+  const ctx: ConnectorContext = {
+    ...deps.ctx,
+    http: { json: (req) => (actx.heartbeat(state), deps.ctx.http.json(req)) },
+  };
   const info = actx.info;
   const query = input.query.trim();
   const digest = inputDigest({ collector: 'platform.v1', source: connector.name, query, since: ctx.since.toISOString(), until: ctx.until.toISOString(), maxPosts: input.maxPosts ?? null });
@@ -191,6 +197,7 @@ export async function runConnector(deps: RunDeps, input: CollectWindowInput): Pr
   const checkpointKey = `${prefix}checkpoint.json`;
   const maxPosts = input.maxPosts && input.maxPosts > 0 ? input.maxPosts : Infinity;
 
+  let state: CollectProgress = { cursor: null, page: 0, counts: zeroCounts(), done: false };
   const fromHeartbeat = isProgress(info.heartbeatDetails) ? info.heartbeatDetails : null;
   const checkpoint = (await store.exists(checkpointKey))
     ? await store
@@ -200,7 +207,6 @@ export async function runConnector(deps: RunDeps, input: CollectWindowInput): Pr
     : null;
   if (checkpoint?.result) return checkpoint.result; // a retry after the work was done but not reported
 
-  let state: CollectProgress = { cursor: null, page: 0, counts: zeroCounts(), done: false };
   const existing = (await store.list(prefix)).filter((k) => Number.isFinite(pageNumber(k)));
   const resumeFrom = [fromHeartbeat, checkpoint && isProgress(checkpoint) ? checkpoint : null]
     .filter((p): p is CollectProgress => p !== null)
@@ -268,7 +274,7 @@ async function mergePages(
         seenBad.add(key);
         continue;
       }
-      if (!m.inWindow) continue;
+      if (!m.inWindow || seen.has(m.post.id)) continue;
       if (accepted >= opts.maxPosts) break pages;
       seen.add(m.post.id);
       accepted++;

@@ -9,6 +9,7 @@ import { recordDataset } from '../../lib/catalog';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
 import { readTable } from '../../lib/tabular';
 import type { Post, Quarantined } from '../../lib/schema';
+import { heartbeat } from '../heartbeat';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 /** post.v1 fields a file column can be mapped to. */
@@ -177,6 +178,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
       let mapping: Partial<Record<MappableField, string>> | null = null;
       let count = 0;
       const accept = (record: Record<string, unknown>, line: number) => {
+        if (line % 5000 === 0) heartbeat({ line });
         mapping ??= resolveMapping(Object.keys(record), input.mapping, file);
         const result = recordToPost(record, mapping, platform, `${fileDigest}-${line}`);
         if ('reason' in result) {

@@ -365,7 +365,7 @@ function makeModel(
   itemIds?: string[],
 ): AlsModel {
   let itemGram: Float64Array | null = null;
-  const scoreVector = (x: ArrayLike<number>, out = new Float64Array(items)) => {
+  const scoreVector = (x: ArrayLike<number>, out: Float64Array = new Float64Array(items)): Float64Array => {
     for (let i = 0; i < items; i++) {
       const oy = i * f;
       let s = 0;
@@ -453,6 +453,7 @@ export function loadAls(bytes: Uint8Array): AlsModel {
   if (magic !== MAGIC) throw new Error('not a serialized ALS model (bad magic bytes)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(MAGIC.length, true);
+  if (bytes.length < MAGIC.length + 4 + headerLength) throw new Error('serialized ALS model is truncated');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
   let offset = Math.ceil((MAGIC.length + 4 + headerLength) / 4) * 4;
   // copy into fresh buffers: the input may be a view into a larger, unaligned buffer

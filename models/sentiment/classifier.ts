@@ -44,6 +44,10 @@ export interface SentimentClassifierOptions {
   classBalanced?: boolean;
   /** after model selection, retrain on all the data for the chosen number of epochs */
   refit?: boolean;
+  /** tune per-class offsets for macro recall on the held-out part */
+  tuneOffsets?: boolean;
+  /** use the running average of the end-of-epoch weights (smoother, generalises better) */
+  average?: boolean;
   /** called after each epoch with the held-out macro recall (for logs; models/ never prints) */
   onEpoch?: (epoch: number, holdoutMacroRecall: number) => void;
 }
@@ -79,6 +83,8 @@ const DEFAULTS = {
   charMax: 5,
   classBalanced: true,
   refit: false,
+  average: false,
+  tuneOffsets: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -174,20 +180,26 @@ class SparseBuffer {
  * binary and L2-normalised as one block, so long and short posts weigh alike; the lexicon block
  * is appended unnormalised.
  */
+export const __exp = { skipQuotes: false, trigrams: false, textChars: false, noBigrams: false, negBigrams: false, denseScale: 1 };
 function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): void {
   out.n = 0;
   const mask = (1 << cfg.hashBits) - 1;
-  const tokens = tokenize(normalizeText(text));
+  const normText = normalizeText(text);
+  const tokens = tokenize(normText);
   let prev = hashString('<s>', SEED_UNIGRAM);
+  let prev2 = prev;
   let caps = 0;
   let elong = 0;
   let negctx = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
+    if (__exp.skipQuotes && t.kind === 'punct' && t.text === '"') continue;
     const unit = unitOf(t);
     const u = hashString(unit, SEED_UNIGRAM);
     out.push((t.negated ? fmix(u ^ SEED_NEGATED) : u) & mask, 1);
-    out.push(combine(prev, u, SEED_BIGRAM) & mask, 1);
+    if (!__exp.noBigrams) out.push(combine(prev, __exp.negBigrams && t.negated ? fmix(u ^ SEED_NEGATED) : u, SEED_BIGRAM) & mask, 1);
+    if (__exp.trigrams) out.push(combine(combine(prev2, prev, SEED_BIGRAM), u, SEED_BIGRAM + 1) & mask, 1);
+    prev2 = prev;
     prev = u;
     if (t.allCaps) caps++;
     if (t.elongated) elong++;
@@ -196,15 +208,17 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
       if (t.parts !== undefined && t.parts.length > 1) {
         for (const p of t.parts) out.push(hashString(p, SEED_UNIGRAM) & mask, 1);
       }
-      addCharNgrams(t.norm, cfg, mask, out);
+      if (!__exp.textChars) addCharNgrams(t.norm, cfg, mask, out);
     }
   }
+  if (__exp.textChars) addCharNgrams(normText.toLowerCase(), cfg, mask, out);
   out.push(combine(prev, hashString('</s>', SEED_UNIGRAM), SEED_BIGRAM) & mask, 1);
   let sq = out.n;
   const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
   for (let i = 0; i < out.n; i++) out.val[i] = inv;
   const lex = scoreTokens(tokens, detail);
   const dh = denseHashesFor(cfg.hashBits);
+  const ds0 = out.n;
   out.push(dh[0], lex.compound);
   out.push(dh[1], lex.positive);
   out.push(dh[2], lex.negative);
@@ -223,6 +237,7 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
   if (detail.maxValence !== 0) out.push(dh[14], detail.maxValence / 4);
   if (detail.minValence !== 0) out.push(dh[15], detail.minValence / 4);
   if (detail.lastValence !== 0) out.push(dh[16], detail.lastValence / 4);
+  for (let i = ds0; i < out.n; i++) out.val[i] *= __exp.denseScale;
 
 }
 
@@ -516,21 +531,32 @@ export function trainSentimentClassifier(
 
   let state = freshState(o.hashBits);
   let best = { epoch: o.epochs, recall: -1, weights: null as Float32Array | null, bias: null as Float64Array | null };
+  const avgW = o.average ? new Float32Array(state.weights.length) : null;
+  const avgB = new Float64Array(K);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     runEpoch(state, trainSet, shuffledOrder(trainSet.y.length, rng), classWeight, o.learningRate, o.l2);
+    let w = state.weights;
+    let b = state.bias;
+    if (avgW !== null) {
+      const f = 1 / epoch;
+      for (let i = 0; i < w.length; i++) avgW[i] += (w[i] - avgW[i]) * f;
+      for (let c = 0; c < K; c++) avgB[c] += (b[c] - avgB[c]) * f;
+      w = avgW;
+      b = avgB;
+    }
     if (holdSet !== null) {
       const pred = new Int32Array(holdSet.y.length);
-      argmaxWithOffsets(logProbs(state.weights, state.bias, holdSet), [0, 0, 0], pred);
+      argmaxWithOffsets(logProbs(w, b, holdSet), [0, 0, 0], pred);
       const r = macroRecallOf(holdSet.y, pred);
       o.onEpoch?.(epoch, r);
-      if (r > best.recall) best = { epoch, recall: r, weights: state.weights.slice(), bias: state.bias.slice() };
+      if (r > best.recall) best = { epoch, recall: r, weights: w.slice(), bias: b.slice() };
     }
   }
   let weights = best.weights ?? state.weights;
   let bias = best.bias ?? state.bias;
   let offsets = [0, 0, 0];
   let holdoutMacroRecall = best.recall;
-  if (holdSet !== null) {
+  if (holdSet !== null && o.tuneOffsets) {
     const tuned = tuneOffsets(logProbs(weights, bias, holdSet), holdSet.y);
     offsets = tuned.offsets;
     holdoutMacroRecall = tuned.macroRecall;

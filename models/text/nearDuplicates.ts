@@ -17,6 +17,7 @@
  */
 
 import { createRng } from '../random';
+import { URL_SOURCE } from './normalize';
 
 export type ShingleOptions = { kind: 'char'; size: number } | { kind: 'word'; size: number };
 
@@ -86,7 +87,7 @@ function hashInts(values: ArrayLike<number>, start: number, end: number, seed: n
 // ---------------------------------------------------------------------------------------------
 // Shingles
 
-const URL_RE = /\bhttps?:\/\/\S+|\bwww\.\S+/g;
+const URL_RE = new RegExp(URL_SOURCE, 'gu');
 
 /**
  * Lowercases, replaces every URL with one placeholder (copies of a post usually differ only in

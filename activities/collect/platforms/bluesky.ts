@@ -72,7 +72,11 @@ export function createBlueskyConnector(): Connector {
       rateLimit: rateLimitHeaders.unixSeconds('ratelimit'),
       interpret: (reply) => {
         if (reply.status < 400) return undefined;
-        if (opts.acceptTokenErrors && TOKEN_ERRORS.has(errName(reply))) return 'accept';
+        if (TOKEN_ERRORS.has(errName(reply))) {
+          if (opts.acceptTokenErrors) return 'accept';
+          sessions.delete(sessionKey(ctx.env));
+          return ApplicationFailure.retryable('Bluesky refused a session it had just renewed; will retry with a new one', 'SessionExpired');
+        }
         if (reply.status === 401 || errName(reply) === 'AuthFactorTokenRequired' || errName(reply) === 'AuthenticationRequired') return authFailure(reply);
         if (reply.status === 400 && errName(reply) === 'BadQueryString' && opts.query !== undefined) return invalidQuery('Bluesky', opts.query, errorDetail(reply.body));
         return undefined;

@@ -3,6 +3,7 @@ import type { ObjectStore } from '../../../lib/objectStore';
 import { recordDataset } from '../../../lib/catalog';
 import { inputDigest, writeNdjson } from '../../../lib/datasets';
 import type { DatasetRef } from '../../../lib/schema';
+import { heartbeat } from '../../heartbeat';
 import { partitionKey, type CollectResult, type CollectedPartition } from '../types';
 import { createPopulation, normalizeSimulationOptions, simulateDay, simulationDates, type SimulationOptions } from './generator';
 
@@ -33,6 +34,7 @@ export function createSimulatedCollectActivities(deps: { store: ObjectStore; db:
       const truthRefs: DatasetRef[] = [];
       let count = 0;
       for (const date of simulationDates(opts)) {
+        heartbeat({ date });
         const day = simulateDay(opts, users, date);
         const { posts, raw } = splitRaw(day.posts as Array<Record<string, unknown>>);
         count += posts.length;

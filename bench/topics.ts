@@ -1,0 +1,95 @@
+/**
+ * Topic-model benchmark on SemEval topics-dev (30,632 tweets, each about one of ~200 named topics):
+ * NMI of the model's topics against the named topics, beside trivial baselines measured in the same run.
+ *
+ *   npx tsx bench/topics.ts [dataDir]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_K, evaluateTopics, loadTopicCorpus, type TopicsEvalResult } from '../cli/eval/topics';
+import { sharedDataDir } from '../lib/paths';
+import { normalizedMutualInformation } from '../models/eval/clustering';
+import { createRng } from '../models/random';
+
+/**
+ * Baseline: each post joins the cluster of the most frequent of the corpus's k most frequent terms
+ * that it contains, or a "none" cluster (k + 1 clusters at most). With `k` omitted, any term may
+ * name a cluster (as many clusters as distinct first terms: a stronger but less comparable baseline).
+ * Vocabulary ids are ordered by document frequency, so "most frequent" = smallest id.
+ */
+export function mostFrequentTermClusters(documents: readonly Int32Array[], k?: number): Int32Array {
+  const limit = k ?? Number.MAX_SAFE_INTEGER;
+  return Int32Array.from(documents, (doc) => {
+    let best = limit;
+    for (let i = 0; i < doc.length; i++) if (doc[i] < best) best = doc[i];
+    return best === Number.MAX_SAFE_INTEGER ? -1 : best;
+  });
+}
+
+/** Baseline: uniform random cluster in [0, k). */
+export function randomClusters(n: number, k: number, seed = 1): Int32Array {
+  const rng = createRng(seed);
+  return Int32Array.from({ length: n }, () => rng.int(k));
+}
+
+export interface TopicsBench {
+  data: string;
+  k: number;
+  dmm: TopicsEvalResult;
+  lda: TopicsEvalResult;
+  baselines: {
+    /** top-k-term clusters, same cluster budget as the model */
+    topTermNmi: number;
+    /** any-term clusters (hundreds of clusters) */
+    anyTermNmi: number;
+    anyTermClusters: number;
+    randomNmi: number;
+  };
+}
+
+export async function benchTopics(dataDir: string = sharedDataDir()): Promise<TopicsBench | { skipped: string }> {
+  const data = path.join(dataDir, 'semeval', 'topics-dev.tsv');
+  if (!fs.existsSync(data)) return { skipped: `${data} not found (set SOCIALSENSE_SHARED_DATA to the shared data folder)` };
+  const corpus = await loadTopicCorpus(data);
+  const anyTerm = mostFrequentTermClusters(corpus.documents);
+  const nmi = (a: ArrayLike<number>) => Number(normalizedMutualInformation(a, corpus.labels).toFixed(4));
+  const baselines = {
+    topTermNmi: nmi(mostFrequentTermClusters(corpus.documents, DEFAULT_K)),
+    anyTermNmi: nmi(anyTerm),
+    anyTermClusters: new Set(anyTerm).size,
+    randomNmi: nmi(randomClusters(corpus.documents.length, DEFAULT_K)),
+  };
+  const dmm = await evaluateTopics({ data, method: 'dmm' });
+  const lda = await evaluateTopics({ data, method: 'lda' });
+  return { data, k: DEFAULT_K, dmm, lda, baselines };
+}
+
+function markdown(r: TopicsBench): string {
+  const row = (name: string, nmi: number, npmi: number | string, div: number | string, sec: number | string) =>
+    `| ${name} | ${nmi} | ${npmi} | ${div} | ${sec} |`;
+  return [
+    `topics-dev (${r.dmm.n} posts, ${r.dmm.labels} named topics), k = ${r.k}, ${r.dmm.iterations} iterations`,
+    '',
+    '| model | NMI | NPMI | diversity | fit seconds |',
+    '|---|---|---|---|---|',
+    row('GSDMM (default)', r.dmm.nmi, r.dmm.npmi, r.dmm.diversity, r.dmm.seconds),
+    row('LDA', r.lda.nmi, r.lda.npmi, r.lda.diversity, r.lda.seconds),
+    row(`baseline: most frequent of top-${r.k} terms`, r.baselines.topTermNmi, '', '', ''),
+    row(`baseline: most frequent term (${r.baselines.anyTermClusters} clusters)`, r.baselines.anyTermNmi, '', '', ''),
+    row('baseline: random', r.baselines.randomNmi, '', '', ''),
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const result = await benchTopics(process.argv[2] ?? sharedDataDir());
+  if ('skipped' in result) {
+    console.log(`skipped: ${result.skipped}`);
+  } else {
+    console.log(markdown(result));
+    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'topics.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+    console.log('\n' + JSON.stringify(result));
+  }
+}
