@@ -2,7 +2,10 @@ import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { createCatalogActivities } from './catalog';
 import { createFileCollectActivities } from './collect/file';
+import { createPlatformCollectActivities, type PlatformCollectInput } from './collect/platformActivities';
 import { createSimulatedCollectActivities } from './collect/simulated/activity';
+import type { CollectResult } from './collect/types';
+import { recordDataset } from '../lib/catalog';
 import { createFeatureActivities } from './features';
 import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
@@ -12,12 +15,30 @@ export interface ActivityDeps {
   db: Db;
 }
 
+/** Platform collection, with its partitions entered in the catalog like every other source's. */
+function createCatalogedPlatformActivities(deps: ActivityDeps) {
+  const platform = createPlatformCollectActivities({ store: deps.store });
+  return {
+    async collectPlatform(input: PlatformCollectInput & { runKey: string }): Promise<CollectResult> {
+      const { runKey, ...collectInput } = input;
+      const result = await platform.collectPlatform(collectInput);
+      for (const p of result.partitions) {
+        if (p.raw) await recordDataset(deps.db, { ref: p.raw, stage: 'raw', source: result.source, date: p.date, runKey, meta: { query: result.query } });
+        await recordDataset(deps.db, { ref: p.posts, stage: 'posts', source: result.source, date: p.date, runKey, inputs: p.raw ? [p.raw.uri] : [], meta: { query: result.query } });
+      }
+      if (result.quarantine) await recordDataset(deps.db, { ref: result.quarantine, stage: 'quarantine', source: result.source, runKey });
+      return result;
+    },
+  };
+}
+
 /** I/O-bound activities: collection and the catalog. They run on the `socialsense` task queue. */
 export function createIoActivities(deps: ActivityDeps) {
   return {
     ...createCatalogActivities(deps),
     ...createSimulatedCollectActivities(deps),
     ...createFileCollectActivities(deps),
+    ...createCatalogedPlatformActivities(deps),
   };
 }
 

@@ -5,7 +5,7 @@ import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import { postSchema, type DatasetRef, type Post, type Quarantined } from '../lib/schema';
 import { forEachSlice } from './heartbeat';
 import { extractEntities, normalizeText } from '../models/text/normalize';
-const detectLanguage = (_: string): string | null => null; // TEMP until models/text/language lands
+import { detectLanguage } from '../models/text/language';
 
 export interface PreprocessInput {
   runKey: string;

@@ -2,9 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../lib/config';
 import { registerBackfill } from './commands/backfill';
 import { registerDemo } from './commands/demo';
+import { registerEval } from './commands/eval';
+import { registerInsights } from './commands/insights';
+import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
 import { registerSchedule } from './commands/schedule';
 import { registerServices } from './commands/services';
+import { registerSources } from './commands/sources';
 import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
@@ -13,11 +17,24 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDemo(program);
   registerRun(program);
+  registerEval(program);
   registerBackfill(program);
   registerSchedule(program);
   registerServices(program);
+  registerSources(program);
   registerWorker(program);
+  registerReport(program);
+  registerInsights(program);
   return program;
+}
+
+/** A failed workflow's message is generic; the reason is at the bottom of its cause chain. */
+function explain(err: unknown): string {
+  const messages: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.message) messages.push(e.message);
+  }
+  return messages.length > 1 ? `${messages.at(-1)} (${messages.slice(0, -1).join(' ← ')})` : (messages[0] ?? String(err));
 }
 
 export async function main(argv = process.argv): Promise<void> {
@@ -32,7 +49,7 @@ export async function main(argv = process.argv): Promise<void> {
       return;
     }
     // One clear line for the person at the terminal; the stack only when asked for.
-    const message = err instanceof ConfigError ? err.message : `error: ${(err as Error).message ?? err}`;
+    const message = err instanceof ConfigError ? err.message : `error: ${explain(err)}`;
     console.error(message);
     if (process.env.DEBUG) console.error(err);
     process.exitCode = process.exitCode || 2;

@@ -16,6 +16,10 @@ export interface CollectInput {
   users?: number;
   /** platform search query, hashtag, page or subreddit */
   query?: string;
+  /** platforms: first day (inclusive); default: the window of `days` ending at `date` */
+  since?: string;
+  /** platforms: end of the window (exclusive); default: the day after `date` */
+  until?: string;
   file?: { path: string; format?: FileFormat; mapping?: ColumnMapping; platform?: string };
   /** business key of the run this collection belongs to */
   runKey?: string;
@@ -26,6 +30,15 @@ const io = proxyActivities<IoActivities>({
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
 });
+
+// Platforms: rate-limit waits are retries (with the reset as delay), so attempts must leave room for them.
+const platforms = proxyActivities<IoActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 40 },
+});
+
+export const PLATFORM_SOURCES = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'];
 
 export const DAY_MS = 86_400_000;
 
@@ -52,6 +65,17 @@ export async function collect(input: CollectInput = {}): Promise<CollectResult> 
       if (!input.file?.path) throw ApplicationFailure.nonRetryable('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)', 'InvalidInput');
       return io.importFile({ ...input.file, runKey });
     default:
-      throw ApplicationFailure.nonRetryable(`unknown source "${source}"; known: simulated, file`, 'InvalidInput');
+      if (!PLATFORM_SOURCES.includes(source)) {
+        throw ApplicationFailure.nonRetryable(`unknown source "${source}"; known: simulated, file, ${PLATFORM_SOURCES.join(', ')}`, 'InvalidInput');
+      }
+      if (!input.query) throw ApplicationFailure.nonRetryable(`source "${source}" needs a query (see \`socialsense sources\`)`, 'InvalidInput');
+      return platforms.collectPlatform({
+        runKey,
+        source,
+        query: input.query,
+        since: input.since ?? addDays(date, 1 - days),
+        until: input.until ?? addDays(date, 1),
+        maxPosts: input.posts,
+      });
   }
 }

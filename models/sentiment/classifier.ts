@@ -2,6 +2,12 @@
  * Trained 3-class sentiment classifier: multinomial logistic regression over hashed features
  * (word uni/bigrams with negation marking, character n-grams, lexicon scores), trained with
  * class-balanced AdaGrad SGD on typed arrays. Deterministic given the seed.
+ *
+ * Recipe (chosen on sentiment-train.tsv only: a random 10% hold-out and the 2016 dev/devtest
+ * slice held out from the rest, never the evaluation set): pick the epoch count on a stratified
+ * hold-out, then train `members` models with different shuffles on all the data for that many
+ * epochs and average their weights. Averaging linear models is one linear model, so the ensemble's
+ * variance reduction (about +0.5 macro-recall points on the hold-outs) costs nothing at scoring time.
  */
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
@@ -31,7 +37,7 @@ export interface SentimentClassifierOptions {
   learningRate?: number;
   /** L2 penalty, applied lazily to the weights an example touches */
   l2?: number;
-  /** share of the training data held out (stratified) for picking the epoch and class offsets */
+  /** share of the training data held out (stratified) for picking the epoch count */
   holdoutFraction?: number;
   /**
    * Explicit held-out data used instead of a random split (e.g. the newest slice of the training
@@ -42,12 +48,10 @@ export interface SentimentClassifierOptions {
   charMax?: number;
   /** weight the loss by inverse class frequency (macro recall rewards it) */
   classBalanced?: boolean;
-  /** after model selection, retrain on all the data for the chosen number of epochs */
+  /** after choosing the epoch count, retrain on all the data (training + held-out part) */
   refit?: boolean;
-  /** tune per-class offsets for macro recall on the held-out part */
-  tuneOffsets?: boolean;
-  /** use the running average of the end-of-epoch weights (smoother, generalises better) */
-  average?: boolean;
+  /** models (different shuffles) averaged in the refit */
+  members?: number;
   /** called after each epoch with the held-out macro recall (for logs; models/ never prints) */
   onEpoch?: (epoch: number, holdoutMacroRecall: number) => void;
 }
@@ -63,28 +67,27 @@ export interface ClassifierHeader {
   version: 1;
   classes: SentimentLabel[];
   features: FeatureConfig;
-  /** per-class logit bias and the offsets tuned on held-out data for macro recall */
+  /** per-class logit bias */
   bias: number[];
-  offsets: number[];
   hyperparameters: Record<string, number | boolean>;
-  training: { examples: number; holdout: number; epochs: number; holdoutMacroRecall: number; seconds: number };
+  training: { examples: number; holdout: number; epochs: number; members: number; holdoutMacroRecall: number; seconds: number };
 }
 
 const K = 3;
 const MAGIC = 0x31435353; // "SSC1" little-endian
 const DEFAULTS = {
   seed: 1,
-  hashBits: 20,
+  hashBits: 19,
   epochs: 8,
-  learningRate: 0.2,
+  // 0.2 converged in 1-2 epochs to noisier models; 0.05 was about one point better on both hold-outs
+  learningRate: 0.05,
   l2: 1e-6,
   holdoutFraction: 0.1,
   charMin: 3,
   charMax: 5,
   classBalanced: true,
-  refit: false,
-  average: false,
-  tuneOffsets: false,
+  refit: true,
+  members: 3,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -180,26 +183,20 @@ class SparseBuffer {
  * binary and L2-normalised as one block, so long and short posts weigh alike; the lexicon block
  * is appended unnormalised.
  */
-export const __exp = { skipQuotes: false, trigrams: false, textChars: false, noBigrams: false, negBigrams: false, denseScale: 1 };
 function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): void {
   out.n = 0;
   const mask = (1 << cfg.hashBits) - 1;
-  const normText = normalizeText(text);
-  const tokens = tokenize(normText);
+  const tokens = tokenize(normalizeText(text));
   let prev = hashString('<s>', SEED_UNIGRAM);
-  let prev2 = prev;
   let caps = 0;
   let elong = 0;
   let negctx = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (__exp.skipQuotes && t.kind === 'punct' && t.text === '"') continue;
     const unit = unitOf(t);
     const u = hashString(unit, SEED_UNIGRAM);
     out.push((t.negated ? fmix(u ^ SEED_NEGATED) : u) & mask, 1);
-    if (!__exp.noBigrams) out.push(combine(prev, __exp.negBigrams && t.negated ? fmix(u ^ SEED_NEGATED) : u, SEED_BIGRAM) & mask, 1);
-    if (__exp.trigrams) out.push(combine(combine(prev2, prev, SEED_BIGRAM), u, SEED_BIGRAM + 1) & mask, 1);
-    prev2 = prev;
+    out.push(combine(prev, u, SEED_BIGRAM) & mask, 1);
     prev = u;
     if (t.allCaps) caps++;
     if (t.elongated) elong++;
@@ -208,17 +205,14 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
       if (t.parts !== undefined && t.parts.length > 1) {
         for (const p of t.parts) out.push(hashString(p, SEED_UNIGRAM) & mask, 1);
       }
-      if (!__exp.textChars) addCharNgrams(t.norm, cfg, mask, out);
+      addCharNgrams(t.norm, cfg, mask, out);
     }
   }
-  if (__exp.textChars) addCharNgrams(normText.toLowerCase(), cfg, mask, out);
   out.push(combine(prev, hashString('</s>', SEED_UNIGRAM), SEED_BIGRAM) & mask, 1);
-  let sq = out.n;
-  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  const inv = out.n > 0 ? 1 / Math.sqrt(out.n) : 0;
   for (let i = 0; i < out.n; i++) out.val[i] = inv;
   const lex = scoreTokens(tokens, detail);
   const dh = denseHashesFor(cfg.hashBits);
-  const ds0 = out.n;
   out.push(dh[0], lex.compound);
   out.push(dh[1], lex.positive);
   out.push(dh[2], lex.negative);
@@ -237,7 +231,6 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
   if (detail.maxValence !== 0) out.push(dh[14], detail.maxValence / 4);
   if (detail.minValence !== 0) out.push(dh[15], detail.minValence / 4);
   if (detail.lastValence !== 0) out.push(dh[16], detail.lastValence / 4);
-  for (let i = ds0; i < out.n; i++) out.val[i] *= __exp.denseScale;
 
 }
 
@@ -260,7 +253,7 @@ function labelIndex(label: string): number {
   return i;
 }
 
-/** logits → probabilities in place; returns the argmax after adding offsets */
+/** logits → probabilities, in place */
 function softmaxInPlace(z: Float64Array): void {
   let max = z[0];
   for (let c = 1; c < K; c++) if (z[c] > max) max = z[c];
@@ -333,53 +326,14 @@ function macroRecallOf(y: Int32Array, pred: Int32Array): number {
   return s / K;
 }
 
-/** log-probabilities of every example, [e*K + c] */
-function logProbs(weights: Float32Array, bias: ArrayLike<number>, d: Dataset): Float64Array {
-  const m = d.y.length;
-  const out = new Float64Array(m * K);
+function holdoutMacroRecall(weights: Float32Array, bias: ArrayLike<number>, d: Dataset): number {
+  const pred = new Int32Array(d.y.length);
   const z = new Float64Array(K);
-  for (let e = 0; e < m; e++) {
-    logits(weights, bias, d.idx, d.val, d.offsets[e], d.offsets[e + 1], z);
-    softmaxInPlace(z);
-    for (let c = 0; c < K; c++) out[e * K + c] = Math.log(z[c] + 1e-12);
-  }
-  return out;
-}
-
-function argmaxWithOffsets(lp: Float64Array, offsets: ArrayLike<number>, pred: Int32Array): void {
   for (let e = 0; e < pred.length; e++) {
-    let best = 0;
-    let bestV = lp[e * K] + offsets[0];
-    for (let c = 1; c < K; c++) {
-      const v = lp[e * K + c] + offsets[c];
-      if (v > bestV) {
-        bestV = v;
-        best = c;
-      }
-    }
-    pred[e] = best;
+    logits(weights, bias, d.idx, d.val, d.offsets[e], d.offsets[e + 1], z);
+    pred[e] = z[1] > z[0] ? (z[2] > z[1] ? 2 : 1) : z[2] > z[0] ? 2 : 0;
   }
-}
-
-/**
- * Per-class additive offsets on log-probabilities that maximise macro recall on held-out data
- * (grid over two offsets; the neutral class is the reference at 0).
- */
-function tuneOffsets(lp: Float64Array, y: Int32Array): { offsets: number[]; macroRecall: number } {
-  const pred = new Int32Array(y.length);
-  let best = { offsets: [0, 0, 0], macroRecall: -1 };
-  for (let a = -1.5; a <= 1.5001; a += 0.1) {
-    for (let b = -1.5; b <= 1.5001; b += 0.1) {
-      const off = [a, 0, b];
-      argmaxWithOffsets(lp, off, pred);
-      const r = macroRecallOf(y, pred);
-      // prefer offsets near zero on ties: they generalise at least as well
-      if (r > best.macroRecall + 1e-9 || (Math.abs(r - best.macroRecall) <= 1e-9 && Math.abs(a) + Math.abs(b) < Math.abs(best.offsets[0]) + Math.abs(best.offsets[2]))) {
-        best = { offsets: [Math.round(a * 10) / 10, 0, Math.round(b * 10) / 10], macroRecall: r };
-      }
-    }
-  }
-  return best;
+  return macroRecallOf(d.y, pred);
 }
 
 interface TrainState {
@@ -502,7 +456,7 @@ function shuffledOrder(n: number, rng: ReturnType<typeof createRng>): Int32Array
 
 /**
  * Trains on the given texts and labels. A stratified part of them is held out to pick the epoch
- * and the class offsets (never pass evaluation data here).
+ * count (never pass evaluation data here).
  */
 export function trainSentimentClassifier(
   texts: readonly string[],
@@ -529,47 +483,32 @@ export function trainSentimentClassifier(
   }
   const classWeight = classWeightsFor(trainSet.y, o.classBalanced);
 
-  let state = freshState(o.hashBits);
-  let best = { epoch: o.epochs, recall: -1, weights: null as Float32Array | null, bias: null as Float64Array | null };
-  const avgW = o.average ? new Float32Array(state.weights.length) : null;
-  const avgB = new Float64Array(K);
+  const state = freshState(o.hashBits);
+  let best = { epoch: o.epochs, recall: Number.NaN, weights: state.weights, bias: state.bias };
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     runEpoch(state, trainSet, shuffledOrder(trainSet.y.length, rng), classWeight, o.learningRate, o.l2);
-    let w = state.weights;
-    let b = state.bias;
-    if (avgW !== null) {
-      const f = 1 / epoch;
-      for (let i = 0; i < w.length; i++) avgW[i] += (w[i] - avgW[i]) * f;
-      for (let c = 0; c < K; c++) avgB[c] += (b[c] - avgB[c]) * f;
-      w = avgW;
-      b = avgB;
-    }
-    if (holdSet !== null) {
-      const pred = new Int32Array(holdSet.y.length);
-      argmaxWithOffsets(logProbs(w, b, holdSet), [0, 0, 0], pred);
-      const r = macroRecallOf(holdSet.y, pred);
-      o.onEpoch?.(epoch, r);
-      if (r > best.recall) best = { epoch, recall: r, weights: w.slice(), bias: b.slice() };
-    }
+    if (holdSet === null) continue;
+    const r = holdoutMacroRecall(state.weights, state.bias, holdSet);
+    o.onEpoch?.(epoch, r);
+    if (!(r <= best.recall)) best = { epoch, recall: r, weights: state.weights.slice(), bias: state.bias.slice() };
   }
-  let weights = best.weights ?? state.weights;
-  let bias = best.bias ?? state.bias;
-  let offsets = [0, 0, 0];
-  let holdoutMacroRecall = best.recall;
-  if (holdSet !== null && o.tuneOffsets) {
-    const tuned = tuneOffsets(logProbs(weights, bias, holdSet), holdSet.y);
-    offsets = tuned.offsets;
-    holdoutMacroRecall = tuned.macroRecall;
-  }
+  let weights = best.weights;
+  let bias = best.bias;
+  let members = 1;
   if (o.refit && holdSet !== null) {
-    // all the data: the training part plus the held-out part (split off above or passed in)
-    const full = trainSet === all && opts.holdout !== undefined ? concat(all, holdSet) : all;
-    state = freshState(o.hashBits);
-    const refitRng = createRng(o.seed + 1);
+    // all the data: the training part plus the held-out part (split off above, or passed in)
+    const full = opts.holdout !== undefined ? concat(all, holdSet) : all;
     const cwAll = classWeightsFor(full.y, o.classBalanced);
-    for (let epoch = 1; epoch <= best.epoch; epoch++) runEpoch(state, full, shuffledOrder(full.y.length, refitRng), cwAll, o.learningRate, o.l2);
-    weights = state.weights;
-    bias = state.bias;
+    members = Math.max(1, Math.floor(o.members));
+    weights = new Float32Array(state.weights.length);
+    bias = new Float64Array(K);
+    for (let m = 0; m < members; m++) {
+      const member = freshState(o.hashBits);
+      const memberRng = createRng(o.seed + 1 + m);
+      for (let epoch = 1; epoch <= best.epoch; epoch++) runEpoch(member, full, shuffledOrder(full.y.length, memberRng), cwAll, o.learningRate, o.l2);
+      for (let i = 0; i < weights.length; i++) weights[i] += member.weights[i] / members;
+      for (let c = 0; c < K; c++) bias[c] += member.bias[c] / members;
+    }
   }
   const header: ClassifierHeader = {
     format: 'socialsense-sentiment-classifier',
@@ -577,7 +516,6 @@ export function trainSentimentClassifier(
     classes: [...sentimentLabels],
     features: cfg,
     bias: Array.from(bias),
-    offsets,
     hyperparameters: {
       seed: o.seed,
       hashBits: o.hashBits,
@@ -589,12 +527,14 @@ export function trainSentimentClassifier(
       charMax: o.charMax,
       classBalanced: o.classBalanced,
       refit: o.refit,
+      members,
     },
     training: {
       examples: texts.length,
       holdout: holdSet?.y.length ?? 0,
       epochs: best.epoch,
-      holdoutMacroRecall,
+      members,
+      holdoutMacroRecall: best.recall,
       seconds: (performance.now() - t0) / 1000,
     },
   };
@@ -606,21 +546,13 @@ function makeClassifier(header: ClassifierHeader, weights: Float32Array): Sentim
   const buf = new SparseBuffer();
   const z = new Float64Array(K);
   const bias = Float64Array.from(header.bias);
-  const offsets = Float64Array.from(header.offsets);
   const classes = header.classes;
   const predict = (text: string): SentimentPrediction => {
     extractFeatures(text, cfg, buf);
     logits(weights, bias, buf.idx, buf.val, 0, buf.n, z);
     softmaxInPlace(z);
     let best = 0;
-    let bestV = -Infinity;
-    for (let c = 0; c < K; c++) {
-      const v = Math.log(z[c] + 1e-12) + offsets[c];
-      if (v > bestV) {
-        bestV = v;
-        best = c;
-      }
-    }
+    for (let c = 1; c < K; c++) if (z[c] > z[best]) best = c;
     return { label: classes[best], probabilities: { negative: z[0], neutral: z[1], positive: z[2] } };
   };
   return {

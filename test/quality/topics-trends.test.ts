@@ -25,14 +25,17 @@ describe.skipIf(!fs.existsSync(topicsFile))('topics on SemEval topics-dev', () =
     const random = normalizedMutualInformation(randomClusters(corpus.documents.length, DEFAULT_K), corpus.labels);
     expect(result.k).toBe(DEFAULT_K);
     expect(result.nmi).toBeGreaterThan(0.45);
-    expect(result.nmi).toBeGreaterThan(Math.max(topTerm, anyTerm, random) + 0.15);
+    // measured: ~0.53 vs 0.12 (top-20 terms), 0.34 (most frequent term, ~470 clusters), 0.02 (random)
+    expect(result.nmi).toBeGreaterThan(topTerm + 0.3);
+    expect(result.nmi).toBeGreaterThan(anyTerm + 0.1);
+    expect(result.nmi).toBeGreaterThan(random + 0.4);
     expect(result.diversity).toBeGreaterThan(0.5);
     expect(result.topics.length).toBeGreaterThan(DEFAULT_K / 2);
   });
 });
 
 describe.skipIf(!fs.existsSync(path.join(nabDir, 'labels.json')))('trends on NAB realTweets', () => {
-  it('alarms more precisely than a fixed threshold while catching most windows, and forecasts beat seasonal naive', async () => {
+  it('alarms more precisely than a fixed threshold, catches half the windows, and forecasts beat seasonal naive', async () => {
     const series = fs
       .readdirSync(nabDir)
       .filter((f) => f.endsWith('.csv'))
@@ -43,7 +46,8 @@ describe.skipIf(!fs.existsSync(path.join(nabDir, 'labels.json')))('trends on NAB
     expect(ewma.series).toBe(5);
     expect(ewma.f1).toBeGreaterThan(fixed.f1 + 0.15);
     expect(ewma.alarmPrecision).toBeGreaterThan(2 * fixed.alarmPrecision);
-    // the fixed threshold fires all the time and so "detects" every window; the detector must still catch most
+    // The fixed threshold fires ~65 times per series and so "detects" every window (recall 1); the
+    // detector cannot beat that, but must still catch half of the 16 windows (measured: 8).
     expect(ewma.windowRecall).toBeGreaterThanOrEqual(0.5);
     expect(ewma.mase).toBeLessThan(0.8);
     expect(ewma.coverage).toBeGreaterThan(0.85);

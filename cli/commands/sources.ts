@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { describeSources } from '../../activities/collect/platformActivities';
+import { installRuntime } from '../../lib/runtime';
+import { connectStack } from '../../lib/stack';
+import { collect, type CollectInput } from '../../workflows/collect';
+import { startOrAttach } from '../follow';
+import { withLocalWorkers } from '../pipelineRun';
+import { dateOption, intOption } from '../options';
+
+export function registerSources(program: Command): void {
+  program
+    .command('sources')
+    .description('every source, whether it is configured (credentials in the environment) and reachable')
+    .option('--no-probe', 'do not contact the platforms')
+    .option('--json', 'one JSON object')
+    .action(async (opts: { probe: boolean; json?: boolean }) => {
+      const sources = await describeSources(process.env, { probe: opts.probe });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ sources }) + '\n');
+        return;
+      }
+      const reach = (r: boolean | null) => (r === null ? '-' : r ? 'yes' : 'NO');
+      console.log(`${'source'.padEnd(10)} ${'configured'.padEnd(10)} ${'reachable'.padEnd(9)} detail`);
+      for (const s of sources) {
+        const detail = s.missing.length ? `set ${s.missing.join(', ')}` : s.detail;
+        console.log(`${s.name.padEnd(10)} ${(s.configured ? 'yes' : 'no').padEnd(10)} ${reach(s.reachable).padEnd(9)} ${detail}`);
+      }
+    });
+
+  program
+    .command('collect')
+    .description('collect posts from one source into the raw and posts zones, and follow it to the end')
+    .requiredOption('--source <name>', 'a platform (x, facebook, instagram, mastodon, bluesky, reddit), simulated or file')
+    .option('--query <q>', 'search query, hashtag, page or subreddit (platforms)')
+    .option('--since <YYYY-MM-DD>', 'first day (inclusive)', dateOption)
+    .option('--until <YYYY-MM-DD>', 'end of the window (exclusive; default: today)', dateOption)
+    .option('--max-posts <n>', 'stop after this many posts', intOption)
+    .option('--json', 'print the result as one JSON object')
+    .option('--no-worker', 'do not run a worker in this process')
+    .action(async (opts) => {
+      installRuntime();
+      const until = opts.until ?? new Date().toISOString().slice(0, 10);
+      const since = opts.since ?? new Date(Date.parse(until) - 86_400_000).toISOString().slice(0, 10);
+      const input: CollectInput = { source: opts.source, query: opts.query, since, until, date: since, posts: opts.maxPosts };
+      const workflowId = `collect-${opts.source}-${encodeURIComponent(opts.query ?? 'all')}-${since}-${until}`;
+      const stack = await connectStack();
+      try {
+        const go = async () => {
+          const handle = await startOrAttach(stack.client, collect, { workflowId, taskQueue: stack.taskQueue, args: [{ ...input, runKey: workflowId }], memo: { stage: 'collect', source: opts.source } });
+          return handle.result();
+        };
+        const result = opts.worker ? await withLocalWorkers(stack, go) : await go();
+        if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
+        else {
+          console.log(`${workflowId}: ${result.counts.in} posts in ${result.partitions.length} day partition(s), ${result.counts.quarantined} quarantined`);
+          for (const p of result.partitions) console.log(`  ${p.date}  ${p.posts.records} posts  ${p.posts.uri}`);
+        }
+      } finally {
+        await stack.close();
+      }
+    });
+}

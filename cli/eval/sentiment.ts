@@ -1,0 +1,208 @@
+/**
+ * `eval sentiment`: scores a labelled TSV with the lexicon scorer or a classifier trained on
+ * another file, and prints macro recall (SemEval's AvgRec), macro F1, accuracy and throughput;
+ * for files with a numeric `score` column instead of labels, the Pearson correlation.
+ */
+import type { Command } from 'commander';
+import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
+import { readTableAll, requireColumns, type Row } from '../../lib/tabular';
+import { trainSentimentClassifier, type SentimentClassifier } from '../../models/sentiment/classifier';
+import { scoreSentiment } from '../../models/sentiment/lexicon';
+import { classificationMetrics, pearson } from '../../models/sentiment/metrics';
+
+export type SentimentModelKind = 'lexicon' | 'trained';
+
+export interface SentimentEvalOptions {
+  /** TSV/CSV with a `text` column and a `label` (negative|neutral|positive) or numeric `score` column */
+  test: string;
+  /** labelled TSV/CSV to train the classifier on (required for model 'trained') */
+  train?: string;
+  /** default: 'trained' when `train` is given, else 'lexicon' */
+  model?: SentimentModelKind;
+  seed?: number;
+}
+
+interface EvalBase {
+  test: string;
+  train?: string;
+  model: SentimentModelKind;
+  n: number;
+  /** posts scored per second over the test set (file reading and training excluded) */
+  postsPerSecond: number;
+  /** wall-clock seconds to train the classifier (model 'trained' only; the machine may be shared) */
+  trainSeconds?: number;
+}
+
+export interface SentimentLabelEvalResult extends EvalBase {
+  kind: 'labels';
+  macroRecall: number;
+  macroF1: number;
+  accuracy: number;
+  perClassRecall: Record<SentimentLabel, number>;
+}
+
+export interface SentimentScoreEvalResult extends EvalBase {
+  kind: 'scores';
+  /** Pearson r between the file's score and the model's polarity (compound; P(positive) - P(negative) for 'trained') */
+  pearson: number;
+}
+
+export type SentimentEvalResult = SentimentLabelEvalResult | SentimentScoreEvalResult;
+
+/**
+ * The SemEval TSVs keep CSV quoting inside tab-separated fields: a text with a comma or quote is
+ * wrapped in quotes and its own quotes doubled. The file reader reads TSV without quote handling
+ * (the quotes are unbalanced elsewhere), so the wrapping is undone here.
+ */
+export function unquoteField(text: string): string {
+  if (text.length >= 2 && text.charCodeAt(0) === 34 && text.charCodeAt(text.length - 1) === 34) {
+    return text.slice(1, -1).replace(/""/g, '"');
+  }
+  return text;
+}
+
+export interface LabelledTexts {
+  texts: string[];
+  labels: SentimentLabel[];
+}
+
+/** Reads `text` + `label` rows; a label outside negative|neutral|positive is an error naming its line. */
+export async function readLabelledTexts(file: string): Promise<LabelledTexts> {
+  const rows = await readTableAll(file);
+  requireColumns(file, rows, ['text', 'label']);
+  return labelledFrom(file, rows);
+}
+
+function labelledFrom(file: string, rows: Row[]): LabelledTexts {
+  const allowed = sentimentLabels as readonly string[];
+  const labels = rows.map((r, i) => {
+    const label = (r.label ?? '').trim().toLowerCase();
+    if (!allowed.includes(label)) {
+      // +2: the header is line 1 and rows count from 0
+      throw new Error(`${file}: line ${i + 2} has label "${r.label ?? ''}"; allowed labels are ${sentimentLabels.join(', ')}`);
+    }
+    return label as SentimentLabel;
+  });
+  return { texts: rows.map((r) => unquoteField(r.text ?? '')), labels };
+}
+
+function scoresFrom(file: string, rows: Row[]): { texts: string[]; scores: number[] } {
+  const scores = rows.map((r, i) => {
+    const raw = (r.score ?? '').trim();
+    const v = Number(raw);
+    if (raw === '' || !Number.isFinite(v)) throw new Error(`${file}: line ${i + 2} has score "${r.score ?? ''}"; the score column must be numeric`);
+    return v;
+  });
+  return { texts: rows.map((r) => unquoteField(r.text ?? '')), scores };
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<SentimentEvalResult> {
+  const model: SentimentModelKind = opts.model ?? (opts.train !== undefined ? 'trained' : 'lexicon');
+  if (model !== 'lexicon' && model !== 'trained') throw new Error(`--model must be lexicon or trained, got ${String(model)}`);
+  if (model === 'trained' && opts.train === undefined) {
+    throw new Error('--model trained needs --train FILE (a TSV with text and label columns to train on)');
+  }
+  const rows = await readTableAll(opts.test);
+  requireColumns(opts.test, rows, ['text']);
+  const columns = Object.keys(rows[0]);
+  const hasLabel = columns.includes('label');
+  if (!hasLabel && !columns.includes('score')) {
+    throw new Error(`${opts.test}: needs a 'label' column (negative|neutral|positive) or a numeric 'score' column; the header has: ${columns.join(', ')}`);
+  }
+  const test = hasLabel ? labelledFrom(opts.test, rows) : scoresFrom(opts.test, rows);
+
+  let classifier: SentimentClassifier | null = null;
+  let trainSeconds: number | undefined;
+  if (model === 'trained') {
+    const train = await readLabelledTexts(opts.train!);
+    const t0 = performance.now();
+    classifier = trainSentimentClassifier(train.texts, train.labels, { seed: opts.seed ?? 1 });
+    trainSeconds = round((performance.now() - t0) / 1000, 2);
+  }
+
+  const t0 = performance.now();
+  const predicted: SentimentLabel[] = new Array(test.texts.length);
+  const polarity = new Float64Array(test.texts.length);
+  if (classifier !== null) {
+    const preds = classifier.predictBatch(test.texts);
+    for (let i = 0; i < preds.length; i++) {
+      predicted[i] = preds[i].label;
+      polarity[i] = preds[i].probabilities.positive - preds[i].probabilities.negative;
+    }
+  } else {
+    for (let i = 0; i < test.texts.length; i++) {
+      const s = scoreSentiment(test.texts[i]);
+      predicted[i] = s.label;
+      polarity[i] = s.compound;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const base: EvalBase = {
+    test: opts.test,
+    ...(opts.train !== undefined && model === 'trained' ? { train: opts.train } : {}),
+    model,
+    n: test.texts.length,
+    postsPerSecond: Math.round(test.texts.length / Math.max(seconds, 1e-9)),
+    ...(trainSeconds !== undefined ? { trainSeconds } : {}),
+  };
+  if ('labels' in test) {
+    const m = classificationMetrics(test.labels, predicted, sentimentLabels);
+    return {
+      kind: 'labels',
+      ...base,
+      macroRecall: round(m.macroRecall),
+      macroF1: round(m.macroF1),
+      accuracy: round(m.accuracy),
+      perClassRecall: {
+        negative: round(m.perClassRecall.negative),
+        neutral: round(m.perClassRecall.neutral),
+        positive: round(m.perClassRecall.positive),
+      },
+    };
+  }
+  return { kind: 'scores', ...base, pearson: round(pearson(polarity, test.scores)) };
+}
+
+function formatText(r: SentimentEvalResult): string {
+  const lines = [`sentiment (${r.model}) on ${r.test}: ${r.n} posts${r.train ? `, trained on ${r.train} in ${r.trainSeconds}s` : ''}`];
+  if (r.kind === 'labels') {
+    lines.push(
+      `macro recall  ${r.macroRecall}`,
+      `macro F1      ${r.macroF1}`,
+      `accuracy      ${r.accuracy}`,
+      `recall        negative ${r.perClassRecall.negative}, neutral ${r.perClassRecall.neutral}, positive ${r.perClassRecall.positive}`,
+    );
+  } else {
+    lines.push(`pearson r     ${r.pearson}`);
+  }
+  lines.push(`posts/second  ${r.postsPerSecond}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerSentimentEval(evalCmd: Command): void {
+  evalCmd
+    .command('sentiment')
+    .description('score posts with known sentiment; print macro recall, macro F1, accuracy (or Pearson r for a score column) and posts/second')
+    .requiredOption('--test <file>', 'TSV/CSV with a text column and a label (negative|neutral|positive) or numeric score column')
+    .option('--train <file>', 'TSV/CSV with text and label columns to train the classifier on')
+    .option('--model <name>', 'lexicon or trained (default: trained when --train is given, else lexicon)')
+    .option('--seed <n>', 'training seed (default 1)')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { test: string; train?: string; model?: string; seed?: string; json?: boolean }) => {
+      try {
+        if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
+        const result = await evaluateSentiment({
+          test: o.test,
+          train: o.train,
+          model: o.model as SentimentModelKind | undefined,
+          seed: o.seed === undefined ? undefined : Number(o.seed),
+        });
+        process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatText(result));
+      } catch (err) {
+        process.exitCode = 2;
+        throw err;
+      }
+    });
+}

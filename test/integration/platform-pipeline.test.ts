@@ -1,0 +1,70 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli';
+
+/**
+ * A platform source through the whole pipeline, driven from the CLI: a stand-in Mastodon instance on
+ * 127.0.0.1 serves the tag timeline in the documented shape (statuses, Link rel="next" paging).
+ */
+let server: http.Server;
+let base = '';
+const requests: string[] = [];
+const day = '2026-11-18';
+const statuses = Array.from({ length: 7 }, (_, i) => ({
+  id: String(110000000000000000n + BigInt(100 - i)),
+  created_at: `${day}T${String(20 - i).padStart(2, '0')}:00:00.000Z`,
+  in_reply_to_id: null,
+  language: 'en',
+  url: `https://masto.example/@user${i}/${i}`,
+  replies_count: i,
+  reblogs_count: 1,
+  favourites_count: 2 * i,
+  content: `<p>Day ${i}: I love the new <a href="https://masto.example/tags/climate" class="mention hashtag" rel="tag">#<span>climate</span></a> plan &amp; the solar roofs</p>`,
+  reblog: null,
+  account: { id: `${i % 3}`, username: `user${i % 3}`, acct: `user${i % 3}`, followers_count: 10 * i, created_at: '2022-01-01T00:00:00.000Z' },
+  mentions: [],
+  tags: [{ name: 'climate' }],
+}));
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url!, base);
+    requests.push(url.pathname + url.search);
+    if (url.pathname !== '/api/v1/timelines/tag/climate') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Record not found' }));
+      return;
+    }
+    const maxId = url.searchParams.get('max_id');
+    const rest = statuses.filter((s) => !maxId || BigInt(s.id) < BigInt(maxId));
+    const page = rest.slice(0, 3);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '299' };
+    if (page.length) headers.link = `<${base}/api/v1/timelines/tag/climate?limit=40&max_id=${page.at(-1)!.id}>; rel="next"`;
+    res.writeHead(200, headers).end(JSON.stringify(page));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('a platform source end to end', () => {
+  it('socialsense run --source mastodon pages through the timeline and scores every post once', async () => {
+    const result = await runCli(['run', '--source', 'mastodon', '--query', 'climate', '--date', day, '--json'], {
+      env: { ...process.env, MASTODON_BASE_URL: base },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ source: 'mastodon', postsIn: 7, scored: 7, quarantined: 0, filtered: 0 });
+    expect(summary.sentiment.positive).toBeGreaterThan(0);
+    expect(summary.topHashtags[0]).toEqual({ hashtag: 'climate', posts: 7 });
+    expect(requests.filter((r) => r.startsWith('/api/v1/timelines/tag/climate')).length).toBeGreaterThanOrEqual(3); // 3 + 3 + 1 (+ the empty end)
+  });
+
+  it('says which credentials are missing for an unconfigured platform', async () => {
+    const env = { ...process.env };
+    delete env.X_BEARER_TOKEN;
+    const result = await runCli(['run', '--source', 'x', '--query', 'climate', '--date', day], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/X_BEARER_TOKEN/);
+  });
+});

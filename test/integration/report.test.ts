@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from '../../lib/stack';
+import { recommendInsights, segmentsInsights, sentimentInsights, topicsInsights, trendsInsights } from '../../cli/commands/insights';
+import { buildReport, reportChartSpecs, reportKey } from '../../report/build';
+import { renderSvg } from '../../report/charts';
+import { fmtInt } from '../../report/format';
+import { findRun } from '../../report/queries';
+import { runCli } from '../helpers/cli';
+import { insertReportFixture, type ReportFixture } from '../helpers/reportFixture';
+import { requireStack } from '../helpers/stack';
+
+let stack: Stack;
+let fx: ReportFixture;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-report-'));
+
+beforeAll(async () => {
+  stack = await requireStack();
+  fx = await insertReportFixture(stack.db);
+});
+
+afterAll(async () => {
+  await fx?.cleanup();
+  await stack?.store.remove([reportKey(fx.runKey)]).catch(() => undefined);
+  await stack?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The HTML of one <section id="…">, to check what a section says. */
+const sectionHtml = (html: string, id: string) => html.match(new RegExp(`<section id="${id}"[\\s\\S]*?</section>`))?.[0] ?? '';
+const count = (html: string, needle: string) => html.split(needle).length - 1;
+
+describe('report', () => {
+  it('renders every section of a fully populated run: one <svg> per chart, with the run’s numbers', async () => {
+    const report = await buildReport(stack.db, { runKey: fx.runKey });
+    const { html, sections, data } = report;
+    expect(report.runKey).toBe(fx.runKey);
+    expect(sections.map((s) => [s.id, s.empty])).toEqual([
+      ['sentiment', false],
+      ['trends', false],
+      ['topics', false],
+      ['segments', false],
+      ['recommendations', false],
+      ['about', false],
+    ]);
+    const charts = sections.flatMap((s) => s.charts);
+    expect(charts).toEqual(['sentiment-trend', 'sentiment-mix', 'top-terms', 'term-forecasts', 'topic-sizes', 'segment-sizes', 'segment-traits']);
+    expect(count(html, '<svg')).toBe(charts.length);
+    for (const id of charts) expect(html, id).toMatch(new RegExp(`data-chart="${id}"><svg[^>]*>[\\s\\S]*?role-mark`));
+    expect(html).not.toMatch(/no data yet/i);
+
+    // sentiment: posts and mean per day, as the fixture wrote them
+    expect(Object.fromEntries(data.sentimentTotals.map((d) => [d.day, d.posts]))).toEqual(fx.expected.postsPerDay);
+    for (const d of data.sentimentTotals) expect(d.meanSentiment).toBeCloseTo(fx.expected.meanPerDay[d.day], 4);
+    expect(new Set(data.sentiment.map((d) => d.topicName))).toEqual(new Set(['0: match · goal · league', '1: album · tour · song', '2: price · market · stocks']));
+    const sentiment = sectionHtml(html, 'sentiment');
+    for (const n of Object.values(fx.expected.postsPerDay)) expect(sentiment).toContain(`>${fmtInt(n)}<`);
+    expect(html).toContain(fmtInt(fx.expected.posts));
+
+    // trends: the biggest term, the strongest emerging one, and tomorrow's band
+    expect(data.trends.source).toBe('term_trends');
+    expect(data.trends.top[0]).toMatchObject({ term: fx.expected.topTerm, total: fx.expected.topTermTotal });
+    expect(data.trends.emerging[0].term).toBe(fx.expected.emergingFirst);
+    expect(data.trends.top.every((t) => t.forecast !== null && t.forecastLow! <= t.forecast! && t.forecast! <= t.forecastHigh!)).toBe(true);
+    expect(sectionHtml(html, 'trends')).toContain(`#${fx.expected.topTerm}</td><td class="num">${fmtInt(fx.expected.topTermTotal)}<`);
+
+    // topics with their terms, segments with their traits, recommendations
+    expect(data.topicModel).toEqual({ version: fx.topicVersion, basis: 'run' });
+    expect(sectionHtml(html, 'topics')).toContain('<span class="chip"');
+    expect(Object.fromEntries(data.segments.segments.map((s) => [s.name, s.users]))).toEqual(fx.expected.segmentUsers);
+    const influencers = data.segments.segments.find((s) => s.name === 'influencers')!;
+    expect(influencers.traits.postsPerDay).toBeCloseTo(fx.expected.influencerPostsPerDay, 6);
+    expect(influencers.traitZ.engagementReceivedPerPost).toBeGreaterThan(1);
+    expect(influencers.topTopics[0].name).toBe('0: match · goal · league');
+    expect(sectionHtml(html, 'segments')).toContain('>6.00<'); // influencers' posts/day in the heatmap
+    expect(data.examples[0].userId).toBe(fx.expected.exampleUser);
+    expect(data.examples[0].recommendations[0].item).toBe(fx.expected.exampleFirstItem);
+    expect(new Set(data.examples.map((u) => u.segmentName))).toEqual(new Set(Object.keys(fx.expected.segmentUsers)));
+
+    // about: lineage with inputs, and the model versions the run trained
+    expect(data.lineage).toHaveLength(fx.expected.datasets);
+    expect(data.lineage.map((d) => d.stage)).toEqual(['raw', 'raw', 'posts', 'clean', 'features']);
+    expect(data.lineage.find((d) => d.stage === 'features')!.inputs).toEqual([data.lineage.find((d) => d.stage === 'clean')!.uri]);
+    expect(data.models.filter((m) => m.trainedByRun).map((m) => [m.name, m.status])).toEqual([
+      ['recommender', 'rejected'],
+      ['sentiment', 'candidate'],
+      ['topics', 'candidate'],
+    ]);
+    const about = sectionHtml(html, 'about');
+    expect(about).toContain('0.742');
+    expect(about).toContain('(was 0.701)');
+  });
+
+  it('is self-contained and escapes what people wrote', async () => {
+    const { html, data } = await buildReport(stack.db, { runKey: fx.runKey });
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|url\(|@import|href="(?!#)/i);
+    // a handle with markup in it is shown as text
+    expect(data.examples.some((u) => u.handle?.includes('<i>'))).toBe(true);
+    expect(html).not.toContain('<i>typical');
+    expect(html).toContain('&lt;i&gt;typical');
+  });
+
+  it('renders its charts without Vega-Lite warnings', async () => {
+    const { data } = await buildReport(stack.db, { runKey: fx.runKey });
+    for (const [id, spec] of Object.entries(reportChartSpecs(data))) {
+      const warnings: string[] = [];
+      await renderSvg(spec!, warnings);
+      expect(warnings, id).toEqual([]);
+    }
+  });
+
+  it('says "No data yet" for what a run does not have, rather than failing', async () => {
+    const { html, sections, data } = await buildReport(stack.db, { runKey: fx.emptyRunKey });
+    const byId = Object.fromEntries(sections.map((s) => [s.id, s]));
+    expect(byId.sentiment.empty).toBe(false); // the two scored posts
+    expect(data.run.posts).toBe(2);
+    for (const id of ['trends', 'topics']) {
+      expect(byId[id].empty, id).toBe(true);
+      expect(byId[id].charts).toEqual([]);
+      expect(sectionHtml(html, id)).toMatch(/No data yet\./);
+    }
+    // users are not per run: with none of its own the run shows everyone's latest profiles, or says there are none
+    if (data.segments.scope === 'none') expect(byId.segments.empty).toBe(true);
+    else expect(sectionHtml(html, 'segments')).toContain('This run updated no profiles');
+    expect(sectionHtml(html, 'about')).toMatch(/Lineage[\s\S]*No data yet\./);
+    expect(count(html, '<svg')).toBe(sections.reduce((n, s) => n + s.charts.length, 0));
+  });
+
+  it('names the recent runs when the run does not exist', async () => {
+    await expect(buildReport(stack.db, { runKey: 'no-such-run' })).rejects.toThrow(/^run "no-such-run" does not exist; recent runs: \S+ \((completed|failed|running), \d{4}-\d\d-\d\d\)/);
+  });
+
+  it('reports on the latest completed run that scored posts when no run is named', async () => {
+    const { rows } = await stack.db.query(
+      `SELECT run_key FROM runs r WHERE status = 'completed' AND EXISTS (SELECT 1 FROM post_scores p WHERE p.run_key = r.run_key)
+       ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`,
+    );
+    expect((await findRun(stack.db)).runKey).toBe(rows[0].run_key);
+  });
+});
+
+describe('insights', () => {
+  it('return the run’s trends, sentiment, topics, segments and a user’s recommendations', async () => {
+    const trends = await trendsInsights(stack.db, { runKey: fx.runKey, limit: 3 });
+    expect(trends.top).toHaveLength(3);
+    expect(trends.top[0]).toMatchObject({ term: fx.expected.topTerm, total: fx.expected.topTermTotal, trending: true });
+    expect(trends.emerging[0].term).toBe(fx.expected.emergingFirst);
+    expect(trends.series.some((d) => d.term === fx.expected.topTerm && d.day === '2021-02-15')).toBe(true); // four weeks of context
+
+    const sentiment = await sentimentInsights(stack.db, { runKey: fx.runKey });
+    expect(Object.fromEntries(sentiment.byDay.map((d) => [d.day, d.posts]))).toEqual(fx.expected.postsPerDay);
+    expect(sentiment.byTopic.map((t) => t.topic)).toEqual([2, 1, 0]); // biggest first
+    expect(sentiment.byTopic.reduce((n, t) => n + t.posts, 0)).toBe(fx.expected.posts);
+
+    const topics = await topicsInsights(stack.db, { runKey: fx.runKey, limit: 2 });
+    expect(topics.topics.map((t) => t.terms?.[0])).toEqual(['price', 'album']);
+
+    const segments = await segmentsInsights(stack.db, { runKey: fx.runKey });
+    expect(segments.scope).toBe('run');
+    expect(segments.users).toBe(21);
+    expect(segments.segments.map((s) => s.name)).toEqual(['typical users', 'influencers', 'likely bots']);
+    expect(segments.segments[2].traits.botLikeness).toBeCloseTo(0.86, 5);
+
+    const recs = await recommendInsights(stack.db, { user: fx.expected.exampleUser, limit: 2 });
+    expect(recs.recommendations.map((r) => r.kind)).toEqual(['hashtag', 'account']);
+    expect(recs.recommendations[0]).toMatchObject({ item: fx.expected.exampleFirstItem });
+    await expect(recommendInsights(stack.db, { user: `${fx.runKey}:nobody` })).rejects.toThrow(/has no insights yet/);
+  });
+});
+
+describe('CLI', () => {
+  it('socialsense report writes the file and stores the same page beside the run', async () => {
+    const out = path.join(tmp, 'nested', 'report.html');
+    const result = await runCli(['report', '--run', fx.runKey, '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const key = reportKey(fx.runKey);
+    expect(result.stdout).toContain(`file:   ${out}`);
+    expect(result.stdout).toContain(`stored: ${stack.store.uri(key)}`);
+    const file = fs.readFileSync(out, 'utf8');
+    expect(count(file, '<svg')).toBe(7);
+    expect(await stack.store.exists(key)).toBe(true);
+    expect((await stack.store.get(key)).toString('utf8')).toBe(file);
+  });
+
+  it('socialsense insights prints tables, exactly one JSON object with --json, and a one-line error for an unknown user', async () => {
+    const [table, json, unknown] = await Promise.all([
+      runCli(['insights', 'trends', '--run', fx.runKey, '--limit', '2']),
+      runCli(['insights', 'segments', '--run', fx.runKey, '--json']),
+      runCli(['insights', 'recommend', '--user', `${fx.runKey}:nobody`, '--json']),
+    ]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`#${fx.expected.topTerm}\\s+hashtag\\s+${fmtInt(fx.expected.topTermTotal)}\\s`));
+    expect(table.stdout).toMatch(/^TERM\s+KIND\s+POSTS\s+LAST DAY\s+TOMORROW\s+RANGE\s+STATUS$/m);
+
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.runKey).toBe(fx.runKey);
+    expect(parsed.segments.map((s: { users: number }) => s.users)).toEqual([14, 4, 3]);
+
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trim()).toMatch(/^error: user ".*:nobody" has no insights yet/);
+  });
+});
