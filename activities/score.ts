@@ -8,51 +8,37 @@ import { forEachSlice } from './heartbeat';
 
 export interface ScoreInput {
   runKey: string;
+  /** `source/day`: the unit whose rows a re-run replaces */
+  partition: string;
   features: DatasetRef;
 }
 
 export interface ScoreResult {
   scored: number;
-  sentiment: Record<'negative' | 'neutral' | 'positive', number>;
-  topHashtags: Array<{ hashtag: string; posts: number }>;
 }
 
 const BATCH = 2000;
-
-export function summarizeScores(posts: FeaturedPost[]): ScoreResult {
-  const sentiment = { negative: 0, neutral: 0, positive: 0 };
-  const tags = new Map<string, number>();
-  for (const p of posts) {
-    sentiment[p.features.sentiment.label]++;
-    for (const h of p.hashtags) tags.set(h, (tags.get(h) ?? 0) + 1);
-  }
-  const topHashtags = [...tags]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, 10)
-    .map(([hashtag, posts]) => ({ hashtag, posts }));
-  return { scored: posts.length, sentiment, topHashtags };
-}
 
 export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
   return {
     /**
-     * Writes per-post results into post_scores. The run's previous rows are replaced in one transaction,
-     * so a repeated or retried run never duplicates a row and readers never see half a run.
+     * Writes per-post results into post_scores. The partition's previous rows are replaced in one
+     * transaction, so a repeated or retried run never duplicates a row and readers never see half of it.
      */
     async scorePosts(input: ScoreInput): Promise<ScoreResult> {
       const posts = await readNdjson<FeaturedPost>(store, input.features);
       await withTransaction(db, async (client) => {
-        await client.query('DELETE FROM post_scores WHERE run_key = $1', [input.runKey]);
+        await client.query('DELETE FROM post_scores WHERE run_key = $1 AND partition = $2', [input.runKey, input.partition]);
         await forEachSlice(posts, BATCH, async (batch) => {
           await client.query(
-            `INSERT INTO post_scores (post_id, run_key, platform, author_id, created_at, text, lang, hashtags,
+            `INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
                                       sentiment_compound, sentiment_label, sentiment_model, topic)
-             SELECT t.post_id, $1, t.platform, t.author_id, t.created_at, t.text, t.lang,
+             SELECT t.post_id, $1, $3, t.platform, t.author_id, t.created_at, t.text, t.lang,
                     ARRAY(SELECT jsonb_array_elements_text(t.hashtags)), t.compound, t.label, t.model, t.topic
              FROM jsonb_to_recordset($2::jsonb) AS t(post_id text, platform text, author_id text, created_at timestamptz,
                   text text, lang text, hashtags jsonb, compound real, label text, model text, topic int)
-             ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, text = EXCLUDED.text, lang = EXCLUDED.lang,
+             ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, text = EXCLUDED.text, lang = EXCLUDED.lang,
                hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
                sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
                topic = EXCLUDED.topic, scored_at = now()`,
@@ -73,11 +59,12 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
                   topic: p.features.topic,
                 })),
               ),
+              input.partition,
             ],
           );
         });
       });
-      return summarizeScores(posts);
+      return { scored: posts.length };
     },
   };
 }

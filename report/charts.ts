@@ -61,7 +61,15 @@ const noNetwork = (): vega.Loader => {
 export async function renderSvg(spec: TopLevelSpec, warnings: string[] = []): Promise<string> {
   const errors: string[] = [];
   const collect = (into: string[]) => (...args: unknown[]) => void into.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-  const logger = { level: () => logger, error: collect(errors), warn: collect(warnings), info: () => logger, debug: () => logger };
+  const warn = collect(warnings);
+  const logger = {
+    level: () => logger,
+    error: collect(errors),
+    // Vega-Lite says this for every "fit-x" chart with a step height, though fit-x never fits y: noise.
+    warn: (...args: unknown[]) => (String(args[0]).startsWith('Dropping "fit-y"') ? undefined : warn(...args)),
+    info: () => logger,
+    debug: () => logger,
+  };
   const runtime = vega.parse(compile(spec, { logger: logger as never }).spec);
   // Vega reports dataflow errors through its logger and renders an empty chart: make them fail instead.
   const view = new vega.View(runtime, { renderer: 'none', loader: noNetwork(), logger: logger as never, logLevel: vega.Warn });
@@ -265,7 +273,11 @@ export function termForecastSpec(series: readonly TermDay[], terms: readonly Ter
         { mark: { type: 'area', color: PALETTE[0], opacity: 0.14, interpolate: 'monotone' }, encoding: { y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' } } },
         { mark: { type: 'line', color: PALETTE[0], strokeDash: [4, 3], strokeWidth: 1.5, interpolate: 'monotone' }, encoding: { y: { field: 'forecast', type: 'quantitative' } } },
         { mark: { type: 'line', color: INK, strokeWidth: 2, interpolate: 'monotone' }, encoding: { y: { field: 'volume', type: 'quantitative', title: 'posts / day', axis: { format: '~s', tickCount: 4 } } } },
-        { transform: [{ filter: 'datum.flag' }], mark: { type: 'point', filled: true, size: 60, color: PALETTE[1] }, encoding: { y: { field: 'volume', type: 'quantitative' } } },
+        // every day gets a point, visible on flagged days only: a filtered layer would be empty (and warn) for steady terms
+        {
+          mark: { type: 'point', filled: true, size: 60, color: PALETTE[1] },
+          encoding: { y: { field: 'volume', type: 'quantitative' }, opacity: { condition: { test: 'datum.flag', value: 1 }, value: 0 } },
+        },
       ],
     },
   });

@@ -2,6 +2,7 @@ import { ApplicationFailure, CancellationScope, executeChild, proxyActivities, w
 import type { IoActivities, MlActivities } from '../activities';
 import type { DatasetRef } from '../lib/schema';
 import { collect, yesterday, type CollectInput } from './collect';
+import { mapConcurrently } from './concurrency';
 import { mlQueueFor } from './taskQueues';
 
 export interface PipelineInput extends Omit<CollectInput, 'runKey'> {
@@ -26,8 +27,12 @@ export interface PipelineSummary {
   };
   sentiment: Record<'negative' | 'neutral' | 'positive', number>;
   topHashtags: Array<{ hashtag: string; posts: number }>;
-  datasets: { partitions: DatasetRef[]; clean: DatasetRef; features: DatasetRef; quarantine: DatasetRef[] };
+  /** one entry per (source, day) partition, in date order */
+  datasets: { partitions: DatasetRef[]; clean: DatasetRef[]; features: DatasetRef[]; quarantine: DatasetRef[] };
 }
+
+/** Partitions processed at once; each is an independent preprocess → features → score chain. */
+const PARTITION_CONCURRENCY = 8;
 
 const catalog = proxyActivities<IoActivities>({
   startToCloseTimeout: '1 minute',
@@ -55,33 +60,43 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       workflowId: `${runKey}-collect`,
       args: [{ ...input, source, date, runKey }],
     });
-    const pre = await ml.preprocess({ runKey, source, date, inputs: collected.partitions.map((p) => p.posts), languages: input.languages ?? null });
-    const { features } = await ml.extractFeatures({ runKey, source, date, clean: pre.clean });
-    const scores = await ml.scorePosts({ runKey, features });
+    const languages = input.languages ?? null;
+    // Partitions (source × day) are the unit of parallelism: more workers, more partitions at once.
+    const perPartition = await mapConcurrently(collected.partitions, PARTITION_CONCURRENCY, async (p) => {
+      const pre = await ml.preprocess({ runKey, source, date: p.date, inputs: [p.posts], languages });
+      const { features } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
+      const scored = await ml.scorePosts({ runKey, partition: `${source}/${p.date}`, features });
+      return { pre, features, scored };
+    });
+    const sum = (f: (r: (typeof perPartition)[number]) => number) => perPartition.reduce((acc, r) => acc + f(r), 0);
+    const overview = await catalog.summarizeRun({ runKey });
     const summary: PipelineSummary = {
       runKey,
       source,
       date,
       postsIn: collected.counts.in,
-      quarantined: collected.counts.quarantined + pre.counts.quarantined,
-      filtered: pre.counts.duplicates + pre.counts.filteredLanguage,
-      scored: scores.scored,
+      quarantined: collected.counts.quarantined + sum((r) => r.pre.counts.quarantined),
+      filtered: sum((r) => r.pre.counts.duplicates + r.pre.counts.filteredLanguage),
+      scored: sum((r) => r.scored.scored),
       counts: {
         collected: collected.counts.in,
         quarantinedAtCollect: collected.counts.quarantined,
-        quarantinedAtPreprocess: pre.counts.quarantined,
-        duplicates: pre.counts.duplicates,
-        filteredLanguage: pre.counts.filteredLanguage,
+        quarantinedAtPreprocess: sum((r) => r.pre.counts.quarantined),
+        duplicates: sum((r) => r.pre.counts.duplicates),
+        filteredLanguage: sum((r) => r.pre.counts.filteredLanguage),
       },
-      sentiment: scores.sentiment,
-      topHashtags: scores.topHashtags,
+      sentiment: overview.sentiment,
+      topHashtags: overview.topHashtags,
       datasets: {
         partitions: collected.partitions.map((p) => p.posts),
-        clean: pre.clean,
-        features,
-        quarantine: [collected.quarantine, pre.quarantine].filter((q): q is DatasetRef => q !== null),
+        clean: perPartition.map((r) => r.pre.clean),
+        features: perPartition.map((r) => r.features),
+        quarantine: [collected.quarantine, ...perPartition.map((r) => r.pre.quarantine)].filter((q): q is DatasetRef => q !== null),
       },
     };
+    if (overview.scored !== summary.scored) {
+      throw ApplicationFailure.nonRetryable(`post_scores holds ${overview.scored} rows for ${runKey}, the stages scored ${summary.scored}`, 'AccountingError');
+    }
     if (summary.postsIn !== summary.scored + summary.filtered + summary.quarantined) {
       // Accounting is the pipeline's promise that nothing is lost silently; a gap is a bug, not a retryable fault.
       throw ApplicationFailure.nonRetryable(`post accounting does not add up: ${JSON.stringify(summary.counts)} scored=${summary.scored}`, 'AccountingError');

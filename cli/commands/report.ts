@@ -21,9 +21,26 @@ export interface ReadSide {
 export async function connectReadSide(opts: { store?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<ReadSide> {
   const { DATABASE_URL } = parseConfig(databaseConfigSchema, env);
   const store = opts.store ? createObjectStore(parseConfig(storageConfigSchema, env)) : null;
-  await migrate(DATABASE_URL);
+  await migrateWhenFree(DATABASE_URL);
   const db = createDb(DATABASE_URL, 4);
   return { db, store, close: () => db.end() };
+}
+
+/**
+ * migrate() fails at once when another process holds the migration lock (node-pg-migrate's default
+ * advisory lock mode is "fail"), e.g. two commands started together: wait for it instead.
+ */
+async function migrateWhenFree(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await migrate(url);
+      return;
+    } catch (err) {
+      if (!/Another migration is already running/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** A run key as a file name: workflow ids may hold characters a file system does not like. */

@@ -35,6 +35,7 @@ CREATE INDEX datasets_run ON datasets (run_key);
 CREATE TABLE post_scores (
   post_id             text PRIMARY KEY,
   run_key             text NOT NULL,
+  partition           text NOT NULL,            -- source/day: what a re-run replaces
   platform            text NOT NULL,
   author_id           text NOT NULL,
   created_at          timestamptz NOT NULL,
@@ -47,7 +48,7 @@ CREATE TABLE post_scores (
   topic               integer,
   scored_at           timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX post_scores_run ON post_scores (run_key);
+CREATE INDEX post_scores_run ON post_scores (run_key, partition);
 CREATE INDEX post_scores_created ON post_scores (created_at);
 
 -- Down Migration

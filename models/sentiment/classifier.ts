@@ -491,6 +491,8 @@ export function trainSentimentClassifier(
     const r = holdoutMacroRecall(state.weights, state.bias, holdSet);
     o.onEpoch?.(epoch, r);
     if (!(r <= best.recall)) best = { epoch, recall: r, weights: state.weights.slice(), bias: state.bias.slice() };
+    // two passes without improvement: later ones only overfit further
+    else if (epoch - best.epoch >= 2) break;
   }
   let weights = best.weights;
   let bias = best.bias;

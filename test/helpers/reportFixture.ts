@@ -109,16 +109,16 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
     }
   });
   await db.query(
-    `INSERT INTO post_scores (post_id, run_key, platform, author_id, created_at, text, lang, hashtags, sentiment_compound, sentiment_label, sentiment_model, topic)
-     SELECT t.id, $1, 'simulated', t.author, t.at, t.text, 'en', ARRAY(SELECT jsonb_array_elements_text(t.hashtags)), t.compound, t.label, 'lexicon.v1', t.topic
+    `INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags, sentiment_compound, sentiment_label, sentiment_model, topic)
+     SELECT t.id, $1, 'simulated/' || to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 'simulated', t.author, t.at, t.text, 'en', ARRAY(SELECT jsonb_array_elements_text(t.hashtags)), t.compound, t.label, 'lexicon.v1', t.topic
      FROM jsonb_to_recordset($2::jsonb) AS t(id text, author text, at timestamptz, text text, hashtags jsonb, compound real, label text, topic int)`,
     [runKey, JSON.stringify(posts)],
   );
   // The empty run: a few posts without hashtags or topics, and nothing else.
   await db.query(
-    `INSERT INTO post_scores (post_id, run_key, platform, author_id, created_at, text, hashtags, sentiment_compound, sentiment_label, sentiment_model)
-     VALUES ($2 || ':1', $1, 'simulated', 'x', '2021-04-20T10:00:00Z', 'ok', '{}', 0.2, 'positive', 'lexicon.v1'),
-            ($2 || ':2', $1, 'simulated', 'x', '2021-04-20T11:00:00Z', 'meh', '{}', -0.2, 'negative', 'lexicon.v1')`,
+    `INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, hashtags, sentiment_compound, sentiment_label, sentiment_model)
+     VALUES ($2 || ':1', $1, 'simulated/2021-04-20', 'simulated', 'x', '2021-04-20T10:00:00Z', 'ok', '{}', 0.2, 'positive', 'lexicon.v1'),
+            ($2 || ':2', $1, 'simulated/2021-04-20', 'simulated', 'x', '2021-04-20T11:00:00Z', 'meh', '{}', -0.2, 'negative', 'lexicon.v1')`,
     [emptyRunKey, emptyRunKey],
   );
 

@@ -28,7 +28,7 @@ describe('socialsense CLI', () => {
     const result = await runCli(['run', '--json', '--posts', '50', '--date', '2026-11-01']);
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout);
-    expect(summary.datasets.clean.uri).toMatch(/^s3:\/\/socialsense\/clean\//);
+    expect(summary.datasets.clean[0].uri).toMatch(/^s3:\/\/socialsense\/clean\//);
     expect(summary.postsIn).toBe(summary.scored + summary.filtered + summary.quarantined);
   });
 

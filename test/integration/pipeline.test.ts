@@ -51,14 +51,15 @@ describe('socialSensePipeline on the real stack', () => {
     expect(byLabel).toEqual(Object.fromEntries(Object.entries(summary.sentiment).filter(([, n]) => n > 0)));
 
     // Every stage's output is an object in MinIO and a row in the catalog, with lineage.
-    for (const ref of [summary.datasets.clean, summary.datasets.features, ...summary.datasets.partitions]) {
+    expect(summary.datasets.clean).toHaveLength(2); // one chain per day partition
+    for (const ref of [...summary.datasets.clean, ...summary.datasets.features, ...summary.datasets.partitions]) {
       expect(ref.uri.startsWith('s3://')).toBe(true);
       expect(await stack.store.exists(keyFromUri(stack.store, ref.uri))).toBe(true);
     }
-    const clean = await readNdjson<{ id: string }>(stack.store, summary.datasets.clean);
+    const clean = (await Promise.all(summary.datasets.clean.map((ref) => readNdjson<{ id: string }>(stack.store, ref)))).flat();
     expect(clean).toHaveLength(summary.scored);
-    const cat = await stack.db.query('SELECT stage, records, inputs FROM datasets WHERE uri = $1', [summary.datasets.features.uri]);
-    expect(cat.rows[0]).toMatchObject({ stage: 'features', records: summary.scored, inputs: [summary.datasets.clean.uri] });
+    const cat = await stack.db.query('SELECT stage, records, inputs FROM datasets WHERE uri = $1', [summary.datasets.features[0].uri]);
+    expect(cat.rows[0]).toMatchObject({ stage: 'features', records: summary.datasets.clean[0].records, inputs: [summary.datasets.clean[0].uri] });
     const run = await stack.db.query('SELECT status, summary FROM runs WHERE run_key = $1', [workflowId]);
     expect(run.rows[0].status).toBe('completed');
     expect(run.rows[0].summary.scored).toBe(summary.scored);

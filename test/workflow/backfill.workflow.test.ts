@@ -27,6 +27,9 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
   const io: Partial<IoActivities> = {
     async recordRunStart() {},
     async recordRunEnd() {},
+    async summarizeRun() {
+      return { scored: 10, sentiment: { negative: 3, neutral: 3, positive: 4 }, topHashtags: [] };
+    },
     async completedRuns(keys) {
       return keys.filter((k) => (opts.alreadyDone ?? []).some((d) => k.endsWith(d)));
     },
@@ -51,7 +54,7 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
       return { features: ref('f') };
     },
     async scorePosts() {
-      return { scored: 10, sentiment: { negative: 3, neutral: 3, positive: 4 }, topHashtags: [] };
+      return { scored: 10 };
     },
   };
   return { io, ml, collected, maxActive: () => maxActive };

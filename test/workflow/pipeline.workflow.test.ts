@@ -35,6 +35,9 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
     async recordRunEnd(input) {
       runEnds.push(input);
     },
+    async summarizeRun() {
+      return { scored: overrides.scored ?? 90, sentiment: { negative: 30, neutral: 30, positive: 30 }, topHashtags: [] };
+    },
     async collectSimulated(input) {
       calls.push(`collect:${input.endDate}:${input.days}`);
       return { source: 'simulated', query: null, partitions: [{ date: input.endDate!, posts: ref('posts', 100), raw: null }], quarantine: null, counts: { in: 100, quarantined: 2 } };
@@ -52,8 +55,8 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
       return { features: ref('features', 90) };
     },
     async scorePosts(input) {
-      calls.push(`score:${input.features.uri}`);
-      return { scored: overrides.scored ?? 90, sentiment: { negative: 30, neutral: 30, positive: 30 }, topHashtags: [] };
+      calls.push(`score:${input.partition}:${input.features.uri}`);
+      return { scored: overrides.scored ?? 90 };
     },
   };
   return { io, ml, calls, runEnds, attempts: () => preprocessAttempts };
@@ -72,7 +75,7 @@ describe('socialSensePipeline (time-skipping server)', () => {
     const summary = await withWorkers(fakes, 'wf-ok', () =>
       env.client.workflow.execute(socialSensePipeline, { taskQueue: 'wf-ok', workflowId: 'pipeline-wf-ok', args: [{ date: '2026-11-20', days: 3 }] }),
     );
-    expect(fakes.calls).toEqual(['start', 'collect:2026-11-20:3', 'preprocess:s3://test/posts', 'features:s3://test/clean', 'score:s3://test/features']);
+    expect(fakes.calls).toEqual(['start', 'collect:2026-11-20:3', 'preprocess:s3://test/posts', 'features:s3://test/clean', 'score:simulated/2026-11-20:s3://test/features']);
     expect(summary).toMatchObject({ postsIn: 100, quarantined: 5, filtered: 5, scored: 90, date: '2026-11-20', source: 'simulated' });
     expect(fakes.runEnds).toEqual([expect.objectContaining({ status: 'completed' })]);
   });
