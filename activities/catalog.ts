@@ -1,11 +1,21 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../lib/db';
 import { finishRun, startRun } from '../lib/catalog';
+import type { DatasetRef } from '../lib/schema';
 
 export interface RunOverview {
   scored: number;
   sentiment: Record<'negative' | 'neutral' | 'positive', number>;
   topHashtags: Array<{ hashtag: string; posts: number }>;
+}
+
+export interface TrainingInputs {
+  /** per day, with the run that wrote it: rescoring replaces that run's rows */
+  clean: Array<{ date: string; runKey: string; ref: DatasetRef }>;
+  features: DatasetRef[];
+  engagements: DatasetRef[];
+  truth: DatasetRef[];
+  truthUsers: DatasetRef | null;
 }
 
 export function createCatalogActivities(deps: { db: Db }) {
@@ -19,6 +29,31 @@ export function createCatalogActivities(deps: { db: Db }) {
     async completedRuns(runKeys: string[]): Promise<string[]> {
       const { rows } = await db.query(`SELECT run_key FROM runs WHERE run_key = ANY($1) AND status = 'completed'`, [runKeys]);
       return rows.map((r) => r.run_key as string);
+    },
+    /**
+     * The newest dataset of each stage and day in a window: what retraining reads. Engagements and
+     * planted truth exist for the simulated source only.
+     */
+    async trainingInputs(input: { source: string; from: string; to: string }): Promise<TrainingInputs> {
+      const { rows } = await db.query(
+        `SELECT DISTINCT ON (stage, partition_date) stage, partition_date::text AS date, uri, format, schema, records, bytes, sha256, run_key
+         FROM datasets WHERE source = $1 AND stage = ANY($2) AND partition_date BETWEEN $3 AND $4
+         ORDER BY stage, partition_date, created_at DESC`,
+        [input.source, ['clean', 'features', 'engagements', 'truth'], input.from, input.to],
+      );
+      const pick = (stage: string) => rows.filter((r) => r.stage === stage).map(({ stage: _s, date: _d, run_key: _r, ...ref }) => ref as DatasetRef);
+      const users = await db.query(
+        `SELECT uri, format, schema, records, bytes, sha256 FROM datasets WHERE source = $1 AND stage = 'truth' AND schema = 'simulated.users.v1'
+         ORDER BY created_at DESC LIMIT 1`,
+        [input.source],
+      );
+      return {
+        clean: rows.filter((r) => r.stage === 'clean').map((r) => ({ date: r.date, runKey: r.run_key, ref: { uri: r.uri, format: r.format, schema: r.schema, records: r.records, bytes: r.bytes, sha256: r.sha256 } })),
+        features: pick('features'),
+        engagements: pick('engagements'),
+        truth: pick('truth').filter((r) => r.schema === 'simulated.truth.v1'),
+        truthUsers: users.rows[0] ?? null,
+      };
     },
     /** What people see first about a run, computed from the rows it wrote. */
     async summarizeRun(input: { runKey: string }): Promise<RunOverview> {

@@ -3,8 +3,12 @@ import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import type { DatasetRef, Post, SentimentLabel } from '../lib/schema';
-import { forEachSlice } from './heartbeat';
+import type { SentimentClassifier } from '../models/sentiment/classifier';
 import { scoreSentiment } from '../models/sentiment/lexicon';
+import type { TopicModel } from '../models/topics/lda';
+import { extractTerms, Vocabulary } from '../models/topics/terms';
+import { forEachSlice } from './heartbeat';
+import { createServingModels } from './servingModels';
 
 export interface PostFeatures {
   sentiment: { compound: number; label: SentimentLabel; model: string };
@@ -21,29 +25,49 @@ export interface FeaturesInput {
 
 export interface FeaturesResult {
   features: DatasetRef;
+  models: { sentiment: string; topics: string | null };
 }
 
-export function extractFeatures(posts: Post[]): FeaturedPost[] {
+export interface FeatureModels {
+  sentiment?: { version: number; model: SentimentClassifier } | null;
+  topics?: { version: number; model: TopicModel } | null;
+}
+
+/**
+ * Sentiment (the lexicon's compound score always; the label from the trained classifier when one
+ * serves, since it is the more accurate labeller) and the topic from the serving topic model.
+ */
+export function extractFeatures(posts: Post[], models: FeatureModels = {}): FeaturedPost[] {
+  const classifier = models.sentiment?.model;
+  const topicModel = models.topics?.model;
+  const vocabulary = topicModel?.terms ? new Vocabulary(topicModel.terms) : null;
+  const sentimentModel = models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1';
   return posts.map((post) => {
-    const s = scoreSentiment(post.text);
-    return { ...post, features: { sentiment: { compound: s.compound, label: s.label, model: 'lexicon.v1' }, topic: null } };
+    const lexicon = scoreSentiment(post.text);
+    const label = classifier ? classifier.predict(post.text).label : lexicon.label;
+    const topic = topicModel && vocabulary ? topicModel.assign(vocabulary.encode(extractTerms(post.text)), { iterations: 10, seed: 1 }) : null;
+    return { ...post, features: { sentiment: { compound: lexicon.compound, label, model: sentimentModel }, topic } };
   });
 }
 
 export function createFeatureActivities(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
+  const serving = createServingModels(deps);
   return {
     async extractFeatures(input: FeaturesInput): Promise<FeaturesResult> {
-      const digest = inputDigest({ stage: 'features.v1', input: input.clean.sha256 });
+      const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics() };
+      const versions = { sentiment: models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1', topics: models.topics ? `topics.v${models.topics.version}` : null };
+      // The serving versions are part of the key: after a promotion the same posts are scored anew.
+      const digest = inputDigest({ stage: 'features.v2', input: input.clean.sha256, versions });
       const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
       return onceForOutput(db, store.uri(key), async () => {
         const posts = await readNdjson<Post>(store, input.clean);
         const featured: FeaturedPost[] = [];
-        await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[])));
+        await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[], models)));
         const ref = await writeNdjson(store, key, featured, 'post-features.v1');
         return {
-          result: { features: ref },
-          record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri] },
+          result: { features: ref, models: versions },
+          record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri], meta: { models: versions } },
         };
       });
     },

@@ -7,6 +7,8 @@ import { createSimulatedCollectActivities } from './collect/simulated/activity';
 import type { CollectResult } from './collect/types';
 import { recordDataset } from '../lib/catalog';
 import { createFeatureActivities } from './features';
+import { createInsightActivities } from './insights';
+import { createTrainingActivities } from './train';
 import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
 
@@ -48,6 +50,8 @@ export function createMlActivities(deps: ActivityDeps) {
     ...createPreprocessActivities(deps),
     ...createFeatureActivities(deps),
     ...createScoreActivities(deps),
+    ...createTrainingActivities(deps),
+    ...createInsightActivities(deps),
   };
 }
 

@@ -5,6 +5,8 @@ import { registerDemo } from './commands/demo';
 import { registerEval } from './commands/eval';
 import { registerInsights } from './commands/insights';
 import { registerReport } from './commands/report';
+import { registerModels } from './commands/models';
+import { registerRetrain } from './commands/retrain';
 import { registerRun } from './commands/run';
 import { registerSchedule } from './commands/schedule';
 import { registerServices } from './commands/services';
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerRun(program);
   registerEval(program);
+  registerRetrain(program);
+  registerModels(program);
   registerBackfill(program);
   registerSchedule(program);
   registerServices(program);

@@ -2,6 +2,7 @@ import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import {
   renderSvg,
+  scopeSvgIds,
   segmentSizeSpec,
   segmentTraitsSpec,
   sentimentMixSpec,
@@ -102,7 +103,7 @@ export async function buildReport(db: Db, opts: BuildReportOptions = {}): Promis
   const data = await loadReportData(db, opts);
   const svgs: Partial<Record<ChartId, string>> = {};
   // One at a time: rendering is CPU-bound and this keeps the event loop responsive between charts.
-  for (const [id, spec] of Object.entries(reportChartSpecs(data)) as Array<[ChartId, TopLevelSpec]>) svgs[id] = await renderSvg(spec);
+  for (const [id, spec] of Object.entries(reportChartSpecs(data)) as Array<[ChartId, TopLevelSpec]>) svgs[id] = scopeSvgIds(await renderSvg(spec), id);
   const { html, sections } = renderReportHtml(data, svgs);
   return { html, runKey: data.run.runKey, sections, data };
 }

@@ -82,6 +82,17 @@ export async function renderSvg(spec: TopLevelSpec, warnings: string[] = []): Pr
   }
 }
 
+/**
+ * Prefixes the ids an SVG defines (clip paths, gradients) and its references to them, so several
+ * charts inlined in one page cannot pick up each other's definitions.
+ */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\sid="([^"]+)"/g, (_, id) => ` id="${prefix}-${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id) => `url(#${prefix}-${id})`)
+    .replace(/(\s(?:xlink:)?href)="#([^"]+)"/g, (_, attr, id) => `${attr}="#${prefix}-${id}"`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sentiment
 
@@ -120,7 +131,7 @@ export function sentimentTrendSpec(days: readonly SentimentDay[]): TopLevelSpec 
     layer: [
       { mark: { type: 'rule', strokeDash: [4, 4], color: '#94a3b8' }, encoding: { y: { datum: 0, type: 'quantitative' } } },
       {
-        mark: { type: 'line', point: true, interpolate: 'monotone' },
+        mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'day', type: 'ordinal', title: null, axis: { labelExpr: DAY_LABEL, labelAngle: 0, labelOverlap: 'parity' } },
           y: { field: 'mean', type: 'quantitative', title: 'Average sentiment', scale: { zero: false, nice: true }, axis: { format: '+.2f' } },
@@ -253,10 +264,12 @@ export function forecastRows(series: readonly TermDay[], terms: readonly TermSum
 /** Small multiples: each term's daily volume, its forecast band and the days it was flagged as trending. */
 export function termForecastSpec(series: readonly TermDay[], terms: readonly TermSummary[]): TopLevelSpec {
   const values = forecastRows(series, terms);
-  const columns = Math.min(3, terms.length);
+  // 4 terms read better as 2 × 2 than as 3 + 1
+  const columns = terms.length === 4 ? 2 : Math.min(3, terms.length);
   const days = new Set(values.map((v) => v.day)).size;
-  // whole days only (a two-day window would otherwise get ticks every 12 hours), about four of them
-  const tickCount = { interval: 'day', step: Math.max(1, Math.ceil(days / 4)) };
+  // whole days only (a two-day window would otherwise get ticks every 12 hours); weeks for longer
+  // series, since every-n-days ticks restart at each month
+  const tickCount = days > 10 ? { interval: 'week', step: 1 } : { interval: 'day', step: Math.max(1, Math.ceil(days / 4)) };
   const x = { field: 'day', type: 'temporal', title: null, axis: { format: '%b %d', labelAngle: 0, tickCount, grid: false, labelOverlap: true } };
   return withConfig({
     data: { values },
@@ -266,13 +279,13 @@ export function termForecastSpec(series: readonly TermDay[], terms: readonly Ter
     columns,
     resolve: { scale: { y: 'independent' } },
     spec: {
-      width: columns === 1 ? 600 : 290,
+      width: columns === 1 ? 600 : columns === 2 ? 440 : 290,
       height: 130,
       encoding: { x: { ...x, scale: { type: 'utc' } } },
       layer: [
-        { mark: { type: 'area', color: PALETTE[0], opacity: 0.14, interpolate: 'monotone' }, encoding: { y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' } } },
-        { mark: { type: 'line', color: PALETTE[0], strokeDash: [4, 3], strokeWidth: 1.5, interpolate: 'monotone' }, encoding: { y: { field: 'forecast', type: 'quantitative' } } },
-        { mark: { type: 'line', color: INK, strokeWidth: 2, interpolate: 'monotone' }, encoding: { y: { field: 'volume', type: 'quantitative', title: 'posts / day', axis: { format: '~s', tickCount: 4 } } } },
+        { mark: { type: 'area', color: PALETTE[0], opacity: 0.14 }, encoding: { y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' } } },
+        { mark: { type: 'line', color: PALETTE[0], strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { y: { field: 'forecast', type: 'quantitative' } } },
+        { mark: { type: 'line', color: INK, strokeWidth: 2 }, encoding: { y: { field: 'volume', type: 'quantitative', title: 'posts / day', axis: { format: '~s', tickCount: 4 } } } },
         // every day gets a point, visible on flagged days only: a filtered layer would be empty (and warn) for steady terms
         {
           mark: { type: 'point', filled: true, size: 60, color: PALETTE[1] },

@@ -255,13 +255,14 @@ function segmentsSection(p: Page, d: ReportData): string {
       const rows = s.segments.map((g) => [
         `<strong>${esc(g.name)}</strong>`,
         esc(fmtInt(g.users)),
-        esc(fmtPct(g.share)),
         esc(fmtTrait(g.traits.engagementProbability, ENGAGE)),
-        g.topTopics.length ? g.topTopics.map((t) => esc(t.name)).join('<br>') : '–',
+        g.topTopics.length
+          ? `<div class="chips">${g.topTopics.map((t) => `<span class="chip" title="${esc(t.name)} · ${esc(fmtPct(t.share))} of their posts">${esc(t.label ?? t.name)}</span>`).join('')}</div>`
+          : '–',
       ]);
       return `<p class="note">${esc(scope)}</p><div class="grid2">
         ${p.chart('segment-sizes', 'People per segment.')}
-        ${table(['Segment', { label: 'People', num: true }, { label: 'Share', num: true }, { label: 'Will engage', num: true }, 'Talks about'], rows)}
+        ${table(['Segment', { label: 'People', num: true }, { label: 'Will engage', num: true }, 'Talks about'], rows)}
       </div>
       ${p.chart('segment-traits', 'Average of each trait per segment. Posts/day, reactions per post and interactions given per day; follower ratio = followers ÷ following; hour spread: 0 = always the same hour, 4.6 = around the clock; “will engage” = predicted engagement probability.', { wide: true })}`;
     },
@@ -295,6 +296,28 @@ const shortUri = (uri: string) => {
   return `${parts.join('/')}/${file.length > 22 ? `${file.slice(0, 8)}…${file.slice(file.indexOf('.'))}` : file}`;
 };
 
+/** Lineage per stage: how many datasets, which days, how much data, and which stages fed it. */
+export function stageSummary(lineage: readonly LineageDataset[]) {
+  const stageOf = new Map(lineage.map((x) => [x.uri, x.stage]));
+  const groups = new Map<string, { stage: string; datasets: number; records: number; bytes: number; firstDay: string | null; lastDay: string | null; from: string[] }>();
+  for (const x of lineage) {
+    const g = groups.get(x.stage) ?? { stage: x.stage, datasets: 0, records: 0, bytes: 0, firstDay: null, lastDay: null, from: [] };
+    g.datasets++;
+    g.records += x.records;
+    g.bytes += x.bytes;
+    if (x.partitionDate) {
+      if (!g.firstDay || x.partitionDate < g.firstDay) g.firstDay = x.partitionDate;
+      if (!g.lastDay || x.partitionDate > g.lastDay) g.lastDay = x.partitionDate;
+    }
+    for (const u of x.inputs) {
+      const from = stageOf.get(u) ?? 'earlier data';
+      if (!g.from.includes(from)) g.from.push(from);
+    }
+    groups.set(x.stage, g);
+  }
+  return [...groups.values()];
+}
+
 function aboutSection(p: Page, d: ReportData): string {
   const r = d.run;
   return p.section('about', 'About this run', 'Where these numbers come from: the run, the datasets it wrote (and what each was derived from), and the model versions behind the scores.', (p) => {
@@ -311,7 +334,19 @@ function aboutSection(p: Page, d: ReportData): string {
 
     const byUri = new Map(d.lineage.map((x) => [x.uri, x]));
     const lineage = d.lineage.length
-      ? table(
+      ? `${table(
+          ['Stage', { label: 'Datasets', num: true }, { label: 'Days', nowrap: true }, { label: 'Records', num: true }, { label: 'Size', num: true }, 'Derived from'],
+          stageSummary(d.lineage).map((g) => [
+            `<span class="tag stage">${esc(g.stage)}</span>`,
+            esc(fmtInt(g.datasets)),
+            esc(g.firstDay === g.lastDay ? (g.firstDay ?? '–') : `${g.firstDay} … ${g.lastDay}`),
+            esc(fmtInt(g.records)),
+            esc(fmtBytes(g.bytes)),
+            g.from.length ? g.from.map((x) => `<span class="tag stage">${esc(x)}</span>`).join(' ') : '<span class="muted">–</span>',
+          ]),
+          { caption: 'Lineage: the datasets behind this run', className: 'scroll' },
+        )}
+        <details class="datasets"><summary>All ${d.lineage.length} datasets, with their locations</summary>${table(
           ['Stage', 'Dataset', { label: 'Day', nowrap: true }, { label: 'Records', num: true }, { label: 'Size', num: true }, { label: 'Derived from', nowrap: true }],
           d.lineage.map((x) => [
             `<span class="tag stage">${esc(x.stage)}</span>`,
@@ -330,9 +365,9 @@ function aboutSection(p: Page, d: ReportData): string {
                   .join('<br>')
               : '<span class="muted">–</span>',
           ]),
-          { caption: 'Lineage: the datasets behind this run', className: 'scroll' },
-        )
-      : `<div class="table-wrap"><h3>Lineage: datasets written by this run</h3>${p.noData('This run has not catalogued any dataset.')}</div>`;
+          { className: 'scroll' },
+        )}</details>`
+      : `<div class="table-wrap"><h3>Lineage: the datasets behind this run</h3>${p.noData('This run has not catalogued any dataset.')}</div>`;
 
     const metricsCell = (m: ModelVersion) => {
       const base = new Map(scalarMetrics(m.baseline));
@@ -415,6 +450,7 @@ ol.recs{margin:0;padding-left:18px}ol.recs li{margin:1px 0}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0 0 18px;font-size:13px}
 .facts dt{color:var(--muted)}.facts dd{margin:0}
 .metrics{display:flex;flex-wrap:wrap;gap:2px 12px}.metric{white-space:nowrap}
+details.datasets{margin:-4px 0 16px}details.datasets summary{cursor:pointer;color:var(--accent);font-size:13px;margin-bottom:8px}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:8px 0 28px}
 @media print{body{background:#fff}.hero{padding-bottom:24px}main.wrap{margin-top:0}.card,.kpi{box-shadow:none;border:1px solid var(--line)}.toc{display:none}section{break-inside:avoid-page}}
 `;

@@ -446,7 +446,7 @@ export interface Segment {
   /** (segment mean − mean of all users) / standard deviation over all users, per trait */
   traitZ: Record<string, number>;
   /** topics the segment posts about most (mean share of the users' topic mix) */
-  topTopics: Array<{ topic: number; name: string; share: number }>;
+  topTopics: Array<{ topic: number; name: string; label: string | null; share: number }>;
 }
 
 export interface Segments {
@@ -514,13 +514,13 @@ export async function userSegments(db: Db, runKey: string, model: TopicModelRef)
   }
   const sizeOf = new Map(sizes.rows.map((s) => [s.name, s.users]));
   const labels = new Map((await topicTerms(db, model.version)).map((t) => [t.topic, t.label]));
-  const mixBySegment = new Map<string, Array<{ topic: number; name: string; share: number }>>();
+  const mixBySegment = new Map<string, Segment['topTopics']>();
   for (const r of mix.rows) {
     const topic = Number(r.topic);
     if (!Number.isInteger(topic)) continue;
     const list = mixBySegment.get(r.name) ?? mixBySegment.set(r.name, []).get(r.name)!;
     // mean over all the segment's users, those without a topic mix counting as zero
-    list.push({ topic, name: topicName(topic, labels), share: r.share / Math.max(1, sizeOf.get(r.name) ?? 1) });
+    list.push({ topic, name: topicName(topic, labels), label: labels.get(topic) ?? null, share: r.share / Math.max(1, sizeOf.get(r.name) ?? 1) });
   }
   const total = scope.users;
   const segments = sizes.rows.map((s): Segment => {

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import { addDays, DAY_MS, yesterday } from './collect';
+import { rootMessage } from './errors';
 import { socialSensePipeline, type PipelineInput } from './pipeline';
 
 export interface BackfillInput {
@@ -137,10 +138,4 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
     await continueAsNew<typeof backfill>({ ...input, from, to, carry: { ...progress, next: rest[0] } });
   }
   return progress;
-}
-
-function rootMessage(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string };
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }

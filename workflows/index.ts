@@ -2,3 +2,4 @@
 export { collect } from './collect';
 export { socialSensePipeline } from './pipeline';
 export { backfill } from './backfill';
+export { nightlyRetrain } from './retrain';

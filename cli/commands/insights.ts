@@ -89,7 +89,7 @@ export function formatTable(columns: Array<{ header: string; align?: Align }>, r
 const title = (text: string, run: { runKey: string; from: string | null; to: string | null }) => `${text} · run ${run.runKey} · ${fmtWindow(run.from, run.to)}`;
 const noData = (why: string) => `no data yet: ${why}`;
 
-function printTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
+export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
   const out = [title('Trends', r)];
   if (r.top.length === 0) return [...out, noData('hashtag volumes appear once the run has scored posts with hashtags, forecasts once the trend model has run')].join('\n\n');
   if (r.source === 'post_scores') out.push('(counted from the run’s posts; trend flags and forecasts appear once the trend model has run)');
@@ -111,7 +111,7 @@ function printTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
   return out.join('\n\n');
 }
 
-function printSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>): string {
+export function formatSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>): string {
   const out = [title('Sentiment', r)];
   if (r.byDay.length === 0) return [...out, noData('sentiment appears once the run has scored posts')].join('\n\n');
   const share = (n: number, of: number) => fmtPct(of ? n / of : null);
@@ -130,7 +130,7 @@ function printSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>): strin
   return out.join('\n\n');
 }
 
-function printTopics(r: Awaited<ReturnType<typeof topicsInsights>>): string {
+export function formatTopics(r: Awaited<ReturnType<typeof topicsInsights>>): string {
   const described = r.topics.filter((t) => t.topic !== null);
   const out = [title('Topics', r)];
   if (described.length === 0) return [...out, noData('topics appear once the topic model has assigned the run’s posts to topics')].join('\n\n');
@@ -144,7 +144,7 @@ function printTopics(r: Awaited<ReturnType<typeof topicsInsights>>): string {
   return out.join('\n\n');
 }
 
-function printSegments(r: Awaited<ReturnType<typeof segmentsInsights>>): string {
+export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>): string {
   const out = [title('Audience segments', r)];
   if (r.segments.length === 0) return [...out, noData('segments appear once user profiles have been built and segmented')].join('\n\n');
   out.push(
@@ -165,7 +165,7 @@ function printSegments(r: Awaited<ReturnType<typeof segmentsInsights>>): string 
   return out.join('\n\n');
 }
 
-function printRecommendations(r: Awaited<ReturnType<typeof recommendInsights>>): string {
+export function formatRecommendations(r: Awaited<ReturnType<typeof recommendInsights>>): string {
   const who = r.handle ? `@${r.handle.replace(/^@/, '')} (${r.userId})` : r.userId;
   const facts = [r.segmentName ? `segment ${r.segmentName}` : null, r.engagementProbability !== null ? `engagement probability ${fmtPct(r.engagementProbability)}` : null, `updated ${fmtTime(r.updatedAt)} by ${r.runKey}`];
   const head = `Recommendations for ${who}\n${facts.filter(Boolean).join(' · ')}`;
@@ -214,7 +214,7 @@ export function registerInsights(program: Command): void {
         const bad = kinds?.filter((k) => !KINDS.includes(k)) ?? [];
         if (bad.length) throw new Error(`--kind: unknown kind ${bad.map((k) => `"${k}"`).join(', ')}; use ${KINDS.join(', ')}`);
         const r = await trendsInsights(db, { runKey: opts.run, limit: opts.limit, kinds: kinds as TermKind[] | undefined });
-        emit(Boolean(opts.json), r, () => printTrends(r));
+        emit(Boolean(opts.json), r, () => formatTrends(r));
       }),
     );
 
@@ -223,7 +223,7 @@ export function registerInsights(program: Command): void {
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await sentimentInsights(db, { runKey: opts.run, limit: opts.limit });
-        emit(Boolean(opts.json), r, () => printSentiment(r));
+        emit(Boolean(opts.json), r, () => formatSentiment(r));
       }),
     );
 
@@ -232,7 +232,7 @@ export function registerInsights(program: Command): void {
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await topicsInsights(db, { runKey: opts.run, limit: opts.limit });
-        emit(Boolean(opts.json), r, () => printTopics(r));
+        emit(Boolean(opts.json), r, () => formatTopics(r));
       }),
     );
 
@@ -242,7 +242,7 @@ export function registerInsights(program: Command): void {
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await segmentsInsights(db, { runKey: opts.run });
         if (opts.limit !== undefined) r.segments = r.segments.slice(0, opts.limit);
-        emit(Boolean(opts.json), r, () => printSegments(r));
+        emit(Boolean(opts.json), r, () => formatSegments(r));
       }),
     );
 
@@ -255,7 +255,7 @@ export function registerInsights(program: Command): void {
     .action(
       withDb(async (db, opts: { user: string; json?: boolean; limit: number }) => {
         const r = await recommendInsights(db, { user: opts.user, limit: opts.limit });
-        emit(Boolean(opts.json), r, () => printRecommendations(r));
+        emit(Boolean(opts.json), r, () => formatRecommendations(r));
       }),
     );
 }

@@ -383,7 +383,7 @@ function stratifiedSplit(y: Int32Array, fraction: number, seed: number): { train
     for (let i = 0; i < y.length; i++) if (y[i] === c) members.push(i);
     rng.shuffle(members);
     const h = Math.round(members.length * fraction);
-    for (let i = 0; i < members.length; i++) (i < h ? holdout : train).push(i < h ? members[i] : members[i]);
+    for (let i = 0; i < members.length; i++) (i < h ? holdout : train).push(members[i]);
   }
   train.sort((a, b) => a - b);
   holdout.sort((a, b) => a - b);

@@ -249,12 +249,12 @@ export function segmentRows(
   const std = new Float64Array(d);
   for (let f = 0; f < d; f++) {
     const known: number[] = [];
-    for (let i = 0; i < n; i++) if (Number.isFinite(rows[i][f])) known.push(transform(rows[i][f], features[f].log));
+    for (let i = 0; i < n; i++) if (Number.isFinite(rows[i][f])) known.push(transformFeature(rows[i][f], features[f].log));
     known.sort((a, b) => a - b);
     const median = known.length ? known[known.length >> 1] : 0;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const v = Number.isFinite(rows[i][f]) ? transform(rows[i][f], features[f].log) : median;
+      const v = Number.isFinite(rows[i][f]) ? transformFeature(rows[i][f], features[f].log) : median;
       x[i * d + f] = v;
       sum += v;
     }
@@ -311,7 +311,7 @@ export function segmentRows(
   };
 }
 
-function transform(v: number, log: boolean | undefined): number {
+export function transformFeature(v: number, log: boolean | undefined): number {
   return log ? Math.log1p(Math.max(0, v)) : v;
 }
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../lib/stack';
-import { recommendInsights, segmentsInsights, sentimentInsights, topicsInsights, trendsInsights } from '../../cli/commands/insights';
-import { buildReport, reportChartSpecs, reportKey } from '../../report/build';
+import { formatTrends, recommendInsights, segmentsInsights, sentimentInsights, topicsInsights, trendsInsights } from '../../cli/commands/insights';
+import { buildReport, reportChartSpecs, reportKey, type Report } from '../../report/build';
 import { renderSvg } from '../../report/charts';
 import { fmtInt } from '../../report/format';
 import { findRun } from '../../report/queries';
@@ -14,11 +14,14 @@ import { requireStack } from '../helpers/stack';
 
 let stack: Stack;
 let fx: ReportFixture;
+/** the fixture run's report, built once */
+let full: Report;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-report-'));
 
 beforeAll(async () => {
   stack = await requireStack();
   fx = await insertReportFixture(stack.db);
+  full = await buildReport(stack.db, { runKey: fx.runKey });
 });
 
 afterAll(async () => {
@@ -34,7 +37,7 @@ const count = (html: string, needle: string) => html.split(needle).length - 1;
 
 describe('report', () => {
   it('renders every section of a fully populated run: one <svg> per chart, with the run’s numbers', async () => {
-    const report = await buildReport(stack.db, { runKey: fx.runKey });
+    const report = full;
     const { html, sections, data } = report;
     expect(report.runKey).toBe(fx.runKey);
     expect(sections.map((s) => [s.id, s.empty])).toEqual([
@@ -94,9 +97,13 @@ describe('report', () => {
   });
 
   it('is self-contained and escapes what people wrote', async () => {
-    const { html, data } = await buildReport(stack.db, { runKey: fx.runKey });
+    const { html, data } = full;
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|url\(|@import|href="(?!#)/i);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|url\((?!#)|@import|href="(?!#)/i);
+    // several inline SVGs in one page: every id is defined once, and every reference finds its own chart's
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref);
     // a handle with markup in it is shown as text
     expect(data.examples.some((u) => u.handle?.includes('<i>'))).toBe(true);
     expect(html).not.toContain('<i>typical');
@@ -104,8 +111,7 @@ describe('report', () => {
   });
 
   it('renders its charts without Vega-Lite warnings', async () => {
-    const { data } = await buildReport(stack.db, { runKey: fx.runKey });
-    for (const [id, spec] of Object.entries(reportChartSpecs(data))) {
+    for (const [id, spec] of Object.entries(reportChartSpecs(full.data))) {
       const warnings: string[] = [];
       await renderSvg(spec!, warnings);
       expect(warnings, id).toEqual([]);
@@ -169,6 +175,17 @@ describe('insights', () => {
     expect(recs.recommendations[0]).toMatchObject({ item: fx.expected.exampleFirstItem });
     await expect(recommendInsights(stack.db, { user: `${fx.runKey}:nobody` })).rejects.toThrow(/has no insights yet/);
   });
+
+  it('print as aligned tables', async () => {
+    const text = formatTrends(await trendsInsights(stack.db, { runKey: fx.runKey, limit: 2 }));
+    const lines = text.split('\n');
+    const header = lines.findIndex((l) => /^TERM\s+KIND\s+POSTS\s+LAST DAY\s+TOMORROW\s+RANGE\s+STATUS$/.test(l));
+    expect(header, text).toBeGreaterThan(0);
+    expect(lines[header + 2]).toMatch(new RegExp(`^#${fx.expected.topTerm}\\s+hashtag\\s+${fmtInt(fx.expected.topTermTotal)}\\s.*trending$`));
+    // right-aligned numbers end in the same column as their header
+    expect(lines[header + 2].indexOf(fmtInt(fx.expected.topTermTotal)) + fmtInt(fx.expected.topTermTotal).length).toBe(lines[header].indexOf('POSTS') + 'POSTS'.length);
+    expect(text).toMatch(/Emerging \(flagged as trending\)/);
+  });
 });
 
 describe('CLI', () => {
@@ -185,15 +202,11 @@ describe('CLI', () => {
     expect((await stack.store.get(key)).toString('utf8')).toBe(file);
   });
 
-  it('socialsense insights prints tables, exactly one JSON object with --json, and a one-line error for an unknown user', async () => {
-    const [table, json, unknown] = await Promise.all([
-      runCli(['insights', 'trends', '--run', fx.runKey, '--limit', '2']),
+  it('socialsense insights prints exactly one JSON object with --json, and a one-line error for an unknown user', async () => {
+    const [json, unknown] = await Promise.all([
       runCli(['insights', 'segments', '--run', fx.runKey, '--json']),
       runCli(['insights', 'recommend', '--user', `${fx.runKey}:nobody`, '--json']),
     ]);
-    expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`#${fx.expected.topTerm}\\s+hashtag\\s+${fmtInt(fx.expected.topTermTotal)}\\s`));
-    expect(table.stdout).toMatch(/^TERM\s+KIND\s+POSTS\s+LAST DAY\s+TOMORROW\s+RANGE\s+STATUS$/m);
 
     expect(json.code, json.stderr).toBe(0);
     const parsed = JSON.parse(json.stdout);

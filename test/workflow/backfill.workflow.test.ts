@@ -51,7 +51,7 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
       return { clean: ref('c'), quarantine: null, counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0 }, languages: {} };
     },
     async extractFeatures() {
-      return { features: ref('f') };
+      return { features: ref('f'), models: { sentiment: 'lexicon.v1', topics: null } };
     },
     async scorePosts() {
       return { scored: 10 };

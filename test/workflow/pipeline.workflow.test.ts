@@ -52,7 +52,7 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
     },
     async extractFeatures(input) {
       calls.push(`features:${input.clean.uri}`);
-      return { features: ref('features', 90) };
+      return { features: ref('features', 90), models: { sentiment: 'lexicon.v1', topics: null } };
     },
     async scorePosts(input) {
       calls.push(`score:${input.partition}:${input.features.uri}`);

@@ -1,0 +1,187 @@
+import type { Db } from '../lib/db';
+import { withTransaction } from '../lib/db';
+import type { ObjectStore } from '../lib/objectStore';
+import { readNdjson } from '../lib/datasets';
+import type { DatasetRef, Engagement } from '../lib/schema';
+import { topN } from '../models/recommend/als';
+import { burstOptionsFor, detectBursts } from '../models/trends/burst';
+import { rollingForecast } from '../models/trends/forecast';
+import { bucketCounts, HOUR_MS } from '../models/trends/series';
+import { dailyActivity, engagementExamples } from '../models/users/engagement';
+import { computeProfiles, type UserProfile } from '../models/users/profile';
+import { SEGMENT_FEATURES, transformFeature } from '../models/users/segments';
+import type { FeaturedPost } from './features';
+import { forEachSlice, heartbeat } from './heartbeat';
+import { createServingModels, type EngagementArtifact, type SegmentsArtifact } from './servingModels';
+
+export interface InsightsInput {
+  runKey: string;
+  /** the window's posts with their features, one ref per day */
+  features: DatasetRef[];
+  engagements: DatasetRef[];
+  /** hashtags with fewer posts in the window get no trend rows */
+  minTermPosts?: number;
+}
+
+export interface InsightsResult {
+  users: number;
+  terms: number;
+  trendingTerms: string[];
+  models: Record<string, number | null>;
+}
+
+export function nearestSegment(artifact: SegmentsArtifact, profile: UserProfile): number {
+  const z = SEGMENT_FEATURES.map((f, i) => {
+    const v = f.value(profile);
+    return v === null || !Number.isFinite(v) ? 0 : (transformFeature(v, f.log) - artifact.mean[i]) / artifact.std[i];
+  });
+  let best = 0;
+  let bestDist = Infinity;
+  artifact.centroids.forEach((c, s) => {
+    const d = c.reduce((acc, ci, i) => acc + (ci - z[i]) ** 2, 0);
+    if (d < bestDist) [best, bestDist] = [s, d];
+  });
+  return best;
+}
+
+export function engagementProbabilities(artifact: EngagementArtifact, activity: ReturnType<typeof dailyActivity>): Map<string, number> {
+  const last = activity.numDays - 1;
+  const ex = engagementExamples(activity, { fromDay: last, toDay: last + 1, includeUnlabelled: true });
+  const out = new Map<string, number>();
+  for (let i = 0; i < ex.n; i++) {
+    let z = artifact.bias;
+    for (let j = 0; j < ex.d; j++) z += artifact.weights[j] * ((ex.x[i * ex.d + j] - artifact.mean[j]) / (artifact.std[j] || 1));
+    out.set(activity.users[ex.user[i]], 1 / (1 + Math.exp(-z)));
+  }
+  return out;
+}
+
+/** Hourly volume per hashtag → per day: volume, burst flag, and the volume the forecast expected. */
+export function hashtagTrends(posts: FeaturedPost[], minPosts: number) {
+  const times = new Map<string, number[]>();
+  for (const p of posts) for (const h of p.hashtags) (times.get(h) ?? times.set(h, []).get(h)!).push(Date.parse(p.created_at));
+  const first = Math.min(...posts.map((p) => Date.parse(p.created_at)));
+  const last = Math.max(...posts.map((p) => Date.parse(p.created_at)));
+  const start = Math.floor(first / 86_400_000) * 86_400_000;
+  const end = (Math.floor(last / 86_400_000) + 1) * 86_400_000;
+  const rows: Array<{ term: string; day: string; volume: number; flag: boolean; score: number; forecast: number | null; low: number | null; high: number | null }> = [];
+  for (const [term, ts] of times) {
+    if (ts.length < minPosts) continue;
+    const series = bucketCounts(Float64Array.from(ts), { bucketMs: HOUR_MS, start, end });
+    const values = series.values;
+    const { alarms, scores } = detectBursts(values, burstOptionsFor(HOUR_MS));
+    const alarmed = new Set(alarms.map((a) => Math.floor(a.index / 24)));
+    // The forecast needs two daily seasons to fit; earlier days get no band.
+    const fc = values.length >= 72 ? rollingForecast(values, { seasonality: 24, trainLength: 48, level: 0.9 }) : null;
+    for (let d = 0; d * 24 < values.length; d++) {
+      let volume = 0;
+      let score = 0;
+      let f = 0;
+      let lo = 0;
+      let hi = 0;
+      let covered = fc !== null;
+      for (let h = d * 24; h < Math.min(values.length, d * 24 + 24); h++) {
+        volume += values[h];
+        score = Math.max(score, Number.isFinite(scores[h]) ? scores[h] : 0);
+        if (fc && h >= fc.from && Number.isFinite(fc.forecast[h])) {
+          f += fc.forecast[h];
+          lo += Math.max(0, fc.lower[h]);
+          hi += fc.upper[h];
+        } else covered = false;
+      }
+      rows.push({ term, day: new Date(start + d * 86_400_000).toISOString().slice(0, 10), volume, flag: alarmed.has(d), score, forecast: covered ? f : null, low: covered ? lo : null, high: covered ? hi : null });
+    }
+  }
+  return rows;
+}
+
+export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
+  const { store, db } = deps;
+  const serving = createServingModels(deps);
+  return {
+    /**
+     * Applies the serving user, recommendation and trend models to the window and replaces the
+     * insight rows people query: per user (profile, segment, engagement probability, bot-likeness,
+     * recommendations) and per hashtag and day (volume, trend flag, forecast band).
+     */
+    async scoreInsights(input: InsightsInput): Promise<InsightsResult> {
+      const posts: FeaturedPost[] = [];
+      for (const ref of input.features) posts.push(...(await readNdjson<FeaturedPost>(store, ref)));
+      const engagements: Engagement[] = [];
+      for (const ref of input.engagements) engagements.push(...(await readNdjson<Engagement>(store, ref)));
+      heartbeat({ posts: posts.length });
+      const profiles = computeProfiles(
+        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at, text: p.text, hashtags: p.hashtags, sentiment: p.features.sentiment.compound, topic: p.features.topic, followers: p.author.followers, likes: p.metrics.likes, reposts: p.metrics.reposts, replies: p.metrics.replies })),
+        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
+      );
+      const handles = new Map(posts.map((p) => [p.author.id, p.author.handle]));
+      const [segments, engagement, recommender] = await Promise.all([serving.segments(), serving.engagement(), serving.recommender()]);
+      const activity = dailyActivity(
+        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at })),
+        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, at: e.at })),
+      );
+      const probability = engagement ? engagementProbabilities(engagement.model, activity) : new Map<string, number>();
+      const als = recommender?.model;
+      const userIndex = new Map((als?.userIds ?? []).map((id, i) => [id, i]));
+      const scores = als ? new Float64Array(als.items) : null;
+      // Popular authors for people the model has not seen yet.
+      const popular = [...posts.reduce((m, p) => m.set(p.author.id, (m.get(p.author.id) ?? 0) + p.metrics.likes + p.metrics.reposts + p.metrics.replies), new Map<string, number>())]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20);
+
+      const userRows = profiles.map((profile) => {
+        const s = segments ? nearestSegment(segments.model, profile) : null;
+        let recommendations: Array<{ item: string; kind: string; score: number }> = [];
+        const u = userIndex.get(profile.userId);
+        if (als && scores && u !== undefined) {
+          recommendations = topN(als.scoreAll(u, scores), 10, als.seen(u)).map((r) => ({ item: als.itemIds![r.index], kind: 'author', score: r.score }));
+        } else {
+          recommendations = popular.filter(([id]) => id !== profile.userId).slice(0, 10).map(([item, n]) => ({ item, kind: 'author (popular)', score: n }));
+        }
+        return {
+          user_id: profile.userId,
+          handle: handles.get(profile.userId) ?? null,
+          profile,
+          segment: s,
+          segment_name: s === null ? null : segments!.model.names[s],
+          engagement_probability: probability.get(profile.userId) ?? null,
+          bot_likeness: profile.botLikeness,
+          recommendations,
+        };
+      });
+      const trendRows = posts.length ? hashtagTrends(posts, input.minTermPosts ?? 5) : [];
+
+      await withTransaction(db, async (client) => {
+        await client.query(`DELETE FROM user_insights WHERE run_key = $1`, [input.runKey]);
+        await forEachSlice(userRows, 1000, async (batch) => {
+          await client.query(
+            `INSERT INTO user_insights (user_id, run_key, handle, profile, segment, segment_name, engagement_probability, bot_likeness, recommendations)
+             SELECT t.user_id, $1, t.handle, t.profile, t.segment, t.segment_name, t.engagement_probability, t.bot_likeness, t.recommendations
+             FROM jsonb_to_recordset($2::jsonb) AS t(user_id text, handle text, profile jsonb, segment int, segment_name text,
+                  engagement_probability real, bot_likeness real, recommendations jsonb)
+             ON CONFLICT (user_id) DO UPDATE SET run_key = EXCLUDED.run_key, handle = EXCLUDED.handle, profile = EXCLUDED.profile,
+               segment = EXCLUDED.segment, segment_name = EXCLUDED.segment_name, engagement_probability = EXCLUDED.engagement_probability,
+               bot_likeness = EXCLUDED.bot_likeness, recommendations = EXCLUDED.recommendations, updated_at = now()`,
+            [input.runKey, JSON.stringify(batch)],
+          );
+        });
+        await forEachSlice(trendRows, 2000, async (batch) => {
+          await client.query(
+            `INSERT INTO term_trends (term, kind, day, volume, trend_flag, score, forecast, forecast_low, forecast_high, run_key)
+             SELECT t.term, 'hashtag', t.day, t.volume, t.flag, t.score, t.forecast, t.low, t.high, $1
+             FROM jsonb_to_recordset($2::jsonb) AS t(term text, day date, volume int, flag boolean, score real, forecast real, low real, high real)
+             ON CONFLICT (term, kind, day) DO UPDATE SET volume = EXCLUDED.volume, trend_flag = EXCLUDED.trend_flag, score = EXCLUDED.score,
+               forecast = EXCLUDED.forecast, forecast_low = EXCLUDED.forecast_low, forecast_high = EXCLUDED.forecast_high, run_key = EXCLUDED.run_key`,
+            [input.runKey, JSON.stringify(batch)],
+          );
+        });
+      });
+      return {
+        users: userRows.length,
+        terms: new Set(trendRows.map((r) => r.term)).size,
+        trendingTerms: [...new Set(trendRows.filter((r) => r.flag).map((r) => r.term))].slice(0, 20),
+        models: { segments: segments?.version ?? null, engagement: engagement?.version ?? null, recommender: recommender?.version ?? null },
+      };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Db } from '../lib/db';
+import type { ObjectStore } from '../lib/objectStore';
+import { readBinary, readJson } from '../lib/datasets';
+import { servingModel, type ModelVersion } from '../lib/registry';
+import { loadSentimentClassifier, type SentimentClassifier } from '../models/sentiment/classifier';
+import { loadTopicModel, type TopicModel } from '../models/topics/lda';
+import { loadAls, type AlsModel } from '../models/recommend/als';
+import type { LogisticModel } from '../models/users/engagement';
+
+/** Artifacts are immutable per (name, version), so a worker loads each serving version once. */
+const cache = new Map<string, Promise<unknown>>();
+
+async function load<T>(store: ObjectStore, m: ModelVersion, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>): Promise<T> {
+  const key = `${m.name}@${m.version}`;
+  if (!cache.has(key)) cache.set(key, decode(store, m).catch((err) => (cache.delete(key), Promise.reject(err))));
+  return cache.get(key) as Promise<T>;
+}
+
+export interface SegmentsArtifact {
+  features: string[];
+  /** standardisation used when the centroids were fitted */
+  mean: number[];
+  std: number[];
+  /** centroids in standardised units */
+  centroids: number[][];
+  names: string[];
+}
+
+export type EngagementArtifact = Pick<LogisticModel, 'weights' | 'bias'> & { features: string[]; mean: number[]; std: number[] };
+
+export function createServingModels(deps: { store: ObjectStore; db: Db }) {
+  const { store, db } = deps;
+  const serving = async <T>(name: string, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>) => {
+    const m = await servingModel(db, name);
+    return m ? { version: m.version, model: await load(store, m, decode) } : null;
+  };
+  return {
+    sentiment: () => serving<SentimentClassifier>('sentiment', async (s, m) => loadSentimentClassifier(await readBinary(s, { uri: m.artifactUri }))),
+    topics: () => serving<TopicModel>('topics', async (s, m) => loadTopicModel(await readBinary(s, { uri: m.artifactUri }))),
+    recommender: () => serving<AlsModel>('recommender', async (s, m) => loadAls(await readBinary(s, { uri: m.artifactUri }))),
+    segments: () => serving<SegmentsArtifact>('segments', (s, m) => readJson(s, { uri: m.artifactUri })),
+    engagement: () => serving<EngagementArtifact>('engagement', (s, m) => readJson(s, { uri: m.artifactUri })),
+  };
+}
+
+export type ServingModels = ReturnType<typeof createServingModels>;

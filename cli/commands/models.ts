@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { createDb, migrate, type Db } from '../../lib/db';
+import { databaseConfigSchema, parseConfig } from '../../lib/config';
+import { getModel, listModels, promoteModel, rollbackModel, type ModelVersion } from '../../lib/registry';
+import { intOption } from '../options';
+
+/** The registry needs only Postgres; no Temporal or object store. */
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const { DATABASE_URL } = parseConfig(databaseConfigSchema);
+  await migrate(DATABASE_URL);
+  const db = createDb(DATABASE_URL, 2);
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+const headline = (m: ModelVersion): string => {
+  const metric = ['macroRecall', 'npmi', 'ndcg10', 'auc', 'silhouette'].find((k) => typeof m.metrics[k] === 'number');
+  const value = metric ? `${metric} ${(m.metrics[metric] as number).toFixed(4)}` : '';
+  const base = metric && m.baseline && typeof m.baseline[metric] === 'number' ? ` (baseline ${(m.baseline[metric] as number).toFixed(4)})` : '';
+  return value + base;
+};
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('the model registry: versions, metrics, which one serves');
+  models
+    .command('list')
+    .argument('[name]', 'sentiment | topics | recommender | segments | engagement')
+    .option('--json', 'one JSON object')
+    .action((name: string | undefined, opts: { json?: boolean }) =>
+      withDb(async (db) => {
+        const rows = await listModels(db, name);
+        if (opts.json) return void process.stdout.write(JSON.stringify({ models: rows }) + '\n');
+        if (rows.length === 0) return console.log('no models yet: run `socialsense retrain` (or wait for the nightly Schedule)');
+        for (const m of rows) console.log(`${m.name.padEnd(12)} v${String(m.version).padEnd(4)} ${m.status.padEnd(9)} ${headline(m)}`);
+      }),
+    );
+  models
+    .command('show')
+    .argument('<name>')
+    .argument('[version]', 'default: the serving one', intOption)
+    .action((name: string, version: number | undefined) =>
+      withDb(async (db) => {
+        const m = version ? await getModel(db, name, version) : (await listModels(db, name)).find((x) => x.status === 'serving');
+        if (!m) throw new Error(`no ${version ? `version ${version} of ` : 'serving version of '}${name}; see \`socialsense models list\``);
+        process.stdout.write(JSON.stringify(m, null, 2) + '\n');
+      }),
+    );
+  models
+    .command('promote')
+    .argument('<name>')
+    .argument('<version>', 'version to serve', intOption)
+    .action((name: string, version: number) =>
+      withDb(async (db) => {
+        await promoteModel(db, name, version);
+        console.log(`${name} v${version} now serves; scoring picks it up on its next partition`);
+      }),
+    );
+  models
+    .command('rollback')
+    .argument('<name>')
+    .action((name: string) =>
+      withDb(async (db) => {
+        const { from, to } = await rollbackModel(db, name);
+        console.log(`${name}: v${from} rejected, v${to} serves again`);
+      }),
+    );
+}

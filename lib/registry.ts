@@ -1,0 +1,89 @@
+import type { Db } from './db';
+import { withTransaction } from './db';
+
+/** The model registry in Postgres: every trained version, its evaluation, and which one serves. */
+
+export type ModelStatus = 'candidate' | 'serving' | 'retired' | 'rejected';
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  status: ModelStatus;
+  metrics: Record<string, unknown>;
+  baseline: Record<string, unknown> | null;
+  params: Record<string, unknown>;
+  artifactUri: string;
+  lineage: Record<string, unknown>;
+  runKey: string | null;
+  createdAt: string;
+  promotedAt: string | null;
+}
+
+const columns = `name, version, status, metrics, baseline, params, artifact_uri AS "artifactUri", lineage, run_key AS "runKey",
+  created_at AS "createdAt", promoted_at AS "promotedAt"`;
+
+export async function nextVersion(db: Db, name: string): Promise<number> {
+  const { rows } = await db.query(`SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = $1`, [name]);
+  return rows[0].v;
+}
+
+export async function registerModel(
+  db: Db,
+  m: { name: string; version: number; metrics: object; baseline?: object | null; params?: object; artifactUri: string; lineage?: object; runKey?: string },
+): Promise<void> {
+  // A retried training activity registers the same version again: same row, not a second one.
+  await db.query(
+    `INSERT INTO models (name, version, status, metrics, baseline, params, artifact_uri, lineage, run_key)
+     VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (name, version) DO UPDATE SET metrics = EXCLUDED.metrics, baseline = EXCLUDED.baseline,
+       params = EXCLUDED.params, artifact_uri = EXCLUDED.artifact_uri, lineage = EXCLUDED.lineage`,
+    [m.name, m.version, m.metrics, m.baseline ?? null, m.params ?? {}, m.artifactUri, m.lineage ?? {}, m.runKey ?? null],
+  );
+}
+
+export async function servingModel(db: Db, name: string): Promise<ModelVersion | null> {
+  const { rows } = await db.query(`SELECT ${columns} FROM models WHERE name = $1 AND status = 'serving'`, [name]);
+  return rows[0] ?? null;
+}
+
+export async function getModel(db: Db, name: string, version: number): Promise<ModelVersion | null> {
+  const { rows } = await db.query(`SELECT ${columns} FROM models WHERE name = $1 AND version = $2`, [name, version]);
+  return rows[0] ?? null;
+}
+
+export async function listModels(db: Db, name?: string): Promise<ModelVersion[]> {
+  const { rows } = await db.query(`SELECT ${columns} FROM models WHERE $1::text IS NULL OR name = $1 ORDER BY name, version DESC`, [name ?? null]);
+  return rows;
+}
+
+/** Makes `version` the serving one; the version serving before is retired (kept for rollback). */
+export async function promoteModel(db: Db, name: string, version: number): Promise<void> {
+  await withTransaction(db, async (client) => {
+    const { rowCount } = await client.query(`SELECT 1 FROM models WHERE name = $1 AND version = $2`, [name, version]);
+    if (!rowCount) throw new Error(`no model ${name} version ${version}; see \`socialsense models list\``);
+    await client.query(`UPDATE models SET status = 'retired' WHERE name = $1 AND status = 'serving'`, [name]);
+    await client.query(`UPDATE models SET status = 'serving', promoted_at = now() WHERE name = $1 AND version = $2`, [name, version]);
+  });
+}
+
+export async function rejectModel(db: Db, name: string, version: number): Promise<void> {
+  await db.query(`UPDATE models SET status = 'rejected' WHERE name = $1 AND version = $2 AND status = 'candidate'`, [name, version]);
+}
+
+/** Serves the version that served before the current one again; the current one is marked rejected. */
+export async function rollbackModel(db: Db, name: string): Promise<{ from: number; to: number }> {
+  return withTransaction(db, async (client) => {
+    const current = await client.query(`SELECT version FROM models WHERE name = $1 AND status = 'serving'`, [name]);
+    if (!current.rowCount) throw new Error(`model ${name} has no serving version to roll back`);
+    const from = current.rows[0].version as number;
+    const previous = await client.query(
+      `SELECT version FROM models WHERE name = $1 AND status = 'retired' AND version < $2 ORDER BY promoted_at DESC NULLS LAST, version DESC LIMIT 1`,
+      [name, from],
+    );
+    if (!previous.rowCount) throw new Error(`model ${name} has no earlier serving version to roll back to`);
+    const to = previous.rows[0].version as number;
+    await client.query(`UPDATE models SET status = 'rejected' WHERE name = $1 AND version = $2`, [name, from]);
+    await client.query(`UPDATE models SET status = 'serving', promoted_at = now() WHERE name = $1 AND version = $2`, [name, to]);
+    return { from, to };
+  });
+}

@@ -1,0 +1,88 @@
+import { ApplicationFailure, CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { IoActivities, MlActivities } from '../activities';
+import type { TrainOutcome } from '../activities/train';
+import type { InsightsResult } from '../activities/insights';
+import { backfill } from './backfill';
+import { addDays, yesterday } from './collect';
+import { mapConcurrently } from './concurrency';
+import { rootMessage } from './errors';
+import { mlQueueFor } from './taskQueues';
+
+export interface RetrainInput {
+  /** last day of the training window, YYYY-MM-DD; default: yesterday */
+  date?: string;
+  /** days in the window */
+  days?: number;
+  source?: string;
+  /** simulated posts per day, for days the window still has to collect */
+  posts?: number;
+  /** labelled TSV (`text`, `label`) for the sentiment classifier; default: SemEval train in the shared data */
+  sentimentTrainFile?: string | null;
+  /** topics of the topic model */
+  topics?: number;
+}
+
+export interface RetrainSummary {
+  runKey: string;
+  window: { from: string; to: string; source: string };
+  models: TrainOutcome[];
+  failures: Array<{ model: string; error: string }>;
+  rescored: number;
+  insights: InsightsResult;
+}
+
+const catalog = proxyActivities<IoActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20, maximumInterval: '30 seconds' } });
+
+const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] };
+
+/** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
+export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {
+  const runKey = workflowInfo().workflowId;
+  const to = input.date ?? yesterday();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) throw ApplicationFailure.nonRetryable(`date must be YYYY-MM-DD, got "${to}"`, 'InvalidInput');
+  const days = Math.max(3, input.days ?? 7);
+  const from = addDays(to, 1 - days);
+  const source = input.source ?? 'simulated';
+  const mlQueue = mlQueueFor(workflowInfo().taskQueue);
+  // Training loops are single long computations that cannot heartbeat; the start-to-close timeout bounds them.
+  const training = proxyActivities<MlActivities>({ taskQueue: mlQueue, startToCloseTimeout: '1 hour', retry });
+  const scoring = proxyActivities<MlActivities>({ taskQueue: mlQueue, startToCloseTimeout: '1 hour', heartbeatTimeout: '30 seconds', retry });
+
+  await catalog.recordRunStart({ runKey, kind: 'retrain', input });
+  try {
+    // Every day of the window must have gone through the pipeline; days already done are skipped.
+    await executeChild(backfill, {
+      workflowId: `${runKey}-window`,
+      args: [{ from, to, source, concurrency: 2, pipeline: input.posts ? { posts: input.posts } : undefined }],
+    });
+    const data = await catalog.trainingInputs({ source, from, to });
+    if (data.features.length === 0) throw ApplicationFailure.nonRetryable(`no scored posts from ${source} between ${from} and ${to}`, 'InvalidInput');
+
+    const jobs: Array<[string, () => Promise<TrainOutcome | TrainOutcome[]>]> = [
+      ['sentiment', () => training.trainSentiment({ runKey, trainFile: input.sentimentTrainFile ?? null })],
+      ['topics', () => training.trainTopics({ runKey, features: data.features, k: input.topics, truth: data.truth })],
+    ];
+    if (data.engagements.length > 0) {
+      jobs.push(['recommender', () => training.trainRecommender({ runKey, features: data.features, engagements: data.engagements })]);
+      jobs.push(['users', () => training.trainUserModels({ runKey, features: data.features, engagements: data.engagements, truthUsers: data.truthUsers })]);
+    }
+    // One model failing to train must not keep the others from improving.
+    const settled = await Promise.allSettled(jobs.map(([, run]) => run()));
+    const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
+    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0], error: rootMessage(s.reason) }] : []));
+    if (models.length === 0) throw ApplicationFailure.nonRetryable(`every model failed to train: ${JSON.stringify(failures)}`, 'TrainingFailed');
+
+    // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
+    const rescored = await mapConcurrently(data.clean, 4, async (c) => {
+      const { features } = await scoring.extractFeatures({ runKey: c.runKey, source, date: c.date, clean: c.ref });
+      return { features, scored: (await scoring.scorePosts({ runKey: c.runKey, partition: `${source}/${c.date}`, features })).scored };
+    });
+    const insights = await scoring.scoreInsights({ runKey, features: rescored.map((r) => r.features), engagements: data.engagements });
+    const summary: RetrainSummary = { runKey, window: { from, to, source }, models, failures, rescored: rescored.reduce((a, r) => a + r.scored, 0), insights };
+    await catalog.recordRunEnd({ runKey, status: 'completed', summary });
+    return summary;
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, status: 'failed', error: rootMessage(err) }));
+    throw err;
+  }
+}
