@@ -8,6 +8,7 @@ import type { CollectResult } from './collect/types';
 import { recordDataset } from '../lib/catalog';
 import { createFeatureActivities } from './features';
 import { createInsightActivities } from './insights';
+import { createProfileActivities } from './profiles';
 import { createTrainingActivities } from './train';
 import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
@@ -52,6 +53,7 @@ export function createMlActivities(deps: ActivityDeps) {
     ...createScoreActivities(deps),
     ...createTrainingActivities(deps),
     ...createInsightActivities(deps),
+    ...createProfileActivities(deps),
   };
 }
 

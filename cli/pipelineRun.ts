@@ -41,7 +41,7 @@ export function formatSummary(summary: PipelineSummary, extra: { workflowId: str
     `SocialSense run ${extra.workflowId} (source ${summary.source}, up to ${summary.date})`,
     `  posts in      ${summary.postsIn}`,
     `  scored        ${summary.scored}`,
-    `  filtered      ${summary.filtered} (duplicates ${summary.counts.duplicates}, other language ${summary.counts.filteredLanguage})`,
+    `  filtered      ${summary.filtered} (duplicates ${summary.counts.duplicates}, spam ${summary.counts.filteredSpam}, other language ${summary.counts.filteredLanguage})`,
     `  quarantined   ${summary.quarantined} (kept with their reason in the quarantine zone)`,
     `  sentiment     positive ${pct(summary.sentiment.positive)}%  neutral ${pct(summary.sentiment.neutral)}%  negative ${pct(summary.sentiment.negative)}%`,
     `  top hashtags  ${summary.topHashtags.slice(0, 5).map((h) => `#${h.hashtag} (${h.posts})`).join('  ')}`,

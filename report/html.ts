@@ -129,12 +129,16 @@ function keyFigures(d: ReportData): string {
   const mean = all.posts ? all.sum / all.posts : null;
   const topTerm = d.trends.top[0];
   const lead = d.trends.emerging[0];
-  const figure = (label: string, value: string, note = '', cls = '') => `<div class="kpi ${cls}"><div class="kpi-label">${esc(label)}</div><div class="kpi-value">${value}</div><div class="kpi-note">${note}</div></div>`;
+  // `value` arrives escaped; its length (for the smaller font) and tooltip are of the plain text
+  const figure = (label: string, value: string, note = '', cls = '') => {
+    const plain = value.replace(/&[a-z#0-9]+;/gi, '_');
+    return `<div class="kpi ${cls}"><div class="kpi-label">${esc(label)}</div><div class="kpi-value${plain.length > 11 ? ' long' : ''}" title="${value}">${value}</div><div class="kpi-note">${note}</div></div>`;
+  };
   return `<div class="kpis">
     ${figure('Posts analysed', esc(fmtInt(d.run.posts)), esc(fmtWindow(d.run.from, d.run.to)))}
     ${figure('Overall mood', esc(mean === null ? '–' : sentimentWord(mean)), mean === null ? 'no scored posts' : `average ${esc(fmtSigned(mean))} on −1…+1`, moodClass(mean))}
     ${figure('Positive posts', esc(all.posts ? fmtPct(all.pos / all.posts) : '–'), all.posts ? `negative ${esc(fmtPct(all.neg / all.posts))}` : '', 'pos')}
-    ${figure('Top hashtag', topTerm ? esc(termLabel(topTerm.term, topTerm.kind)) : '–', topTerm ? `${esc(fmtInt(topTerm.total))} posts` : 'no data yet')}
+    ${figure(!topTerm || topTerm.kind === 'hashtag' ? 'Top hashtag' : 'Top term', topTerm ? esc(termLabel(topTerm.term, topTerm.kind)) : '–', topTerm ? `${esc(fmtInt(topTerm.total))} posts` : 'no data yet')}
     ${figure('Trending now', esc(String(d.trends.emerging.length)), lead ? `led by ${esc(termLabel(lead.term, lead.kind))}` : d.trends.source === 'term_trends' ? 'nothing flagged' : 'no trend data yet', d.trends.emerging.length ? 'hot' : '')}
     ${figure('People profiled', esc(fmtInt(d.segments.users)), d.segments.segments.length ? `in ${d.segments.segments.length} segments` : 'no data yet')}
   </div>`;
@@ -167,7 +171,8 @@ function sentimentSection(p: Page, d: ReportData): string {
         esc(fmtPct(t.posts ? t.neutral / t.posts : null)),
         esc(fmtPct(t.posts ? t.negative / t.posts : null)),
       ]);
-      return `${p.chart('sentiment-trend', 'Average sentiment per day and topic (the largest topics; the rest are merged into “other topics”).', { wide: true })}
+      const merged = new Set(d.sentiment.map((x) => x.topicName)).size > 8;
+      return `${p.chart('sentiment-trend', `Average sentiment per day and topic${merged ? ' (the largest topics; the rest are merged into “other topics”)' : ''}.`, { wide: true })}
       <div class="grid2">
         ${p.chart('sentiment-mix', 'Share of positive, neutral and negative posts each day.')}
         ${table([{ label: 'Day', nowrap: true }, { label: 'Posts', num: true }, { label: 'Avg mood', num: true }, { label: 'Positive', num: true }, { label: 'Neutral', num: true }, { label: 'Negative', num: true }], rows, { caption: 'Per day, all topics' })}
@@ -415,6 +420,7 @@ main.wrap{margin-top:-44px}
 .kpi.pos{border-top-color:var(--pos)}.kpi.neg{border-top-color:var(--neg)}.kpi.neu{border-top-color:#94a3b8}.kpi.hot{border-top-color:var(--hot)}
 .kpi-label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .kpi-value{font-size:22px;font-weight:700;color:var(--ink);margin:2px 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.kpi-value.long{font-size:17px;line-height:33px}
 .kpi-note{font-size:12px;color:var(--muted)}
 .toc{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 14px}
 .toc a{color:var(--accent);text-decoration:none;background:var(--card);border:1px solid var(--line);border-radius:999px;padding:4px 12px;font-size:13px}

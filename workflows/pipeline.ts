@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IoActivities, MlActivities } from '../activities';
 import type { DatasetRef } from '../lib/schema';
 import { collect, yesterday, type CollectInput } from './collect';
@@ -24,6 +24,7 @@ export interface PipelineSummary {
     quarantinedAtPreprocess: number;
     duplicates: number;
     filteredLanguage: number;
+    filteredSpam: number;
   };
   sentiment: Record<'negative' | 'neutral' | 'positive', number>;
   topHashtags: Array<{ hashtag: string; posts: number }>;
@@ -65,7 +66,12 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
     const perPartition = await mapConcurrently(collected.partitions, PARTITION_CONCURRENCY, async (p) => {
       const pre = await ml.preprocess({ runKey, source, date: p.date, inputs: [p.posts], languages });
       const { features } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
-      const scored = await ml.scorePosts({ runKey, partition: `${source}/${p.date}`, features });
+      const partition = `${source}/${p.date}`;
+      const scored = await ml.scorePosts({ runKey, partition, features });
+      // Added after the first release: runs recorded before it replay without this step.
+      if (patched('incremental-user-profiles')) {
+        await ml.updateUserProfiles({ partition, features, engagements: collected.extras?.[`engagements:${p.date}`] ?? null });
+      }
       return { pre, features, scored };
     });
     const sum = (f: (r: (typeof perPartition)[number]) => number) => perPartition.reduce((acc, r) => acc + f(r), 0);
@@ -76,7 +82,7 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       date,
       postsIn: collected.counts.in,
       quarantined: collected.counts.quarantined + sum((r) => r.pre.counts.quarantined),
-      filtered: sum((r) => r.pre.counts.duplicates + r.pre.counts.filteredLanguage),
+      filtered: sum((r) => r.pre.counts.duplicates + r.pre.counts.filteredLanguage + r.pre.counts.filteredSpam),
       scored: sum((r) => r.scored.scored),
       counts: {
         collected: collected.counts.in,
@@ -84,6 +90,7 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
         quarantinedAtPreprocess: sum((r) => r.pre.counts.quarantined),
         duplicates: sum((r) => r.pre.counts.duplicates),
         filteredLanguage: sum((r) => r.pre.counts.filteredLanguage),
+        filteredSpam: sum((r) => r.pre.counts.filteredSpam),
       },
       sentiment: overview.sentiment,
       topHashtags: overview.topHashtags,

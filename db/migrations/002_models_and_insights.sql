@@ -28,10 +28,11 @@ CREATE TABLE topic_terms (
 
 -- Incremental user profiles: a mergeable accumulator per author, updated day by day.
 CREATE TABLE user_profile_state (
-  user_id     text PRIMARY KEY,
-  state       jsonb NOT NULL,
-  last_day    date,
-  updated_at  timestamptz NOT NULL DEFAULT now()
+  user_id       text PRIMARY KEY,
+  state         jsonb NOT NULL,              -- models/users/profile.ts ProfileState
+  profile       jsonb NOT NULL,              -- the finalised profile, for people to query
+  folded_days   text[] NOT NULL DEFAULT '{}',-- source/day partitions already in the state: re-runs fold nothing twice
+  updated_at    timestamptz NOT NULL DEFAULT now()
 );
 
 -- Per-user insights people query (analysts: segments; creators: recommendations; operators: bots).

@@ -63,6 +63,24 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
   const modelVersion = topicVersion;
   const terms = { worldcup: `worldcup_${suffix}`, newalbum: `newalbum_${suffix}`, marketdip: `marketdip_${suffix}`, summerfest: `summerfest_${suffix}` };
   const uri = (path: string) => `s3://socialsense/test-report/${runKey}/${path}`;
+  const cleanup = async () => {
+    const keys = [runKey, emptyRunKey];
+    await db.query(`DELETE FROM post_scores WHERE run_key = ANY($1)`, [keys]);
+    await db.query(`DELETE FROM term_trends WHERE run_key = $1 OR term = ANY($2)`, [runKey, Object.values(terms)]);
+    await db.query(`DELETE FROM user_insights WHERE run_key = $1`, [runKey]);
+    await db.query(`DELETE FROM topic_terms WHERE model_version = $1`, [topicVersion]);
+    await db.query(`DELETE FROM models WHERE run_key = $1`, [runKey]);
+    await db.query(`DELETE FROM datasets WHERE run_key = $1`, [runKey]);
+    await db.query(`DELETE FROM runs WHERE run_key = ANY($1)`, [keys]);
+  };
+  try {
+    return await insertRows();
+  } catch (err) {
+    await cleanup().catch(() => undefined); // a half-written fixture must not stay behind
+    throw err;
+  }
+
+  async function insertRows(): Promise<ReportFixture> {
 
   // --- runs and lineage
   const lineage = [
@@ -245,15 +263,7 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
       exampleFirstItem: `#${terms.worldcup}`,
       datasets: lineage.length,
     },
-    async cleanup() {
-      const keys = [runKey, emptyRunKey];
-      await db.query(`DELETE FROM post_scores WHERE run_key = ANY($1)`, [keys]);
-      await db.query(`DELETE FROM term_trends WHERE run_key = $1 OR term = ANY($2)`, [runKey, Object.values(terms)]);
-      await db.query(`DELETE FROM user_insights WHERE run_key = $1`, [runKey]);
-      await db.query(`DELETE FROM topic_terms WHERE model_version = $1`, [topicVersion]);
-      await db.query(`DELETE FROM models WHERE run_key = $1`, [runKey]);
-      await db.query(`DELETE FROM datasets WHERE run_key = $1`, [runKey]);
-      await db.query(`DELETE FROM runs WHERE run_key = ANY($1)`, [keys]);
-    },
+    cleanup,
   };
+  }
 }

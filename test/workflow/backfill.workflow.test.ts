@@ -48,7 +48,7 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
   };
   const ml: Partial<MlActivities> = {
     async preprocess() {
-      return { clean: ref('c'), quarantine: null, counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0 }, languages: {} };
+      return { clean: ref('c'), quarantine: null, spam: null, counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0 }, languages: {} };
     },
     async extractFeatures() {
       return { features: ref('f'), models: { sentiment: 'lexicon.v1', topics: null } };

@@ -48,7 +48,7 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
       preprocessAttempts++;
       if (preprocessAttempts <= (overrides.preprocessFailures ?? 0)) throw new Error('object store unavailable');
       calls.push(`preprocess:${input.inputs.map((r) => r.uri).join(',')}`);
-      return { clean: ref('clean', 90), quarantine: null, counts: { in: 98, kept: 90, duplicates: 5, quarantined: 3, filteredLanguage: 0 }, languages: { en: 98 } };
+      return { clean: ref('clean', 90), quarantine: null, spam: null, counts: { in: 98, kept: 90, duplicates: 5, quarantined: 3, filteredLanguage: 0, filteredSpam: 0 }, languages: { en: 98 } };
     },
     async extractFeatures(input) {
       calls.push(`features:${input.clean.uri}`);

@@ -30,6 +30,10 @@ export const TOPICS: TopicSpec[] = [
 const POSITIVE = ['love', 'great', 'amazing', 'so happy about', 'really enjoying', 'best', 'wonderful', 'excited about'];
 const NEGATIVE = ['hate', 'terrible', 'awful', 'so disappointed by', 'really annoyed by', 'worst', 'sad about', 'angry about'];
 const NEUTRAL = ['thinking about', 'reading about', 'news on', 'an update on', 'notes on', 'a thread about'];
+// People vary their wording; bots do not. Without this spread, templated posts would look like spam.
+const OPENERS = ['', 'Honestly,', 'Well,', 'So', 'Okay,', 'Wow,', 'Hmm,', 'Just saw', 'Update:', 'Friends,', 'Ngl', 'Lol'];
+const CLOSERS = ['today', 'this week', 'right now', 'again', 'lately', 'tonight', 'at last', 'for real', 'so far', 'this morning', 'with my sister', 'after work'];
+const FILLERS = ['everyone', 'my team', 'the city', 'our group', 'the kids', 'my neighbours', 'the office', 'the crowd', 'my friends', 'the fans', 'locals', 'the class'];
 const POS_EMOJI = ['😍', '🎉', '😊', '👍', '🔥'];
 const NEG_EMOJI = ['😡', '😢', '👎', '😞'];
 const SPAM = ['WIN a FREE phone', 'Cheap followers fast', 'Crypto giveaway double your coins', 'Click now for a prize'];
@@ -179,7 +183,6 @@ export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[],
   const posts: SimulatedDay['posts'] = [];
   const truth: PostTruth[] = [];
   const engagements: Engagement[] = [];
-  const usersById = new Map(users.map((u) => [u.id, u]));
 
   for (let i = 0; i < nPosts; i++) {
     const isBot = bots.length > 0 && rng.next() < opts.botShare * 2;
@@ -211,7 +214,7 @@ export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[],
       const w2 = rng.pick(topic.words);
       const tag = rng.pick(topic.hashtags);
       hashtags.push(tag.toLowerCase());
-      text = `${phrase} the ${w1} and the ${w2} today #${tag}`;
+      text = `${rng.pick(OPENERS)} ${phrase} the ${w1} and the ${w2} with ${rng.pick(FILLERS)} ${rng.pick(CLOSERS)} #${tag}`.trimStart();
       if (sentiment !== 'neutral' && rng.next() < 0.5) text += ` ${rng.pick(sentiment === 'positive' ? POS_EMOJI : NEG_EMOJI)}`;
       if (rng.next() < 0.2) {
         const other = users[rng.int(users.length)];
@@ -265,7 +268,6 @@ export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[],
       truth.push({ id, topic: topic.name, sentiment, bot: isBot, nearDuplicate: isBot, duplicateDelivery: true, malformed: false });
     }
   }
-  void usersById;
   return { date, posts, engagements, truth, bursts };
 }
 

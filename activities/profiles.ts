@@ -1,0 +1,59 @@
+import type { Db } from '../lib/db';
+import { withTransaction } from '../lib/db';
+import type { ObjectStore } from '../lib/objectStore';
+import { readNdjson } from '../lib/datasets';
+import type { DatasetRef, Engagement } from '../lib/schema';
+import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
+import type { FeaturedPost } from './features';
+
+export interface ProfileUpdateInput {
+  /** `source/day`: the unit folded into the profiles at most once */
+  partition: string;
+  features: DatasetRef;
+  engagements?: DatasetRef | null;
+}
+
+export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
+  const { store, db } = deps;
+  return {
+    /**
+     * Folds one partition's posts and engagements into each author's stored profile state. A user's
+     * state remembers which partitions it holds, so a re-run or retry of a day changes nothing.
+     */
+    async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number }> {
+      const posts = await readNdjson<FeaturedPost>(store, input.features);
+      const engagements = input.engagements ? await readNdjson<Engagement>(store, input.engagements) : [];
+      const fresh = accumulateProfiles(
+        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at, text: p.text, hashtags: p.hashtags, sentiment: p.features.sentiment.compound, topic: p.features.topic, followers: p.author.followers, likes: p.metrics.likes, reposts: p.metrics.reposts, replies: p.metrics.replies })),
+        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
+      );
+      return withTransaction(db, async (client) => {
+        const ids = [...fresh.keys()];
+        const { rows } = await client.query(`SELECT user_id, state, folded_days FROM user_profile_state WHERE user_id = ANY($1) FOR UPDATE`, [ids]);
+        const stored = new Map(rows.map((r) => [r.user_id as string, r as { state: ProfileState; folded_days: string[] }]));
+        const upserts: Array<{ user_id: string; state: ProfileState; profile: unknown; folded_days: string[] }> = [];
+        let alreadyFolded = 0;
+        for (const [userId, state] of fresh) {
+          const prior = stored.get(userId);
+          if (prior?.folded_days.includes(input.partition)) {
+            alreadyFolded++;
+            continue;
+          }
+          const merged = prior ? mergeProfileStates(prior.state, state) : state;
+          upserts.push({ user_id: userId, state: merged, profile: finalizeProfile(merged), folded_days: [...(prior?.folded_days ?? []), input.partition] });
+        }
+        if (upserts.length > 0) {
+          await client.query(
+            `INSERT INTO user_profile_state (user_id, state, profile, folded_days)
+             SELECT t.user_id, t.state, t.profile, ARRAY(SELECT jsonb_array_elements_text(t.folded_days))
+             FROM jsonb_to_recordset($1::jsonb) AS t(user_id text, state jsonb, profile jsonb, folded_days jsonb)
+             ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state, profile = EXCLUDED.profile,
+               folded_days = EXCLUDED.folded_days, updated_at = now()`,
+            [JSON.stringify(upserts)],
+          );
+        }
+        return { updated: upserts.length, alreadyFolded };
+      });
+    },
+  };
+}

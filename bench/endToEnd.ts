@@ -1,0 +1,171 @@
+/**
+ * End to end on the local stack: a JSONL file of simulated posts through collect(file) → preprocess →
+ * features → score, run by N separate worker processes (`socialsense worker`) on a task queue of the
+ * benchmark's own. Reports wall time, posts/s, the orchestration share from the workflow histories
+ * (bench/orchestration.ts), where the time and CPU went, and the workers' peak memory.
+ */
+import fs from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Stack } from '../lib/stack';
+import { socialSensePipeline, type PipelineSummary } from '../workflows/pipeline';
+import { spawnCli } from '../test/helpers/cli';
+import { analyseOrchestration, spansFromHistory, type ActivitySpan, type OrchestrationAnalysis } from './orchestration';
+import { cpuSeconds, machineCpuSeconds, peakRssMb, serviceCpuSeconds, type ServiceName } from './processStats';
+
+export interface EndToEndOptions {
+  /** JSONL file of flat post records (bench/corpus.ts) */
+  file: string;
+  posts: number;
+  workers: number;
+  /** the benchmark's own task queue prefix, so no other worker takes its tasks */
+  taskQueue: string;
+  timeoutMs?: number;
+  /** extra NODE_OPTIONS for the worker processes, e.g. --cpu-prof --cpu-prof-dir=DIR */
+  workerNodeOptions?: string;
+  progress?: (msg: string) => void;
+}
+
+export interface EndToEndResult {
+  workflowId: string;
+  workers: number;
+  posts: number;
+  partitions: number;
+  /** pipeline workflow start → completion, from its history */
+  wallSeconds: number;
+  postsPerSecond: number;
+  orchestrationShare: number;
+  idleShare: number;
+  summary: Pick<PipelineSummary, 'postsIn' | 'scored' | 'filtered' | 'quarantined'>;
+  /** seconds per activity type: summed over all its executions, and on the critical path */
+  activities: Record<string, { count: number; seconds: number; onPathSeconds: number; maxAttempt: number }>;
+  /** which serving models the features stage used (a promoted classifier or topic model changes its cost) */
+  featureModels: unknown;
+  /** CPU seconds during the run: each worker process, the services, and the whole machine (other users included) */
+  cpuSeconds: { workers: Array<number | null>; services: Record<ServiceName, number | null>; machine: number | null };
+  peakRssMb: Array<number | null>;
+  orchestration: Pick<OrchestrationAnalysis, 'wallMs' | 'activityMsOnPath' | 'orchestrationMs'> & {
+    /** the largest gaps on the critical path: where the orchestration time went */
+    largestGaps: Array<{ before: string; ms: number }>;
+    pathLength: number;
+  };
+}
+
+const round = (x: number, d = 3) => Number(x.toFixed(d));
+
+async function collectSpans(stack: Stack, workflowId: string): Promise<{ startMs: number; endMs: number; activities: ActivitySpan[] }> {
+  const spans = spansFromHistory(workflowId, await stack.client.workflow.getHandle(workflowId).fetchHistory());
+  const activities = [...spans.activities];
+  for (const child of spans.children) activities.push(...(await collectSpans(stack, child)).activities);
+  return { startMs: spans.startMs, endMs: spans.endMs, activities };
+}
+
+async function awaitWithProgress(handle: WorkflowHandle<typeof socialSensePipeline>, timeoutMs: number, progress: (msg: string) => void): Promise<PipelineSummary> {
+  const t0 = performance.now();
+  const result = handle.result();
+  let settled = false;
+  result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    if (settled) break;
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed * 1000 > timeoutMs) {
+      await handle.terminate(`benchmark timeout after ${Math.round(elapsed)} s`).catch(() => undefined);
+      throw new Error(`the end-to-end run ${handle.workflowId} did not finish within ${Math.round(timeoutMs / 1000)} s (terminated); raise --e2e-timeout or lower --e2e-posts`);
+    }
+    const done = new Map<string, number>();
+    for (const a of spansFromHistory(handle.workflowId, await handle.fetchHistory()).activities) done.set(a.activityType, (done.get(a.activityType) ?? 0) + 1);
+    progress(`  ${Math.round(elapsed)} s: ${done.size ? [...done].map(([k, v]) => `${k} ${v}`).join(', ') : 'collecting'}`);
+  }
+  return result;
+}
+
+/** Graceful stop (running activities finish), forced after a grace period so a stuck worker cannot hang the benchmark. */
+async function stopWorker(w: ReturnType<typeof spawnCli>, graceMs = 30_000): Promise<void> {
+  const timer = setTimeout(() => w.child.kill('SIGKILL'), graceMs);
+  try {
+    await w.stop('SIGTERM');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<EndToEndResult> {
+  const progress = opts.progress ?? (() => {});
+  const queue = `${opts.taskQueue}-w${opts.workers}`;
+  // The importer keys its outputs on (path, size, mtime): a fresh mtime makes this a new import, so no
+  // stage finds an earlier run's output and skips its work.
+  const now = new Date();
+  fs.utimesSync(opts.file, now, now);
+
+  const env = { ...process.env, TEMPORAL_TASK_QUEUE: queue, NODE_OPTIONS: [process.env.NODE_OPTIONS, opts.workerNodeOptions].filter(Boolean).join(' ') };
+  const workers = Array.from({ length: opts.workers }, () => spawnCli(['worker'], env));
+  try {
+    await Promise.all(workers.map((w) => w.waitFor(/worker started/, 120_000)));
+    const cpu0 = workers.map((w) => cpuSeconds(w.child.pid!));
+    const services0 = serviceCpuSeconds();
+    const machine0 = machineCpuSeconds();
+
+    const workflowId = `bench-${queue}`;
+    progress(`end to end: ${opts.posts} posts, ${opts.workers} worker process(es), workflow ${workflowId}`);
+    const clientT0 = performance.now();
+    const handle = await stack.client.workflow.start(socialSensePipeline, {
+      workflowId,
+      taskQueue: queue,
+      args: [{ source: 'file', file: { path: opts.file, format: 'jsonl', platform: 'bench' } }],
+      memo: { stage: 'pipeline', source: 'file', benchmark: true },
+    });
+    const summary = await awaitWithProgress(handle, opts.timeoutMs ?? 30 * 60_000, progress);
+    const clientSeconds = (performance.now() - clientT0) / 1000;
+
+    const cpu1 = workers.map((w) => cpuSeconds(w.child.pid!));
+    const services1 = serviceCpuSeconds();
+    const machine1 = machineCpuSeconds();
+    const rss = workers.map((w) => peakRssMb(w.child.pid!));
+
+    const { startMs, endMs, activities } = await collectSpans(stack, workflowId);
+    const analysis = analyseOrchestration(activities, startMs, endMs);
+    const wallSeconds = Number.isFinite(analysis.wallMs) ? analysis.wallMs / 1000 : clientSeconds;
+    const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
+    const gaps = analysis.path.map((p) => ({ before: p.activityType, ms: Math.round(p.gapBeforeMs) })).sort((a, b) => b.ms - a.ms);
+    const tailMs = analysis.path.length ? endMs - (startMs + analysis.path.reduce((s, p) => s + p.ms + p.gapBeforeMs, 0)) : analysis.wallMs;
+    gaps.push({ before: '(workflow completion)', ms: Math.round(tailMs) });
+    gaps.sort((a, b) => b.ms - a.ms);
+
+    return {
+      workflowId,
+      workers: opts.workers,
+      posts: summary.postsIn,
+      partitions: summary.datasets.partitions.length,
+      wallSeconds: round(wallSeconds, 2),
+      postsPerSecond: Math.round(summary.postsIn / wallSeconds),
+      orchestrationShare: round(analysis.orchestrationShare, 4),
+      idleShare: round(analysis.idleShare, 4),
+      summary: { postsIn: summary.postsIn, scored: summary.scored, filtered: summary.filtered, quarantined: summary.quarantined },
+      activities: Object.fromEntries(
+        Object.entries(analysis.byType).map(([k, v]) => [k, { count: v.count, seconds: round(v.totalMs / 1000, 2), onPathSeconds: round(v.onPathMs / 1000, 2), maxAttempt: v.maxAttempt }]),
+      ),
+      featureModels: (activities.find((a) => a.activityType === 'extractFeatures')?.result as { models?: unknown } | undefined)?.models ?? null,
+      cpuSeconds: {
+        workers: cpu0.map((c, i) => diff(c, cpu1[i])),
+        services: Object.fromEntries((Object.keys(services0) as ServiceName[]).map((k) => [k, diff(services0[k], services1[k])])) as Record<ServiceName, number | null>,
+        machine: diff(machine0, machine1),
+      },
+      peakRssMb: rss,
+      orchestration: {
+        wallMs: Math.round(analysis.wallMs),
+        activityMsOnPath: Math.round(analysis.activityMsOnPath),
+        orchestrationMs: Math.round(analysis.orchestrationMs),
+        largestGaps: gaps.slice(0, 5),
+        pathLength: analysis.path.length,
+      },
+    };
+  } catch (err) {
+    const tail = workers.map((w, i) => `worker ${i + 1}: ${w.output().slice(-1500)}`).join('\n');
+    throw new Error(`${(err as Error).message}\n${tail}`);
+  } finally {
+    await Promise.all(workers.map((w) => stopWorker(w)));
+  }
+}
