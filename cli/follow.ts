@@ -1,13 +1,45 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { Workflow } from '@temporalio/workflow';
+import { logger } from '../lib/logger';
+
+/** Registered by scripts/services.sh and the embedded stack; they make runs easy to find in the Temporal UI. */
+const keys = {
+  stage: defineSearchAttributeKey('SocialSenseStage', SearchAttributeType.KEYWORD),
+  source: defineSearchAttributeKey('SocialSenseSource', SearchAttributeType.KEYWORD),
+  date: defineSearchAttributeKey('SocialSenseDate', SearchAttributeType.KEYWORD),
+};
+
+export interface RunLabels {
+  stage: string;
+  source?: string;
+  date?: string;
+}
 
 /**
  * Starts a workflow under a business-key id, or attaches to the run already going under that id:
- * starting the same thing twice is not an error, it is the same run.
+ * starting the same thing twice is not an error, it is the same run. The labels go into the memo
+ * and, where the server knows them, into search attributes.
  */
-export async function startOrAttach<W extends Workflow>(client: Client, workflow: W, opts: WorkflowStartOptions<W>) {
+export async function startOrAttach<W extends Workflow>(client: Client, workflow: W, opts: WorkflowStartOptions<W>, labels?: RunLabels) {
+  const memo = { ...opts.memo, ...labels };
+  const typedSearchAttributes = labels
+    ? new TypedSearchAttributes(
+        Object.entries(labels)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => ({ key: keys[k as keyof RunLabels], value: String(v) })),
+      )
+    : undefined;
+  const start = (withAttributes: boolean) => client.workflow.start(workflow, { ...opts, memo, ...(withAttributes && typedSearchAttributes ? { typedSearchAttributes } : {}) });
   try {
-    return await client.workflow.start(workflow, opts);
+    try {
+      return await start(true);
+    } catch (err) {
+      // A server where nobody registered our search attributes still runs the workflow, just less findable.
+      if (!/search attribute/i.test(String((err as Error).message))) throw err;
+      logger.warn({ err: (err as Error).message }, 'search attributes not registered on this server; run scripts/services.sh up or register SocialSenseStage/Source/Date');
+      return await start(false);
+    }
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<W>(opts.workflowId);
     throw err;

@@ -30,8 +30,7 @@ export async function runPipeline(stack: Stack, input: PipelineInput, workflowId
     workflowId,
     taskQueue: stack.taskQueue,
     args: [input],
-    memo: { stage: 'pipeline', source: input.source ?? 'simulated', date: input.date ?? 'latest' },
-  });
+  }, { stage: 'pipeline', source: input.source ?? 'simulated', date: input.date });
   return { workflowId, summary: await handle.result() };
 }
 

@@ -26,6 +26,8 @@ export async function migrate(url: string): Promise<string[]> {
     direction: 'up',
     migrationsTable: 'pgmigrations',
     count: Infinity,
+    // Workers, the CLI and tests may start together; the second waits for the first's migration.
+    advisoryLockMode: 'wait',
     log: () => undefined,
   });
   return applied.map((m) => m.name);

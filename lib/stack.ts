@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { findBinary } from './binaries';
-import { loadConfig, type Config } from './config';
+import { databaseConfigSchema, loadConfig, parseConfig, storageConfigSchema, type Config } from './config';
 import { createDb, migrate, type Db } from './db';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from './objectStore';
 import { startDevServer } from './devServer';
@@ -39,6 +39,24 @@ async function prepareStorage(databaseUrl: string, store: ObjectStore, dbMax?: n
   await migrate(databaseUrl);
   await store.ensureBucket();
   return createDb(databaseUrl, dbMax);
+}
+
+export interface ReadSide {
+  db: Db;
+  store: ObjectStore | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Postgres (and the object store when asked) without Temporal: reading insights and the registry
+ * must work while the orchestration is down. Applies the migrations like every entry point does.
+ */
+export async function connectReadSide(opts: { store?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<ReadSide> {
+  const { DATABASE_URL } = parseConfig(databaseConfigSchema, env);
+  const store = opts.store ? createObjectStore(parseConfig(storageConfigSchema, env)) : null;
+  await migrate(DATABASE_URL);
+  const db = createDb(DATABASE_URL, 4);
+  return { db, store, close: () => db.end() };
 }
 
 /** Connects to the services named by the environment (see README "Configuration"). */

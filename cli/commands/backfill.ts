@@ -37,8 +37,8 @@ export function registerBackfill(program: Command): void {
           workflowId,
           taskQueue: stack.taskQueue,
           args: [input],
-          memo: { stage: 'backfill', source: opts.source, from: opts.from, to: opts.to },
-        });
+          memo: { from: opts.from, to: opts.to },
+        }, { stage: 'backfill', source: opts.source });
         if (!opts.follow) {
           console.log(`started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`);
           return;

@@ -16,7 +16,7 @@ import {
   type TermSummary,
 } from '../../report/queries';
 import { intOption } from '../options';
-import { connectReadSide } from './report';
+import { connectReadSide } from '../../lib/stack';
 
 /**
  * `socialsense insights …`: the report's numbers in the terminal, as aligned tables, or as one JSON

@@ -1,18 +1,16 @@
 import type { Command } from 'commander';
-import { createDb, migrate, type Db } from '../../lib/db';
-import { databaseConfigSchema, parseConfig } from '../../lib/config';
+import type { Db } from '../../lib/db';
+import { connectReadSide } from '../../lib/stack';
 import { getModel, listModels, promoteModel, rollbackModel, type ModelVersion } from '../../lib/registry';
 import { intOption } from '../options';
 
 /** The registry needs only Postgres; no Temporal or object store. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const { DATABASE_URL } = parseConfig(databaseConfigSchema);
-  await migrate(DATABASE_URL);
-  const db = createDb(DATABASE_URL, 2);
+  const side = await connectReadSide();
   try {
-    return await fn(db);
+    return await fn(side.db);
   } finally {
-    await db.end();
+    await side.close();
   }
 }
 

@@ -1,47 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { databaseConfigSchema, parseConfig, storageConfigSchema } from '../../lib/config';
-import { createDb, migrate, type Db } from '../../lib/db';
-import type { ObjectStore } from '../../lib/objectStore';
-import { createObjectStore } from '../../lib/stack';
+import { connectReadSide } from '../../lib/stack';
 import { buildReport, storeReport } from '../../report/build';
 import { fmtWindow } from '../../report/format';
-
-export interface ReadSide {
-  db: Db;
-  store: ObjectStore | null;
-  close(): Promise<void>;
-}
-
-/**
- * Postgres (and the object store when asked) without Temporal: reading insights must work while
- * the orchestration is down. Applies the migrations like every other entry point does.
- */
-export async function connectReadSide(opts: { store?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<ReadSide> {
-  const { DATABASE_URL } = parseConfig(databaseConfigSchema, env);
-  const store = opts.store ? createObjectStore(parseConfig(storageConfigSchema, env)) : null;
-  await migrateWhenFree(DATABASE_URL);
-  const db = createDb(DATABASE_URL, 4);
-  return { db, store, close: () => db.end() };
-}
-
-/**
- * migrate() fails at once when another process holds the migration lock (node-pg-migrate's default
- * advisory lock mode is "fail"), e.g. two commands started together: wait for it instead.
- */
-async function migrateWhenFree(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await migrate(url);
-      return;
-    } catch (err) {
-      if (!/Another migration is already running/.test((err as Error).message) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 /** A run key as a file name: workflow ids may hold characters a file system does not like. */
 export const reportFileName = (runKey: string) => `report-${runKey.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`;

@@ -24,7 +24,7 @@ export function registerRetrain(program: Command): void {
       const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
       const workflowId = `retrain-${opts.source}-${date}`;
       try {
-        const go = async () => (await startOrAttach(stack.client, nightlyRetrain, { workflowId, taskQueue: stack.taskQueue, args: [input], memo: { stage: 'retrain', date } })).result();
+        const go = async () => (await startOrAttach(stack.client, nightlyRetrain, { workflowId, taskQueue: stack.taskQueue, args: [input] }, { stage: 'retrain', source: opts.source, date })).result();
         const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         console.log(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);

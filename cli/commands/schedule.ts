@@ -3,7 +3,8 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription,
 import { connectStack, type Stack } from '../../lib/stack';
 import { dateOption } from '../options';
 
-export const NIGHTLY_SCHEDULE_ID = 'socialsense-nightly-retrain';
+/** One nightly Schedule per task queue: `socialsense-nightly-retrain` for the default queue. */
+export const nightlyScheduleId = (taskQueue: string) => `${taskQueue}-nightly-retrain`;
 
 export interface ScheduleSettings {
   cron: string;
@@ -15,9 +16,9 @@ export interface ScheduleSettings {
 /** The Schedule that starts nightlyRetrain: skip a night if the previous one still runs; catch up for a day. */
 export function nightlyScheduleOptions(s: ScheduleSettings): ScheduleOptions {
   return {
-    scheduleId: NIGHTLY_SCHEDULE_ID,
+    scheduleId: nightlyScheduleId(s.taskQueue),
     spec: { cronExpressions: [s.cron], timezone: s.timezone },
-    action: { type: 'startWorkflow', workflowType: 'nightlyRetrain', args: [{}], taskQueue: s.taskQueue, workflowId: 'nightly-retrain' },
+    action: { type: 'startWorkflow', workflowType: 'nightlyRetrain', args: [{}], taskQueue: s.taskQueue, workflowId: `${s.taskQueue}-nightly-retrain` },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },
     memo: { stage: 'retrain' },
   };
@@ -26,7 +27,7 @@ export function nightlyScheduleOptions(s: ScheduleSettings): ScheduleOptions {
 /** Creates the Schedule, or updates it in place when it exists: applying twice changes nothing. */
 export async function applyNightlySchedule(stack: Stack, s: ScheduleSettings): Promise<'created' | 'updated'> {
   const options = nightlyScheduleOptions(s);
-  const handle = stack.client.schedule.getHandle(NIGHTLY_SCHEDULE_ID);
+  const handle = stack.client.schedule.getHandle(options.scheduleId);
   try {
     await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
     return 'updated';
@@ -63,7 +64,7 @@ export function registerSchedule(program: Command): void {
       await stack.close();
     }
   };
-  const handleOf = (stack: Stack) => stack.client.schedule.getHandle(NIGHTLY_SCHEDULE_ID);
+  const handleOf = (stack: Stack) => stack.client.schedule.getHandle(nightlyScheduleId(stack.taskQueue));
 
   schedule
     .command('apply')
@@ -74,7 +75,7 @@ export function registerSchedule(program: Command): void {
     .action(
       withStack(async (stack, opts) => {
         const outcome = await applyNightlySchedule(stack, { cron: opts.cron, timezone: opts.timezone, catchupWindow: opts.catchupWindow, taskQueue: stack.taskQueue });
-        console.log(`${outcome} ${NIGHTLY_SCHEDULE_ID}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
+        console.log(`${outcome} ${nightlyScheduleId(stack.taskQueue)}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
       }),
     );
   schedule

@@ -46,7 +46,7 @@ export function registerSources(program: Command): void {
       const stack = await connectStack();
       try {
         const go = async () => {
-          const handle = await startOrAttach(stack.client, collect, { workflowId, taskQueue: stack.taskQueue, args: [{ ...input, runKey: workflowId }], memo: { stage: 'collect', source: opts.source } });
+          const handle = await startOrAttach(stack.client, collect, { workflowId, taskQueue: stack.taskQueue, args: [{ ...input, runKey: workflowId }] }, { stage: 'collect', source: opts.source, date: since });
           return handle.result();
         };
         const result = opts.worker ? await withLocalWorkers(stack, go) : await go();

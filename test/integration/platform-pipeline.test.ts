@@ -11,6 +11,15 @@ let server: http.Server;
 let base = '';
 const requests: string[] = [];
 const day = '2026-11-18';
+const SAYINGS = [
+  'I love the new #climate plan and the solar roofs on our street',
+  'Flooding again downtown, the #climate is changing faster than we think',
+  'Great talk tonight on wind farms, the #climate crowd was huge',
+  'Why is nobody discussing heat pumps? #climate',
+  'Planted forty trees with the school today for the #climate',
+  'The river is the lowest I have ever seen it #climate',
+  'Bike lanes won the vote, small wins for the #climate',
+];
 const statuses = Array.from({ length: 7 }, (_, i) => ({
   id: String(110000000000000000n + BigInt(100 - i)),
   created_at: `${day}T${String(20 - i).padStart(2, '0')}:00:00.000Z`,
@@ -20,7 +29,7 @@ const statuses = Array.from({ length: 7 }, (_, i) => ({
   replies_count: i,
   reblogs_count: 1,
   favourites_count: 2 * i,
-  content: `<p>Day ${i}: I love the new <a href="https://masto.example/tags/climate" class="mention hashtag" rel="tag">#<span>climate</span></a> plan &amp; the solar roofs</p>`,
+  content: `<p>${SAYINGS[i].replace('#climate', '<a href="https://masto.example/tags/climate" class="mention hashtag" rel="tag">#<span>climate</span></a>').replace(' and ', ' &amp; ')}</p>`,
   reblog: null,
   account: { id: `${i % 3}`, username: `user${i % 3}`, acct: `user${i % 3}`, followers_count: 10 * i, created_at: '2022-01-01T00:00:00.000Z' },
   mentions: [],

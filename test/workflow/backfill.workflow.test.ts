@@ -53,6 +53,9 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
     async extractFeatures() {
       return { features: ref('f'), models: { sentiment: 'lexicon.v1', topics: null } };
     },
+    async updateUserProfiles() {
+      return { updated: 1, alreadyFolded: 0 };
+    },
     async scorePosts() {
       return { scored: 10 };
     },

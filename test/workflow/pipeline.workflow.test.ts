@@ -54,6 +54,9 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
       calls.push(`features:${input.clean.uri}`);
       return { features: ref('features', 90), models: { sentiment: 'lexicon.v1', topics: null } };
     },
+    async updateUserProfiles() {
+      return { updated: 3, alreadyFolded: 0 };
+    },
     async scorePosts(input) {
       calls.push(`score:${input.partition}:${input.features.uri}`);
       return { scored: overrides.scored ?? 90 };

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataDir } from '../../lib/paths';
+import { listModels, nextVersion, promoteModel, registerModel } from '../../lib/registry';
+import type { Stack } from '../../lib/stack';
+import { nightlyRetrain, type RetrainSummary } from '../../workflows/retrain';
+import { runCli } from '../helpers/cli';
+import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
+
+let stack: Stack;
+let workers: Awaited<ReturnType<typeof startTestWorkers>>;
+let summary: RetrainSummary;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-retrain-'));
+// A window of its own, so this run's days are collected and scored here.
+const month = String(1 + Math.floor(Math.random() * 12)).padStart(2, '0');
+const date = `2024-${month}-20`;
+const runKey = uniqueId('retrain-it');
+
+beforeAll(async () => {
+  stack = await requireStack();
+  workers = await startTestWorkers(stack, 'retrain');
+  // A small labelled sample keeps training quick; the full set is the nightly default.
+  const lines = fs.readFileSync(path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv'), 'utf8').split('\n');
+  fs.writeFileSync(path.join(tmp, 'train.tsv'), [lines[0], ...lines.slice(1).filter((_, i) => i % 12 === 0)].join('\n'));
+  summary = await stack.client.workflow.execute(nightlyRetrain, {
+    taskQueue: workers.taskQueue,
+    workflowId: runKey,
+    args: [{ date, days: 7, posts: 150, sentimentTrainFile: path.join(tmp, 'train.tsv') }],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await workers?.stop();
+  await stack?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('nightlyRetrain on the real stack', () => {
+  it('trains, evaluates and registers every model, promoting only what beats its bar', async () => {
+    expect(summary.failures).toEqual([]);
+    expect(summary.models.map((m) => m.name).sort()).toEqual(['engagement', 'recommender', 'segments', 'sentiment', 'topics']);
+    for (const m of summary.models) {
+      const [row] = (await listModels(stack.db, m.name)).filter((v) => v.version === m.version);
+      expect(row.status).toBe(m.promoted ? 'serving' : 'rejected');
+      expect(row.runKey).toBe(runKey);
+      expect(await stack.store.exists(row.artifactUri.replace(/^s3:\/\/[^/]+\//, ''))).toBe(true);
+      const serving = (await listModels(stack.db, m.name)).filter((v) => v.status === 'serving');
+      expect(serving.length).toBeLessThanOrEqual(1);
+    }
+    const sentiment = summary.models.find((m) => m.name === 'sentiment')!;
+    expect(sentiment.metrics.macroRecall).toBeGreaterThan(0.4);
+    expect(sentiment.baseline!.macroRecall).toBeGreaterThan(0.3);
+    expect(sentiment.promoted).toBe(sentiment.reason.includes('lexicon') ? sentiment.metrics.macroRecall > sentiment.baseline!.macroRecall : sentiment.promoted);
+    const recommender = summary.models.find((m) => m.name === 'recommender')!;
+    expect(recommender.metrics.ndcg10).toBeGreaterThan(recommender.baseline!.ndcg10);
+    const segments = summary.models.find((m) => m.name === 'segments')!;
+    expect(segments.metrics.k).toBeGreaterThanOrEqual(2);
+    expect(Number.isFinite(segments.metrics.ari)).toBe(true); // scored against the planted segments
+    const engagement = summary.models.find((m) => m.name === 'engagement')!;
+    expect(engagement.metrics.auc).toBeGreaterThan(0.5);
+  });
+
+  it('rescored the window with the serving models and wrote the insight tables', async () => {
+    expect(summary.rescored).toBeGreaterThan(7 * 100);
+    const partitions = Array.from({ length: 7 }, (_, i) => `simulated/${new Date(Date.parse(date) - i * 86_400_000).toISOString().slice(0, 10)}`);
+    const scores = await stack.db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT post_id)::int AS d, count(topic)::int AS with_topic FROM post_scores WHERE partition = ANY($1)`,
+      [partitions],
+    );
+    expect(scores.rows[0].n).toBe(summary.rescored);
+    expect(scores.rows[0].d).toBe(summary.rescored);
+    if (summary.models.find((m) => m.name === 'topics')!.promoted) expect(scores.rows[0].with_topic).toBe(summary.rescored);
+
+    const users = await stack.db.query(
+      `SELECT count(*)::int AS n, count(segment_name)::int AS named, count(engagement_probability)::int AS prob,
+              count(*) FILTER (WHERE jsonb_array_length(recommendations) > 0)::int AS recs
+       FROM user_insights WHERE run_key = $1`,
+      [runKey],
+    );
+    expect(users.rows[0].n).toBe(summary.insights.users);
+    expect(users.rows[0].named).toBe(users.rows[0].n);
+    expect(users.rows[0].recs).toBe(users.rows[0].n);
+    expect(users.rows[0].prob).toBeGreaterThan(0);
+    const trends = await stack.db.query(`SELECT count(DISTINCT term)::int AS terms, count(forecast)::int AS with_forecast FROM term_trends WHERE run_key = $1`, [runKey]);
+    expect(trends.rows[0].terms).toBe(summary.insights.terms);
+    expect(trends.rows[0].with_forecast).toBeGreaterThan(0);
+  });
+
+  it('kept incremental user profiles, each partition folded once', async () => {
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM user_profile_state WHERE $1 = ANY(folded_days)`,
+      [`simulated/${date}`],
+    );
+    expect(rows[0].n).toBeGreaterThan(10);
+    const dup = await stack.db.query(`SELECT count(*)::int AS n FROM user_profile_state WHERE cardinality(folded_days) <> cardinality(ARRAY(SELECT DISTINCT unnest(folded_days)))`);
+    expect(dup.rows[0].n).toBe(0);
+  });
+
+  it('lists, promotes and rolls back versions from the CLI', async () => {
+    const name = uniqueId('test-model');
+    for (const auc of [0.6, 0.7]) {
+      const version = await nextVersion(stack.db, name);
+      await registerModel(stack.db, { name, version, metrics: { auc }, artifactUri: `s3://socialsense/models/${name}/v${version}.json` });
+    }
+    await promoteModel(stack.db, name, 1);
+    expect((await runCli(['models', 'promote', name, '2'])).code).toBe(0);
+    const listed = JSON.parse((await runCli(['models', 'list', name, '--json'])).stdout);
+    expect(listed.models.map((m: { version: number; status: string }) => [m.version, m.status])).toEqual([[2, 'serving'], [1, 'retired']]);
+    const rollback = await runCli(['models', 'rollback', name]);
+    expect(rollback.stdout).toMatch(new RegExp(`${name}: v2 rejected, v1 serves again`));
+    expect((await listModels(stack.db, name)).map((m) => m.status)).toEqual(['rejected', 'serving']);
+    const missing = await runCli(['models', 'promote', name, '9']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no model .* version 9/);
+  });
+});
