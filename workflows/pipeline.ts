@@ -28,6 +28,8 @@ export interface PipelineSummary {
   };
   sentiment: Record<'negative' | 'neutral' | 'positive', number>;
   topHashtags: Array<{ hashtag: string; posts: number }>;
+  /** the model versions that scored the posts */
+  models: { sentiment: string; topics: string | null };
   /** one entry per (source, day) partition, in date order */
   datasets: { partitions: DatasetRef[]; clean: DatasetRef[]; features: DatasetRef[]; quarantine: DatasetRef[] };
 }
@@ -65,14 +67,14 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
     // Partitions (source × day) are the unit of parallelism: more workers, more partitions at once.
     const perPartition = await mapConcurrently(collected.partitions, PARTITION_CONCURRENCY, async (p) => {
       const pre = await ml.preprocess({ runKey, source, date: p.date, inputs: [p.posts], languages });
-      const { features } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
+      const { features, models } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
       const partition = `${source}/${p.date}`;
       const scored = await ml.scorePosts({ runKey, partition, features });
       // Added after the first release: runs recorded before it replay without this step.
       if (patched('incremental-user-profiles')) {
         await ml.updateUserProfiles({ partition, features, engagements: collected.extras?.[`engagements:${p.date}`] ?? null });
       }
-      return { pre, features, scored };
+      return { pre, features, scored, models };
     });
     const sum = (f: (r: (typeof perPartition)[number]) => number) => perPartition.reduce((acc, r) => acc + f(r), 0);
     const overview = await catalog.summarizeRun({ runKey });
@@ -94,6 +96,7 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       },
       sentiment: overview.sentiment,
       topHashtags: overview.topHashtags,
+      models: perPartition[0]?.models ?? { sentiment: 'lexicon.v1', topics: null },
       datasets: {
         partitions: collected.partitions.map((p) => p.posts),
         clean: perPartition.map((r) => r.pre.clean),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Db } from '../../lib/db';
-import { fmtInt, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, humanizeKey, termLabel } from '../../report/format';
+import { fmtInt, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, humanizeKey, termLabel } from '../report/format';
 import {
   findRun,
   recommendationsFor,
@@ -14,7 +14,7 @@ import {
   type RunInfo,
   type TermKind,
   type TermSummary,
-} from '../../report/queries';
+} from '../report/queries';
 import { intOption } from '../options';
 import { connectReadSide } from '../../lib/stack';
 

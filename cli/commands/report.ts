@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { connectReadSide } from '../../lib/stack';
-import { buildReport, storeReport } from '../../report/build';
-import { fmtWindow } from '../../report/format';
+import { buildReport, storeReport } from '../report/build';
+import { fmtWindow } from '../report/format';
 
 /** A run key as a file name: workflow ids may hold characters a file system does not like. */
 export const reportFileName = (runKey: string) => `report-${runKey.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`;

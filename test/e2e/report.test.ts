@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import type { Stack } from '../../lib/stack';
-import { buildReport, type Report } from '../../report/build';
+import { buildReport, type Report } from '../../cli/report/build';
 import { insertReportFixture, type ReportFixture } from '../helpers/reportFixture';
 import { requireStack } from '../helpers/stack';
 

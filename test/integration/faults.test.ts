@@ -8,6 +8,7 @@ import { projectRoot } from '../../lib/paths';
 import type { Stack } from '../../lib/stack';
 import { postSchema } from '../../lib/schema';
 import { socialSensePipeline, type PipelineSummary } from '../../workflows/pipeline';
+import { freePort } from '../../lib/net';
 import { spawnCli } from '../helpers/cli';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 
@@ -80,9 +81,18 @@ describe('faults on the real local stack', () => {
     }
   }, 240_000);
 
-  it('a worker stops gracefully on SIGTERM', async () => {
-    const worker = spawnCli(['worker'], { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' });
+  it('a worker serves Prometheus metrics, logs JSON with its ids, and stops gracefully on SIGTERM', async () => {
+    const port = await freePort();
+    const worker = spawnCli(['worker', '--metrics-port', String(port)], { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' });
     await worker.waitFor(/worker started/);
+    let metrics = '';
+    for (let i = 0; i < 40 && !metrics.includes('temporal_'); i++) {
+      metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+      if (!metrics.includes('temporal_')) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(metrics).toMatch(/^temporal_\w+/m);
+    const started = worker.output().split('\n').find((l) => l.includes('worker started'))!;
+    expect(JSON.parse(started)).toMatchObject({ msg: 'worker started', taskQueue: expect.stringMatching(/^test-sigterm-/), metricsPort: port });
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.output()).toMatch(/worker stopped/);
   }, 60_000);

@@ -130,3 +130,32 @@ describe('socialSensePipeline on the real stack', () => {
     expect(rootMessage(err2)).toMatch(/mapping text=message names a column the file does not have; its columns are: id, text, created_at/);
   });
 });
+
+describe('file import of real data as it is', () => {
+  it('reads the SemEval TSV files in ../shared/data without any mapping', async () => {
+    const { createFileCollectActivities } = await import('../../activities/collect/file');
+    const { sharedDataDir } = await import('../../lib/paths');
+    const { readTableAll } = await import('../../lib/tabular');
+    const importer = createFileCollectActivities({ store: stack.store, db: stack.db });
+    for (const name of ['sentiment-train.tsv', 'sentiment-dev.tsv', 'topics-dev.tsv']) {
+      const file = path.join(sharedDataDir(), 'semeval', name);
+      const rows = (await readTableAll(file)).length;
+      const result = await importer.importFile({ path: file, platform: 'x', runKey: uniqueId('semeval-import') });
+      const imported = result.partitions.reduce((n, p) => n + p.posts.records, 0);
+      expect(result.counts.in).toBe(rows);
+      expect(imported + result.counts.quarantined).toBe(rows); // every row is a post or quarantined with its reason
+      expect(imported / rows).toBeGreaterThan(0.99); // Snowflake ids give every tweet its time
+      expect(result.partitions.length).toBeGreaterThan(10); // one partition per day
+    }
+  }, 120_000);
+
+  it('reads gzipped NDJSON', async () => {
+    const zlib = await import('node:zlib');
+    const file = path.join(tmp, 'posts.ndjson.gz');
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `g${i}`, text: `gzipped post number ${i} about ${['cats', 'trains', 'soup', 'rain', 'jazz'][i % 5]} ${'!'.repeat(i % 4)}`, created_at: `2026-11-19T${String(i % 24).padStart(2, '0')}:00:00Z`, author_id: `a${i % 7}` }));
+    fs.writeFileSync(file, zlib.gzipSync(lines.join('\n') + '\n'));
+    const summary = await runPipeline({ source: 'file', file: { path: file } });
+    expect(summary).toMatchObject({ postsIn: 50, quarantined: 0 });
+    expect(summary.scored + summary.filtered).toBe(50);
+  });
+});

@@ -1,5 +1,5 @@
-import type { Db } from '../lib/db';
-import type { ObjectStore } from '../lib/objectStore';
+import type { Db } from '../../lib/db';
+import type { ObjectStore } from '../../lib/objectStore';
 import {
   renderSvg,
   scopeSvgIds,

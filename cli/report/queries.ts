@@ -1,4 +1,4 @@
-import type { Db } from '../lib/db';
+import type { Db } from '../../lib/db';
 
 /**
  * The read side for people: plain SQL over the catalog and insight tables (db/migrations 001, 002).
