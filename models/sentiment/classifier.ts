@@ -9,6 +9,7 @@
  * epochs and average their weights. Averaging linear models is one linear model, so the ensemble's
  * variance reduction (about +0.5 macro-recall points on the hold-outs) costs nothing at scoring time.
  */
+import { fmix32 } from '../text/nearDuplicates';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';
@@ -111,14 +112,7 @@ function hashRange(s: string, from: number, to: number, seed: number): number {
   return fmix(h);
 }
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const fmix = fmix32;
 
 function combine(a: number, b: number, seed: number): number {
   return fmix(Math.imul(a, 0x9e3779b1) ^ b ^ seed);

