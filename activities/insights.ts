@@ -3,7 +3,8 @@ import { withTransaction } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { readNdjson } from '../lib/datasets';
 import type { DatasetRef, Engagement } from '../lib/schema';
-import { topN } from '../models/recommend/als';
+import { topN, type AlsModel } from '../models/recommend/als';
+import { blendScores, buildContentIndex } from '../models/recommend/content';
 import { burstOptionsFor, detectBursts } from '../models/trends/burst';
 import { rollingForecast } from '../models/trends/forecast';
 import { bucketCounts, HOUR_MS } from '../models/trends/series';
@@ -95,6 +96,53 @@ export function hashtagTrends(posts: FeaturedPost[], minPosts: number) {
   return rows;
 }
 
+export interface AuthorRecommendation {
+  item: string;
+  /** how it was found: collaborative filtering blended with content, content alone, or popularity */
+  kind: 'author' | 'author (similar content)' | 'author (popular)';
+  score: number;
+}
+
+/**
+ * Who to engage with. Users the serving ALS model knows get CF scores blended with the content of
+ * the authors they engaged with; new users with posts of their own get the authors whose posts read
+ * most like theirs; everyone else gets the window's most engaged-with authors.
+ */
+export function createAuthorRecommender(als: AlsModel | null, posts: FeaturedPost[], engagements: Engagement[]) {
+  const authorOf = new Map(posts.map((p) => [p.id, p.author.id]));
+  const textsBy = new Map<string, string[]>();
+  for (const p of posts) (textsBy.get(p.author.id) ?? textsBy.set(p.author.id, []).get(p.author.id)!).push(p.text);
+  const engagedWith = new Map<string, number>();
+  for (const e of engagements) {
+    const author = authorOf.get(e.post_id);
+    if (author) engagedWith.set(author, (engagedWith.get(author) ?? 0) + 1);
+  }
+  const popular = [...engagedWith].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const itemIds = als?.itemIds ?? [...textsBy.keys()];
+  const content = buildContentIndex(itemIds.map((id) => (textsBy.get(id) ?? []).join(' ')));
+  const itemCounts = Float64Array.from(itemIds, (id) => engagedWith.get(id) ?? 0);
+  const userIndex = new Map((als?.userIds ?? []).map((id, i) => [id, i]));
+  const selfIndex = new Map(itemIds.map((id, i) => [id, i]));
+
+  return (userId: string, n: number): AuthorRecommendation[] => {
+    const u = userIndex.get(userId);
+    const self = selfIndex.get(userId);
+    if (als && u !== undefined) {
+      const seen = als.seen(u);
+      const blended = blendScores(als.scoreAll(u), content.scoreAll(content.profile(seen)), itemCounts, seen.length);
+      const exclude = Int32Array.from(self === undefined ? seen : [...seen, self]).sort();
+      return topN(blended, n, exclude).map((r) => ({ item: itemIds[r.index], kind: 'author', score: r.score }));
+    }
+    const own = textsBy.get(userId);
+    if (own?.length) {
+      const scores = content.scoreAll(content.vectorize(own.join(' ')));
+      const similar = topN(scores, n, self === undefined ? undefined : Int32Array.of(self)).filter((r) => r.score > 0);
+      if (similar.length > 0) return similar.map((r) => ({ item: itemIds[r.index], kind: 'author (similar content)', score: r.score }));
+    }
+    return popular.filter(([id]) => id !== userId).slice(0, n).map(([item, count]) => ({ item, kind: 'author (popular)', score: count }));
+  };
+}
+
 export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
   const serving = createServingModels(deps);
@@ -121,23 +169,11 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
         engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, at: e.at })),
       );
       const probability = engagement ? engagementProbabilities(engagement.model, activity) : new Map<string, number>();
-      const als = recommender?.model;
-      const userIndex = new Map((als?.userIds ?? []).map((id, i) => [id, i]));
-      const scores = als ? new Float64Array(als.items) : null;
-      // Popular authors for people the model has not seen yet.
-      const popular = [...posts.reduce((m, p) => m.set(p.author.id, (m.get(p.author.id) ?? 0) + p.metrics.likes + p.metrics.reposts + p.metrics.replies), new Map<string, number>())]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 20);
+      const recommend = createAuthorRecommender(recommender?.model ?? null, posts, engagements);
 
       const userRows = profiles.map((profile) => {
         const s = segments ? nearestSegment(segments.model, profile) : null;
-        let recommendations: Array<{ item: string; kind: string; score: number }> = [];
-        const u = userIndex.get(profile.userId);
-        if (als && scores && u !== undefined) {
-          recommendations = topN(als.scoreAll(u, scores), 10, als.seen(u)).map((r) => ({ item: als.itemIds![r.index], kind: 'author', score: r.score }));
-        } else {
-          recommendations = popular.filter(([id]) => id !== profile.userId).slice(0, 10).map(([item, n]) => ({ item, kind: 'author (popular)', score: n }));
-        }
+        const recommendations = recommend(profile.userId, 10);
         return {
           user_id: profile.userId,
           handle: handles.get(profile.userId) ?? null,
