@@ -12,6 +12,7 @@ import { createPopulation, normalizeSimulationOptions, simulateDay, simulationDa
 import { dataDir } from '../lib/paths';
 import type { Post } from '../lib/schema';
 import { readTableAll, requireColumns } from '../lib/tabular';
+import type { ThroughputDataset } from './throughput';
 
 export interface SimulatedCorpusOptions {
   posts: number;
@@ -136,17 +137,27 @@ export async function* readLineChunks(file: string, size: number, limit = Infini
   let chunk: string[] = [];
   let n = 0;
   const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line) continue;
-    if (n++ >= limit) break;
-    chunk.push(line);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
+  try {
+    for await (const line of lines) {
+      if (!line) continue;
+      if (n++ >= limit) break;
+      chunk.push(line);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
     }
+    if (chunk.length > 0) yield chunk;
+  } finally {
+    // also reached when the consumer stops early: the file is closed either way
+    lines.close();
   }
-  lines.close();
-  if (chunk.length > 0) yield chunk;
+}
+
+/** The first `n` records of a dataset's chunks. */
+export async function firstRecords(chunks: AsyncIterable<unknown[]>, n: number): Promise<unknown[]> {
+  for await (const chunk of chunks) return chunk.slice(0, n);
+  return [];
 }
 
 export interface CollectedPosts {
@@ -191,4 +202,34 @@ export async function loadRealTweets(dataDir: string): Promise<RealTweets | { sk
   const records = await readTableAll(file);
   requireColumns(file, records, ['id', 'text']);
   return { file, records, columns: Object.keys(records[0]) };
+}
+
+/** The real tweets as a throughput dataset: one chunk per pass over all of them. */
+export function realTweetsDataset(real: RealTweets): ThroughputDataset {
+  return {
+    name: 'real tweets (sentiment-dev.tsv)',
+    columns: real.columns,
+    platform: 'x',
+    posts: real.records.length,
+    async *chunks(size) {
+      for (let i = 0; i < real.records.length; i += size) yield real.records.slice(i, i + size);
+    },
+    sampleTexts: async (n) => real.records.slice(0, n).map((r) => r.text ?? ''),
+  };
+}
+
+/** The simulated corpus streamed from its file, at most `limit` posts. */
+export function simulatedDataset(corpus: SimulatedCorpus, limit = corpus.posts): ThroughputDataset {
+  const posts = Math.min(limit, corpus.posts);
+  return {
+    name: `simulated (${posts} posts)`,
+    columns: SIMULATED_COLUMNS,
+    platform: 'bench',
+    posts,
+    chunks: (size) => readLineChunks(corpus.file, size, posts),
+    async sampleTexts(n) {
+      const lines = (await firstRecords(readLineChunks(corpus.file, n, n), n)) as string[];
+      return lines.map((line) => String((JSON.parse(line) as { text?: unknown }).text ?? ''));
+    },
+  };
 }

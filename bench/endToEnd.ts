@@ -5,11 +5,14 @@
  * (bench/orchestration.ts), where the time and CPU went, and the workers' peak memory.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Stack } from '../lib/stack';
 import { socialSensePipeline, type PipelineSummary } from '../workflows/pipeline';
 import { spawnCli } from '../test/helpers/cli';
+import { copyServingModels, resetBenchDatabase } from './benchDatabase';
 import { analyseOrchestration, spansFromHistory, type ActivitySpan, type OrchestrationAnalysis } from './orchestration';
+import { summarizeProfiles, type ProfileSummary } from './profile';
 import { cpuSeconds, machineCpuSeconds, peakRssMb, serviceCpuSeconds, type ServiceName } from './processStats';
 
 export interface EndToEndOptions {
@@ -20,8 +23,10 @@ export interface EndToEndOptions {
   /** the benchmark's own task queue prefix, so no other worker takes its tasks */
   taskQueue: string;
   timeoutMs?: number;
-  /** extra NODE_OPTIONS for the worker processes, e.g. --cpu-prof --cpu-prof-dir=DIR */
-  workerNodeOptions?: string;
+  /** CPU-profile the worker processes into this folder (emptied first) and summarise the profiles */
+  profileDir?: string;
+  /** copy the team's serving models into the benchmark database (default true) */
+  copyServingModels?: boolean;
   progress?: (msg: string) => void;
 }
 
@@ -38,11 +43,16 @@ export interface EndToEndResult {
   summary: Pick<PipelineSummary, 'postsIn' | 'scored' | 'filtered' | 'quarantined'>;
   /** seconds per activity type: summed over all its executions, and on the critical path */
   activities: Record<string, { count: number; seconds: number; onPathSeconds: number; maxAttempt: number }>;
-  /** which serving models the features stage used (a promoted classifier or topic model changes its cost) */
+  /** activity attempts after the first, with why the previous attempt failed (outages show up here) */
+  retries: Array<{ activityType: string; attempt: number; lastFailure: string }>;
+  /** models copied from the team registry, and which ones the features stage used */
+  servingModels: string[];
   featureModels: unknown;
   /** CPU seconds during the run: each worker process, the services, and the whole machine (other users included) */
   cpuSeconds: { workers: Array<number | null>; services: Record<ServiceName, number | null>; machine: number | null };
   peakRssMb: Array<number | null>;
+  /** with profileDir: where each worker process spent its CPU */
+  profiles?: ProfileSummary[];
   orchestration: Pick<OrchestrationAnalysis, 'wallMs' | 'activityMsOnPath' | 'orchestrationMs'> & {
     /** the largest gaps on the critical path: where the orchestration time went */
     largestGaps: Array<{ before: string; ms: number }>;
@@ -95,13 +105,26 @@ async function stopWorker(w: ReturnType<typeof spawnCli>, graceMs = 30_000): Pro
 export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<EndToEndResult> {
   const progress = opts.progress ?? (() => {});
   const queue = `${opts.taskQueue}-w${opts.workers}`;
-  // The importer keys its outputs on (path, size, mtime): a fresh mtime makes this a new import, so no
-  // stage finds an earlier run's output and skips its work.
-  const now = new Date();
-  fs.utimesSync(opts.file, now, now);
-
-  const env = { ...process.env, TEMPORAL_TASK_QUEUE: queue, NODE_OPTIONS: [process.env.NODE_OPTIONS, opts.workerNodeOptions].filter(Boolean).join(' ') };
+  const databaseUrl = await resetBenchDatabase(stack.databaseUrl);
+  const servingModels = opts.copyServingModels === false ? [] : await copyServingModels(stack.db, databaseUrl);
+  const env = {
+    ...process.env,
+    TEMPORAL_TASK_QUEUE: queue,
+    DATABASE_URL: databaseUrl,
+    ...(opts.profileDir
+      ? {
+          // --cpu-prof is not allowed in NODE_OPTIONS; a preloaded module starts the same profiler.
+          NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${new URL('./cpuProfileHook.mjs', import.meta.url).href}`].filter(Boolean).join(' '),
+          SOCIALSENSE_CPU_PROFILE_DIR: opts.profileDir,
+        }
+      : {}),
+  };
+  if (opts.profileDir) {
+    fs.mkdirSync(opts.profileDir, { recursive: true });
+    for (const f of fs.readdirSync(opts.profileDir)) if (f.endsWith('.cpuprofile')) fs.rmSync(path.join(opts.profileDir, f));
+  }
   const workers = Array.from({ length: opts.workers }, () => spawnCli(['worker'], env));
+  let result: EndToEndResult;
   try {
     await Promise.all(workers.map((w) => w.waitFor(/worker started/, 120_000)));
     const cpu0 = workers.map((w) => cpuSeconds(w.child.pid!));
@@ -134,7 +157,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     gaps.push({ before: '(workflow completion)', ms: Math.round(tailMs) });
     gaps.sort((a, b) => b.ms - a.ms);
 
-    return {
+    result = {
       workflowId,
       workers: opts.workers,
       posts: summary.postsIn,
@@ -147,6 +170,8 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
       activities: Object.fromEntries(
         Object.entries(analysis.byType).map(([k, v]) => [k, { count: v.count, seconds: round(v.totalMs / 1000, 2), onPathSeconds: round(v.onPathMs / 1000, 2), maxAttempt: v.maxAttempt }]),
       ),
+      retries: activities.filter((a) => a.attempt > 1).map((a) => ({ activityType: a.activityType, attempt: a.attempt, lastFailure: a.lastFailure ?? '' })),
+      servingModels,
       featureModels: (activities.find((a) => a.activityType === 'extractFeatures')?.result as { models?: unknown } | undefined)?.models ?? null,
       cpuSeconds: {
         workers: cpu0.map((c, i) => diff(c, cpu1[i])),
@@ -168,4 +193,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
   } finally {
     await Promise.all(workers.map((w) => stopWorker(w)));
   }
+  // The profiles are written as the worker processes exit.
+  if (opts.profileDir) result.profiles = summarizeProfiles(opts.profileDir);
+  return result;
 }

@@ -18,6 +18,8 @@ export interface ActivitySpan {
   startedMs: number;
   completedMs: number;
   attempt: number;
+  /** why the previous attempt failed, when this is a retry */
+  lastFailure?: string;
   /** the activity's result payload, decoded as JSON when possible */
   result?: unknown;
 }
@@ -53,7 +55,7 @@ const decodePayload = (p: { data?: Uint8Array | null } | null | undefined): unkn
 export function spansFromHistory(workflowId: string, history: History): WorkflowSpans {
   const events = history.events ?? [];
   const scheduled = new Map<string, { type: string; ms: number }>();
-  const started = new Map<string, { ms: number; attempt: number }>();
+  const started = new Map<string, { ms: number; attempt: number; lastFailure?: string }>();
   const activities: ActivitySpan[] = [];
   const children: string[] = [];
   let startMs = NaN;
@@ -64,22 +66,22 @@ export function spansFromHistory(workflowId: string, history: History): Workflow
     if (e.workflowExecutionStartedEventAttributes) startMs = ms;
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes) endMs = ms;
     if (e.activityTaskScheduledEventAttributes) scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', ms });
-    if (e.activityTaskStartedEventAttributes) {
-      started.set(String(e.activityTaskStartedEventAttributes.scheduledEventId), { ms, attempt: e.activityTaskStartedEventAttributes.attempt ?? 1 });
-    }
+    const st = e.activityTaskStartedEventAttributes;
+    if (st) started.set(String(st.scheduledEventId), { ms, attempt: st.attempt ?? 1, lastFailure: st.lastFailure?.message ?? undefined });
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const key = String(done.scheduledEventId);
       const s = scheduled.get(key);
-      const st = started.get(key);
-      if (s && st) {
+      const start = started.get(key);
+      if (s && start) {
         activities.push({
           workflowId,
           activityType: s.type,
           scheduledMs: s.ms,
-          startedMs: st.ms,
+          startedMs: start.ms,
           completedMs: ms,
-          attempt: st.attempt,
+          attempt: start.attempt,
+          ...(start.lastFailure ? { lastFailure: start.lastFailure } : {}),
           result: decodePayload(done.result?.payloads?.[0]),
         });
       }

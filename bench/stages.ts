@@ -59,7 +59,6 @@ export function createStageRunner(opts: { topicModel: Uint8Array; columns: reado
   const featureModels: FeatureModels = { topics: { version: 0, model } };
   let records: readonly unknown[] = [];
   let posts: Post[] = [];
-  let clean: Post[] | null = null;
   let sink = 0;
 
   const fresh = () => collectPosts(records, opts.columns, opts.platform).posts;
@@ -81,8 +80,9 @@ export function createStageRunner(opts: { topicModel: Uint8Array; columns: reado
     sentiment: { input: () => posts, run: eachPost((p) => scoreSentiment(p.text).compound) },
     topicInference: { input: () => posts, run: eachPost((p) => model.assign(vocabulary.encode(extractTerms(p.text)), ASSIGN_OPTIONS)) },
     // preprocess normalises posts in place, so every repetition gets a fresh copy
-    preprocess: { input: fresh, run: (input) => void (clean = preprocessPosts(input).clean) },
-    features: { input: () => (clean ??= preprocessPosts(fresh()).clean), run: (input) => void (sink += extractFeatures(input, featureModels).length) },
+    preprocess: { input: fresh, run: (input) => void (sink += preprocessPosts(input).clean.length) },
+    // on the collected posts rather than preprocess's output, so it can run without preprocess having run
+    features: { input: () => posts, run: (input) => void (sink += extractFeatures(input, featureModels).length) },
   };
 
   return {
@@ -90,7 +90,6 @@ export function createStageRunner(opts: { topicModel: Uint8Array; columns: reado
       records = next;
       const collected = collectPosts(records, opts.columns, opts.platform);
       posts = collected.posts;
-      clean = null;
       return { posts: posts.length, rejected: collected.rejected };
     },
     run(stage, reps = 1) {

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: throughput per stage, end to end on the local stack (with one and with two worker
+ * processes), and quality on the shared data sets, all measured in one run on this machine. Writes
+ * bench/results/latest.json and latest.md and prints the tables; progress goes to stderr.
+ *
+ *   npm run bench                        # the full run (~13 minutes on 2 cores)
+ *   npm run bench -- --quick             # a ~1-minute smoke run
+ *   npm run bench -- --only e2e --e2e-posts 1000000
+ *
+ * See bench/README.md for what each figure means.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { intOption } from '../cli/options';
+import { loadDotEnv } from '../lib/config';
+import { sharedDataDir } from '../lib/paths';
+import { connectStack } from '../lib/stack';
+import { ensureSimulatedCorpus, loadRealTweets, realTweetsDataset, simulatedDataset } from './corpus';
+import { runEndToEnd } from './endToEnd';
+import { runQuality } from './quality';
+import { renderMarkdown, writeResults, type BenchResults, type EndToEndSection } from './results';
+import { measureThroughput, type ThroughputOptions } from './throughput';
+
+const PARTS = ['throughput', 'e2e', 'quality'] as const;
+type Part = (typeof PARTS)[number];
+
+/** Posts per simulated day: a month of posts is a million, one pipeline partition per day. */
+const POSTS_PER_DAY = 33_334;
+
+export interface BenchOptions {
+  /** simulated posts for the per-stage throughput */
+  posts: number;
+  /** simulated posts for each end-to-end run */
+  e2ePosts: number;
+  /** worker process counts to run end to end; the speedup compares the last with the first */
+  workers: number[];
+  /** per-stage time budget on the simulated posts (one-core seconds) */
+  stageSeconds: number;
+  /** repeat stages on the real tweets until each took this long on one core */
+  minSeconds: number;
+  /** at most this many real tweets */
+  realLimit: number;
+  shardSize: number;
+  threads: number;
+  seed: number;
+  e2eTimeoutSeconds: number;
+  only: Part[];
+  out: string;
+  /** write CPU profiles of the end-to-end worker processes and summarise them */
+  profile: boolean;
+  quick: boolean;
+}
+
+const floatOption = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  return n;
+};
+
+const listOption = (value: string): number[] => {
+  const xs = value.split(',').map((v) => intOption(v.trim()));
+  if (xs.some((x) => x < 1)) throw new InvalidArgumentError(`expected worker counts >= 1, got "${value}"`);
+  return xs;
+};
+
+const partsOption = (value: string): Part[] => {
+  const parts = value.split(',').map((p) => p.trim());
+  const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (bad.length) throw new InvalidArgumentError(`unknown part(s) ${bad.join(', ')}; choose from ${PARTS.join(', ')}`);
+  return parts as Part[];
+};
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const program = new Command('bench')
+    .description('SocialSense benchmarks: throughput per stage, end to end on the local stack, quality')
+    .option('--quick', 'a ~1-minute smoke run: small sizes, quality skipped unless --only names it')
+    .option('--posts <n>', 'simulated posts for the per-stage throughput (default 1000000; quick 20000)', intOption)
+    .option('--e2e-posts <n>', 'simulated posts for each end-to-end run (default 250000; quick 20000)', intOption)
+    .option('--workers <list>', 'worker process counts for the end-to-end runs', listOption, [1, 2])
+    .option('--stage-seconds <s>', 'stop feeding a stage more simulated posts after this much one-core time (default 12; quick 1)', floatOption)
+    .option('--min-seconds <s>', 'repeat each stage on the real tweets until it ran this long (default 1; quick 0.1)', floatOption)
+    .option('--real-limit <n>', 'use at most this many real tweets (default all; quick 2000)', intOption)
+    .option('--shard-size <n>', 'posts per worker thread per chunk (default 25000; quick 5000)', intOption)
+    .option('--threads <n>', 'worker threads for the all-cores figures', intOption, os.availableParallelism())
+    .option('--seed <n>', 'simulation seed', intOption, 7)
+    .option('--e2e-timeout <s>', 'give up on an end-to-end run after this many seconds', intOption, 1800)
+    .addOption(new Option('--only <parts>', `run only these parts (comma-separated: ${PARTS.join(', ')})`).argParser(partsOption))
+    .option('--out <dir>', 'results folder', path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'))
+    .option('--profile', 'CPU-profile the end-to-end worker processes (written under <out>/profiles)')
+    .exitOverride()
+    .parse(argv, { from: 'user' });
+  const o = program.opts();
+  const quick = Boolean(o.quick);
+  const threads = o.threads as number;
+  if (threads < 1) throw new InvalidArgumentError('--threads must be at least 1');
+  return {
+    posts: o.posts ?? (quick ? 20_000 : 1_000_000),
+    e2ePosts: o.e2ePosts ?? (quick ? 20_000 : 250_000),
+    workers: o.workers,
+    stageSeconds: o.stageSeconds ?? (quick ? 1 : 12),
+    minSeconds: o.minSeconds ?? (quick ? 0.1 : 1),
+    realLimit: o.realLimit ?? (quick ? 2000 : Number.MAX_SAFE_INTEGER),
+    shardSize: o.shardSize ?? (quick ? 5000 : 25_000),
+    threads,
+    seed: o.seed,
+    e2eTimeoutSeconds: o.e2eTimeout,
+    only: o.only ?? (quick ? ['throughput', 'e2e'] : [...PARTS]),
+    out: path.resolve(o.out),
+    profile: Boolean(o.profile),
+    quick,
+  };
+}
+
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const t0 = performance.now();
+  const log = (msg: string) => {
+    const s = Math.round((performance.now() - t0) / 1000);
+    process.stderr.write(`[bench ${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
+  };
+  const dataDir = sharedDataDir();
+  const notSelected = (_part: Part) => ({ skipped: `not selected (--only ${opts.only.join(',')})` });
+  const days = (posts: number) => Math.max(1, Math.round(posts / POSTS_PER_DAY));
+  const corpus = (posts: number) => ensureSimulatedCorpus({ posts, seed: opts.seed, days: days(posts) }, (m) => log(m));
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+    machine: { cpus: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => round(l)) },
+    options: { ...opts, realLimit: opts.realLimit === Number.MAX_SAFE_INTEGER ? 'all' : opts.realLimit, dataDir },
+    throughput: { realTweets: notSelected('throughput'), simulated: notSelected('throughput') },
+    endToEnd: notSelected('e2e'),
+    quality: notSelected('quality'),
+  };
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | { error: string }> => {
+    try {
+      return await fn();
+    } catch (err) {
+      log(`${what} failed: ${(err as Error).message}`);
+      return { error: (err as Error).stack ?? String(err) };
+    }
+  };
+
+  if (opts.only.includes('throughput')) {
+    const tp: ThroughputOptions = { threads: opts.threads, shardSize: opts.shardSize, progress: log };
+    results.throughput.realTweets = await attempt('throughput on the real tweets', async () => {
+      const real = await loadRealTweets(dataDir);
+      if ('skipped' in real) {
+        log(`real tweets: ${real.skipped}`);
+        return real;
+      }
+      real.records = real.records.slice(0, opts.realLimit);
+      log(`throughput on ${real.records.length} real tweets`);
+      return measureThroughput(realTweetsDataset(real), { ...tp, minSeconds: opts.minSeconds });
+    });
+    results.throughput.simulated = await attempt('throughput on the simulated posts', async () => {
+      const c = await corpus(opts.posts);
+      log(`throughput on ${c.posts} simulated posts (${c.file}${c.generated ? `, generated in ${round(c.seconds, 1)} s` : ', reused'})`);
+      return measureThroughput(simulatedDataset(c), { ...tp, stageSeconds: opts.stageSeconds });
+    });
+  }
+
+  if (opts.only.includes('e2e')) {
+    results.endToEnd = await attempt('end to end', async () => {
+      const c = await corpus(opts.e2ePosts);
+      loadDotEnv();
+      const stack = await connectStack();
+      const section: EndToEndSection = { posts: c.posts, runs: [], speedup: null };
+      const taskQueue = `bench-${Date.now().toString(36)}`;
+      try {
+        for (const workers of opts.workers) {
+          const profileDir = path.join(opts.out, 'profiles', `w${workers}`);
+          const run = await attempt(`end to end with ${workers} worker process(es)`, () =>
+            runEndToEnd(stack, {
+              file: c.file,
+              posts: c.posts,
+              workers,
+              taskQueue,
+              timeoutMs: opts.e2eTimeoutSeconds * 1000,
+              profileDir: opts.profile ? profileDir : undefined,
+              progress: log,
+            }),
+          );
+          section.runs.push('error' in run ? { workers, error: run.error } : run);
+          if (!('error' in run)) log(`end to end, ${workers} worker process(es): ${run.wallSeconds} s, ${run.postsPerSecond} posts/s, orchestrationShare ${run.orchestrationShare}`);
+        }
+      } finally {
+        await stack.close();
+      }
+      const ok = section.runs.filter((r): r is Exclude<(typeof section.runs)[number], { error: string }> => !('error' in r));
+      if (ok.length >= 2) section.speedup = round(ok[ok.length - 1].postsPerSecond / ok[0].postsPerSecond);
+      return section;
+    });
+  }
+
+  if (opts.only.includes('quality')) {
+    results.quality = await attempt('quality', async () => {
+      const q = await runQuality(dataDir, log);
+      if (q.skipped) log(q.skipped);
+      return q;
+    });
+  }
+
+  results.seconds = Math.round((performance.now() - t0) / 1000);
+  return results;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exit(0);
+    if (!code?.startsWith('commander.')) console.error((err as Error).message);
+    process.exit(2);
+  }
+  const results = await runBench(opts);
+  const files = writeResults(opts.out, results);
+  process.stdout.write(renderMarkdown(results));
+  process.stderr.write(`wrote ${files.json} and ${files.markdown} (${results.seconds} s)\n`);
+  // Temporal's native connections keep handles open after the work is done.
+  process.exit(0);
+}
