@@ -14,4 +14,9 @@ fi
 [ -n "$started" ] && trap 'bash scripts/services.sh down' EXIT
 
 npx tsc --noEmit -p .
-npx vitest run "$@"
+mkdir -p test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+# One plain closing line that any CI reader understands.
+node -e 'const r = require("./test-artifacts/vitest.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' || true
+exit $status
