@@ -13,7 +13,7 @@ import { spawnCli } from '../test/helpers/cli';
 import { copyServingModels, resetBenchDatabase } from './benchDatabase';
 import { analyseOrchestration, spansFromHistory, type ActivitySpan, type OrchestrationAnalysis } from './orchestration';
 import { summarizeProfiles, type ProfileSummary } from './profile';
-import { cpuSeconds, machineCpuSeconds, peakRssMb, serviceCpuSeconds, type ServiceName } from './processStats';
+import { cpuSeconds, machineCpuSeconds, peakRssMb, sampleRss, serviceCpuSeconds, type ServiceName } from './processStats';
 
 export interface EndToEndOptions {
   /** JSONL file of flat post records (bench/corpus.ts) */
@@ -51,6 +51,8 @@ export interface EndToEndResult {
   /** CPU seconds during the run: each worker process, the services, and the whole machine (other users included) */
   cpuSeconds: { workers: Array<number | null>; services: Record<ServiceName, number | null>; machine: number | null };
   peakRssMb: Array<number | null>;
+  /** per worker process: when its memory peaked (seconds into the run) and which of its activities were running then */
+  memoryPeaks: Array<{ peakMb: number | null; atSeconds: number | null; during: string[] }>;
   /** with profileDir: where each worker process spent its CPU */
   profiles?: ProfileSummary[];
   orchestration: Pick<OrchestrationAnalysis, 'wallMs' | 'activityMsOnPath' | 'orchestrationMs'> & {
@@ -125,9 +127,11 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
   }
   const workers = Array.from({ length: opts.workers }, () => spawnCli(['worker'], env));
   let result: EndToEndResult;
+  let rssSampler: ReturnType<typeof sampleRss> | null = null;
   try {
     await Promise.all(workers.map((w) => w.waitFor(/worker started/, 120_000)));
     const cpu0 = workers.map((w) => cpuSeconds(w.child.pid!));
+    rssSampler = sampleRss(workers.map((w) => w.child.pid!));
     const services0 = serviceCpuSeconds();
     const machine0 = machineCpuSeconds();
 
@@ -147,6 +151,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     const services1 = serviceCpuSeconds();
     const machine1 = machineCpuSeconds();
     const rss = workers.map((w) => peakRssMb(w.child.pid!));
+    const rssPeaks = rssSampler.stop();
 
     const { startMs, endMs, activities } = await collectSpans(stack, workflowId);
     const analysis = analyseOrchestration(activities, startMs, endMs);
@@ -179,6 +184,11 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
         machine: diff(machine0, machine1),
       },
       peakRssMb: rss,
+      memoryPeaks: rssPeaks.map((p) => ({
+        peakMb: p.peakMb,
+        atSeconds: p.atMs === null ? null : round((p.atMs - startMs) / 1000, 1),
+        during: p.atMs === null ? [] : activities.filter((a) => a.identity?.startsWith(`${p.pid}@`) && a.startedMs <= p.atMs! && a.completedMs >= p.atMs!).map((a) => a.activityType),
+      })),
       orchestration: {
         wallMs: Math.round(analysis.wallMs),
         activityMsOnPath: Math.round(analysis.activityMsOnPath),
@@ -191,6 +201,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     const tail = workers.map((w, i) => `worker ${i + 1}: ${w.output().slice(-1500)}`).join('\n');
     throw new Error(`${(err as Error).message}\n${tail}`);
   } finally {
+    rssSampler?.stop();
     await Promise.all(workers.map((w) => stopWorker(w)));
   }
   // The profiles are written as the worker processes exit.

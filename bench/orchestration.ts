@@ -18,6 +18,8 @@ export interface ActivitySpan {
   startedMs: number;
   completedMs: number;
   attempt: number;
+  /** the worker that ran it (`pid@host` for TypeScript workers) */
+  identity?: string;
   /** why the previous attempt failed, when this is a retry */
   lastFailure?: string;
   /** the activity's result payload, decoded as JSON when possible */
@@ -55,7 +57,7 @@ const decodePayload = (p: { data?: Uint8Array | null } | null | undefined): unkn
 export function spansFromHistory(workflowId: string, history: History): WorkflowSpans {
   const events = history.events ?? [];
   const scheduled = new Map<string, { type: string; ms: number }>();
-  const started = new Map<string, { ms: number; attempt: number; lastFailure?: string }>();
+  const started = new Map<string, { ms: number; attempt: number; identity?: string; lastFailure?: string }>();
   const activities: ActivitySpan[] = [];
   const children: string[] = [];
   let startMs = NaN;
@@ -67,7 +69,9 @@ export function spansFromHistory(workflowId: string, history: History): Workflow
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes) endMs = ms;
     if (e.activityTaskScheduledEventAttributes) scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', ms });
     const st = e.activityTaskStartedEventAttributes;
-    if (st) started.set(String(st.scheduledEventId), { ms, attempt: st.attempt ?? 1, lastFailure: st.lastFailure?.message ?? undefined });
+    if (st) {
+      started.set(String(st.scheduledEventId), { ms, attempt: st.attempt ?? 1, identity: st.identity ?? undefined, lastFailure: st.lastFailure?.message ?? undefined });
+    }
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const key = String(done.scheduledEventId);
@@ -81,6 +85,7 @@ export function spansFromHistory(workflowId: string, history: History): Workflow
           startedMs: start.ms,
           completedMs: ms,
           attempt: start.attempt,
+          ...(start.identity ? { identity: start.identity } : {}),
           ...(start.lastFailure ? { lastFailure: start.lastFailure } : {}),
           result: decodePayload(done.result?.payloads?.[0]),
         });

@@ -93,3 +93,34 @@ export function machineCpuSeconds(): number | null {
     return null;
   }
 }
+
+/** Resident set size now, in MiB. */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples processes' RSS until stopped; reports each one's peak and when it happened (epoch ms). */
+export function sampleRss(pids: number[], everyMs = 1000): { stop(): Array<{ pid: number; peakMb: number | null; atMs: number | null }> } {
+  const peaks = pids.map((pid) => ({ pid, peakMb: null as number | null, atMs: null as number | null }));
+  const timer = setInterval(() => {
+    for (const p of peaks) {
+      const mb = rssMb(p.pid);
+      if (mb !== null && (p.peakMb === null || mb > p.peakMb)) {
+        p.peakMb = mb;
+        p.atMs = Date.now();
+      }
+    }
+  }, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return peaks;
+    },
+  };
+}

@@ -15,8 +15,8 @@ export interface ModelVersion {
   artifactUri: string;
   lineage: Record<string, unknown>;
   runKey: string | null;
-  createdAt: string;
-  promotedAt: string | null;
+  createdAt: Date;
+  promotedAt: Date | null;
 }
 
 const columns = `name, version, status, metrics, baseline, params, artifact_uri AS "artifactUri", lineage, run_key AS "runKey",
@@ -53,6 +53,15 @@ export async function getModel(db: Db, name: string, version: number): Promise<M
 
 export async function listModels(db: Db, name?: string): Promise<ModelVersion[]> {
   const { rows } = await db.query(`SELECT ${columns} FROM models WHERE $1::text IS NULL OR name = $1 ORDER BY name, version DESC`, [name ?? null]);
+  return rows;
+}
+
+/** The versions serving now, and every version `runKey` trained (promoted or not): what a run's report shows. */
+export async function servingOrTrainedBy(db: Db, runKey: string): Promise<ModelVersion[]> {
+  const { rows } = await db.query(
+    `SELECT ${columns} FROM models WHERE status = 'serving' OR run_key = $1 ORDER BY name, (status = 'serving') DESC, version DESC`,
+    [runKey],
+  );
   return rows;
 }
 

@@ -16,7 +16,7 @@ import {
 } from './format';
 import type {
   LineageDataset,
-  ModelVersion,
+  ReportModelVersion,
   RunInfo,
   Segments,
   SentimentDay,
@@ -45,7 +45,7 @@ export interface ReportData {
   segments: Segments;
   examples: UserRecommendations[];
   lineage: LineageDataset[];
-  models: ModelVersion[];
+  models: ReportModelVersion[];
   sentimentModels: Array<{ model: string; posts: number }>;
 }
 
@@ -374,7 +374,7 @@ function aboutSection(p: Page, d: ReportData): string {
         )}</details>`
       : `<div class="table-wrap"><h3>Lineage: the datasets behind this run</h3>${p.noData('This run has not catalogued any dataset.')}</div>`;
 
-    const metricsCell = (m: ModelVersion) => {
+    const metricsCell = (m: ReportModelVersion) => {
       const base = new Map(scalarMetrics(m.baseline));
       const list = scalarMetrics(m.metrics);
       if (list.length === 0) return '–';

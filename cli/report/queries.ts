@@ -1,4 +1,5 @@
 import type { Db } from '../../lib/db';
+import { servingOrTrainedBy, type ModelVersion } from '../../lib/registry';
 
 /**
  * The read side for people: plain SQL over the catalog and insight tables (db/migrations 001, 002).
@@ -694,15 +695,8 @@ export async function runLineage(db: Db, runKey: string, summary?: Record<string
   }));
 }
 
-export interface ModelVersion {
-  name: string;
-  version: number;
-  status: string;
-  metrics: Record<string, unknown>;
-  baseline: Record<string, unknown> | null;
-  params: Record<string, unknown>;
-  artifactUri: string;
-  runKey: string | null;
+/** A registry version as the report shows it. */
+export interface ReportModelVersion extends Omit<ModelVersion, 'createdAt' | 'promotedAt' | 'lineage'> {
   createdAt: string;
   promotedAt: string | null;
   /** trained by the run the report is about */
@@ -710,35 +704,14 @@ export interface ModelVersion {
 }
 
 /** The versions serving now, and every version the run trained (promoted or not). */
-export async function modelVersions(db: Db, runKey: string): Promise<ModelVersion[]> {
-  const { rows } = await db.query<{
-    name: string;
-    version: number;
-    status: string;
-    metrics: Record<string, unknown>;
-    baseline: Record<string, unknown> | null;
-    params: Record<string, unknown>;
-    artifact_uri: string;
-    run_key: string | null;
-    created_at: Date;
-    promoted_at: Date | null;
-  }>(
-    `SELECT name, version, status, metrics, baseline, params, artifact_uri, run_key, created_at, promoted_at
-     FROM models WHERE status = 'serving' OR run_key = $1 ORDER BY name, (status = 'serving') DESC, version DESC`,
-    [runKey],
-  );
-  return rows.map((r) => ({
-    name: r.name,
-    version: r.version,
-    status: r.status,
-    metrics: r.metrics ?? {},
-    baseline: r.baseline,
-    params: r.params ?? {},
-    artifactUri: r.artifact_uri,
-    runKey: r.run_key,
-    createdAt: r.created_at.toISOString(),
-    promotedAt: r.promoted_at?.toISOString() ?? null,
-    trainedByRun: r.run_key === runKey,
+export async function modelVersions(db: Db, runKey: string): Promise<ReportModelVersion[]> {
+  return (await servingOrTrainedBy(db, runKey)).map(({ lineage: _lineage, ...m }) => ({
+    ...m,
+    metrics: m.metrics ?? {},
+    params: m.params ?? {},
+    createdAt: m.createdAt.toISOString(),
+    promotedAt: m.promotedAt?.toISOString() ?? null,
+    trainedByRun: m.runKey === runKey,
   }));
 }
 
