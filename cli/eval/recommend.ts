@@ -8,6 +8,7 @@
  * treated as implicit feedback: a rating says the user watched the movie, and its value only
  * scales the confidence.
  */
+import { printEval } from './output';
 import type { Command } from 'commander';
 import { readTable } from '../../lib/tabular';
 import { DEFAULT_ALS_OPTIONS } from '../../models/recommend/als';
@@ -200,21 +201,16 @@ export function registerRecommendEval(evalCmd: Command): void {
     .action(
       async (o: { data: string; factors?: string; iterations?: string; regularization?: string; alpha?: string; holdout?: string; seed?: string; json?: boolean }) => {
         const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-        try {
-          const result = await evaluateRecommend({
-            data: o.data,
-            factors: num(o.factors),
-            iterations: num(o.iterations),
-            regularization: num(o.regularization),
-            alpha: num(o.alpha),
-            holdout: num(o.holdout),
-            seed: num(o.seed),
-          });
-          process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatText(result));
-        } catch (err) {
-          process.exitCode = 2;
-          throw err;
-        }
+        const result = await evaluateRecommend({
+          data: o.data,
+          factors: num(o.factors),
+          iterations: num(o.iterations),
+          regularization: num(o.regularization),
+          alpha: num(o.alpha),
+          holdout: num(o.holdout),
+          seed: num(o.seed),
+        });
+        printEval(result, o.json, formatText);
       },
     );
 }

@@ -3,6 +3,7 @@
  * another file, and prints macro recall (SemEval's AvgRec), macro F1, accuracy and throughput;
  * for files with a numeric `score` column instead of labels, the Pearson correlation.
  */
+import { printEval } from './output';
 import type { Command } from 'commander';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { readTableAll, requireColumns, type Row } from '../../lib/tabular';
@@ -191,18 +192,13 @@ export function registerSentimentEval(evalCmd: Command): void {
     .option('--seed <n>', 'training seed (default 1)')
     .option('--json', 'print one JSON object')
     .action(async (o: { test: string; train?: string; model?: string; seed?: string; json?: boolean }) => {
-      try {
-        if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
-        const result = await evaluateSentiment({
-          test: o.test,
-          train: o.train,
-          model: o.model as SentimentModelKind | undefined,
-          seed: o.seed === undefined ? undefined : Number(o.seed),
-        });
-        process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatText(result));
-      } catch (err) {
-        process.exitCode = 2;
-        throw err;
-      }
+      if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
+      const result = await evaluateSentiment({
+        test: o.test,
+        train: o.train,
+        model: o.model as SentimentModelKind | undefined,
+        seed: o.seed === undefined ? undefined : Number(o.seed),
+      });
+      printEval(result, o.json, formatText);
     });
 }

@@ -2,6 +2,7 @@
  * `eval topics`: fits a topic model on a labelled TSV and measures how well the topics it finds
  * recover the labels (NMI) and how good they are without labels (NPMI coherence, diversity).
  */
+import { printEval } from './output';
 import type { Command } from 'commander';
 import { readTableAll, requireColumns } from '../../lib/tabular';
 import { normalizedMutualInformation } from '../../models/eval/clustering';
@@ -157,18 +158,13 @@ export function registerTopicsEval(evalCmd: Command): void {
     .option('--method <name>', `dmm (one topic per post) or lda (default ${DEFAULT_TOPIC_METHOD})`)
     .option('--json', 'print one JSON object')
     .action(async (o: { data: string; k?: string; iterations?: string; seed?: string; method?: string; json?: boolean }) => {
-      try {
-        const result = await evaluateTopics({
-          data: o.data,
-          k: o.k === undefined ? undefined : Number(o.k),
-          iterations: o.iterations === undefined ? undefined : Number(o.iterations),
-          seed: o.seed === undefined ? undefined : Number(o.seed),
-          method: o.method as TopicMethod | undefined,
-        });
-        process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatText(result));
-      } catch (err) {
-        process.exitCode = 2;
-        throw err;
-      }
+      const result = await evaluateTopics({
+        data: o.data,
+        k: o.k === undefined ? undefined : Number(o.k),
+        iterations: o.iterations === undefined ? undefined : Number(o.iterations),
+        seed: o.seed === undefined ? undefined : Number(o.seed),
+        method: o.method as TopicMethod | undefined,
+      });
+      printEval(result, o.json, formatText);
     });
 }

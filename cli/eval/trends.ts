@@ -3,6 +3,7 @@
  * (NAB realTweets format) and scores alarms against the anomaly windows and forecasts against the
  * seasonal naive forecast.
  */
+import { printEval } from './output';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -234,17 +235,12 @@ export function registerTrendsEval(evalCmd: Command): void {
     .option('--horizon <n>', 'forecast horizon in buckets (default 1)')
     .option('--json', 'print one JSON object')
     .action(async (o: { series: string[]; labels: string; detector?: string; horizon?: string; json?: boolean }) => {
-      try {
-        const result = await evaluateTrends({
-          series: o.series,
-          labels: o.labels,
-          detector: o.detector as TrendDetector | undefined,
-          horizon: o.horizon === undefined ? undefined : Number(o.horizon),
-        });
-        process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatText(result));
-      } catch (err) {
-        process.exitCode = 2;
-        throw err;
-      }
+      const result = await evaluateTrends({
+        series: o.series,
+        labels: o.labels,
+        detector: o.detector as TrendDetector | undefined,
+        horizon: o.horizon === undefined ? undefined : Number(o.horizon),
+      });
+      printEval(result, o.json, formatText);
     });
 }
