@@ -40,6 +40,8 @@ export interface EndToEndResult {
   postsPerSecond: number;
   orchestrationShare: number;
   idleShare: number;
+  /** the part of orchestrationShare spent before retried activities (see bench/orchestration.ts) */
+  retryShare: number;
   summary: Pick<PipelineSummary, 'postsIn' | 'scored' | 'filtered' | 'quarantined'>;
   /** seconds per activity type: summed over all its executions, and on the critical path */
   activities: Record<string, { count: number; seconds: number; onPathSeconds: number; maxAttempt: number }>;
@@ -157,7 +159,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     const analysis = analyseOrchestration(activities, startMs, endMs);
     const wallSeconds = Number.isFinite(analysis.wallMs) ? analysis.wallMs / 1000 : clientSeconds;
     const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
-    const gaps = analysis.path.map((p) => ({ before: p.activityType, ms: Math.round(p.gapBeforeMs) })).sort((a, b) => b.ms - a.ms);
+    const gaps = analysis.path.map((p) => ({ before: p.attempt > 1 ? `${p.activityType} (attempt ${p.attempt})` : p.activityType, ms: Math.round(p.gapBeforeMs) }));
     const tailMs = analysis.path.length ? endMs - (startMs + analysis.path.reduce((s, p) => s + p.ms + p.gapBeforeMs, 0)) : analysis.wallMs;
     gaps.push({ before: '(workflow completion)', ms: Math.round(tailMs) });
     gaps.sort((a, b) => b.ms - a.ms);
@@ -171,6 +173,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
       postsPerSecond: Math.round(summary.postsIn / wallSeconds),
       orchestrationShare: round(analysis.orchestrationShare, 4),
       idleShare: round(analysis.idleShare, 4),
+      retryShare: round(analysis.retryShare, 4),
       summary: { postsIn: summary.postsIn, scored: summary.scored, filtered: summary.filtered, quarantined: summary.quarantined },
       activities: Object.fromEntries(
         Object.entries(analysis.byType).map(([k, v]) => [k, { count: v.count, seconds: round(v.totalMs / 1000, 2), onPathSeconds: round(v.onPathMs / 1000, 2), maxAttempt: v.maxAttempt }]),

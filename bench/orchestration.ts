@@ -105,7 +105,12 @@ export interface OrchestrationAnalysis {
   orchestrationShare: number;
   /** share of wall during which no activity of the run was executing at all (a lower bound of the share) */
   idleShare: number;
-  path: Array<{ workflowId: string; activityType: string; ms: number; gapBeforeMs: number }>;
+  /**
+   * The part of orchestrationShare in gaps before retried activities: failed attempts (only an
+   * activity's last attempt is in the history), the time until the failure was noticed, and backoff.
+   */
+  retryShare: number;
+  path: Array<{ workflowId: string; activityType: string; ms: number; gapBeforeMs: number; attempt: number }>;
   /** total (not just critical-path) time per activity type, and how many ran */
   byType: Record<string, { count: number; totalMs: number; onPathMs: number; maxAttempt: number }>;
 }
@@ -137,18 +142,16 @@ export function analyseOrchestration(activities: readonly ActivitySpan[], startM
   }
   for (const a of path) byType[a.activityType].onPathMs += a.completedMs - a.startedMs;
 
+  const gaps = path.map((a, k) => a.startedMs - (k === 0 ? startMs : path[k - 1].completedMs));
+  const retryMs = path.reduce((sum, a, k) => sum + (a.attempt > 1 ? gaps[k] : 0), 0);
   return {
     wallMs,
     activityMsOnPath,
     orchestrationMs: wallMs - activityMsOnPath,
     orchestrationShare: wallMs > 0 ? 1 - activityMsOnPath / wallMs : 0,
     idleShare: wallMs > 0 ? idleMs(activities, startMs, endMs) / wallMs : 0,
-    path: path.map((a, k) => ({
-      workflowId: a.workflowId,
-      activityType: a.activityType,
-      ms: a.completedMs - a.startedMs,
-      gapBeforeMs: a.startedMs - (k === 0 ? startMs : path[k - 1].completedMs),
-    })),
+    retryShare: wallMs > 0 ? retryMs / wallMs : 0,
+    path: path.map((a, k) => ({ workflowId: a.workflowId, activityType: a.activityType, ms: a.completedMs - a.startedMs, gapBeforeMs: gaps[k], attempt: a.attempt })),
     byType,
   };
 }

@@ -61,8 +61,8 @@ function throughputTable(r: BenchResults['throughput']): string[] {
 function endToEndTable(e: BenchResults['endToEnd']): string[] {
   if (!isResult(e)) return [`- ${why(e)}`];
   const lines = [
-    '| worker processes | posts | partitions | wall s | postsPerSecond | orchestrationShare | idle share | retries | worker CPU s | Postgres CPU s | Temporal CPU s | MinIO CPU s | worker peak RSS MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| worker processes | posts | partitions | wall s | postsPerSecond | orchestrationShare | of which before retries | idle share | retries | worker CPU s | Postgres CPU s | Temporal CPU s | MinIO CPU s | worker peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of e.runs) {
     if ('error' in run) {
@@ -71,10 +71,16 @@ function endToEndTable(e: BenchResults['endToEnd']): string[] {
     }
     const workerCpu = run.cpuSeconds.workers.reduce<number>((s, c) => s + (c ?? 0), 0);
     lines.push(
-      `| ${run.workers} | ${num(run.posts)} | ${run.partitions} | ${num(run.wallSeconds, 1)} | ${num(run.postsPerSecond)} | ${pct(run.orchestrationShare)} | ${pct(run.idleShare)} | ${run.retries.length} | ${num(workerCpu, 1)} | ${num(run.cpuSeconds.services.postgres, 1)} | ${num(run.cpuSeconds.services.temporal, 1)} | ${num(run.cpuSeconds.services.minio, 1)} | ${run.peakRssMb.join(', ')} |`,
+      `| ${run.workers} | ${num(run.posts)} | ${run.partitions} | ${num(run.wallSeconds, 1)} | ${num(run.postsPerSecond)} | ${pct(run.orchestrationShare)} | ${pct(run.retryShare)} | ${pct(run.idleShare)} | ${run.retries.length} | ${num(workerCpu, 1)} | ${num(run.cpuSeconds.services.postgres, 1)} | ${num(run.cpuSeconds.services.temporal, 1)} | ${num(run.cpuSeconds.services.minio, 1)} | ${run.peakRssMb.join(', ')} |`,
     );
   }
   lines.push('', `speedup (most worker processes / one): ${e.speedup ?? 'n/a'}`);
+  for (const run of e.runs) {
+    if ('error' in run || run.retries.length === 0) continue;
+    const reasons = new Map<string, number>();
+    for (const r of run.retries) reasons.set(`${r.activityType}: ${r.lastFailure}`, (reasons.get(`${r.activityType}: ${r.lastFailure}`) ?? 0) + 1);
+    lines.push(`- retries with ${run.workers} worker process(es): ${[...reasons].map(([k, n]) => `${k} ×${n}`).join('; ')}`);
+  }
   const first = e.runs.find((r): r is EndToEndResult => !('error' in r));
   if (first) {
     lines.push('', '| activity | runs | seconds (1 worker process, summed) | on the critical path |', '|---|---|---|---|');

@@ -76,12 +76,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .description('SocialSense benchmarks: throughput per stage, end to end on the local stack, quality')
     .option('--quick', 'a ~1-minute smoke run: small sizes, quality skipped unless --only names it')
-    .option('--posts <n>', 'simulated posts for the per-stage throughput (default 1000000; quick 20000)', intOption)
-    .option('--e2e-posts <n>', 'simulated posts for each end-to-end run (default 250000; quick 20000)', intOption)
+    .option('--posts <n>', 'simulated posts for the per-stage throughput (default 1000000; quick 10000)', intOption)
+    .option('--e2e-posts <n>', 'simulated posts for each end-to-end run (default 250000; quick 10000)', intOption)
     .option('--workers <list>', 'worker process counts for the end-to-end runs', listOption, [1, 2])
     .option('--stage-seconds <s>', 'stop feeding a stage more simulated posts after this much one-core time (default 12; quick 1)', floatOption)
     .option('--min-seconds <s>', 'repeat each stage on the real tweets until it ran this long (default 1; quick 0.1)', floatOption)
-    .option('--real-limit <n>', 'use at most this many real tweets (default all; quick 2000)', intOption)
+    .option('--real-limit <n>', 'use at most this many real tweets (default all; quick 1000)', intOption)
     .option('--shard-size <n>', 'posts per worker thread per chunk (default 25000; quick 5000)', intOption)
     .option('--threads <n>', 'worker threads for the all-cores figures', intOption, os.availableParallelism())
     .option('--seed <n>', 'simulation seed', intOption, 7)
@@ -96,12 +96,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   const threads = o.threads as number;
   if (threads < 1) throw new InvalidArgumentError('--threads must be at least 1');
   return {
-    posts: o.posts ?? (quick ? 20_000 : 1_000_000),
-    e2ePosts: o.e2ePosts ?? (quick ? 20_000 : 250_000),
+    posts: o.posts ?? (quick ? 10_000 : 1_000_000),
+    e2ePosts: o.e2ePosts ?? (quick ? 10_000 : 250_000),
     workers: o.workers,
     stageSeconds: o.stageSeconds ?? (quick ? 1 : 12),
     minSeconds: o.minSeconds ?? (quick ? 0.1 : 1),
-    realLimit: o.realLimit ?? (quick ? 2000 : Number.MAX_SAFE_INTEGER),
+    realLimit: o.realLimit ?? (quick ? 1000 : Number.MAX_SAFE_INTEGER),
     shardSize: o.shardSize ?? (quick ? 5000 : 25_000),
     threads,
     seed: o.seed,

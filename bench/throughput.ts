@@ -159,7 +159,7 @@ interface Totals {
 const figures = (t: Totals): StageFigures => ({
   postsPerSecond: t.ms > 0 ? Math.round((t.posts * 1000) / t.ms) : 0,
   posts: t.posts,
-  seconds: Number((t.ms / 1000).toFixed(3)),
+  seconds: Number((t.ms / 1000).toFixed(4)),
 });
 
 export async function measureThroughput(dataset: ThroughputDataset, opts: ThroughputOptions = {}): Promise<ThroughputResult> {

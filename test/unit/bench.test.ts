@@ -74,6 +74,15 @@ describe('orchestration share', () => {
     // no activity at all ran in 0..1, 40..41, 71.5..72 and 98..100: less than the path's gaps
     expect(a.idleShare).toBeCloseTo(0.045);
     expect(a.byType.B).toEqual({ count: 1, totalMs: 29, onPathMs: 0, maxAttempt: 1 });
+    expect(a.retryShare).toBe(0);
+  });
+
+  it('attributes the gap before a retried activity to the retry', () => {
+    const retried = { ...span('B', 60, 90), attempt: 2, lastFailure: 'deadlock detected' };
+    const a = analyseOrchestration([span('A', 0, 30), retried], 0, 90);
+    expect(a.orchestrationShare).toBeCloseTo(30 / 90);
+    expect(a.retryShare).toBeCloseTo(30 / 90);
+    expect(a.idleShare).toBeCloseTo(30 / 90);
   });
 
   it('reads activity spans, retries and child workflows from a history', () => {
