@@ -57,17 +57,32 @@ export function engagementProbabilities(artifact: EngagementArtifact, activity: 
   return out;
 }
 
-/** Hourly volume per hashtag → per day: volume, burst flag, and the volume the forecast expected. */
-export function hashtagTrends(posts: FeaturedPost[], minPosts: number) {
+export type TrendKind = 'hashtag' | 'topic';
+
+/** What a post counts towards: its hashtags, and its topic when a topic model labelled it. */
+function trendKeys(p: FeaturedPost): Array<[TrendKind, string]> {
+  const keys: Array<[TrendKind, string]> = p.hashtags.map((h) => ['hashtag', h]);
+  if (p.features.topic !== null) keys.push(['topic', `topic ${p.features.topic}`]);
+  return keys;
+}
+
+/** Hourly volume per hashtag and topic → per day: volume, burst flag, and the volume the forecast expected. */
+export function volumeTrends(posts: FeaturedPost[], minPosts: number) {
   const times = new Map<string, number[]>();
-  for (const p of posts) for (const h of p.hashtags) (times.get(h) ?? times.set(h, []).get(h)!).push(Date.parse(p.created_at));
+  for (const p of posts) {
+    for (const [kind, term] of trendKeys(p)) {
+      const key = `${kind}\u0000${term}`;
+      (times.get(key) ?? times.set(key, []).get(key)!).push(Date.parse(p.created_at));
+    }
+  }
   const first = Math.min(...posts.map((p) => Date.parse(p.created_at)));
   const last = Math.max(...posts.map((p) => Date.parse(p.created_at)));
   const start = Math.floor(first / 86_400_000) * 86_400_000;
   const end = (Math.floor(last / 86_400_000) + 1) * 86_400_000;
-  const rows: Array<{ term: string; day: string; volume: number; flag: boolean; score: number; forecast: number | null; low: number | null; high: number | null }> = [];
-  for (const [term, ts] of times) {
+  const rows: Array<{ kind: TrendKind; term: string; day: string; volume: number; flag: boolean; score: number; forecast: number | null; low: number | null; high: number | null }> = [];
+  for (const [key, ts] of times) {
     if (ts.length < minPosts) continue;
+    const [kind, term] = key.split('\u0000') as [TrendKind, string];
     const series = bucketCounts(Float64Array.from(ts), { bucketMs: HOUR_MS, start, end });
     const values = series.values;
     const { alarms, scores } = detectBursts(values, burstOptionsFor(HOUR_MS));
@@ -90,7 +105,7 @@ export function hashtagTrends(posts: FeaturedPost[], minPosts: number) {
           hi += fc.upper[h];
         } else covered = false;
       }
-      rows.push({ term, day: new Date(start + d * 86_400_000).toISOString().slice(0, 10), volume, flag: alarmed.has(d), score, forecast: covered ? f : null, low: covered ? lo : null, high: covered ? hi : null });
+      rows.push({ kind, term, day: new Date(start + d * 86_400_000).toISOString().slice(0, 10), volume, flag: alarmed.has(d), score, forecast: covered ? f : null, low: covered ? lo : null, high: covered ? hi : null });
     }
   }
   return rows;
@@ -185,7 +200,7 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
           recommendations,
         };
       });
-      const trendRows = posts.length ? hashtagTrends(posts, input.minTermPosts ?? 5) : [];
+      const trendRows = posts.length ? volumeTrends(posts, input.minTermPosts ?? 5) : [];
 
       await withTransaction(db, async (client) => {
         await client.query(`DELETE FROM user_insights WHERE run_key = $1`, [input.runKey]);
@@ -204,8 +219,8 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
         await forEachSlice(trendRows, 2000, async (batch) => {
           await client.query(
             `INSERT INTO term_trends (term, kind, day, volume, trend_flag, score, forecast, forecast_low, forecast_high, run_key)
-             SELECT t.term, 'hashtag', t.day, t.volume, t.flag, t.score, t.forecast, t.low, t.high, $1
-             FROM jsonb_to_recordset($2::jsonb) AS t(term text, day date, volume int, flag boolean, score real, forecast real, low real, high real)
+             SELECT t.term, t.kind, t.day, t.volume, t.flag, t.score, t.forecast, t.low, t.high, $1
+             FROM jsonb_to_recordset($2::jsonb) AS t(term text, kind text, day date, volume int, flag boolean, score real, forecast real, low real, high real)
              ON CONFLICT (term, kind, day) DO UPDATE SET volume = EXCLUDED.volume, trend_flag = EXCLUDED.trend_flag, score = EXCLUDED.score,
                forecast = EXCLUDED.forecast, forecast_low = EXCLUDED.forecast_low, forecast_high = EXCLUDED.forecast_high, run_key = EXCLUDED.run_key`,
             [input.runKey, JSON.stringify(batch)],
@@ -214,8 +229,8 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
       });
       return {
         users: userRows.length,
-        terms: new Set(trendRows.map((r) => r.term)).size,
-        trendingTerms: [...new Set(trendRows.filter((r) => r.flag).map((r) => r.term))].slice(0, 20),
+        terms: new Set(trendRows.map((r) => `${r.kind}:${r.term}`)).size,
+        trendingTerms: [...new Set(trendRows.filter((r) => r.flag).map((r) => (r.kind === 'hashtag' ? `#${r.term}` : r.term)))].slice(0, 20),
         models: { segments: segments?.version ?? null, engagement: engagement?.version ?? null, recommender: recommender?.version ?? null },
       };
     },

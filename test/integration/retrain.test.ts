@@ -83,8 +83,12 @@ describe('nightlyRetrain on the real stack', () => {
     expect(users.rows[0].named).toBe(users.rows[0].n);
     expect(users.rows[0].recs).toBe(users.rows[0].n);
     expect(users.rows[0].prob).toBeGreaterThan(0);
-    const trends = await stack.db.query(`SELECT count(DISTINCT term)::int AS terms, count(forecast)::int AS with_forecast FROM term_trends WHERE run_key = $1`, [runKey]);
+    const trends = await stack.db.query(
+      `SELECT count(DISTINCT (kind, term))::int AS terms, count(forecast)::int AS with_forecast, count(DISTINCT kind)::int AS kinds FROM term_trends WHERE run_key = $1`,
+      [runKey],
+    );
     expect(trends.rows[0].terms).toBe(summary.insights.terms);
+    expect(trends.rows[0].kinds).toBe(2); // hashtags and topics
     expect(trends.rows[0].with_forecast).toBeGreaterThan(0);
   });
 
