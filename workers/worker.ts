@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createIoActivities, createMlActivities, type ActivityDeps } from '../activities';
@@ -25,7 +24,7 @@ export interface WorkerOptions {
 
 /**
  * One process polls both queues: workflows + I/O activities on `socialsense`, CPU-bound stages on
- * `socialsense-ml` with one slot per core. More throughput = more processes like this one.
+ * `socialsense-ml` with one slot. More throughput = more processes like this one, one per core.
  */
 export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const io = opts.taskQueue ?? IO_TASK_QUEUE;
@@ -45,7 +44,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       namespace: opts.namespace,
       taskQueue: mlQueue,
       activities: createMlActivities(opts.deps),
-      maxConcurrentActivityTaskExecutions: opts.mlSlots ?? os.availableParallelism(),
+      // One CPU-bound activity per process: a Node process computes on one thread, so a second slot only
+      // interleaves two activities on one event loop and delays both their heartbeats (measured: heartbeat
+      // timeouts under load). Scale with one worker process per core instead.
+      maxConcurrentActivityTaskExecutions: opts.mlSlots ?? 1,
     }),
   ]);
 }
