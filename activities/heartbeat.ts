@@ -30,3 +30,18 @@ export async function forEachSlice<T>(items: readonly T[], size: number, fn: (sl
 export function heartbeat(details?: unknown): void {
   activityContext()?.heartbeat(details);
 }
+
+/**
+ * Heartbeats on a timer while `fn` waits on I/O (a lock, a long query), where no loop is there to
+ * heartbeat from. A worker that dies still stops the timer, so a lost worker is still noticed.
+ */
+export async function withHeartbeat<T>(fn: () => Promise<T>, everyMs = 5000): Promise<T> {
+  const ctx = activityContext();
+  if (!ctx) return fn();
+  const timer = setInterval(() => ctx.heartbeat(), everyMs);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { recordToPost, resolveMapping } from '../activities/collect/file';
-import { createPopulation, normalizeSimulationOptions, simulateDay, simulationDates } from '../activities/collect/simulated/generator';
+import { createPopulation, normalizeSimulationOptions, simulateDay, simulateNetwork, simulationDates } from '../activities/collect/simulated/generator';
+import { sha256 } from '../lib/datasets';
 import { dataDir } from '../lib/paths';
 import type { Post } from '../lib/schema';
 import { readTableAll, requireColumns } from '../lib/tabular';
@@ -52,9 +53,18 @@ function resolved(opts: SimulatedCorpusOptions) {
   };
 }
 
+/**
+ * A digest of a tiny simulation: changes whenever the generator's output does, so a corpus written by
+ * an older generator is not reused.
+ */
+function generatorFingerprint(): string {
+  const sample = simulateNetwork({ seed: 1, users: 20, days: 1, postsPerDay: 40 });
+  return sha256(JSON.stringify(sample.days)).slice(0, 8);
+}
+
 export function simulatedCorpusPath(opts: SimulatedCorpusOptions): string {
   const o = resolved(opts);
-  return path.join(o.dir, `simulated-${o.posts}-seed${o.seed}-users${o.users}-days${o.days}.jsonl`);
+  return path.join(o.dir, `simulated-${o.posts}-seed${o.seed}-users${o.users}-days${o.days}-${generatorFingerprint()}.jsonl`);
 }
 
 /** The flat record a user's export would hold; malformed generator records keep their broken fields. */

@@ -82,7 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--stage-seconds <s>', 'stop feeding a stage more simulated posts after this much one-core time (default 12; quick 1)', floatOption)
     .option('--min-seconds <s>', 'repeat each stage on the real tweets until it ran this long (default 1; quick 0.1)', floatOption)
     .option('--real-limit <n>', 'use at most this many real tweets (default all; quick 1000)', intOption)
-    .option('--shard-size <n>', 'posts per worker thread per chunk (default 25000; quick 5000)', intOption)
+    .option('--shard-size <n>', 'posts per worker thread per chunk (default 25000; quick 2500)', intOption)
     .option('--threads <n>', 'worker threads for the all-cores figures', intOption, os.availableParallelism())
     .option('--seed <n>', 'simulation seed', intOption, 7)
     .option('--e2e-timeout <s>', 'give up on an end-to-end run after this many seconds', intOption, 1800)
@@ -102,7 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     stageSeconds: o.stageSeconds ?? (quick ? 1 : 12),
     minSeconds: o.minSeconds ?? (quick ? 0.1 : 1),
     realLimit: o.realLimit ?? (quick ? 1000 : Number.MAX_SAFE_INTEGER),
-    shardSize: o.shardSize ?? (quick ? 5000 : 25_000),
+    shardSize: o.shardSize ?? (quick ? 2500 : 25_000),
     threads,
     seed: o.seed,
     e2eTimeoutSeconds: o.e2eTimeout,
@@ -122,7 +122,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     process.stderr.write(`[bench ${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
   };
   const dataDir = sharedDataDir();
-  const notSelected = (_part: Part) => ({ skipped: `not selected (--only ${opts.only.join(',')})` });
+  const notSelected = () => ({ skipped: `not selected (--only ${opts.only.join(',')})` });
   const days = (posts: number) => Math.max(1, Math.round(posts / POSTS_PER_DAY));
   const corpus = (posts: number) => ensureSimulatedCorpus({ posts, seed: opts.seed, days: days(posts) }, (m) => log(m));
   const results: BenchResults = {
@@ -130,9 +130,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     seconds: 0,
     machine: { cpus: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => round(l)) },
     options: { ...opts, realLimit: opts.realLimit === Number.MAX_SAFE_INTEGER ? 'all' : opts.realLimit, dataDir },
-    throughput: { realTweets: notSelected('throughput'), simulated: notSelected('throughput') },
-    endToEnd: notSelected('e2e'),
-    quality: notSelected('quality'),
+    throughput: { realTweets: notSelected(), simulated: notSelected() },
+    endToEnd: notSelected(),
+    quality: notSelected(),
   };
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | { error: string }> => {
     try {
