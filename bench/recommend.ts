@@ -6,9 +6,9 @@
  *
  *   npx tsx bench/recommend.ts [dataDir]
  */
+import { isMain, runStandalone } from './standalone';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateRecommend, type RecommendEvalResult, type RecommendMetrics } from '../cli/eval/recommend';
 import { sharedDataDir } from '../lib/paths';
 
@@ -61,15 +61,4 @@ function markdown(r: RecommendBench): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const result = await benchRecommend(process.argv[2] ?? sharedDataDir());
-  if ('skipped' in result) {
-    console.log(`skipped: ${result.skipped}`);
-  } else {
-    console.log(markdown(result));
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'recommend.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log('\n' + JSON.stringify(result));
-  }
-}
+if (isMain(import.meta.url)) await runStandalone('recommend', benchRecommend, markdown);

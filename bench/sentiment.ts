@@ -5,9 +5,9 @@
  *
  *   npx tsx bench/sentiment.ts [dataDir]
  */
+import { isMain, runStandalone } from './standalone';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error: the sentiment package ships no type declarations
 import Sentiment from 'sentiment';
 // @ts-expect-error: vader-sentiment ships no type declarations
@@ -103,15 +103,4 @@ function markdown(r: SentimentBench): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const result = await benchSentiment(process.argv[2] ?? sharedDataDir());
-  if ('skipped' in result) {
-    console.log(`skipped: ${result.skipped}`);
-  } else {
-    console.log(markdown(result));
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'sentiment.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log('\n' + JSON.stringify(result));
-  }
-}
+if (isMain(import.meta.url)) await runStandalone('sentiment', benchSentiment, markdown);

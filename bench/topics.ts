@@ -4,9 +4,9 @@
  *
  *   npx tsx bench/topics.ts [dataDir]
  */
+import { isMain, runStandalone } from './standalone';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_K, evaluateTopics, loadTopicCorpus, type TopicsEvalResult } from '../cli/eval/topics';
 import { sharedDataDir } from '../lib/paths';
 import { normalizedMutualInformation } from '../models/eval/clustering';
@@ -81,15 +81,4 @@ function markdown(r: TopicsBench): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const result = await benchTopics(process.argv[2] ?? sharedDataDir());
-  if ('skipped' in result) {
-    console.log(`skipped: ${result.skipped}`);
-  } else {
-    console.log(markdown(result));
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'topics.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log('\n' + JSON.stringify(result));
-  }
-}
+if (isMain(import.meta.url)) await runStandalone('topics', benchTopics, markdown);

@@ -6,9 +6,9 @@
  *
  *   npx tsx bench/trends.ts [dataDir]
  */
+import { isMain, runStandalone } from './standalone';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateTrends, type TrendsEvalResult } from '../cli/eval/trends';
 import { sharedDataDir } from '../lib/paths';
 
@@ -67,15 +67,4 @@ function markdown(r: TrendsBench): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const result = await benchTrends(process.argv[2] ?? sharedDataDir());
-  if ('skipped' in result) {
-    console.log(`skipped: ${result.skipped}`);
-  } else {
-    console.log(markdown(result));
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'trends.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log('\n' + JSON.stringify(result));
-  }
-}
+if (isMain(import.meta.url)) await runStandalone('trends', benchTrends, markdown);
