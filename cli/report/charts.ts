@@ -172,29 +172,35 @@ export function sentimentMixSpec(totals: readonly SentimentDay[]): TopLevelSpec 
 
 export function topicSizeSpec(topics: readonly TopicSummary[], limit = 12): TopLevelSpec {
   const values = [...topics].sort((a, b) => b.posts - a.posts).slice(0, limit).map((t) => ({ name: t.name, posts: t.posts, mean: t.meanSentiment, share: fmtPct(t.share) }));
+  return labelledBarSpec({
+    values,
+    y: 'name',
+    x: { field: 'posts', title: 'Posts' },
+    color: {
+      field: 'mean',
+      type: 'quantitative',
+      title: 'Average sentiment',
+      scale: { domain: [-0.5, 0, 0.5], range: [SENTIMENT_COLORS.negative, '#e2e8f0', SENTIMENT_COLORS.positive], interpolate: 'rgb', clamp: true },
+      legend: { orient: 'bottom', direction: 'horizontal', gradientLength: 160, format: '+.1f' },
+    },
+    label: { field: 'share' },
+  });
+}
+
+/** One horizontal bar per row, in the given order, with a label written just past the bar's end. */
+function labelledBarSpec(o: { values: object[]; y: string; x: { field: string; title: string }; color: Record<string, unknown>; label: Record<string, unknown> }): TopLevelSpec {
   return withConfig({
     width: HALF_WIDTH,
     height: { step: 26 },
     autosize: FIT_X,
-    data: { values },
+    data: { values: o.values },
     encoding: {
-      y: { field: 'name', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-      x: { field: 'posts', type: 'quantitative', title: 'Posts', axis: { format: '~s' } },
+      y: { field: o.y, type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
+      x: { field: o.x.field, type: 'quantitative', title: o.x.title, axis: { format: '~s' } },
     },
     layer: [
-      {
-        mark: { type: 'bar' },
-        encoding: {
-          color: {
-            field: 'mean',
-            type: 'quantitative',
-            title: 'Average sentiment',
-            scale: { domain: [-0.5, 0, 0.5], range: [SENTIMENT_COLORS.negative, '#e2e8f0', SENTIMENT_COLORS.positive], interpolate: 'rgb', clamp: true },
-            legend: { orient: 'bottom', direction: 'horizontal', gradientLength: 160, format: '+.1f' },
-          },
-        },
-      },
-      { mark: { type: 'text', align: 'left', dx: 4, color: MUTED, fontSize: 11 }, encoding: { text: { field: 'share' } } },
+      { mark: { type: 'bar' }, encoding: { color: o.color } },
+      { mark: { type: 'text', align: 'left', dx: 4, color: MUTED, fontSize: 11 }, encoding: { text: o.label } },
     ],
   });
 }
@@ -205,26 +211,14 @@ export function topicSizeSpec(topics: readonly TopicSummary[], limit = 12): TopL
 /** `flags`: whether trend flags exist at all (without them there is no steady/trending legend to show). */
 export function topTermsSpec(top: readonly TermSummary[], flags = true): TopLevelSpec {
   const values = [...top].sort((a, b) => b.total - a.total).map((t) => ({ term: termLabel(t.term, t.kind), total: t.total, status: t.trending ? 'trending' : 'steady' }));
-  return withConfig({
-    width: HALF_WIDTH,
-    height: { step: 26 },
-    autosize: FIT_X,
-    data: { values },
-    encoding: {
-      y: { field: 'term', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-      x: { field: 'total', type: 'quantitative', title: 'Posts in the period', axis: { format: '~s' } },
-    },
-    layer: [
-      {
-        mark: { type: 'bar' },
-        encoding: {
-          color: flags
-            ? { field: 'status', type: 'nominal', title: null, scale: { domain: ['steady', 'trending'], range: [PALETTE[0], PALETTE[1]] }, legend: { orient: 'bottom', columns: 2 } }
-            : { value: PALETTE[0] },
-        },
-      },
-      { mark: { type: 'text', align: 'left', dx: 4, color: MUTED, fontSize: 11 }, encoding: { text: { field: 'total', type: 'quantitative', format: ',' } } },
-    ],
+  return labelledBarSpec({
+    values,
+    y: 'term',
+    x: { field: 'total', title: 'Posts in the period' },
+    color: flags
+      ? { field: 'status', type: 'nominal', title: null, scale: { domain: ['steady', 'trending'], range: [PALETTE[0], PALETTE[1]] }, legend: { orient: 'bottom', columns: 2 } }
+      : { value: PALETTE[0] },
+    label: { field: 'total', type: 'quantitative', format: ',' },
   });
 }
 
