@@ -8,11 +8,12 @@ import { blendScores, buildContentIndex } from '../models/recommend/content';
 import { burstOptionsFor, detectBursts } from '../models/trends/burst';
 import { rollingForecast } from '../models/trends/forecast';
 import { bucketCounts, HOUR_MS } from '../models/trends/series';
-import { dailyActivity, engagementExamples } from '../models/users/engagement';
+import { engagementExamples, type ActivityData } from '../models/users/engagement';
 import { computeProfiles, type UserProfile } from '../models/users/profile';
 import { SEGMENT_FEATURES, transformFeature } from '../models/users/segments';
 import type { FeaturedPost } from './features';
 import { forEachSlice, heartbeat } from './heartbeat';
+import { activityOf, profileInputs } from './userModelInputs';
 import { createServingModels, type EngagementArtifact, type SegmentsArtifact } from './servingModels';
 
 export interface InsightsInput {
@@ -45,7 +46,7 @@ export function nearestSegment(artifact: SegmentsArtifact, profile: UserProfile)
   return best;
 }
 
-export function engagementProbabilities(artifact: EngagementArtifact, activity: ReturnType<typeof dailyActivity>): Map<string, number> {
+export function engagementProbabilities(artifact: EngagementArtifact, activity: ActivityData): Map<string, number> {
   const last = activity.numDays - 1;
   const ex = engagementExamples(activity, { fromDay: last, toDay: last + 1, includeUnlabelled: true });
   const out = new Map<string, number>();
@@ -173,16 +174,11 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
       const engagements: Engagement[] = [];
       for (const ref of input.engagements) engagements.push(...(await readNdjson<Engagement>(store, ref)));
       heartbeat({ posts: posts.length });
-      const profiles = computeProfiles(
-        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at, text: p.text, hashtags: p.hashtags, sentiment: p.features.sentiment.compound, topic: p.features.topic, followers: p.author.followers, likes: p.metrics.likes, reposts: p.metrics.reposts, replies: p.metrics.replies })),
-        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
-      );
+      const inputs = profileInputs(posts, engagements);
+      const profiles = computeProfiles(inputs.posts, inputs.engagements);
       const handles = new Map(posts.map((p) => [p.author.id, p.author.handle]));
       const [segments, engagement, recommender] = await Promise.all([serving.segments(), serving.engagement(), serving.recommender()]);
-      const activity = dailyActivity(
-        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at })),
-        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, at: e.at })),
-      );
+      const activity = activityOf(posts, engagements);
       const probability = engagement ? engagementProbabilities(engagement.model, activity) : new Map<string, number>();
       const recommend = createAuthorRecommender(recommender?.model ?? null, posts, engagements);
 

@@ -6,6 +6,7 @@ import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
 import type { FeaturedPost } from './features';
 import { withHeartbeat } from './heartbeat';
+import { profileInputs } from './userModelInputs';
 
 export interface ProfileUpdateInput {
   /** `source/day`: the unit folded into the profiles at most once */
@@ -24,10 +25,8 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
     async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number }> {
       const posts = await readNdjson<FeaturedPost>(store, input.features);
       const engagements = input.engagements ? await readNdjson<Engagement>(store, input.engagements) : [];
-      const fresh = accumulateProfiles(
-        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at, text: p.text, hashtags: p.hashtags, sentiment: p.features.sentiment.compound, topic: p.features.topic, followers: p.author.followers, likes: p.metrics.likes, reposts: p.metrics.reposts, replies: p.metrics.replies })),
-        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
-      );
+      const inputs = profileInputs(posts, engagements);
+      const fresh = accumulateProfiles(inputs.posts, inputs.engagements);
       return withHeartbeat(() => withTransaction(db, async (client) => {
         // Partitions fold one at a time: concurrent partitions share most of their authors, and row
         // locks taken in parallel only make them wait on each other longer (measured in the benchmark).

@@ -16,11 +16,12 @@ import { trainSentimentClassifier } from '../models/sentiment/classifier';
 import { fitTopicModel, type TopicModel } from '../models/topics/lda';
 import { npmiCoherence, topicDiversity } from '../models/topics/metrics';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
-import { dailyActivity, evaluateEngagementPrediction, ENGAGEMENT_FEATURES } from '../models/users/engagement';
+import { evaluateEngagementPrediction, ENGAGEMENT_FEATURES } from '../models/users/engagement';
 import { computeProfiles } from '../models/users/profile';
 import { segmentProfiles, SEGMENT_FEATURES, transformFeature } from '../models/users/segments';
 import type { FeaturedPost } from './features';
 import { heartbeat } from './heartbeat';
+import { activityOf, profileInputs } from './userModelInputs';
 import { createServingModels, type EngagementArtifact, type SegmentsArtifact } from './servingModels';
 
 export interface TrainOutcome {
@@ -175,21 +176,8 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
     async trainUserModels(input: { runKey: string; features: DatasetRef[]; engagements: DatasetRef[]; truthUsers?: DatasetRef | null }): Promise<TrainOutcome[]> {
       const posts = await readAll<FeaturedPost>(store, input.features);
       const engagements = await readAll<Engagement>(store, input.engagements);
-      const profilePosts = posts.map((p) => ({
-        id: p.id,
-        authorId: p.author.id,
-        createdAt: p.created_at,
-        text: p.text,
-        hashtags: p.hashtags,
-        sentiment: p.features.sentiment.compound,
-        topic: p.features.topic,
-        followers: p.author.followers,
-        likes: p.metrics.likes,
-        reposts: p.metrics.reposts,
-        replies: p.metrics.replies,
-      }));
-      const profEngagements = engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at }));
-      const profiles = computeProfiles(profilePosts, profEngagements);
+      const inputs = profileInputs(posts, engagements);
+      const profiles = computeProfiles(inputs.posts, inputs.engagements);
       heartbeat({ profiles: profiles.length });
       const seg = segmentProfiles(profiles, { seed: 1 });
       const rows = profiles.map((p) => SEGMENT_FEATURES.map((f) => transformFeature(f.value(p) ?? NaN, f.log)));
@@ -217,10 +205,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
         { promote: seg.silhouette > 0.1, reason: `k=${seg.k}, silhouette ${seg.silhouette.toFixed(3)}` },
       );
 
-      const activity = dailyActivity(
-        posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at })),
-        engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, at: e.at })),
-      );
+      const activity = activityOf(posts, engagements);
       const testDays = Math.max(1, Math.min(7, Math.floor((activity.numDays - 2) / 2)));
       const { model, evaluation } = evaluateEngagementPrediction(activity, { testDays });
       const engMetrics = { auc: evaluation.auc, testExamples: evaluation.testExamples, testPositiveRate: evaluation.testPositiveRate };
