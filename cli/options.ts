@@ -17,3 +17,6 @@ export function mappingOption(value: string, previous: Record<string, string> = 
   if (!field || !column) throw new InvalidArgumentError(`expected FIELD=COLUMN, got "${value}"`);
   return { ...previous, [field]: column };
 }
+
+/** The default day of a run, resolved here because it is part of the run's workflow id. */
+export const yesterdayUtc = (): string => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);

@@ -4,7 +4,7 @@ import { connectStack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption } from '../options';
+import { dateOption, intOption, yesterdayUtc } from '../options';
 
 export function registerRetrain(program: Command): void {
   program
@@ -20,7 +20,7 @@ export function registerRetrain(program: Command): void {
     .action(async (opts) => {
       installRuntime();
       const stack = await connectStack();
-      const date = opts.date ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const date = opts.date ?? yesterdayUtc();
       const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
       const workflowId = `retrain-${opts.source}-${date}`;
       try {

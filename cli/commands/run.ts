@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption, mappingOption } from '../options';
+import { dateOption, intOption, mappingOption, yesterdayUtc } from '../options';
 import type { PipelineInput } from '../../workflows/pipeline';
 
 export function registerRun(program: Command): void {
@@ -24,7 +24,7 @@ export function registerRun(program: Command): void {
       installRuntime();
       const stack = await connectStack();
       try {
-        const date = opts.date ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+        const date = opts.date ?? yesterdayUtc();
         const input: PipelineInput = {
           source: opts.source,
           date,
