@@ -1,6 +1,5 @@
-import type { Worker } from '@temporalio/worker';
 import type { Stack } from '../lib/stack';
-import { createWorkers } from '../workers/worker';
+import { startWorkers } from '../workers/worker';
 import { socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
 import { startOrAttach } from './follow';
 
@@ -10,18 +9,11 @@ export function pipelineWorkflowId(input: PipelineInput): string {
 
 /** Runs workers of this process until `fn` settles, then drains them. */
 export async function withLocalWorkers<T>(stack: Stack, fn: () => Promise<T>): Promise<T> {
-  const workers: Worker[] = await createWorkers({
-    connection: stack.nativeConnection,
-    namespace: stack.namespace,
-    taskQueue: stack.taskQueue,
-    deps: { store: stack.store, db: stack.db },
-  });
-  const running = workers.map((w) => w.run());
+  const local = await startWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue: stack.taskQueue, deps: { store: stack.store, db: stack.db } });
   try {
     return await fn();
   } finally {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await Promise.allSettled(running);
+    await local.stop();
   }
 }
 

@@ -51,3 +51,16 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     }),
   ]);
 }
+
+/** Workers of this process for a stack's queues, started; `stop()` drains them (running tasks finish). */
+export async function startWorkers(stack: Pick<WorkerOptions, 'connection' | 'namespace' | 'deps'> & { taskQueue: string }): Promise<{ workers: Worker[]; stop(): Promise<void> }> {
+  const workers = await createWorkers(stack);
+  const running = workers.map((w) => w.run());
+  return {
+    workers,
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+    },
+  };
+}

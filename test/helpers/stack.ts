@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { loadDotEnv } from '../../lib/config';
 import { connectStack, type Stack } from '../../lib/stack';
-import { createWorkers } from '../../workers/worker';
+import { startWorkers } from '../../workers/worker';
 
 /**
  * The real local stack (Temporal dev server, MinIO, Postgres) that `npm test` brings up.
@@ -20,16 +20,8 @@ export async function requireStack(): Promise<Stack> {
 /** Workers on a task queue of their own, so tests never hand work to some other running worker. */
 export async function startTestWorkers(stack: Stack, name: string): Promise<{ taskQueue: string; workers: Worker[]; stop(): Promise<void> }> {
   const taskQueue = `test-${name}-${crypto.randomUUID().slice(0, 8)}`;
-  const workers = await createWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue, deps: { store: stack.store, db: stack.db } });
-  const running = workers.map((w) => w.run());
-  return {
-    taskQueue,
-    workers,
-    async stop() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(running);
-    },
-  };
+  const local = await startWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue, deps: { store: stack.store, db: stack.db } });
+  return { taskQueue, ...local };
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
