@@ -5,7 +5,8 @@ import type { DatasetRef } from '../lib/schema';
 
 export interface RunOverview {
   scored: number;
-  sentiment: Record<'negative' | 'neutral' | 'positive', number>;
+  /** posts per sentiment label; notScored: posts in a language without a sentiment model (null label; always set by summarizeRun) */
+  sentiment: Record<'negative' | 'neutral' | 'positive', number> & { notScored?: number };
   topHashtags: Array<{ hashtag: string; posts: number }>;
 }
 
@@ -55,17 +56,28 @@ export function createCatalogActivities(deps: { db: Db }) {
         truthUsers: users.rows[0] ?? null,
       };
     },
-    /** What people see first about a run, computed from the rows it wrote. */
+    /**
+     * What people see first about a run, computed from the rows it wrote: every post the run scored
+     * (post_score_runs), with the post's current scores, so a later run that re-scored some of them
+     * neither removes them from this run's count nor adds its own posts to it.
+     */
     async summarizeRun(input: { runKey: string }): Promise<RunOverview> {
-      const labels = await db.query(`SELECT sentiment_label AS label, count(*)::int AS n FROM post_scores WHERE run_key = $1 GROUP BY 1`, [input.runKey]);
+      const labels = await db.query(
+        `SELECT p.sentiment_label AS label, count(*)::int AS n FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1 GROUP BY 1`,
+        [input.runKey],
+      );
       const tags = await db.query(
-        `SELECT tag AS hashtag, count(*)::int AS posts FROM post_scores, unnest(hashtags) AS tag WHERE run_key = $1
+        `SELECT tag AS hashtag, count(*)::int AS posts FROM post_score_runs r JOIN post_scores p USING (post_id), unnest(p.hashtags) AS tag WHERE r.run_key = $1
          GROUP BY tag ORDER BY posts DESC, tag LIMIT 10`,
         [input.runKey],
       );
-      const sentiment = { negative: 0, neutral: 0, positive: 0 };
-      for (const r of labels.rows) sentiment[r.label as keyof typeof sentiment] = r.n;
-      return { scored: sentiment.negative + sentiment.neutral + sentiment.positive, sentiment, topHashtags: tags.rows };
+      const sentiment = { negative: 0, neutral: 0, positive: 0, notScored: 0 };
+      for (const r of labels.rows) {
+        if (r.label === null) sentiment.notScored = r.n;
+        else sentiment[r.label as 'negative' | 'neutral' | 'positive'] = r.n;
+      }
+      // every row counts as scored (written to post_scores), with or without a sentiment label
+      return { scored: sentiment.negative + sentiment.neutral + sentiment.positive + sentiment.notScored, sentiment, topHashtags: tags.rows };
     },
     async recordRunEnd(input: { runKey: string; status: 'completed' | 'failed'; summary?: unknown; error?: string }): Promise<void> {
       await finishRun(db, input.runKey, input);

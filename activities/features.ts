@@ -4,6 +4,7 @@ import { onceForOutput } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import type { DatasetRef, Post, SentimentLabel } from '../lib/schema';
 import type { SentimentClassifier } from '../models/sentiment/classifier';
+import { canScoreSentiment } from '../models/sentiment/languages';
 import { scoreSentiment } from '../models/sentiment/lexicon';
 import type { TopicModel } from '../models/topics/lda';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
@@ -11,7 +12,12 @@ import { forEachSlice } from './heartbeat';
 import { createServingModels } from './servingModels';
 
 export interface PostFeatures {
-  sentiment: { compound: number; label: SentimentLabel; model: string };
+  /**
+   * compound: the lexicon's score in [-1, 1]; label: the serving classifier's, else the lexicon's;
+   * model: which of them labelled it. All three are null ("not scored") when the post's language
+   * has no sentiment model (models/sentiment/languages.ts): no sentiment rather than a wrong one.
+   */
+  sentiment: { compound: number; label: SentimentLabel; model: string } | { compound: null; label: null; model: null };
   topic: number | null;
 }
 export type FeaturedPost = Post & { features: PostFeatures };
@@ -36,6 +42,8 @@ export interface FeatureModels {
 /**
  * Sentiment (the lexicon's compound score always; the label from the trained classifier when one
  * serves, since it is the more accurate labeller) and the topic from the serving topic model.
+ * A post whose `lang` (the platform's, or what preprocessing detected) has no sentiment model gets
+ * null sentiment; an unknown `lang` is scored.
  */
 export function extractFeatures(posts: Post[], models: FeatureModels = {}): FeaturedPost[] {
   const classifier = models.sentiment?.model;
@@ -43,9 +51,10 @@ export function extractFeatures(posts: Post[], models: FeatureModels = {}): Feat
   const vocabulary = topicModel?.terms ? new Vocabulary(topicModel.terms) : null;
   const sentimentModel = models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1';
   return posts.map((post) => {
+    const topic = topicModel && vocabulary ? topicModel.assign(vocabulary.encode(extractTerms(post.text)), { iterations: 10, seed: 1 }) : null;
+    if (!canScoreSentiment(post.lang)) return { ...post, features: { sentiment: { compound: null, label: null, model: null }, topic } };
     const lexicon = scoreSentiment(post.text);
     const label = classifier ? classifier.predict(post.text).label : lexicon.label;
-    const topic = topicModel && vocabulary ? topicModel.assign(vocabulary.encode(extractTerms(post.text)), { iterations: 10, seed: 1 }) : null;
     return { ...post, features: { sentiment: { compound: lexicon.compound, label, model: sentimentModel }, topic } };
   });
 }
@@ -58,7 +67,8 @@ export function createFeatureActivities(deps: { store: ObjectStore; db: Db }) {
       const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics() };
       const versions = { sentiment: models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1', topics: models.topics ? `topics.v${models.topics.version}` : null };
       // The serving versions are part of the key: after a promotion the same posts are scored anew.
-      const digest = inputDigest({ stage: 'features.v2', input: input.clean.sha256, versions });
+      // v3: posts in languages without a sentiment model are no longer scored (null sentiment).
+      const digest = inputDigest({ stage: 'features.v3', input: input.clean.sha256, versions });
       const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
       return onceForOutput(db, store.uri(key), async () => {
         const posts = await readNdjson<Post>(store, input.clean);

@@ -12,6 +12,7 @@ import { createProfileActivities } from './profiles';
 import { createTrainingActivities } from './train';
 import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
+import { createStreamActivities } from './stream';
 
 export interface ActivityDeps {
   store: ObjectStore;
@@ -42,6 +43,7 @@ export function createIoActivities(deps: ActivityDeps) {
     ...createSimulatedCollectActivities(deps),
     ...createFileCollectActivities(deps),
     ...createCatalogedPlatformActivities(deps),
+    ...createStreamActivities(deps),
   };
 }
 

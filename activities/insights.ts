@@ -7,7 +7,7 @@ import { topN, type AlsModel } from '../models/recommend/als';
 import { blendScores, buildContentIndex } from '../models/recommend/content';
 import { burstOptionsFor, detectBursts } from '../models/trends/burst';
 import { rollingForecast } from '../models/trends/forecast';
-import { bucketCounts, HOUR_MS } from '../models/trends/series';
+import { bucketCounts, DAY_MS, HOUR_MS, type TimeSpan } from '../models/trends/series';
 import { engagementExamples, type ActivityData } from '../models/users/engagement';
 import { computeProfiles, type UserProfile } from '../models/users/profile';
 import { SEGMENT_FEATURES, transformFeature } from '../models/users/segments';
@@ -67,36 +67,57 @@ function trendKeys(p: FeaturedPost): Array<[TrendKind, string]> {
   return keys;
 }
 
-/** Hourly volume per hashtag and topic → per day: volume, burst flag, and the volume the forecast expected. */
-export function volumeTrends(posts: FeaturedPost[], minPosts: number) {
+/** Observed hours (of 48) the forecast's two-day training span needs before it is fitted: three quarters. */
+const MIN_OBSERVED_TRAINING_HOURS = 36;
+
+/**
+ * Hourly volume per hashtag and topic → per day: volume, burst flag, and the volume the forecast expected.
+ *
+ * A day on which nothing was collected is missing, not a day of zero volume: its hours are NaN, so the
+ * burst detector and the forecast skip them (an outage is neither an event nor a new normal), and it
+ * gets no row. A collected day without a given hashtag is a real 0 for that hashtag. The collected
+ * days are `collectedDays` (YYYY-MM-DD, UTC; from the catalog's partitions) plus every day with a post.
+ */
+export function volumeTrends(posts: FeaturedPost[], minPosts: number, collectedDays: Iterable<string> = []) {
   const times = new Map<string, number[]>();
+  const days = new Set<number>();
+  for (const day of collectedDays) {
+    const ms = Date.parse(`${day}T00:00:00Z`);
+    if (Number.isNaN(ms)) throw new Error(`collected day must be YYYY-MM-DD, got "${day}"`);
+    days.add(ms);
+  }
   for (const p of posts) {
+    const t = Date.parse(p.created_at);
+    days.add(Math.floor(t / DAY_MS) * DAY_MS);
     for (const [kind, term] of trendKeys(p)) {
       const key = `${kind}\u0000${term}`;
-      (times.get(key) ?? times.set(key, []).get(key)!).push(Date.parse(p.created_at));
+      (times.get(key) ?? times.set(key, []).get(key)!).push(t);
     }
   }
-  const first = Math.min(...posts.map((p) => Date.parse(p.created_at)));
-  const last = Math.max(...posts.map((p) => Date.parse(p.created_at)));
-  const start = Math.floor(first / 86_400_000) * 86_400_000;
-  const end = (Math.floor(last / 86_400_000) + 1) * 86_400_000;
+  if (days.size === 0) return [];
+  const start = Math.min(...days);
+  const end = Math.max(...days) + DAY_MS;
+  const covered: TimeSpan[] = [...days].map((d) => ({ start: d, end: d + DAY_MS }));
   const rows: Array<{ kind: TrendKind; term: string; day: string; volume: number; flag: boolean; score: number; forecast: number | null; low: number | null; high: number | null }> = [];
   for (const [key, ts] of times) {
     if (ts.length < minPosts) continue;
     const [kind, term] = key.split('\u0000') as [TrendKind, string];
-    const series = bucketCounts(Float64Array.from(ts), { bucketMs: HOUR_MS, start, end });
+    const series = bucketCounts(Float64Array.from(ts), { bucketMs: HOUR_MS, start, end, covered });
     const values = series.values;
     const { alarms, scores } = detectBursts(values, burstOptionsFor(HOUR_MS));
     const alarmed = new Set(alarms.map((a) => Math.floor(a.index / 24)));
-    // The forecast needs two daily seasons to fit; earlier days get no band.
-    const fc = values.length >= 72 ? rollingForecast(values, { seasonality: 24, trainLength: 48, level: 0.9 }) : null;
+    // The forecast needs two daily seasons, mostly observed, to fit; earlier days get no band.
+    let observedTraining = 0;
+    for (let h = 0; h < Math.min(48, values.length); h++) if (!Number.isNaN(values[h])) observedTraining++;
+    const fc = values.length >= 72 && observedTraining >= MIN_OBSERVED_TRAINING_HOURS ? rollingForecast(values, { seasonality: 24, trainLength: 48, level: 0.9 }) : null;
     for (let d = 0; d * 24 < values.length; d++) {
+      if (!days.has(start + d * DAY_MS)) continue; // not collected: no row, rather than a row of zeros
       let volume = 0;
       let score = 0;
       let f = 0;
       let lo = 0;
       let hi = 0;
-      let covered = fc !== null;
+      let banded = fc !== null;
       for (let h = d * 24; h < Math.min(values.length, d * 24 + 24); h++) {
         volume += values[h];
         score = Math.max(score, Number.isFinite(scores[h]) ? scores[h] : 0);
@@ -104,9 +125,9 @@ export function volumeTrends(posts: FeaturedPost[], minPosts: number) {
           f += fc.forecast[h];
           lo += Math.max(0, fc.lower[h]);
           hi += fc.upper[h];
-        } else covered = false;
+        } else banded = false;
       }
-      rows.push({ kind, term, day: new Date(start + d * 86_400_000).toISOString().slice(0, 10), volume, flag: alarmed.has(d), score, forecast: covered ? f : null, low: covered ? lo : null, high: covered ? hi : null });
+      rows.push({ kind, term, day: new Date(start + d * DAY_MS).toISOString().slice(0, 10), volume, flag: alarmed.has(d), score, forecast: banded ? f : null, low: banded ? lo : null, high: banded ? hi : null });
     }
   }
   return rows;
@@ -196,7 +217,12 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
           recommendations,
         };
       });
-      const trendRows = posts.length ? volumeTrends(posts, input.minTermPosts ?? 5) : [];
+      // Days the window collected, from the catalog: a day without any partition was not collected.
+      const { rows: dayRows } = await db.query<{ day: string }>(
+        `SELECT DISTINCT to_char(partition_date, 'YYYY-MM-DD') AS day FROM datasets WHERE uri = ANY($1) AND partition_date IS NOT NULL`,
+        [input.features.map((r) => r.uri)],
+      );
+      const trendRows = posts.length ? volumeTrends(posts, input.minTermPosts ?? 5, dayRows.map((r) => r.day)) : [];
 
       await withTransaction(db, async (client) => {
         await client.query(`DELETE FROM user_insights WHERE run_key = $1`, [input.runKey]);

@@ -1,7 +1,8 @@
 import type { Db } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
-import { readNdjson } from '../lib/datasets';
+import { inputDigest, readNdjson } from '../lib/datasets';
+import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
 import type { FeaturedPost } from './features';
@@ -9,7 +10,7 @@ import { withHeartbeat } from './heartbeat';
 import { profileInputs } from './userModelInputs';
 
 export interface ProfileUpdateInput {
-  /** `source/day`: the unit folded into the profiles at most once */
+  /** `source/day` of the posts; with their content it names the unit folded into the profiles at most once */
   partition: string;
   features: DatasetRef;
   engagements?: DatasetRef | null;
@@ -20,14 +21,21 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
   return {
     /**
      * Folds one partition's posts and engagements into each author's stored profile state. A user's
-     * state remembers which partitions it holds, so a re-run or retry of a day changes nothing.
+     * state remembers which units it holds, so a re-run or retry of the same data changes nothing.
+     * The unit is the partition *and its content* (`source/day#digest of the post ids and engagements`):
+     * a second file imported for the same day is folded too, instead of being taken for the first.
+     * A bare `source/day` entry (written before units had a digest) still counts as that whole day.
+     * A user row Postgres refuses for a data reason is left out (counted in `refused`, with the reason);
+     * the other users are updated.
      */
-    async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number }> {
+    async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number; refused?: number; refusedReasons?: string[] }> {
       const posts = await readNdjson<FeaturedPost>(store, input.features);
       const engagements = input.engagements ? await readNdjson<Engagement>(store, input.engagements) : [];
       const inputs = profileInputs(posts, engagements);
       const fresh = accumulateProfiles(inputs.posts, inputs.engagements);
-      return withHeartbeat(() => withTransaction(db, async (client) => {
+      // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
+      const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
+      return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () => withHeartbeat(() => withTransaction(db, async (client) => {
         // Partitions fold one at a time: concurrent partitions share most of their authors, and row
         // locks taken in parallel only make them wait on each other longer (measured in the benchmark).
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('user_profile_state'))`);
@@ -38,25 +46,30 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
         let alreadyFolded = 0;
         for (const [userId, state] of fresh) {
           const prior = stored.get(userId);
-          if (prior?.folded_days.includes(input.partition)) {
+          if (prior?.folded_days.includes(unit) || prior?.folded_days.includes(input.partition)) {
             alreadyFolded++;
             continue;
           }
           const merged = prior ? mergeProfileStates(prior.state, state) : state;
-          upserts.push({ user_id: userId, state: merged, profile: finalizeProfile(merged), folded_days: [...(prior?.folded_days ?? []), input.partition] });
+          upserts.push({ user_id: userId, state: merged, profile: finalizeProfile(merged), folded_days: [...(prior?.folded_days ?? []), unit] });
         }
-        if (upserts.length > 0) {
-          await client.query(
+        const refused = await insertRefusingBadRows(client, upserts, (batch) =>
+          client.query(
             `INSERT INTO user_profile_state (user_id, state, profile, folded_days)
              SELECT t.user_id, t.state, t.profile, ARRAY(SELECT jsonb_array_elements_text(t.folded_days))
              FROM jsonb_to_recordset($1::jsonb) AS t(user_id text, state jsonb, profile jsonb, folded_days jsonb)
              ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state, profile = EXCLUDED.profile,
                folded_days = EXCLUDED.folded_days, updated_at = now()`,
-            [JSON.stringify(upserts)],
-          );
-        }
-        return { updated: upserts.length, alreadyFolded };
-      }));
+            [JSON.stringify(batch)],
+          ),
+        );
+        return {
+          updated: upserts.length - refused.length,
+          alreadyFolded,
+          refused: refused.length,
+          refusedReasons: refused.slice(0, 20).map((r) => `user ${JSON.stringify(r.row.user_id)}: ${r.reason}`),
+        };
+      })));
     },
   };
 }

@@ -4,6 +4,7 @@
  * a user would import (the columns the file importer maps by default) and read back in chunks, so a
  * million posts never sit in memory at once. Both reach the stages as collect(file) hands them on.
  */
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -103,6 +104,8 @@ export async function ensureSimulatedCorpus(opts: SimulatedCorpusOptions, progre
   const users = createPopulation(sim);
   const tmp = `${file}.${process.pid}.tmp`;
   const out = fs.createWriteStream(tmp);
+  // A write error reaches end()'s callback (or the pending once('drain')); this listener only keeps it from crashing the process.
+  out.on('error', () => undefined);
   let written = 0;
   let days = 0;
   for (const date of simulationDates(sim)) {
@@ -115,7 +118,8 @@ export async function ensureSimulatedCorpus(opts: SimulatedCorpusOptions, progre
       written++;
     }
     days++;
-    if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+    // once() rejects on the stream's `error` (a full disk): the failure ends here instead of crashing the process
+    if (!out.write(text)) await once(out, 'drain');
     progress(`simulated ${written}/${o.posts} posts (${date})`);
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EndToEndResult } from './endToEnd';
 import type { QualityResults } from './quality';
+import { spamMarkdown, type SpamBench } from './spamFalsePositives';
 import { STAGES } from './stages';
 import type { ThroughputResult } from './throughput';
 
@@ -27,6 +28,8 @@ export interface BenchResults {
   throughput: { realTweets: Part<ThroughputResult>; simulated: Part<ThroughputResult> };
   endToEnd: Part<EndToEndSection>;
   quality: Part<QualityResults>;
+  /** bench/spamFalsePositives.ts: what the near-duplicate spam filter removes from real tweets */
+  spam?: Part<SpamBench>;
 }
 
 const isResult = <T extends object>(x: T | { skipped: string } | { error: string }): x is T => !('skipped' in x) && !('error' in x);
@@ -136,6 +139,7 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     ...qualityTable(r.quality),
     '',
+    ...(r.spam ? ['## Spam filter on real tweets', '', isResult(r.spam) ? spamMarkdown(r.spam) : `- ${why(r.spam)}`, ''] : []),
   ].join('\n');
 }
 

@@ -14,16 +14,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { intOption } from '../cli/options';
-import { loadDotEnv } from '../lib/config';
 import { sharedDataDir } from '../lib/paths';
 import { connectStack } from '../lib/stack';
 import { ensureSimulatedCorpus, loadRealTweets, realTweetsDataset, simulatedDataset } from './corpus';
 import { runEndToEnd } from './endToEnd';
 import { runQuality } from './quality';
+import { benchSpamFalsePositives } from './spamFalsePositives';
 import { renderMarkdown, writeResults, type BenchResults, type EndToEndSection } from './results';
+import { ensureStack } from './stackBringUp';
 import { measureThroughput, type ThroughputOptions } from './throughput';
+import { renderApiBench, runApiBench, type ApiBenchResult } from './api';
+import { renderStreamBench, runStreamBench, type StreamBenchResult } from './stream';
 
-const PARTS = ['throughput', 'e2e', 'quality'] as const;
+const PARTS = ['throughput', 'e2e', 'quality', 'spam', 'api', 'stream'] as const;
 type Part = (typeof PARTS)[number];
 
 /** Posts per simulated day: a month of posts is a million, one pipeline partition per day. */
@@ -133,6 +136,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     throughput: { realTweets: notSelected(), simulated: notSelected() },
     endToEnd: notSelected(),
     quality: notSelected(),
+    spam: notSelected(),
   };
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | { error: string }> => {
     try {
@@ -165,8 +169,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   if (opts.only.includes('e2e')) {
     results.endToEnd = await attempt('end to end', async () => {
       const c = await corpus(opts.e2ePosts);
-      loadDotEnv();
-      const stack = await connectStack();
+      // Like `npm test`: the local stack is brought up when it is down (and stopped again at the end).
+      const services = await ensureStack({ log });
+      let stack: Awaited<ReturnType<typeof connectStack>>;
+      try {
+        stack = await connectStack();
+      } catch (err) {
+        await services.stop();
+        throw err;
+      }
       const section: EndToEndSection = { posts: c.posts, runs: [], speedup: null };
       const taskQueue = `bench-${Date.now().toString(36)}`;
       try {
@@ -188,6 +199,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         }
       } finally {
         await stack.close();
+        await services.stop();
       }
       const ok = section.runs.filter((r): r is Exclude<(typeof section.runs)[number], { error: string }> => !('error' in r));
       if (ok.length >= 2) section.speedup = round(ok[ok.length - 1].postsPerSecond / ok[0].postsPerSecond);
@@ -200,6 +212,35 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       const q = await runQuality(dataDir, log);
       if (q.skipped) log(q.skipped);
       return q;
+    });
+  }
+
+  if (opts.only.includes('spam')) {
+    log('spam filter: removals from the real tweets, planted campaigns, filter speed');
+    results.spam = await attempt('spam filter', () => benchSpamFalsePositives(dataDir));
+  }
+
+  if (opts.only.includes('api')) {
+    // the API under load (bench/api.ts); brings the stack up like e2e when it is down
+    (results as BenchResults & { api?: unknown }).api = await attempt('api load', async () => {
+      const services = await ensureStack({ log });
+      try {
+        return await runApiBench({ progress: log });
+      } finally {
+        await services.stop();
+      }
+    });
+  }
+
+  if (opts.only.includes('stream')) {
+    // Kafka → store ingest rate, produce → post_scores latency, burst → alert time (bench/stream.ts)
+    (results as BenchResults & { stream?: unknown }).stream = await attempt('streaming', async () => {
+      const services = await ensureStack({ log });
+      try {
+        return await runStreamBench({ posts: opts.quick ? 5000 : 30_000, progress: log });
+      } finally {
+        await services.stop();
+      }
     });
   }
 
@@ -220,6 +261,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const results = await runBench(opts);
   const files = writeResults(opts.out, results);
   process.stdout.write(renderMarkdown(results));
+  const api = (results as BenchResults & { api?: ApiBenchResult | { error: string } }).api;
+  if (api && 'requestsPerSecond' in api) process.stdout.write(renderApiBench(api));
+  const streamed = (results as BenchResults & { stream?: StreamBenchResult | { error: string } }).stream;
+  if (streamed && 'ingest' in streamed) process.stdout.write(renderStreamBench(streamed));
   process.stderr.write(`wrote ${files.json} and ${files.markdown} (${results.seconds} s)\n`);
   // Temporal's native connections keep handles open after the work is done.
   process.exit(0);

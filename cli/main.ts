@@ -1,4 +1,7 @@
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
+import { maskSecrets } from '../lib/secrets';
+import { printLine } from './terminalText';
 import { ConfigError, loadDotEnv } from '../lib/config';
 import { registerBackfill } from './commands/backfill';
 import { registerDemo } from './commands/demo';
@@ -8,10 +11,15 @@ import { registerReport } from './commands/report';
 import { registerModels } from './commands/models';
 import { registerRetrain } from './commands/retrain';
 import { registerRun } from './commands/run';
+import { registerRuns } from './commands/runs';
 import { registerSchedule } from './commands/schedule';
 import { registerServices } from './commands/services';
 import { registerSources } from './commands/sources';
 import { registerWorker } from './commands/worker';
+import { registerApi } from './commands/api';
+import { registerStream } from './commands/stream';
+import { registerProduce } from './commands/produce';
+import { registerAlerts } from './commands/alerts';
 
 export function buildProgram(): Command {
   const program = new Command('socialsense')
@@ -29,6 +37,11 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerReport(program);
   registerInsights(program);
+  registerRuns(program);
+  registerApi(program);
+  registerStream(program);
+  registerProduce(program);
+  registerAlerts(program);
   return program;
 }
 
@@ -54,8 +67,9 @@ export async function main(argv = process.argv): Promise<void> {
     }
     // One clear line for the person at the terminal; the stack only when asked for.
     const message = err instanceof ConfigError ? err.message : `error: ${explain(err)}`;
-    console.error(message);
-    if (process.env.DEBUG) console.error(err);
+    // A platform's error text can echo a credential or carry escape sequences: masked, then terminal-safe.
+    printLine(maskSecrets(message), process.stderr);
+    if (process.env.DEBUG) printLine(maskSecrets(inspect(err)), process.stderr);
     process.exitCode = process.exitCode || 2;
   }
 }

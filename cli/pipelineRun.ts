@@ -1,10 +1,33 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline as streamPipeline } from 'node:stream/promises';
 import type { Stack } from '../lib/stack';
 import { startWorkers } from '../workers/worker';
-import { socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
+import { checkQuarantineShare, DEFAULT_MAX_QUARANTINED_SHARE, socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
+import { pipelineRunKey } from '../workflows/runIdentity';
 import { startOrAttach } from './follow';
+import { printLine } from './terminalText';
 
-export function pipelineWorkflowId(input: PipelineInput): string {
-  return `pipeline-${input.source ?? 'simulated'}-${input.date ?? 'latest'}`;
+/** sha256 (hex) of a file's bytes, streamed; null when this process cannot read it (a remote worker may). */
+export async function fileContentDigest(file: string): Promise<string | null> {
+  try {
+    const hash = crypto.createHash('sha256');
+    await streamPipeline(fs.createReadStream(path.resolve(file)), hash);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The workflow id (= run key) of a pipeline run, from everything that makes its input differ
+ * (workflows/runIdentity.ts): a file by its content, so the same file imported twice is one run and
+ * two files of the same day are two runs.
+ */
+export async function pipelineWorkflowId(input: PipelineInput): Promise<string> {
+  const fileDigest = input.source === 'file' && input.file?.path ? await fileContentDigest(input.file.path) : null;
+  return pipelineRunKey(input, { fileDigest });
 }
 
 /** Runs workers of this process until `fn` settles, then drains them. */
@@ -17,7 +40,8 @@ export async function withLocalWorkers<T>(stack: Stack, fn: () => Promise<T>): P
   }
 }
 
-export async function runPipeline(stack: Stack, input: PipelineInput, workflowId = pipelineWorkflowId(input)): Promise<{ workflowId: string; summary: PipelineSummary }> {
+export async function runPipeline(stack: Stack, input: PipelineInput, id?: string): Promise<{ workflowId: string; summary: PipelineSummary }> {
+  const workflowId = id ?? (await pipelineWorkflowId(input));
   const handle = await startOrAttach(stack.client, socialSensePipeline, {
     workflowId,
     taskQueue: stack.taskQueue,
@@ -29,14 +53,37 @@ export async function runPipeline(stack: Stack, input: PipelineInput, workflowId
 export function formatSummary(summary: PipelineSummary, extra: { workflowId: string; uiUrl: string | null }): string {
   const pct = (n: number) => (summary.scored ? ((100 * n) / summary.scored).toFixed(1) : '0.0');
   const lines = [
-    `SocialSense run ${extra.workflowId} (source ${summary.source}, up to ${summary.date})`,
+    // A file's posts fall on their own days: the run's date says nothing about them.
+    `SocialSense run ${extra.workflowId} (source ${summary.source}${summary.source === 'file' ? '' : `, up to ${summary.date}`})`,
     `  posts in      ${summary.postsIn}`,
     `  scored        ${summary.scored}`,
     `  filtered      ${summary.filtered} (duplicates ${summary.counts.duplicates}, spam ${summary.counts.filteredSpam}, other language ${summary.counts.filteredLanguage})`,
-    `  quarantined   ${summary.quarantined} (kept with their reason in the quarantine zone)`,
-    `  sentiment     positive ${pct(summary.sentiment.positive)}%  neutral ${pct(summary.sentiment.neutral)}%  negative ${pct(summary.sentiment.negative)}%`,
+    `  quarantined   ${summary.quarantined} (kept with their reason in the quarantine zone${summary.counts.quarantinedAtScore ? `; ${summary.counts.quarantinedAtScore} refused by Postgres when scored` : ''})`,
+    `  sentiment     positive ${pct(summary.sentiment.positive)}%  neutral ${pct(summary.sentiment.neutral)}%  negative ${pct(summary.sentiment.negative)}%${summary.sentiment.notScored ? `  not scored ${pct(summary.sentiment.notScored)}% (${summary.sentiment.notScored} posts in languages without a sentiment model)` : ''}`,
     `  top hashtags  ${summary.topHashtags.slice(0, 5).map((h) => `#${h.hashtag} (${h.posts})`).join('  ')}`,
   ];
+  for (const m of summary.merged ?? []) {
+    lines.push(`  merged        ${m.posts} posts already scored by run ${m.runKey}: merged into their rows, which now carry this run's scores (nothing deleted)`);
+  }
   if (extra.uiUrl) lines.push(`  Temporal UI   ${extra.uiUrl}/namespaces/default/workflows/${encodeURIComponent(extra.workflowId)}`);
   return lines.join('\n');
 }
+
+/**
+ * The CLI's side of the quarantine check: a run that quarantined more than `maxShare` of its posts
+ * prints a warning on stderr and makes the command exit with status 3 (it completed, but its result is
+ * not to be trusted as it is). Recomputed here from the summary, so attaching to a run started with
+ * another threshold still applies this command's.
+ * @returns the check, also for the JSON output
+ */
+export function enforceQuarantineShare(summary: PipelineSummary, maxShare = DEFAULT_MAX_QUARANTINED_SHARE) {
+  const check = checkQuarantineShare(summary.postsIn, summary.quarantined, maxShare);
+  if (check.tooManyQuarantined) {
+    printLine(`warning: run ${summary.runKey}: ${check.warning}`, process.stderr);
+    process.exitCode = QUARANTINE_EXIT_CODE;
+  }
+  return check;
+}
+
+/** Exit status of a run that completed with more than the allowed share of its posts quarantined. */
+export const QUARANTINE_EXIT_CODE = 3;

@@ -1,3 +1,5 @@
+import type { Client } from '@temporalio/client';
+import { describeFailure } from '../workflows/errors';
 import type { Db } from './db';
 import type { DatasetRef } from './schema';
 
@@ -58,4 +60,104 @@ export async function onceForOutput<T>(db: Db, uri: string, compute: () => Promi
   const { result, record } = await compute();
   await recordDataset(db, { ...record, meta: { ...record.meta, result } });
   return result;
+}
+
+/** A row of `runs` as listed to people. */
+export interface RunListing {
+  runKey: string;
+  workflowId: string;
+  runId: string | null;
+  kind: string;
+  status: string;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** The newest `limit` runs, newest first. */
+export async function listRuns(db: Db, opts: { limit?: number } = {}): Promise<RunListing[]> {
+  const { rows } = await db.query(
+    `SELECT run_key, workflow_id, run_id, kind, status, error, started_at, finished_at FROM runs ORDER BY started_at DESC LIMIT $1`,
+    [opts.limit ?? 20],
+  );
+  return rows.map((r) => ({
+    runKey: r.run_key,
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    kind: r.kind,
+    status: r.status,
+    error: r.error,
+    startedAt: (r.started_at as Date).toISOString(),
+    finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
+  }));
+}
+
+/** What reconciling one run found: its new status and error, or why it stays as it is. */
+export interface ReconciledRun {
+  runKey: string;
+  status: 'completed' | 'failed';
+  error: string | null;
+}
+
+/**
+ * Makes `runs` agree with Temporal for every run still marked `running`: a workflow that was
+ * terminated, timed out, or closed in any way without reaching its own catch block (where it records
+ * its end) is closed here, with the reason Temporal gives (`Terminated: <reason>`, `Timeout: …`, the
+ * root cause of a failure). A workflow Temporal no longer knows (deleted, past retention, or an
+ * embedded dev server that is gone) is marked failed with that explanation. Runs whose workflow is
+ * still running are left alone. The update only touches the same execution (run_id) still `running`,
+ * so a newer run under the same key is never overwritten.
+ *
+ * @returns the runs whose row changed
+ * @throws when Temporal cannot be reached (the caller decides whether stale statuses are acceptable)
+ */
+export async function reconcileRuns(db: Db, client: Client): Promise<ReconciledRun[]> {
+  const { rows } = await db.query(`SELECT run_key, workflow_id, run_id FROM runs WHERE status = 'running' ORDER BY started_at`);
+  const changed: ReconciledRun[] = [];
+  for (const row of rows as Array<{ run_key: string; workflow_id: string; run_id: string | null }>) {
+    const outcome = await closedOutcome(client, row.workflow_id, row.run_id ?? undefined);
+    if (!outcome) continue;
+    const updated = await db.query(
+      `UPDATE runs SET status = $3, error = $4, summary = COALESCE(summary, $5), finished_at = COALESCE($6, now())
+       WHERE run_key = $1 AND status = 'running' AND run_id IS NOT DISTINCT FROM $2`,
+      [row.run_key, row.run_id, outcome.status, outcome.error, outcome.summary === undefined ? null : JSON.stringify(outcome.summary), outcome.closedAt],
+    );
+    if (updated.rowCount) changed.push({ runKey: row.run_key, status: outcome.status, error: outcome.error });
+  }
+  return changed;
+}
+
+async function closedOutcome(
+  client: Client,
+  workflowId: string,
+  runId: string | undefined,
+): Promise<{ status: 'completed' | 'failed'; error: string | null; summary?: unknown; closedAt: Date | null } | null> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+    return { status: 'failed', error: 'the workflow is unknown to Temporal (deleted, past its retention, or run on a server that is gone)', closedAt: null };
+  }
+  const closedAt = description.closeTime ?? null;
+  switch (description.status.name) {
+    case 'RUNNING':
+      return null;
+    case 'TIMED_OUT':
+      return { status: 'failed', error: 'Timeout: the workflow ran past its execution timeout and Temporal closed it', closedAt };
+    case 'CONTINUED_AS_NEW':
+      return { status: 'failed', error: 'the workflow continued as a new run that this catalog row does not follow', closedAt };
+    case 'COMPLETED':
+      // Normally recorded by the workflow itself; here when that write was lost.
+      return { status: 'completed', error: null, summary: await handle.result().catch(() => undefined), closedAt };
+    default: {
+      // FAILED, TERMINATED, CANCELLED: the client turns the close event into the failure chain.
+      const err = await handle.result().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      return { status: 'failed', error: err ? describeFailure(err) : `closed as ${description.status.name}`, closedAt };
+    }
+  }
 }

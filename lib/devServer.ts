@@ -25,6 +25,8 @@ export async function startDevServer(opts: { binary: string; logFile: string; db
   fs.closeSync(log);
   let exited: string | null = null;
   child.on('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  // A binary that cannot be started (ENOENT, EACCES) emits `error`, not `exit`: unhandled, it would crash the process.
+  child.on('error', (err) => (exited = `could not be started (${err.message})`));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -32,6 +32,63 @@ async function streamToBuffer(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * An object-store error that names the setting to fix: `variable` is S3_ACCESS_KEY, S3_SECRET_KEY,
+ * S3_ENDPOINT or S3_BUCKET (several joined by " and " when the server cannot tell which), `code` the
+ * S3 or network code it came from (e.g. `InvalidAccessKeyId`, `ECONNREFUSED`), quoted in the message.
+ */
+export class ObjectStoreConfigError extends Error {
+  constructor(
+    message: string,
+    readonly variable: string,
+    readonly code: string,
+  ) {
+    // No `cause`: the message already quotes the original code and text, and the CLI and the failure
+    // chain show the innermost message, which must be the one naming the variable.
+    super(message);
+    // The name becomes the ApplicationFailure type when an activity throws it, so it says what kind of fix is needed.
+    this.name = variable.includes('KEY') ? 'BadCredentials' : variable === 'S3_ENDPOINT' ? 'StorageUnreachable' : 'BadBucket';
+  }
+}
+
+// Codes of errors that mean "a socket could not be opened to the endpoint"; an outage reads the same,
+// so these stay retryable (only the message changes).
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/**
+ * Rewrites an error of the S3 client into one that names the variable to fix, the way the platform
+ * connectors do; errors that no setting explains (a missing key, a reset connection) come back as they are.
+ * `endpoint` and `bucket` are the configured values (never a credential), `op` what was being done.
+ */
+export function explainS3Error(err: unknown, ctx: { endpoint: string; bucket: string; op: string }): unknown {
+  const e = err as { code?: string; message?: string; name?: string };
+  const code = e?.code ?? (e?.name === 'InvalidBucketNameError' ? 'InvalidBucketName' : undefined);
+  if (!code) return err;
+  const detail = `${code}: ${e.message ?? ''}`.trim();
+  const at = `S3 at ${ctx.endpoint}`;
+  const make = (message: string, variable: string) => new ObjectStoreConfigError(`${message} (${ctx.op})`, variable, code);
+  switch (code) {
+    case 'InvalidAccessKeyId':
+      return make(`${at} does not know the access key (${detail}): check S3_ACCESS_KEY`, 'S3_ACCESS_KEY');
+    case 'SignatureDoesNotMatch':
+      return make(`${at} rejected the signature (${detail}): check S3_SECRET_KEY (it must belong to S3_ACCESS_KEY)`, 'S3_SECRET_KEY');
+    case 'AccessDenied':
+    case 'InvalidToken':
+    case 'ExpiredToken':
+      // HEAD requests (bucketExists, statObject) carry no error body, so S3 cannot say which one is wrong.
+      return make(`${at} rejected the credentials for bucket ${ctx.bucket} (${detail}): check S3_ACCESS_KEY and S3_SECRET_KEY`, 'S3_ACCESS_KEY and S3_SECRET_KEY');
+    case 'NoSuchBucket':
+      return make(`${at} has no bucket ${JSON.stringify(ctx.bucket)} (${detail}): check S3_BUCKET`, 'S3_BUCKET');
+    case 'InvalidBucketName':
+      return make(`${JSON.stringify(ctx.bucket)} is not a valid bucket name (${detail}): check S3_BUCKET`, 'S3_BUCKET');
+    default:
+      if (UNREACHABLE.has(code)) {
+        return make(`cannot reach ${at} (${detail}): is the service running (\`socialsense services up\`), and is S3_ENDPOINT right?`, 'S3_ENDPOINT');
+      }
+      return err;
+  }
+}
+
 export interface S3Options {
   endpoint: string;
   accessKey: string;
@@ -44,9 +101,12 @@ export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly client: Client;
   private readonly region: string;
+  /** scheme://host:port only: shown in errors, so no userinfo or path */
+  private readonly endpoint: string;
 
   constructor(opts: S3Options) {
     const url = new URL(opts.endpoint);
+    this.endpoint = url.origin;
     this.bucket = opts.bucket;
     this.region = opts.region ?? 'us-east-1';
     this.client = new Client({
@@ -59,23 +119,47 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
+  /** Runs one client call; its errors name the variable to fix (explainS3Error). */
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw explainS3Error(err, { endpoint: this.endpoint, bucket: this.bucket, op });
+    }
+  }
+
   async ensureBucket(): Promise<void> {
-    if (!(await this.client.bucketExists(this.bucket))) {
+    let exists: boolean;
+    try {
+      exists = await this.call('checking the bucket', () => this.client.bucketExists(this.bucket));
+    } catch (err) {
+      // A HEAD answer has no body, so bad keys read as a bare AccessDenied; a listing (a GET) tells
+      // which of the two keys is wrong, when that is the cause.
+      if ((err as ObjectStoreConfigError).code === 'AccessDenied') {
+        await this.call('checking the bucket', async () => {
+          for await (const _ of this.client.listObjectsV2(this.bucket, '', false)) break;
+        });
+      }
+      throw err;
+    }
+    if (!exists) {
       try {
-        await this.client.makeBucket(this.bucket, this.region);
+        await this.call('creating the bucket', () => this.client.makeBucket(this.bucket, this.region));
       } catch (err) {
         // Another worker may have created it between the check and the call.
-        if (!(await this.client.bucketExists(this.bucket))) throw err;
+        if (!(await this.call('checking the bucket', () => this.client.bucketExists(this.bucket)))) throw err;
       }
     }
   }
 
   async put(key: string, body: Buffer, contentType = 'application/octet-stream'): Promise<void> {
-    await this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType });
+    await this.call(`writing ${key}`, () => this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType }));
   }
 
   async get(key: string): Promise<Buffer> {
-    return streamToBuffer(await this.client.getObject(this.bucket, key));
+    // The body stream's own errors (a connection reset mid-download) reject here too: for-await
+    // turns a stream `error` event into a rejection, so none is left unhandled.
+    return this.call(`reading ${key}`, async () => streamToBuffer(await this.client.getObject(this.bucket, key)));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -84,20 +168,27 @@ export class S3ObjectStore implements ObjectStore {
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'NotFound' || (err as { code?: string }).code === 'NoSuchKey') return false;
-      throw err;
+      throw explainS3Error(err, { endpoint: this.endpoint, bucket: this.bucket, op: `checking ${key}` });
     }
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
-      if ((item as { name?: string }).name) keys.push((item as { name: string }).name);
-    }
-    return keys.sort();
+    return this.call(`listing ${prefix}`, async () => {
+      const keys: string[] = [];
+      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
+        if ((item as { name?: string }).name) keys.push((item as { name: string }).name);
+      }
+      return keys.sort();
+    });
   }
 
   async remove(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.client.removeObjects(this.bucket, keys);
+    if (keys.length > 0) await this.call(`removing ${keys.length} objects`, () => this.client.removeObjects(this.bucket, keys));
+  }
+
+  /** A URL that lets anyone holding it GET `key` for `expirySeconds` (S3 signature v4; no request to the server). */
+  async presignedGetUrl(key: string, expirySeconds: number): Promise<string> {
+    return this.call(`signing a download of ${key}`, () => this.client.presignedGetObject(this.bucket, key, expirySeconds));
   }
 
   uri(key: string): string {

@@ -9,7 +9,15 @@ export interface ModelVersion {
   name: string;
   version: number;
   status: ModelStatus;
+  /** the version's held-out figures */
   metrics: Record<string, unknown>;
+  /**
+   * What the promotion gate compared it with, on the same held-out data (models/eval/promotionGate
+   * `gateRecord`): the baseline's figures under the same keys as `metrics`, `serving` (the version
+   * serving then, with its figures, or `{ version, missing }` when its artifact could not be scored;
+   * null when nothing served) and `gate` (`promote`, `comparedWith`, `reason`). Versions registered
+   * before the gate compared like with like hold only the baseline's figures.
+   */
   baseline: Record<string, unknown> | null;
   params: Record<string, unknown>;
   artifactUri: string;

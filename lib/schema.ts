@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLATFORM_NAME, PLATFORM_NAME_RULE, POST_ID } from './platformName';
 
 /** Canonical post (post.v1): every source maps its platform JSON to this shape. */
 export const authorSchema = z.object({
@@ -16,9 +17,9 @@ export const metricsSchema = z.object({
 });
 
 export const postSchema = z.object({
-  /** `platform:native_id` */
-  id: z.string().regex(/^[a-z]+:.+$/, 'id must look like "platform:native_id"'),
-  platform: z.string().min(1),
+  /** `platform:native_id`; the platform part follows the same rule as `platform` (lib/platformName.ts) */
+  id: z.string().regex(POST_ID, `id must look like "platform:native_id", the platform being ${PLATFORM_NAME_RULE}`),
+  platform: z.string().regex(PLATFORM_NAME, `platform must be ${PLATFORM_NAME_RULE}`),
   author: authorSchema,
   text: z.string(),
   lang: z.string().nullable().default(null),

@@ -6,6 +6,9 @@ LOG_DIR="$DATA_DIR/logs"
 RUN_DIR="$DATA_DIR/run"
 mkdir -p "$BIN_DIR" "$LOG_DIR" "$RUN_DIR"
 export PATH="$BIN_DIR:$PATH"
+# Apache Kafka's jars (scripts/setup.sh --kafka) and the broker's data (scripts/services.sh up kafka).
+KAFKA_VERSION="${SOCIALSENSE_KAFKA_VERSION:-4.1.1}"
+KAFKA_HOME="$DATA_DIR/kafka/$KAFKA_VERSION"
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

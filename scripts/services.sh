@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts, stops and checks the local stack: Temporal dev server (+ Web UI), MinIO, Postgres.
-# Usage: scripts/services.sh up|down|status [temporal|minio|postgres]
+# Starts, stops and checks the local stack: Temporal dev server (+ Web UI), MinIO, Postgres,
+# and (only when asked: `up kafka`) an Apache Kafka broker for streaming.
+# Usage: scripts/services.sh up|down|status [temporal|minio|postgres|kafka]
 # `up` waits until each service answers, prints the endpoints and writes them to .env.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,6 +11,8 @@ TEMPORAL_UI_PORT="${SOCIALSENSE_TEMPORAL_UI_PORT:-8233}"
 MINIO_PORT="${SOCIALSENSE_MINIO_PORT:-9000}"
 MINIO_CONSOLE_PORT="${SOCIALSENSE_MINIO_CONSOLE_PORT:-9001}"
 PG_PORT="${SOCIALSENSE_PG_PORT:-5433}"
+KAFKA_PORT="${SOCIALSENSE_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${SOCIALSENSE_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 PG_DATA="$DATA_DIR/postgres"
 PG_SOCKET_DIR="$RUN_DIR/pg"
 ENV_FILE="${SOCIALSENSE_ENV_FILE:-$ROOT/.env}"
@@ -91,6 +94,69 @@ postgres_up() {
     || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE socialsense" >/dev/null
 }
 
+# Kafka 4.x in KRaft combined mode (one process is broker and controller), jars from scripts/setup.sh --kafka.
+kafka_up() {
+  if pid_alive kafka; then return; fi
+  if bash -c "exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT" 2>/dev/null; then
+    die "port $KAFKA_PORT is taken by a process this script did not start: stop it or set SOCIALSENSE_KAFKA_PORT"
+  fi
+  [ -f "$KAFKA_HOME/libs/.complete" ] || bash "$ROOT/scripts/setup.sh" --kafka
+  local dir="$DATA_DIR/kafka"
+  mkdir -p "$dir/data"
+  # Single-node defaults: replication factor 1 for the internal topics, no rebalance delay (fast consumer joins).
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+PROPS
+  cat >"$dir/log4j2.properties" <<'LOG4J'
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.server.name = kafka.server.KafkaRaftServer
+logger.server.level = INFO
+LOG4J
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    # A cluster id is 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+    local cluster_id; cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    java -Xmx256m -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool \
+      format -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted >"$LOG_DIR/kafka-format.log" 2>&1 \
+      || die "formatting Kafka's storage failed; see $LOG_DIR/kafka-format.log"
+  fi
+  # A small heap: this stack shares a laptop or a 2-core CI box with Temporal, MinIO, Postgres and the workers.
+  nohup java -Xms128m -Xmx${SOCIALSENSE_KAFKA_HEAP:-512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties" \
+    >"$LOG_DIR/kafka.log" 2>&1 &
+  echo $! >"$RUN_DIR/kafka.pid"
+  # Ready = the server logged that it started (the port opens a little before metadata is served).
+  local i
+  for ((i = 0; i < 480; i++)); do
+    pid_alive kafka || die "Kafka exited while starting; see $LOG_DIR/kafka.log"
+    if grep -q "Kafka Server started" "$LOG_DIR/kafka.log" && kafka_status; then return 0; fi
+    sleep 0.25
+  done
+  die "kafka did not become ready within 120s; see $LOG_DIR/kafka.log"
+}
+
 stop_pid() {
   local name="$1"
   if pid_alive "$name"; then
@@ -104,11 +170,13 @@ stop_pid() {
 
 temporal_down() { stop_pid temporal; }
 minio_down() { stop_pid minio; }
+kafka_down() { stop_pid kafka; }
 postgres_down() { [ -f "$PG_DATA/PG_VERSION" ] && as_pg_user pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; }
 
 temporal_status() { temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1; }
 minio_status() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$MINIO_PORT" 2>/dev/null; }
 postgres_status() { pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
+kafka_status() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT" 2>/dev/null; }
 
 write_env() {
   cat >"$ENV_FILE" <<ENV
@@ -122,6 +190,8 @@ S3_ACCESS_KEY=socialsense
 S3_SECRET_KEY=$(minio_secret)
 S3_BUCKET=socialsense
 ENV
+  # Only while a broker answers: `stream` and `produce` read it; users who do not stream never see it.
+  if kafka_status; then echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT" >>"$ENV_FILE"; fi
   chmod 600 "$ENV_FILE"
 }
 
@@ -130,6 +200,7 @@ endpoints() {
 Temporal     127.0.0.1:$TEMPORAL_PORT   (Web UI http://127.0.0.1:$TEMPORAL_UI_PORT)
 MinIO (S3)   http://127.0.0.1:$MINIO_PORT   (console http://127.0.0.1:$MINIO_CONSOLE_PORT, user socialsense, secret in .env)
 Postgres     postgres://postgres@127.0.0.1:$PG_PORT/socialsense
+$(kafka_status && echo "Kafka        127.0.0.1:$KAFKA_PORT   (KRaft broker)")
 Settings written to $ENV_FILE
 TXT
 }
@@ -144,6 +215,8 @@ case "$action" in
     endpoints
     ;;
   down)
+    # A bare `down` also stops a broker that `up kafka` started.
+    [ -z "${2:-}" ] && pid_alive kafka && services="$services kafka"
     for s in $services; do "${s}_down"; say "services: $s down"; done
     ;;
   status)
@@ -153,5 +226,5 @@ case "$action" in
     done
     exit $rc
     ;;
-  *) die "usage: scripts/services.sh up|down|status [temporal|minio|postgres]" ;;
+  *) die "usage: scripts/services.sh up|down|status [temporal|minio|postgres|kafka]" ;;
 esac

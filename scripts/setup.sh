@@ -5,7 +5,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WANT_BROWSER=0
-[ "${1:-}" = "--browser" ] && WANT_BROWSER=1
+WANT_KAFKA=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) WANT_BROWSER=1 ;;
+    --kafka) WANT_KAFKA=1 ;; # Apache Kafka's jars (for `services.sh up kafka` and the streaming tests)
+  esac
+done
 
 link() { ln -sf "$1" "$BIN_DIR/$2"; }
 
@@ -66,6 +72,37 @@ if [ "$WANT_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   else
     die "browser tests need Chromium: 'apt-get install chromium' or set CHROMIUM_PATH"
   fi
+fi
+
+# Apache Kafka (KRaft, on the JVM) for streaming: the broker's jars from Maven Central via a generated pom,
+# copied once into $KAFKA_HOME/libs (Maven keeps its own cache in ~/.m2). No tarball download needed.
+if [ "$WANT_KAFKA" = 1 ] && [ ! -f "$KAFKA_HOME/libs/.complete" ]; then
+  command -v java >/dev/null || die "Kafka needs Java 17+: 'apt-get install openjdk-17-jre-headless' or 'brew install openjdk@17'"
+  command -v mvn >/dev/null || {
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "setup: installing maven (apt-get) to fetch Kafka's jars"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >&2
+    fi
+    command -v mvn >/dev/null || die "fetching Kafka's jars needs Maven: 'apt-get install maven' or 'brew install maven'"
+  }
+  say "setup: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME/libs"
+  mkdir -p "$KAFKA_HOME"
+  cat >"$KAFKA_HOME/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>socialsense</groupId><artifactId>kafka-broker</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$KAFKA_HOME/libs"
+  mvn -B -q -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$KAFKA_HOME/libs" >"$LOG_DIR/kafka-setup.log" 2>&1 \
+    || die "could not fetch Kafka's jars (see $LOG_DIR/kafka-setup.log); or run Kafka another way and set KAFKA_BROKERS"
+  touch "$KAFKA_HOME/libs/.complete"
 fi
 
 say "setup: ok ($(ls "$BIN_DIR" | tr '\n' ' '))"

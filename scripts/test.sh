@@ -11,7 +11,13 @@ if ! bash scripts/services.sh status >/dev/null 2>&1; then
   bash scripts/services.sh up
   started=1
 fi
-[ -n "$started" ] && trap 'bash scripts/services.sh down' EXIT
+# The streaming tests run against a real Kafka broker (scripts/services.sh up kafka); stopped again if started here.
+kafka_started=""
+if ! bash scripts/services.sh status kafka >/dev/null 2>&1; then
+  bash scripts/services.sh up kafka
+  kafka_started=1
+fi
+trap '[ -n "$kafka_started" ] && bash scripts/services.sh down kafka; [ -n "$started" ] && bash scripts/services.sh down; true' EXIT
 
 npx tsc --noEmit -p .
 mkdir -p test-artifacts

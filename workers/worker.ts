@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createIoActivities, createMlActivities, type ActivityDeps } from '../activities';
 import { IO_TASK_QUEUE, mlQueueFor } from '../workflows/taskQueues';
+import { maskActivityFailures } from './maskFailures';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -37,6 +38,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       taskQueue: io,
       workflowBundle: workflowBundleCode,
       activities: createIoActivities(opts.deps),
+      interceptors: { activity: [maskActivityFailures] },
       maxConcurrentActivityTaskExecutions: 8,
     }),
     Worker.create({
@@ -44,6 +46,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       namespace: opts.namespace,
       taskQueue: mlQueue,
       activities: createMlActivities(opts.deps),
+      interceptors: { activity: [maskActivityFailures] },
       // One CPU-bound activity per process: a Node process computes on one thread, so a second slot only
       // interleaves two activities on one event loop and delays both their heartbeats (measured: heartbeat
       // timeouts under load). Scale with one worker process per core instead.

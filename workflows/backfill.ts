@@ -6,14 +6,16 @@ import {
   defineQuery,
   defineSignal,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import { addDays, DAY_MS, yesterday } from './collect';
-import { rootMessage } from './errors';
+import { describeFailure } from './errors';
 import { socialSensePipeline, type PipelineInput } from './pipeline';
+import { pipelineRunKey } from './runIdentity';
 
 export interface BackfillInput {
   /** first day, YYYY-MM-DD; default: 7 days before `to` */
@@ -55,8 +57,16 @@ export const cancelSignal = defineSignal('cancel');
 
 const catalog = proxyActivities<IoActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20, maximumInterval: '30 seconds' } });
 
-/** Workflow id of one day's pipeline: the same day always gets the same id, in every backfill. */
-export const dayWorkflowId = (source: string, date: string) => `pipeline-${source}-${date}`;
+/** Workflow id of one day's pipeline before run ids carried their input's digest (histories recorded then replay with it). */
+export const legacyDayWorkflowId = (source: string, date: string) => `pipeline-${source}-${date}`;
+
+/**
+ * Workflow id of one day's pipeline: the same id as `socialsense run` gives the same input (source,
+ * day, posts, query…), so a day done by either is skipped by the other, and days run with different
+ * options are different runs instead of being skipped as done.
+ */
+export const dayWorkflowId = (source: string, date: string, pipeline: BackfillInput['pipeline'] = {}) =>
+  pipelineRunKey({ ...pipeline, source, date, days: 1 });
 
 function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
@@ -88,9 +98,12 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
   setHandler(resumeSignal, () => void (progress.paused = false));
   setHandler(cancelSignal, () => void (progress.cancelled = true));
 
+  // Added after the first release: backfills recorded before it replay with the old day ids.
+  const idOf = patched('run-ids-with-input-digest') ? (d: string) => dayWorkflowId(source, d, input.pipeline) : (d: string) => legacyDayWorkflowId(source, d);
+
   // Days already completed by any earlier run (this backfill or another) are skipped, not redone.
   const thisRun = pending.slice(0, daysPerRun);
-  const done = new Set(await catalog.completedRuns(thisRun.map((d) => dayWorkflowId(source, d))));
+  const done = new Set(await catalog.completedRuns(thisRun.map(idOf)));
 
   const runDay = async (date: string): Promise<void> => {
     progress.daysRunning++;
@@ -98,7 +111,7 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
       for (let attempt = 1; ; attempt++) {
         try {
           const summary = await executeChild(socialSensePipeline, {
-            workflowId: dayWorkflowId(source, date),
+            workflowId: idOf(date),
             args: [{ ...input.pipeline, source, date, days: 1 }],
             memo: { stage: 'pipeline', source, date, backfill: workflowInfo().workflowId },
             // A day that is running when this run continues as new must not be killed with it.
@@ -110,7 +123,7 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
         } catch (err) {
           if (attempt >= dayAttempts) {
             progress.daysFailed++;
-            progress.failed.push({ date, error: rootMessage(err) });
+            progress.failed.push({ date, error: describeFailure(err) });
             return;
           }
         }
@@ -122,7 +135,7 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
 
   const running = new Set<Promise<void>>();
   for (const date of thisRun) {
-    if (done.has(dayWorkflowId(source, date))) {
+    if (done.has(idOf(date))) {
       progress.daysSkipped++;
       continue;
     }

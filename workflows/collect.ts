@@ -2,6 +2,8 @@ import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/w
 import type { IoActivities } from '../activities';
 import type { CollectResult } from '../activities/collect/types';
 import type { ColumnMapping, FileFormat } from '../activities/collect/file';
+import { platformNameProblem } from '../lib/platformName';
+import { SIMULATED_DEFAULTS } from './runIdentity';
 
 export interface CollectInput {
   /** simulated | file | x | facebook | instagram | mastodon | bluesky | reddit */
@@ -60,10 +62,14 @@ export async function collect(input: CollectInput = {}): Promise<CollectResult> 
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw ApplicationFailure.nonRetryable(`date must be YYYY-MM-DD, got "${date}"`, 'InvalidInput');
   switch (source) {
     case 'simulated':
-      return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? 500, seed: input.seed ?? 42, users: input.users ?? 300 });
-    case 'file':
+      return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? SIMULATED_DEFAULTS.posts, seed: input.seed ?? SIMULATED_DEFAULTS.seed, users: input.users ?? SIMULATED_DEFAULTS.users });
+    case 'file': {
       if (!input.file?.path) throw ApplicationFailure.nonRetryable('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)', 'InvalidInput');
+      // Checked before any row is read: a name the post schema refuses would quarantine every row.
+      const problem = input.file.platform == null ? null : platformNameProblem(input.file.platform);
+      if (problem) throw ApplicationFailure.nonRetryable(`file.platform: ${problem}`, 'InvalidInput');
       return io.importFile({ ...input.file, runKey });
+    }
     default:
       if (!PLATFORM_SOURCES.includes(source)) {
         throw ApplicationFailure.nonRetryable(`unknown source "${source}"; known: simulated, file, ${PLATFORM_SOURCES.join(', ')}`, 'InvalidInput');

@@ -3,3 +3,4 @@ export { collect } from './collect';
 export { socialSensePipeline } from './pipeline';
 export { backfill } from './backfill';
 export { nightlyRetrain } from './retrain';
+export { stream, streamWindow } from './stream';

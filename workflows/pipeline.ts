@@ -3,11 +3,47 @@ import type { IoActivities, MlActivities } from '../activities';
 import type { DatasetRef } from '../lib/schema';
 import { collect, yesterday, type CollectInput } from './collect';
 import { mapConcurrently } from './concurrency';
+import { describeFailure } from './errors';
 import { mlQueueFor } from './taskQueues';
 
 export interface PipelineInput extends Omit<CollectInput, 'runKey'> {
   /** keep only these languages (ISO 639-1); default: keep all */
   languages?: string[] | null;
+  /**
+   * The share of posts (0–1) that may be quarantined before the run is flagged (`tooManyQuarantined`,
+   * a warning, and a non-zero exit of the CLI); default 0.5. Not part of the run's identity.
+   */
+  maxQuarantinedShare?: number;
+}
+
+/** Default of PipelineInput.maxQuarantinedShare. */
+export const DEFAULT_MAX_QUARANTINED_SHARE = 0.5;
+
+export interface QuarantineCheck {
+  /** quarantined / postsIn (0 when nothing came in) */
+  quarantineShare: number;
+  /** the share is above the allowed one */
+  tooManyQuarantined: boolean;
+  /** one line for people when flagged */
+  warning: string | null;
+}
+
+/**
+ * Whether a run quarantined more than it may: a run that loses most of its rows to quarantine has
+ * probably been given the wrong file, mapping or option, and must not look like a success.
+ * @param maxShare allowed share in [0, 1]; the run is flagged when the share is strictly above it
+ */
+export function checkQuarantineShare(postsIn: number, quarantined: number, maxShare = DEFAULT_MAX_QUARANTINED_SHARE): QuarantineCheck {
+  const quarantineShare = postsIn > 0 ? quarantined / postsIn : 0;
+  const tooManyQuarantined = quarantineShare > maxShare;
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  return {
+    quarantineShare,
+    tooManyQuarantined,
+    warning: tooManyQuarantined
+      ? `${quarantined} of ${postsIn} posts (${pct(quarantineShare)}) were quarantined, more than the allowed ${pct(maxShare)}: see the reasons in the quarantine zone (datasets.quarantine)`
+      : null,
+  };
 }
 
 export interface PipelineSummary {
@@ -22,14 +58,24 @@ export interface PipelineSummary {
     collected: number;
     quarantinedAtCollect: number;
     quarantinedAtPreprocess: number;
+    /** posts Postgres refused when their scores were written (kept with the reason) */
+    quarantinedAtScore: number;
     duplicates: number;
     filteredLanguage: number;
     filteredSpam: number;
   };
-  sentiment: Record<'negative' | 'neutral' | 'positive', number>;
+  /** posts per sentiment label; notScored: posts in a language without a sentiment model (absent in runs recorded before it) */
+  sentiment: Record<'negative' | 'neutral' | 'positive', number> & { notScored?: number };
   topHashtags: Array<{ hashtag: string; posts: number }>;
   /** the model versions that scored the posts */
   models: { sentiment: string; topics: string | null };
+  /** other runs that had already scored some of this run's posts: those rows now carry this run's scores */
+  merged: Array<{ runKey: string; posts: number }>;
+  /** quarantined / postsIn */
+  quarantineShare: number;
+  /** more than `maxQuarantinedShare` of the posts were quarantined */
+  tooManyQuarantined: boolean;
+  warnings: string[];
   /** one entry per (source, day) partition, in date order */
   datasets: { partitions: DatasetRef[]; clean: DatasetRef[]; features: DatasetRef[]; quarantine: DatasetRef[] };
 }
@@ -78,18 +124,25 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
     });
     const sum = (f: (r: (typeof perPartition)[number]) => number) => perPartition.reduce((acc, r) => acc + f(r), 0);
     const overview = await catalog.summarizeRun({ runKey });
+    // Results recorded before scoring could quarantine or merge lack those fields: they count as none.
+    const quarantinedAtScore = sum((r) => r.scored.quarantined ?? 0);
+    const quarantined = collected.counts.quarantined + sum((r) => r.pre.counts.quarantined) + quarantinedAtScore;
+    const merged = new Map<string, number>();
+    for (const r of perPartition) for (const m of r.scored.mergedFrom ?? []) merged.set(m.runKey, (merged.get(m.runKey) ?? 0) + m.posts);
+    const check = checkQuarantineShare(collected.counts.in, quarantined, input.maxQuarantinedShare ?? DEFAULT_MAX_QUARANTINED_SHARE);
     const summary: PipelineSummary = {
       runKey,
       source,
       date,
       postsIn: collected.counts.in,
-      quarantined: collected.counts.quarantined + sum((r) => r.pre.counts.quarantined),
+      quarantined,
       filtered: sum((r) => r.pre.counts.duplicates + r.pre.counts.filteredLanguage + r.pre.counts.filteredSpam),
       scored: sum((r) => r.scored.scored),
       counts: {
         collected: collected.counts.in,
         quarantinedAtCollect: collected.counts.quarantined,
         quarantinedAtPreprocess: sum((r) => r.pre.counts.quarantined),
+        quarantinedAtScore,
         duplicates: sum((r) => r.pre.counts.duplicates),
         filteredLanguage: sum((r) => r.pre.counts.filteredLanguage),
         filteredSpam: sum((r) => r.pre.counts.filteredSpam),
@@ -97,11 +150,15 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       sentiment: overview.sentiment,
       topHashtags: overview.topHashtags,
       models: perPartition[0]?.models ?? { sentiment: 'lexicon.v1', topics: null },
+      merged: [...merged].map(([key, posts]) => ({ runKey: key, posts })),
+      quarantineShare: check.quarantineShare,
+      tooManyQuarantined: check.tooManyQuarantined,
+      warnings: check.warning ? [check.warning] : [],
       datasets: {
         partitions: collected.partitions.map((p) => p.posts),
         clean: perPartition.map((r) => r.pre.clean),
         features: perPartition.map((r) => r.features),
-        quarantine: [collected.quarantine, ...perPartition.map((r) => r.pre.quarantine)].filter((q): q is DatasetRef => q !== null),
+        quarantine: [collected.quarantine, ...perPartition.flatMap((r) => [r.pre.quarantine, r.scored.quarantine ?? null])].filter((q): q is DatasetRef => q !== null),
       },
     };
     if (overview.scored !== summary.scored) {
@@ -116,7 +173,8 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
   } catch (err) {
     // Recorded even when the run was cancelled, so the catalog never shows a dead run as running.
     await CancellationScope.nonCancellable(() =>
-      catalog.recordRunEnd({ runKey, status: 'failed', error: String((err as Error).message ?? err) }),
+      // The root cause with its type, not the wrapper's `Child Workflow execution failed`.
+      catalog.recordRunEnd({ runKey, status: 'failed', error: describeFailure(err) }),
     );
     throw err;
   }

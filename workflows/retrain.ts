@@ -5,7 +5,7 @@ import type { InsightsResult } from '../activities/insights';
 import { backfill } from './backfill';
 import { addDays, yesterday } from './collect';
 import { mapConcurrently } from './concurrency';
-import { rootMessage } from './errors';
+import { describeFailure } from './errors';
 import { mlQueueFor } from './taskQueues';
 
 export interface RetrainInput {
@@ -69,7 +69,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     // One model failing to train must not keep the others from improving.
     const settled = await Promise.allSettled(jobs.map(([, run]) => run()));
     const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
-    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0], error: rootMessage(s.reason) }] : []));
+    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0], error: describeFailure(s.reason) }] : []));
     if (models.length === 0) throw ApplicationFailure.nonRetryable(`every model failed to train: ${JSON.stringify(failures)}`, 'TrainingFailed');
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
@@ -82,7 +82,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     await catalog.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;
   } catch (err) {
-    await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, status: 'failed', error: rootMessage(err) }));
+    await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, status: 'failed', error: describeFailure(err) }));
     throw err;
   }
 }

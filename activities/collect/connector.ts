@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../lib/objectStore';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
 import { postSchema, type Post, type Quarantined } from '../../lib/schema';
 import type { Http } from './http';
+import { maskError } from '../../lib/secrets';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 const gzip = promisify(zlib.gzip);
@@ -181,6 +182,16 @@ export function parseInstant(value: string | undefined, field: string): Date {
  * activity id), which stays the same across retries and differs between runs.
  */
 export async function runConnector(deps: RunDeps, input: CollectWindowInput): Promise<CollectResult> {
+  try {
+    return await collectPages(deps, input);
+  } catch (err) {
+    // The last line of defence before a failure is stored in the workflow history: a connector's own
+    // message (not only the HTTP layer's) may quote what the platform echoed, credentials included.
+    throw maskError(err, deps.ctx.env);
+  }
+}
+
+async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<CollectResult> {
   const { store, connector } = deps;
   const actx = Context.current();
   // A page can take many requests (Facebook and Instagram fetch comments per post): repeat the last

@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
+import { isInteger, parse as parseLossless } from 'lossless-json';
 import type { Db } from '../../lib/db';
 import type { ObjectStore } from '../../lib/objectStore';
 import { recordDataset } from '../../lib/catalog';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
-import { readTable } from '../../lib/tabular';
+import { InputFileError, openText, readLines, readTableItems } from '../../lib/tabular';
+import { excelSerialColumn, postTime } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
+import { recogniseRecord, sampleIsRecognised, type ShapeResult } from './fileShapes';
+import { unknownAuthor, type Json } from './platforms/mapping';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 /** post.v1 fields a file column can be mapped to. */
@@ -19,17 +21,19 @@ export type ColumnMapping = Partial<Record<MappableField, string>>;
 
 /** Column names tried, in order, for each field when the mapping does not name one. */
 const defaultColumns: Record<MappableField, string[]> = {
-  id: ['id', 'post_id', 'tweet_id', 'id_str'],
-  text: ['text', 'full_text', 'content', 'body', 'message'],
-  created_at: ['created_at', 'timestamp', 'date', 'time', 'createdAt'],
-  author_id: ['author_id', 'user_id', 'userId', 'author', 'user'],
-  author_handle: ['author_handle', 'handle', 'username', 'screen_name', 'user_name'],
+  // id_str before id: in Twitter v1.1 JSON `id` is a 64-bit number and `id_str` its exact digits
+  id: ['id_str', 'id', 'post_id', 'tweet_id', 'status_id'],
+  text: ['text', 'full_text', 'content', 'body', 'message', 'caption', 'tweet'],
+  created_at: ['created_at', 'created_time', 'created_utc', 'createdAt', 'timestamp', 'published', 'date', 'time', 'datetime'],
+  // these may hold an object (`user`, `account`, `author`, `from`): its id and handle are used
+  author_id: ['author_id', 'user_id', 'userId', 'author', 'user', 'account', 'from', 'owner'],
+  author_handle: ['author_handle', 'handle', 'username', 'screen_name', 'user_name', 'acct'],
   followers: ['followers', 'followers_count'],
   lang: ['lang', 'language'],
   url: ['url', 'link', 'permalink'],
-  likes: ['likes', 'like_count', 'favorite_count'],
-  reposts: ['reposts', 'retweets', 'retweet_count', 'shares'],
-  replies: ['replies', 'reply_count', 'comments'],
+  likes: ['likes', 'like_count', 'favorite_count', 'favourites_count', 'likeCount'],
+  reposts: ['reposts', 'retweets', 'retweet_count', 'reblogs_count', 'shares', 'repostCount'],
+  replies: ['replies', 'reply_count', 'replies_count', 'comments', 'replyCount'],
 };
 
 export type FileFormat = 'csv' | 'tsv' | 'jsonl';
@@ -43,13 +47,17 @@ export interface FileImportInput {
   runKey: string;
 }
 
+/** Records read before the mapping is decided: the columns seen in all of them count, not only the first's. */
+export const SAMPLE_RECORDS = 1000;
+
 export function detectFormat(file: string): FileFormat {
   const name = file.replace(/\.gz$/, '').toLowerCase();
   if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
+  const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
   throw ApplicationFailure.nonRetryable(
-    `cannot tell the format of ${file}: name it .csv, .tsv, .jsonl or .ndjson (optionally .gz), or pass format`,
+    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or pass format`,
     'InvalidInput',
   );
 }
@@ -63,14 +71,14 @@ export function snowflakeTime(id: string): string | null {
   return ms > SNOWFLAKE_EPOCH && ms < Date.now() + 86_400_000 ? new Date(ms).toISOString() : null;
 }
 
-export function parseTimestamp(value: string): string | null {
-  const v = value.trim();
-  if (!v) return null;
-  if (/^\d{9,13}$/.test(v)) return new Date(v.length <= 10 ? Number(v) * 1000 : Number(v)).toISOString();
-  // "2015-02-26 21:42:53" carries no zone; the data sets we know record UTC.
-  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(v) && !/[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(' ', 'T') + 'Z' : v;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+/**
+ * Parses one JSON text keeping 64-bit integers exact: an integer beyond Number.MAX_SAFE_INTEGER becomes its digit
+ * string (JSON.parse would round 1790000000000000001 to 1790000000000000000). Lines without a 16-digit run take
+ * the fast JSON.parse path. Throws SyntaxError like JSON.parse.
+ */
+export function parseJsonKeepingBigInts(text: string): unknown {
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  return parseLossless(text, null, (v: string) => (isInteger(v) && !Number.isSafeInteger(Number(v)) ? v : Number(v)));
 }
 
 function getPath(record: Record<string, unknown>, key: string): unknown {
@@ -78,14 +86,28 @@ function getPath(record: Record<string, unknown>, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), record);
 }
 
-/** Resolves the mapping against the columns present; an explicit mapping to a missing column is an error. */
-export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, file = 'input'): Partial<Record<MappableField, string>> {
+/** The columns (top-level keys) of a sample of records, in the order they are first seen. */
+export function columnsOf(sample: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  for (const r of sample) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/**
+ * Resolves the mapping against the columns present in a sample of records (all of it, not the first record: a
+ * Facebook export's first post may lack `message`). An explicit mapping to a column that no sampled record has is
+ * an error naming the columns seen; a dotted path (`user.id_str`) must resolve in at least one sampled record.
+ * Throws a non-retryable InvalidInput ApplicationFailure for those and when no text column is found.
+ */
+export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, file = 'input', sample: readonly Record<string, unknown>[] = []): Partial<Record<MappableField, string>> {
   for (const [field, column] of Object.entries(mapping)) {
     if (!(mappableFields as readonly string[]).includes(field)) {
       throw ApplicationFailure.nonRetryable(`unknown field "${field}" in the column mapping; mappable fields: ${mappableFields.join(', ')}`, 'InvalidInput');
     }
-    if (column && !columns.includes(column) && !column.includes('.')) {
-      throw ApplicationFailure.nonRetryable(`${file}: mapping ${field}=${column} names a column the file does not have; its columns are: ${columns.join(', ')}`, 'InvalidInput');
+    const present = columns.includes(column ?? '') || (column?.includes('.') && (sample.length === 0 || sample.some((r) => getPath(r, column) !== undefined)));
+    if (column && !present) {
+      const seen = sample.length > 1 ? ` (in its first ${sample.length} records)` : '';
+      throw ApplicationFailure.nonRetryable(`${file}: mapping ${field}=${column} names a column the file does not have; its columns are: ${columns.join(', ')}${seen}`, 'InvalidInput');
     }
   }
   const resolved: Partial<Record<MappableField, string>> = {};
@@ -102,113 +124,308 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
   return resolved;
 }
 
-const num = (v: unknown): number | null => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
+const num = (v: unknown): number | null => (v === undefined || v === null || v === '' || typeof v === 'object' || Number.isNaN(Number(v)) ? null : Number(v));
+const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+const firstString = (o: Json, keys: string[]) => {
+  for (const k of keys) {
+    const v = o[k];
+    if (typeof v === 'string' && v.trim() !== '') return v.trim();
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  }
+  return null;
+};
 
+/** An author column that holds an object (`user`, `account`, `author`, `from`): its id, handle and followers. */
+export function authorFromObject(o: Json): { id: string | null; handle: string | null; followers: number | null } {
+  return {
+    id: firstString(o, ['id_str', 'id', 'did', 'pk', 'author_id', 'user_id']),
+    handle: firstString(o, ['screen_name', 'username', 'acct', 'handle', 'name']),
+    followers: num(o.followers_count ?? o.followers),
+  };
+}
+
+/** A scalar cell as a string; objects are refused (they would become "[object Object]"). */
+function scalar(v: unknown, column: string | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  throw new Error(`column "${column}" holds ${Array.isArray(v) ? 'a list' : 'an object'}, not a value: map one of its fields, e.g. ${column}.id`);
+}
+
+export interface RecordOptions {
+  /** columns whose numbers are Excel serial days (decided per file by `planMapping`) */
+  excelColumns?: ReadonlySet<string>;
+  /** epoch ms for the plausibility check of times */
+  now?: number;
+}
+
+/**
+ * Maps one flat record (a CSV row or a JSON object) to post.v1 through a resolved column mapping, or gives the
+ * reason it cannot be a post: `no text (…)`, an unparseable or implausible time (lib/timestamps), no time and no
+ * Snowflake id, a column holding an object where a value belongs. `raw` keeps the record verbatim.
+ */
 export function recordToPost(
   record: Record<string, unknown>,
   mapping: Partial<Record<MappableField, string>>,
   platform: string,
   fallbackId: string,
+  opts: RecordOptions = {},
 ): { post: Post } | { reason: string } {
-  const get = (f: MappableField) => (mapping[f] ? getPath(record, mapping[f]!) : undefined);
-  const text = get('text');
-  if (typeof text !== 'string' || text.trim() === '') return { reason: `empty or missing text (column "${mapping.text}")` };
-  const nativeId = String(get('id') ?? '').trim() || fallbackId;
-  const rawTime = get('created_at');
-  const createdAt = rawTime !== undefined && rawTime !== null && rawTime !== '' ? parseTimestamp(String(rawTime)) : snowflakeTime(nativeId);
-  if (!createdAt) {
+  try {
+    const get = (f: MappableField) => (mapping[f] ? getPath(record, mapping[f]!) : undefined);
+    const str = (f: MappableField) => scalar(get(f), mapping[f]);
+    const text = get('text');
+    if (typeof text !== 'string' || text.trim() === '') return { reason: `no text (column "${mapping.text}" is empty or missing)` };
+    const nativeId = str('id')?.trim() || fallbackId;
+    const rawTime = get('created_at');
+    let createdAt: string | null;
+    if (rawTime !== undefined && rawTime !== null && rawTime !== '') {
+      const t = postTime(rawTime, { excelSerial: opts.excelColumns?.has(mapping.created_at!) ?? false, now: opts.now, where: `column "${mapping.created_at}"` });
+      if (!t.ok) return { reason: t.reason };
+      createdAt = t.iso;
+    } else {
+      createdAt = snowflakeTime(nativeId);
+      if (!createdAt) {
+        return {
+          reason: mapping.created_at
+            ? `no time (column "${mapping.created_at}" is empty or missing) and the id is not a Snowflake id`
+            : 'no created_at column and the id is not a Snowflake id: map a timestamp column (created_at=COLUMN)',
+        };
+      }
+    }
+    const authorValue = get('author_id');
+    const handleValue = get('author_handle');
+    const fromObj = isObj(authorValue) ? authorFromObject(authorValue) : null;
+    const handleObj = isObj(handleValue) ? authorFromObject(handleValue) : null;
+    const authorId = fromObj ? fromObj.id : scalar(authorValue, mapping.author_id)?.trim() || null;
+    const handle = handleObj ? handleObj.handle : (scalar(handleValue, mapping.author_handle)?.trim() || null) ?? fromObj?.handle ?? null;
+    const id = authorId ?? handleObj?.id ?? handle;
+    const followers = num(get('followers')) ?? fromObj?.followers ?? handleObj?.followers ?? null;
     return {
-      reason: mapping.created_at
-        ? `unparseable timestamp "${String(rawTime)}" in column "${mapping.created_at}"`
-        : 'no created_at column and the id is not a Snowflake id: map a timestamp column (created_at=COLUMN)',
+      post: {
+        id: `${platform}:${nativeId}`,
+        platform,
+        // without an author the post still counts for text analytics; a per-post id keeps it out of a fake user
+        author: id ? { id, handle: handle ?? id, followers: followers !== null && Number.isInteger(followers) && followers >= 0 ? followers : null, created_at: null } : unknownAuthor(`${platform}:${nativeId}`),
+        text,
+        lang: str('lang') || null,
+        created_at: createdAt,
+        url: str('url') || null,
+        metrics: { likes: num(get('likes')) ?? 0, reposts: num(get('reposts')) ?? 0, replies: num(get('replies')) ?? 0, views: null },
+        reply_to: null,
+        repost_of: null,
+        hashtags: [],
+        mentions: [],
+        urls: [],
+        raw: record,
+      },
     };
+  } catch (err) {
+    return { reason: (err as Error).message };
   }
-  const authorId = String(get('author_id') ?? get('author_handle') ?? 'unknown');
-  return {
-    post: {
-      id: `${platform}:${nativeId}`,
-      platform,
-      author: { id: authorId, handle: String(get('author_handle') ?? authorId), followers: num(get('followers')), created_at: null },
-      text,
-      lang: (get('lang') as string) || null,
-      created_at: createdAt,
-      url: (get('url') as string) || null,
-      metrics: { likes: num(get('likes')) ?? 0, reposts: num(get('reposts')) ?? 0, replies: num(get('replies')) ?? 0, views: null },
-      reply_to: null,
-      repost_of: null,
-      hashtags: [],
-      mentions: [],
-      urls: [],
-      raw: record,
-    },
-  };
 }
 
-async function* readJsonLines(file: string): AsyncGenerator<{ line: number; record?: Record<string, unknown>; error?: string; text: string }> {
-  const stream = fs.createReadStream(file);
-  const input = file.endsWith('.gz') ? stream.pipe(zlib.createGunzip()) : stream;
-  let line = 0;
-  for await (const text of readline.createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    if (!text.trim()) continue;
+/** How a file's records become posts, decided from a sample of its first records. */
+export interface ImportPlan {
+  /** JSON records are read by the recognisers of activities/collect/fileShapes.ts */
+  shapes: boolean;
+  /** the column mapping for records no recogniser takes (null when shapes cover the sample) */
+  mapping: Partial<Record<MappableField, string>> | null;
+  excelColumns: Set<string>;
+}
+
+/**
+ * Decides the plan from the sample: without an explicit mapping, JSON records in recognised shapes go through
+ * the recognisers; otherwise columns are mapped (by name, or as the mapping says) from the columns seen in the
+ * whole sample, and the timestamp column is read as Excel serial days when its sampled values are evidently
+ * such (lib/timestamps `excelSerialColumn`). Throws InvalidInput for a mapping the sample cannot satisfy.
+ */
+export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMapping; file?: string; json: boolean }): ImportPlan {
+  const explicit = opts.mapping && Object.keys(opts.mapping).length > 0;
+  const shapes = !explicit && opts.json && sampleIsRecognised(sample).recognised;
+  const rest = shapes ? sample.filter((r) => !recogniseRecord(r)) : sample;
+  let mapping: Partial<Record<MappableField, string>> | null = null;
+  if (!shapes || rest.length > 0) {
     try {
-      const value = JSON.parse(text);
-      if (value && typeof value === 'object' && !Array.isArray(value)) yield { line, record: value, text };
-      else yield { line, error: 'not a JSON object', text };
+      mapping = resolveMapping(columnsOf(rest), opts.mapping, opts.file, rest);
     } catch (err) {
-      yield { line, error: `invalid JSON: ${(err as Error).message}`, text };
+      if (!shapes) throw err;
     }
   }
+  const excelColumns = new Set<string>();
+  const timeColumn = mapping?.created_at;
+  if (timeColumn && excelSerialColumn(rest.map((r) => getPath(r, timeColumn)), timeColumn)) excelColumns.add(timeColumn);
+  return { shapes, mapping, excelColumns };
+}
+
+/** One item read from a file: a record, or what could not be read (with the raw text). */
+export type FileItem = ({ line: number; record: Json } | { line: number; error: string; raw: string }) & {
+  /** what `line` counts: lines of JSONL/CSV, or items of a JSON document's array */
+  unit?: 'line' | 'item';
+};
+
+/**
+ * JSON records of a JSONL/NDJSON file, one per line; a `.json` file whose first line is not a JSON object on its
+ * own is read as one document (an array of records, or one object that may hold many posts).
+ */
+async function* jsonItems(file: string): AsyncGenerator<FileItem> {
+  const asDocument = /\.json(\.gz)?$/i.test(file) && (await firstLineIsNotARecord(file));
+  if (asDocument) {
+    let text = '';
+    for await (const chunk of await openText(file)) {
+      text += chunk;
+      if (text.length > 512 * 1024 * 1024) throw new InputFileError(`${path.basename(file)} is a JSON document over 512 MB: convert it to JSON Lines (one record per line), e.g. jq -c '.[]'`);
+    }
+    let doc: unknown;
+    try {
+      doc = parseJsonKeepingBigInts(text);
+    } catch (err) {
+      throw new InputFileError(`${path.basename(file)} is not valid JSON (${(err as Error).message}); if it holds one record per line, name it .jsonl`);
+    }
+    const list = Array.isArray(doc) ? doc : [doc];
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (isObj(v)) yield { line: i + 1, record: v, unit: 'item' };
+      else yield { line: i + 1, error: 'not a JSON object', raw: JSON.stringify(v) ?? String(v), unit: 'item' };
+    }
+    return;
+  }
+  for await (const { line, text } of readLines(file)) {
+    if (!text.trim()) continue;
+    try {
+      const value = parseJsonKeepingBigInts(text);
+      if (isObj(value)) yield { line, record: value };
+      else yield { line, error: 'not a JSON object', raw: text };
+    } catch (err) {
+      yield { line, error: `invalid JSON: ${(err as Error).message}`, raw: text };
+    }
+  }
+}
+
+async function firstLineIsNotARecord(file: string): Promise<boolean> {
+  for await (const { text } of readLines(file)) {
+    if (!text.trim()) continue;
+    try {
+      return !isObj(JSON.parse(text));
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+async function* tableItems(file: string, delimiter: string): AsyncGenerator<FileItem> {
+  for await (const item of readTableItems(file, { delimiter })) {
+    if ('error' in item) yield { line: item.line, error: `unreadable ${delimiter === '\t' ? 'TSV' : 'CSV'} row: ${item.error}`, raw: item.raw };
+    else yield { line: item.line, record: item.row };
+  }
+}
+
+/** Turns a failure while reading the file into the activity's error: what no retry can fix is non-retryable. */
+function asActivityError(file: string, err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  const e = err as Error & { code?: string };
+  if (err instanceof InputFileError) return ApplicationFailure.nonRetryable(`${e.message} (${file})`, 'InvalidInput');
+  if (e?.code === 'EACCES' || e?.code === 'EISDIR' || e?.code === 'ENOENT') {
+    return ApplicationFailure.nonRetryable(`cannot read ${file}: ${e.message} (the path is read by the worker)`, 'InvalidInput');
+  }
+  return err; // I/O trouble (EIO, a network file system): a retry may help
 }
 
 export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
   return {
-    /** Imports a CSV/TSV/JSONL file (optionally gzipped) into post.v1 partitions; bad rows are quarantined. */
+    /**
+     * Imports a CSV/TSV/JSONL/JSON file (optionally gzipped; UTF-8, UTF-16 or Windows-1252) into post.v1 day
+     * partitions. Recognised JSON exports (fileShapes.ts) need no mapping; other files are mapped by column
+     * names decided from the first SAMPLE_RECORDS records. Rows that cannot become a post (unreadable CSV row or
+     * JSON line, no text, a bad or implausible time) are quarantined with their line and reason.
+     * Result counts: `in` = posts + quarantined, counting posts, not lines (a twarc2 line holds many posts).
+     * Fails non-retryably (InvalidInput) for a file that is missing, empty, not what its name says, truncated,
+     * or has no records or no usable mapping.
+     */
     async importFile(input: FileImportInput): Promise<CollectResult> {
       const file = path.resolve(input.path);
       if (!fs.existsSync(file)) throw ApplicationFailure.nonRetryable(`file not found: ${file} (the path is read by the worker)`, 'InvalidInput');
-      if (fs.statSync(file).size === 0) throw ApplicationFailure.nonRetryable(`file is empty: ${file}: nothing to import`, 'InvalidInput');
+      const stat = fs.statSync(file);
+      if (!stat.isFile()) throw ApplicationFailure.nonRetryable(`not a file: ${file}`, 'InvalidInput');
+      if (stat.size === 0) throw ApplicationFailure.nonRetryable(`file is empty: ${file}: nothing to import`, 'InvalidInput');
       const format = input.format ?? detectFormat(file);
       const platform = input.platform ?? 'file';
-      const fileDigest = sha256(`${file}:${fs.statSync(file).size}:${fs.statSync(file).mtimeMs}`).slice(0, 12);
+      const fileDigest = sha256(`${file}:${stat.size}:${stat.mtimeMs}`).slice(0, 12);
+      const now = Date.now();
 
       const byDay = new Map<string, { posts: Post[]; raw: unknown[] }>();
       const quarantined: Quarantined[] = [];
-      let mapping: Partial<Record<MappableField, string>> | null = null;
       let count = 0;
-      const accept = (record: Record<string, unknown>, line: number) => {
-        if (line % 5000 === 0) heartbeat({ line });
-        mapping ??= resolveMapping(Object.keys(record), input.mapping, file);
-        const result = recordToPost(record, mapping, platform, `${fileDigest}-${line}`);
-        if ('reason' in result) {
-          quarantined.push({ reason: `line ${line}: ${result.reason}`, line, record });
-          return;
-        }
-        const { raw, ...post } = result.post;
+      const keep = (post: Post, raw: unknown) => {
         const day = post.created_at.slice(0, 10);
         const bucket = byDay.get(day) ?? byDay.set(day, { posts: [], raw: [] }).get(day)!;
-        bucket.posts.push(post as Post);
+        bucket.posts.push(post);
         bucket.raw.push(raw);
       };
+      let plan: ImportPlan | null = null;
+      const accept = (item: FileItem) => {
+        if (item.line % 5000 === 0) heartbeat({ line: item.line });
+        const at = `${item.unit ?? 'line'} ${item.line}`;
+        if ('error' in item) {
+          count++;
+          quarantined.push({ reason: `${at}: ${item.error}`, line: item.line, record: item.raw });
+          return;
+        }
+        const shape = plan!.shapes ? recogniseRecord(item.record) : null;
+        const results: ShapeResult[] = [];
+        if (shape) {
+          results.push(...shape.posts(item.record, { platform, now }));
+        } else if (plan!.mapping) {
+          const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, now });
+          if ('post' in r) {
+            const { raw, ...post } = r.post;
+            results.push({ post: post as Post, raw });
+          } else results.push({ reason: r.reason, raw: item.record });
+        } else {
+          results.push({ reason: 'not in any recognised shape, and the file has no text column to map', raw: item.record });
+        }
+        results.forEach((r, i) => {
+          count++;
+          if ('post' in r) keep(r.post, r.raw);
+          // a record holding many posts (a twarc2 line, a saved API page) names which one; the record kept is
+          // the one read from the file, or the post's own part of it
+          else if (results.length === 1) quarantined.push({ reason: `${at}: ${r.reason}`, line: item.line, record: item.record });
+          else quarantined.push({ reason: `${at} (post ${i + 1} of ${results.length}): ${r.reason}`, line: item.line, record: r.raw });
+        });
+      };
 
-      if (format === 'jsonl') {
-        for await (const item of readJsonLines(file)) {
-          count++;
-          if (item.record) accept(item.record, item.line);
-          else quarantined.push({ reason: `line ${item.line}: ${item.error}`, line: item.line, record: item.text });
+      try {
+        const items = format === 'jsonl' ? jsonItems(file) : tableItems(file, format === 'tsv' ? '\t' : ',');
+        const sample: FileItem[] = [];
+        for await (const item of items) {
+          if (plan) {
+            accept(item);
+            continue;
+          }
+          sample.push(item);
+          if (sample.length >= SAMPLE_RECORDS) {
+            plan = planMapping(records(sample), { mapping: input.mapping, file, json: format === 'jsonl' });
+            sample.forEach(accept);
+          }
         }
-      } else {
-        let line = 1; // the header
-        for await (const row of readTable(file, { delimiter: format === 'tsv' ? '\t' : ',' })) {
-          line++;
-          count++;
-          accept(row, line);
+        if (!plan) {
+          const recs = records(sample);
+          if (recs.length === 0 && sample.length === 0) throw ApplicationFailure.nonRetryable(`file has a header but no records: ${file}`, 'InvalidInput');
+          if (recs.length === 0) {
+            const first = sample[0] as { error: string; line: number };
+            throw ApplicationFailure.nonRetryable(`${file}: none of its ${sample.length} records can be read (line ${first.line}: ${first.error})`, 'InvalidInput');
+          }
+          plan = planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' });
+          sample.forEach(accept);
         }
+      } catch (err) {
+        throw asActivityError(file, err);
       }
-      if (count === 0) throw ApplicationFailure.nonRetryable(`file has a header but no records: ${file}`, 'InvalidInput');
+      if (count === 0) throw ApplicationFailure.nonRetryable(`file has no records: ${file}`, 'InvalidInput');
 
-      const digest = inputDigest({ importer: 'file.v1', fileDigest, mapping: input.mapping ?? {}, platform, format });
+      const digest = inputDigest({ importer: 'file.v2', fileDigest, mapping: input.mapping ?? {}, platform, format });
       const partitions: CollectedPartition[] = [];
       for (const [date, bucket] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
         const rawRef = await writeNdjson(store, partitionKey('raw', 'file', null, date, digest), bucket.raw, 'file.raw.v1');
@@ -226,3 +443,5 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
     },
   };
 }
+
+const records = (items: readonly FileItem[]): Json[] => items.flatMap((i) => ('record' in i ? [i.record] : []));

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { maskError, maskSecrets, type SecretEnv } from '../../lib/secrets';
 
 /**
  * The HTTP layer every platform connector goes through. It turns each way a platform API can fail
@@ -15,7 +16,9 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
  *
  * Rate limits are never waited out with a sleep inside the activity: a long sleep would hold a worker
  * slot and outlive heartbeat timeouts, while `nextRetryDelay` lets the server schedule the retry.
- * Messages name hosts and paths but never query strings or headers, which can carry tokens.
+ * Messages name hosts and paths but never query strings or headers, which can carry tokens; quoted
+ * response bodies (a platform may echo the token it was sent) go through `maskSecrets` before they are
+ * cut to length, and every failure leaving `createHttp` is masked once more as a whole.
  */
 
 export type FetchFn = typeof globalThis.fetch;
@@ -85,7 +88,7 @@ export function rateLimitedFailure(platform: string, resetAt: number | null, now
       ? `it announced no reset time, so retrying in ${delayMs / 1000}s`
       : `retrying in ${delayMs / 1000}s, after the limit resets at ${new Date(resetAt).toISOString()}`;
   return ApplicationFailure.create({
-    message: `${platform} rate limit reached${detail ? ` (${detail})` : ''}: ${when}`,
+    message: maskSecrets(`${platform} rate limit reached${detail ? ` (${detail})` : ''}: ${when}`),
     type: 'RateLimited',
     nonRetryable: false,
     nextRetryDelay: delayMs,
@@ -95,20 +98,20 @@ export function rateLimitedFailure(platform: string, resetAt: number | null, now
 
 export function badCredentials(platform: string, envVars: readonly string[], detail: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
-    `${platform} rejected the credentials${detail ? ` (${detail})` : ''}: check ${envVars.join(' and ')} (see activities/collect/README.md)`,
+    maskSecrets(`${platform} rejected the credentials${detail ? ` (${detail})` : ''}: check ${envVars.join(' and ')} (see activities/collect/README.md)`),
     'BadCredentials',
   );
 }
 
 export function permissionDenied(platform: string, envVars: readonly string[], permission: string, detail: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
-    `${platform} refused access${detail ? ` (${detail})` : ''}: the credentials in ${envVars.join(' and ')} lack ${permission}`,
+    maskSecrets(`${platform} refused access${detail ? ` (${detail})` : ''}: the credentials in ${envVars.join(' and ')} lack ${permission}`),
     'PermissionDenied',
   );
 }
 
 export function invalidQuery(platform: string, query: string, detail: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${platform} rejected the query ${JSON.stringify(query)}${detail ? `: ${detail}` : ''}`, 'InvalidQuery');
+  return ApplicationFailure.nonRetryable(maskSecrets(`${platform} rejected the query ${JSON.stringify(query)}${detail ? `: ${detail}` : ''}`), 'InvalidQuery');
 }
 
 export interface HttpReply<T = unknown> {
@@ -153,17 +156,22 @@ export interface HttpOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   now?: () => number;
+  /** the environment the credentials come from, when not process.env: its secret values are masked too */
+  env?: SecretEnv;
 }
 
-/** First characters of a body, on one line, for error messages. */
-export function snippet(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+/**
+ * First characters of a body, on one line, for error messages. Credentials are masked before the text
+ * is cut, so a token straddling the cut cannot leak its first half.
+ */
+export function snippet(text: string, max = 160, env?: SecretEnv): string {
+  const flat = maskSecrets(text, env).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-/** The human-readable error a platform put in its body, whatever its shape. */
-export function errorDetail(body: unknown): string {
-  if (typeof body === 'string') return snippet(body, 200);
+/** The human-readable error a platform put in its body, whatever its shape; credentials masked (see `snippet`). */
+export function errorDetail(body: unknown, env?: SecretEnv): string {
+  if (typeof body === 'string') return snippet(body, 200, env);
   if (!body || typeof body !== 'object') return '';
   const b = body as Record<string, unknown>;
   const parts: string[] = [];
@@ -180,7 +188,7 @@ export function errorDetail(body: unknown): string {
   push(b.detail);
   push(b.reason);
   if (Array.isArray(b.errors)) for (const e of b.errors.slice(0, 3)) push((e as Record<string, unknown>)?.message);
-  return snippet(parts.join('; '), 300);
+  return snippet(parts.join('; '), 300, env);
 }
 
 function where(url: URL): string {
@@ -196,92 +204,101 @@ export function createHttp(opts: HttpOptions = {}): Http {
 
   return {
     async json<T>(req: JsonRequest): Promise<HttpReply<T>> {
-      const { platform, url } = req;
-      const endpoint = `${platform} ${url.host}${url.pathname}`;
-      const known = lastLimits.get(endpoint);
-      if (known && known.remaining !== null && known.remaining <= 0 && known.resetAt !== null && known.resetAt > now()) {
-        throw rateLimitedFailure(platform, known.resetAt, now(), `no requests left for ${where(url)}`);
-      }
-
-      const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-      let body: string | undefined;
-      if (req.form) {
-        body = new URLSearchParams(req.form).toString();
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-      } else if (req.json !== undefined) {
-        body = JSON.stringify(req.json);
-        headers['content-type'] = 'application/json';
-      }
-
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-      let status: number;
-      let resHeaders: Headers;
-      let text: string;
       try {
-        const res = await doFetch(url, { method: req.method ?? 'GET', headers, body, signal, redirect: 'follow' });
-        status = res.status;
-        resHeaders = res.headers;
-        text = await res.text();
+        return await request<T>(req);
       } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new CancelledFailure('activity cancelled');
-        if (timeout.aborted) {
-          throw ApplicationFailure.create({
-            message: `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`,
-            type: 'PlatformTimeout',
-            nonRetryable: false,
-          });
-        }
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        // whatever built the failure (this module, a platform's interpret hook, fetch itself)
+        throw maskError(err, opts.env);
+      }
+    },
+  };
+
+  async function request<T>(req: JsonRequest): Promise<HttpReply<T>> {
+    const { platform, url } = req;
+    const endpoint = `${platform} ${url.host}${url.pathname}`;
+    const known = lastLimits.get(endpoint);
+    if (known && known.remaining !== null && known.remaining <= 0 && known.resetAt !== null && known.resetAt > now()) {
+      throw rateLimitedFailure(platform, known.resetAt, now(), `no requests left for ${where(url)}`);
+    }
+
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    let body: string | undefined;
+    if (req.form) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    }
+
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let status: number;
+    let resHeaders: Headers;
+    let text: string;
+    try {
+      const res = await doFetch(url, { method: req.method ?? 'GET', headers, body, signal, redirect: 'follow' });
+      status = res.status;
+      resHeaders = res.headers;
+      text = await res.text();
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new CancelledFailure('activity cancelled');
+      if (timeout.aborted) {
         throw ApplicationFailure.create({
-          message: `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`,
-          type: 'NetworkError',
+          message: `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`,
+          type: 'PlatformTimeout',
           nonRetryable: false,
         });
       }
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw ApplicationFailure.create({
+        message: `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`,
+        type: 'NetworkError',
+        nonRetryable: false,
+      });
+    }
 
-      const rateLimit = req.rateLimit?.(resHeaders, now()) ?? null;
-      if (rateLimit) lastLimits.set(endpoint, rateLimit);
+    const rateLimit = req.rateLimit?.(resHeaders, now()) ?? null;
+    if (rateLimit) lastLimits.set(endpoint, rateLimit);
 
-      let parsed: unknown = text;
-      let isJson = false;
-      if (text.trim() !== '') {
-        try {
-          parsed = JSON.parse(text);
-          isJson = true;
-        } catch {
-          // judged below: only a success that is not JSON is an error in itself
-        }
+    let parsed: unknown = text;
+    let isJson = false;
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text);
+        isJson = true;
+      } catch {
+        // judged below: only a success that is not JSON is an error in itself
       }
-      const reply: HttpReply = { status, headers: resHeaders, body: parsed, rateLimit };
+    }
+    const reply: HttpReply = { status, headers: resHeaders, body: parsed, rateLimit };
 
-      const custom = req.interpret?.(reply);
-      if (custom === 'accept') return reply as HttpReply<T>;
-      if (custom) throw custom;
+    const custom = req.interpret?.(reply);
+    if (custom === 'accept') return reply as HttpReply<T>;
+    if (custom) throw custom;
 
-      if (status >= 200 && status < 300) {
-        if (!isJson) {
-          const type = resHeaders.get('content-type') ?? 'no content-type';
-          throw ApplicationFailure.create({
-            message:
-              `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON ` +
-              `(${type}, ${text.length} bytes: ${JSON.stringify(snippet(text, 120))}); usually a proxy or gateway page, will retry`,
-            type: 'MalformedResponse',
-            nonRetryable: false,
-          });
-        }
-        return reply as HttpReply<T>;
+    if (status >= 200 && status < 300) {
+      if (!isJson) {
+        const type = resHeaders.get('content-type') ?? 'no content-type';
+        throw ApplicationFailure.create({
+          message:
+            `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON ` +
+            `(${type}, ${text.length} bytes: ${JSON.stringify(snippet(text, 120, opts.env))}); usually a proxy or gateway page, will retry`,
+          type: 'MalformedResponse',
+          nonRetryable: false,
+        });
       }
-      throw failureFor(req, reply, now());
-    },
-  };
+      return reply as HttpReply<T>;
+    }
+    throw failureFor(req, reply, now(), opts.env);
+  }
 }
 
 /** The generic status → failure mapping, for replies the platform hook did not claim. */
-export function failureFor(req: JsonRequest, reply: HttpReply, now: number): ApplicationFailure {
+export function failureFor(req: JsonRequest, reply: HttpReply, now: number, env?: SecretEnv): ApplicationFailure {
   const { platform, url } = req;
   const { status, headers, rateLimit } = reply;
-  const detail = errorDetail(reply.body);
+  const detail = errorDetail(reply.body, env);
   if (status === 429 || (status === 403 && rateLimit?.remaining === 0)) {
     return rateLimitedFailure(platform, rateLimit?.resetAt ?? retryAfterAt(headers, now), now, `HTTP ${status}`);
   }

@@ -58,7 +58,7 @@ function probeContext(connector: Connector, env: Env, opts: { fetch?: FetchFn; t
     since: new Date(now() - 86_400_000),
     until: new Date(now()),
     env,
-    http: createHttp({ fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? 10_000, now }),
+    http: createHttp({ fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? 10_000, now, env }),
     now,
     log: silentLog,
   };
@@ -143,7 +143,7 @@ export function createPlatformCollectActivities(deps: PlatformActivityDeps) {
         since,
         until,
         env,
-        http: createHttp({ fetch: deps.fetch, signal: actx.cancellationSignal, timeoutMs: deps.httpTimeoutMs, now }),
+        http: createHttp({ fetch: deps.fetch, signal: actx.cancellationSignal, timeoutMs: deps.httpTimeoutMs, now, env }),
         now,
         log: actx.log,
       };

@@ -3,11 +3,21 @@ import cliProgress from 'cli-progress';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { backfill, progressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
+import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption } from '../options';
+import { checkDateRange, collectableSourceOption, concurrencyOption, dateOption, postsOption } from '../options';
+import { printLine } from '../terminalText';
 
-export const backfillWorkflowId = (source: string, from: string, to: string) => `backfill-${source}-${from}-${to}`;
+/** Ten years of daily runs: more is a typo (a wrong century), not a backfill. */
+export const MAX_BACKFILL_DAYS = 3660;
+
+/**
+ * A backfill's id: its range and source, and a digest of the options given to every day, so a
+ * backfill with other options is another run (its days have other ids too) instead of attaching to this one.
+ */
+export const backfillWorkflowId = (source: string, from: string, to: string, pipeline: BackfillInput['pipeline'] = {}) =>
+  `backfill-${source}-${from}-${to}-${fnv1a64(canonicalJson(pipeline ?? {})).slice(0, 8)}`;
 
 export function registerBackfill(program: Command): void {
   program
@@ -15,16 +25,16 @@ export function registerBackfill(program: Command): void {
     .description('run one pipeline per day over a date range (days already done are skipped)')
     .requiredOption('--from <YYYY-MM-DD>', 'first day', dateOption)
     .requiredOption('--to <YYYY-MM-DD>', 'last day', dateOption)
-    .option('--source <name>', 'source of every day', 'simulated')
-    .option('--concurrency <n>', 'days running at once', intOption, 4)
-    .option('--posts <n>', 'simulated posts per day', intOption)
+    .option('--source <name>', 'source of every day (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
+    .option('--concurrency <n>', 'days running at once', concurrencyOption, 4)
+    .option('--posts <n>', 'simulated posts per day', postsOption)
     .option('--follow', 'wait for the end, with a live progress bar')
     .option('--json', 'with --follow: print the result as one JSON object')
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
+      checkDateRange(cmd, { fromFlag: '--from', from: opts.from, toFlag: '--to', to: opts.to, maxDays: MAX_BACKFILL_DAYS });
       installRuntime();
       const stack = await connectStack();
-      const workflowId = backfillWorkflowId(opts.source, opts.from, opts.to);
       const input: BackfillInput = {
         from: opts.from,
         to: opts.to,
@@ -32,6 +42,7 @@ export function registerBackfill(program: Command): void {
         concurrency: opts.concurrency,
         pipeline: opts.posts ? { posts: opts.posts } : undefined,
       };
+      const workflowId = backfillWorkflowId(opts.source, opts.from, opts.to, input.pipeline);
       try {
         const handle = await startOrAttach(stack.client, backfill, {
           workflowId,
@@ -40,7 +51,7 @@ export function registerBackfill(program: Command): void {
           memo: { from: opts.from, to: opts.to },
         }, { stage: 'backfill', source: opts.source });
         if (!opts.follow) {
-          console.log(`started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`);
+          printLine(`started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`);
           return;
         }
         const follow = async (): Promise<BackfillProgress> => {
@@ -64,8 +75,8 @@ export function registerBackfill(program: Command): void {
         const result = opts.worker ? await withLocalWorkers(stack, follow) : await follow();
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
         else {
-          console.log(`${workflowId}: ${result.daysDone} done, ${result.daysSkipped} skipped (already done), ${result.daysFailed} failed, ${result.posts} posts`);
-          for (const f of result.failed) console.log(`  failed ${f.date}: ${f.error}`);
+          printLine(`${workflowId}: ${result.daysDone} done, ${result.daysSkipped} skipped (already done), ${result.daysFailed} failed, ${result.posts} posts`);
+          for (const f of result.failed) printLine(`  failed ${f.date}: ${f.error}`);
         }
         if (result.daysFailed > 0) process.exitCode = 1;
       } finally {

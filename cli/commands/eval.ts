@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerEngagementEval } from '../eval/engagement';
 import { registerRecommendEval } from '../eval/recommend';
+import { registerSegmentsEval } from '../eval/segments';
 import { registerSentimentEval } from '../eval/sentiment';
 import { registerTopicsEval } from '../eval/topics';
 import { registerTrendsEval } from '../eval/trends';
@@ -11,5 +13,7 @@ export function registerEval(program: Command): void {
   registerTopicsEval(evalCmd);
   registerTrendsEval(evalCmd);
   registerRecommendEval(evalCmd);
+  registerSegmentsEval(evalCmd);
+  registerEngagementEval(evalCmd);
   program.addCommand(evalCmd);
 }

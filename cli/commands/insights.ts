@@ -15,8 +15,9 @@ import {
   type TermKind,
   type TermSummary,
 } from '../report/queries';
-import { intOption } from '../options';
-import { connectReadSide } from '../../lib/stack';
+import { limitOption } from '../options';
+import { connectReadSide, readSideHelp } from '../../lib/stack';
+import { jsonLine, printLine, terminalSafe } from '../terminalText';
 
 /**
  * `socialsense insights …`: the report's numbers in the terminal, as aligned tables, or as one JSON
@@ -78,15 +79,20 @@ export async function recommendInsights(db: Db, opts: { user: string; limit?: nu
 type Align = 'left' | 'right';
 const width = (s: string) => [...s].length;
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-export function formatTable(columns: Array<{ header: string; align?: Align }>, rows: string[][]): string {
+/**
+ * Columns padded to their widest cell; numbers right-aligned. Every cell and header goes through
+ * `terminalSafe` (cells hold handles, names and terms from posts: no escape sequence, no line break).
+ */
+export function formatTable(columns: Array<{ header: string; align?: Align }>, cells: string[][]): string {
+  columns = columns.map((c) => ({ ...c, header: terminalSafe(c.header) }));
+  const rows = cells.map((r) => r.map((c) => terminalSafe(c)));
   const widths = columns.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ''))));
   const pad = (s: string, i: number) => (columns[i].align === 'right' ? ' '.repeat(widths[i] - width(s)) + s : s + ' '.repeat(widths[i] - width(s)));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, i)).join('  ').trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-const title = (text: string, run: { runKey: string; from: string | null; to: string | null }) => `${text} · run ${run.runKey} · ${fmtWindow(run.from, run.to)}`;
+const title = (text: string, run: { runKey: string; from: string | null; to: string | null }) => `${text} · run ${terminalSafe(run.runKey)} · ${fmtWindow(run.from, run.to)}`;
 const noData = (why: string) => `no data yet: ${why}`;
 
 export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
@@ -123,8 +129,9 @@ export function formatSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>
   );
   out.push(
     `By day\n${formatTable(
-      [{ header: 'day' }, { header: 'posts', align: 'right' }, { header: 'avg mood', align: 'right' }, { header: 'positive', align: 'right' }, { header: 'neutral', align: 'right' }, { header: 'negative', align: 'right' }],
-      r.byDay.map((d) => [d.day, fmtInt(d.posts), fmtSigned(d.meanSentiment), share(d.positive, d.posts), share(d.neutral, d.posts), share(d.negative, d.posts)]),
+      // "not scored": posts in a language without a sentiment model; a column only when there are any
+      [{ header: 'day' }, { header: 'posts', align: 'right' }, { header: 'avg mood', align: 'right' }, { header: 'positive', align: 'right' }, { header: 'neutral', align: 'right' }, { header: 'negative', align: 'right' }, ...(r.byDay.some((d) => d.notScored > 0) ? [{ header: 'not scored', align: 'right' as const }] : [])],
+      r.byDay.map((d) => [d.day, fmtInt(d.posts), fmtSigned(d.meanSentiment), share(d.positive, d.posts), share(d.neutral, d.posts), share(d.negative, d.posts), ...(r.byDay.some((x) => x.notScored > 0) ? [share(d.notScored, d.posts)] : [])]),
     )}`,
   );
   return out.join('\n\n');
@@ -161,13 +168,13 @@ export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>):
     ),
   );
   const others = [...new Set(r.segments.flatMap((s) => Object.keys(s.traits)))].filter((k) => !SEGMENT_TRAITS.some((t) => t.key === k));
-  if (others.length) out.push(`other profile averages (--json): ${others.map(humanizeKey).join(', ')}`);
+  if (others.length) out.push(`other profile averages (--json): ${others.map((k) => terminalSafe(humanizeKey(k))).join(', ')}`);
   return out.join('\n\n');
 }
 
 export function formatRecommendations(r: Awaited<ReturnType<typeof recommendInsights>>): string {
-  const who = r.handle ? `@${r.handle.replace(/^@/, '')} (${r.userId})` : r.userId;
-  const facts = [r.segmentName ? `segment ${r.segmentName}` : null, r.engagementProbability !== null ? `engagement probability ${fmtPct(r.engagementProbability)}` : null, `updated ${fmtTime(r.updatedAt)} by ${r.runKey}`];
+  const who = terminalSafe(r.handle ? `@${r.handle.replace(/^@/, '')} (${r.userId})` : r.userId);
+  const facts = [r.segmentName ? `segment ${terminalSafe(r.segmentName)}` : null, r.engagementProbability !== null ? `engagement probability ${fmtPct(r.engagementProbability)}` : null, `updated ${fmtTime(r.updatedAt)} by ${terminalSafe(r.runKey)}`];
   const head = `Recommendations for ${who}\n${facts.filter(Boolean).join(' · ')}`;
   if (r.recommendations.length === 0) return `${head}\n\n${noData('this user has no recommendations yet')}`;
   return `${head}\n\n${formatTable(
@@ -179,9 +186,10 @@ export function formatRecommendations(r: Awaited<ReturnType<typeof recommendInsi
 // ---------------------------------------------------------------------------------------------
 // Commands
 
+/** JSON stays JSON (escaped, never stripped: scripts get the data as stored); text is made terminal-safe. */
 function emit(json: boolean, data: unknown, text: () => string): void {
-  if (json) process.stdout.write(JSON.stringify(data) + '\n');
-  else console.log(text());
+  if (json) process.stdout.write(jsonLine(data));
+  else printLine(text());
 }
 
 /** Runs `fn` against the database; a missing run/user becomes the one-line error and exit code 2 that cli/main prints. */
@@ -206,7 +214,7 @@ export function registerInsights(program: Command): void {
     cmd.option('--run <runKey>', 'the run (default: the latest completed run)').option('--json', 'print one JSON object and nothing else');
 
   common(insights.command('trends').description('top and emerging hashtags/terms with their next-day forecast bands'))
-    .option('--limit <n>', 'rows per table', intOption, 10)
+    .option('--limit <n>', 'rows per table', limitOption, 10)
     .option('--kind <kinds>', `only these kinds, comma-separated (${KINDS.join(', ')})`)
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit: number; kind?: string }) => {
@@ -219,7 +227,7 @@ export function registerInsights(program: Command): void {
     );
 
   common(insights.command('sentiment').description('sentiment per topic and per day'))
-    .option('--limit <n>', 'topics to list', intOption)
+    .option('--limit <n>', 'topics to list', limitOption)
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await sentimentInsights(db, { runKey: opts.run, limit: opts.limit });
@@ -228,7 +236,7 @@ export function registerInsights(program: Command): void {
     );
 
   common(insights.command('topics').description('topics with their top terms, size and mood'))
-    .option('--limit <n>', 'topics to list', intOption)
+    .option('--limit <n>', 'topics to list', limitOption)
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await topicsInsights(db, { runKey: opts.run, limit: opts.limit });
@@ -237,7 +245,7 @@ export function registerInsights(program: Command): void {
     );
 
   common(insights.command('segments').description('audience segments with their size and average traits'))
-    .option('--limit <n>', 'segments to list', intOption)
+    .option('--limit <n>', 'segments to list', limitOption)
     .action(
       withDb(async (db, opts: { run?: string; json?: boolean; limit?: number }) => {
         const r = await segmentsInsights(db, { runKey: opts.run });
@@ -250,7 +258,7 @@ export function registerInsights(program: Command): void {
     .command('recommend')
     .description('what to recommend to one person (their latest recommendations, best first)')
     .requiredOption('--user <id>', 'user id (platform:native_id) or handle')
-    .option('--limit <n>', 'recommendations to list', intOption, 10)
+    .option('--limit <n>', 'recommendations to list', limitOption, 10)
     .option('--json', 'print one JSON object and nothing else')
     .action(
       withDb(async (db, opts: { user: string; json?: boolean; limit: number }) => {
@@ -258,4 +266,5 @@ export function registerInsights(program: Command): void {
         emit(Boolean(opts.json), r, () => formatRecommendations(r));
       }),
     );
+  for (const cmd of [insights, ...insights.commands]) cmd.addHelpText('after', readSideHelp);
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Db } from '../../lib/db';
-import { connectReadSide } from '../../lib/stack';
+import { connectReadSide, readSideHelp } from '../../lib/stack';
 import { getModel, listModels, promoteModel, rollbackModel, type ModelVersion } from '../../lib/registry';
-import { intOption } from '../options';
+import { versionOption } from '../options';
+import { printLine } from '../terminalText';
 
 /** The registry needs only Postgres; no Temporal or object store. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -22,7 +23,7 @@ const headline = (m: ModelVersion): string => {
 };
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('the model registry: versions, metrics, which one serves');
+  const models = program.command('models').description('the model registry: versions, metrics, which one serves').addHelpText('after', readSideHelp);
   models
     .command('list')
     .argument('[name]', 'sentiment | topics | recommender | segments | engagement')
@@ -31,14 +32,14 @@ export function registerModels(program: Command): void {
       withDb(async (db) => {
         const rows = await listModels(db, name);
         if (opts.json) return void process.stdout.write(JSON.stringify({ models: rows }) + '\n');
-        if (rows.length === 0) return console.log('no models yet: run `socialsense retrain` (or wait for the nightly Schedule)');
-        for (const m of rows) console.log(`${m.name.padEnd(12)} v${String(m.version).padEnd(4)} ${m.status.padEnd(9)} ${headline(m)}`);
+        if (rows.length === 0) return printLine('no models yet: run `socialsense retrain` (or wait for the nightly Schedule)');
+        for (const m of rows) printLine(`${m.name.padEnd(12)} v${String(m.version).padEnd(4)} ${m.status.padEnd(9)} ${headline(m)}`);
       }),
     );
   models
     .command('show')
     .argument('<name>')
-    .argument('[version]', 'default: the serving one', intOption)
+    .argument('[version]', 'default: the serving one', versionOption)
     .action((name: string, version: number | undefined) =>
       withDb(async (db) => {
         const m = version ? await getModel(db, name, version) : (await listModels(db, name)).find((x) => x.status === 'serving');
@@ -49,11 +50,11 @@ export function registerModels(program: Command): void {
   models
     .command('promote')
     .argument('<name>')
-    .argument('<version>', 'version to serve', intOption)
+    .argument('<version>', 'version to serve', versionOption)
     .action((name: string, version: number) =>
       withDb(async (db) => {
         await promoteModel(db, name, version);
-        console.log(`${name} v${version} now serves; scoring picks it up on its next partition`);
+        printLine(`${name} v${version} now serves; scoring picks it up on its next partition`);
       }),
     );
   models
@@ -62,7 +63,8 @@ export function registerModels(program: Command): void {
     .action((name: string) =>
       withDb(async (db) => {
         const { from, to } = await rollbackModel(db, name);
-        console.log(`${name}: v${from} rejected, v${to} serves again`);
+        printLine(`${name}: v${from} rejected, v${to} serves again`);
       }),
     );
+  for (const sub of models.commands) sub.addHelpText('after', readSideHelp);
 }

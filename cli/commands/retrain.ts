@@ -4,16 +4,20 @@ import { connectStack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption, yesterdayUtc } from '../options';
+import { collectableSourceOption, dateOption, daysOption, postsOption, yesterdayUtc } from '../options';
+import { printLine } from '../terminalText';
+
+/** A retrain's workflow id: source and last day of the window, so one retrain per day and source runs (CLI and API). */
+export const retrainWorkflowId = (source: string, date: string) => `retrain-${source}-${date}`;
 
 export function registerRetrain(program: Command): void {
   program
     .command('retrain')
     .description('what the nightly Schedule runs, now: train on the last N days, evaluate, promote if better, rescore')
     .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday)', dateOption)
-    .option('--days <n>', 'days in the window', intOption, 7)
-    .option('--source <name>', 'source whose posts train the models', 'simulated')
-    .option('--posts <n>', 'simulated posts per day for days not collected yet', intOption)
+    .option('--days <n>', 'days in the window', daysOption, 7)
+    .option('--source <name>', 'source whose posts train the models (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
+    .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)
     .option('--sentiment-train <file>', 'labelled TSV (text, label) for the sentiment classifier')
     .option('--json', 'print the summary as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')
@@ -22,15 +26,15 @@ export function registerRetrain(program: Command): void {
       const stack = await connectStack();
       const date = opts.date ?? yesterdayUtc();
       const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
-      const workflowId = `retrain-${opts.source}-${date}`;
+      const workflowId = retrainWorkflowId(opts.source, date);
       try {
         const go = async () => (await startOrAttach(stack.client, nightlyRetrain, { workflowId, taskQueue: stack.taskQueue, args: [input] }, { stage: 'retrain', source: opts.source, date })).result();
         const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
-        console.log(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
-        for (const m of summary.models) console.log(`  ${m.name.padEnd(12)} v${m.version} ${m.promoted ? 'PROMOTED' : 'kept old '}  ${m.reason}`);
-        for (const f of summary.failures) console.log(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
-        console.log(`  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`);
+        printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
+        for (const m of summary.models) printLine(`  ${m.name.padEnd(12)} v${m.version} ${m.promoted ? 'PROMOTED' : 'kept old '}  ${m.reason}`);
+        for (const f of summary.failures) printLine(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
+        printLine(`  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`);
       } finally {
         await stack.close();
       }

@@ -1,26 +1,60 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { normalizePlatformName } from '../../lib/platformName';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
-import { formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption, mappingOption, yesterdayUtc } from '../options';
+import { normalizeLanguages } from '../../workflows/runIdentity';
+import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
+import { enforceQuarantineShare, formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
+import { dateOption, daysOption, mappingOption, postsOption, sourceOption, yesterdayUtc } from '../options';
+import { printLine } from '../terminalText';
 import type { PipelineInput } from '../../workflows/pipeline';
+
+/** `--platform`: upper case lowered (`X` can only mean `x`), anything else outside the post-id pattern refused. */
+export function platformOption(value: string): string {
+  try {
+    return normalizePlatformName(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** `--languages en,ES, fr` → ['en', 'es', 'fr']: ISO 639-1/639-3 codes, as a set. */
+export function languagesOption(value: string): string[] {
+  const codes = normalizeLanguages(value.split(','));
+  if (!codes) throw new InvalidArgumentError(`expected language codes separated by commas, e.g. en,es; got "${value}"`);
+  const bad = codes.filter((c) => !/^[a-z]{2,3}$/.test(c));
+  if (bad.length > 0) throw new InvalidArgumentError(`not a language code: ${bad.map((b) => `"${b}"`).join(', ')}; use ISO 639-1 codes such as en, es, de`);
+  return codes;
+}
+
+/** `--max-quarantined 0.2` or `20%`: a share between 0 and 1. */
+export function shareOption(value: string): number {
+  const v = value.trim();
+  const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a share between 0 and 1 (or a percentage such as 20%), got "${value}"`);
+  return n;
+}
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the pipeline on the configured stack (TEMPORAL_ADDRESS, DATABASE_URL, S3_*) and follow it to the end')
-    .option('--source <name>', 'simulated | file | a platform (see `socialsense sources`)', 'simulated')
-    .option('--posts <n>', 'simulated posts per day', intOption)
-    .option('--days <n>', 'days in the window ending at --date', intOption, 1)
+    .option('--source <name>', 'simulated | file | a platform (see `socialsense sources`)', sourceOption, 'simulated')
+    .option('--posts <n>', 'simulated posts per day', postsOption)
+    .option('--days <n>', 'days in the window ending at --date', daysOption, 1)
     .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday, UTC)', dateOption)
     .option('--query <q>', 'platform query / hashtag / page / subreddit')
     .option('--file <path>', 'for --source file: a CSV, TSV or JSONL file (optionally .gz)')
     .option('--map <field=column>', 'for --source file: map a post field to a column (repeatable)', mappingOption)
-    .option('--platform <name>', 'for --source file: platform prefix of the post ids', 'file')
-    .option('--languages <codes>', 'keep only these languages, e.g. en,es')
+    .option('--platform <name>', 'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)', platformOption, 'file')
+    .option('--languages <codes>', 'keep only these languages, e.g. en,es', languagesOption)
+    .option('--max-quarantined <share>', 'warn and exit with status 3 when more than this share of the posts is quarantined (0-1 or a percentage)', shareOption, DEFAULT_MAX_QUARANTINED_SHARE)
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .option('--json', 'print the summary as one JSON object')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
+      // Options that only make sense together are checked before anything starts.
+      if (opts.source === 'file' && !opts.file) cmd.error('error: --source file needs --file PATH (a CSV, TSV or JSONL file)');
+      if (opts.source !== 'file' && (opts.file || opts.map)) cmd.error(`error: --file and --map are for --source file, not --source ${opts.source}`);
       installRuntime();
       const stack = await connectStack();
       try {
@@ -31,15 +65,20 @@ export function registerRun(program: Command): void {
           days: opts.days,
           posts: opts.posts,
           query: opts.query,
-          languages: opts.languages ? String(opts.languages).split(',') : null,
+          languages: opts.languages ?? null,
           file: opts.file ? { path: opts.file, mapping: opts.map, platform: opts.platform } : undefined,
+          maxQuarantinedShare: opts.maxQuarantined,
         };
         const go = () => runPipeline(stack, input);
         const { workflowId, summary } = opts.worker ? await withLocalWorkers(stack, go) : await go();
-        if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...summary }) + '\n');
-        else console.log(formatSummary(summary, { workflowId, uiUrl: stack.uiUrl }));
+        // Judged by this command's --max-quarantined, also when it attached to a run started with another.
+        const check = enforceQuarantineShare(summary, opts.maxQuarantined);
+        const flags = { quarantineShare: check.quarantineShare, tooManyQuarantined: check.tooManyQuarantined, warnings: check.warning ? [check.warning] : [] };
+        if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...summary, ...flags }) + '\n');
+        else printLine(formatSummary(summary, { workflowId, uiUrl: stack.uiUrl }));
       } finally {
         await stack.close();
       }
     });
 }
+

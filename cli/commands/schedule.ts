@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { connectStack, type Stack } from '../../lib/stack';
-import { dateOption } from '../options';
+import { checkDateRange, cronOption, dateOption, timezoneOption } from '../options';
+import { printLine } from '../terminalText';
 
 /** One nightly Schedule per task queue: `socialsense-nightly-retrain` for the default queue. */
 export const nightlyScheduleId = (taskQueue: string) => `${taskQueue}-nightly-retrain`;
@@ -38,7 +39,8 @@ export async function applyNightlySchedule(stack: Stack, s: ScheduleSettings): P
   }
 }
 
-function describeForPeople(d: ScheduleDescription) {
+/** A Schedule's description as people read it (also GET /v1/schedule). */
+export function describeForPeople(d: ScheduleDescription) {
   return {
     scheduleId: d.scheduleId,
     paused: d.state.paused,
@@ -69,13 +71,13 @@ export function registerSchedule(program: Command): void {
   schedule
     .command('apply')
     .description('create or update the Schedule (idempotent)')
-    .option('--cron <expr>', 'when to run', '0 2 * * *')
-    .option('--timezone <tz>', 'IANA time zone of the cron expression', 'UTC')
+    .option('--cron <expr>', 'when to run: 5 cron fields (minute hour day-of-month month day-of-week) or @daily, @hourly, …', cronOption, '0 2 * * *')
+    .option('--timezone <tz>', 'IANA time zone of the cron expression', timezoneOption, 'UTC')
     .option('--catchup-window <duration>', 'how late a missed run may still start after an outage', '1 day')
     .action(
       withStack(async (stack, opts) => {
         const outcome = await applyNightlySchedule(stack, { cron: opts.cron, timezone: opts.timezone, catchupWindow: opts.catchupWindow, taskQueue: stack.taskQueue });
-        console.log(`${outcome} ${nightlyScheduleId(stack.taskQueue)}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
+        printLine(`${outcome} ${nightlyScheduleId(stack.taskQueue)}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
       }),
     );
   schedule
@@ -85,7 +87,7 @@ export function registerSchedule(program: Command): void {
       withStack(async (stack, opts) => {
         const d = describeForPeople(await handleOf(stack).describe());
         if (opts.json) process.stdout.write(JSON.stringify(d) + '\n');
-        else for (const [k, v] of Object.entries(d)) console.log(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+        else for (const [k, v] of Object.entries(d)) printLine(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
       }),
     );
   schedule.command('pause').option('--note <text>', 'why', 'paused from the CLI').action(withStack(async (stack, opts) => void (await handleOf(stack).pause(opts.note))));
@@ -97,6 +99,8 @@ export function registerSchedule(program: Command): void {
     .description("start the runs the Schedule would have started in a past range (Temporal's schedule backfill)")
     .requiredOption('--from <YYYY-MM-DD>', 'start of the range', dateOption)
     .requiredOption('--to <YYYY-MM-DD>', 'end of the range (inclusive day)', dateOption)
+    // before connecting: a reversed range is the user's typo, not the stack's problem
+    .hook('preAction', (cmd) => checkDateRange(cmd, { fromFlag: '--from', from: cmd.opts().from, toFlag: '--to', to: cmd.opts().to, maxDays: 3660 }))
     .action(
       withStack(async (stack, opts) => {
         await handleOf(stack).backfill({
@@ -104,7 +108,7 @@ export function registerSchedule(program: Command): void {
           end: new Date(Date.parse(`${opts.to}T00:00:00Z`) + 86_400_000 - 1),
           overlap: ScheduleOverlapPolicy.ALLOW_ALL,
         });
-        console.log(`backfill requested for ${opts.from} … ${opts.to}`);
+        printLine(`backfill requested for ${opts.from} … ${opts.to}`);
       }),
     );
 }

@@ -5,7 +5,12 @@ import { connectStack } from '../../lib/stack';
 import { collect, type CollectInput } from '../../workflows/collect';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
-import { dateOption, intOption } from '../options';
+import { dateOption, postsOption } from '../options';
+import { printLine } from '../terminalText';
+
+/** A collection's workflow id: its source, query and window, so collecting the same thing twice is one run (CLI and API). */
+export const collectWorkflowId = (source: string, query: string | undefined, since: string, until: string) =>
+  `collect-${source}-${encodeURIComponent(query ?? 'all')}-${since}-${until}`;
 
 export function registerSources(program: Command): void {
   program
@@ -20,10 +25,10 @@ export function registerSources(program: Command): void {
         return;
       }
       const reach = (r: boolean | null) => (r === null ? '-' : r ? 'yes' : 'NO');
-      console.log(`${'source'.padEnd(10)} ${'configured'.padEnd(10)} ${'reachable'.padEnd(9)} detail`);
+      printLine(`${'source'.padEnd(10)} ${'configured'.padEnd(10)} ${'reachable'.padEnd(9)} detail`);
       for (const s of sources) {
         const detail = s.missing.length ? `set ${s.missing.join(', ')}` : s.detail;
-        console.log(`${s.name.padEnd(10)} ${(s.configured ? 'yes' : 'no').padEnd(10)} ${reach(s.reachable).padEnd(9)} ${detail}`);
+        printLine(`${s.name.padEnd(10)} ${(s.configured ? 'yes' : 'no').padEnd(10)} ${reach(s.reachable).padEnd(9)} ${detail}`);
       }
     });
 
@@ -34,15 +39,16 @@ export function registerSources(program: Command): void {
     .option('--query <q>', 'search query, hashtag, page or subreddit (platforms)')
     .option('--since <YYYY-MM-DD>', 'first day (inclusive)', dateOption)
     .option('--until <YYYY-MM-DD>', 'end of the window (exclusive; default: today)', dateOption)
-    .option('--max-posts <n>', 'stop after this many posts', intOption)
+    .option('--max-posts <n>', 'stop after this many posts', postsOption)
     .option('--json', 'print the result as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
       installRuntime();
       const until = opts.until ?? new Date().toISOString().slice(0, 10);
       const since = opts.since ?? new Date(Date.parse(until) - 86_400_000).toISOString().slice(0, 10);
+      if (since >= until) cmd.error(`error: --since ${since} must be before --until ${until} (--until is exclusive)`, { exitCode: 1, code: 'socialsense.invalidRange' });
       const input: CollectInput = { source: opts.source, query: opts.query, since, until, date: since, posts: opts.maxPosts };
-      const workflowId = `collect-${opts.source}-${encodeURIComponent(opts.query ?? 'all')}-${since}-${until}`;
+      const workflowId = collectWorkflowId(opts.source, opts.query, since, until);
       const stack = await connectStack();
       try {
         const go = async () => {
@@ -52,8 +58,8 @@ export function registerSources(program: Command): void {
         const result = opts.worker ? await withLocalWorkers(stack, go) : await go();
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
         else {
-          console.log(`${workflowId}: ${result.counts.in} posts in ${result.partitions.length} day partition(s), ${result.counts.quarantined} quarantined`);
-          for (const p of result.partitions) console.log(`  ${p.date}  ${p.posts.records} posts  ${p.posts.uri}`);
+          printLine(`${workflowId}: ${result.counts.in} posts in ${result.partitions.length} day partition(s), ${result.counts.quarantined} quarantined`);
+          for (const p of result.partitions) printLine(`  ${p.date}  ${p.posts.records} posts  ${p.posts.uri}`);
         }
       } finally {
         await stack.close();

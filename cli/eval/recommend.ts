@@ -1,7 +1,13 @@
 /**
- * `eval recommend`: implicit-feedback ALS against the popularity baseline on a time-ordered split
- * of an interaction CSV (each user's latest 20% held out), reporting NDCG@10, Recall@10 and
- * catalogue coverage for both.
+ * `eval recommend`: a recommender (EASE with recency-weighted histories by default, or implicit
+ * ALS) against the popularity baseline on a time-ordered split of an interaction CSV (each user's
+ * latest 20% held out), reporting NDCG@10, Recall@10 and catalogue coverage for both, and their
+ * NDCG ratio.
+ *
+ * EASE's λ, item threshold and recency half-life are tuned in the same run on a validation split
+ * carved from the TRAINING part only (each user's latest 20% of their training items); the test
+ * split is scored once, with the chosen parameters. Parameters given on the command line are
+ * fixed instead of tuned; `--no-tune` uses the defaults.
  *
  * Column roles are found by name, so MovieLens (`userId,movieId,rating,timestamp`) and the
  * pipeline's engagement exports (`user_id,post_id,weight,at`) both load as they are. Ratings are
@@ -12,11 +18,32 @@ import { printEval } from './output';
 import type { Command } from 'commander';
 import { readTable } from '../../lib/tabular';
 import { DEFAULT_ALS_OPTIONS } from '../../models/recommend/als';
-import { compareWithPopularity, indexInteractions, type Interaction, type InteractionLog, type RankingMetrics } from '../../models/recommend/evaluate';
+import { DEFAULT_EASE_OPTIONS, type EaseParams } from '../../models/recommend/ease';
+import {
+  compareWithPopularity,
+  DEFAULT_EASE_GRID,
+  indexInteractions,
+  timeOrderedSplit,
+  tuneEase,
+  type EaseTuning,
+  type Interaction,
+  type InteractionLog,
+  type RankingMetrics,
+  type RecommenderMethod,
+} from '../../models/recommend/evaluate';
 
 export interface RecommendEvalOptions {
   /** CSV/TSV (optionally .gz) with user and item columns, optional weight and timestamp columns */
   data: string;
+  /** 'ease' (default) or 'als' */
+  method?: RecommenderMethod;
+  /** EASE: fixed instead of tuned when given */
+  lambda?: number;
+  minItemCount?: number;
+  /** EASE: half-life in history items; null = no recency weighting */
+  halfLife?: number | null;
+  /** EASE: false = use the defaults (or the given values) without tuning (default true) */
+  tune?: boolean;
   factors?: number;
   iterations?: number;
   regularization?: number;
@@ -34,8 +61,14 @@ export interface RecommendMetrics {
 
 export interface RecommendEvalResult extends RecommendMetrics {
   data: string;
-  model: 'als';
+  model: RecommenderMethod;
   baseline: RecommendMetrics;
+  /** model NDCG@10 / popularity NDCG@10, both from this run */
+  ratio: number;
+  /** the parameters the reported model was fitted with (tuned or given) */
+  params: Record<string, number | string | null>;
+  /** how EASE was tuned (null for ALS or --no-tune): validation split, grid with validation NDCG@10, choice */
+  tuning: (Omit<EaseTuning, 'best'> & { best: EaseParams }) | null;
   users: number;
   items: number;
   interactions: number;
@@ -51,8 +84,10 @@ export interface RecommendEvalResult extends RecommendMetrics {
   seed: number;
   /** the column each role was read from */
   columns: { user: string; item: string; weight: string | null; time: string | null };
-  /** wall-clock seconds of ALS training only */
+  /** wall-clock seconds of fitting the reported model only (tuning not included) */
   trainSeconds: number;
+  /** wall-clock seconds of tuning on the validation split (0 when not tuned) */
+  tuneSeconds: number;
   /** wall-clock seconds of the whole evaluation: reading, splitting, training, scoring (the machine may be shared) */
   seconds: number;
   /** CPU seconds of this process over the same span */
@@ -130,27 +165,64 @@ const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 const metrics = (m: RankingMetrics): RecommendMetrics => ({ ndcg10: round(m.ndcg), recall10: round(m.recall), coverage: round(m.coverage) });
 
 export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<RecommendEvalResult> {
+  const method = opts.method ?? 'ease';
+  if (method !== 'ease' && method !== 'als') throw new Error(`--method must be ease or als, got ${JSON.stringify(method)}`);
   const factors = checkNumber('factors', opts.factors ?? DEFAULT_ALS_OPTIONS.factors, 1, true);
   const iterations = checkNumber('iterations', opts.iterations ?? DEFAULT_ALS_OPTIONS.iterations, 1, true);
   const regularization = checkNumber('regularization', opts.regularization ?? DEFAULT_ALS_OPTIONS.regularization, 0, false);
   const alpha = checkNumber('alpha', opts.alpha ?? DEFAULT_ALS_OPTIONS.alpha, 0, false);
   const holdout = checkNumber('holdout', opts.holdout ?? 0.2, 0.01, false, 0.99);
   const seed = checkNumber('seed', opts.seed ?? DEFAULT_ALS_OPTIONS.seed, 0, true);
+  if (opts.lambda !== undefined) checkNumber('lambda', opts.lambda, Number.MIN_VALUE, false);
+  if (opts.minItemCount !== undefined) checkNumber('min-item-count', opts.minItemCount, 1, true);
+  if (opts.halfLife !== undefined && opts.halfLife !== null) checkNumber('half-life', opts.halfLife, Number.MIN_VALUE, false);
   const t0 = performance.now();
   const cpu = process.cpuUsage();
   const { log, columns } = await loadInteractions(opts.data);
+  const splitOptions = { holdoutFraction: holdout };
+  let tuning: EaseTuning | null = null;
+  let ease: EaseParams = {
+    ...DEFAULT_EASE_OPTIONS,
+    ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}),
+    ...(opts.minItemCount !== undefined ? { minItemCount: opts.minItemCount } : {}),
+    ...(opts.halfLife !== undefined ? { recencyHalfLife: opts.halfLife } : {}),
+  };
+  if (method === 'ease' && opts.tune !== false) {
+    // a parameter given on the command line is a one-point grid
+    tuning = tuneEase(log, timeOrderedSplit(log, splitOptions), {
+      split: splitOptions,
+      grid: {
+        lambda: opts.lambda !== undefined ? [opts.lambda] : DEFAULT_EASE_GRID.lambda,
+        minItemCount: opts.minItemCount !== undefined ? [opts.minItemCount] : DEFAULT_EASE_GRID.minItemCount,
+        recencyHalfLife: opts.halfLife !== undefined ? [opts.halfLife] : DEFAULT_EASE_GRID.recencyHalfLife,
+      },
+    });
+    ease = tuning.best;
+  }
   const r = compareWithPopularity(log, {
+    method,
     als: { factors, iterations, regularization, alpha, seed },
-    split: { holdoutFraction: holdout },
+    ease,
+    split: splitOptions,
     k: 10,
   });
   const used = process.cpuUsage(cpu);
   if (r.model.users === 0) throw new Error(`${opts.data}: no user has 2 or more distinct items, so nothing can be held out for evaluation`);
+  const params: RecommendEvalResult['params'] =
+    method === 'ease' ? { lambda: ease.lambda, minItemCount: ease.minItemCount, recencyHalfLife: ease.recencyHalfLife, values: ease.values } : { factors, iterations, regularization, alpha, seed };
   return {
     data: opts.data,
-    model: 'als',
+    model: method,
     ...metrics(r.model),
     baseline: metrics(r.baseline),
+    ratio: round(r.baseline.ndcg > 0 ? r.model.ndcg / r.baseline.ndcg : Infinity, 3),
+    params,
+    tuning: tuning && {
+      ...tuning,
+      grid: tuning.grid.map((g) => ({ ...g, ndcg: round(g.ndcg) })),
+      popularityNdcg: round(tuning.popularityNdcg),
+      seconds: round(tuning.seconds, 2),
+    },
     users: r.users,
     items: r.items,
     interactions: r.interactions,
@@ -165,23 +237,43 @@ export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<Rec
     seed,
     columns,
     trainSeconds: round(r.trainSeconds, 2),
+    tuneSeconds: round(tuning?.seconds ?? 0, 2),
     seconds: round((performance.now() - t0) / 1000, 2),
     cpuSeconds: round((used.user + used.system) / 1e6, 2),
   };
 }
 
+/** One line naming the method and its parameters, e.g. for the bench's row label. */
+export function describeRecommender(r: Pick<RecommendEvalResult, 'model' | 'params'>): string {
+  const p = r.params;
+  return r.model === 'ease'
+    ? `EASE (λ ${p.lambda}, items with ≥ ${p.minItemCount} users, recency half-life ${p.recencyHalfLife === null ? 'off' : `${p.recencyHalfLife} items`})`
+    : `ALS (${p.factors} factors, ${p.iterations} iterations, λ ${p.regularization}, α ${p.alpha})`;
+}
+
 function formatText(r: RecommendEvalResult): string {
+  const name = r.model === 'ease' ? 'EASE' : 'ALS';
+  const tuning = r.tuning
+    ? [
+        `tuned on a validation split: ${r.tuning.validation}; popularity there ${r.tuning.popularityNdcg.toFixed(4)} (${r.tuning.seconds} s)`,
+        ...r.tuning.grid.map(
+          (g) => `  λ ${String(g.lambda).padEnd(5)} items ≥ ${String(g.minItemCount).padEnd(3)} half-life ${String(g.recencyHalfLife ?? 'off').padEnd(4)}  ndcg10 ${g.ndcg.toFixed(4)}`,
+        ),
+      ]
+    : [r.model === 'ease' ? 'not tuned: parameters as given (or the defaults)' : 'ALS: parameters as given (or the defaults, chosen on a nested validation split)'];
   return (
     [
       `recommend on ${r.data}: ${r.users} users, ${r.items} items, ${r.interactions} interactions`,
       `time-ordered split: latest ${r.holdout * 100}% of each user's items held out (${r.testInteractions} interactions, ${r.evaluatedUsers} users)`,
-      `ALS: ${r.factors} factors, ${r.iterations} iterations, regularization ${r.regularization}, alpha ${r.alpha}, seed ${r.seed}`,
+      ...tuning,
+      `model: ${describeRecommender(r)}`,
       '',
       '              ndcg10   recall10  coverage',
-      `ALS           ${r.ndcg10.toFixed(4)}   ${r.recall10.toFixed(4)}    ${r.coverage.toFixed(4)}`,
+      `${name.padEnd(14)}${r.ndcg10.toFixed(4)}   ${r.recall10.toFixed(4)}    ${r.coverage.toFixed(4)}`,
       `popularity    ${r.baseline.ndcg10.toFixed(4)}   ${r.baseline.recall10.toFixed(4)}    ${r.baseline.coverage.toFixed(4)}`,
+      `ratio (ndcg10 / popularity's): ${r.ratio}`,
       '',
-      `seconds ${r.seconds} (training ${r.trainSeconds}; cpu ${r.cpuSeconds})`,
+      `seconds ${r.seconds} (fit ${r.trainSeconds}, tuning ${r.tuneSeconds}; cpu ${r.cpuSeconds})`,
     ].join('\n') + '\n'
   );
 }
@@ -189,20 +281,46 @@ function formatText(r: RecommendEvalResult): string {
 export function registerRecommendEval(evalCmd: Command): void {
   evalCmd
     .command('recommend')
-    .description('train implicit ALS on the earlier interactions of each user; print NDCG@10, Recall@10 and coverage on the later ones, beside popularity')
+    .description(
+      "train a recommender (EASE, or ALS) on the earlier interactions of each user; print NDCG@10, Recall@10 and coverage on the later ones, beside popularity and their ratio (EASE is tuned on a validation split of the training part)",
+    )
     .requiredOption('--data <file>', 'CSV with user and item columns, optional weight/rating and timestamp columns')
-    .option('--factors <n>', `latent factors (default ${DEFAULT_ALS_OPTIONS.factors})`)
-    .option('--iterations <n>', `ALS sweeps (default ${DEFAULT_ALS_OPTIONS.iterations})`)
-    .option('--regularization <x>', `L2 penalty (default ${DEFAULT_ALS_OPTIONS.regularization})`)
-    .option('--alpha <x>', `confidence slope: c = 1 + alpha * weight (default ${DEFAULT_ALS_OPTIONS.alpha})`)
+    .option('--method <m>', 'ease (default) or als')
+    .option('--lambda <x>', `EASE: L2 penalty, fixed instead of tuned (grid ${DEFAULT_EASE_GRID.lambda.join(', ')})`)
+    .option('--min-item-count <n>', `EASE: model only items with at least n training users (default ${DEFAULT_EASE_OPTIONS.minItemCount})`)
+    .option('--half-life <n|off>', `EASE: recency half-life in history items, or off (grid ${DEFAULT_EASE_GRID.recencyHalfLife.map((h) => h ?? 'off').join(', ')})`)
+    .option('--no-tune', 'EASE: use the defaults (or the given values) without tuning')
+    .option('--factors <n>', `ALS: latent factors (default ${DEFAULT_ALS_OPTIONS.factors})`)
+    .option('--iterations <n>', `ALS: sweeps (default ${DEFAULT_ALS_OPTIONS.iterations})`)
+    .option('--regularization <x>', `ALS: L2 penalty (default ${DEFAULT_ALS_OPTIONS.regularization})`)
+    .option('--alpha <x>', `ALS: confidence slope, c = 1 + alpha * weight (default ${DEFAULT_ALS_OPTIONS.alpha})`)
     .option('--holdout <share>', "share of each user's latest items held out (default 0.2)")
-    .option('--seed <n>', 'random seed (default 1)')
+    .option('--seed <n>', 'ALS: random seed (default 1)')
     .option('--json', 'print one JSON object')
     .action(
-      async (o: { data: string; factors?: string; iterations?: string; regularization?: string; alpha?: string; holdout?: string; seed?: string; json?: boolean }) => {
+      async (o: {
+        data: string;
+        method?: string;
+        lambda?: string;
+        minItemCount?: string;
+        halfLife?: string;
+        tune?: boolean;
+        factors?: string;
+        iterations?: string;
+        regularization?: string;
+        alpha?: string;
+        holdout?: string;
+        seed?: string;
+        json?: boolean;
+      }) => {
         const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
         const result = await evaluateRecommend({
           data: o.data,
+          method: o.method as RecommenderMethod | undefined,
+          lambda: num(o.lambda),
+          minItemCount: num(o.minItemCount),
+          halfLife: o.halfLife === undefined ? undefined : o.halfLife === 'off' ? null : Number(o.halfLife),
+          tune: o.tune,
           factors: num(o.factors),
           iterations: num(o.iterations),
           regularization: num(o.regularization),

@@ -109,8 +109,11 @@ export function limitTopics(days: readonly SentimentDay[], keep = 7): SentimentD
       out.push(d);
       continue;
     }
-    const o = other.get(d.day) ?? { day: d.day, topic: null, topicName: 'other topics', posts: 0, meanSentiment: 0, positive: 0, neutral: 0, negative: 0 };
-    o.meanSentiment = (o.meanSentiment * o.posts + d.meanSentiment * d.posts) / Math.max(1, o.posts + d.posts);
+    const o = other.get(d.day) ?? { day: d.day, topic: null, topicName: 'other topics', posts: 0, meanSentiment: null, positive: 0, neutral: 0, negative: 0, notScored: 0 };
+    // means weigh the posts that have sentiment; "not scored" posts have none
+    const [ow, dw] = [o.posts - o.notScored, d.posts - d.notScored];
+    o.meanSentiment = ow + dw > 0 ? ((o.meanSentiment ?? 0) * ow + (d.meanSentiment ?? 0) * dw) / (ow + dw) : null;
+    o.notScored += d.notScored;
     o.posts += d.posts;
     o.positive += d.positive;
     o.neutral += d.neutral;

@@ -122,11 +122,12 @@ function header(d: ReportData): string {
 }
 
 function keyFigures(d: ReportData): string {
+  // the mean weighs only posts with sentiment; "not scored" posts (no model for their language) have none
   const all = d.sentimentTotals.reduce(
-    (a, t) => ({ posts: a.posts + t.posts, sum: a.sum + t.meanSentiment * t.posts, pos: a.pos + t.positive, neg: a.neg + t.negative }),
-    { posts: 0, sum: 0, pos: 0, neg: 0 },
+    (a, t) => ({ posts: a.posts + t.posts, sum: a.sum + (t.meanSentiment ?? 0) * (t.posts - t.notScored), pos: a.pos + t.positive, neg: a.neg + t.negative, notScored: a.notScored + t.notScored }),
+    { posts: 0, sum: 0, pos: 0, neg: 0, notScored: 0 },
   );
-  const mean = all.posts ? all.sum / all.posts : null;
+  const mean = all.posts > all.notScored ? all.sum / (all.posts - all.notScored) : null;
   const topTerm = d.trends.top[0];
   const lead = d.trends.emerging[0];
   // `value` arrives escaped; its length (for the smaller font) and tooltip are of the plain text
@@ -137,7 +138,7 @@ function keyFigures(d: ReportData): string {
   return `<div class="kpis">
     ${figure('Posts analysed', esc(fmtInt(d.run.posts)), esc(fmtWindow(d.run.from, d.run.to)))}
     ${figure('Overall mood', esc(mean === null ? '–' : sentimentWord(mean)), mean === null ? 'no scored posts' : `average ${esc(fmtSigned(mean))} on −1…+1`, moodClass(mean))}
-    ${figure('Positive posts', esc(all.posts ? fmtPct(all.pos / all.posts) : '–'), all.posts ? `negative ${esc(fmtPct(all.neg / all.posts))}` : '', 'pos')}
+    ${figure('Positive posts', esc(all.posts ? fmtPct(all.pos / all.posts) : '–'), all.posts ? `negative ${esc(fmtPct(all.neg / all.posts))}${all.notScored ? `, not scored ${esc(fmtPct(all.notScored / all.posts))}` : ''}` : '', 'pos')}
     ${figure(!topTerm || topTerm.kind === 'hashtag' ? 'Top hashtag' : 'Top term', topTerm ? esc(termLabel(topTerm.term, topTerm.kind)) : '–', topTerm ? `${esc(fmtInt(topTerm.total))} posts` : 'no data yet')}
     ${figure('Trending now', esc(String(d.trends.emerging.length)), lead ? `led by ${esc(termLabel(lead.term, lead.kind))}` : d.trends.source === 'term_trends' ? 'nothing flagged' : 'no trend data yet', d.trends.emerging.length ? 'hot' : '')}
     ${figure('People profiled', esc(fmtInt(d.segments.users)), d.segments.segments.length ? `in ${d.segments.segments.length} segments` : 'no data yet')}
@@ -163,6 +164,8 @@ function sentimentSection(p: Page, d: ReportData): string {
     'The average mood of posts each day, from −1 (negative) to +1 (positive), for each topic. Above the dashed line people were positive on balance.',
     (p) => {
       if (d.sentiment.length === 0) return p.empty('Sentiment appears once this run has scored posts.');
+      // posts in a language without a sentiment model get none: their own column, only when there are any
+      const notScored = d.sentimentTotals.some((t) => t.notScored > 0);
       const rows = d.sentimentTotals.map((t) => [
         esc(fmtDay(t.day)),
         esc(fmtInt(t.posts)),
@@ -170,12 +173,13 @@ function sentimentSection(p: Page, d: ReportData): string {
         esc(fmtPct(t.posts ? t.positive / t.posts : null)),
         esc(fmtPct(t.posts ? t.neutral / t.posts : null)),
         esc(fmtPct(t.posts ? t.negative / t.posts : null)),
+        ...(notScored ? [esc(fmtPct(t.posts ? t.notScored / t.posts : null))] : []),
       ]);
       const merged = new Set(d.sentiment.map((x) => x.topicName)).size > 8;
       return `${p.chart('sentiment-trend', `Average sentiment per day and topic${merged ? ' (the largest topics; the rest are merged into “other topics”)' : ''}.`, { wide: true })}
       <div class="grid2">
         ${p.chart('sentiment-mix', 'Share of positive, neutral and negative posts each day.')}
-        ${table([{ label: 'Day', nowrap: true }, { label: 'Posts', num: true }, { label: 'Avg mood', num: true }, { label: 'Positive', num: true }, { label: 'Neutral', num: true }, { label: 'Negative', num: true }], rows, { caption: 'Per day, all topics' })}
+        ${table([{ label: 'Day', nowrap: true }, { label: 'Posts', num: true }, { label: 'Avg mood', num: true }, { label: 'Positive', num: true }, { label: 'Neutral', num: true }, { label: 'Negative', num: true }, ...(notScored ? [{ label: 'Not scored', num: true }] : [])], rows, { caption: notScored ? 'Per day, all topics (not scored: no sentiment model for the post’s language)' : 'Per day, all topics' })}
       </div>`;
     },
   );

@@ -39,6 +39,13 @@ interface RunRow {
   summary: Record<string, unknown> | null;
 }
 
+/**
+ * The posts a run scored, with their current scores: post_score_runs keeps every run that scored a post
+ * (post_scores.run_key only names the last one), so a report on an earlier run keeps the rows a later
+ * run merged. Binds the run key as $1.
+ */
+const RUN_POSTS = '(SELECT p.* FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1)';
+
 const RUN_COLUMNS = 'run_key, kind, status, started_at, finished_at, input, summary';
 
 export async function recentRuns(db: Db, limit = 5): Promise<Array<{ runKey: string; kind: string; status: string; startedAt: string }>> {
@@ -68,7 +75,7 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
       await db.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM runs r
          WHERE status = 'completed'
-         ORDER BY EXISTS (SELECT 1 FROM post_scores p WHERE p.run_key = r.run_key) DESC, finished_at DESC NULLS LAST, started_at DESC
+         ORDER BY EXISTS (SELECT 1 FROM post_score_runs p WHERE p.run_key = r.run_key) DESC, finished_at DESC NULLS LAST, started_at DESC
          LIMIT 1`,
       )
     ).rows[0];
@@ -77,7 +84,7 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
   const span = (
     await db.query<{ from: string | null; to: string | null; posts: number }>(
       `SELECT min((created_at AT TIME ZONE 'UTC')::date)::text AS "from", max((created_at AT TIME ZONE 'UTC')::date)::text AS "to", count(*)::int AS posts
-       FROM post_scores WHERE run_key = $1`,
+       FROM ${RUN_POSTS} AS run_posts`,
       [row.run_key],
     )
   ).rows[0];
@@ -169,7 +176,8 @@ export interface TopicSummary extends Partial<Omit<TopicTerms, 'topic'>> {
   name: string;
   posts: number;
   share: number;
-  meanSentiment: number;
+  /** mean compound of the posts with sentiment; null when none has any (all "not scored") */
+  meanSentiment: number | null;
   positive: number;
   negative: number;
 }
@@ -180,11 +188,11 @@ export async function topicSummary(db: Db, runKey: string, model: TopicModelRef)
   const terms = await topicTerms(db, m.version);
   const byTopic = new Map(terms.map((t) => [t.topic, t]));
   const labels = new Map(terms.map((t) => [t.topic, t.label]));
-  const { rows } = await db.query<{ topic: number | null; posts: number; mean: number; positive: number; negative: number }>(
+  const { rows } = await db.query<{ topic: number | null; posts: number; mean: number | null; positive: number; negative: number }>(
     `SELECT topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
             count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
             count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative
-     FROM post_scores WHERE run_key = $1 GROUP BY topic ORDER BY posts DESC, topic NULLS LAST`,
+     FROM ${RUN_POSTS} AS run_posts GROUP BY topic ORDER BY posts DESC, topic NULLS LAST`,
     [runKey],
   );
   const total = rows.reduce((s, r) => s + r.posts, 0);
@@ -208,22 +216,26 @@ export interface SentimentDay {
   topic: number | null;
   topicName: string;
   posts: number;
-  meanSentiment: number;
+  /** mean compound of the posts with sentiment; null when none has any */
+  meanSentiment: number | null;
   positive: number;
   neutral: number;
   negative: number;
+  /** posts without sentiment: their language has no sentiment model (null label) */
+  notScored: number;
 }
 
 /** Posts and mean compound sentiment per UTC day and topic of the run's posts. */
 export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRef): Promise<SentimentDay[]> {
   const m = model;
   const labels = new Map((await topicTerms(db, m.version)).map((t) => [t.topic, t.label]));
-  const { rows } = await db.query<{ day: string; topic: number | null; posts: number; mean: number; positive: number; neutral: number; negative: number }>(
+  const { rows } = await db.query<{ day: string; topic: number | null; posts: number; mean: number | null; positive: number; neutral: number; negative: number; not_scored: number }>(
     `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
             count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
             count(*) FILTER (WHERE sentiment_label = 'neutral')::int AS neutral,
-            count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative
-     FROM post_scores WHERE run_key = $1 GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST`,
+            count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative,
+            count(*) FILTER (WHERE sentiment_label IS NULL)::int AS not_scored
+     FROM ${RUN_POSTS} AS run_posts GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST`,
     [runKey],
   );
   return rows.map((r) => ({
@@ -235,6 +247,7 @@ export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRe
     positive: r.positive,
     neutral: r.neutral,
     negative: r.negative,
+    notScored: r.not_scored,
   }));
 }
 
@@ -242,15 +255,17 @@ export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRe
 export function sentimentTotals(days: readonly SentimentDay[]): SentimentDay[] {
   const out = new Map<string, SentimentDay>();
   for (const d of days) {
-    const t = out.get(d.day) ?? { day: d.day, topic: null, topicName: 'all topics', posts: 0, meanSentiment: 0, positive: 0, neutral: 0, negative: 0 };
-    t.meanSentiment += d.meanSentiment * d.posts; // weighted sum until divided below
+    const t = out.get(d.day) ?? { day: d.day, topic: null, topicName: 'all topics', posts: 0, meanSentiment: 0, positive: 0, neutral: 0, negative: 0, notScored: 0 };
+    // weighted sum over the posts with sentiment until divided below
+    t.meanSentiment = (t.meanSentiment ?? 0) + (d.meanSentiment ?? 0) * (d.posts - d.notScored);
     t.posts += d.posts;
     t.positive += d.positive;
     t.neutral += d.neutral;
     t.negative += d.negative;
+    t.notScored += d.notScored;
     out.set(d.day, t);
   }
-  return [...out.values()].map((t) => ({ ...t, meanSentiment: t.posts ? t.meanSentiment / t.posts : 0 }));
+  return [...out.values()].map((t) => ({ ...t, meanSentiment: t.posts > t.notScored ? (t.meanSentiment ?? 0) / (t.posts - t.notScored) : null }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,7 +406,7 @@ export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'
   const { rows } = await db.query<{ term: string; day: string; volume: number }>(
     `WITH counts AS (
        SELECT h AS term, (created_at AT TIME ZONE 'UTC')::date::text AS day, count(*)::int AS volume
-       FROM post_scores, unnest(hashtags) AS h WHERE run_key = $1 GROUP BY 1, 2),
+       FROM ${RUN_POSTS} AS run_posts, unnest(hashtags) AS h GROUP BY 1, 2),
      top AS (SELECT term FROM counts GROUP BY term ORDER BY sum(volume) DESC, term LIMIT $2)
      SELECT c.term, c.day, c.volume FROM counts c JOIN top USING (term) ORDER BY c.term, c.day`,
     [run.runKey, limit],
@@ -718,7 +733,7 @@ export async function modelVersions(db: Db, runKey: string): Promise<ReportModel
 /** Models named by the posts themselves (post_scores.sentiment_model), for runs scored before the registry knew them. */
 export async function sentimentModelsUsed(db: Db, runKey: string): Promise<Array<{ model: string; posts: number }>> {
   const { rows } = await db.query<{ model: string; posts: number }>(
-    `SELECT sentiment_model AS model, count(*)::int AS posts FROM post_scores WHERE run_key = $1 GROUP BY 1 ORDER BY posts DESC`,
+    `SELECT sentiment_model AS model, count(*)::int AS posts FROM ${RUN_POSTS} AS run_posts WHERE sentiment_model IS NOT NULL GROUP BY 1 ORDER BY posts DESC`,
     [runKey],
   );
   return rows;

@@ -12,8 +12,10 @@
  *  - catalogue coverage = share of the catalogue's items that appear in at least one top-k list.
  */
 
-import { csrFromTriples, topN, trainAls, type AlsModel, type AlsOptions, type CsrMatrix } from './als';
+import { csrFromTriples, topN, trainAls, type AlsOptions, type CsrMatrix } from './als';
+import { historyWeights, trainEase, type EaseParams } from './ease';
 import { trainPopularity } from './popularity';
+import { historyWeightsFor, recommenderMethod, scoreHistory, type ItemRecommender } from './recommender';
 
 export interface Interaction {
   user: string;
@@ -76,6 +78,11 @@ export interface Split {
   train: CsrMatrix;
   /** per user, the held-out item indices, sorted (empty for users with nothing held out) */
   test: Int32Array[];
+  /**
+   * Aligned with `train.indices`: how recent each training pair is within its user's training
+   * items, 0 = the latest (ties broken by item index, as the split itself)
+   */
+  trainRecency: Float32Array;
   trainInteractions: number;
   testInteractions: number;
 }
@@ -108,6 +115,7 @@ export function timeOrderedSplit(log: InteractionLog, opts: SplitOptions = {}): 
   const tr: number[] = [];
   const tc: number[] = [];
   const tv: number[] = [];
+  const tRank: number[] = [];
   const test: Int32Array[] = [];
   let testInteractions = 0;
   for (let u = 0; u < U; u++) {
@@ -127,16 +135,37 @@ export function timeOrderedSplit(log: InteractionLog, opts: SplitOptions = {}): 
         tr.push(u);
         tc.push(merged.indices[pos]);
         tv.push(merged.values[pos]);
+        tRank.push(n - hold - 1 - rank);
       }
     });
     test.push(Int32Array.from(held).sort());
     testInteractions += held.length;
   }
+  // pairs are unique here, so a second CSR over the same (row, col) pairs lines the ranks up with `train`
   return {
     train: csrFromTriples(U, log.itemIds.length, tr, tc, tv),
+    trainRecency: csrFromTriples(U, log.itemIds.length, tr, tc, tRank).values,
     test,
     trainInteractions: tr.length,
     testInteractions,
+  };
+}
+
+/**
+ * The interactions of `log` that fall in the training part of `split` (held-out pairs removed),
+ * with the same user and item indices and their original times: what a validation split is carved
+ * from, so tuning never sees the test split.
+ */
+export function trainingLog(log: InteractionLog, split: Split): InteractionLog {
+  const keep: number[] = [];
+  for (let k = 0; k < log.user.length; k++) if (!isRelevant(split.test[log.user[k]], log.item[k])) keep.push(k);
+  return {
+    userIds: log.userIds,
+    itemIds: log.itemIds,
+    user: Int32Array.from(keep, (k) => log.user[k]),
+    item: Int32Array.from(keep, (k) => log.item[k]),
+    weight: Float32Array.from(keep, (k) => log.weight[k]),
+    time: Float64Array.from(keep, (k) => log.time[k]),
   };
 }
 
@@ -215,7 +244,10 @@ export function evaluateRanking(
   return { k, ndcg: users ? ndcg / users : 0, recall: users ? recall / users : 0, coverage: catalogue ? covered / catalogue : 0, users };
 }
 
+export type RecommenderMethod = 'als' | 'ease';
+
 export interface RecommenderComparison {
+  method: RecommenderMethod;
   model: RankingMetrics;
   baseline: RankingMetrics;
   trainSeconds: number;
@@ -224,24 +256,45 @@ export interface RecommenderComparison {
   interactions: number;
   trainInteractions: number;
   testInteractions: number;
-  als: AlsModel;
+  /** the model trained on the split's training part (ALS or EASE) */
+  recommender: ItemRecommender;
+  /** the split both were scored on: the gate scores the serving version on the same one */
+  split: Split;
 }
 
-/** Splits, trains ALS and the popularity baseline on the training part, and scores both. */
-export function compareWithPopularity(
-  log: InteractionLog,
-  opts: { als?: AlsOptions; split?: SplitOptions; k?: number } = {},
-): RecommenderComparison {
+export interface CompareOptions {
+  /** default 'ease' */
+  method?: RecommenderMethod;
+  als?: AlsOptions;
+  ease?: Partial<EaseParams>;
+  split?: SplitOptions;
+  k?: number;
+}
+
+/** Fits the chosen method on a split's training part (ids carried for serving and the gate). */
+export function fitRecommender(log: InteractionLog, split: Split, opts: Pick<CompareOptions, 'method' | 'als' | 'ease'> = {}): ItemRecommender {
+  const ids = { itemIds: log.itemIds, userIds: log.userIds };
+  return (opts.method ?? 'ease') === 'als'
+    ? trainAls(split.train, { ...opts.als, ...ids })
+    : trainEase(split.train, { ...opts.ease, recency: split.trainRecency, ...ids });
+}
+
+/**
+ * Splits, trains the recommender (EASE by default, or ALS) and the popularity baseline on the
+ * training part, and scores both on the held-out part.
+ */
+export function compareWithPopularity(log: InteractionLog, opts: CompareOptions = {}): RecommenderComparison {
   const split = timeOrderedSplit(log, opts.split);
   const t0 = performance.now();
-  const als = trainAls(split.train, { ...opts.als, itemIds: log.itemIds, userIds: log.userIds });
+  const recommender = fitRecommender(log, split, opts);
   const trainSeconds = (performance.now() - t0) / 1000;
   const popularity = trainPopularity(split.train);
   const k = opts.k ?? 10;
   const scores = new Float64Array(log.itemIds.length);
-  const model = evaluateRanking(split, (u, n) => topN(als.scoreAll(u, scores), n, als.seen(u)).map((r) => r.index), { k });
+  const model = evaluateRanking(split, (u, n) => topN(recommender.scoreAll(u, scores), n, recommender.seen(u)).map((r) => r.index), { k });
   const baseline = evaluateRanking(split, (u, n) => popularity.recommend(n, trainRow(split.train, u)).map((r) => r.index), { k });
   return {
+    method: recommenderMethod(recommender),
     model,
     baseline,
     trainSeconds,
@@ -250,6 +303,102 @@ export function compareWithPopularity(
     interactions: log.user.length,
     trainInteractions: split.trainInteractions,
     testInteractions: split.testInteractions,
-    als,
+    recommender,
+    split,
+  };
+}
+
+/**
+ * Scores a recommender trained elsewhere (the serving version, on an earlier window) on `split`,
+ * whose items are `itemIds`: each user's training items are mapped to the model's own item ids
+ * and scored as a history (ALS folds it in, EASE sums its rows, recency-weighted the way the model
+ * was configured). Items the model does not know cannot be recommended; held-out items it does not
+ * know count as misses. Throws when the model carries no item ids.
+ */
+export function evaluateOnSplit(model: ItemRecommender, split: Split, itemIds: readonly string[], opts: { k?: number } = {}): RankingMetrics {
+  if (!model.itemIds) throw new Error('the model carries no item ids, so it cannot be scored on other data');
+  if (itemIds.length !== split.train.cols) throw new Error(`${itemIds.length} item ids for a split of ${split.train.cols} items`);
+  const own = new Map(model.itemIds.map((id, i) => [id, i]));
+  const toModel = Int32Array.from(itemIds, (id) => own.get(id) ?? -1);
+  const modelScores = new Float64Array(model.items);
+  const scores = new Float64Array(itemIds.length);
+  return evaluateRanking(
+    split,
+    (u, n) => {
+      const [a, b] = [split.train.indptr[u], split.train.indptr[u + 1]];
+      const hist: number[] = [];
+      const values: number[] = [];
+      const ranks: number[] = [];
+      for (let p = a; p < b; p++) {
+        const m = toModel[split.train.indices[p]];
+        if (m < 0) continue;
+        hist.push(m);
+        values.push(split.train.values[p]);
+        ranks.push(split.trainRecency[p]);
+      }
+      scoreHistory(model, hist, historyWeightsFor(model, values, ranks), modelScores);
+      for (let i = 0; i < scores.length; i++) scores[i] = toModel[i] >= 0 ? modelScores[toModel[i]] : -Infinity;
+      return topN(scores, n, split.train.indices.subarray(a, b)).map((r) => r.index);
+    },
+    { k: opts.k },
+  );
+}
+
+export interface EaseTuning {
+  /** how the validation split was made */
+  validation: string;
+  /** every grid point with its validation NDCG@k */
+  grid: Array<{ lambda: number; minItemCount: number; recencyHalfLife: number | null; ndcg: number }>;
+  best: EaseParams;
+  /** popularity's validation NDCG@k, for scale */
+  popularityNdcg: number;
+  seconds: number;
+}
+
+export const DEFAULT_EASE_GRID = { lambda: [200, 500, 1000], minItemCount: [20], recencyHalfLife: [3, 5, 10, null] as Array<number | null> };
+
+/**
+ * Chooses EASE's λ, item threshold and recency half-life on a validation split carved from the
+ * TRAINING part of `split` only: each user's latest share (the same `holdoutFraction`) of their
+ * training items. The test split plays no part. One fit per (λ, threshold); the half-life only
+ * changes scoring, so it costs no refit.
+ */
+export function tuneEase(
+  log: InteractionLog,
+  split: Split,
+  opts: { grid?: Partial<typeof DEFAULT_EASE_GRID>; split?: SplitOptions; k?: number } = {},
+): EaseTuning {
+  const t0 = performance.now();
+  const grid = { ...DEFAULT_EASE_GRID, ...opts.grid };
+  const k = opts.k ?? 10;
+  const val = timeOrderedSplit(trainingLog(log, split), opts.split);
+  const popularity = trainPopularity(val.train);
+  const popularityNdcg = evaluateRanking(val, (u, n) => popularity.recommend(n, trainRow(val.train, u)).map((r) => r.index), { k }).ndcg;
+  const out = new Float64Array(log.itemIds.length);
+  const points: EaseTuning['grid'] = [];
+  for (const minItemCount of grid.minItemCount) {
+    for (const lambda of grid.lambda) {
+      const model = trainEase(val.train, { lambda, minItemCount, recencyHalfLife: null });
+      for (const recencyHalfLife of grid.recencyHalfLife) {
+        const ndcg = evaluateRanking(
+          val,
+          (u, n) => {
+            const [a, b] = [val.train.indptr[u], val.train.indptr[u + 1]];
+            const w = historyWeights({ values: 'binary', recencyHalfLife }, val.train.values.subarray(a, b), val.trainRecency.subarray(a, b));
+            return topN(model.scoreHistory(val.train.indices.subarray(a, b), w, out), n, val.train.indices.subarray(a, b)).map((r) => r.index);
+          },
+          { k },
+        ).ndcg;
+        points.push({ lambda, minItemCount, recencyHalfLife, ndcg });
+      }
+    }
+  }
+  const top = points.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  return {
+    validation: `each user's latest ${(opts.split?.holdoutFraction ?? 0.2) * 100}% of their training items (the test split is not used)`,
+    grid: points,
+    best: { lambda: top.lambda, minItemCount: top.minItemCount, recencyHalfLife: top.recencyHalfLife, values: 'binary' },
+    popularityNdcg,
+    seconds: (performance.now() - t0) / 1000,
   };
 }

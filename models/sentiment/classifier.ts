@@ -14,7 +14,7 @@ import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';
 import { tokenize, type Token } from '../text/tokenize';
-import { emptyLexiconDetail, scoreTokens } from './lexicon';
+import { emptyLexiconDetail, lexicalForm, scoreTokens } from './lexicon';
 
 export interface SentimentPrediction {
   label: SentimentLabel;
@@ -190,6 +190,12 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
     const unit = unitOf(t);
     const u = hashString(unit, SEED_UNIGRAM);
     out.push((t.negated ? fmix(u ^ SEED_NEGATED) : u) & mask, 1);
+    // An elongated word also counts as the word it stands for ("happyyyy" as "happy"): the rare
+    // spelling shares what the model learnt from the common one.
+    if (t.forms !== undefined) {
+      const form = lexicalForm(t);
+      if (form !== t.norm) out.push(hashString(t.kind === 'hashtag' ? '#' + form : form, SEED_UNIGRAM) & mask, 1);
+    }
     out.push(combine(prev, u, SEED_BIGRAM) & mask, 1);
     prev = u;
     if (t.allCaps) caps++;

@@ -8,7 +8,7 @@
 import { lexicon as vaderLexicon } from 'vader-sentiment/src/vader_lexicon.js';
 import type { SentimentLabel } from '../../lib/schema';
 import { normalizeText } from '../text/normalize';
-import { isNegator, tokenize, type Token } from '../text/tokenize';
+import { emojiBase, isNegator, tokenize, type Token } from '../text/tokenize';
 
 export interface SentimentScores {
   /** normalised sum of valences, in [-1, 1] */
@@ -124,36 +124,48 @@ for (const [phrase, v] of Object.entries(PHRASES)) {
 }
 
 const EMOJI = new Map<string, number>(Object.entries(EMOJI_VALENCE));
-const ELONGATION_TO_ONE_RE = /(\p{L})\1+/gu;
+const PHRASE_WORDS = new Set(Object.keys(PHRASES).flatMap((p) => p.split(' ')));
 
-function wordValence(norm: string, elongated: boolean): number {
-  const a = SINGLE_ADDITIONS.get(norm);
-  if (a !== undefined) return a;
-  const v = LEXICON.get(norm);
-  if (v !== undefined) return v;
-  // "sooo" was cut to "soo"; "goood" to "good" is found above, "sadd" needs one more step.
-  if (elongated) return LEXICON.get(norm.replace(ELONGATION_TO_ONE_RE, '$1')) ?? 0;
-  return 0;
+/**
+ * The spelling to look a word or hashtag up by: `norm`, or for an elongated word the first of its
+ * forms that a word list knows ("happyyyy" → happy, "goooood" → good, "sooooo" → soo). Used for
+ * valences, boosters and phrases; negators are matched as written (see scoreTokens).
+ */
+export function lexicalForm(t: Token): string {
+  if (t.forms === undefined) return t.norm;
+  for (const f of t.forms) {
+    if (LEXICON.has(f) || SINGLE_ADDITIONS.has(f) || BOOSTERS.has(f) || PHRASE_WORDS.has(f)) return f;
+  }
+  return t.norm;
 }
 
-function tokenValence(t: Token): number {
+function wordValence(form: string): number {
+  return SINGLE_ADDITIONS.get(form) ?? LEXICON.get(form) ?? 0;
+}
+
+/** An emoji's valence, or its base emoji's for skin-tone, gendered and other ZWJ variants. */
+function emojiValence(norm: string): number {
+  return EMOJI.get(norm) ?? EMOJI.get(emojiBase(norm)) ?? 0;
+}
+
+function tokenValence(t: Token, form: string): number {
   switch (t.kind) {
     case 'word':
-      return wordValence(t.norm, t.elongated);
+      return wordValence(form);
     case 'emoticon':
       return LEXICON.get(t.norm) ?? LEXICON.get(t.norm.toLowerCase()) ?? 0;
     case 'emoji':
-      return EMOJI.get(t.norm) ?? 0;
+      return emojiValence(t.norm);
     case 'hashtag': {
       // a tag as a whole (#fail), else its CamelCase words (#EpicFail)
-      const whole = wordValence(t.norm, t.elongated);
+      const whole = wordValence(form);
       if (whole !== 0 || t.parts === undefined || t.parts.length < 2) return whole;
       let s = 0;
       for (const p of t.parts) s += LEXICON.get(p) ?? 0;
       return s;
     }
     case 'punct':
-      return EMOJI.get(t.norm) ?? 0;
+      return emojiValence(t.norm);
     default:
       return 0;
   }
@@ -162,6 +174,8 @@ function tokenValence(t: Token): number {
 // Scratch buffers reused across calls: scoring is synchronous, so no call can observe another's.
 let valBuf = new Float64Array(256);
 let idxBuf = new Int32Array(256);
+/** per item: the spelling it is looked up by (see lexicalForm) */
+const formBuf: string[] = [];
 
 export function labelForCompound(compound: number): SentimentLabel {
   return compound < NEGATIVE_THRESHOLD ? 'negative' : compound > POSITIVE_THRESHOLD ? 'positive' : 'neutral';
@@ -210,15 +224,20 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
           else questions++;
         }
       }
-      if (EMOJI.has(t.norm)) idxBuf[items++] = i;
+      if (emojiValence(t.norm) !== 0) {
+        formBuf[items] = t.norm;
+        idxBuf[items++] = i;
+      }
       continue;
     }
     if (t.kind === 'url') continue;
+    const form = t.kind === 'word' || t.kind === 'hashtag' ? lexicalForm(t) : t.norm;
     if (t.kind === 'word') {
       words++;
       if (t.allCaps) capsWords++;
-      if (butAt < 0 && t.norm === 'but') butAt = items;
+      if (butAt < 0 && form === 'but') butAt = items;
     }
+    formBuf[items] = form;
     idxBuf[items++] = i;
   }
   // ALL CAPS only signals emphasis when the rest of the text is not shouted too.
@@ -227,18 +246,19 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
   let sum = 0;
   for (let k = 0; k < items; k++) {
     const t = tokens[idxBuf[k]];
+    const form = formBuf[k];
     let v = 0;
-    if (t.kind === 'word' && (BOOSTERS.has(t.norm) || (t.norm === 'kind' && k + 1 < items && tokens[idxBuf[k + 1]].norm === 'of'))) {
+    if (t.kind === 'word' && (BOOSTERS.has(form) || (form === 'kind' && k + 1 < items && formBuf[k + 1] === 'of'))) {
       valBuf[k] = 0;
       continue;
     }
-    v = tokenValence(t);
+    v = tokenValence(t, form);
     // two-word phrases replace the valence of their last word (and the first word's was zeroed)
     if (k > 0 && t.kind === 'word') {
-      const firsts = PHRASE_LAST.get(t.norm);
+      const firsts = PHRASE_LAST.get(form);
       if (firsts !== undefined) {
         const prevK = k - 1;
-        const pv = firsts.get(tokens[idxBuf[prevK]].norm);
+        const pv = firsts.get(formBuf[prevK]);
         if (pv !== undefined) {
           valBuf[prevK] = 0;
           valBuf[k] = pv;
@@ -251,25 +271,30 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
       continue;
     }
     if (capDiff && t.allCaps) v += v > 0 ? C_INCR : -C_INCR;
+    // Negation applies to words only: "not again :(" is a complaint, the emoticon says what the
+    // words deny ("no wifi 😡"), so emoticons and emoji keep their sign after a negator.
+    const negatable = t.kind === 'word' || t.kind === 'hashtag';
     // Look back up to three items for boosters and negators, like VADER, but never across clause punctuation.
     for (let d = 1; d <= 3 && k - d >= 0; d++) {
       const pi = idxBuf[k - d];
       if (hasClauseBreak(tokens, pi, idxBuf[k - d + 1])) break;
       const p = tokens[pi];
-      if (p.kind !== 'word' || LEXICON.has(p.norm)) {
+      const pf = formBuf[k - d];
+      if (p.kind !== 'word' || LEXICON.has(pf)) {
         // VADER skips items that carry their own valence, except negators found in the lexicon ("no").
-        if (p.kind === 'word' && isNegator(p.norm)) v *= N_SCALAR;
+        if (negatable && p.kind === 'word' && isNegator(p.norm)) v *= N_SCALAR;
         continue;
       }
-      const b = BOOSTERS.get(p.norm);
+      const b = BOOSTERS.get(pf);
       if (b !== undefined) {
         let s = v > 0 ? b : -b;
         if (capDiff && p.allCaps) s += v > 0 ? C_INCR : -C_INCR;
         v += d === 1 ? s : d === 2 ? s * 0.95 : s * 0.9;
       }
-      if (isNegator(p.norm)) {
+      // an elongated "noooo" is an exclamation, not a negation: negators are matched as written (norm)
+      if (negatable && isNegator(p.norm)) {
         // "never so good" intensifies rather than negates
-        if (d >= 2 && p.norm === 'never' && (tokens[idxBuf[k - d + 1]].norm === 'so' || tokens[idxBuf[k - d + 1]].norm === 'this')) {
+        if (d >= 2 && p.norm === 'never' && (formBuf[k - d + 1] === 'so' || formBuf[k - d + 1] === 'this')) {
           v *= d === 2 ? 1.5 : 1.25;
         } else {
           v *= N_SCALAR;
@@ -277,8 +302,8 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
       }
     }
     // "least" negates unless "at least" / "very least"
-    if (k > 0 && tokens[idxBuf[k - 1]].norm === 'least') {
-      const before = k > 1 ? tokens[idxBuf[k - 2]].norm : '';
+    if (negatable && k > 0 && formBuf[k - 1] === 'least') {
+      const before = k > 1 ? formBuf[k - 2] : '';
       if (before !== 'at' && before !== 'very') v *= N_SCALAR;
     }
     valBuf[k] = v;
@@ -317,7 +342,7 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
     compound,
     positive: posSum / total,
     neutral: neutral / total,
-    negative: -negSum / total,
+    negative: negSum === 0 ? 0 : -negSum / total,
     label: labelForCompound(compound),
   };
 }

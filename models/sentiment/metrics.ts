@@ -17,10 +17,12 @@ function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
 /**
  * Recall, F1 and accuracy for the given classes. A class absent from both gold and predictions
  * scores 0 recall and 0 F1 (it still counts in the macro averages, so a missing class is visible).
+ * A null prediction (an item the model declined, e.g. a post in a language it has no model for)
+ * is a miss for its gold class and a prediction of no class.
  */
 export function classificationMetrics<L extends string>(
   gold: readonly L[],
-  predicted: readonly L[],
+  predicted: readonly (L | null)[],
   classes: readonly L[],
 ): ClassificationMetrics<L> {
   checkSameLength(gold, predicted);
@@ -33,7 +35,7 @@ export function classificationMetrics<L extends string>(
   let correct = 0;
   for (let i = 0; i < gold.length; i++) {
     const g = index.get(gold[i]);
-    const p = index.get(predicted[i]);
+    const p = predicted[i] === null ? undefined : index.get(predicted[i] as L);
     if (g === undefined) throw new Error(`metrics: gold label "${gold[i]}" is not one of ${classes.join(', ')}`);
     goldCount[g]++;
     if (p !== undefined) predCount[p]++;

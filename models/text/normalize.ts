@@ -3,6 +3,8 @@
  * (URL, @mention, #hashtag) that the tokenizer shares so both agree on what an entity is.
  */
 
+import { sanitizeText } from './sanitize';
+
 // Entities and escapes are decoded in ONE regex pass so that decoded output is never re-decoded:
 // "&amp;lt;" must become "&lt;", and "\u0026amp;" must become "&amp;", as the author typed them.
 const ESCAPE_RE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,7}));|\\(?:u([0-9a-fA-F]{4})|(["'\\/]))/g;
@@ -46,13 +48,25 @@ function decodeOne(whole: string, dec?: string, hex?: string, name?: string, u4?
 
 const WHITESPACE_RE = /\s+/g;
 
+/** Options of normalizeText. */
+export interface NormalizeOptions {
+  /**
+   * Decode entities and backslash escapes (default true). False for text that htmlToText already decoded, so that
+   * "&amp;lt;" in HTML, which reads "&lt;", is not decoded a second time into "<".
+   */
+  decode?: boolean;
+}
+
 /**
  * Decodes HTML entities (named, &#NNN; and &#xHH;) and the literal backslash escapes found in the
- * SemEval dumps (\u2019, \u002c, \", \\), applies Unicode NFC and collapses whitespace runs to one space.
+ * SemEval dumps (\u2019, \u002c, \", \\), removes what Postgres/JSON cannot hold and control characters
+ * (sanitizeText: decoding "\u0000" or "\ud83c" must not bring them back), applies Unicode NFC and collapses
+ * whitespace runs to one space.
  */
-export function normalizeText(text: string): string {
-  const decoded = text.indexOf('&') >= 0 || text.indexOf('\\') >= 0 ? text.replace(ESCAPE_RE, decodeOne) : text;
-  return decoded.normalize('NFC').replace(WHITESPACE_RE, ' ').trim();
+export function normalizeText(text: string, options: NormalizeOptions = {}): string {
+  const decode = options.decode ?? true;
+  const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;
+  return sanitizeText(decoded).normalize('NFC').replace(WHITESPACE_RE, ' ').trim();
 }
 
 // Patterns shared with the tokenizer (which embeds their sources in its combined regex); all need the 'u' flag.

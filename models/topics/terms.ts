@@ -4,7 +4,15 @@
  * Topic models only see content words: function words, social-media boilerplate (rt, via, amp),
  * links, @mentions and numbers carry no topic and would dominate every topic's top terms.
  * Hashtags are kept as ordinary words because "#apple" and "apple" mean the same subject.
+ *
+ * Words come from the project's one tokenizer (models/text/tokenize.ts), so a term is a whole word
+ * in every script: Devanagari and Tamil words keep their vowel signs, Arabic its harakat,
+ * decomposed accents are composed first (NFC), and Thai, Chinese or Japanese text is cut into
+ * words by ICU's word segmentation rather than kept as one run of letters.
  */
+import { normalizeText } from '../text/normalize';
+import { tokenize } from '../text/tokenize';
+
 
 /**
  * English function words (the NLTK list and the function-word part of the Glasgow list that sklearn
@@ -27,37 +35,42 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   whether within without together around across along almost else enough everyone everything someone something anything
   nothing anyone nobody none one two three four five six seven eight nine ten first last next really please thing things
   see like know think want make made say said says well back way etc
-  rt amp via http https www com co html htm gt lt quot nbsp cc mt ht dm pm am`
+  rt amp via http https www com co html htm gt lt quot nbsp cc mt ht dm pm am
+  hmm ahh ohh umm uhh aww woo ooh aah shh`
     .split(/\s+/)
     .filter(Boolean),
 );
 
-const URL = /\b(?:https?:\/\/|www\.)\S+/gi;
-const MENTION = /(^|[^\p{L}\p{N}_])@[\p{L}\p{N}_]+/gu;
-const ENTITIES: Record<string, string> = { '&amp;': ' ', '&lt;': ' ', '&gt;': ' ', '&quot;': ' ', '&#39;': "'", '&apos;': "'" };
-// A word is letters/digits with optional inner apostrophes; '#' in front is simply not part of the match.
-const WORD = /[\p{L}\p{N}_]+(?:'[\p{L}\p{N}_]+)*/gu;
 const HAS_LETTER = /\p{L}/u;
+// A Chinese or Japanese ideograph is often a word by itself; elsewhere one character is noise.
+const HAN = /\p{Script=Han}/u;
+const MODIFIER_APOSTROPHE = /\u02bc/g;
+const NUMBER_WITH_SUFFIX = /^\d+(?:st|nd|rd|th|pm|am|s|k|m|x)?$/;
+// Arabic short-vowel marks (harakat, shadda, sukun, dagger alif) and the tatweel stretch are optional in
+// writing: "مُحَمَّد" and "محمد" are one word. (Marks of other scripts, such as Devanagari matras, are letters' vowels and stay.)
+const ARABIC_OPTIONAL_MARKS = /[\u064B-\u065F\u0670\u0640]/g;
 
 /**
- * Lowercased content words of a post. Drops URLs, @mentions, numbers, 1-character tokens and stopwords;
- * keeps hashtags as words without the '#'; strips the possessive "'s" so "apple's" counts as "apple".
+ * Lowercased content words of a post, in order. Drops URLs, @mentions, numbers, emoji, emoticons,
+ * 1-character words (but not single Han ideographs) and stopwords; keeps hashtags as words without
+ * the '#'; drops Arabic's optional vowel marks; splits hyphenated words ("cricket-match" → cricket, match); strips the possessive "'s" so
+ * "apple's" counts as "apple". Input: raw or normalised post text (HTML entities, Unicode forms and
+ * curly apostrophes are normalised here).
  */
 export function extractTerms(text: string): string[] {
-  const cleaned = text
-    .replace(/&(?:amp|lt|gt|quot|#39|apos);/gi, (m) => ENTITIES[m.toLowerCase()] ?? ' ')
-    .replace(/[\u2018\u2019\u02bc]/g, "'")
-    .replace(URL, ' ')
-    .replace(MENTION, '$1 ')
-    .toLowerCase();
   const out: string[] = [];
-  for (const match of cleaned.matchAll(WORD)) {
-    let word = match[0];
-    if (word.endsWith("'s")) word = word.slice(0, -2);
-    if (word.length < 2 || !HAS_LETTER.test(word) || STOPWORDS.has(word)) continue;
-    // Pure digit runs with a letter suffix ("2nd", "10pm", "3d") are numbers in disguise.
-    if (/^\d+(?:st|nd|rd|th|pm|am|s|k|m|x)?$/.test(word)) continue;
-    out.push(word);
+  for (const token of tokenize(normalizeText(text.replace(MODIFIER_APOSTROPHE, "'")))) {
+    if (token.kind !== 'word' && token.kind !== 'hashtag') continue;
+    // An elongated spelling of a stopword ("soooo", "noooo") is a stopword; others count as their
+    // two-letter form ("sleeeep" → "sleep"), so every elongation of a word is one term.
+    if (token.forms !== undefined && token.forms.some((f) => STOPWORDS.has(f))) continue;
+    for (let word of token.norm.replace(ARABIC_OPTIONAL_MARKS, '').split('-')) {
+      if (word.endsWith("'s")) word = word.slice(0, -2);
+      if (word.length === 0 || (word.length < 2 && !HAN.test(word)) || !HAS_LETTER.test(word) || STOPWORDS.has(word)) continue;
+      // Pure digit runs with a letter suffix ("2nd", "10pm", "3d") are numbers in disguise.
+      if (NUMBER_WITH_SUFFIX.test(word)) continue;
+      out.push(word);
+    }
   }
   return out;
 }

@@ -7,6 +7,11 @@
  * squared size. Bursts are not allowed to drag the baseline up behind them: the residual used to
  * update level, profile and variance is clipped at ±clip σ (a Huber-style update), so a spike stays
  * a spike for its whole duration instead of becoming "normal" after a few buckets.
+ *
+ * Missing buckets (NaN: the collector was not running) are skipped: they get no score, raise no
+ * alarm and leave the baseline as it was, so neither the outage (a collapse to "0") nor the return
+ * to normal after it (a jump from a dragged-down baseline) looks like an event. The clock still
+ * advances through them, so the time-of-day profile stays aligned.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './series';
 
@@ -30,7 +35,7 @@ export interface BurstOptions {
   spreadAlpha?: number;
   /** z-score that raises an alarm */
   threshold?: number;
-  /** buckets from the start in which nothing is raised while the baseline forms */
+  /** observed (non-missing) buckets from the start in which nothing is raised while the baseline forms */
   warmup?: number;
   /** buckets after an alarm in which no new alarm is raised (one event, one alarm) */
   refractory?: number;
@@ -95,6 +100,8 @@ export class BurstDetector {
   private readonly profile: Float64Array;
   private readonly visited: Uint8Array;
   private t = 0;
+  /** observed buckets so far: the baseline's age, which missing buckets do not add to */
+  private n = 0;
   private level = 0;
   private variance = 0;
   private smoothed = 0;
@@ -114,11 +121,21 @@ export class BurstDetector {
     return seasonality > 0 ? Math.floor(((t % seasonality) * seasonSlots) / seasonality) : 0;
   }
 
-  push(volume: number): { score: number; alarm: boolean } {
+  /**
+   * Scores one bucket. `baseline` is the volume the detector expected there (expm1 of level +
+   * time-of-day profile, from the past only; NaN before the first observation).
+   * `volume` NaN = missing bucket: score NaN, no alarm, state unchanged apart from the clock.
+   */
+  push(volume: number): { score: number; alarm: boolean; baseline: number } {
     const o = this.o;
     const t = this.t++;
+    if (Number.isNaN(volume)) {
+      const slot = this.slot(t);
+      return { score: NaN, alarm: false, baseline: this.n === 0 ? NaN : Math.expm1(this.level + (this.visited[slot] ? this.profile[slot] : 0)) };
+    }
+    const n = this.n++;
     const y = Math.log1p(Math.max(0, volume));
-    if (t === 0) this.level = y;
+    if (n === 0) this.level = y;
     const slot = this.slot(t);
     // A slot seen for the first time starts at the current residual, i.e. contributes no surprise.
     if (!this.visited[slot]) {
@@ -135,24 +152,24 @@ export class BurstDetector {
     // measured, not assumed; the independent-residual value σ·sqrt(λ/(2−λ)) is only its floor.
     const spread = Math.max(Math.sqrt(lambda / (2 - lambda)), Math.sqrt(this.smoothedVariance));
     const score = this.smoothed / spread;
-    const alarm = t >= o.warmup && score >= o.threshold && t - this.lastAlarm > o.refractory;
+    const alarm = n >= o.warmup && score >= o.threshold && t - this.lastAlarm > o.refractory;
     if (alarm) this.lastAlarm = t;
 
     const bounded = Math.max(-o.clip * sigma, Math.min(o.clip * sigma, residual));
     // Early on use a running mean so the first hours do not freeze the level at the first bucket.
-    const a = Math.max(o.levelAlpha, 1 / (t + 1));
+    const a = Math.max(o.levelAlpha, 1 / (n + 1));
     this.level += a * bounded;
     this.profile[slot] += o.seasonGamma * (1 - a) * bounded;
-    const va = Math.max(o.varianceAlpha, 1 / (t + 1));
+    const va = Math.max(o.varianceAlpha, 1 / (n + 1));
     this.variance += va * (bounded * bounded - this.variance);
     const boundedSmoothed = Math.max(-o.clip * spread, Math.min(o.clip * spread, this.smoothed));
-    const sa = Math.max(o.spreadAlpha, 1 / (t + 1));
+    const sa = Math.max(o.spreadAlpha, 1 / (n + 1));
     this.smoothedVariance += sa * (boundedSmoothed * boundedSmoothed - this.smoothedVariance);
-    return { score, alarm };
+    return { score, alarm, baseline: Math.expm1(expected) };
   }
 }
 
-/** Scores a whole series; `scores[i]` is bucket i's z-score. */
+/** Scores a whole series; `scores[i]` is bucket i's z-score (NaN for a missing bucket). */
 export function detectBursts(values: ArrayLike<number>, opts: BurstOptions = {}): { alarms: Alarm[]; scores: Float64Array } {
   const detector = new BurstDetector(opts);
   const scores = new Float64Array(values.length);
@@ -176,17 +193,23 @@ export interface FixedThresholdOptions {
 /**
  * The textbook baseline: one threshold, mean + 3 sd of raw volume over a warm-up span, never updated.
  * Same warm-up and refractory as the default burst detector so the comparison isolates the scoring.
+ * Missing (NaN) buckets are left out of the mean and sd and never alarm.
  */
 export function fixedThresholdAlarms(values: ArrayLike<number>, opts: FixedThresholdOptions = {}): Alarm[] {
   const warmup = Math.min(values.length, opts.warmup ?? DEFAULT_BURST_OPTIONS.warmup);
   const sigmas = opts.sigmas ?? 3;
   const refractory = opts.refractory ?? DEFAULT_BURST_OPTIONS.refractory;
   let mean = 0;
-  for (let i = 0; i < warmup; i++) mean += values[i];
-  mean /= Math.max(1, warmup);
+  let observed = 0;
+  for (let i = 0; i < warmup; i++) {
+    if (Number.isNaN(values[i])) continue;
+    mean += values[i];
+    observed++;
+  }
+  mean /= Math.max(1, observed);
   let sq = 0;
-  for (let i = 0; i < warmup; i++) sq += (values[i] - mean) ** 2;
-  const sd = Math.sqrt(sq / Math.max(1, warmup - 1));
+  for (let i = 0; i < warmup; i++) if (!Number.isNaN(values[i])) sq += (values[i] - mean) ** 2;
+  const sd = Math.sqrt(sq / Math.max(1, observed - 1));
   const threshold = mean + sigmas * sd;
   const alarms: Alarm[] = [];
   let last = -Infinity;

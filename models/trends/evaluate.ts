@@ -15,6 +15,11 @@ export interface AnomalyWindow {
    * Default: the window's midpoint (NAB centres its windows on the labelled point).
    */
   point?: number;
+  /**
+   * every labelled anomaly instant inside the window, ascending (a window can hold several). The
+   * delay after the label is measured from the latest of them at or before the first alarm.
+   */
+  points?: readonly number[];
 }
 
 export interface DetectionInput {
@@ -42,6 +47,18 @@ export interface DetectionScore {
   meanLeadMinutes: number | null;
   /** minutes from the window start to its first alarm, averaged over detected windows */
   meanDelayMinutes: number | null;
+  /**
+   * minutes from the labelled anomaly instant to the first alarm inside its window, averaged over
+   * detected windows: the detection delay after the anomaly itself. With several labels in a window,
+   * from the latest label at or before the alarm; an alarm before every label counts negative (early).
+   * null: none detected.
+   */
+  meanDelayAfterLabelMinutes: number | null;
+  /**
+   * minutes from each window's start to its (first) labelled instant, averaged over all windows: the
+   * meanDelayMinutes that a detector alarming exactly at every labelled instant would get.
+   */
+  meanLabelOffsetMinutes: number | null;
 }
 
 /**
@@ -63,6 +80,8 @@ interface Tally {
   tpGroups: number;
   leadSum: number;
   delaySum: number;
+  afterLabelSum: number;
+  offsetSum: number;
 }
 
 function tally(input: DetectionInput, mergeMs: number): Tally {
@@ -72,14 +91,21 @@ function tally(input: DetectionInput, mergeMs: number): Tally {
   let detected = 0;
   let leadSum = 0;
   let delaySum = 0;
+  let afterLabelSum = 0;
+  let offsetSum = 0;
   for (const w of input.windows) {
+    const point = w.point ?? w.points?.[0] ?? (w.start + w.end) / 2;
+    offsetSum += (point - w.start) / 60_000;
     const first = sorted.find((t) => t >= w.start && t <= w.end);
     if (first === undefined) continue;
     detected++;
-    leadSum += ((w.point ?? (w.start + w.end) / 2) - first) / 60_000;
+    leadSum += (point - first) / 60_000;
     delaySum += (first - w.start) / 60_000;
+    const labels = w.points && w.points.length > 0 ? w.points : [point];
+    const before = labels.filter((p) => p <= first);
+    afterLabelSum += (first - (before.length > 0 ? Math.max(...before) : Math.min(...labels))) / 60_000;
   }
-  return { windows: input.windows.length, detected, groups: groups.length, tpGroups: groups.filter(inside).length, leadSum, delaySum };
+  return { windows: input.windows.length, detected, groups: groups.length, tpGroups: groups.filter(inside).length, leadSum, delaySum, afterLabelSum, offsetSum };
 }
 
 function finish(t: Tally): DetectionScore {
@@ -96,6 +122,8 @@ function finish(t: Tally): DetectionScore {
     f1,
     meanLeadMinutes: t.detected === 0 ? null : t.leadSum / t.detected,
     meanDelayMinutes: t.detected === 0 ? null : t.delaySum / t.detected,
+    meanDelayAfterLabelMinutes: t.detected === 0 ? null : t.afterLabelSum / t.detected,
+    meanLabelOffsetMinutes: t.windows === 0 ? null : t.offsetSum / t.windows,
   };
 }
 
@@ -112,7 +140,7 @@ export function scoreDetectionsPooled(
   mergeMs = HOUR_MS,
 ): { overall: DetectionScore; perSeries: DetectionScore[] } {
   const tallies = inputs.map((i) => tally(i, mergeMs));
-  const sum: Tally = { windows: 0, detected: 0, groups: 0, tpGroups: 0, leadSum: 0, delaySum: 0 };
+  const sum: Tally = { windows: 0, detected: 0, groups: 0, tpGroups: 0, leadSum: 0, delaySum: 0, afterLabelSum: 0, offsetSum: 0 };
   for (const t of tallies) for (const key of Object.keys(sum) as (keyof Tally)[]) sum[key] += t[key];
   return { overall: finish(sum), perSeries: tallies.map(finish) };
 }
@@ -131,7 +159,7 @@ export interface ForecastScore {
   mase: number;
   /** the seasonal naive forecast's MASE over the same targets (≈ 1 when the test span behaves like the training span) */
   seasonalNaiveMase: number;
-  /** share of test values inside the prediction interval */
+  /** share of observed test values inside the prediction interval (missing values are not counted) */
   coverage: number;
   trainLength: number;
   testLength: number;
@@ -150,11 +178,16 @@ export function evaluateForecast(values: ArrayLike<number>, opts: ForecastEvalOp
   const train = Array.prototype.slice.call(values, 0, trainLength) as number[];
   const naive = seasonalNaive(values, m).subarray(trainLength);
   let covered = 0;
-  for (let i = trainLength; i < values.length; i++) if (values[i] >= rf.lower[i] && values[i] <= rf.upper[i]) covered++;
+  let observed = 0;
+  for (let i = trainLength; i < values.length; i++) {
+    if (Number.isNaN(values[i])) continue;
+    observed++;
+    if (values[i] >= rf.lower[i] && values[i] <= rf.upper[i]) covered++;
+  }
   return {
     mase: mase(test, rf.forecast.subarray(trainLength), train, m),
     seasonalNaiveMase: mase(test, naive, train, m),
-    coverage: covered / Math.max(1, test.length),
+    coverage: covered / Math.max(1, observed),
     trainLength,
     testLength: test.length,
   };

@@ -6,6 +6,10 @@
  * the log makes that additive and roughly stabilises the variance. Smoothing parameters are chosen by
  * one-step squared error on the training span only. Intervals are empirical quantiles of the model's
  * own h-step errors on the training span (no normality assumption: volume errors are skewed).
+ *
+ * Missing values (NaN: nothing was collected) are skipped, not learnt as zeros: at a missing bucket
+ * the state moves on by its own forecast (level + trend, seasonal index kept), it adds nothing to the
+ * fitting error or the interval quantiles, and forecasts for it are still made.
  */
 
 export type Transform = 'log1p' | 'none';
@@ -33,23 +37,50 @@ function filter(values: ArrayLike<number>, p: HoltWintersParams, horizon: number
   const m = p.seasonality > 1 ? p.seasonality : 0;
   const out = new Float64Array(n).fill(NaN);
   const season = new Float64Array(Math.max(1, m));
-  // Initial state from the first season: level = its mean, seasonal indices = deviations from it.
+  const seasonKnown = new Uint8Array(Math.max(1, m));
+  // Initial state from the first season: level = the mean of its observed values (of the first
+  // observed value when it has none), seasonal indices = their deviations from it.
   const init = Math.min(n, Math.max(1, m));
   let level = 0;
-  for (let i = 0; i < init; i++) level += forward(p.transform, values[i]);
-  level /= init;
-  for (let i = 0; i < (m ? init : 0); i++) season[i] = forward(p.transform, values[i]) - level;
+  let observed = 0;
+  for (let i = 0; i < init; i++) {
+    if (Number.isNaN(values[i])) continue;
+    level += forward(p.transform, values[i]);
+    observed++;
+  }
+  if (observed > 0) level /= observed;
+  else for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) {
+    level = forward(p.transform, values[i]);
+    break;
+  }
+  for (let i = 0; i < (m ? init : 0); i++) {
+    if (Number.isNaN(values[i])) continue;
+    season[i] = forward(p.transform, values[i]) - level;
+    seasonKnown[i] = 1;
+  }
   let trend = 0;
   let sse = 0;
   for (let i = 0; i < n; i++) {
-    const y = forward(p.transform, values[i]);
-    const s = m ? season[i % m] : 0;
-    const predicted = level + trend + s;
-    if (i >= scoreFrom && i > 0) sse += (y - predicted) ** 2;
-    const prevLevel = level;
-    level = p.alpha * (y - s) + (1 - p.alpha) * (level + trend);
-    trend = p.beta * (level - prevLevel) + (1 - p.beta) * trend;
-    if (m) season[i % m] = p.gamma * (y - level) + (1 - p.gamma) * s;
+    const missing = Number.isNaN(values[i]);
+    const slot = m ? i % m : 0;
+    if (missing) {
+      // No observation: carry the state forward by its own forecast.
+      level += trend;
+    } else {
+      const y = forward(p.transform, values[i]);
+      // A slot first seen after the first season starts at its own residual, i.e. adds no surprise.
+      if (m && !seasonKnown[slot]) {
+        season[slot] = y - level - trend;
+        seasonKnown[slot] = 1;
+      }
+      const s = m ? season[slot] : 0;
+      const predicted = level + trend + s;
+      if (i >= scoreFrom && i > 0) sse += (y - predicted) ** 2;
+      const prevLevel = level;
+      level = p.alpha * (y - s) + (1 - p.alpha) * (level + trend);
+      trend = p.beta * (level - prevLevel) + (1 - p.beta) * trend;
+      if (m) season[slot] = p.gamma * (y - level) + (1 - p.gamma) * s;
+    }
     const target = i + horizon;
     if (target < n) out[target] = level + horizon * trend + (m ? season[target % m] : 0);
   }
@@ -133,7 +164,10 @@ export function rollingForecast(values: ArrayLike<number>, opts: RollingForecast
 
   // In-sample h-step errors (transformed space) after the initialising season give the quantiles.
   const errors: number[] = [];
-  for (let i = Math.max(1, m) + horizon; i < opts.trainLength; i++) errors.push(forward(params.transform, values[i]) - raw[i]);
+  for (let i = Math.max(1, m) + horizon; i < opts.trainLength; i++) {
+    if (!Number.isNaN(values[i]) && Number.isFinite(raw[i])) errors.push(forward(params.transform, values[i]) - raw[i]);
+  }
+  if (errors.length === 0) throw new Error(`no observed values after the first season of the ${opts.trainLength}-bucket training span: nothing to fit on`);
   errors.sort((a, b) => a - b);
   const qLo = quantileSorted(errors, (1 - level) / 2);
   const qHi = quantileSorted(errors, (1 + level) / 2);
@@ -173,7 +207,8 @@ export function seasonalNaive(values: ArrayLike<number>, seasonality: number): F
 
 /**
  * Mean absolute scaled error (Hyndman & Koehler 2006): MAE of the forecast over the pairs where both
- * are finite, divided by the in-sample MAE of the seasonal naive forecast on `train`.
+ * are finite, divided by the in-sample MAE of the seasonal naive forecast on `train` (over the pairs
+ * one season apart that were both observed; missing values are NaN).
  * < 1: better than seasonal naive was on the training data. Infinity if train is perfectly periodic.
  */
 export function mase(actual: ArrayLike<number>, forecast: ArrayLike<number>, train: ArrayLike<number>, seasonality: number): number {
@@ -181,8 +216,15 @@ export function mase(actual: ArrayLike<number>, forecast: ArrayLike<number>, tra
   const m = Math.max(1, seasonality);
   if (train.length <= m) throw new Error(`train needs more than ${m} values to scale MASE, got ${train.length}`);
   let scale = 0;
-  for (let i = m; i < train.length; i++) scale += Math.abs(train[i] - train[i - m]);
-  scale /= train.length - m;
+  let pairs = 0;
+  for (let i = m; i < train.length; i++) {
+    const d = Math.abs(train[i] - train[i - m]);
+    if (Number.isNaN(d)) continue;
+    scale += d;
+    pairs++;
+  }
+  if (pairs === 0) throw new Error(`train has no two observed values one season (${m}) apart to scale MASE`);
+  scale /= pairs;
   let err = 0;
   let count = 0;
   for (let i = 0; i < actual.length; i++) {

@@ -335,6 +335,11 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number | boolea
 
 export interface EngagementEvaluation {
   auc: number;
+  /**
+   * AUC of any other scorer (e.g. the serving version) on exactly these test examples, so a
+   * candidate and the model it would replace are compared on the same data
+   */
+  aucOf(predict: (x: Float64Array, n: number) => Float64Array): number;
   baseline: { engagedYesterday: number; recentActivity: number };
   trainExamples: number;
   testExamples: number;
@@ -365,6 +370,7 @@ export function evaluateEngagementPrediction(
     model,
     evaluation: {
       auc: auc(scores, test.y),
+      aucOf: (predict) => auc(predict(test.x, test.n), test.y),
       baseline: {
         engagedYesterday: auc(test.baselines.engagedYesterday, test.y),
         recentActivity: auc(test.baselines.recentActivity, test.y),
@@ -374,6 +380,29 @@ export function evaluateEngagementPrediction(
       testPositiveRate: test.n > 0 ? positives / test.n : 0,
       coefficients: Object.fromEntries(ENGAGEMENT_FEATURES.map((f, i) => [f, model.weights[i]])),
     },
+  };
+}
+
+/**
+ * The scoring function of a stored logistic model (weights on standardised inputs, the mean and
+ * std it standardised with, and the feature names it was trained on). Throws when the features
+ * are not ENGAGEMENT_FEATURES in order (a version trained on other features cannot score these
+ * rows) or the lengths disagree.
+ */
+export function logisticScorer(a: { weights: ArrayLike<number>; bias: number; mean: ArrayLike<number>; std: ArrayLike<number>; features?: readonly string[] }): (x: Float64Array, n: number) => Float64Array {
+  const d = ENGAGEMENT_FEATURES.length;
+  if (a.features && (a.features.length !== d || a.features.some((f, i) => f !== ENGAGEMENT_FEATURES[i]))) {
+    throw new Error(`it was trained on features ${a.features.join(', ')}, not ${ENGAGEMENT_FEATURES.join(', ')}`);
+  }
+  if (a.weights.length !== d || a.mean.length !== d || a.std.length !== d) throw new Error(`it has ${a.weights.length} weights, ${a.mean.length} means and ${a.std.length} stds for ${d} features`);
+  return (x, n) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let eta = a.bias;
+      for (let f = 0; f < d; f++) eta += a.weights[f] * ((x[i * d + f] - a.mean[f]) / (a.std[f] || 1));
+      out[i] = 1 / (1 + Math.exp(-eta));
+    }
+    return out;
   };
 }
 

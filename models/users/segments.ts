@@ -217,9 +217,33 @@ export interface Segmentation {
   sizes: number[];
   silhouette: number;
   silhouetteByK: Record<number, number>;
+  /** the standardisation the centroids live in: per feature, in the transformed (log1p where flagged) space */
+  standardization: Standardization;
+  /** centroids in standardised units, k rows in feature order (what nearest-centroid assignment uses) */
+  standardizedCentroids: number[][];
 }
 
+/** Per feature (transformed space): mean and standard deviation for z-scores, median to impute unknown values. */
+export interface Standardization {
+  mean: number[];
+  std: number[];
+  median: number[];
+  /** z-scores are clipped to ±clipZ (absent: no clipping, as in artifacts written before clipping) */
+  clipZ?: number;
+}
+
+/**
+ * z-scores are clipped to ±3 before clustering. Without it a small, extreme group (bots: near-
+ * duplicate ratio and bot-likeness 5+ standard deviations out) dominates every distance, and the
+ * silhouette chose k = 2 (that group vs everyone else). On five simulated networks (7–14 days,
+ * 150–500 posts/day) clipping raised ARI against the planted segments from
+ * 0.10/0.10/0.39/0.10/0.43 to 0.71/0.67/0.40/0.61/0.60 (`eval segments`).
+ */
+export const DEFAULT_CLIP_Z = 3;
+
 export interface SegmentOptions {
+  /** clip standardised values to ±clipZ (default DEFAULT_CLIP_Z; Infinity turns it off) */
+  clipZ?: number;
   kMin?: number;
   kMax?: number;
   seed?: number;
@@ -247,11 +271,13 @@ export function segmentRows(
   const x = new Float64Array(n * d);
   const mean = new Float64Array(d);
   const std = new Float64Array(d);
+  const medians = new Float64Array(d);
   for (let f = 0; f < d; f++) {
     const known: number[] = [];
     for (let i = 0; i < n; i++) if (Number.isFinite(rows[i][f])) known.push(transformFeature(rows[i][f], features[f].log));
     known.sort((a, b) => a - b);
     const median = known.length ? known[known.length >> 1] : 0;
+    medians[f] = median;
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const v = Number.isFinite(rows[i][f]) ? transformFeature(rows[i][f], features[f].log) : median;
@@ -264,6 +290,9 @@ export function segmentRows(
     std[f] = Math.sqrt(ss / n) || 1; // a constant feature contributes nothing instead of NaN
     for (let i = 0; i < n; i++) x[i * d + f] = (x[i * d + f] - mean[f]) / std[f];
   }
+  const clip = opts.clipZ ?? DEFAULT_CLIP_Z;
+  if (!(clip > 0)) throw new Error(`clipZ must be > 0 (got ${clip})`);
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(-clip, Math.min(clip, x[i]));
 
   let best: { result: KMeansResult; silhouette: number } | null = null;
   const silhouetteByK: Record<number, number> = {};
@@ -308,7 +337,74 @@ export function segmentRows(
     sizes,
     silhouette,
     silhouetteByK,
+    standardization: { mean: [...mean], std: [...std], median: [...medians], clipZ: clip },
+    standardizedCentroids: Array.from({ length: k }, (_, c) => Array.from(result.centroids.subarray(c * d, c * d + d))),
   };
+}
+
+/**
+ * Rows of raw feature values (NaN = unknown) as an n × d row-major matrix of z-scores under a
+ * given standardisation: transformed like the fit (log1p where flagged), unknown values imputed
+ * with the fit's median, clipped like the fit. Throws when the row width differs from the standardisation's.
+ */
+export function standardizeRows(
+  rows: readonly (readonly number[])[],
+  features: readonly { name?: string; log?: boolean }[],
+  st: Standardization,
+): Float64Array {
+  const d = features.length;
+  if (st.mean.length !== d || st.std.length !== d) throw new Error(`standardisation has ${st.mean.length} features, rows have ${d}`);
+  const x = new Float64Array(rows.length * d);
+  rows.forEach((row, i) => {
+    if (row.length !== d) throw new Error(`row ${i} has ${row.length} values, expected ${d}`);
+    for (let f = 0; f < d; f++) {
+      const v = Number.isFinite(row[f]) ? transformFeature(row[f], features[f].log) : (st.median[f] ?? st.mean[f]);
+      const z = (v - st.mean[f]) / (st.std[f] || 1);
+      x[i * d + f] = st.clipZ === undefined ? z : Math.max(-st.clipZ, Math.min(st.clipZ, z));
+    }
+  });
+  return x;
+}
+
+/** Index of the nearest centroid (squared Euclidean, first on ties) for each row of an n × d matrix. */
+export function nearestCentroids(x: Float64Array, n: number, d: number, centroids: readonly (readonly number[])[]): Int32Array {
+  if (centroids.length === 0) throw new Error('no centroids to assign to');
+  for (const c of centroids) if (c.length !== d) throw new Error(`a centroid has ${c.length} coordinates, rows have ${d}`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestDist = Infinity;
+    centroids.forEach((c, s) => {
+      let dist = 0;
+      for (let f = 0; f < d; f++) dist += (x[i * d + f] - c[f]) ** 2;
+      if (dist < bestDist) [best, bestDist] = [s, dist];
+    });
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Baseline segmentation an analyst would make without a model: k groups by quantiles of overall
+ * activity (the sum of the rows' z-scores on the features named in `activity`; default posting
+ * and engagement given). Rows are an n × d matrix of z-scores in `features` order.
+ */
+export function activityQuantileSegments(
+  x: Float64Array,
+  n: number,
+  features: readonly { name: string }[],
+  k: number,
+  activity: readonly string[] = ['postsPerDay', 'engagementsGivenPerDay'],
+): Int32Array {
+  const d = features.length;
+  const cols = activity.map((name) => features.findIndex((f) => f.name === name));
+  if (cols.some((c) => c < 0)) throw new Error(`activity features ${activity.join(', ')} are not all among ${features.map((f) => f.name).join(', ')}`);
+  if (!(k >= 1 && Number.isInteger(k))) throw new Error(`k must be a positive integer (got ${k})`);
+  const score = Array.from({ length: n }, (_, i) => cols.reduce((s, c) => s + x[i * d + c], 0));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b] || a - b);
+  const out = new Int32Array(n);
+  order.forEach((i, rank) => (out[i] = Math.min(k - 1, Math.floor((rank * k) / n))));
+  return out;
 }
 
 export function transformFeature(v: number, log: boolean | undefined): number {

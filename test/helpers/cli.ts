@@ -28,6 +28,11 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // e.g. a node binary that cannot be spawned: the test fails with the reason instead of the runner crashing
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -44,6 +49,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
+  // a process that cannot be spawned shows in the output instead of crashing the test runner
+  child.on('error', (err) => (output += `\nspawn error: ${err.message}\n`));
   return {
     child,
     output: () => output,

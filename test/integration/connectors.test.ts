@@ -456,7 +456,9 @@ function status(s: Seed, base: string) {
     content:
       `<p>Post ${s.i} about <a href="${base}/tags/climate" class="mention hashtag" rel="tag">#<span>climate</span></a> with ` +
       `<span class="h-card"><a href="${base}/@bob" class="u-url mention">@<span>bob</span></a></span> ` +
-      `<a href="https://example.org/a${s.i}" rel="nofollow noopener" target="_blank">example.org/a${s.i}</a> &amp; more</p>`,
+      // Mastodon hides the scheme and shortens long link texts with invisible/ellipsis spans; the text reads as the full URL.
+      `<a href="https://example.org/a${s.i}" rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span class="">example.org/a${s.i}</span><span class="invisible"></span></a> &amp; more</p>` +
+      `<p>Long read: <a href="https://example.org/reports/2026/heat-${s.i}-summary" rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span class="ellipsis">example.org/reports/2026/heat-</span><span class="invisible">${s.i}-summary</span></a></p>`,
     reblog: null,
     account: { id: `11${s.author}`, username: HANDLES[s.author], acct: s.author === 3 ? `${HANDLES[3]}@other.example` : HANDLES[s.author], display_name: HANDLES[s.author], created_at: '2022-11-01T00:00:00.000Z', followers_count: 40 + s.author, url: `${base}/@${HANDLES[s.author]}` },
     media_attachments: [],
@@ -979,8 +981,13 @@ describe('platform specifics', () => {
     expect(api.served.length).toBeLessThanOrEqual(6);
     const posts = await storedPosts(store, result!);
     const p = posts.find((x) => x.id.endsWith(`/${mastoId(seeds[3])}`))!;
-    expect(p.text).toBe('Post 3 about #climate with @bob example.org/a3 & more');
-    expect(p).toMatchObject({ hashtags: ['climate'], mentions: ['bob'], urls: ['https://example.org/a3'], reply_to: `mastodon:${new URL(api.base).host}/${mastoId(seeds[2])}` });
+    expect(p.text).toBe('Post 3 about #climate with @bob https://example.org/a3 & more\n\nLong read: https://example.org/reports/2026/heat-3-summary');
+    expect(p).toMatchObject({
+      hashtags: ['climate'],
+      mentions: ['bob'],
+      urls: ['https://example.org/a3', 'https://example.org/reports/2026/heat-3-summary'],
+      reply_to: `mastodon:${new URL(api.base).host}/${mastoId(seeds[2])}`,
+    });
 
     api.fail('listing', 1, { status: 401, body: { error: 'This API requires an authenticated user' } });
     const { error } = await attempt(acts, { source: 'mastodon', query: 'climate', since: SINCE, until: '2026-11-21' });

@@ -1,15 +1,16 @@
-import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { readNdjson } from '../../lib/datasets';
-import { projectRoot } from '../../lib/paths';
 import type { Stack } from '../../lib/stack';
 import { postSchema } from '../../lib/schema';
 import { socialSensePipeline, type PipelineSummary } from '../../workflows/pipeline';
 import { freePort } from '../../lib/net';
 import { spawnCli } from '../helpers/cli';
+import { startPrivateStack, type PrivateStack, type Service } from '../helpers/privateStack';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 
 let stack: Stack;
@@ -21,8 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const services = (...args: string[]) => execFileSync('bash', [path.join(projectRoot, 'scripts', 'services.sh'), ...args], { stdio: 'pipe' });
 
 async function waitForActivity(handle: WorkflowHandle, name: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,15 +36,15 @@ async function waitForActivity(handle: WorkflowHandle, name: string, timeoutMs =
 }
 
 /** Every valid post of the collected partitions is scored exactly once (or filtered as spam, with a count). */
-async function expectExactlyOnce(summary: PipelineSummary, runKey: string): Promise<void> {
+async function expectExactlyOnce(summary: PipelineSummary, runKey: string, on: Stack = stack): Promise<void> {
   const ids = new Set<string>();
   for (const ref of summary.datasets.partitions) {
-    for (const p of await readNdjson<unknown>(stack.store, ref)) {
+    for (const p of await readNdjson<unknown>(on.store, ref)) {
       const parsed = postSchema.safeParse(p);
       if (parsed.success) ids.add(parsed.data.id);
     }
   }
-  const { rows } = await stack.db.query('SELECT count(*)::int AS n, count(DISTINCT post_id)::int AS d FROM post_scores WHERE run_key = $1', [runKey]);
+  const { rows } = await on.db.query('SELECT count(*)::int AS n, count(DISTINCT post_id)::int AS d FROM post_scores WHERE run_key = $1', [runKey]);
   expect(rows[0]).toEqual({ n: summary.scored, d: summary.scored });
   // every valid, distinct post was either scored or filtered as spam (the simulated posts are all English)
   expect(summary.scored + summary.counts.filteredSpam).toBe(ids.size);
@@ -102,29 +101,6 @@ describe('faults on the real local stack', () => {
     expect(worker.output()).toMatch(/worker stopped/);
   }, 60_000);
 
-  for (const service of ['minio', 'postgres'] as const) {
-    it(`${service} going away for a few seconds mid-run: activities retry and the run completes`, async () => {
-      const workers = await startTestWorkers(stack, `outage-${service}`);
-      try {
-        const workflowId = uniqueId(`pipeline-${service}-outage`);
-        const handle = await stack.client.workflow.start(socialSensePipeline, {
-          taskQueue: workers.taskQueue,
-          workflowId,
-          args: [{ source: 'simulated', posts: 3000, days: 2, date: '2026-09-12', seed: freshSeed() }],
-        });
-        await waitForActivity(handle, 'preprocess', 90_000);
-        services('down', service);
-        await new Promise((r) => setTimeout(r, 4000));
-        services('up', service);
-        const summary = await handle.result();
-        await expectExactlyOnce(summary, workflowId);
-      } finally {
-        services('up', service);
-        await workers.stop();
-      }
-    }, 240_000);
-  }
-
   it('a cancelled run stops cleanly and leaves nothing a later run would take for done', async () => {
     const workers = await startTestWorkers(stack, 'cancel');
     try {
@@ -151,4 +127,156 @@ describe('faults on the real local stack', () => {
       await workers.stop();
     }
   }, 240_000);
+});
+
+/**
+ * Outages and restarts of Postgres and MinIO, on a stack of this file's own (test/helpers/privateStack.ts):
+ * stopping the shared stack's services would break every other test running against it.
+ */
+describe('service outages and restarts, on a private stack', () => {
+  let own: PrivateStack;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-faults-'));
+  beforeAll(async () => {
+    own = await startPrivateStack('faults');
+  }, 180_000);
+  afterAll(async () => {
+    await own?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 120_000);
+
+  // What a lost Postgres or MinIO looks like from inside an activity, whichever way it was lost.
+  const CONNECTION_ERROR = /ECONNREFUSED|S3_ENDPOINT|Connection terminated|terminating connection|connection.*(closed|reset|lost)|ECONNRESET|socket hang up|the database system is (starting up|shutting down)/i;
+
+  /** Activities of the run (any workflow of it) whose last attempt came after a failure, from the history. */
+  async function retriedActivities(workflowIds: string[]): Promise<Array<{ activity: string; attempt: number; lastFailure: string }>> {
+    const out: Array<{ activity: string; attempt: number; lastFailure: string }> = [];
+    for (const id of workflowIds) {
+      const history = await own.stack.client.workflow.getHandle(id).fetchHistory();
+      const names = new Map(history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [e.eventId!.toString(), e.activityTaskScheduledEventAttributes!.activityType!.name!]));
+      for (const e of history.events!) {
+        const started = e.activityTaskStartedEventAttributes;
+        if (started && (started.attempt ?? 1) >= 2) {
+          out.push({ activity: names.get(started.scheduledEventId!.toString()) ?? '?', attempt: started.attempt!, lastFailure: started.lastFailure?.message ?? '' });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Waits until some running workflow on the private stack has `name` started (not just scheduled).
+   * Fails at once, with the process's output, when the process that runs the worker has died.
+   */
+  async function waitForStarted(name: string, proc: ReturnType<typeof spawnCli>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+        throw new Error(`the CLI exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${name} started:\n${proc.output().slice(-3000)}`);
+      }
+      for await (const wf of own.stack.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+        const d = await own.stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe().catch(() => null);
+        if (d?.raw.pendingActivities?.some((a) => a.activityType?.name === name && Number(a.state) === 2)) return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${name} activity started within ${timeoutMs} ms; the CLI's output:\n${proc.output().slice(-3000)}`);
+  }
+
+  /** Stops the services, checks that they are really gone, and starts them again. */
+  async function restart(services: Service[], downForMs: number): Promise<void> {
+    for (const s of services) await own.services('down', s);
+    for (const s of services) expect(await own.listening(s), `${s} still answers after services.sh down`).toBe(false);
+    await new Promise((r) => setTimeout(r, downForMs));
+    for (const s of services) await own.services('up', s);
+    for (const s of services) expect(await own.listening(s)).toBe(true);
+  }
+
+  for (const service of ['minio', 'postgres'] as const) {
+    it(`${service} going away for a few seconds mid-run: the outage is seen, activities retry, and the run completes`, async () => {
+      const workers = await startTestWorkers(own.stack, `outage-${service}`);
+      try {
+        const workflowId = uniqueId(`pipeline-${service}-outage`);
+        const handle = await own.stack.client.workflow.start(socialSensePipeline, {
+          taskQueue: workers.taskQueue,
+          workflowId,
+          args: [{ source: 'simulated', posts: 3000, days: 2, date: '2026-09-12', seed: freshSeed() }],
+        });
+        await waitForActivity(handle, 'preprocess', 90_000);
+        await own.services('down', service);
+        try {
+          expect(await own.listening(service)).toBe(false);
+          // Keep the service down until an activity of the run has failed on it and is waiting to retry:
+          // then the outage was really seen, not slept through.
+          let seen: { name: string; attempt: number; failure: string } | null = null;
+          for (let i = 0; i < 600 && !seen; i++) {
+            const pending = (await handle.describe()).raw.pendingActivities ?? [];
+            const failed = pending.find((a) => (a.attempt ?? 1) >= 2 && a.lastFailure?.message);
+            if (failed) seen = { name: failed.activityType!.name!, attempt: failed.attempt!, failure: failed.lastFailure!.message! };
+            else await new Promise((r) => setTimeout(r, 100));
+          }
+          expect(seen, `no activity failed while ${service} was down`).not.toBeNull();
+          expect(seen!.failure).toMatch(CONNECTION_ERROR);
+        } finally {
+          await own.services('up', service);
+        }
+        const summary = await handle.result();
+        await expectExactlyOnce(summary, workflowId, own.stack);
+        // The history keeps each activity's last attempt: the one that succeeded after the outage.
+        const retried = await retriedActivities([workflowId]);
+        expect(retried.length).toBeGreaterThanOrEqual(1);
+        expect(retried.some((r) => CONNECTION_ERROR.test(r.lastFailure))).toBe(true);
+        const run = await own.stack.db.query('SELECT status, error FROM runs WHERE run_key = $1', [workflowId]);
+        expect(run.rows[0]).toEqual({ status: 'completed', error: null });
+      } finally {
+        await own.services('up', service);
+        await workers.stop();
+      }
+    }, 300_000);
+  }
+
+  it('Postgres and MinIO restarted during import, scoring and profile updates: the CLI and its in-process worker survive, the run balances', async () => {
+    // A CSV over three days, so there are three partitions to score and fold into profiles.
+    const file = path.join(tmp, 'restarts.csv');
+    const words = 'climate energy solar wind policy city transit bike rail housing rent market jobs school health clinic nurse doctor water river flood storm heat summer winter garden farm food price coffee music concert film game team match goal coach park trail beach mountain'.split(' ');
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const lines = ['id,text,created_at,author_id'];
+    const rows = 24_000;
+    for (let i = 0; i < rows; i++) {
+      const text = Array.from({ length: 14 }, () => words[rand(words.length)]).join(' ') + ` #${words[rand(words.length)]} post ${i}`;
+      const at = new Date(Date.parse('2026-08-01T00:00:00Z') + (i % 3) * 86_400_000 + rand(86_000) * 1000).toISOString();
+      lines.push(`r${i},"${text}",${at},u${rand(900)}`);
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+
+    const cli = spawnCli(['run', '--source', 'file', '--file', file, '--date', '2026-08-03', '--days', '3', '--json'], { ...own.env, LOG_LEVEL: 'warn' });
+    try {
+      await waitForStarted('importFile', cli);
+      await restart(['postgres', 'minio'], 1500);
+      await waitForStarted('scorePosts', cli);
+      await restart(['postgres'], 1000);
+      await waitForStarted('updateUserProfiles', cli);
+      await restart(['postgres', 'minio'], 1000);
+      const code = await new Promise<number | null>((resolve) => (cli.child.exitCode !== null ? resolve(cli.child.exitCode) : cli.child.once('exit', (c) => resolve(c))));
+      expect(cli.output(), 'the CLI process crashed').not.toMatch(/Unhandled 'error' event|Emitted 'error' event/);
+      expect(code, cli.output().slice(-3000)).toBe(0);
+      // stdout and the JSON log lines on stderr are interleaved here: the summary is the line with postsIn.
+      const line = cli.output().split('\n').find((l) => l.startsWith('{') && l.includes('"postsIn"'));
+      expect(line, 'the --json summary line').toBeDefined();
+      const summary = JSON.parse(line!) as PipelineSummary;
+      expect(summary.postsIn).toBe(rows);
+      expect(summary.postsIn).toBe(summary.scored + summary.filtered + summary.quarantined);
+      expect(summary.datasets.partitions).toHaveLength(3);
+      await expectExactlyOnce(summary, summary.runKey, own.stack);
+      // Each partition's profiles were folded exactly once despite the restarts.
+      const folded = await own.stack.db.query(
+        `SELECT count(*)::int AS n FROM user_profile_state WHERE cardinality(folded_days) <> cardinality(ARRAY(SELECT DISTINCT unnest(folded_days)))`,
+      );
+      expect(folded.rows[0].n).toBe(0);
+      const retried = await retriedActivities([summary.runKey, `${summary.runKey}-collect`]);
+      expect(retried.some((r) => CONNECTION_ERROR.test(r.lastFailure)), JSON.stringify(retried)).toBe(true);
+    } finally {
+      await cli.stop('SIGKILL');
+    }
+  }, 600_000);
 });

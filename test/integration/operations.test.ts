@@ -37,22 +37,60 @@ describe('the nightly retraining Schedule from the CLI', () => {
     expect(new Date(d.nextRuns[0]).getUTCMinutes()).toBe(30);
   });
 
-  it('pauses, resumes, triggers and backfills', async () => {
-    await cli('pause', '--note', 'maintenance');
-    expect(JSON.parse((await cli('describe', '--json')).stdout)).toMatchObject({ paused: true, note: 'maintenance' });
-    await cli('resume');
-    expect(JSON.parse((await cli('describe', '--json')).stdout).paused).toBe(false);
+  it('pauses, resumes, triggers and backfills, each operation visible in the Schedule’s state', async () => {
+    const state = async () => {
+      const res = await cli('describe', '--json');
+      expect(res.code, res.stderr).toBe(0);
+      return JSON.parse(res.stdout) as { paused: boolean; note: string | null; recentRuns: Array<{ scheduledAt: string; workflowId: string }> };
+    };
+    /** the recent actions once there are `n` of them (the Schedule starts workflows asynchronously) */
+    const actionsOnce = async (n: number) => {
+      let d = await state();
+      for (let i = 0; i < 80 && d.recentRuns.length < n; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        d = await state();
+      }
+      return d;
+    };
+    const before = await state();
+    expect(before).toMatchObject({ paused: false, recentRuns: [] });
+
+    expect((await cli('pause', '--note', 'maintenance')).code).toBe(0);
+    expect(await state()).toMatchObject({ paused: true, note: 'maintenance', recentRuns: [] });
+    // the server agrees, not just our formatting of it
+    expect((await stack.client.schedule.getHandle(`${queue}-nightly-retrain`).describe()).state.paused).toBe(true);
+
+    expect((await cli('resume')).code).toBe(0);
+    expect(await state()).toMatchObject({ paused: false, note: 'resumed from the CLI', recentRuns: [] });
+
+    const triggeredAt = Date.now();
     expect((await cli('trigger')).code).toBe(0);
+    const triggered = await actionsOnce(1);
+    expect(triggered.recentRuns).toHaveLength(1);
+    const [run] = triggered.recentRuns;
+    expect(run.workflowId.startsWith(`${queue}-nightly-retrain-`)).toBe(true);
+    expect(Math.abs(Date.parse(run.scheduledAt) - triggeredAt)).toBeLessThan(30_000);
+    // the action really started a nightlyRetrain on this queue (no worker polls it, so it waits there)
+    const started = await stack.client.workflow.getHandle(run.workflowId).describe();
+    expect({ type: started.type, taskQueue: started.taskQueue, status: started.status.name }).toEqual({ type: 'nightlyRetrain', taskQueue: queue, status: 'RUNNING' });
+
     const backfilled = await cli('backfill', '--from', '2026-10-01', '--to', '2026-10-02');
     expect(backfilled.code, backfilled.stderr).toBe(0);
-    // trigger + two backfilled nights: at least one run started (overlap skip keeps the rest waiting behind it)
-    let actions: unknown[] = [];
-    for (let i = 0; i < 40 && actions.length === 0; i++) {
-      actions = JSON.parse((await cli('describe', '--json')).stdout).recentRuns;
-      if (actions.length === 0) await new Promise((r) => setTimeout(r, 250));
+    // two nights at 03:30 Europe/Berlin (CEST, UTC+2) in the range, started beside the triggered run (backfill allows overlap)
+    const after = await actionsOnce(3);
+    expect(after.recentRuns.map((r) => r.scheduledAt).sort()).toEqual(['2026-10-01T01:30:00.000Z', '2026-10-02T01:30:00.000Z', run.scheduledAt].sort());
+    for (const r of after.recentRuns) {
+      const d = await stack.client.workflow.getHandle(r.workflowId).describe();
+      expect([d.type, d.taskQueue]).toEqual(['nightlyRetrain', queue]);
     }
-    expect(actions.length).toBeGreaterThan(0);
-  });
+  }, 240_000);
+
+  it('is deleted', async () => {
+    expect((await cli('delete')).code).toBe(0);
+    const gone = await cli('describe', '--json');
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/not found/i);
+  }, 60_000);
 });
 
 describe('backfill', () => {

@@ -87,8 +87,8 @@ describe('socialSensePipeline on the real stack', () => {
     expect(summary.datasets.partitions).toHaveLength(2); // two days
     const quarantine = await readNdjson<{ reason: string }>(stack.store, summary.datasets.quarantine[0]);
     expect(quarantine.map((q) => q.reason)).toEqual([
-      'line 4: empty or missing text (column "body")',
-      'line 5: unparseable timestamp "yesterday-ish" in column "created_at"',
+      'line 4: no text (column "body" is empty or missing)',
+      'line 5: unparseable timestamp "yesterday-ish" in column "created_at": not ISO 8601, RFC 2822, Twitter or epoch seconds/ms',
     ]);
     const rows = await stack.db.query('SELECT post_id, text, hashtags FROM post_scores WHERE post_id = ANY($1) ORDER BY post_id', [['file:1', 'file:2']]);
     expect(rows.rows[0].hashtags).toEqual(['climateaction']);

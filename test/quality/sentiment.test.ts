@@ -3,24 +3,21 @@
  * sentiment-dev (SemEval-2016 4A test) when trained on sentiment-train, and the lexicon scorer is
  * at least as accurate as the vader-sentiment package.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 // @ts-expect-error: vader-sentiment ships no type declarations
 import vader from 'vader-sentiment';
 import { describe, expect, it } from 'vitest';
 import { evaluateSentiment, readLabelledTexts } from '../../cli/eval/sentiment';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
-import { sharedDataDir } from '../../lib/paths';
 import { scoreSentiment } from '../../models/sentiment/lexicon';
 import { macroRecall } from '../../models/sentiment/metrics';
+import { requireSharedData, sharedDataPath } from '../helpers/sharedData';
 
-const dir = path.join(sharedDataDir(), 'semeval');
-const dev = path.join(dir, 'sentiment-dev.tsv');
-const train = path.join(dir, 'sentiment-train.tsv');
-const present = fs.existsSync(dev) && fs.existsSync(train);
+const dev = sharedDataPath('semeval', 'sentiment-dev.tsv');
+const train = sharedDataPath('semeval', 'sentiment-train.tsv');
 
-describe.skipIf(!present)('sentiment on SemEval', () => {
+describe('sentiment on SemEval', () => {
   it('trained classifier: macro recall >= 0.65 on dev', async () => {
+    requireSharedData(dev, train);
     const r = await evaluateSentiment({ test: dev, train });
     expect(r.kind).toBe('labels');
     if (r.kind !== 'labels') return;
@@ -29,6 +26,7 @@ describe.skipIf(!present)('sentiment on SemEval', () => {
   }, 120_000);
 
   it('lexicon: macro recall >= vader-sentiment on a fixed quarter of dev', async () => {
+    requireSharedData(dev);
     // every 4th post: vader-sentiment scores ~3,000 posts/s, the whole set would take most of the time budget
     const all = await readLabelledTexts(dev);
     const texts = all.texts.filter((_, i) => i % 4 === 0);

@@ -25,11 +25,24 @@ describe('configuration', () => {
   });
 
   it('never echoes a secret, neither in errors nor in the loggable copy', () => {
+    const bad = () => loadConfig({ ...good, DATABASE_URL: 'mysql://root:hunter2@db/x', S3_SECRET_KEY: 'very-secret-value' });
+    // It must throw (an assertion only inside `catch` would pass when nothing is thrown) …
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
+    // … and its message names the variable without the values around it.
+    let message = '';
     try {
-      loadConfig({ ...good, DATABASE_URL: 'mysql://root:hunter2@db/x', S3_SECRET_KEY: 'very-secret-value' });
+      bad();
     } catch (err) {
-      expect(String(err)).not.toMatch(/hunter2|very-secret-value/);
+      message = (err as Error).message;
     }
+    expect(message).toMatch(/^invalid configuration:\n  DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(message).not.toMatch(/hunter2|very-secret-value|mysql:/);
+    // A bad S3 endpoint or bucket is named too, still without the secret.
+    const badS3 = () => loadConfig({ ...good, S3_ENDPOINT: 'minio:9000', S3_BUCKET: 'Bad_Bucket', S3_SECRET_KEY: 'very-secret-value' });
+    expect(badS3).toThrow(/S3_ENDPOINT must be an http\(s\):\/\/ URL/);
+    expect(badS3).toThrow(/S3_BUCKET must be a valid bucket name/);
+    expect(badS3).not.toThrow(/very-secret-value/);
     const safe = JSON.stringify(redactConfig(loadConfig(good)));
     expect(safe).not.toMatch(/very-secret-value|:pw@/);
     expect(safe).toMatch(/S3_SECRET_KEY":"\*\*\*"/);

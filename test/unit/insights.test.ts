@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthorRecommender } from '../../activities/insights';
+import { createAuthorRecommender, volumeTrends } from '../../activities/insights';
 import type { FeaturedPost } from '../../activities/features';
 import type { Engagement } from '../../lib/schema';
 import { csrFromTriples, trainAls } from '../../models/recommend/als';
@@ -43,5 +43,55 @@ describe('author recommendations', () => {
     const forFoodie = recommend('foodie', 3);
     expect(forFoodie[0]).toMatchObject({ item: 'baker', kind: 'author' }); // reads like the chef they like
     expect(forFoodie.map((r) => r.item)).not.toContain('chef');
+  });
+});
+
+describe('hashtag trends over days that were not collected', () => {
+  const DAY = Date.UTC(2026, 10, 1);
+  const H = 3_600_000;
+  /** `perHour(day, hour)` posts tagged #news each hour of each day in `days`, plus 6 posts tagged #rare on day 1 */
+  const window = (days: number[], perHour: (day: number, hour: number) => number) => {
+    const posts: FeaturedPost[] = [];
+    for (const d of days) {
+      for (let h = 0; h < 24; h++) {
+        for (let k = 0; k < perHour(d, h); k++) {
+          const p = post(`x:${d}-${h}-${k}`, `u${k}`, 'breaking news update');
+          posts.push({ ...p, created_at: new Date(DAY + d * 24 * H + h * H + k * 1000).toISOString(), hashtags: ['news'] });
+        }
+      }
+    }
+    for (let k = 0; k < 6; k++) posts.push({ ...post(`x:rare-${k}`, 'r', 'rare'), created_at: new Date(DAY + 24 * H + 10 * H + k).toISOString(), hashtags: ['rare'] });
+    return posts;
+  };
+  const steady = (_: number, h: number) => 20 + ((h * 7) % 5) + (h >= 12 && h < 20 ? 10 : 0);
+  const day = (d: number) => new Date(DAY + d * 24 * H).toISOString().slice(0, 10);
+  const collected = [0, 1, 2, 3, 7, 8]; // days 4, 5 and 6: the collector was down
+
+  it('gives missing days no row and raises no trend when volume returns to normal after them', () => {
+    const rows = volumeTrends(window(collected, steady), 5, collected.map(day));
+    const news = rows.filter((r) => r.term === 'news');
+    expect(news.map((r) => r.day)).toEqual(collected.map(day));
+    expect(news.filter((r) => r.flag)).toEqual([]);
+    expect(news.find((r) => r.day === day(7))!.volume).toBe(Array.from({ length: 24 }, (_, h) => steady(7, h)).reduce((a, b) => a + b, 0));
+    // the forecast for the day after the outage did not learn three days of zeros
+    const after = news.find((r) => r.day === day(7))!;
+    expect(after.forecast).not.toBeNull();
+    expect(Math.abs(after.forecast! - after.volume) / after.volume).toBeLessThan(0.1);
+    // a collected day without the hashtag is a real zero; an uncollected one has no row
+    expect(rows.filter((r) => r.term === 'rare').map((r) => [r.day, r.volume])).toEqual(collected.map((d) => [day(d), d === 1 ? 6 : 0]));
+  });
+
+  it('the same days declared collected but empty are real zeros', () => {
+    const all = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const rows = volumeTrends(window(collected, steady), 5, all.map(day)).filter((r) => r.term === 'news');
+    expect(rows.map((r) => [r.day, r.volume]).filter(([, v]) => v === 0)).toEqual([4, 5, 6].map((d) => [day(d), 0]));
+    // three days of real silence, then the usual volume: that return is a surge against what was seen
+    expect(rows.find((r) => r.day === day(7))!.flag).toBe(true);
+  });
+
+  it('a real surge on the first day after the outage is still a trend', () => {
+    const surge = (d: number, h: number) => steady(d, h) * (d === 7 && h >= 10 && h < 16 ? 6 : 1);
+    const rows = volumeTrends(window(collected, surge), 5, collected.map(day)).filter((r) => r.term === 'news');
+    expect(rows.filter((r) => r.flag).map((r) => r.day)).toEqual([day(7)]);
   });
 });

@@ -5,9 +5,14 @@ import {
   estimateJaccard,
   exactJaccard,
   findNearDuplicates,
+  minAgreements,
   murmur32,
   normalizeForShingles,
+  shingleContent,
 } from '../../models/text/nearDuplicates';
+import { simulateNetwork } from '../../activities/collect/simulated/generator';
+import { normalizeText } from '../../models/text/normalize';
+import { classifyRemoved, longestCommonRun } from '../../bench/spamFalsePositives';
 import { createRng } from '../../models/random';
 import { precisionRecall } from '../../models/users/bots';
 
@@ -72,7 +77,15 @@ describe('near-duplicate detection', () => {
   it('hashes deterministically', () => {
     expect(murmur32('hello', 1)).toBe(murmur32('hello', 1));
     expect(murmur32('hello', 1)).not.toBe(murmur32('hello', 2));
-    expect(normalizeForShingles('RT Check THIS!! https://t.co/x1 now')).toBe('rt check this _url_ now');
+    // links (with or without a scheme), mentions and RT/via markers go; tags stay as words
+    expect(normalizeForShingles('RT @news: Check THIS!! https://t.co/x1 now #Breaking via @bob bit.ly/3xYz')).toBe('check this now breaking');
+    // "check" is phatic, "this" and "now" function words, "breaking" a tag: nothing distinctive
+    expect(shingleContent('RT @news: Check THIS!! https://t.co/x1 now #Breaking via @bob')).toEqual({ text: 'check this now breaking', distinctiveWords: 0 });
+    expect(shingleContent('Mayor opens the new riverside library #local').distinctiveWords).toBe(4); // mayor opens riverside library
+    // words of every script stay whole (combining marks are letters' parts, not separators)
+    expect(normalizeForShingles('मतदान केंद्र पर लंबी कतार')).toBe('मतदान केंद्र पर लंबी कतार');
+    // a script written without spaces counts one distinctive word per two characters
+    expect(shingleContent('新しいカフェでランチ').distinctiveWords).toBe(5);
   });
 
   it('estimates Jaccard similarity from signatures', () => {
@@ -130,5 +143,133 @@ describe('near-duplicate detection', () => {
     );
     expect(pr.precision).toBeGreaterThan(0.97);
     expect(pr.recall).toBeGreaterThan(0.9);
+  });
+
+  it('decides exactly as the full count when it stops comparing early', () => {
+    // 0.65·(1 − 2⁻¹⁶) + 2⁻¹⁶ of 128 positions = 83.2 → 84 agreements needed
+    expect(minAgreements(128, 0.65)).toBe(84);
+    expect(minAgreements(128, 1)).toBe(128);
+    const items = syntheticSet(13, 300);
+    expect(findNearDuplicates(items, { earlyExit: true })).toEqual(findNearDuplicates(items, { earlyExit: false }));
+    const day = simulateNetwork({ days: 1, postsPerDay: 2000, seed: 4 }).days[0];
+    const posts = day.posts.flatMap((p, i) => (day.truth[i].malformed ? [] : [{ id: `${p.id}#${i}`, text: normalizeText(String(p.text)) }]));
+    const fast = findNearDuplicates(posts);
+    expect(fast.clusters.length).toBeGreaterThan(10);
+    expect(fast).toEqual(findNearDuplicates(posts, { earlyExit: false }));
+  });
+});
+
+/** n posts from a template; clusters of 3+ are what the spam filter removes (SPAM_CLUSTER_SIZE). */
+const spamClusters = (texts: string[]) =>
+  findNearDuplicates(texts.map((text, i) => ({ id: `p${i}`, text }))).clusters.filter((c) => c.length >= 3);
+
+describe('posts that share only boilerplate are not a campaign', () => {
+  it('a shared phrase with a link, each with its own content', () => {
+    expect(
+      spamClusters([
+        'Check this out https://t.co/a1B2c3 my sister finally opened her bakery downtown',
+        'Check this out https://t.co/Zz9Yy8 the council approved funding for the new skate park',
+        'Check this out https://t.co/Qq1Ww2 grandpa restored a vintage motorcycle over the winter',
+        'Check this out https://t.co/Mm5Nn6 our choir recorded an album in the cathedral',
+        'Check this out https://t.co/Kk7Ll8 researchers mapped coral reefs using autonomous drones',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('the same phrase and nothing else but a link, a mention or a shortener', () => {
+    expect(spamClusters(['a1', 'b2', 'c3', 'd4', 'e5'].map((s) => `Check this out https://t.co/${s}`))).toEqual([]);
+    expect(spamClusters(['a1', 'b2', 'c3', 'd4', 'e5'].map((s) => `check this out!! bit.ly/${s}`))).toEqual([]);
+    expect(spamClusters(['ann', 'bo', 'cy', 'di', 'ed'].map((h) => `@${h} thanks!`))).toEqual([]);
+  });
+
+  it('replies to the same brand that say different things', () => {
+    expect(
+      spamClusters([
+        '@brand thanks! the replacement charger arrived this morning and works perfectly',
+        '@brand thanks! refund finally showed up on my card after three weeks',
+        '@brand thanks! support chat fixed my router settings within minutes',
+        '@brand thanks! store staff helped my dad pick a laptop for college',
+        '@brand thanks! loyalty points transferred over from the old account',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('the same hashtag set with otherwise different text', () => {
+    const tags = '#WorldCup #USMNT #soccer';
+    expect(
+      spamClusters([
+        `Pulisic scored early and the whole bar went wild ${tags}`,
+        `Rain delay here, umbrellas everywhere in the stadium ${tags}`,
+        `Defense looked shaky, midfield could not hold possession ${tags}`,
+        `Drove four hours with my cousins just to watch this ${tags}`,
+        `Referee missed an obvious handball right before halftime ${tags}`,
+      ]),
+    ).toEqual([]);
+    // a tag set with a word or two around it has too little content to judge
+    expect(spamClusters(['wow', 'yes!!', 'lets go', 'so proud', 'omg'].map((t) => `${t} ${tags}`))).toEqual([]);
+  });
+
+  it('people naming the same things in their own words', () => {
+    expect(
+      spamClusters([
+        "I just can't wait for Taylor Swift on Friday",
+        'I really wish I was going to Taylor Swift this Friday :(((',
+        'So my brother and I are going to Taylor Swift on Friday...',
+        'Who else is seeing Taylor Swift on Friday night?',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('retweet markers, "via @user" and common greetings', () => {
+    expect(spamClusters(['ann', 'bo', 'cy', 'di', 'ed'].map((h) => `RT @${h}: Good morning everyone, have a great day!`))).toEqual([]);
+    expect(spamClusters(['Good morning ☀️', 'good morning!!', 'Good morning everyone', 'GOOD MORNING', 'good morning :)'])).toEqual([]);
+    expect(spamClusters(['ann', 'bo', 'cy', 'di', 'ed'].map((h) => `Happy birthday @${h}! Have a wonderful day`))).toEqual([]);
+  });
+});
+
+describe('campaigns are still caught', () => {
+  const promo = 'Exclusive offer on premium noise cancelling headphones, free shipping worldwide, order before midnight';
+
+  it('copies that differ only in the link are one campaign when the content is long and identical', () => {
+    const texts = ['aa1', 'bb2', 'cc3', 'dd4', 'ee5'].map((s) => `${promo} https://t.co/${s}`);
+    expect(spamClusters(texts)).toEqual([['p0', 'p1', 'p2', 'p3', 'p4']]);
+  });
+
+  it('a campaign with small edits, different links, mentions and tags', () => {
+    expect(
+      spamClusters([
+        `${promo} https://t.co/aa1`,
+        `@deals4u ${promo}!! https://bit.ly/x9`,
+        `${promo.replace('worldwide', 'everywhere')} https://t.co/cc3 #sale`,
+        `RT @shop: ${promo.toUpperCase()}`,
+        `${promo.replace('premium ', '')} via @gadgetnews`,
+        'The city council voted to expand the bike lanes along the river next spring',
+      ]),
+    ).toEqual([['p0', 'p1', 'p2', 'p3', 'p4']]);
+  });
+
+  it('in scripts with combining marks', () => {
+    const hindi = 'मुफ्त मोबाइल फोन जीतने का मौका आज ही रजिस्टर करें सीमित समय का ऑफर';
+    expect(spamClusters([`${hindi} https://t.co/a`, `${hindi}!! https://t.co/b`, `@x ${hindi}`])).toEqual([['p0', 'p1', 'p2']]);
+  });
+});
+
+describe('spam false-positive benchmark: sorting what was removed', () => {
+  it('measures the longest shared run of words', () => {
+    expect(longestCommonRun(['a', 'b', 'c', 'd'], ['x', 'b', 'c', 'd', 'y'])).toBe(3);
+    expect(longestCommonRun(['a'], ['b'])).toBe(0);
+    expect(longestCommonRun([], ['b'])).toBe(0);
+  });
+
+  it('tells retweets and copies from posts that only look alike', () => {
+    const headline = 'Apple software and retail chiefs out in overhaul as Tim Cook replaces the heads of two divisions';
+    expect(classifyRemoved(`RT @reuters: ${headline}`, [headline])).toBe('retweet');
+    expect(classifyRemoved(`"@reuters: ${headline}"`, [headline])).toBe('retweet');
+    expect(classifyRemoved(`${headline} via @techcrunch`, [headline])).toBe('retweet');
+    expect(classifyRemoved(`#tech ${headline} https://t.co/x`, [`${headline}...`])).toBe('copy');
+    // six content words in a row in common is copied wording; the same names in other words is not
+    expect(classifyRemoved("I just can't wait for Taylor Swift on Friday", ['I really wish I was going to Taylor Swift this Friday'])).toBe('lookAlike');
+    // a short post copied whole is a copy even under six words
+    expect(classifyRemoved('Klub Ace this Saturday college night', ['@bob Klub Ace this Saturday college night!!'])).toBe('copy');
   });
 });

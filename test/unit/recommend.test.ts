@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateRecommend } from '../../cli/eval/recommend';
 import { createRng } from '../../models/random';
 import { csrFromTriples, loadAls, topN, trainAls, transposeCsr } from '../../models/recommend/als';
 import { blendScores, buildContentIndex, createHybridRecommender } from '../../models/recommend/content';
@@ -13,6 +17,9 @@ import {
   type Interaction,
 } from '../../models/recommend/evaluate';
 import { trainPopularity } from '../../models/recommend/popularity';
+import { DEFAULT_EASE_OPTIONS, historyWeights, invertSpdInPlace, loadEase, trainEase } from '../../models/recommend/ease';
+import { DEFAULT_EASE_GRID, evaluateOnSplit, trainingLog, tuneEase } from '../../models/recommend/evaluate';
+import { loadRecommender, recommenderMethod } from '../../models/recommend/recommender';
 
 /**
  * Two communities: 20 users who mostly touch items 0–19 and 40 users who mostly touch items
@@ -129,9 +136,11 @@ describe('ALS on two communities', () => {
 
   it('beats popularity on NDCG@10', () => {
     const result = compareWithPopularity(log, {
+      method: 'als',
       als: ALS_SMALL,
       split: { holdoutFraction: 0.3 },
     });
+    expect(result.method).toBe('als');
     expect(result.model.ndcg).toBeGreaterThan(result.baseline.ndcg + 0.1);
     expect(result.model.coverage).toBeGreaterThan(result.baseline.coverage);
     expect(result.interactions).toBe(660);
@@ -156,6 +165,8 @@ describe('ALS on two communities', () => {
     const vec = model.foldInUser(aItems.map(([, i]) => i));
     const scores = model.scoreVector(vec);
     const top = topN(scores, 5, Int32Array.from(aItems.map(([, i]) => i)).sort());
+    expect(aItems).toHaveLength(5);
+    expect(top).toHaveLength(5); // 40 items, 5 excluded: five recommendations, each checked below
     for (const r of top) expect(communityOf(log.itemIds[r.index])).toBe('A');
   });
 });
@@ -184,6 +195,7 @@ describe('content and the hybrid blend', () => {
   it('tokenizes and finds similar items by content', () => {
     expect(Array.from(content.vectorize('The #Goal of the MATCH!').indices, (t) => [...content.vocabulary].find(([, i]) => i === t)![0]).sort()).toEqual(['goal', 'match']);
     const similar = content.similarItems(cold, 5);
+    expect(similar).toHaveLength(5);
     for (const r of similar) expect(communityOf(itemIds[r.index])).toBe('A');
     expect(similar[0].score).toBeGreaterThan(0);
     const v = content.vectorize('bake a dessert with butter');
@@ -202,6 +214,7 @@ describe('content and the hybrid blend', () => {
     expect(hybridRanking.indexOf(coldId)).toBeLessThan(cfRanking.indexOf(coldId));
     const userB = log.userIds.indexOf('u45');
     const forB = hybrid.recommendForUser(userB, 10).map((r) => r.id!);
+    expect(forB).toHaveLength(10);
     expect(forB).not.toContain(coldId);
     for (const id of forB) expect(communityOf(id)).toBe('B');
   });
@@ -209,6 +222,8 @@ describe('content and the hybrid blend', () => {
   it('serves new users from their history and anonymous users by popularity', () => {
     const history = [log.itemIds.indexOf('i1'), log.itemIds.indexOf('i2')];
     const recs = hybrid.recommendForHistory(history, 5);
+    expect(history.every((i) => i >= 0)).toBe(true); // both items exist in the log
+    expect(recs).toHaveLength(5);
     for (const r of recs) expect(['A', 'i-new'].includes(r.id === coldId ? coldId : communityOf(r.id!))).toBe(true);
     expect(hybrid.recommendForHistory([], 3).map((r) => r.index)).toEqual(popularity.recommend(3).map((r) => r.index));
   });
@@ -226,6 +241,204 @@ describe('content and the hybrid blend', () => {
     const zf = z(cf);
     const zc = z(contentScores);
     const w = [0.25, 0.25, 0, 0];
+    expect(blended).toHaveLength(4);
     blended.forEach((b, i) => expect(b).toBeCloseTo(w[i] * zf[i] + (1 - w[i]) * zc[i], 12));
+  });
+});
+
+describe('EASE', () => {
+  it('inverts a symmetric positive definite matrix and refuses one that is not', () => {
+    const a = Float64Array.from([4, 1, 2, 1, 3, 0, 2, 0, 5]);
+    const inv = invertSpdInPlace(Float64Array.from(a), 3);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += a[i * 3 + k] * inv[k * 3 + j];
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 12);
+      }
+    }
+    expect(() => invertSpdInPlace(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(/not positive definite/);
+    expect(() => invertSpdInPlace(new Float64Array(3), 2)).toThrow(/expected 2×2/);
+  });
+
+  it('matches the closed form on two items: B01 = c / (a + λ)', () => {
+    // users {0,1}, {0,1}, {0}: item 0 has a = 3 users, item 1 has b = 2, both c = 2; with λ = 1
+    // B01 = c / (a + λ) = 0.5 and B10 = c / (b + λ) = 2/3 (Steck 2019, eq. 8, for two items)
+    const m = csrFromTriples(3, 2, [0, 0, 1, 1, 2], [0, 1, 0, 1, 0]);
+    const ease = trainEase(m, { lambda: 1, minItemCount: 1, recencyHalfLife: null });
+    // B is stored as Float32: 6 digits
+    expect(ease.scoreHistory([0])[1]).toBeCloseTo(0.5, 6);
+    expect(ease.scoreHistory([1])[0]).toBeCloseTo(2 / 3, 6);
+    expect(ease.scoreHistory([0])[0]).toBe(0); // an item never predicts itself
+    expect(ease.scoreAll(2)[1]).toBeCloseTo(0.5, 6); // user 2 has item 0 only
+  });
+
+  it('leaves items with too few users out of the model: they never score', () => {
+    const m = csrFromTriples(3, 3, [0, 0, 1, 1, 2, 2], [0, 1, 0, 1, 0, 2]);
+    const ease = trainEase(m, { lambda: 1, minItemCount: 2, recencyHalfLife: null });
+    expect(Array.from(ease.modelled)).toEqual([0, 1]);
+    expect(ease.scoreHistory([0])[2]).toBe(-Infinity);
+    expect(ease.recommend(2, 5).map((r) => r.index)).toEqual([1]); // item 2 is seen; only item 1 is left
+    expect(() => trainEase(m, { lambda: 0 })).toThrow(/lambda/);
+    expect(() => trainEase(m, { recencyHalfLife: -1 })).toThrow(/recencyHalfLife/);
+  });
+
+  it('weights history items by recency: the latest item dominates with a short half-life', () => {
+    expect(Array.from(historyWeights({ values: 'binary', recencyHalfLife: 2 }, [5, 5, 5], [0, 2, 4]))).toEqual([1, 0.5, 0.25]);
+    expect(Array.from(historyWeights({ values: 'weight', recencyHalfLife: null }, [5, 3], [0, 1]))).toEqual([5, 3]);
+    // one user took item 0 long ago and item 2 last; item 1 goes with 0, item 3 with 2
+    const m = csrFromTriples(5, 4, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], [0, 1, 0, 1, 2, 3, 2, 3, 0, 2]);
+    const recency = new Float32Array(m.indices.length);
+    recency[m.indptr[4]] = 3; // user 4: item 0 is 3 items old, item 2 the latest
+    const withRecency = trainEase(m, { lambda: 1, minItemCount: 1, recencyHalfLife: 1, recency });
+    expect(withRecency.recommend(4, 1)[0].index).toBe(3);
+    const without = trainEase(m, { lambda: 1, minItemCount: 1, recencyHalfLife: null, recency });
+    const s = without.scoreAll(4);
+    expect(s[1]).toBeCloseTo(s[3], 12); // symmetric data, no recency: a tie
+  });
+
+  const log = indexInteractions(twoCommunities(1));
+  const split = timeOrderedSplit(log, { holdoutFraction: 0.3 });
+
+  it('beats popularity on two communities and recommends within the user’s community', () => {
+    // λ of the order of the items' user counts (10–30 here); the default recency half-life
+    const result = compareWithPopularity(log, { method: 'ease', ease: { lambda: 50, minItemCount: 1 }, split: { holdoutFraction: 0.3 } });
+    expect(result.method).toBe('ease');
+    expect(result.model.ndcg).toBeGreaterThan(result.baseline.ndcg + 0.1);
+    let inCommunity = 0;
+    for (let u = 0; u < 60; u++) {
+      const own = Number(log.userIds[u].slice(1)) < 20 ? 'A' : 'B';
+      for (const r of result.recommender.recommend(u, 5)) inCommunity += communityOf(r.id!) === own ? 1 : 0;
+    }
+    expect(inCommunity / (60 * 5)).toBeGreaterThan(0.9);
+  });
+
+  it('survives serialisation, and the loader tells EASE from ALS by their bytes', () => {
+    const ease = trainEase(split.train, { lambda: 5, minItemCount: 2, recency: split.trainRecency, itemIds: log.itemIds, userIds: log.userIds });
+    const loaded = loadEase(ease.serialize());
+    expect(loaded.options).toEqual(ease.options);
+    expect(Array.from(loaded.modelled)).toEqual(Array.from(ease.modelled));
+    for (const u of [0, 17, 42]) expect(loaded.recommend(u, 10)).toEqual(ease.recommend(u, 10));
+    expect(recommenderMethod(loadRecommender(ease.serialize()))).toBe('ease');
+    const als = trainAls(split.train, { ...ALS_SMALL, itemIds: log.itemIds });
+    expect(recommenderMethod(loadRecommender(als.serialize()))).toBe('als');
+    expect(() => loadEase(als.serialize())).toThrow(/magic/);
+    expect(() => loadEase(ease.serialize().slice(0, 100))).toThrow(/truncated/);
+    expect(() => loadRecommender(new Uint8Array(16))).toThrow(/magic/);
+  });
+
+  it('ranks each split pair by recency within its user’s training items', () => {
+    const small = indexInteractions([
+      { user: 'a', item: 'x', time: 1 },
+      { user: 'a', item: 'y', time: 3 },
+      { user: 'a', item: 'z', time: 2 },
+      { user: 'a', item: 'w', time: 4 },
+    ]);
+    const s = timeOrderedSplit(small, { lastK: 1 }); // w held out
+    const ranks = Object.fromEntries(Array.from(trainRow(s.train, 0), (i, k) => [small.itemIds[i], s.trainRecency[k]]));
+    expect(ranks).toEqual({ y: 0, z: 1, x: 2 });
+  });
+});
+
+describe('scoring another model on the candidate’s split (the promotion gate’s like-for-like figure)', () => {
+  const log = indexInteractions(twoCommunities(1));
+  const split = timeOrderedSplit(log, { holdoutFraction: 0.3 });
+  const ids = { itemIds: log.itemIds, userIds: log.userIds };
+
+  it('gives an EASE model the same figures it gets on its own split', () => {
+    const ease = trainEase(split.train, { lambda: 5, minItemCount: 1, recency: split.trainRecency, ...ids });
+    const out = new Float64Array(log.itemIds.length);
+    const own = evaluateRanking(split, (u, n) => topN(ease.scoreAll(u, out), n, ease.seen(u)).map((r) => r.index));
+    expect(evaluateOnSplit(ease, split, log.itemIds)).toEqual(own);
+  });
+
+  it('maps items by id: the same model with its items in another order scores the same', () => {
+    // split.train with item i stored as index (I − 1 − i), and the ids reversed to match
+    const I = log.itemIds.length;
+    const rows: number[] = [];
+    const cols: number[] = [];
+    for (let u = 0; u < split.train.rows; u++) for (const i of trainRow(split.train, u)) (rows.push(u), cols.push(I - 1 - i));
+    const permuted = trainEase(csrFromTriples(split.train.rows, I, rows, cols), { lambda: 5, minItemCount: 1, recencyHalfLife: null, itemIds: [...log.itemIds].reverse() });
+    const same = trainEase(split.train, { lambda: 5, minItemCount: 1, recencyHalfLife: null, ...ids });
+    const a = evaluateOnSplit(permuted, split, log.itemIds);
+    const b = evaluateOnSplit(same, split, log.itemIds);
+    expect(a.ndcg).toBeCloseTo(b.ndcg, 6);
+    expect(a.recall).toBeCloseTo(b.recall, 6);
+    expect(a.ndcg).toBeGreaterThan(0.3);
+  });
+
+  it('scores an ALS model by folding each user’s history in, close to its own user factors', () => {
+    const als = trainAls(split.train, { ...ALS_SMALL, ...ids });
+    const out = new Float64Array(log.itemIds.length);
+    const own = evaluateRanking(split, (u, n) => topN(als.scoreAll(u, out), n, als.seen(u)).map((r) => r.index));
+    const folded = evaluateOnSplit(als, split, log.itemIds);
+    expect(folded.ndcg).toBeGreaterThan(own.ndcg - 0.05);
+    expect(folded.ndcg).toBeGreaterThan(evaluateRanking(split, (u, n) => trainPopularity(split.train).recommend(n, trainRow(split.train, u)).map((r) => r.index)).ndcg);
+  });
+
+  it('counts held-out items the model never saw as misses, and refuses a model without ids', () => {
+    const stranger = trainEase(csrFromTriples(2, 2, [0, 0, 1, 1], [0, 1, 0, 1]), { lambda: 1, minItemCount: 1, itemIds: ['other-1', 'other-2'] });
+    const m = evaluateOnSplit(stranger, split, log.itemIds);
+    expect(m.ndcg).toBe(0);
+    expect(m.coverage).toBe(0);
+    expect(() => evaluateOnSplit(trainEase(split.train, { lambda: 1, minItemCount: 1 }), split, log.itemIds)).toThrow(/no item ids/);
+  });
+});
+
+describe('tuning EASE on a validation split of the training part', () => {
+  const log = indexInteractions(twoCommunities(2));
+  const split = timeOrderedSplit(log, { holdoutFraction: 0.3 });
+
+  it('carves validation from training only: no held-out pair is in it', () => {
+    const train = trainingLog(log, split);
+    expect(train.user.length).toBe(log.user.length - split.testInteractions);
+    for (let k = 0; k < train.user.length; k++) expect(Array.from(split.test[train.user[k]])).not.toContain(train.item[k]);
+  });
+
+  it('chooses the grid point with the best validation NDCG and reports the whole grid', () => {
+    const t = tuneEase(log, split, { grid: { lambda: [1, 50], minItemCount: [1], recencyHalfLife: [2, null] }, split: { holdoutFraction: 0.3 } });
+    expect(t.grid).toHaveLength(4);
+    const best = t.grid.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+    expect(t.best).toEqual({ lambda: best.lambda, minItemCount: best.minItemCount, recencyHalfLife: best.recencyHalfLife, values: 'binary' });
+    expect(t.validation).toMatch(/training items/);
+    expect(t.popularityNdcg).toBeGreaterThan(0);
+    expect(DEFAULT_EASE_OPTIONS.values).toBe('binary');
+  });
+});
+
+describe('eval recommend on a small file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-eval-recommend-'));
+  const file = path.join(dir, 'ratings.csv');
+  fs.writeFileSync(file, ['userId,movieId,rating,timestamp', ...twoCommunities(3).map((r) => `${r.user},${r.item},${r.weight},${r.time}`)].join('\n'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('tunes EASE on the validation split, reports the ratio to popularity from the same run, and keeps coverage', async () => {
+    const r = await evaluateRecommend({ data: file, minItemCount: 1 });
+    expect(r.model).toBe('ease');
+    expect(r.ratio).toBeCloseTo(r.ndcg10 / r.baseline.ndcg10, 2);
+    expect(r.ndcg10).toBeGreaterThan(r.baseline.ndcg10);
+    expect(r.coverage).toBeGreaterThan(r.baseline.coverage);
+    // --min-item-count given: a one-point grid for it, the default grids for the rest
+    expect(r.tuning!.grid).toHaveLength(DEFAULT_EASE_GRID.lambda.length * DEFAULT_EASE_GRID.recencyHalfLife.length);
+    expect(r.tuning!.grid.every((g) => g.minItemCount === 1)).toBe(true);
+    // the chosen point has the grid's best validation NDCG (printed rounded, so ties are possible)
+    const chosen = r.tuning!.grid.find((g) => g.lambda === r.params.lambda && g.recencyHalfLife === r.params.recencyHalfLife)!;
+    expect(chosen.ndcg).toBe(Math.max(...r.tuning!.grid.map((g) => g.ndcg)));
+  });
+
+  it('uses the given parameters untuned with --no-tune, and ALS when asked', async () => {
+    const fixed = await evaluateRecommend({ data: file, tune: false, lambda: 20, minItemCount: 1, halfLife: null });
+    expect(fixed.tuning).toBeNull();
+    expect(fixed.params).toEqual({ lambda: 20, minItemCount: 1, recencyHalfLife: null, values: 'binary' });
+    const als = await evaluateRecommend({ data: file, method: 'als', factors: 4, regularization: 1, alpha: 1, seed: 3 });
+    expect(als.model).toBe('als');
+    expect(als.params).toEqual({ factors: 4, iterations: 10, regularization: 1, alpha: 1, seed: 3 });
+  });
+
+  it('names a bad option', async () => {
+    await expect(evaluateRecommend({ data: file, method: 'bpr' as 'als' })).rejects.toThrow(/--method must be ease or als, got "bpr"/);
+    await expect(evaluateRecommend({ data: file, halfLife: -1 })).rejects.toThrow(/--half-life must be a number/);
+    await expect(evaluateRecommend({ data: file, minItemCount: 0 })).rejects.toThrow(/--min-item-count must be an integer >= 1/);
+    await expect(evaluateRecommend({ data: file, lambda: 0 })).rejects.toThrow(/--lambda must be a number/);
   });
 });

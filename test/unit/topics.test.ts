@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateTopics } from '../../cli/eval/topics';
+import { readTableAll } from '../../lib/tabular';
 import { normalizedMutualInformation } from '../../models/eval/clustering';
 import { createRng } from '../../models/random';
 import { fitTopicModel, loadTopicModel, type TopicMethod } from '../../models/topics/lda';
@@ -15,6 +18,24 @@ describe('extractTerms', () => {
   });
   it('keeps non-Latin words', () => {
     expect(extractTerms('Привет мир naïve café')).toEqual(['привет', 'мир', 'naïve', 'café']);
+  });
+});
+
+describe('topics in every script (case 05-hindi-topics-matras)', () => {
+  const dir = path.join(__dirname, '..', 'fixtures', 'cases', '05-hindi-topics-matras');
+
+  it('separates the Hindi posts as well as their English control, with whole words as terms', async () => {
+    const hindi = await evaluateTopics({ data: path.join(dir, 'posts.tsv'), k: 2 });
+    const english = await evaluateTopics({ data: path.join(dir, 'control-english.tsv'), k: 2 });
+    expect(english.nmi).toBe(1);
+    expect(hindi.nmi).toBe(1);
+    const terms = hindi.topics.flatMap((t) => t.terms);
+    for (const word of ['क्रिकेट', 'मैच', 'चुनाव', 'मतदान']) expect(terms).toContain(word);
+    // every term is a whole space-separated word of some post, never a fragment such as "मतद" or "रच"
+    const rows = await readTableAll(path.join(dir, 'posts.tsv'));
+    const whole = new Set(rows.flatMap((r) => r.text!.split(' ')));
+    expect(terms.filter((t) => !whole.has(t))).toEqual([]);
+    expect(terms).not.toContain('मतद');
   });
 });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../models/random';
-import { BurstDetector, detectBursts, fixedThresholdAlarms } from '../../models/trends/burst';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { evaluateTrends, readVolumeCsv } from '../../cli/eval/trends';
+import { BurstDetector, burstOptionsFor, detectBursts, fixedThresholdAlarms } from '../../models/trends/burst';
 import {
   evaluateForecast,
   mergeAlarms,
@@ -9,7 +13,7 @@ import {
   type AnomalyWindow,
 } from '../../models/trends/evaluate';
 import { mase, quantileSorted, rollingForecast, seasonalNaive } from '../../models/trends/forecast';
-import { bucketCounts, bucketTime, regularize, volumeSeriesByKey } from '../../models/trends/series';
+import { bucketCounts, bucketTime, coveredBuckets, HOUR_MS, missingCount, regularize, volumeSeriesByKey } from '../../models/trends/series';
 
 const MIN = 60_000;
 const PER_DAY = 288; // 5-minute buckets
@@ -42,10 +46,10 @@ describe('volume series', () => {
     expect(Array.from(byKey.get('#a')!.values)).toEqual([1, 1, 0]);
     expect(Array.from(byKey.get('#b')!.values)).toEqual([0, 0, 1]);
   });
-  it('regularizes (time, value) rows, keeping their phase and filling gaps', () => {
+  it('regularizes (time, value) rows, keeping their phase and marking gaps missing, not zero', () => {
     const s = regularize([30_000, 330_000, 930_000], [4, 5, 6], 5 * MIN);
     expect(s.start).toBe(30_000);
-    expect(Array.from(s.values)).toEqual([4, 5, 0, 6]);
+    expect(Array.from(s.values)).toEqual([4, 5, NaN, 6]);
   });
 });
 
@@ -160,5 +164,157 @@ describe('NAB-style detection metrics', () => {
     expect(none.alarmPrecision).toBe(1);
     expect(none.f1).toBe(0);
     expect(none.meanLeadMinutes).toBeNull();
+  });
+});
+
+describe('missing data is not zero volume', () => {
+  /** the series with buckets [from, from + n) replaced by `fill` (NaN = missing, 0 = a zero-filled outage) */
+  const withGap = (values: Float64Array, from: number, n: number, fill: number) => {
+    const out = values.slice();
+    out.fill(fill, from, from + n);
+    return out;
+  };
+
+  it('bucket counts: buckets outside the collected spans are missing, a collected empty bucket is 0', () => {
+    const s = bucketCounts([1 * MIN, 6 * MIN, 31 * MIN], { bucketMs: 5 * MIN, start: 0, end: 40 * MIN, covered: [{ start: 0, end: 15 * MIN }, { start: 25 * MIN, end: 40 * MIN }] });
+    // bucket 2 (10–15) was collected and empty; 3 and 4 (15–25) were not collected
+    expect(Array.from(s.values)).toEqual([1, 1, 0, NaN, NaN, 0, 1, 0]);
+    expect(missingCount(s.values)).toBe(2);
+    // a bucket only partly inside a span would read as a dip: it is missing too
+    expect(Array.from(coveredBuckets({ start: 0, bucketMs: 10 }, 4, [{ start: 5, end: 30 }]))).toEqual([0, 1, 1, 0]);
+    const byKey = volumeSeriesByKey([{ key: '#a', time: 0 }, { key: '#b', time: 11 * MIN }], { bucketMs: 5 * MIN, covered: [{ start: 0, end: 5 * MIN }, { start: 10 * MIN, end: 15 * MIN }] });
+    expect(Array.from(byKey.get('#a')!.values)).toEqual([1, NaN, 0]);
+    expect(Array.from(byKey.get('#b')!.values)).toEqual([0, NaN, 1]);
+  });
+
+  it('a gap of 6 buckets and a return to the normal level raise no alarm; the gap gets no score', () => {
+    const values = dailyVolume(8, 1);
+    const gapStart = 5 * PER_DAY + 3;
+    const { alarms, scores } = detectBursts(withGap(values, gapStart, 6, NaN));
+    expect(alarms).toEqual([]);
+    expect(Array.from(scores.subarray(gapStart, gapStart + 6)).every(Number.isNaN)).toBe(true);
+    expect(Number.isFinite(scores[gapStart + 6])).toBe(true);
+  });
+
+  it.each([
+    ['5-minute buckets, a 2-hour outage', 5 * MIN, 24],
+    ['5-minute buckets, a 6-hour outage', 5 * MIN, 72],
+    ['hourly buckets, a 3-day outage', HOUR_MS, 72],
+  ])('%s: zero-filled it raises false alarms after the outage, missing it raises none', (_, bucketMs, gap) => {
+    const perDay = Math.round((24 * 60 * MIN) / bucketMs);
+    const rng = createRng(2);
+    const values = Float64Array.from({ length: 9 * perDay }, (_, i) => {
+      const mean = 100 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / perDay));
+      return Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.normal()));
+    });
+    const gapStart = 5 * perDay + 3;
+    const options = burstOptionsFor(bucketMs);
+    const zeroFilled = detectBursts(withGap(values, gapStart, gap, 0), options).alarms;
+    expect(zeroFilled.length).toBeGreaterThan(0); // the outage dragged the baseline down
+    expect(zeroFilled.every((a) => a.index >= gapStart + gap)).toBe(true); // ... and the return looked like a burst
+    expect(detectBursts(withGap(values, gapStart, gap, NaN), options).alarms).toEqual([]);
+  });
+
+  it('a real burst right after a gap is still flagged', () => {
+    const values = withGap(dailyVolume(8, 1), 5 * PER_DAY + 3, 6, NaN);
+    const burstStart = 5 * PER_DAY + 9;
+    for (let i = burstStart; i < burstStart + 24; i++) values[i] *= 3;
+    const { alarms } = detectBursts(values);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].index - burstStart).toBeGreaterThanOrEqual(0);
+    expect(alarms[0].index - burstStart).toBeLessThanOrEqual(8); // as fast as without a gap (3x within 8 buckets)
+  });
+
+  it('real zeros and the same positions missing give different baselines', () => {
+    const values = dailyVolume(4, 7);
+    const from = 3 * PER_DAY;
+    const next = from + 36;
+    /** the volume the detector expects at bucket `index` after seeing the buckets before it (a NaN push asks without changing state) */
+    const baselineAt = (series: Float64Array, index: number) => {
+      const detector = new BurstDetector();
+      for (let i = 0; i < index; i++) detector.push(series[i]);
+      return detector.push(NaN).baseline;
+    };
+    const full = baselineAt(values, next);
+    const zeros = baselineAt(withGap(values, from, 36, 0), next);
+    const missing = baselineAt(withGap(values, from, 36, NaN), next);
+    // three hours of real silence lower what is expected next (by ~12%: the clipped update limits
+    // how fast the level follows); three hours unobserved leave it where it was
+    expect(zeros).toBeLessThan(0.92 * full);
+    expect(Math.abs(missing - full) / full).toBeLessThan(0.01);
+    // the fixed-threshold baseline leaves missing warm-up buckets out of its mean instead of counting zeros
+    // [10, 11, 12, 11] observed: mean 11, sd 0.816, threshold 13.45, so 14 alarms; the same four
+    // buckets zero-filled would give mean 5.5, sd 5.9, threshold 23 and hide it
+    expect(fixedThresholdAlarms([10, 11, 12, 11, NaN, NaN, NaN, NaN, 14], { warmup: 8, refractory: 2 }).map((a) => a.index)).toEqual([8]);
+    expect(fixedThresholdAlarms([10, 11, 12, 11, 0, 0, 0, 0, 14], { warmup: 8, refractory: 2 })).toEqual([]);
+    expect(fixedThresholdAlarms([10, 11, 12, 11, NaN, NaN, NaN, NaN, NaN, 14], { warmup: 8, refractory: 2 }).map((a) => a.index)).toEqual([9]);
+  });
+
+  it('reads a NAB-style CSV with missing timestamps as missing, not zero, and evaluates it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nab-gaps-'));
+    const start = Date.UTC(2015, 2, 1, 0, 2, 53);
+    const values = dailyVolume(9, 8);
+    const skipped = new Set([300, 301, 302, 303, 304, 305, 900]);
+    const rows = ['timestamp,value'];
+    values.forEach((v, i) => {
+      if (!skipped.has(i)) rows.push(`${new Date(start + i * 5 * MIN).toISOString().slice(0, 19).replace('T', ' ')},${v}`);
+    });
+    const file = path.join(dir, 'Twitter_volume_TEST.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    const series = await readVolumeCsv(file);
+    expect(series.bucketMs).toBe(5 * MIN);
+    expect(series.start).toBe(start);
+    expect(series.values.length).toBe(values.length);
+    expect([...skipped].map((i) => series.values[i])).toEqual([NaN, NaN, NaN, NaN, NaN, NaN, NaN]);
+    expect(missingCount(series.values)).toBe(7);
+    expect(series.values[299]).toBe(values[299]);
+    const labels = path.join(dir, 'labels.json');
+    fs.writeFileSync(labels, JSON.stringify({ windows: { 'realTweets/Twitter_volume_TEST.csv': [['2015-03-04 00:00:00', '2015-03-04 06:00:00']] } }));
+    const result = await evaluateTrends({ series: [file], labels });
+    expect(result.perSeries[0].missingBuckets).toBe(7);
+    expect(result.perSeries[0].alarms).toEqual([]); // nothing happened in the series but the gaps
+    expect(Number.isFinite(result.mase)).toBe(true);
+    expect(result.coverage).toBeGreaterThan(0.8);
+  });
+
+  it('a Holt-Winters forecast with missing points stays close to the full-data forecast', () => {
+    const m = 24;
+    const rng = createRng(9);
+    const full = Float64Array.from({ length: 20 * m }, (_, i) => Math.max(0, Math.round(200 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / m)) + 10 * rng.normal())));
+    // two 6-bucket outages (one in the training span) and three single missing buckets
+    const drop = [...Array.from({ length: 6 }, (_, k) => 3 * m + 5 + k), ...Array.from({ length: 6 }, (_, k) => 15 * m + 10 + k), 2 * m + 2, 11 * m + 20, 17 * m + 1];
+    const gapped = full.slice();
+    const zeroed = full.slice();
+    for (const i of drop) {
+      gapped[i] = NaN;
+      zeroed[i] = 0;
+    }
+    const opts = { seasonality: m, trainLength: 6 * m, level: 0.9 };
+    const a = rollingForecast(full, opts);
+    const b = rollingForecast(gapped, opts);
+    const c = rollingForecast(zeroed, opts);
+    const relative = (f: Float64Array) => {
+      let max = 0;
+      let sum = 0;
+      for (let i = opts.trainLength; i < full.length; i++) {
+        const r = Math.abs(f[i] - a.forecast[i]) / a.forecast[i];
+        max = Math.max(max, r);
+        sum += r;
+      }
+      return { max, mean: sum / (full.length - opts.trainLength) };
+    };
+    const missing = relative(b.forecast);
+    expect(missing.mean).toBeLessThan(0.02);
+    expect(missing.max).toBeLessThan(0.15);
+    // the forecast right after the second outage: missing ≈ full data; zero-filled learnt the zeros
+    const after = 15 * m + 16;
+    expect(Math.abs(b.forecast[after] - a.forecast[after]) / a.forecast[after]).toBeLessThan(0.03);
+    expect(c.forecast[after]).toBeLessThan(0.5 * a.forecast[after]);
+    expect(relative(c.forecast).mean).toBeGreaterThan(0.05);
+    // the interval is learnt from observed errors only
+    const last = full.length - 1;
+    expect(Math.abs(b.upper[last] - b.lower[last] - (a.upper[last] - a.lower[last]))).toBeLessThan(0.15 * (a.upper[last] - a.lower[last]));
+    // MASE scales by observed pairs only
+    expect(Number.isFinite(evaluateForecast(gapped, { seasonality: m, trainShare: 0.3 }).mase)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import {
   ENGAGEMENT_FEATURES,
   engagementExamples,
   evaluateEngagementPrediction,
+  logisticScorer,
   predictNextDayEngagement,
   trainLogisticRegression,
 } from '../../models/users/engagement';
@@ -22,7 +23,7 @@ import {
   type ProfileState,
   type UserProfile,
 } from '../../models/users/profile';
-import { segmentProfiles, segmentRows } from '../../models/users/segments';
+import { activityQuantileSegments, nearestCentroids, segmentProfiles, segmentRows, standardizeRows } from '../../models/users/segments';
 
 const post = (p: Partial<ProfilePost> & Pick<ProfilePost, 'id' | 'authorId' | 'createdAt'>): ProfilePost => ({
   text: '',
@@ -451,5 +452,77 @@ describe('engagement prediction', () => {
     expect(auc([1, 1, 1, 1], [0, 1, 0, 1])).toBeCloseTo(0.5, 12);
     expect(auc([0.2, 0.5, 0.5, 0.9], [0, 1, 0, 1])).toBeCloseTo(0.875, 12);
     expect(auc([1, 2], [1, 1])).toBeNaN();
+  });
+});
+
+describe('what the promotion gate needs from the user models', () => {
+  it('standardises new rows the way the fit did: log1p where flagged, median for unknown values, clipped', () => {
+    const st = { mean: [1, 0], std: [2, 1], median: [3, 0.5], clipZ: 3 };
+    const x = standardizeRows([[Math.E - 1, 10], [NaN, -0.5]], [{ log: true }, {}], st);
+    // log1p(e − 1) = 1 → (1 − 1)/2 = 0; 10 → z = 10, clipped to 3; unknown → median 3 → (3 − 1)/2 = 1
+    expect(Array.from(x)).toEqual([0, 3, 1, -0.5]);
+    expect(Array.from(standardizeRows([[0, 10]], [{}, {}], { ...st, clipZ: undefined }))).toEqual([-0.5, 10]);
+    expect(() => standardizeRows([[1]], [{}, {}], st)).toThrow(/1 values, expected 2/);
+    expect(() => standardizeRows([[1, 2]], [{}, {}], { mean: [0], std: [1], median: [0] })).toThrow(/1 features/);
+  });
+
+  it('a fit’s own rows, standardised again, land on the segments the fit gave them', () => {
+    const rng = createRng(4);
+    const rows = Array.from({ length: 90 }, (_, i) => [10 * (i % 3) + rng.normal(), -5 * (i % 3) + rng.normal()]);
+    const features = [{ name: 'a' }, { name: 'b' }];
+    const seg = segmentRows(rows, features, { seed: 2 });
+    expect(seg.k).toBe(3);
+    const x = standardizeRows(rows, features, seg.standardization);
+    expect(Array.from(nearestCentroids(x, rows.length, 2, seg.standardizedCentroids))).toEqual(Array.from(seg.assignments));
+  });
+
+  it('assigns to the nearest centroid, the first on ties', () => {
+    const x = Float64Array.from([0, 0, 4, 4, 2, 2]);
+    expect(Array.from(nearestCentroids(x, 3, 2, [[0, 0], [4, 4]]))).toEqual([0, 1, 0]);
+    expect(() => nearestCentroids(x, 3, 2, [])).toThrow(/no centroids/);
+    expect(() => nearestCentroids(x, 3, 2, [[1]])).toThrow(/1 coordinates/);
+  });
+
+  it('builds the activity-quantile baseline: k equal groups by posting + engagement given', () => {
+    const features = [{ name: 'postsPerDay' }, { name: 'meanSentiment' }, { name: 'engagementsGivenPerDay' }];
+    // activity = column 0 + column 2: 5, 1, 3, 0, 4, 2
+    const x = Float64Array.from([5, 9, 0, 1, 9, 0, 1, 9, 2, 0, 9, 0, 2, 9, 2, 1, 9, 1]);
+    expect(Array.from(activityQuantileSegments(x, 6, features, 3))).toEqual([2, 0, 1, 0, 2, 1]);
+    expect(() => activityQuantileSegments(x, 6, [{ name: 'x' }, { name: 'y' }, { name: 'z' }], 3)).toThrow(/activity features/);
+    expect(() => activityQuantileSegments(x, 6, features, 0)).toThrow(/k must be/);
+  });
+
+  it('scores a stored engagement model exactly as the trained one, and refuses other features', () => {
+    const rng = createRng(8);
+    const n = 200;
+    const d = ENGAGEMENT_FEATURES.length;
+    const x = Float64Array.from({ length: n * d }, () => rng.normal());
+    const y = Array.from({ length: n }, (_, i) => (x[i * d] + 0.5 * rng.normal() > 0 ? 1 : 0));
+    const model = trainLogisticRegression(x, y, n, d);
+    const stored = JSON.parse(JSON.stringify({ weights: [...model.weights], bias: model.bias, mean: [...model.mean], std: [...model.std], features: [...ENGAGEMENT_FEATURES] }));
+    const a = model.predict(x, n);
+    const b = logisticScorer(stored)(x, n);
+    for (let i = 0; i < n; i++) expect(b[i]).toBeCloseTo(a[i], 12);
+    expect(() => logisticScorer({ ...stored, features: ['given_1d'] })).toThrow(/trained on features given_1d/);
+    expect(() => logisticScorer({ ...stored, features: undefined, weights: [1, 2] })).toThrow(/2 weights/);
+  });
+
+  it('scores any other model on the candidate’s own test days (the serving version’s figure)', () => {
+    const rng = createRng(11);
+    const users = Array.from({ length: 40 }, (_, u) => ({ id: `u${u}`, rate: u % 4 === 0 ? 0.9 : u % 4 === 1 ? 0.5 : 0.1 }));
+    const posts = [{ id: 'p0', authorId: 'author', createdAt: '2026-01-01T10:00:00Z' }];
+    const engagements: { userId: string; postId: string; at: string }[] = [];
+    for (let day = 0; day < 21; day++) {
+      for (const u of users) {
+        if (day === 0 || rng.next() < u.rate) engagements.push({ userId: u.id, postId: 'p0', at: new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString() });
+      }
+    }
+    const { model, evaluation } = evaluateEngagementPrediction(dailyActivity(posts, engagements), { testDays: 7 });
+    // the candidate itself, scored through the same door, gets exactly its own figure
+    expect(evaluation.aucOf((xs, n) => model.predict(xs, n))).toBe(evaluation.auc);
+    // a constant scorer is chance; the inverted model is 1 − AUC
+    expect(evaluation.aucOf((_, n) => new Float64Array(n).fill(0.3))).toBe(0.5);
+    expect(evaluation.aucOf((xs, n) => model.predict(xs, n).map((p) => 1 - p))).toBeCloseTo(1 - evaluation.auc, 12);
+    expect(evaluation.auc).toBeGreaterThan(0.7);
   });
 });

@@ -29,7 +29,7 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
       return { scored: 10, sentiment: { negative: 3, neutral: 3, positive: 4 }, topHashtags: [] };
     },
     async completedRuns(keys) {
-      return keys.filter((k) => (opts.alreadyDone ?? []).some((d) => k.endsWith(d)));
+      return keys.filter((k) => (opts.alreadyDone ?? []).some((d) => k.includes(`-${d}-`)));
     },
     async collectSimulated(input) {
       active++;
@@ -81,7 +81,8 @@ describe('backfill (time-skipping server)', () => {
       }),
     );
     expect(result).toMatchObject({ daysTotal: 10, daysDone: 7, daysSkipped: 2, daysFailed: 1, daysRunning: 0, posts: 70 });
-    expect(result.failed).toEqual([{ date: '2026-10-05', error: 'no data for 2026-10-05' }]);
+    // the root cause, with its type and the activity that raised it, not the child workflow's wrapper
+    expect(result.failed).toEqual([{ date: '2026-10-05', error: 'InvalidInput: no data for 2026-10-05 (activity collectSimulated)' }]);
     expect(f.maxActive()).toBeLessThanOrEqual(3);
     expect(f.maxActive()).toBeGreaterThan(1);
     // every day not already done was collected once, the failing one once per attempt
@@ -90,7 +91,10 @@ describe('backfill (time-skipping server)', () => {
       '2026-10-01': 1, '2026-10-03': 1, '2026-10-04': 1, '2026-10-05': 2, '2026-10-06': 1, '2026-10-08': 1, '2026-10-09': 1, '2026-10-10': 1,
     });
     expect(lastRunId).not.toBe(firstRunId); // 10 days at 4 per run: continued as new
-    expect(dayWorkflowId('simulated', '2026-10-01')).toBe('pipeline-simulated-2026-10-01');
+    // a day's id is the one `socialsense run` gives the same input: the day plus a digest of the options
+    expect(dayWorkflowId('simulated', '2026-10-01')).toMatch(/^pipeline-simulated-2026-10-01-[0-9a-f]{12}$/);
+    expect(dayWorkflowId('simulated', '2026-10-01', { posts: 300 })).not.toBe(dayWorkflowId('simulated', '2026-10-01'));
+    expect(dayWorkflowId('simulated', '2026-10-01', { posts: 500 })).toBe(dayWorkflowId('simulated', '2026-10-01')); // 500 is the default
   });
 
   it('rejects a reversed range without retrying', async () => {

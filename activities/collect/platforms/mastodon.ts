@@ -3,6 +3,7 @@ import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Env } from '../connector';
 import { apiUrl, badCredentials, cursorParams, invalidQuery, rateLimitHeaders, type HttpReply } from '../http';
 import { count, hashtagOf, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
+import { parseHtmlContent } from '../../../models/text/html';
 
 /**
  * Mastodon hashtag timeline: GET /api/v1/timelines/tag/:hashtag, newest first, up to 40 per page,
@@ -60,35 +61,6 @@ async function get(ctx: ConnectorContext, path: string, params: Record<string, s
   });
 }
 
-/** Status HTML → plain text: paragraphs and line breaks become newlines, entities are decoded. */
-export function htmlToText(html: string): string {
-  const text = html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
-    .replace(/<[^>]+>/g, '');
-  return text
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const cp = e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-      }
-      return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' } as Record<string, string>)[e.toLowerCase()] ?? m;
-    })
-    .trim();
-}
-
-/** Links in the status that are neither mentions nor hashtags. */
-function linksOf(html: string): string[] {
-  const out: string[] = [];
-  for (const m of html.matchAll(/<a\s[^>]*>/gi)) {
-    const tag = m[0];
-    if (/class="[^"]*\b(mention|hashtag)\b/i.test(tag)) continue;
-    const href = /href="([^"]+)"/i.exec(tag)?.[1];
-    if (href) out.push(href.replace(/&amp;/g, '&'));
-  }
-  return [...new Set(out)];
-}
-
 export const mastodonConnector: Connector = {
   name: 'mastodon',
   queryHelp: 'a hashtag, e.g. "climate" or "#climate", on the instance in MASTODON_BASE_URL',
@@ -121,13 +93,15 @@ export const mastodonConnector: Connector = {
     // A boost carries the boosted status; its text and entities are the content.
     const content = s.reblog && typeof s.reblog === 'object' ? (s.reblog as Json) : s;
     const account = obj(s.account, 'account');
-    const html = typeof content.content === 'string' ? content.content : '';
+    // Status content is HTML; the shared converter (also used by preprocess for imported HTML) makes it plain text
+    // and names its links, leaving out mention and hashtag links.
+    const html = parseHtmlContent(typeof content.content === 'string' ? content.content : '');
     const spoiler = optStr(content.spoiler_text);
-    const text = [spoiler, htmlToText(html)].filter(Boolean).join('\n\n');
+    const text = [spoiler, html.text].filter(Boolean).join('\n\n');
     const tags = Array.isArray(content.tags) ? (content.tags as Json[]) : [];
     const mentions = Array.isArray(content.mentions) ? (content.mentions as Json[]) : [];
     const card = (content.card ?? null) as Json | null;
-    const urls = linksOf(html);
+    const urls = [...html.links];
     if (card?.url && !urls.includes(String(card.url))) urls.push(String(card.url));
     return {
       id: `mastodon:${host}/${id}`,

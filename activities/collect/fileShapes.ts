@@ -1,0 +1,410 @@
+import type { Post } from '../../lib/schema';
+import { postTime } from '../../lib/timestamps';
+import type { Connector } from './connector';
+import { createBlueskyConnector } from './platforms/bluesky';
+import { facebookConnector } from './platforms/facebook';
+import { instagramConnector } from './platforms/instagram';
+import { count, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
+import { mastodonConnector } from './platforms/mastodon';
+import { createRedditConnector } from './platforms/reddit';
+import { xConnector } from './platforms/x';
+import { parseHtmlContent } from '../../models/text/html';
+
+/**
+ * The record shapes of JSON exports that the file importer recognises without a column mapping, in one table.
+ * Each recogniser says whether a JSON record has its shape and turns the record into posts. Where a connector
+ * already maps the platform's JSON (activities/collect/platforms), the recogniser wraps the record the way that
+ * connector stores it in the raw zone and calls its `toPost`, so a platform's JSON is read one way everywhere.
+ *
+ * | shape | what a record (one JSONL line, or one element of a .json array) looks like |
+ * |---|---|
+ * | twarc2 | one X API v2 response: `data` (tweets) + `includes.users`; one line holds many posts |
+ * | x-v2 | the X connector's raw `{ data: tweet, includes: { users } }`, or a flattened tweet (`author_id`, `author`) |
+ * | twitter-v1.1 | a v1.1 tweet: `id_str` (and a numeric `id`), `full_text`/`text`, nested `user` |
+ * | mastodon | a Status: `id`, `content` (HTML), `created_at`, `account.{id,acct}`; ids are `host/id` when the record shows which instance issued them (`uri`/`url`), else bare |
+ * | activitypub | Mastodon's archive `outbox.json` (`orderedItems` of `Create` activities with a `Note`: `content` HTML, `published`, `attributedTo`), or such activities/Notes one per line; boosts (`Announce`) are quarantined: the archive holds no text of them |
+ * | bluesky | a PostView (`uri`, `record.text`, `record.createdAt`, `author.did`), a feed item `{ post }`, a repo record `{ uri, value }`, or a whole getAuthorFeed / searchPosts / listRecords response |
+ * | reddit | a Pushshift dump line (`author`, `body` or `title`+`selftext`, `created_utc` number or string), a listing child `{ kind: t1/t3, data }`, or a whole Listing |
+ * | facebook | a Graph post or comment (`id`, `message`, `created_time`, `from`), the connector's `{ kind, post/comment }`, or a Graph `{ data: [...] }` page |
+ * | instagram | a Graph media (`caption`, `timestamp`, `media_type`) or the connector's `{ kind: media/comment }` |
+ *
+ * Post ids keep the platform's native id under the import's platform prefix (`file:` unless told otherwise); the
+ * creation time is read with lib/timestamps (all forms, plausibility checked) whatever the connector would do.
+ */
+
+export type ShapeResult = { post: Post; raw: unknown } | { reason: string; raw: unknown };
+
+export interface ShapeContext {
+  /** prefix of post ids (`file` unless the import says otherwise) */
+  platform: string;
+  /** epoch ms for the plausibility check; default Date.now() */
+  now?: number;
+}
+
+export interface FileShape {
+  name: string;
+  matches(record: Json): boolean;
+  /** the posts a record holds (one, or many for a whole API response), each mapped or with the reason it is not */
+  posts(record: Json, ctx: ShapeContext): ShapeResult[];
+}
+
+const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v.filter(isObj) as Json[]) : []);
+const isText = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * A platform id as a string. Strings are kept as they are; a JSON number is only accepted when it is exact
+ * (the importer parses 64-bit integers as digit strings, so a number here is small); never `Number(bigId)`.
+ */
+export function idString(v: unknown, what = 'id'): string {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (typeof v === 'number') throw new Error(`${what} ${v} is not an exact integer (a 64-bit id that lost precision)`);
+  throw new Error(`${what} is missing`);
+}
+
+/** Moves a connector's post under the import's prefix: `x:123` → `file:123` (also reply_to and repost_of). */
+function rebase(post: Post, connector: string, platform: string): Post {
+  const move = (id: string | null) => (id && id.startsWith(`${connector}:`) ? `${platform}:${id.slice(connector.length + 1)}` : id);
+  return { ...post, id: move(post.id)!, platform, reply_to: move(post.reply_to), repost_of: move(post.repost_of) };
+}
+
+/**
+ * Maps one item: the time is read first with lib/timestamps (so every form and the plausibility check apply),
+ * then `map` builds the post; a thrown error or an empty text quarantines the item with the reason.
+ */
+function one(raw: unknown, time: unknown, timeField: string, ctx: ShapeContext, map: () => Post): ShapeResult {
+  const t = postTime(time, { now: ctx.now, where: timeField });
+  if (!t.ok) return { reason: time === undefined || time === null ? `no time (${timeField} is missing)` : t.reason, raw };
+  let post: Post;
+  try {
+    post = map();
+  } catch (err) {
+    return { reason: (err as Error).message, raw };
+  }
+  if (!post.text.trim()) return { reason: 'no text (the record has no text, message or caption)', raw };
+  return { post: { ...post, created_at: t.iso }, raw };
+}
+
+const env = {};
+const viaConnector = (connector: Connector, item: unknown, platform: string, e: Record<string, string> = env) =>
+  rebase(connector.toPost(item, { env: e, query: '' }), connector.name, platform);
+
+// ---------------------------------------------------------------- X / Twitter
+
+const looksLikeV2Tweet = (t: Json) => isText(t.id) && isText(t.text) && ('author_id' in t || 'edit_history_tweet_ids' in t || 'public_metrics' in t) && !isObj(t.user);
+
+const twarc2: FileShape = {
+  name: 'twarc2',
+  matches: (r) => Array.isArray(r.data) && (isObj(r.includes) || isObj(r.meta) || '__twarc' in r) && arr(r.data).some(looksLikeV2Tweet),
+  posts(r, ctx) {
+    const users = new Map(arr((r.includes as Json | undefined)?.users).map((u) => [String(u.id), u]));
+    return arr(r.data).map((t) => {
+      const user = users.get(String(t.author_id));
+      const item = { data: t, includes: { users: user ? [user] : [] } };
+      return one(item, t.created_at, 'created_at', ctx, () => viaConnector(xConnector, item, ctx.platform));
+    });
+  },
+};
+
+const xV2: FileShape = {
+  name: 'x-v2',
+  matches: (r) => (isObj(r.data) && looksLikeV2Tweet(r.data)) || (looksLikeV2Tweet(r) && 'created_at' in r),
+  posts(r, ctx) {
+    // the connector's raw shape, or a tweet flattened by `twarc2 flatten` (its author expanded as `author`)
+    const item = isObj(r.data) ? r : { data: r, includes: { users: isObj(r.author) ? [r.author] : [] } };
+    return [one(item, (item.data as Json).created_at, 'created_at', ctx, () => viaConnector(xConnector, item, ctx.platform))];
+  },
+};
+
+function tweetV1(t: Json, platform: string): Post {
+  const id = idString(t.id_str ?? t.id, 'tweet id');
+  const user = isObj(t.user) ? t.user : null;
+  if (!user) throw new Error('tweet has no user');
+  const authorId = idString(user.id_str ?? user.id, 'user.id');
+  const handle = optStr(user.screen_name) ?? '';
+  const rt = isObj(t.retweeted_status) ? t.retweeted_status : null;
+  const fullText = (x: Json) => String((x.extended_tweet as Json | undefined)?.full_text ?? x.full_text ?? x.text ?? '');
+  const rtHandle = rt && isObj(rt.user) ? optStr(rt.user.screen_name) : null;
+  // a retweet's own text is cut at 140 characters; the retweeted status has it whole
+  const text = rt ? `RT @${rtHandle ?? ''}: ${fullText(rt)}` : fullText(t);
+  const entities = ((t.extended_tweet as Json | undefined)?.entities ?? t.entities ?? {}) as Json;
+  const replyTo = t.in_reply_to_status_id_str ?? t.in_reply_to_status_id;
+  const createdAt = postTime(user.created_at);
+  return {
+    id: `${platform}:${id}`,
+    platform,
+    author: { id: authorId, handle, followers: typeof user.followers_count === 'number' ? count(user.followers_count) : null, created_at: createdAt.ok ? createdAt.iso : null },
+    text,
+    lang: optStr(t.lang),
+    created_at: '', // set by `one`
+    url: handle ? `https://x.com/${handle}/status/${id}` : null,
+    metrics: { likes: count(t.favorite_count), reposts: count(t.retweet_count) + count(t.quote_count), replies: count(t.reply_count), views: null },
+    reply_to: replyTo !== undefined && replyTo !== null ? `${platform}:${idString(replyTo, 'in_reply_to_status_id')}` : null,
+    repost_of: rt ? `${platform}:${idString(rt.id_str ?? rt.id, 'retweeted_status.id')}` : null,
+    hashtags: arr(entities.hashtags).map((h) => String(h.text)),
+    mentions: arr(entities.user_mentions).map((m) => String(m.screen_name)),
+    urls: arr(entities.urls).map((u) => String(u.expanded_url ?? u.url)),
+  };
+}
+
+const twitterV1: FileShape = {
+  name: 'twitter-v1.1',
+  matches: (r) => isObj(r.user) && ('id_str' in r || 'id' in r) && (isText(r.full_text) || isText(r.text) || isObj(r.extended_tweet)) && ('screen_name' in r.user || 'id_str' in r.user),
+  posts: (r, ctx) => [one(r, r.created_at, 'created_at', ctx, () => tweetV1(r, ctx.platform))],
+};
+
+// ---------------------------------------------------------------- Mastodon
+
+/**
+ * The instance that issued a status's `id` (Mastodon ids are local to the instance that served the status), or null
+ * when the record does not say: the host of `uri`/`url` when they end in that id (a status of that instance), else
+ * the account's instance when the account is local there (`acct` without a domain).
+ */
+function mastodonHost(s: Json): string | null {
+  const id = String(s.id);
+  for (const u of [s.uri, s.url]) {
+    if (!isText(u)) continue;
+    try {
+      const url = new URL(u);
+      if (url.pathname.split('/').filter(Boolean).pop() === id) return url.host;
+    } catch {
+      // not a URL: try the next
+    }
+  }
+  const account = isObj(s.account) ? s.account : {};
+  if (isText(account.acct) && !account.acct.includes('@') && isText(account.url)) {
+    try {
+      return new URL(account.url).host;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+const NO_HOST = 'host.invalid';
+
+const mastodon: FileShape = {
+  name: 'mastodon',
+  matches: (r) => isText(r.content) && isObj(r.account) && ('acct' in r.account || 'username' in r.account) && 'id' in r,
+  posts(r, ctx) {
+    const status = { ...r, id: idString(r.id, 'status id'), account: { ...(r.account as Json), id: idString((r.account as Json).id, 'account.id') } };
+    const host = mastodonHost(status);
+    return [
+      one(r, r.created_at, 'created_at', ctx, () => {
+        const post = viaConnector(mastodonConnector, status, ctx.platform, { MASTODON_BASE_URL: `https://${host ?? NO_HOST}` });
+        if (host) return post;
+        // the record does not say which instance issued its ids: keep them bare rather than name a wrong one
+        const bare = (v: string | null) => (v ? v.replace(`${ctx.platform}:${NO_HOST}/`, `${ctx.platform}:`).replace(`${NO_HOST}/`, '') : v);
+        return { ...post, id: bare(post.id)!, reply_to: bare(post.reply_to), repost_of: bare(post.repost_of), author: { ...post.author, id: bare(post.author.id)! } };
+      }),
+    ];
+  },
+};
+
+// ---------------------------------------------------------------- ActivityPub (Mastodon's "Request your archive" outbox.json)
+
+/** `https://host/users/alice/statuses/123` → `host/123`, the form Mastodon post ids take everywhere here. */
+function apId(url: unknown, what: string): string {
+  const u = new URL(idString(url, what));
+  return `${u.host}/${u.pathname.split('/').filter(Boolean).pop() ?? ''}`;
+}
+
+/** `https://host/users/alice` → `alice@host`. */
+const apHandle = (actor: string) => {
+  try {
+    const u = new URL(actor);
+    return `${u.pathname.split('/').filter(Boolean).pop()}@${u.host}`;
+  } catch {
+    return actor;
+  }
+};
+
+const isNote = (o: unknown): o is Json => isObj(o) && (o.type === 'Note' || o.type === 'Question' || o.type === 'Article') && isText(o.content);
+
+/** Notes of an outbox document, of Create activities, or Notes themselves; an Announce (a boost) has no text of its own. */
+function apItems(r: Json): Json[] {
+  if (Array.isArray(r.orderedItems)) return arr(r.orderedItems).flatMap(apItems);
+  if ((r.type === 'Create' || r.type === 'Announce') && 'object' in r) return [r];
+  return isNote(r) ? [r] : [];
+}
+
+function apNote(note: Json, platform: string): Post {
+  const html = parseHtmlContent(String(note.content ?? ''));
+  const summary = optStr(note.summary);
+  const actor = idString(note.attributedTo, 'attributedTo');
+  const tags = arr(note.tag);
+  const langs = isObj(note.contentMap) ? Object.keys(note.contentMap) : [];
+  return {
+    id: `${platform}:${apId(note.id, 'id')}`,
+    platform,
+    author: { id: actor, handle: apHandle(actor), followers: null, created_at: null },
+    text: [summary, html.text].filter(Boolean).join('\n\n'),
+    lang: langs[0] ?? null,
+    created_at: '',
+    url: optStr(note.url) ?? optStr(note.id),
+    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    reply_to: isText(note.inReplyTo) ? `${platform}:${apId(note.inReplyTo, 'inReplyTo')}` : null,
+    repost_of: null,
+    hashtags: [...new Set([...tags.filter((t) => t.type === 'Hashtag').map((t) => String(t.name).replace(/^#/, '').toLowerCase()), ...html.hashtags])],
+    mentions: [...new Set([...tags.filter((t) => t.type === 'Mention').map((t) => String(t.name).replace(/^@/, '')), ...html.mentions])],
+    urls: html.links,
+  };
+}
+
+const activityPub: FileShape = {
+  name: 'activitypub',
+  matches: (r) => apItems(r).length > 0,
+  posts: (r, ctx) =>
+    apItems(r).map((a) => {
+      if (a.type === 'Announce') return { reason: `a boost (Announce) of ${String(isObj(a.object) ? a.object.id : a.object)}: the export holds no text of it`, raw: a };
+      const note = isNote(a.object) ? a.object : isNote(a) ? a : null;
+      if (!note) return { reason: `an ActivityPub ${String(a.type)} without a Note`, raw: a };
+      return one(a, note.published, 'published', ctx, () => apNote(note, ctx.platform));
+    }),
+};
+
+// ---------------------------------------------------------------- Bluesky
+
+const bluesky = createBlueskyConnector();
+const isPostView = (p: unknown): boolean => isObj(p) && isText(p.uri) && p.uri.startsWith('at://') && isObj(p.record) && isObj(p.author);
+const isRepoRecord = (p: unknown): boolean => isObj(p) && isText(p.uri) && p.uri.startsWith('at://') && isObj(p.value) && isText((p.value as Json).text);
+
+/** Every post view in a record: a post view, a feed item, a repo record, or a whole response holding them. */
+function postViews(r: Json): Json[] {
+  if (isPostView(r)) return [r];
+  if (isPostView(r.post)) return [r.post as Json];
+  if (isRepoRecord(r)) {
+    // com.atproto.repo.listRecords: the author is the DID in at://did/app.bsky.feed.post/rkey
+    const did = (r.uri as string).slice('at://'.length).split('/')[0];
+    return [{ uri: r.uri, cid: r.cid, record: r.value, author: { did, handle: '' } }];
+  }
+  const list = Array.isArray(r.feed) ? r.feed : Array.isArray(r.posts) ? r.posts : Array.isArray(r.records) ? r.records : [];
+  return (list as unknown[]).filter(isObj).flatMap((x) => postViews(x));
+}
+
+const blueskyShape: FileShape = {
+  name: 'bluesky',
+  matches: (r) => postViews(r).length > 0,
+  posts: (r, ctx) => postViews(r).map((p) => one(p, (p.record as Json).createdAt, 'record.createdAt', ctx, () => viaConnector(bluesky, p, ctx.platform))),
+};
+
+// ---------------------------------------------------------------- Reddit / Pushshift
+
+const reddit = createRedditConnector();
+const DELETED = new Set(['[deleted]', '[removed]']);
+
+function redditComment(d: Json, platform: string): Post {
+  const name = fullname(d, 't1');
+  const body = String(d.body ?? '');
+  if (DELETED.has(body.trim())) throw new Error(`no text (the comment was ${body.trim().slice(1, -1)})`);
+  const authorId = optStr(d.author_fullname);
+  const handle = optStr(d.author) ?? '';
+  return {
+    id: `${platform}:${name}`,
+    platform,
+    author: authorId ? { id: authorId, handle, followers: null, created_at: null } : { ...unknownAuthor(`${platform}:${name}`), handle: DELETED.has(handle) ? '' : handle },
+    text: body,
+    lang: null,
+    created_at: '',
+    url: optStr(d.permalink) ? `https://www.reddit.com${d.permalink}` : null,
+    metrics: { likes: count(Number(d.score)), reposts: 0, replies: 0, views: null },
+    reply_to: optStr(d.parent_id) ? `${platform}:${d.parent_id}` : null,
+    repost_of: null,
+    ...textEntities(body),
+  };
+}
+
+/** A Reddit fullname (`t1_abc`): `name`, or the id with its kind prefix (some exports already carry it in `id`). */
+function fullname(d: Json, kind: 't1' | 't3'): string {
+  const name = optStr(d.name);
+  if (name) return name;
+  const id = idString(d.id, kind === 't1' ? 'comment id' : 'post id');
+  return /^t\d_/.test(id) ? id : `${kind}_${id}`;
+}
+
+/** Listing children, Pushshift lines and whole Listings → `{ kind, data }` children. */
+function redditChildren(r: Json): { kind: string; data: Json }[] {
+  if (r.kind === 'Listing' && isObj(r.data)) return arr(r.data.children).flatMap(redditChildren);
+  if ((r.kind === 't1' || r.kind === 't3') && isObj(r.data)) return [{ kind: r.kind, data: r.data }];
+  if (isText(r.author) && 'created_utc' in r && 'id' in r) {
+    if (isText(r.body)) return [{ kind: 't1', data: r }];
+    if (isText(r.title) || isText(r.selftext)) return [{ kind: 't3', data: r }];
+  }
+  return [];
+}
+
+const redditShape: FileShape = {
+  name: 'reddit',
+  matches: (r) => redditChildren(r).length > 0,
+  posts(r, ctx) {
+    return redditChildren(r).map((child) => {
+      const d = child.data;
+      return one(child, d.created_utc ?? d.created, 'created_utc', ctx, () => {
+        if (child.kind === 't1') return redditComment(d, ctx.platform);
+        if (DELETED.has(String(d.selftext ?? '').trim()) && !optStr(d.title)) throw new Error('no text (the post was deleted)');
+        // the connector wants a name and epoch seconds; Pushshift may give neither as such
+        const seconds = postTime(d.created_utc ?? d.created);
+        const data = { ...d, name: fullname(d, 't3'), selftext: DELETED.has(String(d.selftext ?? '').trim()) ? '' : d.selftext, created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc };
+        return viaConnector(reddit, { kind: 't3', data }, ctx.platform);
+      });
+    });
+  },
+};
+
+// ---------------------------------------------------------------- Facebook / Instagram (Graph API)
+
+const isGraphObject = (r: Json) => 'id' in r && 'created_time' in r && ('message' in r || 'story' in r || 'from' in r || 'permalink_url' in r || 'status_type' in r);
+
+function facebookItems(r: Json): Json[] {
+  if ((r.kind === 'post' && isObj(r.post)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
+  if (isGraphObject(r)) return [{ kind: 'post', post: { ...r, id: idString(r.id, 'post id') } }];
+  if (Array.isArray(r.data) && isObj(r.paging ?? {})) return arr(r.data).filter(isGraphObject).map((p) => ({ kind: 'post', post: { ...p, id: idString(p.id, 'post id') } }));
+  return [];
+}
+
+const facebook: FileShape = {
+  name: 'facebook',
+  matches: (r) => facebookItems(r).length > 0,
+  posts: (r, ctx) =>
+    facebookItems(r).map((item) => {
+      const inner = (item.post ?? item.comment) as Json;
+      return one(item, inner.created_time, 'created_time', ctx, () => viaConnector(facebookConnector, item, ctx.platform));
+    }),
+};
+
+function instagramItems(r: Json): Json[] {
+  if ((r.kind === 'media' && isObj(r.media)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
+  if ('id' in r && 'timestamp' in r && ('caption' in r || 'media_type' in r)) return [{ kind: 'media', media: { ...r, id: idString(r.id, 'media id') } }];
+  return [];
+}
+
+const instagram: FileShape = {
+  name: 'instagram',
+  matches: (r) => instagramItems(r).length > 0,
+  posts: (r, ctx) =>
+    instagramItems(r).map((item) => {
+      const inner = (item.media ?? item.comment) as Json;
+      return one(item, inner.timestamp, 'timestamp', ctx, () => viaConnector(instagramConnector, item, ctx.platform));
+    }),
+};
+
+/** The recognisers, most specific first: the first one that matches a record maps it. */
+export const fileShapes: readonly FileShape[] = [twarc2, xV2, twitterV1, mastodon, activityPub, blueskyShape, redditShape, facebook, instagram];
+
+/** The first recogniser whose shape the record has, or null. */
+export function recogniseRecord(record: Json): FileShape | null {
+  return fileShapes.find((s) => s.matches(record)) ?? null;
+}
+
+/**
+ * Whether a sample of a file's JSON records is in recognised shapes: true when at least half of them match a
+ * recogniser (a file is one export; a few odd lines are quarantined, not a reason to give up the shape).
+ */
+export function sampleIsRecognised(sample: readonly Json[]): { recognised: boolean; shapes: string[] } {
+  const names = sample.map((r) => recogniseRecord(r)?.name ?? null);
+  const hits = names.filter(Boolean) as string[];
+  return { recognised: sample.length > 0 && hits.length * 2 >= sample.length, shapes: [...new Set(hits)] };
+}

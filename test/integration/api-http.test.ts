@@ -1,0 +1,358 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../api/auth/keys';
+import { createDb } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { S3ObjectStore } from '../../lib/objectStore';
+import type { Stack } from '../../lib/stack';
+import { bearer, buildTestApi, createTestKeys, type TestKeys } from '../helpers/apiApp';
+import { FIXTURE_DAYS, insertReportFixture, type ReportFixture } from '../helpers/reportFixture';
+import { requireStack } from '../helpers/stack';
+
+/**
+ * What a client of the API relies on besides authorization: cursor pagination that walks every item
+ * once, filters that hold for every item, ETags and 304s, the rate limit per key, security headers,
+ * metrics, readiness, presigned downloads that work, OIDC tokens, and logs without keys.
+ */
+
+let stack: Stack;
+let app: FastifyInstance;
+let keys: TestKeys;
+let fx: ReportFixture;
+const logLines: string[] = [];
+const taskQueue = `test-api-http-${crypto.randomUUID().slice(0, 8)}`;
+const cleanups: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  stack = await requireStack();
+  fx = await insertReportFixture(stack.db);
+  keys = await createTestKeys(stack, `http-${taskQueue}`);
+  // every log line of this app, at the most verbose level, to check that no key ever reaches a log
+  const logger = createLogger({ write: (line: string) => logLines.push(line) }, 'trace');
+  app = await buildTestApi(stack, taskQueue, { logger, rateLimit: { max: 10_000, timeWindowMs: 60_000 }, downloadExpirySeconds: 2 });
+});
+
+afterAll(async () => {
+  await app?.close();
+  for (const c of cleanups) await c().catch(() => undefined);
+  await keys?.cleanup();
+  await fx?.cleanup();
+  await stack?.close();
+});
+
+const viewer = () => bearer(keys.byRole.viewer.key);
+const getJson = async (url: string, headers = viewer()) => {
+  const res = await app.inject({ url, headers });
+  expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
+  return res.json();
+};
+
+/** Every item of a paginated list, following nextCursor. */
+async function walk(url: string, headers = viewer()): Promise<{ items: any[]; pages: number }> {
+  const items: any[] = [];
+  let pages = 0;
+  let cursor: string | null = null;
+  do {
+    const body = await getJson(`${url}${url.includes('?') ? '&' : '?'}${cursor ? `cursor=${cursor}` : ''}`, headers);
+    items.push(...body.items);
+    cursor = body.nextCursor;
+    pages++;
+  } while (cursor && pages < 100);
+  return { items, pages };
+}
+
+describe('lists and filters', () => {
+  it('walks every post of a run exactly once, newest first, across pages', async () => {
+    const { items, pages } = await walk(`/v1/posts?run=${fx.runKey}&limit=37`);
+    expect(items).toHaveLength(fx.expected.posts);
+    expect(pages).toBe(Math.ceil(fx.expected.posts / 37));
+    expect(new Set(items.map((p) => p.id)).size).toBe(items.length);
+    for (let i = 1; i < items.length; i++) {
+      const [a, b] = [items[i - 1], items[i]];
+      expect(a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id), `${a.id} before ${b.id}`).toBe(true);
+    }
+  });
+
+  it('every filter holds for every post it returns, and returns all of them', async () => {
+    const count = async (where: string, params: unknown[]) =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM post_scores WHERE run_key = $1 AND ${where}`, [fx.runKey, ...params])).rows[0].n as number;
+    const day = FIXTURE_DAYS[3];
+    let r = await walk(`/v1/posts?run=${fx.runKey}&from=${day}&to=${day}&limit=200`);
+    expect(r.items).toHaveLength(fx.expected.postsPerDay[day]);
+    for (const p of r.items) expect(p.createdAt.slice(0, 10)).toBe(day);
+
+    r = await walk(`/v1/posts?run=${fx.runKey}&from=${FIXTURE_DAYS[1]}&to=${FIXTURE_DAYS[2]}&limit=200`);
+    expect(r.items).toHaveLength(fx.expected.postsPerDay[FIXTURE_DAYS[1]] + fx.expected.postsPerDay[FIXTURE_DAYS[2]]);
+
+    r = await walk(`/v1/posts?run=${fx.runKey}&topic=1&limit=200`);
+    expect(r.items.length).toBe(await count('topic = 1', []));
+    expect(r.items.length).toBeGreaterThan(0);
+    for (const p of r.items) expect(p.topic).toBe(1);
+
+    r = await walk(`/v1/posts?run=${fx.runKey}&sentiment=negative&limit=200`);
+    expect(r.items.length).toBe(await count(`sentiment_label = 'negative'`, []));
+    for (const p of r.items) expect(p.sentiment.label).toBe('negative');
+
+    const tag = (await stack.db.query(`SELECT h FROM post_scores, unnest(hashtags) h WHERE run_key = $1 LIMIT 1`, [fx.runKey])).rows[0].h as string;
+    r = await walk(`/v1/posts?run=${fx.runKey}&hashtag=%23${encodeURIComponent(tag.toUpperCase())}&limit=200`);
+    expect(r.items.length).toBe(await count('$2 = ANY(hashtags)', [tag]));
+    for (const p of r.items) expect(p.hashtags).toContain(tag);
+
+    r = await walk(`/v1/posts?run=${fx.runKey}&q=GOAL&limit=200`);
+    expect(r.items.length).toBe(await count(`text ILIKE '%goal%'`, []));
+    for (const p of r.items) expect(p.text.toLowerCase()).toContain('goal');
+
+    r = await walk(`/v1/posts?run=${fx.runKey}&platform=nosuchplatform`);
+    expect(r.items).toEqual([]);
+  });
+
+  it('pages through runs without repeats, and filters them by kind and status', async () => {
+    const { items } = await walk('/v1/runs?limit=2&kind=pipeline');
+    expect(new Set(items.map((r) => r.runKey)).size).toBe(items.length);
+    for (const r of items) expect(r.kind).toBe('pipeline');
+    for (let i = 1; i < items.length; i++) expect(items[i - 1].startedAt >= items[i].startedAt).toBe(true);
+    expect(items.map((r) => r.runKey)).toContain(fx.runKey);
+    const failed = (await walk('/v1/runs?limit=200&status=failed')).items;
+    expect(failed.map((r) => r.runKey)).toContain(fx.emptyRunKey);
+    for (const r of failed) expect(r.status).toBe('failed');
+  });
+
+  it('datasets carry their lineage, and a download link fetches the object until it expires', async () => {
+    const analyst = bearer(keys.byRole.analyst.key);
+    const { items } = await walk(`/v1/datasets?run=${fx.runKey}&limit=2`, analyst);
+    expect(items).toHaveLength(fx.expected.datasets);
+    const posts = items.find((d) => d.stage === 'posts');
+    expect(posts.lineage.inputs).toHaveLength(2);
+    for (const input of posts.lineage.inputs) expect(items.find((d) => d.uri === input.uri)?.id).toBe(input.id);
+
+    // a real object, catalogued like the pipeline does
+    const key = `test-api/${taskQueue}/sample.ndjson`;
+    const body = Buffer.from('{"id":"x:1","text":"hello"}\n');
+    await stack.store.put(key, body, 'application/x-ndjson');
+    const uri = stack.store.uri(key);
+    cleanups.push(() => stack.store.remove([key]), () => stack.db.query(`DELETE FROM datasets WHERE uri = $1`, [uri]));
+    const { rows } = await stack.db.query(
+      `INSERT INTO datasets (uri, stage, source, schema, format, records, bytes, sha256) VALUES ($1, 'test', 'simulated', 'post.v1', 'ndjson', 1, $2, 'x') RETURNING id`,
+      [uri, body.length],
+    );
+    const link = await getJson(`/v1/datasets/${rows[0].id}/download`, analyst);
+    expect(link).toMatchObject({ id: Number(rows[0].id), uri, bytes: body.length });
+    const fetched = await fetch(link.url);
+    expect(fetched.status).toBe(200);
+    expect(Buffer.from(await fetched.arrayBuffer())).toEqual(body);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await fetch(link.url)).status).toBe(403);
+    expect((await app.inject({ url: '/v1/datasets/999999999999/download', headers: analyst })).statusCode).toBe(404);
+  });
+
+  it('insight endpoints answer from the same queries as the report', async () => {
+    const topics = await getJson(`/v1/topics?run=${fx.runKey}`);
+    expect(topics.model.version).toBe(fx.topicVersion);
+    expect(topics.topics.reduce((s: number, t: { posts: number }) => s + t.posts, 0)).toBe(fx.expected.posts);
+    const trends = await getJson(`/v1/trends?run=${fx.runKey}&kind=hashtag&limit=5`);
+    expect(trends.top[0].term).toBe(fx.expected.topTerm);
+    expect(trends.emerging[0].term).toBe(fx.expected.emergingFirst);
+    expect(trends.series.some((d: { forecastLow: number | null; forecastHigh: number | null }) => d.forecastLow !== null && d.forecastHigh !== null)).toBe(true);
+    const segments = await getJson(`/v1/segments?run=${fx.runKey}`);
+    expect(Object.fromEntries(segments.segments.map((s: { name: string; users: number }) => [s.name, s.users]))).toEqual(fx.expected.segmentUsers);
+    const recs = await getJson(`/v1/users/${encodeURIComponent(fx.expected.exampleUser)}/recommendations?limit=3`);
+    expect(recs.recommendations[0].item).toBe(fx.expected.exampleFirstItem);
+    expect(recs.recommendations.length).toBeLessThanOrEqual(3);
+    const models = await walk('/v1/models?name=topics&limit=1');
+    expect(models.items.some((m) => m.version === fx.topicVersion)).toBe(true);
+    expect((await app.inject({ url: '/v1/runs/no-such-run', headers: viewer() })).json().error).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await app.inject({ url: '/v1/users/nobody-here/recommendations', headers: viewer() })).statusCode).toBe(404);
+  });
+});
+
+describe('HTTP behaviour', () => {
+  it('answers a read with an ETag and a 304 when the client has it; a change makes a new ETag', async () => {
+    const url = `/v1/runs/${fx.runKey}`;
+    const first = await app.inject({ url, headers: viewer() });
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const again = await app.inject({ url, headers: { ...viewer(), 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect((await app.inject({ url, headers: { ...viewer(), 'if-none-match': `"other", W/${etag}` } })).statusCode).toBe(304);
+    expect((await app.inject({ url, headers: { ...viewer(), 'if-none-match': '"other"' } })).statusCode).toBe(200);
+    await stack.db.query(`UPDATE runs SET summary = summary || '{"note": "changed"}' WHERE run_key = $1`, [fx.runKey]);
+    const changed = await app.inject({ url, headers: { ...viewer(), 'if-none-match': etag } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+  });
+
+  it('sends security headers', async () => {
+    const res = await app.inject({ url: '/v1/runs?limit=1', headers: viewer() });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('rate-limits per key: one key over its limit gets 429 while another key still gets through', async () => {
+    const limited = await buildTestApi(stack, taskQueue, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+    try {
+      const a = bearer(keys.byRole.viewer.key);
+      for (let i = 0; i < 3; i++) expect((await limited.inject({ url: '/v1/runs?limit=1', headers: a })).statusCode).toBe(200);
+      const over = await limited.inject({ url: '/v1/runs?limit=1', headers: a });
+      expect(over.statusCode).toBe(429);
+      expect(over.json().error).toMatchObject({ status: 429, code: 'rate_limited' });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await limited.inject({ url: '/v1/runs?limit=1', headers: bearer(keys.byRole.analyst.key) })).statusCode).toBe(200);
+      // without a key, requests count per client address: a flood of bad keys is cut off too
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) codes.push((await limited.inject({ url: '/v1/runs', headers: bearer(`guess-${i}`) })).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429]);
+      // health probes are never limited
+      for (let i = 0; i < 5; i++) expect((await limited.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('reports readiness of each dependency, and 503 when one is down; a request without its database is a 503', async () => {
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ postgres: { ok: true }, objectStore: { ok: true }, temporal: { ok: true } });
+    const deadStore = new S3ObjectStore({ endpoint: 'http://127.0.0.1:1', accessKey: 'a', secretKey: 'b', bucket: 'socialsense' });
+    const broken = await (await import('../../api/server')).buildApi({ db: stack.db, store: deadStore, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
+    try {
+      const res = await broken.inject({ url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks.objectStore.ok).toBe(false);
+      expect(res.json().checks.objectStore.error).toMatch(/S3_ENDPOINT|ECONNREFUSED/);
+      expect(res.json().checks.postgres.ok).toBe(true);
+      expect((await broken.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await broken.close();
+    }
+    // Postgres unreachable: readiness says so, and a keyed request is a 503 the client may retry, not a 500
+    const deadDb = createDb('postgres://postgres@127.0.0.1:1/socialsense', 1);
+    const noDb = await (await import('../../api/server')).buildApi({ db: deadDb, store: stack.store, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
+    try {
+      const res = await noDb.inject({ url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks.postgres.ok).toBe(false);
+      const read = await noDb.inject({ url: '/v1/runs', headers: viewer() });
+      expect(read.statusCode).toBe(503);
+      expect(read.json().error).toMatchObject({ status: 503, code: 'not_available' });
+    } finally {
+      await noDb.close();
+      await deadDb.end();
+    }
+  });
+
+  it('counts requests and errors per route in /metrics', async () => {
+    for (let i = 0; i < 3; i++) await app.inject({ url: '/v1/models?limit=1', headers: viewer() });
+    await app.inject({ url: '/v1/models' });
+    const text = (await app.inject({ url: '/metrics' })).body;
+    const value = (re: RegExp) => Number(text.match(re)?.[1] ?? NaN);
+    expect(value(/socialsense_api_request_duration_seconds_count\{method="GET",route="\/v1\/models",status_code="200"\} (\d+)/)).toBeGreaterThanOrEqual(3);
+    expect(value(/socialsense_api_request_errors_total\{method="GET",route="\/v1\/models",status_code="401"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/socialsense_api_process_cpu_seconds_total/);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const p of ['/v1/runs', '/v1/posts', '/v1/trends', '/v1/datasets/{id}/download', '/v1/backfills/{id}/pause', '/v1/keys/{id}']) expect(Object.keys(doc.paths)).toContain(p);
+    expect(doc.paths['/v1/posts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'platform', 'topic', 'sentiment', 'hashtag', 'q', 'cursor']));
+    const docs = await app.inject({ url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
+  });
+
+  it('never writes a key or a token to the log', async () => {
+    const oneOff = await createApiKey(stack.db, { role: 'operator', name: `http-log-${taskQueue}` });
+    keys.ids.push(oneOff.id);
+    await app.inject({ url: '/v1/runs?limit=1', headers: bearer(oneOff.key) });
+    await app.inject({ url: '/v1/runs?limit=1', headers: bearer(oneOff.key.slice(0, -2) + 'zz') });
+    await app.inject({ url: '/v1/runs?limit=1', headers: bearer(keys.revoked.key) });
+    await app.inject({ method: 'POST', url: '/v1/keys', headers: bearer(keys.byRole.admin.key), payload: { role: 'viewer', name: `http-log-created-${taskQueue}` } }).then((r) => keys.ids.push(r.json().id));
+    const all = logLines.join('\n');
+    expect(all).toContain('/v1/runs'); // the log did record these requests
+    expect(all).not.toMatch(/ssk_[0-9a-f]{16}_/);
+    for (const k of [oneOff, keys.revoked, keys.byRole.admin]) expect(all).not.toContain(k.key.slice(-43));
+    expect(all.toLowerCase()).not.toContain('bearer ');
+  });
+});
+
+describe('OIDC bearer tokens', () => {
+  const issuer = 'https://login.example.test/realms/acme';
+  const audience = 'socialsense-api';
+  let jwks: http.Server;
+  let oidcApp: FastifyInstance;
+  let signer: CryptoKey;
+  let stranger: CryptoKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    signer = pair.privateKey as CryptoKey;
+    stranger = (await generateKeyPair('ES256')).privateKey as CryptoKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/certs`;
+    oidcApp = await buildTestApi(stack, taskQueue, { oidc: { issuer, audience, jwksUrl, rolesClaim: 'realm_access.roles' } });
+  });
+
+  afterAll(async () => {
+    await oidcApp?.close();
+    await new Promise((resolve) => jwks?.close(resolve));
+    await stack.db.query(`DELETE FROM api_audit WHERE actor LIKE 'oidc:oidc-test-%'`);
+  });
+
+  const token = (claims: JWTPayload, opts: { key?: CryptoKey; iss?: string; aud?: string; exp?: string | number; sub?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(opts.iss ?? issuer)
+      .setAudience(opts.aud ?? audience)
+      .setSubject(opts.sub ?? `oidc-test-${taskQueue}`)
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m')
+      .sign(opts.key ?? signer);
+  const as = async (t: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => (await oidcApp.inject({ method, url, headers: bearer(t), payload })).statusCode;
+  const roles = (...r: string[]) => ({ realm_access: { roles: [...r, 'offline_access'] } });
+
+  it('takes the role from the configured claim and applies it like a key role', async () => {
+    const analyst = await token(roles('analyst'));
+    expect(await as(analyst, `/v1/datasets?run=${fx.runKey}`)).toBe(200);
+    expect(await as(analyst, '/v1/keys')).toBe(403);
+    const viewerToken = await token(roles('viewer'));
+    expect(await as(viewerToken, '/v1/runs?limit=1')).toBe(200);
+    expect(await as(viewerToken, '/v1/datasets')).toBe(403);
+    // the strongest role wins
+    expect(await as(await token(roles('viewer', 'admin')), '/v1/keys')).toBe(200);
+    // a valid token without any SocialSense role is known but not allowed
+    expect(await as(await token({ realm_access: { roles: ['offline_access'] } }), '/v1/runs')).toBe(403);
+    // API keys keep working beside tokens
+    expect((await oidcApp.inject({ url: '/v1/runs?limit=1', headers: viewer() })).statusCode).toBe(200);
+  });
+
+  it('refuses expired, foreign, misaddressed and unsigned tokens with 401', async () => {
+    const claims = roles('admin');
+    expect(await as(await token(claims, { exp: Math.floor(Date.now() / 1000) - 120 }), '/v1/runs')).toBe(401);
+    expect(await as(await token(claims, { aud: 'another-api' }), '/v1/runs')).toBe(401);
+    expect(await as(await token(claims, { iss: 'https://evil.example.test' }), '/v1/runs')).toBe(401);
+    expect(await as(await token(claims, { key: stranger }), '/v1/runs')).toBe(401);
+    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, iss: issuer, aud: audience, sub: 'x', exp: 9e9 })).toString('base64url')}.`;
+    expect(await as(unsigned, '/v1/runs')).toBe(401);
+    expect(await as('a.b.c', '/v1/runs')).toBe(401);
+  });
+
+  it('records an OIDC operator call in the audit log under the token subject', async () => {
+    const sub = `oidc-test-audit-${taskQueue}`;
+    expect(await as(await token(roles('operator'), { sub }), '/v1/schedule')).toBe(404); // allowed; there is no Schedule for this test's queue
+    expect(await as(await token(roles('viewer'), { sub }), '/v1/runs?limit=1')).toBe(200); // a viewer read: not audited
+    const { rows } = await stack.db.query(`SELECT actor, role, route, status FROM api_audit WHERE actor = $1`, [`oidc:${sub} (${sub})`]);
+    expect(rows).toEqual([{ actor: `oidc:${sub} (${sub})`, role: 'operator', route: '/v1/schedule', status: 404 }]);
+  });
+});

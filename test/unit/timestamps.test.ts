@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleTime, postTime } from '../../lib/timestamps';
+
+const iso = (v: unknown, opts = {}) => {
+  const r = parseTimestamp(v, opts);
+  return r.ok ? r.iso : `ERR ${r.reason}`;
+};
+
+describe('parseTimestamp: every form real exports use', () => {
+  it('ISO 8601 with and without a zone (none = UTC), with any fraction, T or space', () => {
+    expect(iso('2024-05-01T10:00:00Z')).toBe('2024-05-01T10:00:00.000Z');
+    expect(iso('2024-05-01T10:00:00+02:00')).toBe('2024-05-01T08:00:00.000Z');
+    expect(iso('2024-05-01T10:00:00-0530')).toBe('2024-05-01T15:30:00.000Z');
+    expect(iso('2024-05-02T09:15:00+0000')).toBe('2024-05-02T09:15:00.000Z'); // Facebook Graph
+    expect(iso('2024-05-01T10:00:00+02')).toBe('2024-05-01T08:00:00.000Z');
+    expect(iso('2024-05-01 12:00')).toBe('2024-05-01T12:00:00.000Z');
+    expect(iso('2015-02-26 21:42:53')).toBe('2015-02-26T21:42:53.000Z');
+    expect(iso('2024-05-01T10:00:00.123456+00:00')).toBe('2024-05-01T10:00:00.123Z'); // Python isoformat
+    expect(iso('2024-05-01')).toBe('2024-05-01T00:00:00.000Z');
+    expect(iso('2024-05-01 10:00:00 UTC')).toBe('2024-05-01T10:00:00.000Z');
+    expect(iso('20240501T101500Z')).toBe('2024-05-01T10:15:00.000Z');
+    expect(iso('20240501')).toBe('2024-05-01T00:00:00.000Z');
+  });
+
+  it("Twitter v1.1 and RFC 2822, with zones", () => {
+    expect(iso('Mon May 13 12:43:51 +0000 2024')).toBe('2024-05-13T12:43:51.000Z');
+    expect(iso('Mon May 13 12:43:51 +0200 2024')).toBe('2024-05-13T10:43:51.000Z');
+    expect(iso('Mon, 13 May 2024 12:43:51 +0000')).toBe('2024-05-13T12:43:51.000Z');
+    expect(iso('13 May 2024 12:43:51 GMT')).toBe('2024-05-13T12:43:51.000Z');
+    expect(iso('Mon, 13 May 2024 08:43 EDT')).toBe('2024-05-13T12:43:00.000Z');
+    expect(iso('Tue, 1 Jan 24 00:00:00 -0100')).toBe('2024-01-01T01:00:00.000Z');
+  });
+
+  it('epoch seconds, milliseconds, microseconds as integer, float or string', () => {
+    expect(iso(1763546400)).toBe('2025-11-19T10:00:00.000Z');
+    expect(iso('1763546400')).toBe('2025-11-19T10:00:00.000Z');
+    expect(iso(1763546400.5)).toBe('2025-11-19T10:00:00.500Z');
+    expect(iso('1763546400.250')).toBe('2025-11-19T10:00:00.250Z');
+    expect(iso(1763546400000)).toBe('2025-11-19T10:00:00.000Z');
+    expect(iso('1763546400000')).toBe('2025-11-19T10:00:00.000Z');
+    expect(iso(1763546400000000)).toBe('2025-11-19T10:00:00.000Z');
+    expect(iso(1763546400000000000n)).toBe('2025-11-19T10:00:00.000Z');
+    expect(epochToMs(1.7635464e9)).toBe(1763546400000);
+  });
+
+  it('Excel serial days only when the column is made of them, with the 1900 leap-year bug', () => {
+    expect(iso(45413.375, { excelSerial: true })).toBe('2024-05-01T09:00:00.000Z');
+    expect(iso('45414.5', { excelSerial: true })).toBe('2024-05-02T12:00:00.000Z');
+    expect(iso('45413.416666666664', { excelSerial: true })).toBe('2024-05-01T10:00:00.000Z');
+    // serial 61 is 1900-03-01 (serial 60 is Excel's fictitious 1900-02-29), serial 59 is 1900-02-28, 1 is 1900-01-01
+    expect(new Date(excelSerialToMs(61)).toISOString()).toBe('1900-03-01T00:00:00.000Z');
+    expect(new Date(excelSerialToMs(59)).toISOString()).toBe('1900-02-28T00:00:00.000Z');
+    expect(new Date(excelSerialToMs(1)).toISOString()).toBe('1900-01-01T00:00:00.000Z');
+    expect(() => excelSerialToMs(60)).toThrow(/does not exist/);
+    // without the column decision, a bare 45414.5 is epoch seconds (in 1970), never the year 45414
+    expect(iso('45414.5')).toBe('1970-01-01T12:36:54.500Z');
+  });
+
+  it('refuses what is not a time, with the reason', () => {
+    expect(iso('soon')).toMatch(/^ERR unparseable timestamp "soon"/);
+    expect(iso('')).toMatch(/empty/);
+    expect(iso(null)).toMatch(/a null/);
+    expect(iso('2024-02-30 10:00')).toMatch(/no such date/);
+    expect(iso('2024-05-01T25:00:00Z')).toMatch(/no such date/);
+    expect(iso('05/01/2024 10:00')).toMatch(/ambiguous/);
+    expect(iso('2024-05-01T10:00:00+25:00')).toMatch(/unknown zone|no such/);
+  });
+});
+
+describe('plausibility and Excel column detection', () => {
+  const now = Date.parse('2026-11-30T12:00:00Z');
+
+  it('quarantines times before 2004 or more than a day ahead, and names why', () => {
+    expect(plausibleTime(Date.parse('2004-01-01T00:00:00Z'), now)).toBeNull();
+    expect(plausibleTime(Date.parse('2003-12-31T23:59:59Z'), now)).toMatch(/before 2004-01-01/);
+    expect(plausibleTime(now + 86_400_000, now)).toBeNull();
+    expect(plausibleTime(now + 86_400_001, now)).toMatch(/more than a day in the future/);
+    expect(postTime('45414.5', { now })).toMatchObject({ ok: false, reason: expect.stringMatching(/^implausible time 1970-01-01T12:36:54\.500Z: before 2004-01-01/) });
+    expect(postTime('2031-01-01T00:00:00Z', { now })).toMatchObject({ ok: false, reason: expect.stringMatching(/future/) });
+    expect(postTime(0, { now })).toMatchObject({ ok: false });
+    expect(postTime('2024-05-01 12:00', { now })).toEqual({ ok: true, iso: '2024-05-01T12:00:00.000Z', ms: Date.parse('2024-05-01T12:00:00Z') });
+  });
+
+  it('decides a column is Excel serials from its sampled values and name', () => {
+    expect(excelSerialColumn(['45413.375', '2024-05-01 12:00', '45414.5'], 'created_at')).toBe(true); // case 14
+    expect(excelSerialColumn([45413, 45414], 'date')).toBe(true); // whole days, the name says date
+    expect(excelSerialColumn([45413, 45414], 'count')).toBe(false); // whole numbers, no date name
+    expect(excelSerialColumn(['1714557600', '45414.5'], 'created_at')).toBe(false); // epoch seconds among them
+    expect(excelSerialColumn(['2024-05-01', ''], 'created_at')).toBe(false); // no numbers at all
+    expect(excelSerialColumn([12.5, 45413.2], 'date')).toBe(false); // 12.5 is outside the Excel range
+  });
+});
