@@ -3,9 +3,10 @@ import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import type { DatasetRef, Post, SentimentLabel } from '../lib/schema';
-import type { SentimentClassifier } from '../models/sentiment/classifier';
+import type { SentimentScorer } from '../models/sentiment/classifier';
 import { canScoreSentiment } from '../models/sentiment/languages';
-import { scoreSentiment } from '../models/sentiment/lexicon';
+import { lexiconModelName, scoreSentiment, type DomainLexicon } from '../models/sentiment/lexicon';
+import { configuredDomainLexicon } from '../lib/domainLexicon';
 import type { TopicModel } from '../models/topics/lda';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
 import { forEachSlice } from './heartbeat';
@@ -35,8 +36,16 @@ export interface FeaturesResult {
 }
 
 export interface FeatureModels {
-  sentiment?: { version: number; model: SentimentClassifier } | null;
+  sentiment?: { version: number; model: SentimentScorer } | null;
   topics?: { version: number; model: TopicModel } | null;
+  /** the user's domain lexicon (SOCIALSENSE_LEXICON), applied by the lexicon and named in the model */
+  lexicon?: DomainLexicon | null;
+}
+
+/** The sentiment model name recorded with each score; a domain lexicon's digest is part of it. */
+export function sentimentModelName(models: FeatureModels): string {
+  if (!models.sentiment) return lexiconModelName(models.lexicon);
+  return `classifier.v${models.sentiment.version}${models.lexicon ? `+domain.${models.lexicon.digest}` : ''}`;
 }
 
 /**
@@ -49,11 +58,11 @@ export function extractFeatures(posts: Post[], models: FeatureModels = {}): Feat
   const classifier = models.sentiment?.model;
   const topicModel = models.topics?.model;
   const vocabulary = topicModel?.terms ? new Vocabulary(topicModel.terms) : null;
-  const sentimentModel = models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1';
+  const sentimentModel = sentimentModelName(models);
   return posts.map((post) => {
     const topic = topicModel && vocabulary ? topicModel.assign(vocabulary.encode(extractTerms(post.text)), { iterations: 10, seed: 1 }) : null;
     if (!canScoreSentiment(post.lang)) return { ...post, features: { sentiment: { compound: null, label: null, model: null }, topic } };
-    const lexicon = scoreSentiment(post.text);
+    const lexicon = scoreSentiment(post.text, models.lexicon);
     const label = classifier ? classifier.predict(post.text).label : lexicon.label;
     return { ...post, features: { sentiment: { compound: lexicon.compound, label, model: sentimentModel }, topic } };
   });
@@ -64,8 +73,8 @@ export function createFeatureActivities(deps: { store: ObjectStore; db: Db }) {
   const serving = createServingModels(deps);
   return {
     async extractFeatures(input: FeaturesInput): Promise<FeaturesResult> {
-      const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics() };
-      const versions = { sentiment: models.sentiment ? `classifier.v${models.sentiment.version}` : 'lexicon.v1', topics: models.topics ? `topics.v${models.topics.version}` : null };
+      const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics(), lexicon: configuredDomainLexicon() };
+      const versions = { sentiment: sentimentModelName(models), topics: models.topics ? `topics.v${models.topics.version}` : null };
       // The serving versions are part of the key: after a promotion the same posts are scored anew.
       // v3: posts in languages without a sentiment model are no longer scored (null sentiment).
       const digest = inputDigest({ stage: 'features.v3', input: input.clean.sha256, versions });

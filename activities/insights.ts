@@ -5,12 +5,12 @@ import { readNdjson } from '../lib/datasets';
 import type { DatasetRef, Engagement } from '../lib/schema';
 import { topN, type AlsModel } from '../models/recommend/als';
 import { blendScores, buildContentIndex } from '../models/recommend/content';
-import { burstOptionsFor, detectBursts } from '../models/trends/burst';
+import { countBurstOptionsFor, scoreCountBursts } from '../models/trends/countBurst';
 import { rollingForecast } from '../models/trends/forecast';
 import { bucketCounts, DAY_MS, HOUR_MS, type TimeSpan } from '../models/trends/series';
 import { engagementExamples, type ActivityData } from '../models/users/engagement';
 import { computeProfiles, type UserProfile } from '../models/users/profile';
-import { SEGMENT_FEATURES, transformFeature } from '../models/users/segments';
+import { nearestCentroids, SEGMENT_FEATURES, standardizeRows } from '../models/users/segments';
 import type { FeaturedPost } from './features';
 import { forEachSlice, heartbeat } from './heartbeat';
 import { activityOf, profileInputs } from './userModelInputs';
@@ -33,17 +33,14 @@ export interface InsightsResult {
 }
 
 export function nearestSegment(artifact: SegmentsArtifact, profile: UserProfile): number {
-  const z = SEGMENT_FEATURES.map((f, i) => {
+  // The same standardisation (median for unknown values, ±clipZ) and distance as the fit and the
+  // promotion gate, so a user lands in the segment the gate measured.
+  const row = SEGMENT_FEATURES.map((f) => {
     const v = f.value(profile);
-    return v === null || !Number.isFinite(v) ? 0 : (transformFeature(v, f.log) - artifact.mean[i]) / artifact.std[i];
+    return v === null || !Number.isFinite(v) ? Number.NaN : v;
   });
-  let best = 0;
-  let bestDist = Infinity;
-  artifact.centroids.forEach((c, s) => {
-    const d = c.reduce((acc, ci, i) => acc + (ci - z[i]) ** 2, 0);
-    if (d < bestDist) [best, bestDist] = [s, d];
-  });
-  return best;
+  const st = { mean: artifact.mean, std: artifact.std, median: artifact.median ?? artifact.mean, clipZ: artifact.clipZ };
+  return nearestCentroids(standardizeRows([row], SEGMENT_FEATURES, st), 1, SEGMENT_FEATURES.length, artifact.centroids)[0];
 }
 
 export function engagementProbabilities(artifact: EngagementArtifact, activity: ActivityData): Map<string, number> {
@@ -104,8 +101,8 @@ export function volumeTrends(posts: FeaturedPost[], minPosts: number, collectedD
     const [kind, term] = key.split('\u0000') as [TrendKind, string];
     const series = bucketCounts(Float64Array.from(ts), { bucketMs: HOUR_MS, start, end, covered });
     const values = series.values;
-    const { alarms, scores } = detectBursts(values, burstOptionsFor(HOUR_MS));
-    const alarmed = new Set(alarms.map((a) => Math.floor(a.index / 24)));
+    const { alarms, scores } = scoreCountBursts(values, countBurstOptionsFor(HOUR_MS));
+    const alarmed = new Set(alarms.map((a) => Math.floor(a / 24)));
     // The forecast needs two daily seasons, mostly observed, to fit; earlier days get no band.
     let observedTraining = 0;
     for (let h = 0; h < Math.min(48, values.length); h++) if (!Number.isNaN(values[h])) observedTraining++;

@@ -2,7 +2,8 @@ import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { readBinary, readJson } from '../lib/datasets';
 import { servingModel, type ModelVersion } from '../lib/registry';
-import { loadSentimentClassifier, type SentimentClassifier } from '../models/sentiment/classifier';
+import type { SentimentScorer } from '../models/sentiment/classifier';
+import { loadSentimentModel } from '../models/sentiment/neural';
 import { loadTopicModel, type TopicModel } from '../models/topics/lda';
 import { loadAls, type AlsModel } from '../models/recommend/als';
 import type { LogisticModel } from '../models/users/engagement';
@@ -21,6 +22,10 @@ export interface SegmentsArtifact {
   /** standardisation used when the centroids were fitted */
   mean: number[];
   std: number[];
+  /** per-feature median that stands in for an unknown value (absent in artifacts written before it: the mean) */
+  median?: number[];
+  /** z-scores are clipped to ±clipZ (absent in artifacts written before clipping: no clipping) */
+  clipZ?: number;
   /** centroids in standardised units */
   centroids: number[][];
   names: string[];
@@ -35,7 +40,8 @@ export function createServingModels(deps: { store: ObjectStore; db: Db }) {
     return m ? { version: m.version, model: await load(store, m, decode) } : null;
   };
   return {
-    sentiment: () => serving<SentimentClassifier>('sentiment', async (s, m) => loadSentimentClassifier(await readBinary(s, { uri: m.artifactUri }))),
+    // a sentiment version is a linear classifier or a neural challenger: the loader tells them apart
+    sentiment: () => serving<SentimentScorer>('sentiment', async (s, m) => loadSentimentModel(await readBinary(s, { uri: m.artifactUri }))),
     topics: () => serving<TopicModel>('topics', async (s, m) => loadTopicModel(await readBinary(s, { uri: m.artifactUri }))),
     recommender: () => serving<AlsModel>('recommender', async (s, m) => loadAls(await readBinary(s, { uri: m.artifactUri }))),
     segments: () => serving<SegmentsArtifact>('segments', (s, m) => readJson(s, { uri: m.artifactUri })),

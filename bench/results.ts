@@ -106,16 +106,26 @@ function qualityTable(q: BenchResults['quality']): string[] {
   };
   each('sentiment', q.sentiment, (s) => s.rows.forEach((r) => row('sentiment', r.name, 'macroRecall', r.macroRecall)));
   each('topics', q.topics, (t) => {
-    row('topics', 'GSDMM (default)', 'nmi', t.dmm.nmi);
-    row('topics', 'LDA', 'nmi', t.lda.nmi);
+    row('topics', `clusters, k chosen (${t.auto.k})`, 'nmi', t.auto.nmi);
+    row('topics', `baseline: tf-idf + k-means, k ${t.auto.baseline.k}`, 'nmi', t.auto.baseline.nmi);
+    row('topics', `clusters, k ${t.given.k} given`, 'nmi', t.given.nmi);
+    row('topics', `baseline: tf-idf + k-means, k ${t.given.baseline.k}`, 'nmi', t.given.baseline.nmi);
+    row('topics', `clusters, k chosen: seed agreement`, 'nmi', t.auto.seedAgreement.nmi);
+    row('topics', `GSDMM (previous default), k ${t.dmm.k}`, 'nmi', t.dmm.nmi);
     row('topics', `baseline: most frequent of top-${t.k} terms`, 'nmi', t.baselines.topTermNmi);
     row('topics', 'baseline: random', 'nmi', t.baselines.randomNmi);
   });
   each('trends', q.trends, (t) => {
-    row('trends', 'seasonal EWMA z (all series)', 'f1', t.detector.f1);
-    row('trends', 'seasonal EWMA z (held out)', 'f1', t.detectorHeldOut.f1);
-    row('trends', 'baseline: fixed mean + 3 sd (all)', 'f1', t.fixedThreshold.f1);
-    row('trends', 'baseline: fixed mean + 3 sd (held out)', 'f1', t.fixedThresholdHeldOut.f1);
+    const loso = 'count NB surprise (leave-one-series-out)';
+    row('trends', loso, 'f1', t.detector.f1);
+    row('trends', loso, 'falseAlarmsPerDay', t.detector.falseAlarmsPerDay);
+    row('trends', loso, 'meanDelayMinutes', t.detector.meanDelayMinutes);
+    row('trends', loso, 'meanDelayAfterLabelMinutes', t.detector.meanDelayAfterLabelMinutes);
+    row('trends', 'baseline: fixed mean + 3 sd', 'f1', t.detector.baselines.fixedThreshold.f1);
+    row('trends', 'baseline: fixed mean + 3 sd', 'falseAlarmsPerDay', t.detector.baselines.fixedThreshold.falseAlarmsPerDay);
+    row('trends', 'earlier: seasonal EWMA z (settings from AAPL)', 'f1', t.ewma.f1);
+    row('trends', 'Holt-Winters forecast', 'mase', t.detector.mase);
+    row('trends', 'baseline: seasonal naive forecast', 'mase', t.detector.baselines.seasonalNaive.mase);
   });
   each('recommend', q.recommend, (r) => r.rows.forEach((x) => row('recommend', x.model, 'ndcg10', x.ndcg10)));
   return [...lines, ...(notes.length ? ['', ...notes] : [])];

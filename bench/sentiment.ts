@@ -1,7 +1,9 @@
 /**
  * Sentiment benchmark on SemEval-2016 Task 4A test (sentiment-dev.tsv, 20,632 tweets): our lexicon
- * scorer and trained classifier against the vader-sentiment and sentiment (AFINN-165) npm packages,
- * quality (macro recall = SemEval's AvgRec) and throughput measured in the same run.
+ * scorer, trained linear classifier and TensorFlow.js challenger against the vader-sentiment and
+ * sentiment (AFINN-165) npm packages, quality (macro recall = SemEval's AvgRec) and throughput
+ * measured in the same run; and Pearson r of the lexicon and of VADER against the human 5-point
+ * ratings of topics-dev.tsv.
  *
  *   npx tsx bench/sentiment.ts [dataDir]
  */
@@ -10,13 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 // @ts-expect-error: the sentiment package ships no type declarations
 import Sentiment from 'sentiment';
-// @ts-expect-error: vader-sentiment ships no type declarations
-import vader from 'vader-sentiment';
 import { evaluateSentiment, readLabelledTexts, type SentimentLabelEvalResult } from '../cli/eval/sentiment';
 import { sentimentLabels, type SentimentLabel } from '../lib/schema';
 import { sharedDataDir } from '../lib/paths';
 import { scoreSentiment } from '../models/sentiment/lexicon';
 import { classificationMetrics } from '../models/sentiment/metrics';
+import { vaderSentiment } from '../models/sentiment/vaderBaseline';
 
 export interface SentimentBenchRow {
   name: string;
@@ -33,6 +34,8 @@ export interface SentimentBench {
   rows: SentimentBenchRow[];
   /** postsPerSecond of our lexicon scorer / that of vader-sentiment */
   speedup: number;
+  /** Pearson r against topics-dev's human ratings (score5), lexicon and vader-sentiment on the same posts */
+  pearson?: { data: string; n: number; lexicon: number; vader: number };
 }
 
 function row(name: string, r: SentimentLabelEvalResult): SentimentBenchRow {
@@ -72,12 +75,10 @@ export async function benchSentiment(dataDir: string = sharedDataDir()): Promise
   const { texts, labels } = await readLabelledTexts(test);
   for (let i = 0; i < Math.min(WARM_UP, texts.length); i++) scoreSentiment(texts[i]);
   const lexicon = (await evaluateSentiment({ test, model: 'lexicon' })) as SentimentLabelEvalResult;
-  const trained = (await evaluateSentiment({ test, train, model: 'trained' })) as SentimentLabelEvalResult;
+  const trained = (await evaluateSentiment({ test, train, model: 'trained', baseline: false })) as SentimentLabelEvalResult;
+  const neural = (await evaluateSentiment({ test, train, model: 'neural', baseline: false })) as SentimentLabelEvalResult;
   // VADER's published cut-offs: compound >= 0.05 positive, <= -0.05 negative
-  const vaderRow = measure('vader-sentiment (npm)', texts, labels, (t) => {
-    const c = vader.SentimentIntensityAnalyzer.polarity_scores(t).compound as number;
-    return c >= 0.05 ? 'positive' : c <= -0.05 ? 'negative' : 'neutral';
-  });
+  const vaderRow = measure('vader-sentiment (npm)', texts, labels, (t) => vaderSentiment(t).label);
   const afinn = new Sentiment();
   const afinnRow = measure('sentiment / AFINN-165 (npm)', texts, labels, (t) => {
     const s = afinn.analyze(t).score as number;
@@ -86,9 +87,17 @@ export async function benchSentiment(dataDir: string = sharedDataDir()): Promise
   return {
     data: test,
     n: texts.length,
-    rows: [row('ours: lexicon', lexicon), row('ours: trained classifier', trained), vaderRow, afinnRow],
+    rows: [row('ours: lexicon', lexicon), row('ours: trained classifier', trained), row(`ours: neural (TensorFlow.js, ${neural.backend})`, neural), vaderRow, afinnRow],
     speedup: Number((lexicon.postsPerSecond / vaderRow.postsPerSecond).toFixed(1)),
+    ...(await pearsonRow(path.join(dataDir, 'semeval', 'topics-dev.tsv'))),
   };
+}
+
+async function pearsonRow(rated: string): Promise<Pick<SentimentBench, 'pearson'>> {
+  if (!fs.existsSync(rated)) return {};
+  const r = await evaluateSentiment({ test: rated, model: 'lexicon' });
+  if (r.kind !== 'scores' || r.baseline === undefined || !('pearson' in r.baseline)) return {};
+  return { pearson: { data: rated, n: r.n, lexicon: r.pearson, vader: r.baseline.pearson } };
 }
 
 function markdown(r: SentimentBench): string {
@@ -100,6 +109,9 @@ function markdown(r: SentimentBench): string {
     ...r.rows.map((x) => `| ${x.name} | ${x.macroRecall} | ${x.macroF1} | ${x.accuracy} | ${x.postsPerSecond} | ${x.trainSeconds ?? ''} |`),
     '',
     `lexicon speed-up over vader-sentiment: ${r.speedup}x`,
+    ...(r.pearson
+      ? ['', `Pearson r against the human 5-point ratings of ${r.pearson.n} topics-dev tweets: lexicon ${r.pearson.lexicon}, vader-sentiment ${r.pearson.vader}`]
+      : []),
   ].join('\n');
 }
 

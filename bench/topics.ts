@@ -36,8 +36,12 @@ export function randomClusters(n: number, k: number, seed = 1): Int32Array {
 export interface TopicsBench {
   data: string;
   k: number;
+  /** the default model with k chosen by itself (its run also fits the tf-idf + k-means baseline at that k) */
+  auto: TopicsEvalResult;
+  /** the default model with k = DEFAULT_K given */
+  given: TopicsEvalResult;
+  /** GSDMM, the previous default, with k = DEFAULT_K */
   dmm: TopicsEvalResult;
-  lda: TopicsEvalResult;
   baselines: {
     /** top-k-term clusters, same cluster budget as the model */
     topTermNmi: number;
@@ -60,24 +64,30 @@ export async function benchTopics(dataDir: string = sharedDataDir()): Promise<To
     anyTermClusters: new Set(anyTerm).size,
     randomNmi: nmi(randomClusters(corpus.documents.length, DEFAULT_K)),
   };
-  const dmm = await evaluateTopics({ data, method: 'dmm' });
-  const lda = await evaluateTopics({ data, method: 'lda' });
-  return { data, k: DEFAULT_K, dmm, lda, baselines };
+  const auto = await evaluateTopics({ data, k: 'auto' });
+  const given = await evaluateTopics({ data, k: DEFAULT_K });
+  const dmm = await evaluateTopics({ data, method: 'dmm', k: DEFAULT_K });
+  return { data, k: DEFAULT_K, auto, given, dmm, baselines };
 }
 
 function markdown(r: TopicsBench): string {
-  const row = (name: string, nmi: number, npmi: number | string, div: number | string, sec: number | string) =>
-    `| ${name} | ${nmi} | ${npmi} | ${div} | ${sec} |`;
+  const row = (name: string, k: number | string, nmi: number, npmi: number | string, div: number | string, sec: number | string, agree: number | string = '') =>
+    `| ${name} | ${k} | ${nmi} | ${npmi} | ${div} | ${sec} | ${agree} |`;
+  const fig = (name: string, e: TopicsEvalResult) => row(name, e.k, e.nmi, e.npmi, e.diversity, e.seconds, e.seedAgreement.nmi);
+  const base = (e: TopicsEvalResult) => row('baseline: tf-idf + k-means (same run)', e.baseline.k, e.baseline.nmi, e.baseline.npmi, e.baseline.diversity, e.baseline.seconds);
   return [
-    `topics-dev (${r.dmm.n} posts, ${r.dmm.labels} named topics), k = ${r.k}, ${r.dmm.iterations} iterations`,
+    `topics-dev (${r.auto.n} posts, ${r.auto.labels} named topics); seed agreement = NMI between the assignments of seeds 1 and 2`,
     '',
-    '| model | NMI | NPMI | diversity | fit seconds |',
-    '|---|---|---|---|---|',
-    row('GSDMM (default)', r.dmm.nmi, r.dmm.npmi, r.dmm.diversity, r.dmm.seconds),
-    row('LDA', r.lda.nmi, r.lda.npmi, r.lda.diversity, r.lda.seconds),
-    row(`baseline: most frequent of top-${r.k} terms`, r.baselines.topTermNmi, '', '', ''),
-    row(`baseline: most frequent term (${r.baselines.anyTermClusters} clusters)`, r.baselines.anyTermNmi, '', '', ''),
-    row('baseline: random', r.baselines.randomNmi, '', '', ''),
+    '| model | k | NMI | NPMI | diversity | fit seconds | seed agreement |',
+    '|---|---|---|---|---|---|---|',
+    fig(`clusters, k chosen (${r.auto.kChosenBy} in [${r.auto.kRange?.join(', ')}])`, r.auto),
+    base(r.auto),
+    fig('clusters, k given', r.given),
+    base(r.given),
+    fig('GSDMM (previous default)', r.dmm),
+    row(`baseline: most frequent of top-${r.k} terms`, r.k, r.baselines.topTermNmi, '', '', ''),
+    row(`baseline: most frequent term`, r.baselines.anyTermClusters, r.baselines.anyTermNmi, '', '', ''),
+    row('baseline: random', r.k, r.baselines.randomNmi, '', '', ''),
   ].join('\n');
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Db } from '../../lib/db';
 import { connectReadSide } from '../../lib/stack';
 import type { AlertRecord } from '../../activities/stream';
+import { limitOption } from '../options';
 import { printLine } from '../terminalText';
 
 /** Stored alerts after id `afterId`, oldest first (optionally of one stream). */
@@ -45,7 +46,7 @@ export function registerAlerts(program: Command): void {
     .command('alerts')
     .description('trend alerts of the streams (emerging hashtags, terms, topics), each with what it beat and what drove it')
     .option('--stream <id>', 'only this stream')
-    .option('--limit <n>', 'the latest N alerts', (v: string) => Math.max(1, Number.parseInt(v, 10) || 50), 50)
+    .option('--limit <n>', 'the latest N alerts', limitOption, 50)
     .option('--follow', 'keep printing new alerts as they are detected (Ctrl-C to stop)')
     .option('--interval <seconds>', 'with --follow: seconds between checks', (v: string) => Math.max(0.2, Number(v) || 2), 2)
     .option('--json', 'one JSON object per alert per line')

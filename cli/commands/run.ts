@@ -44,7 +44,7 @@ export function registerRun(program: Command): void {
     .option('--days <n>', 'days in the window ending at --date', daysOption, 1)
     .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday, UTC)', dateOption)
     .option('--query <q>', 'platform query / hashtag / page / subreddit')
-    .option('--file <path>', 'for --source file: a CSV, TSV or JSONL file (optionally .gz)')
+    .option('--file <path>', 'for --source file: a CSV, TSV, JSONL/NDJSON or JSON file (optionally .gz)')
     .option('--map <field=column>', 'for --source file: map a post field to a column (repeatable)', mappingOption)
     .option('--platform <name>', 'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)', platformOption, 'file')
     .option('--languages <codes>', 'keep only these languages, e.g. en,es', languagesOption)
@@ -53,7 +53,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts, cmd: Command) => {
       // Options that only make sense together are checked before anything starts.
-      if (opts.source === 'file' && !opts.file) cmd.error('error: --source file needs --file PATH (a CSV, TSV or JSONL file)');
+      if (opts.source === 'file' && !opts.file) cmd.error('error: --source file needs --file PATH (a CSV, TSV, JSONL/NDJSON or JSON file)');
       if (opts.source !== 'file' && (opts.file || opts.map)) cmd.error(`error: --file and --map are for --source file, not --source ${opts.source}`);
       installRuntime();
       const stack = await connectStack();

@@ -40,6 +40,8 @@ export interface RecommendEvalOptions {
   /** EASE: fixed instead of tuned when given */
   lambda?: number;
   minItemCount?: number;
+  /** EASE: at most this many items are modelled (the most engaged-with; default 1000) */
+  maxItems?: number;
   /** EASE: half-life in history items; null = no recency weighting */
   halfLife?: number | null;
   /** EASE: false = use the defaults (or the given values) without tuning (default true) */
@@ -175,6 +177,7 @@ export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<Rec
   const seed = checkNumber('seed', opts.seed ?? DEFAULT_ALS_OPTIONS.seed, 0, true);
   if (opts.lambda !== undefined) checkNumber('lambda', opts.lambda, Number.MIN_VALUE, false);
   if (opts.minItemCount !== undefined) checkNumber('min-item-count', opts.minItemCount, 1, true);
+  if (opts.maxItems !== undefined) checkNumber('max-items', opts.maxItems, 1, true);
   if (opts.halfLife !== undefined && opts.halfLife !== null) checkNumber('half-life', opts.halfLife, Number.MIN_VALUE, false);
   const t0 = performance.now();
   const cpu = process.cpuUsage();
@@ -185,12 +188,14 @@ export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<Rec
     ...DEFAULT_EASE_OPTIONS,
     ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}),
     ...(opts.minItemCount !== undefined ? { minItemCount: opts.minItemCount } : {}),
+    ...(opts.maxItems !== undefined ? { maxItems: opts.maxItems } : {}),
     ...(opts.halfLife !== undefined ? { recencyHalfLife: opts.halfLife } : {}),
   };
   if (method === 'ease' && opts.tune !== false) {
     // a parameter given on the command line is a one-point grid
     tuning = tuneEase(log, timeOrderedSplit(log, splitOptions), {
       split: splitOptions,
+      maxItems: ease.maxItems,
       grid: {
         lambda: opts.lambda !== undefined ? [opts.lambda] : DEFAULT_EASE_GRID.lambda,
         minItemCount: opts.minItemCount !== undefined ? [opts.minItemCount] : DEFAULT_EASE_GRID.minItemCount,
@@ -209,7 +214,18 @@ export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<Rec
   const used = process.cpuUsage(cpu);
   if (r.model.users === 0) throw new Error(`${opts.data}: no user has 2 or more distinct items, so nothing can be held out for evaluation`);
   const params: RecommendEvalResult['params'] =
-    method === 'ease' ? { lambda: ease.lambda, minItemCount: ease.minItemCount, recencyHalfLife: ease.recencyHalfLife, values: ease.values } : { factors, iterations, regularization, alpha, seed };
+    method === 'ease' && 'itemThreshold' in r.recommender
+      ? {
+          lambda: ease.lambda,
+          minItemCount: ease.minItemCount,
+          maxItems: ease.maxItems,
+          recencyHalfLife: ease.recencyHalfLife,
+          values: ease.values,
+          // what the caps came to on this data
+          modelledItems: r.recommender.modelled.length,
+          itemThreshold: r.recommender.itemThreshold,
+        }
+      : { factors, iterations, regularization, alpha, seed };
   return {
     data: opts.data,
     model: method,
@@ -247,7 +263,7 @@ export async function evaluateRecommend(opts: RecommendEvalOptions): Promise<Rec
 export function describeRecommender(r: Pick<RecommendEvalResult, 'model' | 'params'>): string {
   const p = r.params;
   return r.model === 'ease'
-    ? `EASE (λ ${p.lambda}, items with ≥ ${p.minItemCount} users, recency half-life ${p.recencyHalfLife === null ? 'off' : `${p.recencyHalfLife} items`})`
+    ? `EASE (λ ${p.lambda}, the ${p.modelledItems} items with ≥ ${p.itemThreshold} users, recency half-life ${p.recencyHalfLife === null ? 'off' : `${p.recencyHalfLife} items`})`
     : `ALS (${p.factors} factors, ${p.iterations} iterations, λ ${p.regularization}, α ${p.alpha})`;
 }
 
@@ -255,9 +271,9 @@ function formatText(r: RecommendEvalResult): string {
   const name = r.model === 'ease' ? 'EASE' : 'ALS';
   const tuning = r.tuning
     ? [
-        `tuned on a validation split: ${r.tuning.validation}; popularity there ${r.tuning.popularityNdcg.toFixed(4)} (${r.tuning.seconds} s)`,
+        `tuned on a validation split: ${r.tuning.validation}; at most ${r.tuning.best.maxItems} items modelled; popularity there ${r.tuning.popularityNdcg.toFixed(4)} (${r.tuning.seconds} s)`,
         ...r.tuning.grid.map(
-          (g) => `  λ ${String(g.lambda).padEnd(5)} items ≥ ${String(g.minItemCount).padEnd(3)} half-life ${String(g.recencyHalfLife ?? 'off').padEnd(4)}  ndcg10 ${g.ndcg.toFixed(4)}`,
+          (g) => `  λ ${String(g.lambda).padEnd(5)} min users ${String(g.minItemCount).padEnd(3)} half-life ${String(g.recencyHalfLife ?? 'off').padEnd(4)}  ndcg10 ${g.ndcg.toFixed(4)}`,
         ),
       ]
     : [r.model === 'ease' ? 'not tuned: parameters as given (or the defaults)' : 'ALS: parameters as given (or the defaults, chosen on a nested validation split)'];
@@ -288,6 +304,7 @@ export function registerRecommendEval(evalCmd: Command): void {
     .option('--method <m>', 'ease (default) or als')
     .option('--lambda <x>', `EASE: L2 penalty, fixed instead of tuned (grid ${DEFAULT_EASE_GRID.lambda.join(', ')})`)
     .option('--min-item-count <n>', `EASE: model only items with at least n training users (default ${DEFAULT_EASE_OPTIONS.minItemCount})`)
+    .option('--max-items <n>', `EASE: model at most the n items with the most users (default ${DEFAULT_EASE_OPTIONS.maxItems})`)
     .option('--half-life <n|off>', `EASE: recency half-life in history items, or off (grid ${DEFAULT_EASE_GRID.recencyHalfLife.map((h) => h ?? 'off').join(', ')})`)
     .option('--no-tune', 'EASE: use the defaults (or the given values) without tuning')
     .option('--factors <n>', `ALS: latent factors (default ${DEFAULT_ALS_OPTIONS.factors})`)
@@ -303,6 +320,7 @@ export function registerRecommendEval(evalCmd: Command): void {
         method?: string;
         lambda?: string;
         minItemCount?: string;
+        maxItems?: string;
         halfLife?: string;
         tune?: boolean;
         factors?: string;
@@ -319,6 +337,7 @@ export function registerRecommendEval(evalCmd: Command): void {
           method: o.method as RecommenderMethod | undefined,
           lambda: num(o.lambda),
           minItemCount: num(o.minItemCount),
+          maxItems: num(o.maxItems),
           halfLife: o.halfLife === undefined ? undefined : o.halfLife === 'off' ? null : Number(o.halfLife),
           tune: o.tune,
           factors: num(o.factors),

@@ -8,42 +8,62 @@
  * detected as preprocessing detects it. A post left unscored counts as a miss in recall and
  * accuracy, and is counted in `notScored`; `--all-languages` scores every post regardless.
  */
+import { createHash } from 'node:crypto';
 import { printEval } from './output';
 import type { Command } from 'commander';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { readTableAll, requireColumns, type Row } from '../../lib/tabular';
 import { trainSentimentClassifier, type SentimentClassifier } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
-import { scoreSentiment } from '../../models/sentiment/lexicon';
+import { lexiconModelName, scoreSentiment } from '../../models/sentiment/lexicon';
+import { readDomainLexicon } from '../../lib/domainLexicon';
+import { trainNeuralSentiment } from '../../models/sentiment/neural';
+import { vaderSentiment } from '../../models/sentiment/vaderBaseline';
 import { classificationMetrics, pearson } from '../../models/sentiment/metrics';
 
-export type SentimentModelKind = 'lexicon' | 'trained';
+export type SentimentModelKind = 'lexicon' | 'trained' | 'neural';
+const MODEL_KINDS: readonly SentimentModelKind[] = ['lexicon', 'trained', 'neural'];
 
 export interface SentimentEvalOptions {
-  /** TSV/CSV with a `text` column and a `label` (negative|neutral|positive) or numeric `score` column */
+  /** TSV/CSV with a `text` column and a `label` (negative|neutral|positive) or numeric `score` (or `score5`) column */
   test: string;
-  /** labelled TSV/CSV to train the classifier on (required for model 'trained') */
+  /** labelled TSV/CSV to train the classifier on (required for models 'trained' and 'neural') */
   train?: string;
-  /** default: 'trained' when `train` is given, else 'lexicon' */
+  /** default: 'trained' when `train` is given, else 'lexicon'; 'neural' is the TensorFlow.js challenger */
   model?: SentimentModelKind;
   seed?: number;
   /** score every post with the English models, whatever its language (default false: as the pipeline does) */
   allLanguages?: boolean;
+  /** a domain lexicon file (extra words with valences) applied by the lexicon and the trained models' lexicon features */
+  lexicon?: string;
+  /** also score the same posts with the baseline (default true): vader-sentiment for the lexicon, our lexicon for trained models */
+  baseline?: boolean;
 }
+
+/** The baseline's figures on the same posts, from the same run. */
+export type SentimentBaselineFigures =
+  | { name: string; macroRecall: number; macroF1: number; accuracy: number; perClassRecall: Record<SentimentLabel, number> }
+  | { name: string; pearson: number };
 
 interface EvalBase {
   test: string;
   train?: string;
   model: SentimentModelKind;
+  /** the lexicon version the scores come from: lexicon.v1, or lexicon.v1+domain.<digest> with a domain lexicon */
+  lexicon: string;
   n: number;
   /** posts scored per second over the test set (file reading, training and the language check excluded) */
   postsPerSecond: number;
-  /** wall-clock seconds spent deciding which posts have a language with a sentiment model (absent with allLanguages) */
+  /** wall-clock seconds spent deciding which posts have a language with a sentiment model (absent with allLanguages; near 0 when this process already checked the same file) */
   languageSeconds?: number;
-  /** wall-clock seconds to train the classifier (model 'trained' only; the machine may be shared) */
+  /** wall-clock seconds to train the classifier (models 'trained' and 'neural'; the machine may be shared) */
   trainSeconds?: number;
+  /** the TensorFlow.js backend that trained model 'neural' ('cpu' here; 'tensorflow' with tfjs-node) */
+  backend?: string;
   /** posts left without sentiment because their language has no sentiment model (misses in the metrics) */
   notScored: number;
+  /** the baseline on the same posts (see SentimentEvalOptions.baseline) */
+  baseline?: SentimentBaselineFigures;
   /** those posts by language */
   notScoredLanguages: Record<string, number>;
 }
@@ -107,11 +127,16 @@ function langsOf(rows: Row[]): { langs?: string[] } {
   return rows.length > 0 && 'lang' in rows[0] ? { langs: rows.map((r) => (r.lang ?? '').trim()) } : {};
 }
 
+/**
+ * Human ratings: a numeric `score` column, else `score5` (the SemEval 5-point -2..2 ratings of
+ * topics-dev.tsv).
+ */
 function scoresFrom(file: string, rows: Row[]): { texts: string[]; scores: number[]; langs?: string[] } {
+  const column = 'score' in rows[0] ? 'score' : 'score5';
   const scores = rows.map((r, i) => {
-    const raw = (r.score ?? '').trim();
+    const raw = (r[column] ?? '').trim();
     const v = Number(raw);
-    if (raw === '' || !Number.isFinite(v)) throw new Error(`${file}: line ${i + 2} has score "${r.score ?? ''}"; the score column must be numeric`);
+    if (raw === '' || !Number.isFinite(v)) throw new Error(`${file}: line ${i + 2} has ${column} "${r[column] ?? ''}"; the ${column} column must be numeric`);
     return v;
   });
   return { texts: rows.map((r) => unquoteField(r.text ?? '')), scores, ...langsOf(rows) };
@@ -119,27 +144,64 @@ function scoresFrom(file: string, rows: Row[]): { texts: string[]; scores: numbe
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
+interface LanguageGate {
+  scoredIdx: number[];
+  notScoredLanguages: Record<string, number>;
+}
+
+function scoreEveryPost(n: number): LanguageGate {
+  return { scoredIdx: Array.from({ length: n }, (_, i) => i), notScoredLanguages: {} };
+}
+
+/**
+ * Which posts of a test file get sentiment (the pipeline's language rule). Detection costs about
+ * a millisecond a post, so the answer is kept per file content for the process: evaluating
+ * several models on one file (bench, quality tests) detects the languages once.
+ */
+const gateCache = new Map<string, LanguageGate>();
+function languageGate(file: string, texts: readonly string[], langs: readonly string[] | undefined): LanguageGate {
+  const key = createHash('sha256').update(file).update('\0').update(texts.join('\u0001')).update('\0').update((langs ?? []).join('\u0001')).digest('hex');
+  const hit = gateCache.get(key);
+  if (hit) return hit;
+  const gate: LanguageGate = { scoredIdx: [], notScoredLanguages: {} };
+  for (let i = 0; i < texts.length; i++) {
+    const lang = sentimentLanguageOf(texts[i], langs?.[i]);
+    if (canScoreSentiment(lang)) gate.scoredIdx.push(i);
+    else gate.notScoredLanguages[lang!] = (gate.notScoredLanguages[lang!] ?? 0) + 1;
+  }
+  gateCache.set(key, gate);
+  return gate;
+}
+
 export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<SentimentEvalResult> {
   const model: SentimentModelKind = opts.model ?? (opts.train !== undefined ? 'trained' : 'lexicon');
-  if (model !== 'lexicon' && model !== 'trained') throw new Error(`--model must be lexicon or trained, got ${String(model)}`);
-  if (model === 'trained' && opts.train === undefined) {
-    throw new Error('--model trained needs --train FILE (a TSV with text and label columns to train on)');
+  if (!MODEL_KINDS.includes(model)) throw new Error(`--model must be one of ${MODEL_KINDS.join(', ')}, got ${String(model)}`);
+  if (model !== 'lexicon' && opts.train === undefined) {
+    throw new Error(`--model ${model} needs --train FILE (a TSV with text and label columns to train on)`);
   }
   const rows = await readTableAll(opts.test);
   requireColumns(opts.test, rows, ['text']);
   const columns = Object.keys(rows[0]);
   const hasLabel = columns.includes('label');
-  if (!hasLabel && !columns.includes('score')) {
-    throw new Error(`${opts.test}: needs a 'label' column (negative|neutral|positive) or a numeric 'score' column; the header has: ${columns.join(', ')}`);
+  if (!hasLabel && !columns.includes('score') && !columns.includes('score5')) {
+    throw new Error(`${opts.test}: needs a 'label' column (negative|neutral|positive) or a numeric 'score' (or 'score5') column; the header has: ${columns.join(', ')}`);
   }
   const test = hasLabel ? labelledFrom(opts.test, rows) : scoresFrom(opts.test, rows);
 
-  let classifier: SentimentClassifier | null = null;
+  const domain = opts.lexicon !== undefined ? readDomainLexicon(opts.lexicon) : null;
+  let classifier: Pick<SentimentClassifier, 'predictBatch'> | null = null;
   let trainSeconds: number | undefined;
-  if (model === 'trained') {
+  let backend: string | undefined;
+  if (model !== 'lexicon') {
     const train = await readLabelledTexts(opts.train!);
     const t0 = performance.now();
-    classifier = trainSentimentClassifier(train.texts, train.labels, { seed: opts.seed ?? 1 });
+    if (model === 'neural') {
+      const net = await trainNeuralSentiment(train.texts, train.labels, { seed: opts.seed ?? 1, lexicon: domain });
+      backend = net.header.training.backend;
+      classifier = net;
+    } else {
+      classifier = trainSentimentClassifier(train.texts, train.labels, { seed: opts.seed ?? 1, lexicon: domain });
+    }
     trainSeconds = round((performance.now() - t0) / 1000, 2);
   }
 
@@ -147,13 +209,7 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
   // The pipeline's rule: no sentiment for a post whose language has no sentiment model. Timed apart
   // from scoring: in the pipeline the language is detected once, in preprocessing.
   const tLang = performance.now();
-  const scoredIdx: number[] = [];
-  const notScoredLanguages: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const lang = opts.allLanguages ? null : sentimentLanguageOf(test.texts[i], test.langs?.[i]);
-    if (canScoreSentiment(lang)) scoredIdx.push(i);
-    else notScoredLanguages[lang!] = (notScoredLanguages[lang!] ?? 0) + 1;
-  }
+  const { scoredIdx, notScoredLanguages } = opts.allLanguages ? scoreEveryPost(n) : languageGate(opts.test, test.texts, test.langs);
   const languageSeconds = opts.allLanguages ? undefined : round((performance.now() - tLang) / 1000, 2);
   const t0 = performance.now();
   const predicted: (SentimentLabel | null)[] = new Array(n).fill(null);
@@ -166,44 +222,62 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
     }
   } else {
     for (const i of scoredIdx) {
-      const s = scoreSentiment(test.texts[i]);
+      const s = scoreSentiment(test.texts[i], domain);
       predicted[i] = s.label;
       polarity[i] = s.compound;
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  // The baseline scores exactly the posts the model scored (the same misses count against both).
+  let baselineLabels: (SentimentLabel | null)[] | null = null;
+  const baselinePolarity = new Float64Array(n);
+  const baselineName = model === 'lexicon' ? 'vader-sentiment' : 'lexicon';
+  if (opts.baseline !== false) {
+    baselineLabels = new Array(n).fill(null);
+    for (const i of scoredIdx) {
+      const s = model === 'lexicon' ? vaderSentiment(test.texts[i]) : scoreSentiment(test.texts[i], domain);
+      baselineLabels[i] = s.label;
+      baselinePolarity[i] = s.compound;
+    }
+  }
   const base: EvalBase = {
     test: opts.test,
-    ...(opts.train !== undefined && model === 'trained' ? { train: opts.train } : {}),
+    ...(opts.train !== undefined && model !== 'lexicon' ? { train: opts.train } : {}),
     model,
+    lexicon: lexiconModelName(domain),
     n: test.texts.length,
     postsPerSecond: Math.round(scoredIdx.length / Math.max(seconds, 1e-9)),
     ...(languageSeconds !== undefined ? { languageSeconds } : {}),
     ...(trainSeconds !== undefined ? { trainSeconds } : {}),
+    ...(backend !== undefined ? { backend } : {}),
     notScored: n - scoredIdx.length,
-    notScoredLanguages,
+    notScoredLanguages: { ...notScoredLanguages },
   };
   if ('labels' in test) {
-    const m = classificationMetrics(test.labels, predicted, sentimentLabels);
-    return {
-      kind: 'labels',
-      ...base,
-      macroRecall: round(m.macroRecall),
-      macroF1: round(m.macroF1),
-      accuracy: round(m.accuracy),
-      perClassRecall: {
-        negative: round(m.perClassRecall.negative),
-        neutral: round(m.perClassRecall.neutral),
-        positive: round(m.perClassRecall.positive),
-      },
+    const figures = (pred: readonly (SentimentLabel | null)[]) => {
+      const m = classificationMetrics(test.labels, pred, sentimentLabels);
+      return {
+        macroRecall: round(m.macroRecall),
+        macroF1: round(m.macroF1),
+        accuracy: round(m.accuracy),
+        perClassRecall: {
+          negative: round(m.perClassRecall.negative),
+          neutral: round(m.perClassRecall.neutral),
+          positive: round(m.perClassRecall.positive),
+        },
+      };
     };
+    if (baselineLabels !== null) base.baseline = { name: baselineName, ...figures(baselineLabels) };
+    return { kind: 'labels', ...base, ...figures(predicted) };
   }
-  const scored = Float64Array.from(scoredIdx, (i) => polarity[i]);
-  return { kind: 'scores', ...base, pearson: round(pearson(scored, scoredIdx.map((i) => test.scores[i]))) };
+  const gold = scoredIdx.map((i) => test.scores[i]);
+  const r = (pol: Float64Array) => round(pearson(Float64Array.from(scoredIdx, (i) => pol[i]), gold));
+  if (baselineLabels !== null) base.baseline = { name: baselineName, pearson: r(baselinePolarity) };
+  return { kind: 'scores', ...base, pearson: r(polarity) };
 }
 
 function formatText(r: SentimentEvalResult): string {
-  const lines = [`sentiment (${r.model}) on ${r.test}: ${r.n} posts${r.train ? `, trained on ${r.train} in ${r.trainSeconds}s` : ''}`];
+  const lines = [`sentiment (${r.model}, ${r.lexicon}) on ${r.test}: ${r.n} posts${r.train ? `, trained on ${r.train} in ${r.trainSeconds}s${r.backend ? ` (TensorFlow.js ${r.backend} backend)` : ''}` : ''}`];
   if (r.kind === 'labels') {
     lines.push(
       `macro recall  ${r.macroRecall}`,
@@ -213,6 +287,14 @@ function formatText(r: SentimentEvalResult): string {
     );
   } else {
     lines.push(`pearson r     ${r.pearson}`);
+  }
+  if (r.baseline !== undefined) {
+    const b = r.baseline;
+    lines.push(
+      'macroRecall' in b
+        ? `baseline      ${b.name}: macro recall ${b.macroRecall}, macro F1 ${b.macroF1}, accuracy ${b.accuracy} (same posts, same run)`
+        : `baseline      ${b.name}: pearson r ${b.pearson} (same posts, same run)`,
+    );
   }
   if (r.notScored > 0) {
     const langs = Object.entries(r.notScoredLanguages).sort((a, b) => b[1] - a[1]).map(([l, c]) => `${l} ${c}`).join(', ');
@@ -226,13 +308,15 @@ export function registerSentimentEval(evalCmd: Command): void {
   evalCmd
     .command('sentiment')
     .description('score posts with known sentiment; print macro recall, macro F1, accuracy (or Pearson r for a score column) and posts/second')
-    .requiredOption('--test <file>', 'TSV/CSV with a text column and a label (negative|neutral|positive) or numeric score column')
+    .requiredOption('--test <file>', 'TSV/CSV with a text column and a label (negative|neutral|positive) or numeric score (or score5) column')
     .option('--train <file>', 'TSV/CSV with text and label columns to train the classifier on')
-    .option('--model <name>', 'lexicon or trained (default: trained when --train is given, else lexicon)')
+    .option('--model <name>', 'lexicon, trained (linear classifier) or neural (TensorFlow.js network) (default: trained when --train is given, else lexicon)')
     .option('--seed <n>', 'training seed (default 1)')
+    .option('--lexicon <file>', 'domain lexicon: extra words with valences (one "word<TAB>valence" per line, VADER scale -4..4) used by the lexicon')
+    .option('--no-baseline', 'skip the baseline (vader-sentiment for the lexicon, the lexicon for trained models) on the same posts')
     .option('--all-languages', 'score every post with the English models, whatever its language (default: like the pipeline, posts in other languages are not scored)')
     .option('--json', 'print one JSON object')
-    .action(async (o: { test: string; train?: string; model?: string; seed?: string; allLanguages?: boolean; json?: boolean }) => {
+    .action(async (o: { test: string; train?: string; model?: string; seed?: string; allLanguages?: boolean; baseline?: boolean; lexicon?: string; json?: boolean }) => {
       if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
       const result = await evaluateSentiment({
         test: o.test,
@@ -240,6 +324,8 @@ export function registerSentimentEval(evalCmd: Command): void {
         model: o.model as SentimentModelKind | undefined,
         seed: o.seed === undefined ? undefined : Number(o.seed),
         allLanguages: o.allLanguages === true,
+        baseline: o.baseline !== false,
+        lexicon: o.lexicon ?? (process.env.SOCIALSENSE_LEXICON?.trim() || undefined),
       });
       printEval(result, o.json, formatText);
     });

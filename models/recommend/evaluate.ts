@@ -13,7 +13,7 @@
  */
 
 import { csrFromTriples, topN, trainAls, type AlsOptions, type CsrMatrix } from './als';
-import { historyWeights, trainEase, type EaseParams } from './ease';
+import { DEFAULT_EASE_OPTIONS, historyWeights, trainEase, type EaseParams } from './ease';
 import { trainPopularity } from './popularity';
 import { historyWeightsFor, recommenderMethod, scoreHistory, type ItemRecommender } from './recommender';
 
@@ -355,10 +355,10 @@ export interface EaseTuning {
   seconds: number;
 }
 
-export const DEFAULT_EASE_GRID = { lambda: [200, 500, 1000], minItemCount: [20], recencyHalfLife: [3, 5, 10, null] as Array<number | null> };
+export const DEFAULT_EASE_GRID = { lambda: [200, 500, 1000], minItemCount: [1], recencyHalfLife: [3, 5, 10, null] as Array<number | null> };
 
 /**
- * Chooses EASE's λ, item threshold and recency half-life on a validation split carved from the
+ * Chooses EASE's λ, item threshold and recency half-life (the item cap `maxItems` is fixed) on a validation split carved from the
  * TRAINING part of `split` only: each user's latest share (the same `holdoutFraction`) of their
  * training items. The test split plays no part. One fit per (λ, threshold); the half-life only
  * changes scoring, so it costs no refit.
@@ -366,8 +366,9 @@ export const DEFAULT_EASE_GRID = { lambda: [200, 500, 1000], minItemCount: [20],
 export function tuneEase(
   log: InteractionLog,
   split: Split,
-  opts: { grid?: Partial<typeof DEFAULT_EASE_GRID>; split?: SplitOptions; k?: number } = {},
+  opts: { grid?: Partial<typeof DEFAULT_EASE_GRID>; split?: SplitOptions; k?: number; maxItems?: number } = {},
 ): EaseTuning {
+  const maxItems = opts.maxItems ?? DEFAULT_EASE_OPTIONS.maxItems;
   const t0 = performance.now();
   const grid = { ...DEFAULT_EASE_GRID, ...opts.grid };
   const k = opts.k ?? 10;
@@ -378,7 +379,7 @@ export function tuneEase(
   const points: EaseTuning['grid'] = [];
   for (const minItemCount of grid.minItemCount) {
     for (const lambda of grid.lambda) {
-      const model = trainEase(val.train, { lambda, minItemCount, recencyHalfLife: null });
+      const model = trainEase(val.train, { lambda, minItemCount, maxItems, recencyHalfLife: null });
       for (const recencyHalfLife of grid.recencyHalfLife) {
         const ndcg = evaluateRanking(
           val,
@@ -397,7 +398,7 @@ export function tuneEase(
   return {
     validation: `each user's latest ${(opts.split?.holdoutFraction ?? 0.2) * 100}% of their training items (the test split is not used)`,
     grid: points,
-    best: { lambda: top.lambda, minItemCount: top.minItemCount, recencyHalfLife: top.recencyHalfLife, values: 'binary' },
+    best: { lambda: top.lambda, minItemCount: top.minItemCount, maxItems, recencyHalfLife: top.recencyHalfLife, values: 'binary' },
     popularityNdcg,
     seconds: (performance.now() - t0) / 1000,
   };

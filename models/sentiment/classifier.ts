@@ -14,18 +14,32 @@ import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';
 import { tokenize, type Token } from '../text/tokenize';
-import { emptyLexiconDetail, lexicalForm, scoreTokens } from './lexicon';
+import { domainLexicon, emptyLexiconDetail, lexicalForm, scoreTokens, type DomainLexicon } from './lexicon';
+
+// the compiled domain lexicon of each feature config (its words are stored as a plain object)
+const compiledDomains = new WeakMap<FeatureConfig, DomainLexicon>();
+function domainOf(cfg: FeatureConfig): DomainLexicon | null {
+  if (cfg.domainLexicon === undefined) return null;
+  let d = compiledDomains.get(cfg);
+  if (d === undefined) compiledDomains.set(cfg, (d = domainLexicon(cfg.domainLexicon.words)));
+  return d;
+}
 
 export interface SentimentPrediction {
   label: SentimentLabel;
   probabilities: Record<SentimentLabel, number>;
 }
 
-export interface SentimentClassifier {
+/** Any trained sentiment model that serves: the linear classifier or the neural challenger (neural.ts). */
+export interface SentimentScorer {
   predict(text: string): SentimentPrediction;
   predictBatch(texts: readonly string[]): SentimentPrediction[];
   /** Compact binary form: a JSON header (format, version, hyperparameters) followed by Float32 weights. */
   serialize(): Uint8Array;
+  readonly header: { format: string; features: FeatureConfig; hyperparameters: Record<string, number | boolean> };
+}
+
+export interface SentimentClassifier extends SentimentScorer {
   readonly header: ClassifierHeader;
 }
 
@@ -53,6 +67,14 @@ export interface SentimentClassifierOptions {
   refit?: boolean;
   /** models (different shuffles) averaged in the refit */
   members?: number;
+  /**
+   * After choosing the epoch count, shift the per-class logit biases to maximise macro recall on the
+   * held-out part (a grid over two offsets; neutral stays 0). Corrects the class priors the
+   * balanced loss leaves off, most useful when the held-out part resembles future posts.
+   */
+  priorAdjust?: boolean;
+  /** the user's domain lexicon, applied by the lexicon features and recorded in the header */
+  lexicon?: DomainLexicon | null;
   /** called after each epoch with the held-out macro recall (for logs; models/ never prints) */
   onEpoch?: (epoch: number, holdoutMacroRecall: number) => void;
 }
@@ -61,6 +83,8 @@ export interface FeatureConfig {
   hashBits: number;
   charMin: number;
   charMax: number;
+  /** the user's domain lexicon the lexicon features were computed with (recorded so scores reproduce) */
+  domainLexicon?: { digest: string; words: Record<string, number> };
 }
 
 export interface ClassifierHeader {
@@ -71,7 +95,16 @@ export interface ClassifierHeader {
   /** per-class logit bias */
   bias: number[];
   hyperparameters: Record<string, number | boolean>;
-  training: { examples: number; holdout: number; epochs: number; members: number; holdoutMacroRecall: number; seconds: number };
+  training: {
+    examples: number;
+    holdout: number;
+    epochs: number;
+    members: number;
+    holdoutMacroRecall: number;
+    /** per-class logit offsets added to the bias (priorAdjust; absent in older artifacts) */
+    priorOffsets?: number[];
+    seconds: number;
+  };
 }
 
 const K = 3;
@@ -89,6 +122,7 @@ const DEFAULTS = {
   classBalanced: true,
   refit: true,
   members: 3,
+  priorAdjust: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +245,7 @@ function extractFeatures(text: string, cfg: FeatureConfig, out: SparseBuffer): v
   out.push(combine(prev, hashString('</s>', SEED_UNIGRAM), SEED_BIGRAM) & mask, 1);
   const inv = out.n > 0 ? 1 / Math.sqrt(out.n) : 0;
   for (let i = 0; i < out.n; i++) out.val[i] = inv;
-  const lex = scoreTokens(tokens, detail);
+  const lex = scoreTokens(tokens, detail, domainOf(cfg));
   const dh = denseHashesFor(cfg.hashBits);
   out.push(dh[0], lex.compound);
   out.push(dh[1], lex.positive);
@@ -314,6 +348,16 @@ function featurize(texts: readonly string[], cfg: FeatureConfig, y: Int32Array):
   return { idx, val, offsets, y };
 }
 
+/**
+ * The classifier's hashed features of many texts in CSR form (for other models built on the same
+ * features, e.g. the neural challenger): text e's feature ids are idx[offsets[e]..offsets[e+1])
+ * (each in [0, 2^hashBits)) with weights val[...] (text features L2-normalised, then the lexicon block).
+ */
+export function hashedFeatures(texts: readonly string[], cfg: FeatureConfig): { idx: Int32Array; val: Float32Array; offsets: Int32Array } {
+  const d = featurize(texts, cfg, new Int32Array(texts.length));
+  return { idx: d.idx, val: d.val, offsets: d.offsets };
+}
+
 function macroRecallOf(y: Int32Array, pred: Int32Array): number {
   const tp = new Float64Array(K);
   const cnt = new Float64Array(K);
@@ -372,6 +416,43 @@ function runEpoch(state: TrainState, d: Dataset, order: Int32Array, classWeight:
       }
     }
   }
+}
+
+/**
+ * The per-class logit offsets (negative, 0, positive) in [-1, 1] by steps of 0.05 that maximise
+ * macro recall on `d`; among equal recalls the smallest shift wins, so a flat optimum keeps 0.
+ */
+function priorOffsets(weights: Float32Array, bias: ArrayLike<number>, d: Dataset): number[] {
+  const n = d.y.length;
+  const z = new Float64Array(n * K);
+  const zi = new Float64Array(K);
+  for (let e = 0; e < n; e++) {
+    logits(weights, bias, d.idx, d.val, d.offsets[e], d.offsets[e + 1], zi);
+    z.set(zi, e * K);
+  }
+  const cnt = new Float64Array(K);
+  for (let e = 0; e < n; e++) cnt[d.y[e]]++;
+  let best = { recall: -1, shift: Infinity, o0: 0, o2: 0 };
+  for (let a = -20; a <= 20; a++) {
+    for (let b = -20; b <= 20; b++) {
+      const o0 = a * 0.05;
+      const o2 = b * 0.05;
+      const tp = new Float64Array(K);
+      for (let e = 0; e < n; e++) {
+        const z0 = z[e * K] + o0;
+        const z1 = z[e * K + 1];
+        const z2 = z[e * K + 2] + o2;
+        const p = z1 > z0 ? (z2 > z1 ? 2 : 1) : z2 > z0 ? 2 : 0;
+        if (p === d.y[e]) tp[p]++;
+      }
+      let r = 0;
+      for (let c = 0; c < K; c++) r += cnt[c] > 0 ? tp[c] / cnt[c] : 0;
+      r /= K;
+      const shift = Math.abs(a) + Math.abs(b);
+      if (r > best.recall + 1e-12 || (Math.abs(r - best.recall) <= 1e-12 && shift < best.shift)) best = { recall: r, shift, o0, o2 };
+    }
+  }
+  return [best.o0, 0, best.o2];
 }
 
 function stratifiedSplit(y: Int32Array, fraction: number, seed: number): { train: Int32Array; holdout: Int32Array } {
@@ -467,7 +548,12 @@ export function trainSentimentClassifier(
   if (texts.length === 0) throw new Error('trainSentimentClassifier: no training examples');
   const o = { ...DEFAULTS, ...opts };
   const t0 = performance.now();
-  const cfg: FeatureConfig = { hashBits: o.hashBits, charMin: o.charMin, charMax: o.charMax };
+  const cfg: FeatureConfig = {
+    hashBits: o.hashBits,
+    charMin: o.charMin,
+    charMax: o.charMax,
+    ...(opts.lexicon ? { domainLexicon: { digest: opts.lexicon.digest, words: Object.fromEntries(opts.lexicon.words) } } : {}),
+  };
   const y = Int32Array.from(labels, labelIndex);
   const all = featurize(texts, cfg, y);
   const rng = createRng(o.seed);
@@ -494,6 +580,7 @@ export function trainSentimentClassifier(
     // two passes without improvement: later ones only overfit further
     else if (epoch - best.epoch >= 2) break;
   }
+  const offsets = o.priorAdjust && holdSet !== null ? priorOffsets(best.weights, best.bias, holdSet) : [0, 0, 0];
   let weights = best.weights;
   let bias = best.bias;
   let members = 1;
@@ -512,6 +599,7 @@ export function trainSentimentClassifier(
       for (let c = 0; c < K; c++) bias[c] += member.bias[c] / members;
     }
   }
+  bias = Float64Array.from(bias, (b, c) => b + offsets[c]);
   const header: ClassifierHeader = {
     format: 'socialsense-sentiment-classifier',
     version: 1,
@@ -530,6 +618,7 @@ export function trainSentimentClassifier(
       classBalanced: o.classBalanced,
       refit: o.refit,
       members,
+      priorAdjust: o.priorAdjust,
     },
     training: {
       examples: texts.length,
@@ -537,6 +626,7 @@ export function trainSentimentClassifier(
       epochs: best.epoch,
       members,
       holdoutMacroRecall: best.recall,
+      priorOffsets: offsets,
       seconds: (performance.now() - t0) / 1000,
     },
   };

@@ -6,6 +6,7 @@
  */
 // @ts-expect-error: vader-sentiment ships no type declarations; the module exports one plain object
 import { lexicon as vaderLexicon } from 'vader-sentiment/src/vader_lexicon.js';
+import { createHash } from 'node:crypto';
 import type { SentimentLabel } from '../../lib/schema';
 import { normalizeText } from '../text/normalize';
 import { emojiBase, isNegator, tokenize, type Token } from '../text/tokenize';
@@ -127,6 +128,66 @@ const EMOJI = new Map<string, number>(Object.entries(EMOJI_VALENCE));
 const PHRASE_WORDS = new Set(Object.keys(PHRASES).flatMap((p) => p.split(' ')));
 
 /**
+ * A user's domain lexicon: extra words (or hashtags, written without '#', or emoji) with VADER-scale
+ * valences in [-4, 4] that take precedence over the built-in ones ("sick" is praise among
+ * skaters). `digest` identifies the exact word list, so a score can be traced to it.
+ */
+export interface DomainLexicon {
+  /** lower-case word → valence */
+  words: ReadonlyMap<string, number>;
+  /** sha256 of the canonical list (sorted `word<TAB>valence` lines), first 12 hex digits */
+  digest: string;
+}
+
+/**
+ * Parses a domain lexicon file: one `word<TAB or comma or spaces>valence` per line, `#` starts a
+ * comment line, blank lines are skipped. A word is one token (a phrase with spaces is refused);
+ * valences are numbers in [-4, 4]. Throws an Error naming `source` and the line for each problem,
+ * and for a file with no entries. A word listed twice keeps its last valence.
+ */
+export function parseDomainLexicon(content: string, source = 'lexicon'): DomainLexicon {
+  const words = new Map<string, number>();
+  const problems: string[] = [];
+  content.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const m = /^(\S+?)(?:\s*[\t,]\s*|\s+)(\S+)$/u.exec(line);
+    if (m === null) {
+      problems.push(`line ${i + 1}: expected "word<TAB>valence", got "${line.slice(0, 60)}"`);
+      return;
+    }
+    const word = normalizeText(m[1]).toLowerCase().replace(/^#/, '');
+    const v = Number(m[2]);
+    if (!Number.isFinite(v) || v < -4 || v > 4) {
+      problems.push(`line ${i + 1}: valence of "${word}" must be a number in [-4, 4] (VADER's scale), got "${m[2]}"`);
+      return;
+    }
+    words.set(word, v);
+  });
+  if (problems.length > 0) throw new Error(`${source}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  if (words.size === 0) throw new Error(`${source}: no entries (write one "word<TAB>valence" per line)`);
+  return domainLexicon(words);
+}
+
+/** A DomainLexicon from a word → valence map (its digest computed from the canonical list). */
+export function domainLexicon(entries: ReadonlyMap<string, number> | Record<string, number>): DomainLexicon {
+  const words = new Map(entries instanceof Map ? entries : Object.entries(entries));
+  const canonical = [...words.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([w, v]) => `${w}\t${v}`).join('\n');
+  return { words, digest: createHash('sha256').update(canonical).digest('hex').slice(0, 12) };
+}
+
+/**
+ * The lexicon model's name as recorded with each score: `lexicon.v1`, or with a domain lexicon
+ * `lexicon.v1+domain.<digest>`, so that scores made with different word lists never look alike.
+ */
+export function lexiconModelName(domain?: DomainLexicon | null): string {
+  return domain ? `lexicon.v1+domain.${domain.digest}` : 'lexicon.v1';
+}
+
+// The domain lexicon of the scoreTokens call in progress (scoring is synchronous: no call can see another's).
+let activeDomain: ReadonlyMap<string, number> | null = null;
+
+/**
  * The spelling to look a word or hashtag up by: `norm`, or for an elongated word the first of its
  * forms that a word list knows ("happyyyy" → happy, "goooood" → good, "sooooo" → soo). Used for
  * valences, boosters and phrases; negators are matched as written (see scoreTokens).
@@ -134,18 +195,18 @@ const PHRASE_WORDS = new Set(Object.keys(PHRASES).flatMap((p) => p.split(' ')));
 export function lexicalForm(t: Token): string {
   if (t.forms === undefined) return t.norm;
   for (const f of t.forms) {
-    if (LEXICON.has(f) || SINGLE_ADDITIONS.has(f) || BOOSTERS.has(f) || PHRASE_WORDS.has(f)) return f;
+    if (activeDomain?.has(f) || LEXICON.has(f) || SINGLE_ADDITIONS.has(f) || BOOSTERS.has(f) || PHRASE_WORDS.has(f)) return f;
   }
   return t.norm;
 }
 
 function wordValence(form: string): number {
-  return SINGLE_ADDITIONS.get(form) ?? LEXICON.get(form) ?? 0;
+  return activeDomain?.get(form) ?? SINGLE_ADDITIONS.get(form) ?? LEXICON.get(form) ?? 0;
 }
 
 /** An emoji's valence, or its base emoji's for skin-tone, gendered and other ZWJ variants. */
 function emojiValence(norm: string): number {
-  return EMOJI.get(norm) ?? EMOJI.get(emojiBase(norm)) ?? 0;
+  return activeDomain?.get(norm) ?? EMOJI.get(norm) ?? EMOJI.get(emojiBase(norm)) ?? 0;
 }
 
 function tokenValence(t: Token, form: string): number {
@@ -200,8 +261,18 @@ export function emptyLexiconDetail(): LexiconDetail {
 /**
  * Scores already-tokenized text (lets the classifier reuse its tokens). `detail`, when given, is
  * overwritten with per-item statistics (an out-parameter, so hot loops allocate nothing extra).
+ * `domain`: the user's extra words, which take precedence over the built-in valences.
  */
-export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): SentimentScores {
+export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail, domain?: DomainLexicon | null): SentimentScores {
+  activeDomain = domain?.words ?? null;
+  try {
+    return scoreTokensWith(tokens, detail);
+  } finally {
+    activeDomain = null;
+  }
+}
+
+function scoreTokensWith(tokens: readonly Token[], detail?: LexiconDetail): SentimentScores {
   const n = tokens.length;
   if (valBuf.length < n) {
     valBuf = new Float64Array(n * 2);
@@ -280,7 +351,7 @@ export function scoreTokens(tokens: readonly Token[], detail?: LexiconDetail): S
       if (hasClauseBreak(tokens, pi, idxBuf[k - d + 1])) break;
       const p = tokens[pi];
       const pf = formBuf[k - d];
-      if (p.kind !== 'word' || LEXICON.has(pf)) {
+      if (p.kind !== 'word' || LEXICON.has(pf) || activeDomain?.has(pf) === true) {
         // VADER skips items that carry their own valence, except negators found in the lexicon ("no").
         if (negatable && p.kind === 'word' && isNegator(p.norm)) v *= N_SCALAR;
         continue;
@@ -382,7 +453,10 @@ function hasClauseBreak(tokens: readonly Token[], from: number, to: number): boo
   return false;
 }
 
-/** VADER-style sentiment of one post: compound in [-1, 1], item shares and a 3-class label. */
-export function scoreSentiment(text: string): SentimentScores {
-  return scoreTokens(tokenize(normalizeText(text)));
+/**
+ * VADER-style sentiment of one post: compound in [-1, 1], item shares and a 3-class label.
+ * `domain`: the user's extra words (see parseDomainLexicon).
+ */
+export function scoreSentiment(text: string, domain?: DomainLexicon | null): SentimentScores {
+  return scoreTokens(tokenize(normalizeText(text)), undefined, domain);
 }

@@ -34,6 +34,11 @@ export interface TopicModelOptions {
   vocabulary?: readonly string[];
   /** Number of term ids; defaults to vocabulary.length, or the largest id in the documents + 1. */
   vocabSize?: number;
+  /**
+   * DMM only: the starting topic of each document (e.g. a k-means clustering) instead of a random one.
+   * Length must equal the number of documents; each value in [0, k).
+   */
+  initial?: ArrayLike<number>;
 }
 
 export interface InferOptions {
@@ -83,6 +88,38 @@ export class TopicModel {
 
   topTerms(topic: number, n: number): string[] {
     return this.topTermIds(topic, n).map((id) => this.terms?.[id] ?? String(id));
+  }
+
+  /**
+   * Label terms of a topic by class-based tf-idf (Grootendorst 2022, BERTopic's c-TF-IDF):
+   * score(w, t) = n_tw / n_t · log(1 + A / n_w), with n_w the term's count over all topics and A the mean
+   * number of tokens per topic. A term frequent everywhere ranks below one frequent in this topic only,
+   * so labels name what sets a topic apart. Ties: lower id first. Terms are already free of stop words,
+   * URLs and numbers (models/topics/terms.ts).
+   */
+  labelTermIds(topic: number, n: number): number[] {
+    const { k, vocabSize, wordTopic, topicTotals } = this;
+    if (topicTotals[topic] === 0) return [];
+    let all = 0;
+    for (let t = 0; t < k; t++) all += topicTotals[t];
+    const meanTokens = all / k;
+    const scores = new Float64Array(vocabSize);
+    const ids: number[] = [];
+    for (let w = 0; w < vocabSize; w++) {
+      const c = wordTopic[w * k + topic];
+      if (c === 0) continue;
+      let total = 0;
+      for (let t = 0; t < k; t++) total += wordTopic[w * k + t];
+      scores[w] = (c / topicTotals[topic]) * Math.log(1 + meanTokens / total);
+      ids.push(w);
+    }
+    ids.sort((a, b) => scores[b] - scores[a] || a - b);
+    return ids.slice(0, n);
+  }
+
+  /** labelTermIds as strings */
+  labelTerms(topic: number, n: number): string[] {
+    return this.labelTermIds(topic, n).map((id) => this.terms?.[id] ?? String(id));
   }
 
   /** p(term | topic), term-major like wordTopic, computed once for inference. */
@@ -473,6 +510,9 @@ const CHUNK = 16;
  */
 export function fitDmm(documents: readonly ArrayLike<number>[], k: number, iterations: number, opts: TopicModelOptions = {}): TopicModel {
   const { tokens, start, vocabSize: V } = flatten(documents, opts, k, iterations);
+  if (opts.initial && opts.initial.length !== documents.length) {
+    throw new Error(`initial has ${opts.initial.length} topics for ${documents.length} documents`);
+  }
   const alpha = opts.alpha ?? 0.1;
   const beta = opts.beta ?? 0.1;
   const seed = opts.seed ?? 1;
@@ -506,6 +546,11 @@ export function fitDmm(documents: readonly ArrayLike<number>[], k: number, itera
   };
   for (let d = 0; d < D; d++) {
     z[d] = rng.int(k);
+    if (opts.initial) {
+      const t = opts.initial[d];
+      if (!(Number.isInteger(t) && t >= 0 && t < k)) throw new Error(`initial topic of document ${d} must be an integer in [0, ${k}), got ${t}`);
+      z[d] = t;
+    }
     move(d, z[d], 1);
   }
 
@@ -515,7 +560,16 @@ export function fitDmm(documents: readonly ArrayLike<number>[], k: number, itera
       const to = start[d + 1];
       move(d, z[d], -1);
       let minExpo = 0x7fffffff;
+      // Every empty cluster has the same probability: computed once per post, copied to the others
+      // (with a large k most clusters empty out after a few sweeps, so this is most of the work saved).
+      let emptyDone = -1;
       for (let t = 0; t < k; t++) {
+        if (mk[t] === 0 && emptyDone >= 0) {
+          p[t] = p[emptyDone];
+          expo[t] = expo[emptyDone];
+          continue;
+        }
+        if (mk[t] === 0) emptyDone = t;
         let prob = mk[t] + alpha;
         let e = 0;
         const denom = nk[t] + vb - from;

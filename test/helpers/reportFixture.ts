@@ -65,6 +65,7 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
   const uri = (path: string) => `s3://socialsense/test-report/${runKey}/${path}`;
   const cleanup = async () => {
     const keys = [runKey, emptyRunKey];
+    await db.query(`DELETE FROM post_score_runs WHERE run_key = ANY($1)`, [keys]);
     await db.query(`DELETE FROM post_scores WHERE run_key = ANY($1)`, [keys]);
     await db.query(`DELETE FROM term_trends WHERE run_key = $1 OR term = ANY($2)`, [runKey, Object.values(terms)]);
     await db.query(`DELETE FROM user_insights WHERE run_key = $1`, [runKey]);
@@ -138,6 +139,12 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
      VALUES ($2 || ':1', $1, 'simulated/2021-04-20', 'simulated', 'x', '2021-04-20T10:00:00Z', 'ok', '{}', 0.2, 'positive', 'lexicon.v1'),
             ($2 || ':2', $1, 'simulated/2021-04-20', 'simulated', 'x', '2021-04-20T11:00:00Z', 'meh', '{}', -0.2, 'negative', 'lexicon.v1')`,
     [emptyRunKey, emptyRunKey],
+  );
+  // Which run scored which post, as scorePosts records it: the report reads a run's posts through it.
+  await db.query(
+    `INSERT INTO post_score_runs (run_key, post_id, partition, scored_at)
+     SELECT run_key, post_id, partition, scored_at FROM post_scores WHERE run_key = ANY($1)`,
+    [[runKey, emptyRunKey]],
   );
 
   // --- topics and models

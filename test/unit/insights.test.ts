@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthorRecommender, volumeTrends } from '../../activities/insights';
+import { createAuthorRecommender, nearestSegment, volumeTrends } from '../../activities/insights';
+import { SEGMENT_FEATURES } from '../../models/users/segments';
+import type { UserProfile } from '../../models/users/profile';
 import type { FeaturedPost } from '../../activities/features';
 import type { Engagement } from '../../lib/schema';
 import { csrFromTriples, trainAls } from '../../models/recommend/als';
@@ -93,5 +95,28 @@ describe('hashtag trends over days that were not collected', () => {
     const surge = (d: number, h: number) => steady(d, h) * (d === 7 && h >= 10 && h < 16 ? 6 : 1);
     const rows = volumeTrends(window(collected, surge), 5, collected.map(day)).filter((r) => r.term === 'news');
     expect(rows.filter((r) => r.flag).map((r) => r.day)).toEqual([day(7)]);
+  });
+});
+
+describe('nearestSegment (serving) assigns like the fit and the promotion gate', () => {
+  // 8 features, all non-log except the first four (log1p); mean 0, std 1 in transformed units.
+  const d = SEGMENT_FEATURES.length;
+  const base = { features: SEGMENT_FEATURES.map((f) => f.name), mean: new Array(d).fill(0), std: new Array(d).fill(1), names: ['calm', 'bots'] };
+  // Segment 0 sits at the origin; segment 1 at +2.5 on bot-likeness only.
+  const botIndex = SEGMENT_FEATURES.findIndex((f) => f.name === 'botLikeness');
+  const centroids = [new Array(d).fill(0), SEGMENT_FEATURES.map((_, i) => (i === botIndex ? 2.5 : 0))];
+  const profile = (botLikeness: number | null) =>
+    ({ postsPerDay: 0, engagementReceivedPerPost: 0, engagementsGivenPerDay: 0, followerRatio: 0, hourEntropy: 0, nearDuplicateRatio: 0, meanSentiment: 0, botLikeness }) as unknown as UserProfile;
+
+  it('clips z-scores to ±clipZ: an extreme user is no further than the clip', () => {
+    // Unclipped, z = 100 is nearest to segment 1 as well; with clipZ 1 it sits at 1, nearer the origin (1 < 1.5).
+    expect(nearestSegment({ ...base, centroids }, profile(100))).toBe(1);
+    expect(nearestSegment({ ...base, centroids, clipZ: 1 }, profile(100))).toBe(0);
+  });
+
+  it('imputes an unknown value with the fit\'s median, not the mean', () => {
+    const median = SEGMENT_FEATURES.map((_, i) => (i === botIndex ? 2 : 0));
+    expect(nearestSegment({ ...base, centroids }, profile(null))).toBe(0); // old artifacts: no median, the mean (0)
+    expect(nearestSegment({ ...base, centroids, median }, profile(null))).toBe(1); // median 2 is nearer 2.5
   });
 });

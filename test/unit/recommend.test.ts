@@ -280,7 +280,23 @@ describe('EASE', () => {
     expect(ease.scoreHistory([0])[2]).toBe(-Infinity);
     expect(ease.recommend(2, 5).map((r) => r.index)).toEqual([1]); // item 2 is seen; only item 1 is left
     expect(() => trainEase(m, { lambda: 0 })).toThrow(/lambda/);
+    expect(() => trainEase(m, { maxItems: 0 })).toThrow(/maxItems/);
     expect(() => trainEase(m, { recencyHalfLife: -1 })).toThrow(/recencyHalfLife/);
+  });
+
+  it('models at most maxItems items, those with the most users; a tie at the cap leaves all tied items out', () => {
+    // item users: 0 → 3, 1 → 2, 2 → 2, 3 → 1
+    const m = csrFromTriples(3, 4, [0, 1, 2, 0, 1, 0, 1, 2], [0, 0, 0, 1, 1, 2, 2, 3]);
+    const cap3 = trainEase(m, { lambda: 1, minItemCount: 1, maxItems: 3 });
+    expect(Array.from(cap3.modelled)).toEqual([0, 1, 2]);
+    expect(cap3.itemThreshold).toBe(2);
+    const cap2 = trainEase(m, { lambda: 1, minItemCount: 1, maxItems: 2 });
+    expect(Array.from(cap2.modelled)).toEqual([0]);
+    expect(cap2.itemThreshold).toBe(3);
+    const noCap = trainEase(m, { lambda: 1, minItemCount: 1, maxItems: 10 });
+    expect(noCap.modelled).toHaveLength(4);
+    expect(noCap.itemThreshold).toBe(1);
+    expect(loadEase(cap3.serialize()).itemThreshold).toBe(2);
   });
 
   it('weights history items by recency: the latest item dominates with a short half-life', () => {
@@ -399,7 +415,7 @@ describe('tuning EASE on a validation split of the training part', () => {
     const t = tuneEase(log, split, { grid: { lambda: [1, 50], minItemCount: [1], recencyHalfLife: [2, null] }, split: { holdoutFraction: 0.3 } });
     expect(t.grid).toHaveLength(4);
     const best = t.grid.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-    expect(t.best).toEqual({ lambda: best.lambda, minItemCount: best.minItemCount, recencyHalfLife: best.recencyHalfLife, values: 'binary' });
+    expect(t.best).toEqual({ lambda: best.lambda, minItemCount: best.minItemCount, maxItems: DEFAULT_EASE_OPTIONS.maxItems, recencyHalfLife: best.recencyHalfLife, values: 'binary' });
     expect(t.validation).toMatch(/training items/);
     expect(t.popularityNdcg).toBeGreaterThan(0);
     expect(DEFAULT_EASE_OPTIONS.values).toBe('binary');
@@ -429,7 +445,8 @@ describe('eval recommend on a small file', () => {
   it('uses the given parameters untuned with --no-tune, and ALS when asked', async () => {
     const fixed = await evaluateRecommend({ data: file, tune: false, lambda: 20, minItemCount: 1, halfLife: null });
     expect(fixed.tuning).toBeNull();
-    expect(fixed.params).toEqual({ lambda: 20, minItemCount: 1, recencyHalfLife: null, values: 'binary' });
+    // 40 items, all under the 1,000-item cap: every item with a training user is modelled
+    expect(fixed.params).toEqual({ lambda: 20, minItemCount: 1, maxItems: 1000, recencyHalfLife: null, values: 'binary', modelledItems: 40, itemThreshold: 1 });
     const als = await evaluateRecommend({ data: file, method: 'als', factors: 4, regularization: 1, alpha: 1, seed: 3 });
     expect(als.model).toBe('als');
     expect(als.params).toEqual({ factors: 4, iterations: 10, regularization: 1, alpha: 1, seed: 3 });

@@ -7,6 +7,7 @@ import { evaluateSentiment } from '../../cli/eval/sentiment';
 import { readTableAll } from '../../lib/tabular';
 import { postSchema, type Post, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../../models/random';
+import { syntheticSentiment } from '../helpers/sentimentSynthetic';
 import { loadSentimentClassifier, trainSentimentClassifier } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
 import { labelForCompound, NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, scoreSentiment } from '../../models/sentiment/lexicon';
@@ -284,28 +285,7 @@ describe('metrics', () => {
 });
 
 describe('trained classifier', () => {
-  // a separable synthetic set: each class has its own cue words, plus shared filler
-  function synthetic(n: number, seed: number): { texts: string[]; labels: SentimentLabel[] } {
-    const rng = createRng(seed);
-    const cues: Record<SentimentLabel, string[]> = {
-      negative: ['awful', 'terrible', 'hate', 'worst', 'broken'],
-      neutral: ['table', 'schedule', 'meeting', 'report', 'tuesday'],
-      positive: ['lovely', 'wonderful', 'amazing', 'fantastic', 'delight'],
-    };
-    const filler = ['the', 'a', 'today', 'we', 'it', 'was', 'that', 'and', 'our', 'team'];
-    const labels: SentimentLabel[] = [];
-    const texts: string[] = [];
-    const classes: SentimentLabel[] = ['negative', 'neutral', 'positive'];
-    for (let i = 0; i < n; i++) {
-      const label = classes[i % 3];
-      const words = [rng.pick(cues[label]), rng.pick(filler), rng.pick(filler), rng.pick(cues[label]), rng.pick(filler)];
-      rng.shuffle(words);
-      texts.push(words.join(' '));
-      labels.push(label);
-    }
-    return { texts, labels };
-  }
-
+  const synthetic = syntheticSentiment;
   const train = synthetic(240, 1);
   const test = synthetic(60, 2);
   const clf = trainSentimentClassifier(train.texts, train.labels, { seed: 7, hashBits: 14, epochs: 4 });
@@ -354,7 +334,7 @@ describe('eval sentiment errors', () => {
     const file = write('nocol.tsv', 'id\tlabel\n1\tpositive\n');
     await expect(evaluateSentiment({ test: file })).rejects.toThrow(/missing column\(s\) text/);
     const nolabel = write('nolabel.tsv', 'id\ttext\n1\tgood day\n');
-    await expect(evaluateSentiment({ test: nolabel })).rejects.toThrow(/needs a 'label' column .* or a numeric 'score' column/);
+    await expect(evaluateSentiment({ test: nolabel })).rejects.toThrow(/needs a 'label' column .* or a numeric 'score' \(or 'score5'\) column/);
   });
 
   it('names the line of an unknown label and the allowed labels', async () => {
@@ -365,6 +345,19 @@ describe('eval sentiment errors', () => {
   it('requires --train for the trained model', async () => {
     const file = write('ok.tsv', 'text\tlabel\ngood day\tpositive\n');
     await expect(evaluateSentiment({ test: file, model: 'trained' })).rejects.toThrow(/--model trained needs --train/);
+  });
+
+  it('decides scoring by a lang column when the file has one, and reports what it left unscored', async () => {
+    const file = write('langs.tsv', 'text\tlabel\tlang\nI love it\tpositive\ten\nI hate it\tnegative\tde\nDie Post kommt\tneutral\ten-GB\nMerci beaucoup\tpositive\t\n');
+    const r = await evaluateSentiment({ test: file });
+    // "I hate it" is declared German: not scored, a miss; "Die Post kommt" is declared English: scored (and "die" reads negative)
+    expect(r).toMatchObject({ n: 4, notScored: 2, notScoredLanguages: { de: 1, fr: 1 } });
+    expect(r.kind === 'labels' && r.perClassRecall).toEqual({ negative: 0, neutral: 0, positive: 0.5 });
+    const scores = write('langscores.tsv', 'text\tscore\tlang\nI love it\t2\ten\nI hate it\t-2\ten\nthe table is brown\t0\ten\nIch hasse es\t2\tde\n');
+    const s = await evaluateSentiment({ test: scores });
+    // the German row (whose score would spoil the correlation) is left out of Pearson r
+    expect(s).toMatchObject({ kind: 'scores', n: 4, notScored: 1 });
+    expect(s.kind === 'scores' && s.pearson).toBeGreaterThan(0.9);
   });
 
   it('evaluates labels and scores on small files', async () => {

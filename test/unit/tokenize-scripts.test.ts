@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { extractTerms } from '../../models/topics/terms';
-import { detectLanguage } from '../../models/text/language';
+import { detectLanguage, MAX_DETECTION_CHARS } from '../../models/text/language';
 import { normalizeText } from '../../models/text/normalize';
 import { elongationForms, emojiBase, tokenize } from '../../models/text/tokenize';
+import { hashtagOf, textEntities } from '../../activities/collect/platforms/mapping';
 
 /** The words the tokenizer finds, by their lookup form. */
 const words = (text: string) => tokenize(normalizeText(text)).filter((t) => t.kind === 'word').map((t) => t.norm);
@@ -114,5 +115,30 @@ describe('language detection on short social text', () => {
     expect(detectLanguage('so happyyyy right now')).toBe('en');
     expect(detectLanguage('im so stresseddd')).toBe('en');
     expect(detectLanguage('Sunday Oliseh meets Victor Moses in London')).toBe('en');
+  });
+});
+
+describe('platform hashtags are whole words in every script', () => {
+  it('keeps combining marks inside hashtags found in free text (Facebook, Instagram, Reddit, file imports)', () => {
+    expect(textEntities('आज #मतदान का दिन है #क्रिकेट').hashtags).toEqual(['मतदान', 'क्रिकेट']);
+    expect(textEntities('போட்டி #கிரிக்கெட் இன்று').hashtags).toEqual(['கிரிக்கெட்']);
+    expect(textEntities('un #cafe\u0301 noir').hashtags).toEqual(['cafe\u0301']);
+    expect(textEntities('#1 ranked, not a tag; #a1 is').hashtags).toEqual(['a1']);
+  });
+
+  it('accepts a hashtag query in any script', () => {
+    expect(hashtagOf('#मतदान')).toBe('मतदान');
+    expect(hashtagOf('two words')).toBeNull();
+  });
+});
+
+describe('language detection on long texts', () => {
+  it('reads only the first MAX_DETECTION_CHARS characters, so a pasted document costs what a post costs', () => {
+    const german = 'Die Kinder spielen im Garten und die Sonne scheint. ';
+    const english = 'The children are playing in the garden and the sun is shining. ';
+    const text = german.repeat(Math.ceil(MAX_DETECTION_CHARS / german.length)) + english.repeat(2000);
+    expect(text.length).toBeGreaterThan(100_000);
+    // Only the German head is read: a detector that read all of it would answer English.
+    expect(detectLanguage(text)).toBe('de');
   });
 });

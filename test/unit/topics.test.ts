@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateTopics } from '../../cli/eval/topics';
+import { evaluateSeededTopics, evaluateTopics, loadTopicCorpus, readTopicsFile } from '../../cli/eval/topics';
 import { readTableAll } from '../../lib/tabular';
 import { normalizedMutualInformation } from '../../models/eval/clustering';
 import { createRng } from '../../models/random';
+import { fitClusterTopics, topicModelFromAssignments } from '../../models/topics/clusterTopics';
+import { inverseDocumentFrequency, sparseKMeans, tfidfKMeansBaseline, tfidfRows } from '../../models/topics/embedding';
 import { fitTopicModel, loadTopicModel, type TopicMethod } from '../../models/topics/lda';
+import { assignSeedTopics, parseSeedTopics } from '../../models/topics/seededTopics';
 import { npmiCoherence, topicDiversity } from '../../models/topics/metrics';
 import { extractTerms, Vocabulary } from '../../models/topics/terms';
 
@@ -222,5 +225,183 @@ describe('topicDiversity', () => {
     expect(topicDiversity([['a', 'b'], ['b', 'c']])).toBeCloseTo(0.75, 10);
     expect(topicDiversity([['a', 'b', 'c'], ['c', 'd', 'e']], 2)).toBe(1);
     expect(topicDiversity([])).toBe(0);
+  });
+});
+
+describe('tf-idf rows', () => {
+  it('uses the smoothed idf ln((1 + n) / (1 + df)) + 1 and unit-length rows', () => {
+    const docs = [Int32Array.of(0, 1), Int32Array.of(0), Int32Array.of(0, 2, 2), new Int32Array(0)];
+    const idf = inverseDocumentFrequency(docs, 3);
+    expect(idf[0]).toBeCloseTo(Math.log(5 / 4) + 1, 12);
+    expect(idf[1]).toBeCloseTo(Math.log(5 / 2) + 1, 12);
+    const x = tfidfRows(docs, idf);
+    expect(Array.from(x.rowStart)).toEqual([0, 2, 3, 5, 5]);
+    // row 2: counts 1 and 2 times the idf, then divided by the norm
+    const a = idf[0];
+    const b = 2 * idf[2];
+    expect(x.values[3]).toBeCloseTo(a / Math.hypot(a, b), 12);
+    expect(x.values[4]).toBeCloseTo(b / Math.hypot(a, b), 12);
+    expect(x.values[2]).toBe(1);
+    expect(() => inverseDocumentFrequency([Int32Array.of(3)], 3)).toThrow(/outside the vocabulary/);
+  });
+});
+
+describe('sparseKMeans', () => {
+  // two tight groups on disjoint terms, and a third on a third term
+  const docs = [
+    ...Array.from({ length: 10 }, (_, i) => Int32Array.of(0, 1, i % 2 === 0 ? 0 : 1)),
+    ...Array.from({ length: 10 }, (_, i) => Int32Array.of(2, 3, i % 3 === 0 ? 2 : 3)),
+    ...Array.from({ length: 5 }, () => Int32Array.of(4)),
+  ];
+  const x = tfidfRows(docs, inverseDocumentFrequency(docs, 5));
+  const truth = docs.map((_, i) => (i < 10 ? 0 : i < 20 ? 1 : 2));
+
+  it.each([false, true])('finds the planted groups (spherical %s) and is deterministic for a seed', (spherical) => {
+    const r = sparseKMeans(x, 3, { seed: 4, restarts: 3, spherical });
+    expect(normalizedMutualInformation(Array.from(r.assignments), truth)).toBe(1);
+    expect(r.inertia).toBeGreaterThanOrEqual(0);
+    expect(Array.from(sparseKMeans(x, 3, { seed: 4, restarts: 3, spherical }).assignments)).toEqual(Array.from(r.assignments));
+    // term-major centroids: term 4 weighs only in the cluster of the last five rows
+    const c = r.assignments[24];
+    for (let j = 0; j < 3; j++) expect(r.centroids[4 * 3 + j] > 0).toBe(j === c);
+  });
+  it('the baseline clusters plain tf-idf with Euclidean k-means', () => {
+    expect(normalizedMutualInformation(Array.from(tfidfKMeansBaseline(docs, 5, 3, 2)), truth)).toBe(1);
+  });
+  it('rejects a k outside [1, rows]', () => {
+    expect(() => sparseKMeans(x, 0)).toThrow(/k must be an integer in \[1, 25\]/);
+    expect(() => sparseKMeans(x, 26)).toThrow(/k must be/);
+    expect(() => sparseKMeans(x, 2, { restarts: 0 })).toThrow(/restarts/);
+  });
+});
+
+describe('cluster topics (the default topic model)', () => {
+  const { vocab, documents, labels } = syntheticCorpus(100, 11);
+  const withEmpty = [...documents, new Int32Array(0)];
+
+  it('with k given: recovers the planted topics, numbered by size, and leaves a post without terms unassigned', () => {
+    const fit = fitClusterTopics(withEmpty, { k: 3, seed: 2, vocabulary: vocab });
+    expect(fit.chosenBy).toBe('given');
+    expect(fit.k).toBe(3);
+    expect(fit.silhouette).toBeNull();
+    expect(fit.unassigned).toBe(1);
+    expect(fit.assignments[300]).toBe(-1);
+    expect(normalizedMutualInformation(Array.from(fit.assignments.subarray(0, 300)), labels)).toBe(1);
+    expect(Array.from(fit.model.topicDocs)).toEqual([100, 100, 100]);
+    // label terms come from one planted topic each
+    for (let t = 0; t < 3; t++) expect(new Set(fit.model.labelTermIds(t, 10).map((w) => Math.floor(w / 20))).size).toBe(1);
+  });
+
+  it('with k chosen by the model: the silhouette picks the 3 planted topics', () => {
+    const fit = fitClusterTopics(documents, { seed: 1, vocabulary: vocab });
+    expect(fit.chosenBy).toBe('silhouette');
+    expect(fit.fineK).toBe(15); // min(⌈√300⌉, 300 / 20)
+    expect(fit.k).toBe(3);
+    expect(fit.candidates.map((c) => c.k)).toContain(3);
+    const best = Math.max(...fit.candidates.map((c) => c.silhouette));
+    expect(fit.silhouette).toBe(best);
+    expect(normalizedMutualInformation(Array.from(fit.assignments), labels)).toBe(1);
+  });
+
+  it('same data and seed give the same topics; another seed agrees', () => {
+    const a = fitClusterTopics(documents, { k: 6, seed: 5, vocabulary: vocab });
+    const b = fitClusterTopics(documents, { k: 6, seed: 5, vocabulary: vocab });
+    expect(Array.from(b.assignments)).toEqual(Array.from(a.assignments));
+    expect(Array.from(b.model.wordTopic)).toEqual(Array.from(a.model.wordTopic));
+    const other = fitClusterTopics(documents, { seed: 9, vocabulary: vocab });
+    expect(normalizedMutualInformation(Array.from(other.assignments), Array.from(fitClusterTopics(documents, { seed: 1 }).assignments))).toBe(1);
+  });
+
+  it('stores a DMM-format artifact that loads back and assigns new posts to the right topic', () => {
+    const fit = fitClusterTopics(documents, { k: 3, seed: 1, vocabulary: vocab });
+    const loaded = loadTopicModel(fit.model.serialize());
+    expect(loaded.method).toBe('dmm');
+    expect(Array.from(loaded.wordTopic)).toEqual(Array.from(fit.model.wordTopic));
+    for (let group = 0; group < 3; group++) {
+      const post = [group * 20 + 2, group * 20 + 7, group * 20 + 15];
+      const topic = loaded.assign(post);
+      expect(Math.floor(loaded.labelTermIds(topic, 1)[0] / 20)).toBe(group);
+    }
+  });
+
+  it('rejects bad options', () => {
+    expect(() => fitClusterTopics(documents, { k: 1 })).toThrow(/k must be an integer >= 2/);
+    expect(() => fitClusterTopics([Int32Array.of(0), Int32Array.of(1)], { k: 3 })).toThrow(/too few for 3 topics/);
+    expect(() => fitClusterTopics([Int32Array.of(0, 5)], { vocabSize: 3 })).toThrow(/outside the vocabulary/);
+    expect(() => topicModelFromAssignments([Int32Array.of(0)], [2], 2, 1, null)).toThrow(/outside \[-1, 2\)/);
+  });
+});
+
+describe('label terms by class-based tf-idf', () => {
+  it('ranks a term frequent in one topic above a term frequent in every topic', () => {
+    // topic 0: "common" ×4, "own" ×3; topic 1: "common" ×4, "other" ×1
+    const docs = [Int32Array.of(0, 0, 1), Int32Array.of(0, 0, 1, 1), Int32Array.of(0, 0, 0, 0, 2)];
+    const model = topicModelFromAssignments(docs, [0, 0, 1], 2, 3, ['common', 'own', 'other']);
+    expect(model.topTerms(0, 2)).toEqual(['common', 'own']);
+    expect(model.labelTerms(0, 2)).toEqual(['own', 'common']);
+    // scores: n_tw / n_t · log(1 + A / n_w), A = 6 tokens per topic on average
+    const own = (3 / 7) * Math.log(1 + 6 / 3);
+    const common = (4 / 7) * Math.log(1 + 6 / 8);
+    expect(own).toBeGreaterThan(common);
+    expect(model.labelTerms(1, 5)).toEqual(['common', 'other']);
+  });
+});
+
+describe('predefined topics (seed terms)', () => {
+  const dir = path.join(__dirname, '..', 'fixtures', 'seeded-topics');
+
+  it('assigns posts to the named topics, including posts without a seed term, and the rest to other', async () => {
+    const r = await evaluateSeededTopics(path.join(dir, 'posts.tsv'), path.join(dir, 'topics.json'));
+    expect(r.n).toBe(20);
+    expect(r.topics.map((t) => [t.name, t.posts])).toEqual([
+      ['Cricket', 6],
+      ['Elections', 6],
+      ['Cooking', 6],
+    ]);
+    expect(r.other).toBe(2);
+    expect(r.otherShare).toBe(0.1);
+    expect(r.nmi).toBe(1); // the two unrelated posts are the file's "other" topic
+    const corpus = await loadTopicCorpus(path.join(dir, 'posts.tsv'));
+    const result = assignSeedTopics(corpus.documents, corpus.vocabulary, parseSeedTopics(readTopicsFile(path.join(dir, 'topics.json'))));
+    // post 5 ("Bowling was brilliant in the final over of the match") has no seed term but joins Cricket;
+    // post 15 ("Garlic butter pasta is the easiest dinner") joins Cooking; traffic and cat posts are other
+    expect(result.assignments[4]).toBe(0);
+    expect(result.assignments[14]).toBe(2);
+    expect(result.assignments[18]).toBe(-1);
+    expect(result.assignments[19]).toBe(-1);
+  });
+
+  it('reads both file shapes and rejects bad ones with what to fix', () => {
+    expect(parseSeedTopics({ Cricket: ['cricket'], Food: ['recipe', 'dinner'] })).toEqual([
+      { name: 'Cricket', terms: ['cricket'] },
+      { name: 'Food', terms: ['recipe', 'dinner'] },
+    ]);
+    expect(() => parseSeedTopics([])).toThrow(/at least one topic/);
+    expect(() => parseSeedTopics([{ terms: ['x'] }])).toThrow(/topic 1 has no "name"/);
+    expect(() => parseSeedTopics([{ name: 'A', terms: [] }])).toThrow(/"A" needs "terms"/);
+    expect(() => parseSeedTopics([{ name: 'A', terms: ['x'] }, { name: 'A', terms: ['y'] }])).toThrow(/listed twice/);
+    const vocabulary = new Vocabulary(['cricket', 'match']);
+    const docs = [Int32Array.of(0, 1)];
+    expect(() => assignSeedTopics(docs, vocabulary, [{ name: 'Stop', terms: ['the', 'and'] }])).toThrow(/"Stop".*stop words/);
+    expect(() => assignSeedTopics(docs, vocabulary, [{ name: 'Golf', terms: ['golf'] }])).toThrow(/"Golf": none of its terms \(golf\)/);
+    const mixed = assignSeedTopics(docs, vocabulary, [{ name: 'Cricket', terms: ['#Cricket', 'wicket'] }]);
+    expect(mixed.unknownTerms).toEqual({ Cricket: ['wicket'] });
+    expect(Array.from(mixed.assignments)).toEqual([0]);
+  });
+});
+
+describe('eval topics reports the baseline, seed agreement and unassigned share', () => {
+  it('on the case-05 English control', async () => {
+    const file = path.join(__dirname, '..', 'fixtures', 'cases', '05-hindi-topics-matras', 'control-english.tsv');
+    const r = await evaluateTopics({ data: file, k: 2 });
+    expect(r.method).toBe('clusters');
+    expect(r.baseline.method).toBe('tfidf-kmeans');
+    expect(r.baseline.k).toBe(2);
+    expect(r.seedAgreement.seeds).toEqual([1, 2]);
+    expect(r.seedAgreement.nmi).toBe(1);
+    expect(r.unassignedShare).toBe(0);
+    expect(r.largestTopicShare).toBeGreaterThan(0);
+    expect(r.iterations).toBeNull();
+    await expect(evaluateTopics({ data: file, k: 'auto', method: 'dmm' })).rejects.toThrow(/--k auto needs --method clusters/);
   });
 });

@@ -13,6 +13,10 @@ import {
   type AnomalyWindow,
 } from '../../models/trends/evaluate';
 import { mase, quantileSorted, rollingForecast, seasonalNaive } from '../../models/trends/forecast';
+import { alarmsAt, calibrateThreshold, CountBurstDetector, countBurstOptionsFor, falseAlarmRate, scoreCountBursts } from '../../models/trends/countBurst';
+import { logGamma, logNegBinomialUpperTail, logPoissonUpperTail, tailSurprise } from '../../models/trends/countTail';
+import { falseAlarmsPerDay, leaveOneSeriesOut, normalMask, type LabelledSeries } from '../../models/trends/tuning';
+import type { Rng } from '../../models/random';
 import { bucketCounts, bucketTime, coveredBuckets, HOUR_MS, missingCount, regularize, volumeSeriesByKey } from '../../models/trends/series';
 
 const MIN = 60_000;
@@ -148,6 +152,13 @@ describe('NAB-style detection metrics', () => {
     expect(s.meanDelayMinutes).toBeCloseTo(20, 12);
     // with a labelled instant the lead is measured to it
     expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 110 * MIN }] }).meanLeadMinutes).toBeCloseTo(-10, 12);
+    // delay after the label: from the latest label at or before the first in-window alarm (120)
+    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 110 * MIN, points: [110 * MIN, 190 * MIN] }] }).meanDelayAfterLabelMinutes).toBeCloseTo(10, 12);
+    expect(scoreDetections({ alarms, windows: [{ ...windows[0], points: [105 * MIN, 115 * MIN] }] }).meanDelayAfterLabelMinutes).toBeCloseTo(5, 12);
+    // an alarm before every label is early (negative)
+    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 150 * MIN }] }).meanDelayAfterLabelMinutes).toBeCloseTo(-30, 12);
+    // alarms exactly at the labels would be this long after the window starts: 50 and 30 minutes
+    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 150 * MIN }, { ...windows[1], point: 530 * MIN }] }).meanLabelOffsetMinutes).toBeCloseTo(40, 12);
   });
 
   it('pools counts over series and handles empty cases', () => {
@@ -316,5 +327,254 @@ describe('missing data is not zero volume', () => {
     expect(Math.abs(b.upper[last] - b.lower[last] - (a.upper[last] - a.lower[last]))).toBeLessThan(0.15 * (a.upper[last] - a.lower[last]));
     // MASE scales by observed pairs only
     expect(Number.isFinite(evaluateForecast(gapped, { seasonality: m, trainShare: 0.3 }).mase)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Count burst detector (negative binomial surprise, daily × weekly seasonality, calibrated threshold)
+
+/** Poisson draw: Knuth's product of uniforms below 30, a rounded normal above (error < 1% there). */
+function poisson(rng: Rng, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.normal()));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rng.next();
+  while (p > limit) {
+    k++;
+    p *= rng.next();
+  }
+  return k;
+}
+
+/** Gamma(shape, scale 1) draw (Marsaglia & Tsang; shape < 1 by the u^(1/shape) boost). */
+function gamma(rng: Rng, shape: number): number {
+  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(rng.next(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng.next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Negative binomial draw with the given mean and dispersion φ (variance mean + φ·mean²): a gamma-Poisson mixture. */
+const negBinomial = (rng: Rng, mean: number, phi: number) => poisson(rng, (mean * gamma(rng, 1 / phi)) * phi);
+
+/** exact tails by summing the pmf (fine for small x) */
+function poissonTailBySum(x: number, m: number): number {
+  let s = 0;
+  for (let i = 0; i < x; i++) s += Math.exp(-m + i * Math.log(m) - logGamma(i + 1));
+  return 1 - s;
+}
+function nbTailBySum(x: number, m: number, phi: number): number {
+  const k = 1 / phi;
+  const p = k / (k + m);
+  let pmf = Math.pow(p, k);
+  let s = 0;
+  for (let i = 0; i < x; i++) {
+    s += pmf;
+    pmf *= ((i + k) / (i + 1)) * (1 - p);
+  }
+  return 1 - s;
+}
+
+describe('count tails', () => {
+  it.each([
+    [1, 0.5],
+    [5, 2],
+    [10, 3],
+    [20, 10],
+    [3, 10],
+    [130, 100],
+  ])('Poisson P(X >= %d | mean %d) matches the summed pmf', (x, m) => {
+    expect(Math.exp(logPoissonUpperTail(x, m))).toBeCloseTo(poissonTailBySum(x, m), 10);
+  });
+  it.each([
+    [1, 0.5, 0.3],
+    [5, 2, 0.5],
+    [10, 3, 1],
+    [20, 10, 0.1],
+    [150, 100, 0.05],
+    [3, 10, 0.2],
+  ])('negative binomial P(X >= %d | mean %d, φ %d) matches the summed pmf', (x, m, phi) => {
+    expect(Math.exp(logNegBinomialUpperTail(x, m, phi))).toBeCloseTo(nbTailBySum(x, m, phi), 10);
+  });
+  it('is 1 at x <= 0, tends to Poisson as φ → 0, stays finite far in the tail, and rejects bad input', () => {
+    expect(logNegBinomialUpperTail(0, 5, 0.2)).toBe(0);
+    expect(logNegBinomialUpperTail(12, 5, 1e-7)).toBeCloseTo(logPoissonUpperTail(12, 5), 4);
+    // overdispersion makes the same excess less surprising
+    expect(tailSurprise(150, 100, 0.05)).toBeLessThan(tailSurprise(150, 100, 0));
+    const far = tailSurprise(5000, 100, 0.05);
+    expect(Number.isFinite(far)).toBe(true);
+    expect(far).toBeGreaterThan(300);
+    expect(() => logPoissonUpperTail(3, 0)).toThrow(RangeError);
+    expect(() => logNegBinomialUpperTail(3, 2, -1)).toThrow(RangeError);
+  });
+});
+
+describe('count burst detector', () => {
+  const DAY = 288;
+  /** Poisson counts around a daily cycle (mean `base`, night at a third of the peak) */
+  const poissonDaily = (days: number, seed: number, base = 20) => {
+    const rng = createRng(seed);
+    return Float64Array.from({ length: days * DAY }, (_, i) => poisson(rng, base * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))));
+  };
+
+  it.each([
+    [5, 1],
+    [3, 2],
+  ])('Poisson series: a planted %dx two-hour burst is flagged within %d buckets, nothing before it', (factor, k) => {
+    const rng = createRng(40 + factor);
+    const start = 8 * DAY + 100;
+    const values = Float64Array.from({ length: 10 * DAY }, (_, i) => {
+      const mean = 20 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY));
+      return poisson(rng, i >= start && i < start + 24 ? factor * mean : mean);
+    });
+    const { alarms } = scoreCountBursts(values, countBurstOptionsFor(5 * MIN));
+    const hit = alarms.find((a) => a >= start);
+    expect(hit).toBeDefined();
+    expect(hit! - start).toBeLessThanOrEqual(k);
+    expect(alarms.filter((a) => a < start)).toEqual([]);
+  });
+
+  it('a weekly pattern: the regular Monday peak raises no alarm once learnt; without the weekly factor it does', () => {
+    // 6 weeks; day 0 of every week ("Monday") carries 2.5x the traffic of the other days
+    const rng = createRng(11);
+    const values = Float64Array.from({ length: 42 * DAY }, (_, i) => {
+      const day = Math.floor(i / DAY);
+      const mean = 20 * (day % 7 === 0 ? 2.5 : 1) * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY));
+      return poisson(rng, mean);
+    });
+    const mondaysFromWeek3 = (alarms: number[]) => alarms.filter((a) => a >= 21 * DAY && Math.floor(a / DAY) % 7 === 0);
+    // The model alone (self-normalisation off, which would also learn that Mondays surprise it), at
+    // a raw surprise of 6 (a one-in-a-million excess per bucket under the fitted model):
+    const weekly = scoreCountBursts(values, countBurstOptionsFor(5 * MIN, { weekly: true, normaliseDays: 0, threshold: 6 }));
+    const daily = scoreCountBursts(values, countBurstOptionsFor(5 * MIN, { weekly: false, normaliseDays: 0, threshold: 6 }));
+    expect(mondaysFromWeek3(weekly.alarms)).toEqual([]);
+    expect(mondaysFromWeek3(daily.alarms).length).toBeGreaterThan(0);
+    // ... and with the defaults
+    expect(mondaysFromWeek3(scoreCountBursts(values, countBurstOptionsFor(5 * MIN)).alarms)).toEqual([]);
+    // and the weekly model expects the Monday peak: μ on a late Monday ≈ 2.5x μ on a late Tuesday
+    const mondayNoon = 35 * DAY + DAY / 2;
+    expect(weekly.expected[mondayNoon] / weekly.expected[mondayNoon + DAY]).toBeGreaterThan(1.8);
+  });
+
+  it('NB overdispersed noise: a threshold calibrated to 0.2 false alarms/day on 30 days keeps the next 30 within 0.2 ± 0.15', () => {
+    const rng = createRng(21);
+    const values = Float64Array.from({ length: 62 * DAY }, (_, i) => negBinomial(rng, 30 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY)), 0.3));
+    const o = countBurstOptionsFor(5 * MIN);
+    const { scores } = scoreCountBursts(values, { ...o, threshold: Infinity });
+    const first = Uint8Array.from({ length: values.length }, (_, i) => (i < 32 * DAY ? 1 : 0));
+    const second = Uint8Array.from({ length: values.length }, (_, i) => (i >= 32 * DAY ? 1 : 0));
+    const c = calibrateThreshold([{ scores, normal: first, bucketMs: 5 * MIN }], 0.2, o.warmup, o.refractory);
+    expect(c.falseAlarmsPerDay).toBeLessThanOrEqual(0.2);
+    const later = falseAlarmRate([{ scores, normal: second, bucketMs: 5 * MIN }], c.threshold, o.warmup, o.refractory);
+    expect(later.normalDays).toBeCloseTo(30, 6);
+    expect(later.falseAlarmsPerDay).toBeLessThanOrEqual(0.35);
+    // the calibration is tight: a slightly lower threshold breaks the target on the calibration span
+    expect(falseAlarmRate([{ scores, normal: first, bucketMs: 5 * MIN }], c.threshold - 0.05, o.warmup, o.refractory).falseAlarmsPerDay).toBeGreaterThan(0.2);
+    // the dispersion is measured: with the same expectations, Poisson tails are far more surprised by this noise
+    const nb = scoreCountBursts(values, { ...o, windows: [1], threshold: Infinity, normaliseDays: 0 });
+    const poissonScores = Float64Array.from(values, (x, i) => (i < 2 * DAY ? NaN : tailSurprise(x, nb.expected[i], 0)));
+    const q99 = (xs: Float64Array) => {
+      const sorted = Array.from(xs.subarray(2 * DAY)).filter(Number.isFinite).sort((a, b) => a - b);
+      return sorted[Math.floor(0.99 * (sorted.length - 1))];
+    };
+    // a calibrated NB has a 1-in-100 surprise of about 2 (−log10 0.01)
+    expect(q99(nb.scores)).toBeGreaterThan(1.5);
+    expect(q99(nb.scores)).toBeLessThan(3);
+    expect(q99(poissonScores)).toBeGreaterThan(2 * q99(nb.scores));
+  });
+
+  it('missing buckets: no score, no alarm, no update; zero-filled, a day-long outage blinds it to the burst after it', () => {
+    const rng = createRng(3);
+    const gapStart = 5 * DAY + 3;
+    const gap = DAY;
+    const burst = gapStart + gap + 24; // two hours after collection resumes, traffic triples for two hours
+    const values = Float64Array.from({ length: 9 * DAY }, (_, i) => poisson(rng, (i >= burst && i < burst + 24 ? 3 : 1) * 20 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))));
+    const gapped = values.slice().fill(NaN, gapStart, gapStart + gap);
+    const zeroed = values.slice().fill(0, gapStart, gapStart + gap);
+    const o = countBurstOptionsFor(5 * MIN);
+    const missing = scoreCountBursts(gapped, o);
+    const zero = scoreCountBursts(zeroed, o);
+    const full = scoreCountBursts(values, o);
+    expect(Array.from(missing.scores.subarray(gapStart, gapStart + gap)).every(Number.isNaN)).toBe(true);
+    // missing: the expectation after the gap is what it would have been with the data (within 10%),
+    // and the burst is flagged within 2 buckets, with no other alarm
+    const after = gapStart + gap;
+    expect(Math.abs(missing.expected[after] - full.expected[after]) / full.expected[after]).toBeLessThan(0.1);
+    expect(missing.alarms.filter((a) => a >= gapStart)).toHaveLength(1);
+    expect(missing.alarms[missing.alarms.length - 1] - burst).toBeGreaterThanOrEqual(0);
+    expect(missing.alarms[missing.alarms.length - 1] - burst).toBeLessThanOrEqual(2);
+    // zero-filled: a day of "silence" drags the expectation below half and inflates the noise
+    // estimate, so the same burst no longer stands out
+    expect(zero.expected[after]).toBeLessThan(0.5 * full.expected[after]);
+    expect(zero.alarms.filter((a) => a >= burst && a < burst + 24)).toEqual([]);
+    // streaming and batch agree, and a negative count is refused
+    const d = new CountBurstDetector(o);
+    expect(Array.from(gapped, (v) => d.push(v).score)).toEqual(Array.from(missing.scores));
+    expect(() => new CountBurstDetector(o).push(-1)).toThrow(/count must be >= 0/);
+    expect(() => countBurstOptionsFor(5 * MIN, { windows: [0] })).toThrow(RangeError);
+  });
+
+  it('alarmsAt applies warm-up (observed buckets) and refractory like the detector', () => {
+    expect(alarmsAt([NaN, 5, 5, 1, 5, 5, 5], 4, 1, 2)).toEqual([2, 5]);
+    const values = poissonDaily(4, 5);
+    const o = countBurstOptionsFor(5 * MIN, { threshold: 2 });
+    const r = scoreCountBursts(values, o);
+    expect(alarmsAt(r.scores, 2, o.warmup, o.refractory)).toEqual(r.alarms);
+  });
+});
+
+describe('leave-one-series-out tuning', () => {
+  const DAY = 288;
+  const t0 = Date.UTC(2015, 1, 26);
+  /** a Poisson series with planted bursts and a window around each */
+  function labelled(key: string, seed: number, bursts: number[], factor = 4): LabelledSeries {
+    const rng = createRng(seed);
+    const set = new Set(bursts.flatMap((b) => Array.from({ length: 12 }, (_, k) => b + k)));
+    const values = Float64Array.from({ length: 12 * DAY }, (_, i) => poisson(rng, (set.has(i) ? factor : 1) * 15 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))));
+    const windows = bursts.map((b) => ({ start: t0 + (b - 36) * 5 * MIN, end: t0 + (b + 36) * 5 * MIN, point: t0 + b * 5 * MIN }));
+    return { key, start: t0, bucketMs: 5 * MIN, values, windows };
+  }
+  const grid = { models: [{ windows: [1] }, { windows: [1, 3, 12] }], falseAlarmsPerDay: [0.05, 0.2] };
+  const series = [labelled('a', 1, [4 * DAY, 8 * DAY]), labelled('b', 2, [5 * DAY + 50, 9 * DAY]), labelled('c', 3, [6 * DAY + 10, 10 * DAY])];
+
+  it('scores each series with settings chosen on the others only: its own labels change nothing in its fold', () => {
+    const folds = leaveOneSeriesOut(series, grid);
+    expect(folds.map((f) => f.heldOut)).toEqual(['a', 'b', 'c']);
+    // move series a's windows somewhere else: a's own fold is unchanged (alarms, settings, threshold) ...
+    const moved = [{ ...series[0], windows: [{ start: t0 + 2 * DAY * 5 * MIN, end: t0 + (2 * DAY + 72) * 5 * MIN }] }, series[1], series[2]];
+    const again = leaveOneSeriesOut(moved, grid);
+    expect(again[0].chosen).toEqual(folds[0].chosen);
+    expect(again[0].alarms).toEqual(folds[0].alarms);
+    // ... while the folds that train on a see the change in their training figures
+    expect(again[1].trainF1 !== folds[1].trainF1 || again[1].trainFalseAlarmsPerDay !== folds[1].trainFalseAlarmsPerDay).toBe(true);
+    // every planted burst is caught
+    for (const [i, f] of folds.entries()) {
+      for (const w of series[i].windows) expect(f.alarms.some((a) => t0 + a * 5 * MIN >= w.start && t0 + a * 5 * MIN <= w.end)).toBe(true);
+      expect(f.trainFalseAlarmsPerDay).toBeLessThanOrEqual(f.chosen.targetFalseAlarmsPerDay);
+    }
+    expect(() => leaveOneSeriesOut([series[0]], grid)).toThrow(/at least 2/);
+  });
+
+  it('false alarms per day count alarms outside every window over the observed days outside them', () => {
+    const values = new Float64Array(2 * DAY).fill(1);
+    values[DAY + 5] = NaN;
+    const s: LabelledSeries = { key: 'x', start: 0, bucketMs: 5 * MIN, values, windows: [{ start: 0, end: 12 * HOUR_MS - 1 }] };
+    const mask = normalMask(s);
+    expect(mask[0]).toBe(0);
+    expect(mask[DAY + 5]).toBe(0);
+    expect(mask[DAY + 6]).toBe(1);
+    // 1.5 days outside the window minus one missing bucket; alarms at 0 (in the window) and two outside
+    expect(falseAlarmsPerDay(s, [0, DAY, DAY + 100])).toBeCloseTo(2 / (1.5 - 1 / DAY), 12);
   });
 });

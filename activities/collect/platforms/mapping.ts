@@ -46,7 +46,8 @@ export function unknownAuthor(itemId: string): Author {
   return { id: `unknown:${itemId}`, handle: '', followers: null, created_at: null };
 }
 
-const HASHTAG = /(?:^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)/gu;
+// \p{M}: combining marks (Devanagari vowel signs, decomposed accents) belong to the word, as in models/text/normalize.ts.
+const HASHTAG = /(?:^|[^\p{L}\p{M}\p{N}_&/])#([\p{L}\p{M}\p{N}_]*\p{L}[\p{L}\p{M}\p{N}_]*)/gu;
 const MENTION = /(?:^|[^\p{L}\p{N}_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)/gu;
 const URL_RE = /\bhttps?:\/\/[^\s<>"'\])}]+/g;
 
@@ -64,5 +65,5 @@ export function textEntities(text: string): { hashtags: string[]; mentions: stri
 /** A query like "#climate" or "climate" → "climate"; anything that is not one hashtag is refused. */
 export function hashtagOf(query: string): string | null {
   const tag = query.trim().replace(/^#/, '');
-  return /^[\p{L}\p{N}_]+$/u.test(tag) ? tag : null;
+  return /^[\p{L}\p{M}\p{N}_]+$/u.test(tag) ? tag : null;
 }
