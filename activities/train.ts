@@ -14,11 +14,10 @@ import { compareWithPopularity, evaluateOnSplit, indexInteractions } from '../mo
 import { loadRecommender } from '../models/recommend/recommender';
 import { classificationMetrics } from '../models/sentiment/metrics';
 import { lexiconModelName, scoreSentiment } from '../models/sentiment/lexicon';
-import { trainSentimentClassifier } from '../models/sentiment/classifier';
+import { trainSentimentClassifier, tuneOnNewest } from '../models/sentiment/classifier';
 import { loadSentimentModel, trainNeuralSentiment } from '../models/sentiment/neural';
 import { configuredDomainLexicon } from '../lib/domainLexicon';
-import { fitClusterTopics } from '../models/topics/clusterTopics';
-import { loadTopicModel, type TopicModel } from '../models/topics/lda';
+import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/lda';
 import { npmiCoherence, topicDiversity } from '../models/topics/metrics';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
 import { evaluateEngagementPrediction, ENGAGEMENT_FEATURES, logisticScorer } from '../models/users/engagement';
@@ -153,11 +152,9 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       heartbeat({ training: train.length });
       // the user's domain lexicon (SOCIALSENSE_LEXICON) feeds the lexicon features and the baseline; its digest is in the lineage
       const domain = configuredDomainLexicon();
-      const candidate = trainSentimentClassifier(
-        train.map((r) => r.text),
-        train.map((r) => r.label as SentimentLabel),
-        { seed: 1, lexicon: domain },
-      );
+      // tuned on the newest tenth of the training part when the rows have tweet ids (models/sentiment/classifier.ts tuneOnNewest)
+      const tuning = tuneOnNewest(train.map((r) => r.text), train.map((r) => r.label as SentimentLabel), train.map((r) => r.id ?? ''));
+      const candidate = trainSentimentClassifier(tuning.texts, tuning.labels, { seed: 1, lexicon: domain, ...tuning.options });
       const gold = test.map((r) => r.label as SentimentLabel);
       const texts = test.map((r) => r.text);
       const macro = (predicted: SentimentLabel[]) => classificationMetrics(gold, predicted, SENTIMENT_CLASSES).macroRecall;
@@ -175,11 +172,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       // The TensorFlow.js challenger, trained on the same posts and judged on the same held-out ones:
       // it must beat the linear candidate (its baseline) and whatever serves after the linear
       // candidate's decision, so it is promoted only when it wins.
-      const net = await trainNeuralSentiment(
-        train.map((r) => r.text),
-        train.map((r) => r.label as SentimentLabel),
-        { seed: 1, lexicon: domain, onEpoch: (epoch) => heartbeat({ neuralEpoch: epoch }) },
-      );
+      const net = await trainNeuralSentiment(tuning.texts, tuning.labels, { seed: 1, lexicon: domain, ...tuning.options, onEpoch: (epoch) => heartbeat({ neuralEpoch: epoch }) });
       const netMetrics = { macroRecall: macro(net.predictBatch(texts).map((p) => p.label)), heldOut: test.length, trained: train.length, trainSeconds: net.header.training.seconds };
       const nowServing = await servingForGate('sentiment', async (row) => loadSentimentModel(await readBinary(store, { uri: row.artifactUri })));
       const netVersion = await nextVersion(db, 'sentiment');
@@ -208,10 +201,8 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const testTerms = terms.filter((_, i) => i % 10 === 0);
       const vocabulary = Vocabulary.build(trainIdx.map((i) => terms[i]));
       heartbeat({ fitting: trainIdx.length });
-      // Spherical k-means on tf-idf + merging (models/topics/clusterTopics.ts), stored in the DMM artifact format.
-      // k stays 12 unless asked: the silhouette's own choice overshoots on some simulated windows.
-      const model = fitClusterTopics(vocabulary.encodeAll(trainIdx.map((i) => terms[i])), { k: input.k ?? 12, seed: 1, vocabulary: vocabulary.terms }).model;
-      const topicsOf = (m: TopicModel) => Array.from({ length: m.k }, (_, t) => m.labelTerms(t, 10)).filter((t) => t.length > 0);
+      const model = fitTopicModel(vocabulary.encodeAll(trainIdx.map((i) => terms[i])), input.k ?? 12, 100, { seed: 1, vocabulary: vocabulary.terms });
+      const topicsOf = (m: TopicModel) => Array.from({ length: m.k }, (_, t) => m.topTerms(t, 10)).filter((t) => t.length > 0);
       const npmi = (topics: string[][]) => npmiCoherence(topics, testTerms, 10).mean;
       const metrics: Record<string, number> = { npmi: npmi(topicsOf(model)), diversity: topicDiversity(topicsOf(model)), k: model.k, posts: posts.length };
       if (input.truth?.length) {
@@ -228,11 +219,11 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const artifact = await writeBinary(store, `models/topics/v${version}.bin`, model.serialize(), 'topic-model.v1');
       await db.query(`DELETE FROM topic_terms WHERE model_version = $1`, [version]);
       for (let t = 0; t < model.k; t++) {
-        const top = model.labelTerms(t, 10);
+        const top = model.topTerms(t, 10);
         if (top.length) await db.query(`INSERT INTO topic_terms (model_version, topic, label, terms, weights) VALUES ($1,$2,$3,$4,$5)`, [version, t, top.slice(0, 3).join(' · '), top, top.map((_, i) => 1 / (i + 1))]);
       }
       return gateAndRecord(
-        { name: 'topics', version, artifact, metrics, params: { k: model.k, method: 'clusters', format: model.method }, lineage: { features: input.features.map((r) => r.uri) }, runKey: input.runKey },
+        { name: 'topics', version, artifact, metrics, params: { k: model.k, method: model.method }, lineage: { features: input.features.map((r) => r.uri) }, runKey: input.runKey },
         { metric: 'npmi', baseline: { name: 'frequent terms', figures: { npmi: npmi(frequent) } }, serving },
       );
     },

@@ -4,6 +4,7 @@
  * its checks are models/sentiment/lexicon.ts parseDomainLexicon's.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseDomainLexicon, type DomainLexicon } from '../models/sentiment/lexicon';
 
 /** Reads and parses a domain lexicon file; throws naming the file when it is missing or malformed. */
@@ -37,5 +38,17 @@ export function configuredDomainLexicon(env: NodeJS.ProcessEnv = process.env): D
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.lexicon;
   const lexicon = readDomainLexicon(file);
   cache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, lexicon });
+  return lexicon;
+}
+
+/**
+ * `--lexicon FILE` of `run` and `retrain`: checks the file now (a bad line fails the command before
+ * anything starts) and sets SOCIALSENSE_LEXICON for the worker in this process. A separate worker
+ * fleet (`--no-worker`) must be given the same setting; the model names record the digest, so a
+ * mismatch shows. Returns the lexicon.
+ */
+export function useLexiconOption(file: string, env: NodeJS.ProcessEnv = process.env): DomainLexicon {
+  const lexicon = readDomainLexicon(file);
+  env.SOCIALSENSE_LEXICON = path.resolve(file);
   return lexicon;
 }

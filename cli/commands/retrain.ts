@@ -6,6 +6,7 @@ import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
 import { collectableSourceOption, dateOption, daysOption, postsOption, yesterdayUtc } from '../options';
 import { printLine } from '../terminalText';
+import { useLexiconOption } from '../../lib/domainLexicon';
 
 /** A retrain's workflow id: source and last day of the window, so one retrain per day and source runs (CLI and API). */
 export const retrainWorkflowId = (source: string, date: string) => `retrain-${source}-${date}`;
@@ -19,9 +20,11 @@ export function registerRetrain(program: Command): void {
     .option('--source <name>', 'source whose posts train the models (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
     .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)
     .option('--sentiment-train <file>', 'labelled TSV (text, label) for the sentiment classifier')
+    .option('--lexicon <file>', 'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)')
     .option('--json', 'print the summary as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')
     .action(async (opts) => {
+      if (opts.lexicon) useLexiconOption(opts.lexicon);
       installRuntime();
       const stack = await connectStack();
       const date = opts.date ?? yesterdayUtc();
@@ -32,7 +35,11 @@ export function registerRetrain(program: Command): void {
         const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
-        for (const m of summary.models) printLine(`  ${m.name.padEnd(12)} v${m.version} ${m.promoted ? 'PROMOTED' : 'kept old '}  ${m.reason}`);
+        for (const m of summary.models) {
+          printLine(`  ${m.name.padEnd(12)} v${m.version} ${m.promoted ? 'PROMOTED' : 'kept old '}  ${m.reason}`);
+          const c = m.challenger;
+          if (c) printLine(`  ${`${c.name} (neural)`.padEnd(12)} v${c.version} ${c.promoted ? 'PROMOTED' : 'kept old '}  ${c.reason}`);
+        }
         for (const f of summary.failures) printLine(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
         printLine(`  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`);
       } finally {

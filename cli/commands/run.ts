@@ -5,6 +5,7 @@ import { connectStack } from '../../lib/stack';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
 import { enforceQuarantineShare, formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
+import { useLexiconOption } from '../../lib/domainLexicon';
 import { dateOption, daysOption, mappingOption, postsOption, sourceOption, yesterdayUtc } from '../options';
 import { printLine } from '../terminalText';
 import type { PipelineInput } from '../../workflows/pipeline';
@@ -49,12 +50,20 @@ export function registerRun(program: Command): void {
     .option('--platform <name>', 'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)', platformOption, 'file')
     .option('--languages <codes>', 'keep only these languages, e.g. en,es', languagesOption)
     .option('--max-quarantined <share>', 'warn and exit with status 3 when more than this share of the posts is quarantined (0-1 or a percentage)', shareOption, DEFAULT_MAX_QUARANTINED_SHARE)
+    .option('--lexicon <file>', 'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)')
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts, cmd: Command) => {
       // Options that only make sense together are checked before anything starts.
       if (opts.source === 'file' && !opts.file) cmd.error('error: --source file needs --file PATH (a CSV, TSV, JSONL/NDJSON or JSON file)');
       if (opts.source !== 'file' && (opts.file || opts.map)) cmd.error(`error: --file and --map are for --source file, not --source ${opts.source}`);
+      if (opts.lexicon) {
+        try {
+          useLexiconOption(opts.lexicon);
+        } catch (err) {
+          cmd.error(`error: --lexicon: ${(err as Error).message}`);
+        }
+      }
       installRuntime();
       const stack = await connectStack();
       try {

@@ -13,7 +13,7 @@ import { printEval } from './output';
 import type { Command } from 'commander';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { readTableAll, requireColumns, type Row } from '../../lib/tabular';
-import { trainSentimentClassifier, type SentimentClassifier } from '../../models/sentiment/classifier';
+import { trainSentimentClassifier, tuneOnNewest, type SentimentClassifier } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
 import { lexiconModelName, scoreSentiment } from '../../models/sentiment/lexicon';
 import { readDomainLexicon } from '../../lib/domainLexicon';
@@ -99,6 +99,8 @@ export function unquoteField(text: string): string {
 export interface LabelledTexts {
   texts: string[];
   labels: SentimentLabel[];
+  /** the `id` column when the file has one */
+  ids?: string[];
   /** the `lang` column when the file has one ('' where a row leaves it empty) */
   langs?: string[];
 }
@@ -120,7 +122,8 @@ function labelledFrom(file: string, rows: Row[]): LabelledTexts {
     }
     return label as SentimentLabel;
   });
-  return { texts: rows.map((r) => unquoteField(r.text ?? '')), labels, ...langsOf(rows) };
+  const ids = rows.length > 0 && 'id' in rows[0] ? { ids: rows.map((r) => (r.id ?? '').trim()) } : {};
+  return { texts: rows.map((r) => unquoteField(r.text ?? '')), labels, ...ids, ...langsOf(rows) };
 }
 
 function langsOf(rows: Row[]): { langs?: string[] } {
@@ -195,12 +198,14 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
   if (model !== 'lexicon') {
     const train = await readLabelledTexts(opts.train!);
     const t0 = performance.now();
+    // both tune on the newest tenth of the training file when it has tweet ids (tuneOnNewest)
+    const split = tuneOnNewest(train.texts, train.labels, train.ids);
     if (model === 'neural') {
-      const net = await trainNeuralSentiment(train.texts, train.labels, { seed: opts.seed ?? 1, lexicon: domain });
+      const net = await trainNeuralSentiment(split.texts, split.labels, { seed: opts.seed ?? 1, lexicon: domain, ...split.options });
       backend = net.header.training.backend;
       classifier = net;
     } else {
-      classifier = trainSentimentClassifier(train.texts, train.labels, { seed: opts.seed ?? 1, lexicon: domain });
+      classifier = trainSentimentClassifier(split.texts, split.labels, { seed: opts.seed ?? 1, lexicon: domain, ...split.options });
     }
     trainSeconds = round((performance.now() - t0) / 1000, 2);
   }

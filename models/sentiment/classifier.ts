@@ -8,6 +8,9 @@
  * hold-out, then train `members` models with different shuffles on all the data for that many
  * epochs and average their weights. Averaging linear models is one linear model, so the ensemble's
  * variance reduction (about +0.5 macro-recall points on the hold-outs) costs nothing at scoring time.
+ * When the training rows carry tweet ids, `tuneOnNewest` makes the hold-out the newest tenth and
+ * adds class-prior offsets chosen there (priorAdjust): +1.1 points on the 2016 dev/devtest tuning
+ * slice (0.547 → 0.558).
  */
 import { fmix32 } from '../text/nearDuplicates';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
@@ -122,7 +125,7 @@ const DEFAULTS = {
   classBalanced: true,
   refit: true,
   members: 3,
-  priorAdjust: true,
+  priorAdjust: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -418,10 +421,6 @@ function runEpoch(state: TrainState, d: Dataset, order: Int32Array, classWeight:
   }
 }
 
-/**
- * The per-class logit offsets (negative, 0, positive) in [-1, 1] by steps of 0.05 that maximise
- * macro recall on `d`; among equal recalls the smallest shift wins, so a flat optimum keeps 0.
- */
 function priorOffsets(weights: Float32Array, bias: ArrayLike<number>, d: Dataset): number[] {
   const n = d.y.length;
   const z = new Float64Array(n * K);
@@ -430,20 +429,33 @@ function priorOffsets(weights: Float32Array, bias: ArrayLike<number>, d: Dataset
     logits(weights, bias, d.idx, d.val, d.offsets[e], d.offsets[e + 1], zi);
     z.set(zi, e * K);
   }
+  return bestPriorOffsets(z, d.y);
+}
+
+/**
+ * The per-class logit offsets (negative, 0, positive), each in [-1, 1] by steps of 0.05, that
+ * maximise macro recall of argmax(z + offsets) against the gold class indices `y` (0 negative,
+ * 1 neutral, 2 positive); `z` holds 3 logits per row. Among equal recalls the smallest total shift
+ * wins, so a flat optimum keeps 0. Throws when z and y disagree in length.
+ */
+export function bestPriorOffsets(z: Float64Array, y: Int32Array): number[] {
+  const n = y.length;
+  if (z.length !== n * K) throw new Error(`bestPriorOffsets: ${z.length} logits for ${n} rows (expected ${n * K})`);
   const cnt = new Float64Array(K);
-  for (let e = 0; e < n; e++) cnt[d.y[e]]++;
+  for (let e = 0; e < n; e++) cnt[y[e]]++;
   let best = { recall: -1, shift: Infinity, o0: 0, o2: 0 };
+  const tp = new Float64Array(K);
   for (let a = -20; a <= 20; a++) {
     for (let b = -20; b <= 20; b++) {
       const o0 = a * 0.05;
       const o2 = b * 0.05;
-      const tp = new Float64Array(K);
+      tp.fill(0);
       for (let e = 0; e < n; e++) {
         const z0 = z[e * K] + o0;
         const z1 = z[e * K + 1];
         const z2 = z[e * K + 2] + o2;
         const p = z1 > z0 ? (z2 > z1 ? 2 : 1) : z2 > z0 ? 2 : 0;
-        if (p === d.y[e]) tp[p]++;
+        if (p === y[e]) tp[p]++;
       }
       let r = 0;
       for (let c = 0; c < K; c++) r += cnt[c] > 0 ? tp[c] / cnt[c] : 0;
@@ -533,6 +545,48 @@ function shuffledOrder(n: number, rng: ReturnType<typeof createRng>): Int32Array
     order[j] = t;
   }
   return order;
+}
+
+/**
+ * Splits rows by time for tuning: the newest `fraction` by id (tweet ids are Snowflake ids, so
+ * later ids are later tweets; compared as whole numbers, any length) is `holdout`, the rest `fit`;
+ * both in id order. Rows without a numeric id cannot be placed in time: throws, naming the first.
+ * The newest slice resembles future posts better than a random sample does (on sentiment-train,
+ * holding out the newest tenth for the epoch choice and priorAdjust gave macro recall 0.558 on the
+ * 2016 dev/devtest tweets against 0.547 with a random tenth).
+ */
+export function splitNewest(ids: readonly string[], fraction = 0.1): { fit: number[]; holdout: number[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`splitNewest: fraction must be in (0, 1), got ${fraction}`);
+  const bad = ids.findIndex((id) => !/^\d+$/.test(id.trim()));
+  if (bad >= 0) throw new Error(`splitNewest: row ${bad + 1} has id "${ids[bad]}", not a whole number (ids order the rows in time)`);
+  const keys = ids.map((id) => BigInt(id.trim()));
+  const order = ids.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+  const cut = Math.floor(order.length * (1 - fraction));
+  return { fit: order.slice(0, cut), holdout: order.slice(cut) };
+}
+
+/**
+ * The training recipe's data split. With numeric ids (tweet ids: time-ordered) for every row, the
+ * classifier tunes on the newest tenth: the epoch count and the class-prior offsets (priorAdjust)
+ * are chosen there, then it refits on everything (see splitNewest for why). Without ids, or with
+ * ids that are not whole numbers, it keeps the random stratified tenth (options empty).
+ * Returns the rows to pass as training texts/labels and the options that go with them.
+ */
+export function tuneOnNewest(
+  texts: readonly string[],
+  labels: readonly SentimentLabel[],
+  ids: readonly string[] | undefined,
+): { texts: string[]; labels: SentimentLabel[]; options: Pick<SentimentClassifierOptions, 'holdout' | 'priorAdjust'> } {
+  if (ids === undefined || ids.length !== texts.length || texts.length < 30 || ids.some((id) => !/^\d+$/.test(id.trim()))) {
+    return { texts: [...texts], labels: [...labels], options: {} };
+  }
+  const { fit, holdout } = splitNewest(ids, 0.1);
+  return {
+    texts: fit.map((i) => texts[i]),
+    labels: fit.map((i) => labels[i]),
+    // the trainer refits on fit + holdout after tuning, so every training row is used
+    options: { holdout: { texts: holdout.map((i) => texts[i]), labels: holdout.map((i) => labels[i]) }, priorAdjust: true },
+  };
 }
 
 /**

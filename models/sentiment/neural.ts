@@ -22,7 +22,7 @@
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import type { DomainLexicon } from './lexicon';
-import { hashedFeatures, loadSentimentClassifier, type FeatureConfig, type SentimentScorer, type SentimentPrediction } from './classifier';
+import { bestPriorOffsets, hashedFeatures, loadSentimentClassifier, type FeatureConfig, type SentimentScorer, type SentimentPrediction } from './classifier';
 
 /** The TensorFlow.js module (the API of @tensorflow/tfjs; tfjs-node exports the same one). */
 export type TensorFlow = typeof import('@tensorflow/tfjs');
@@ -72,6 +72,10 @@ export interface NeuralSentimentOptions {
   embeddingLearningRate?: number;
   /** share of the training data held out (stratified) to pick the epoch */
   holdoutFraction?: number;
+  /** explicit held-out data used instead of a random split (e.g. the newest slice: see tuneOnNewest) */
+  holdout?: { texts: readonly string[]; labels: readonly SentimentLabel[] };
+  /** shift the output biases to maximise macro recall on the held-out part (see bestPriorOffsets) */
+  priorAdjust?: boolean;
   classBalanced?: boolean;
   charMin?: number;
   charMax?: number;
@@ -89,7 +93,7 @@ export interface NeuralHeader {
   dim: number;
   hidden: number;
   hyperparameters: Record<string, number | boolean>;
-  training: { examples: number; holdout: number; epochs: number; holdoutMacroRecall: number; seconds: number; backend: string };
+  training: { examples: number; holdout: number; epochs: number; holdoutMacroRecall: number; priorOffsets: number[]; seconds: number; backend: string };
 }
 
 /** A trained neural model: scores like SentimentClassifier (synchronously, no TensorFlow needed). */
@@ -111,6 +115,7 @@ const DEFAULTS = {
   learningRate: 0.001,
   embeddingLearningRate: 0.005,
   holdoutFraction: 0.1,
+  priorAdjust: false,
   classBalanced: true,
   charMin: 3,
   charMax: 5,
@@ -177,6 +182,21 @@ function predictIndices(p: Params, dim: number, hidden: number, f: Csr, rows: In
   return out;
 }
 
+/** the logits (before softmax) of the given rows, 3 per row */
+function heldOutLogits(p: Params, dim: number, hidden: number, f: Csr, rows: Int32Array): Float64Array {
+  const bag = new Float32Array(dim);
+  const h = new Float32Array(hidden);
+  const z = new Float64Array(K);
+  const out = new Float64Array(rows.length * K);
+  rows.forEach((e, i) => {
+    bagInto(p, dim, f, e, bag, 0);
+    forward(p, dim, hidden, bag, h, z);
+    // log-probabilities differ from the logits by a per-row constant: the argmax with offsets is the same
+    for (let c = 0; c < K; c++) out[i * K + c] = Math.log(Math.max(z[c], 1e-30));
+  });
+  return out;
+}
+
 function macroRecallOf(gold: ArrayLike<number>, pred: ArrayLike<number>): number {
   const tp = new Float64Array(K);
   const cnt = new Float64Array(K);
@@ -213,14 +233,20 @@ export async function trainNeuralSentiment(
     charMax: o.charMax,
     ...(opts.lexicon ? { domainLexicon: { digest: opts.lexicon.digest, words: Object.fromEntries(opts.lexicon.words) } } : {}),
   };
-  const feats = hashedFeatures(texts, cfg);
-  const y = Int32Array.from(labels, labelIndex);
+  if (opts.holdout !== undefined && opts.holdout.texts.length !== opts.holdout.labels.length) throw new Error('trainNeuralSentiment: holdout texts and labels differ in length');
+  // an explicit held-out part is appended after the training rows (its rows are never trained on)
+  const holdTexts = opts.holdout?.texts ?? [];
+  const feats = hashedFeatures([...texts, ...holdTexts], cfg);
+  const y = Int32Array.from([...labels, ...(opts.holdout?.labels ?? [])], labelIndex);
   const rng = createRng(o.seed);
 
   // stratified hold-out for the epoch choice
   let trainRows: number[] = [];
   const holdRows: number[] = [];
-  if (o.holdoutFraction > 0 && texts.length >= 30) {
+  if (holdTexts.length > 0) {
+    for (let i = 0; i < texts.length; i++) trainRows.push(i);
+    for (let i = texts.length; i < y.length; i++) holdRows.push(i);
+  } else if (o.holdoutFraction > 0 && texts.length >= 30) {
     for (let c = 0; c < K; c++) {
       const members: number[] = [];
       for (let i = 0; i < y.length; i++) if (y[i] === c) members.push(i);
@@ -229,7 +255,7 @@ export async function trainNeuralSentiment(
       members.forEach((m, i) => (i < h ? holdRows : trainRows).push(m));
     }
   } else {
-    trainRows = Array.from(y.keys());
+    trainRows = Array.from({ length: texts.length }, (_, i) => i);
   }
   const holdIdx = Int32Array.from(holdRows.sort((a, b) => a - b));
   const classWeight = new Float32Array(K).fill(1);
@@ -327,6 +353,9 @@ export async function trainNeuralSentiment(
       else if (epoch - best.epoch >= 2) break;
     }
     const params = best.params ?? { ...(await snapshot()), embedding: embedding.slice() };
+    // class-prior offsets chosen on the held-out part, folded into the output bias
+    const offsets = o.priorAdjust && holdIdx.length > 0 ? bestPriorOffsets(heldOutLogits(params, dim, hidden, feats, holdIdx), Int32Array.from(holdIdx, (i) => y[i])) : [0, 0, 0];
+    params.b2 = Float32Array.from(params.b2, (b, c) => b + offsets[c]);
     const header: NeuralHeader = {
       format: 'socialsense-sentiment-neural',
       version: 1,
@@ -344,6 +373,7 @@ export async function trainNeuralSentiment(
         learningRate: o.learningRate,
         embeddingLearningRate: o.embeddingLearningRate,
         holdoutFraction: o.holdoutFraction,
+        priorAdjust: o.priorAdjust,
         classBalanced: o.classBalanced,
         charMin: o.charMin,
         charMax: o.charMax,
@@ -353,6 +383,7 @@ export async function trainNeuralSentiment(
         holdout: holdIdx.length,
         epochs: best.epoch || epochsRun,
         holdoutMacroRecall: best.recall,
+        priorOffsets: offsets,
         seconds: (performance.now() - t0) / 1000,
         backend,
       },

@@ -70,6 +70,22 @@ describe('neural sentiment (TensorFlow.js)', () => {
     expect(() => loadSentimentClassifier(net.serialize())).toThrow(/not a sentiment classifier/);
   }, 60_000);
 
+  it('tunes on an explicit held-out part (never trained on) and folds the prior offsets into the output bias', async () => {
+    const hold = syntheticSentiment(30, 8);
+    const plain = await trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: hold });
+    expect(plain.header.training).toMatchObject({ examples: 300, holdout: 30, priorOffsets: [0, 0, 0] });
+    // posts without cue words, labelled negative in the held-out part: a shift toward negative is the only way to get them
+    const vague = ['the team and we', 'it was that', 'our team today', 'a day and it', 'we and our', 'that was it today'];
+    const skewed = { texts: [...hold.texts, ...vague, ...vague], labels: [...hold.labels, ...vague.map(() => 'negative' as const), ...vague.map(() => 'negative' as const)] };
+    const shifted = await trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: skewed, priorAdjust: true });
+    const [neg, neu] = shifted.header.training.priorOffsets;
+    expect(neu).toBe(0);
+    expect(neg).toBeGreaterThan(0);
+    // the offsets are part of the saved weights: the loaded model predicts the same
+    expect(loadNeuralSentiment(shifted.serialize()).predictBatch(vague)).toEqual(shifted.predictBatch(vague));
+    await expect(trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: { texts: ['a'], labels: [] } })).rejects.toThrow(/holdout texts and labels differ/);
+  }, 60_000);
+
   it('refuses bad training input with a clear message', async () => {
     await expect(trainNeuralSentiment(['a'], [])).rejects.toThrow(/1 texts but 0 labels/);
     await expect(trainNeuralSentiment([], [])).rejects.toThrow(/no training examples/);

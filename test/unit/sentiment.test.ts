@@ -8,7 +8,7 @@ import { readTableAll } from '../../lib/tabular';
 import { postSchema, type Post, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../../models/random';
 import { syntheticSentiment } from '../helpers/sentimentSynthetic';
-import { loadSentimentClassifier, trainSentimentClassifier } from '../../models/sentiment/classifier';
+import { loadSentimentClassifier, splitNewest, trainSentimentClassifier, tuneOnNewest } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
 import { labelForCompound, NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, scoreSentiment } from '../../models/sentiment/lexicon';
 import { accuracy, classificationMetrics, macroF1, macroRecall, pearson } from '../../models/sentiment/metrics';
@@ -369,5 +369,50 @@ describe('eval sentiment errors', () => {
     expect(s.kind).toBe('scores');
     expect(s.kind === 'scores' && s.pearson).toBeGreaterThan(0.9);
     expect(s.postsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('tuning on the newest slice (splitNewest, tuneOnNewest, priorAdjust)', () => {
+  it('splitNewest holds out the newest tenth by numeric id, any id length', () => {
+    // ids of different lengths: compared as numbers, not strings ("99" is older than "100")
+    const ids = ['105', '99', '264183816548130816', '7', '100', '619950566786113536', '3', '50', '101', '102'];
+    const { fit, holdout } = splitNewest(ids, 0.2);
+    expect(holdout.map((i) => ids[i])).toEqual(['264183816548130816', '619950566786113536']);
+    expect(fit.map((i) => ids[i])).toEqual(['3', '7', '50', '99', '100', '101', '102', '105']);
+    expect(() => splitNewest(['1', 'x2'], 0.5)).toThrow(/row 2 has id "x2", not a whole number/);
+    expect(() => splitNewest(['1'], 1)).toThrow(/fraction must be in \(0, 1\)/);
+  });
+
+  it('tuneOnNewest uses the newest tenth with priorAdjust when every row has a numeric id, else nothing', () => {
+    const set = syntheticSentiment(60, 3);
+    const ids = set.texts.map((_, i) => String(1000 + ((i * 37) % 60)));
+    const t = tuneOnNewest(set.texts, set.labels, ids);
+    expect(t.texts.length).toBe(54);
+    expect(t.options.priorAdjust).toBe(true);
+    expect(t.options.holdout?.texts.length).toBe(6);
+    // the held-out rows are the ones with the six largest ids
+    const newest = ids.map((id, i) => [Number(id), i] as const).sort((a, b) => a[0] - b[0]).slice(54).map(([, i]) => set.texts[i]);
+    expect(t.options.holdout?.texts).toEqual(newest);
+    expect(tuneOnNewest(set.texts, set.labels, undefined)).toEqual({ texts: set.texts, labels: set.labels, options: {} });
+    expect(tuneOnNewest(set.texts, set.labels, ids.map((id, i) => (i === 5 ? '' : id))).options).toEqual({});
+  });
+
+  it('priorAdjust shifts the class biases toward macro recall on the held-out part, and records the shift', () => {
+    const train = syntheticSentiment(240, 1);
+    const hold = syntheticSentiment(60, 9);
+    const plain = trainSentimentClassifier(train.texts, train.labels, { seed: 2, hashBits: 12, epochs: 3, holdout: hold, refit: false });
+    const adjusted = trainSentimentClassifier(train.texts, train.labels, { seed: 2, hashBits: 12, epochs: 3, holdout: hold, refit: false, priorAdjust: true });
+    expect(plain.header.training.priorOffsets).toEqual([0, 0, 0]);
+    // a separable held-out part is already perfect: the smallest shift (none) wins
+    expect(adjusted.header.training.priorOffsets).toEqual([0, 0, 0]);
+    // posts without any cue word, all negative in the held-out part: only a bias toward negative gets them right
+    const vague = ['the team and we', 'it was that', 'our team today', 'a day and it', 'we and our', 'that was it today'];
+    const skewed = { texts: [...hold.texts, ...vague, ...vague], labels: [...hold.labels, ...vague.map((): SentimentLabel => 'negative'), ...vague.map((): SentimentLabel => 'negative')] };
+    const shifted = trainSentimentClassifier(train.texts, train.labels, { seed: 2, hashBits: 12, epochs: 3, holdout: skewed, refit: false, priorAdjust: true });
+    const [neg, neu, pos] = shifted.header.training.priorOffsets!;
+    expect(neu).toBe(0);
+    expect(neg).toBeGreaterThan(0);
+    expect(Math.abs(pos)).toBeLessThanOrEqual(1);
+    expect(shifted.header.bias[0] - shifted.header.bias[1]).toBeGreaterThan(adjusted.header.bias[0] - adjusted.header.bias[1]);
   });
 });
