@@ -72,7 +72,10 @@ async function insertScores(client: pg.PoolClient, runKey: string, partition: st
        SELECT t.post_id, $1, $3, t.platform, t.author_id, t.created_at, t.text, t.lang,
               ARRAY(SELECT jsonb_array_elements_text(t.hashtags)), t.compound, t.label, t.model, t.topic
        FROM t
-       ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, text = EXCLUDED.text, lang = EXCLUDED.lang,
+       -- Every column the post carries is replaced, so the row is the post as its latest run saw it
+       -- (a corrected re-import fixes its time and author too, not only its text and scores).
+       ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, platform = EXCLUDED.platform,
+         author_id = EXCLUDED.author_id, created_at = EXCLUDED.created_at, text = EXCLUDED.text, lang = EXCLUDED.lang,
          hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
          sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
          topic = EXCLUDED.topic, scored_at = now()

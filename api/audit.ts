@@ -43,17 +43,9 @@ export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
   );
 }
 
-interface AuditRow {
+interface AuditRow extends AuditEntry {
   id: number;
   at: Date;
-  actor: string;
-  role: string | null;
-  method: string;
-  route: string;
-  target: Record<string, unknown>;
-  status: number;
-  result: Record<string, unknown>;
-  ip: string | null;
 }
 
 /**

@@ -15,6 +15,28 @@ export interface DatasetRecord {
   meta?: Record<string, unknown>;
 }
 
+/** A `datasets` row as the read side selects it (`partition_date::text AS partition_date`). */
+export interface DatasetRow {
+  id: number;
+  uri: string;
+  stage: string;
+  source: string | null;
+  partition_date: string | null;
+  schema: string;
+  format: string;
+  records: number;
+  bytes: number;
+  sha256: string;
+  run_key: string | null;
+  inputs: string[];
+  created_at: Date;
+}
+
+/** The descriptive fields of a dataset row, named as the API and the report show them. */
+export function datasetFields(r: Pick<DatasetRow, 'uri' | 'stage' | 'source' | 'partition_date' | 'schema' | 'format' | 'records' | 'bytes'>) {
+  return { uri: r.uri, stage: r.stage, source: r.source, partitionDate: r.partition_date, schema: r.schema, format: r.format, records: r.records, bytes: r.bytes };
+}
+
 export async function recordDataset(db: Db, d: DatasetRecord): Promise<void> {
   // Upsert on uri: a retried activity rewrites the same object and must not add a second row.
   await db.query(

@@ -16,6 +16,11 @@ export function installRuntime(opts: { level?: LogLevel; metricsPort?: number } 
     }),
     // SIGINT/SIGTERM make the runtime shut workers down gracefully: no new tasks, running ones finish.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
-    telemetryOptions: opts.metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` } } } : undefined,
+    telemetryOptions: {
+      // The SDK's native core prints its own warnings (e.g. a slow workflow task) to stdout unless they are
+      // forwarded; forwarded, they reach the logger above, on stderr, so `--json` output stays one object.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(opts.metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` } } } : {}),
+    },
   });
 }

@@ -307,6 +307,65 @@ export async function* csvRecords(
   }
 }
 
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/** `comma`, `semicolon`, `tab`, `pipe` (else the character itself, quoted). */
+export function delimiterName(delimiter: string): string {
+  return DELIMITER_NAMES[delimiter] ?? JSON.stringify(delimiter);
+}
+
+/** Lines looked at by `sniffDelimiter`: the header and the records after it. */
+export const SNIFF_LINES = 20;
+
+/**
+ * Chooses a CSV's delimiter from its header and first records (`lines`): comma, semicolon, tab or pipe, the first
+ * (in that order) that splits the header into more than one field and every sampled record into exactly as many
+ * (empty extras allowed, as `csvRecords` allows them), quotes read as RFC 4180 says. When none is that consistent,
+ * comma if it splits the header and no record has more fields than the header (as before: short rows are allowed),
+ * else the one that fits most records. Comma is tried first, so a file that was read with commas is read exactly as
+ * before. Null when no candidate splits the header (a one-column file).
+ */
+export async function sniffDelimiterOf(lines: AsyncIterable<{ line: number; text: string }> | Iterable<{ line: number; text: string }>): Promise<string | null> {
+  const head: { line: number; text: string }[] = [];
+  for await (const l of lines as AsyncIterable<{ line: number; text: string }>) {
+    head.push(l);
+    if (head.length >= SNIFF_LINES) break;
+  }
+  async function* replay() {
+    yield* head;
+  }
+  const scores: { delimiter: string; exact: number; short: number; misfits: number }[] = [];
+  for (const delimiter of Object.keys(DELIMITER_NAMES)) {
+    let header: number | null = null;
+    const score = { delimiter, exact: 0, short: 0, misfits: 0 };
+    for await (const item of csvRecords(replay(), { delimiter, quote: '"' })) {
+      if (header === null) {
+        if ('error' in item) break;
+        header = item.fields.length;
+        continue;
+      }
+      if ('error' in item) {
+        // a record cut at the end of the sample (a quote still open) is not held against the delimiter
+        if (!/never closed/.test(item.error)) score.misfits++;
+      } else if (item.fields.length > header && item.fields.slice(header).some((f) => f !== '')) score.misfits++;
+      else if (item.fields.length >= header) score.exact++;
+      else score.short++;
+    }
+    if (header === null || header < 2) continue;
+    if (score.misfits === 0 && score.short === 0) return delimiter;
+    scores.push(score);
+  }
+  const comma = scores.find((c) => c.delimiter === ',' && c.misfits === 0);
+  if (comma) return ',';
+  scores.sort((a, b) => b.exact - b.misfits - (a.exact - a.misfits));
+  return scores[0]?.delimiter ?? null;
+}
+
+/** `sniffDelimiterOf` a file's first lines (gzip and encodings as `readLines` reads them). */
+export async function sniffDelimiter(file: string): Promise<string | null> {
+  return sniffDelimiterOf(readLines(file));
+}
+
 export type TableItem = { line: number; row: Row; raw: string } | { line: number; error: string; raw: string };
 
 /**

@@ -10,6 +10,10 @@
  *   seconds optional, zone `+hhmm`, `UT`, `GMT`, `Z` or a US zone name; none = UTC).
  * - Epoch time as a number or a numeric string, integer or fraction: seconds (|v| < 1e11), milliseconds (< 1e14),
  *   microseconds (< 1e17), else nanoseconds.
+ * - Spreadsheet dates `13/05/2024 09:00`, `5/1/24 9:00 PM`, `13.05.2024`, `13-05-2024` (separator `/`, `.` or `-`,
+ *   2- or 4-digit year, optional `HH:MM[:SS]` and AM/PM), in the day/month order `dayMonthOrder` decided for the
+ *   column (`dayOrder`); without one, only a value with a number over 12 is read. Both numbers ≤ 12 with no decided
+ *   order is refused as ambiguous (the reason says to export ISO dates).
  * - Excel serial days (1900 date system) only when the caller says the column is made of them
  *   (`excelSerialColumn` decides that from a sample): a bare 45413 is otherwise epoch seconds (in 1970, implausible).
  *
@@ -24,7 +28,16 @@ export interface TimestampOptions {
   excelSerial?: boolean;
   /** where the value comes from, named in reasons: e.g. `column "created_at"` */
   where?: string;
+  /**
+   * The day/month order of numeric dates (`13/05/2024`, `5.1.24 9:00 PM`), decided per column by `dayMonthOrder`.
+   * Unset: only a value that proves its own order (a field > 12) is read. `unknown`: the column's sample never
+   * proved it, so such values are refused as ambiguous; `mixed`: the column holds both orders, so they are refused.
+   */
+  dayOrder?: DayOrder;
 }
+
+/** The order of a column's numeric dates: day first, month first, both seen (`mixed`) or never proved (`unknown`). */
+export type DayOrder = 'dmy' | 'mdy' | 'mixed' | 'unknown';
 
 /** Earliest instant accepted: social media data from before 2004 is a parsing mistake (epoch 0, Excel day 0, …). */
 export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2004, 0, 1);
@@ -71,6 +84,8 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const TWITTER = /^(?:mon|tue|wed|thu|fri|sat|sun)\s+([a-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+([+-]\d{4})\s+(\d{4})$/i;
 const RFC2822 = /^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[a-z]{1,3})?$/i;
+/** `13/05/2024`, `5/1/24 9:00 PM`, `13.05.2024 09:00:00`, `13-05-2024`: one separator, 2- or 4-digit year, optional time. */
+const DAY_MONTH = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:(?:[ T]|,\s*)\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Epoch number → ms, its unit told by its size (seconds until year ~5138, then ms, µs, ns). */
@@ -152,10 +167,63 @@ export function parseTimestamp(value: unknown, opts: TimestampOptions = {}): Tim
     const ms = mo === undefined ? null : fromParts(y, mo, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0, off ?? 0);
     return ms === null ? fail(value, 'no such date or time') : ok(ms);
   }
-  if (/^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(v)) {
-    return fail(value, 'day/month order is ambiguous in this form: export the column as ISO 8601 (2024-05-01 12:00)');
-  }
+  m = DAY_MONTH.exec(v);
+  if (m) return dayMonthTime(m, value, opts.dayOrder, fail);
+  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}/.test(v)) return fail(value, 'not a date and time in a form this reader knows: export the column as ISO 8601 (2024-05-01 12:00)');
   return fail(value);
+}
+
+const ISO_ADVICE = 'export the column as ISO 8601 (2024-05-01 12:00), or as a date format with the month name';
+
+/** Reads a `DAY_MONTH` match in the given (or self-evident) day/month order. */
+function dayMonthTime(m: RegExpExecArray, value: unknown, order: DayOrder | undefined, fail: (value: unknown, why?: string) => TimestampResult): TimestampResult {
+  const a = Number(m[1]);
+  const b = Number(m[3]);
+  const own: DayOrder = a > 12 ? 'dmy' : b > 12 ? 'mdy' : 'unknown';
+  const use = order ?? own;
+  if (use === 'mixed') {
+    return fail(value, `the column holds both day-first dates (a first number over 12, as in 13/05) and month-first ones (a second number over 12, as in 05/13), so no row's order can be trusted: ${ISO_ADVICE}`);
+  }
+  if (use === 'unknown') {
+    const why = order === 'unknown'
+      ? 'day/month order is ambiguous: no sampled value of the column has a day over 12 to tell day-first from month-first'
+      : 'day/month order is ambiguous in this form (both numbers are 12 or less)';
+    return fail(value, `${why}: ${ISO_ADVICE}`);
+  }
+  const [day, month] = use === 'dmy' ? [a, b] : [b, a];
+  let y = Number(m[4]);
+  if (m[4].length === 2) y += y < 50 ? 2000 : 1900;
+  let h = Number(m[5] ?? 0);
+  const ampm = m[8]?.[0].toLowerCase();
+  if (ampm) {
+    if (h < 1 || h > 12) return fail(value, `hour ${h} with ${m[8]}`);
+    h = (h % 12) + (ampm === 'p' ? 12 : 0);
+  }
+  const ms = fromParts(y, month - 1, day, h, Number(m[6] ?? 0), Number(m[7] ?? 0));
+  if (ms !== null) return ok(ms);
+  const orderName = use === 'dmy' ? 'day-first (DD/MM/YYYY)' : 'month-first (MM/DD/YYYY)';
+  return fail(value, `no such date or time when read ${orderName}${order ? ', the order of the rest of the column' : ''}`);
+}
+
+/**
+ * Decides from a sample of one column's values the order of its numeric dates (`13/05/2024`): `dmy` when some value
+ * has a first number over 12, `mdy` when some has a second number over 12, `mixed` when both occur, `unknown` when
+ * every such value has both numbers ≤ 12; null when no sampled value is in that form.
+ */
+export function dayMonthOrder(values: readonly unknown[]): DayOrder | null {
+  let seen = false;
+  let dayFirst = false;
+  let monthFirst = false;
+  for (const v of values) {
+    if (typeof v !== 'string') continue;
+    const m = DAY_MONTH.exec(v.trim());
+    if (!m) continue;
+    seen = true;
+    if (Number(m[1]) > 12) dayFirst = true;
+    if (Number(m[3]) > 12) monthFirst = true;
+  }
+  if (!seen) return null;
+  return dayFirst && monthFirst ? 'mixed' : dayFirst ? 'dmy' : monthFirst ? 'mdy' : 'unknown';
 }
 
 /** null when `ms` is a plausible time for a social media post; otherwise the reason it is not. */

@@ -3,7 +3,9 @@ import type { IoActivities } from '../activities';
 import type { CollectResult } from '../activities/collect/types';
 import type { ColumnMapping, FileFormat } from '../activities/collect/file';
 import { platformNameProblem } from '../lib/platformName';
-import { SIMULATED_DEFAULTS } from './runIdentity';
+import { addDays, DAY_MS, SIMULATED_DEFAULTS } from './runIdentity';
+
+export { addDays, DAY_MS };
 
 export interface CollectInput {
   /** simulated | file | x | facebook | instagram | mastodon | bluesky | reddit */
@@ -42,15 +44,9 @@ const platforms = proxyActivities<IoActivities>({
 
 export const PLATFORM_SOURCES = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'];
 
-export const DAY_MS = 86_400_000;
-
 /** YYYY-MM-DD of the day before the workflow started; workflow time is deterministic on replay. */
 export function yesterday(): string {
   return new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
-}
-
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Collects one source for a window of days and returns references to the stored partitions. */

@@ -1,10 +1,10 @@
 import { ApplicationFailure, CancellationScope, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { IoActivities, MlActivities } from '../activities';
+import type { IoActivities } from '../activities';
 import type { DatasetRef } from '../lib/schema';
 import { collect, yesterday, type CollectInput } from './collect';
 import { mapConcurrently } from './concurrency';
 import { describeFailure } from './errors';
-import { mlQueueFor } from './taskQueues';
+import { mlActivities } from './mlActivities';
 
 export interface PipelineInput extends Omit<CollectInput, 'runKey'> {
   /** keep only these languages (ISO 639-1); default: keep all */
@@ -87,15 +87,6 @@ const catalog = proxyActivities<IoActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
-
-const mlActivities = () =>
-  proxyActivities<MlActivities>({
-    taskQueue: mlQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '1 hour',
-    // Long CPU stages heartbeat between slices; a worker that dies is noticed within this, not the hour.
-    heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-  });
 
 /** The end-to-end run: collect → preprocess → features → score. Moves references, never rows. */
 export async function socialSensePipeline(input: PipelineInput = {}): Promise<PipelineSummary> {

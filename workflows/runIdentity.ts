@@ -5,27 +5,20 @@
  * rewrites the same rows). Used by the CLI and by workflow code (backfill days), so it is pure and
  * deterministic: no Node APIs, no clock, no randomness.
  */
+import type { PipelineInput } from './pipeline';
 
 /** Defaults the collect workflow applies; they are part of the identity, so a default and its explicit value are one run. */
 export const SIMULATED_DEFAULTS = { posts: 500, seed: 42, users: 300 } as const;
 
-/** The input fields that decide a pipeline run's data (a structural subset of PipelineInput). */
-export interface RunIdentityInput {
-  source?: string;
-  date?: string;
-  days?: number;
-  posts?: number;
-  seed?: number;
-  users?: number;
-  query?: string;
-  since?: string;
-  until?: string;
-  file?: { path: string; format?: string; mapping?: Record<string, string | undefined>; platform?: string };
-  languages?: string[] | null;
-}
+/** The input fields that decide a pipeline run's data (their meaning: CollectInput and PipelineInput). */
+export type RunIdentityInput = Pick<PipelineInput, 'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages'>;
 
-const DAY_MS = 86_400_000;
-const addDays = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+export const DAY_MS = 86_400_000;
+
+/** `date` (YYYY-MM-DD) moved by `days` whole UTC days. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
 
 /**
  * FNV-1a, 64 bits, over the UTF-16 code units of `text`, as 16 hex digits. Not cryptographic: it

@@ -11,10 +11,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { IoActivities, MlActivities } from '../activities';
-import type { AlertRecord, StreamBatch, StreamSourceKind } from '../activities/stream';
+import type { IoActivities } from '../activities';
+import type { AlertRecord, StreamBatch, StreamSourceKind, StreamSpec } from '../activities/stream';
 import { describeFailure } from './errors';
-import { mlQueueFor } from './taskQueues';
+import { mlActivities } from './mlActivities';
 
 /**
  * A live stream's lifecycle (issue 15): read a micro-batch (every window or every N messages) from Kafka,
@@ -25,21 +25,12 @@ import { mlQueueFor } from './taskQueues';
  * stored in Postgres (activities/stream.ts explains the exactly-once steps).
  */
 
-export interface StreamInput {
-  /** default `kafka` */
-  source?: StreamSourceKind;
-  /** Kafka topic; default `socialsense.posts` (so `{}` from the Web UI streams that topic) */
-  topic?: string | null;
-  /** Kafka brokers; default KAFKA_BROKERS of the worker */
-  brokers?: string[] | null;
-  /** Kafka consumer group; default `socialsense-<workflow id>` */
-  group?: string | null;
-  /** jetstream: subscribe URL; mastodon: instance base URL */
-  url?: string | null;
-  /** mastodon: hashtag timeline */
-  hashtag?: string | null;
-  /** id prefix for raw/flat records */
-  platform?: string | null;
+/**
+ * Where to read is the read activity's StreamSpec, every field optional (the workflow id is the stream
+ * id). Defaults: source `kafka`; Kafka topic `socialsense.posts` (so `{}` from the Web UI streams that
+ * topic); brokers the worker's KAFKA_BROKERS; consumer group `socialsense-<workflow id>`.
+ */
+export interface StreamInput extends Partial<Omit<StreamSpec, 'streamId'>> {
   /** micro-batch window, seconds (default 60) */
   windowSeconds?: number;
   /** the most messages in one micro-batch (default 5000) */
@@ -118,14 +109,6 @@ const reader = proxyActivities<IoActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
 });
 
-const mlActivities = () =>
-  proxyActivities<MlActivities>({
-    taskQueue: mlQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-  });
-
 /** One closed micro-batch through preprocess → features → score (→ user profiles), like a pipeline run's partitions. */
 export async function streamWindow(input: StreamWindowInput): Promise<StreamWindowResult> {
   const { batch, source } = input;
@@ -199,7 +182,7 @@ export async function stream(input: StreamInput = {}): Promise<StreamStatus> {
     status.reason = 'stopped';
     readScope?.cancel();
   });
-  const spec = { streamId, source, topic: source === 'kafka' ? (input.topic ?? DEFAULT_STREAM_TOPIC) : null, brokers: input.brokers ?? null, group: input.group ?? null, url: input.url ?? null, hashtag: input.hashtag ?? null, platform: input.platform ?? null };
+  const spec: StreamSpec = { streamId, source, topic: source === 'kafka' ? (input.topic ?? DEFAULT_STREAM_TOPIC) : null, brokers: input.brokers ?? null, group: input.group ?? null, url: input.url ?? null, hashtag: input.hashtag ?? null, platform: input.platform ?? null };
   const storeSource = source === 'kafka' ? 'kafka' : source === 'jetstream' ? 'bluesky' : 'mastodon';
 
   const detect = async (final: boolean) => {

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isInteger, parse as parseLossless } from 'lossless-json';
 import type { Db } from '../../lib/db';
 import type { ObjectStore } from '../../lib/objectStore';
 import { recordDataset } from '../../lib/catalog';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
-import { InputFileError, openText, readLines, readTableItems } from '../../lib/tabular';
-import { excelSerialColumn, postTime } from '../../lib/timestamps';
+import { InputFileError, delimiterName, openText, readLines, readTableItems, sniffDelimiter } from '../../lib/tabular';
+import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
 import { recogniseRecord, sampleIsRecognised, type ShapeResult } from './fileShapes';
@@ -19,12 +20,15 @@ export const mappableFields = ['id', 'text', 'created_at', 'author_id', 'author_
 export type MappableField = (typeof mappableFields)[number];
 export type ColumnMapping = Partial<Record<MappableField, string>>;
 
-/** Column names tried, in order, for each field when the mapping does not name one. */
+/**
+ * Column names tried, in order, for each field when the mapping does not name one: exact names first (any field),
+ * then names equal but for case, surrounding spaces and spaces/hyphens for underscores (`Tweet`, ` Created At `).
+ */
 const defaultColumns: Record<MappableField, string[]> = {
   // id_str before id: in Twitter v1.1 JSON `id` is a 64-bit number and `id_str` its exact digits
   id: ['id_str', 'id', 'post_id', 'tweet_id', 'status_id'],
-  text: ['text', 'full_text', 'content', 'body', 'message', 'caption', 'tweet'],
-  created_at: ['created_at', 'created_time', 'created_utc', 'createdAt', 'timestamp', 'published', 'date', 'time', 'datetime'],
+  text: ['text', 'full_text', 'content', 'body', 'message', 'caption', 'tweet', 'tweet_text'],
+  created_at: ['created_at', 'created_time', 'created_utc', 'createdAt', 'timestamp', 'published', 'date', 'time', 'datetime', 'created'],
   // these may hold an object (`user`, `account`, `author`, `from`): its id and handle are used
   author_id: ['author_id', 'user_id', 'userId', 'author', 'user', 'account', 'from', 'owner'],
   author_handle: ['author_handle', 'handle', 'username', 'screen_name', 'user_name', 'acct'],
@@ -57,7 +61,7 @@ export function detectFormat(file: string): FileFormat {
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
   throw ApplicationFailure.nonRetryable(
-    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or pass format`,
+    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
     'InvalidInput',
   );
 }
@@ -100,20 +104,47 @@ export function columnsOf(sample: readonly Record<string, unknown>[]): string[] 
  * Throws a non-retryable InvalidInput ApplicationFailure for those and when no text column is found.
  */
 export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, file = 'input', sample: readonly Record<string, unknown>[] = []): Partial<Record<MappableField, string>> {
+  const explicit: Partial<Record<MappableField, string>> = {};
   for (const [field, column] of Object.entries(mapping)) {
     if (!(mappableFields as readonly string[]).includes(field)) {
       throw ApplicationFailure.nonRetryable(`unknown field "${field}" in the column mapping; mappable fields: ${mappableFields.join(', ')}`, 'InvalidInput');
     }
-    const present = columns.includes(column ?? '') || (column?.includes('.') && (sample.length === 0 || sample.some((r) => getPath(r, column) !== undefined)));
-    if (column && !present) {
-      const seen = sample.length > 1 ? ` (in its first ${sample.length} records)` : '';
-      throw ApplicationFailure.nonRetryable(`${file}: mapping ${field}=${column} names a column the file does not have; its columns are: ${columns.join(', ')}${seen}`, 'InvalidInput');
+    if (!column) continue;
+    const present = columns.includes(column) || (column.includes('.') && (sample.length === 0 || sample.some((r) => getPath(r, column) !== undefined)));
+    if (present) {
+      explicit[field as MappableField] = column;
+      continue;
     }
+    // `--map text=tweet` for a column `Tweet`: taken when exactly one column is that name but for case and spaces
+    const like = columns.filter((c) => looseName(c) === looseName(column));
+    if (like.length === 1) {
+      explicit[field as MappableField] = like[0];
+      continue;
+    }
+    const seen = sample.length > 1 ? ` (in its first ${sample.length} records)` : '';
+    const why = like.length > 1 ? `matches several columns but for case (${like.join(', ')}): give the exact name` : 'names a column the file does not have';
+    throw ApplicationFailure.nonRetryable(`${file}: mapping ${field}=${column} ${why}; its columns are: ${columns.join(', ')}${seen}`, 'InvalidInput');
   }
   const resolved: Partial<Record<MappableField, string>> = {};
+  const taken = new Set(Object.values(explicit));
+  // exact names first, for every field, so a file that matched exactly before maps exactly as before
   for (const field of mappableFields) {
-    const column = mapping[field] ?? defaultColumns[field].find((c) => columns.includes(c));
-    if (column) resolved[field] = column;
+    const column = explicit[field] ?? defaultColumns[field].find((c) => columns.includes(c));
+    if (column) {
+      resolved[field] = column;
+      taken.add(column);
+    }
+  }
+  for (const field of mappableFields) {
+    if (resolved[field]) continue;
+    for (const name of defaultColumns[field]) {
+      const like = columns.filter((c) => looseName(c) === looseName(name) && !taken.has(c));
+      if (like.length === 1) {
+        resolved[field] = like[0];
+        taken.add(like[0]);
+        break;
+      }
+    }
   }
   if (!resolved.text) {
     throw ApplicationFailure.nonRetryable(
@@ -123,6 +154,9 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
   }
   return resolved;
 }
+
+/** A column name compared loosely: case, surrounding spaces, and spaces/hyphens inside (`Created At` = `created_at`). */
+const looseName = (name: string) => name.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 const num = (v: unknown): number | null => (v === undefined || v === null || v === '' || typeof v === 'object' || Number.isNaN(Number(v)) ? null : Number(v));
 const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -157,6 +191,8 @@ export interface RecordOptions {
   excelColumns?: ReadonlySet<string>;
   /** epoch ms for the plausibility check of times */
   now?: number;
+  /** the day/month order of each time column's numeric dates (`13/05/2024`), decided per file by `planMapping` */
+  dayOrders?: ReadonlyMap<string, DayOrder>;
 }
 
 /**
@@ -180,7 +216,12 @@ export function recordToPost(
     const rawTime = get('created_at');
     let createdAt: string | null;
     if (rawTime !== undefined && rawTime !== null && rawTime !== '') {
-      const t = postTime(rawTime, { excelSerial: opts.excelColumns?.has(mapping.created_at!) ?? false, now: opts.now, where: `column "${mapping.created_at}"` });
+      const t = postTime(rawTime, {
+        excelSerial: opts.excelColumns?.has(mapping.created_at!) ?? false,
+        dayOrder: opts.dayOrders?.get(mapping.created_at!),
+        now: opts.now,
+        where: `column "${mapping.created_at}"`,
+      });
       if (!t.ok) return { reason: t.reason };
       createdAt = t.iso;
     } else {
@@ -232,6 +273,8 @@ export interface ImportPlan {
   /** the column mapping for records no recogniser takes (null when shapes cover the sample) */
   mapping: Partial<Record<MappableField, string>> | null;
   excelColumns: Set<string>;
+  /** the day/month order of the time column's numeric dates; `unknown` when the sample does not prove it */
+  dayOrders: Map<string, DayOrder>;
 }
 
 /**
@@ -254,8 +297,14 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
   }
   const excelColumns = new Set<string>();
   const timeColumn = mapping?.created_at;
-  if (timeColumn && excelSerialColumn(rest.map((r) => getPath(r, timeColumn)), timeColumn)) excelColumns.add(timeColumn);
-  return { shapes, mapping, excelColumns };
+  const dayOrders = new Map<string, DayOrder>();
+  if (timeColumn) {
+    const values = rest.map((r) => getPath(r, timeColumn));
+    if (excelSerialColumn(values, timeColumn)) excelColumns.add(timeColumn);
+    // decided once for the whole column: a row past the sample is read in the sample's order, or refused with it
+    dayOrders.set(timeColumn, dayMonthOrder(values) ?? 'unknown');
+  }
+  return { shapes, mapping, excelColumns, dayOrders };
 }
 
 /** One item read from a file: a record, or what could not be read (with the raw text). */
@@ -315,8 +364,9 @@ async function firstLineIsNotARecord(file: string): Promise<boolean> {
 }
 
 async function* tableItems(file: string, delimiter: string): AsyncGenerator<FileItem> {
+  const kind = delimiter === '\t' ? 'TSV' : delimiter === ',' ? 'CSV' : `CSV (${delimiterName(delimiter)}-delimited)`;
   for await (const item of readTableItems(file, { delimiter })) {
-    if ('error' in item) yield { line: item.line, error: `unreadable ${delimiter === '\t' ? 'TSV' : 'CSV'} row: ${item.error}`, raw: item.raw };
+    if ('error' in item) yield { line: item.line, error: `unreadable ${kind} row: ${item.error}`, raw: item.raw };
     else yield { line: item.line, record: item.row };
   }
 }
@@ -330,6 +380,32 @@ function asActivityError(file: string, err: unknown): unknown {
     return ApplicationFailure.nonRetryable(`cannot read ${file}: ${e.message} (the path is read by the worker)`, 'InvalidInput');
   }
   return err; // I/O trouble (EIO, a network file system): a retry may help
+}
+
+/** How the file was read, returned with the import's result (and logged): what was sniffed or decided from the sample. */
+export type FileReadNotes = {
+  format: FileFormat;
+  /** comma, semicolon, tab or pipe (tables only) */
+  delimiter?: string;
+  /** the columns the fields were read from */
+  columns?: Partial<Record<MappableField, string>>;
+  /** the order numeric dates (13/05/2024) were read in, when the time column holds them */
+  dateOrder?: string;
+};
+
+const dayOrderNames: Record<DayOrder, string | null> = {
+  dmy: 'day-first (DD/MM/YYYY)',
+  mdy: 'month-first (MM/DD/YYYY)',
+  mixed: 'mixed: both orders occur, those rows are quarantined',
+  unknown: null,
+};
+
+function log(message: string): void {
+  try {
+    Context.current().log.info(message);
+  } catch {
+    // outside an activity (unit tests)
+  }
 }
 
 export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }) {
@@ -365,6 +441,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
         bucket.raw.push(raw);
       };
       let plan: ImportPlan | null = null;
+      let delimiter: string | null = null;
       const accept = (item: FileItem) => {
         if (item.line % 5000 === 0) heartbeat({ line: item.line });
         const at = `${item.unit ?? 'line'} ${item.line}`;
@@ -378,7 +455,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
         if (shape) {
           results.push(...shape.posts(item.record, { platform, now }));
         } else if (plan!.mapping) {
-          const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, now });
+          const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
           if ('post' in r) {
             const { raw, ...post } = r.post;
             results.push({ post: post as Post, raw });
@@ -397,7 +474,9 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
       };
 
       try {
-        const items = format === 'jsonl' ? jsonItems(file) : tableItems(file, format === 'tsv' ? '\t' : ',');
+        // a .csv's delimiter is sniffed from its first lines: European Excel writes `;`
+        delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ((await sniffDelimiter(file)) ?? ',') : null;
+        const items = delimiter === null ? jsonItems(file) : tableItems(file, delimiter);
         const sample: FileItem[] = [];
         for await (const item of items) {
           if (plan) {
@@ -415,7 +494,8 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
           if (recs.length === 0 && sample.length === 0) throw ApplicationFailure.nonRetryable(`file has a header but no records: ${file}`, 'InvalidInput');
           if (recs.length === 0) {
             const first = sample[0] as { error: string; line: number };
-            throw ApplicationFailure.nonRetryable(`${file}: none of its ${sample.length} records can be read (line ${first.line}: ${first.error})`, 'InvalidInput');
+            const read = delimiter && delimiter !== '\t' ? `, read as ${delimiterName(delimiter)}-delimited CSV` : '';
+            throw ApplicationFailure.nonRetryable(`${file}: none of its ${sample.length} records can be read${read} (line ${first.line}: ${first.error})`, 'InvalidInput');
           }
           plan = planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' });
           sample.forEach(accept);
@@ -425,7 +505,8 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
       }
       if (count === 0) throw ApplicationFailure.nonRetryable(`file has no records: ${file}`, 'InvalidInput');
 
-      const digest = inputDigest({ importer: 'file.v2', fileDigest, mapping: input.mapping ?? {}, platform, format });
+      // file.v3: a .csv's delimiter is sniffed, columns match loosely, day/month dates are read: the same file reads anew
+      const digest = inputDigest({ importer: 'file.v3', fileDigest, mapping: input.mapping ?? {}, platform, format });
       const partitions: CollectedPartition[] = [];
       for (const [date, bucket] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
         const rawRef = await writeNdjson(store, partitionKey('raw', 'file', null, date, digest), bucket.raw, 'file.raw.v1');
@@ -439,7 +520,17 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
         quarantineRef = await writeNdjson(store, `quarantine/source=file/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
         await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: 'file', runKey: input.runKey, meta: { file } });
       }
-      return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantined.length } };
+      const timeColumn = plan?.mapping?.created_at;
+      const order = timeColumn ? plan?.dayOrders.get(timeColumn) : undefined;
+      const dateOrder = order ? dayOrderNames[order] : null;
+      const read: FileReadNotes = {
+        format,
+        ...(delimiter !== null ? { delimiter: delimiterName(delimiter) } : {}),
+        ...(plan?.mapping ? { columns: plan.mapping } : {}),
+        ...(dateOrder ? { dateOrder } : {}),
+      };
+      log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
+      return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantined.length }, read };
     },
   };
 }

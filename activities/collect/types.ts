@@ -15,6 +15,8 @@ export interface CollectResult {
   /** records that could not be mapped to post.v1, kept with their reason */
   quarantine: DatasetRef | null;
   counts: { in: number; quarantined: number };
+  /** how the input was read, e.g. a file import's sniffed delimiter, columns and date order */
+  read?: Record<string, unknown>;
   /** source-specific side outputs, e.g. the simulated network's engagements and planted truth */
   extras?: Record<string, DatasetRef>;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { datasetFields, type DatasetRow } from '../../lib/catalog';
 import { keyFromUri, type ObjectStore } from '../../lib/objectStore';
 import { ApiError, cursorSchema, decodeCursor, errorSchema, limitSchema, listSchema, notFound, page, badRequest } from '../http';
 import { anyObject, dateSchema, EPOCH_US_SQL, FROM_EPOCH_US_SQL, numericIdSchema, platformSchema, runKeySchema } from '../schemas';
@@ -10,20 +11,7 @@ const security = [{ bearerAuth: [] }];
 const analyst = { minRole: 'analyst' as const };
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 
-interface DatasetRow {
-  id: number;
-  uri: string;
-  stage: string;
-  source: string | null;
-  partition_date: string | null;
-  schema: string;
-  format: string;
-  records: number;
-  bytes: number;
-  sha256: string;
-  run_key: string | null;
-  inputs: string[];
-  created_at: Date;
+interface DatasetPageRow extends DatasetRow {
   created_us: number;
 }
 
@@ -61,7 +49,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       const { stage, source, run, from, to, limit, cursor } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
       const after = decodeCursor(cursor, ['number', 'number']);
-      const { rows } = await db.query<DatasetRow>(
+      const { rows } = await db.query<DatasetPageRow>(
         `SELECT id, uri, stage, source, partition_date::text AS partition_date, schema, format, records, bytes, sha256, run_key, inputs, created_at,
                 ${EPOCH_US_SQL('created_at')} AS created_us
          FROM datasets
@@ -79,14 +67,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       }
       return page(rows, limit, (r) => [Number(r.created_us), Number(r.id)], (r) => ({
         id: Number(r.id),
-        uri: r.uri,
-        stage: r.stage,
-        source: r.source,
-        partitionDate: r.partition_date,
-        schema: r.schema,
-        format: r.format,
-        records: r.records,
-        bytes: r.bytes,
+        ...datasetFields(r),
         sha256: r.sha256,
         runKey: r.run_key,
         createdAt: r.created_at.toISOString(),

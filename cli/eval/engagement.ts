@@ -6,18 +6,14 @@
  */
 import type { Command } from 'commander';
 import { printEval } from './output';
-import { intOption, simulatedUsers } from './simulatedUsers';
+import { addSimulationOptions, intOption, numberOption, simulatedUsers, simulationEvalOptions, simulationEvalRun, type SimulationEvalOptions, type SimulationEvalRun } from './simulatedUsers';
 import { evaluateEngagementPrediction } from '../../models/users/engagement';
 
-export interface EngagementEvalOptions {
-  seed?: number;
-  users?: number;
-  days?: number;
-  posts?: number;
+export interface EngagementEvalOptions extends SimulationEvalOptions {
   testDays?: number;
 }
 
-export interface EngagementEvalResult {
+export interface EngagementEvalResult extends SimulationEvalRun {
   source: 'simulated';
   model: 'logistic';
   auc: number;
@@ -29,21 +25,12 @@ export interface EngagementEvalResult {
   testPositiveRate: number;
   testDays: number;
   users: number;
-  posts: number;
-  engagements: number;
-  seed: number;
-  days: number;
-  postsPerDay: number;
-  seconds: number;
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
 export function evaluateEngagement(opts: EngagementEvalOptions = {}): EngagementEvalResult {
-  const seed = intOption('seed', opts.seed, 42, 0);
-  const users = intOption('users', opts.users, 300, 10, 100_000);
-  const days = intOption('days', opts.days, 21, 4, 366);
-  const postsPerDay = intOption('posts', opts.posts, 500, 10, 1_000_000);
+  const { seed, users, days, postsPerDay } = simulationEvalOptions(opts, { fallback: 21, min: 4 });
   // at least one training day and one labelled test day must remain
   const testDays = intOption('test-days', opts.testDays, Math.min(7, Math.floor((days - 2) / 2)), 1, days - 3);
   const t0 = performance.now();
@@ -60,12 +47,7 @@ export function evaluateEngagement(opts: EngagementEvalOptions = {}): Engagement
     testPositiveRate: round(evaluation.testPositiveRate),
     testDays,
     users: sim.activity.users.length,
-    posts: sim.posts,
-    engagements: sim.engagements,
-    seed,
-    days,
-    postsPerDay,
-    seconds: round((performance.now() - t0) / 1000, 2),
+    ...simulationEvalRun(sim, { seed, days, postsPerDay }, t0),
   };
 }
 
@@ -88,17 +70,15 @@ function formatText(r: EngagementEvalResult): string {
 }
 
 export function registerEngagementEval(evalCmd: Command): void {
-  evalCmd
-    .command('engagement')
-    .description('predict next-day engagement on the simulated source; print AUC on the last days beside the baselines of the same run')
-    .option('--seed <n>', 'simulation seed (default 42)')
-    .option('--users <n>', 'simulated users (default 300)')
-    .option('--days <n>', 'simulated days (default 21)')
-    .option('--posts <n>', 'simulated posts per day (default 500)')
+  addSimulationOptions(
+    evalCmd
+      .command('engagement')
+      .description('predict next-day engagement on the simulated source; print AUC on the last days beside the baselines of the same run'),
+    21,
+  )
     .option('--test-days <n>', 'last labelled days held out (default min(7, (days - 2) / 2))')
     .option('--json', 'print one JSON object')
     .action((o: { seed?: string; users?: string; days?: string; posts?: string; testDays?: string; json?: boolean }) => {
-      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      printEval(evaluateEngagement({ seed: num(o.seed), users: num(o.users), days: num(o.days), posts: num(o.posts), testDays: num(o.testDays) }), o.json, formatText);
+      printEval(evaluateEngagement({ seed: numberOption(o.seed), users: numberOption(o.users), days: numberOption(o.days), posts: numberOption(o.posts), testDays: numberOption(o.testDays) }), o.json, formatText);
     });
 }

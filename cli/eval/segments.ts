@@ -7,24 +7,19 @@
  */
 import type { Command } from 'commander';
 import { printEval } from './output';
-import { intOption, simulatedUsers } from './simulatedUsers';
+import { addSimulationOptions, numberOption, simulatedUsers, simulationEvalOptions, simulationEvalRun, type SimulationEvalOptions, type SimulationEvalRun } from './simulatedUsers';
 import { adjustedRandIndex } from '../../models/eval/clustering';
 import { createRng } from '../../models/random';
 import { activityQuantileSegments, segmentProfiles, SEGMENT_FEATURES, silhouetteScore, standardizeRows } from '../../models/users/segments';
 
-export interface SegmentsEvalOptions {
-  seed?: number;
-  users?: number;
-  days?: number;
-  posts?: number;
-}
+export type SegmentsEvalOptions = SimulationEvalOptions;
 
 export interface SegmentFigures {
   ari: number;
   silhouette: number;
 }
 
-export interface SegmentsEvalResult extends SegmentFigures {
+export interface SegmentsEvalResult extends SegmentFigures, SimulationEvalRun {
   source: 'simulated';
   model: 'kmeans';
   k: number;
@@ -40,21 +35,12 @@ export interface SegmentsEvalResult extends SegmentFigures {
   /** users with a profile (the ARI is over them) and the planted segment counts among them */
   users: number;
   planted: Record<string, number>;
-  posts: number;
-  engagements: number;
-  seed: number;
-  days: number;
-  postsPerDay: number;
-  seconds: number;
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
 export function evaluateSegments(opts: SegmentsEvalOptions = {}): SegmentsEvalResult {
-  const seed = intOption('seed', opts.seed, 42, 0);
-  const users = intOption('users', opts.users, 300, 10, 100_000);
-  const days = intOption('days', opts.days, 7, 1, 366);
-  const postsPerDay = intOption('posts', opts.posts, 500, 10, 1_000_000);
+  const { seed, users, days, postsPerDay } = simulationEvalOptions(opts, { fallback: 7, min: 1 });
   const t0 = performance.now();
   const sim = simulatedUsers({ seed, users, days, postsPerDay });
   const profiles = sim.profiles;
@@ -84,12 +70,7 @@ export function evaluateSegments(opts: SegmentsEvalOptions = {}): SegmentsEvalRe
     baselines: { activityQuantiles: figures(activityQuantileSegments(x, profiles.length, SEGMENT_FEATURES, seg.k), seg.k), random: figures(random, seg.k) },
     users: profiles.length,
     planted,
-    posts: sim.posts,
-    engagements: sim.engagements,
-    seed,
-    days,
-    postsPerDay,
-    seconds: round((performance.now() - t0) / 1000, 2),
+    ...simulationEvalRun(sim, { seed, days, postsPerDay }, t0),
   };
 }
 
@@ -113,16 +94,14 @@ function formatText(r: SegmentsEvalResult): string {
 }
 
 export function registerSegmentsEval(evalCmd: Command): void {
-  evalCmd
-    .command('segments')
-    .description('segment the simulated users; print ARI against the planted segments and silhouette, beside activity-quantile and random baselines')
-    .option('--seed <n>', 'simulation seed (default 42)')
-    .option('--users <n>', 'simulated users (default 300)')
-    .option('--days <n>', 'simulated days (default 7)')
-    .option('--posts <n>', 'simulated posts per day (default 500)')
+  addSimulationOptions(
+    evalCmd
+      .command('segments')
+      .description('segment the simulated users; print ARI against the planted segments and silhouette, beside activity-quantile and random baselines'),
+    7,
+  )
     .option('--json', 'print one JSON object')
     .action((o: { seed?: string; users?: string; days?: string; posts?: string; json?: boolean }) => {
-      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      printEval(evaluateSegments({ seed: num(o.seed), users: num(o.users), days: num(o.days), posts: num(o.posts) }), o.json, formatText);
+      printEval(evaluateSegments({ seed: numberOption(o.seed), users: numberOption(o.users), days: numberOption(o.days), posts: numberOption(o.posts) }), o.json, formatText);
     });
 }

@@ -6,6 +6,7 @@
  * same network; malformed records are dropped, as preprocess quarantines them. The planted segment
  * of every simulated user is the ground truth.
  */
+import type { Command } from 'commander';
 import { simulateNetwork, type Segment, type SimulationOptions } from '../../activities/collect/simulated/generator';
 import { postSchema, type Engagement, type Post } from '../../lib/schema';
 import { scoreSentiment } from '../../models/sentiment/lexicon';
@@ -86,4 +87,60 @@ export function intOption(name: string, value: number | undefined, fallback: num
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ''}, got ${value}`);
   return v;
+}
+
+/** The simulation options of the evals that run on simulated users (`eval segments`, `eval engagement`). */
+export interface SimulationEvalOptions {
+  seed?: number;
+  users?: number;
+  days?: number;
+  posts?: number;
+}
+
+/** What those evals report about the simulation they ran, beside their own figures. */
+export interface SimulationEvalRun {
+  posts: number;
+  engagements: number;
+  seed: number;
+  days: number;
+  postsPerDay: number;
+  seconds: number;
+}
+
+/** Checks the simulation options; the number of days has each eval's own default and least value. */
+export function simulationEvalOptions(opts: SimulationEvalOptions, days: { fallback: number; min: number }): { seed: number; users: number; days: number; postsPerDay: number } {
+  return {
+    seed: intOption('seed', opts.seed, 42, 0),
+    users: intOption('users', opts.users, 300, 10, 100_000),
+    days: intOption('days', opts.days, days.fallback, days.min, 366),
+    postsPerDay: intOption('posts', opts.posts, 500, 10, 1_000_000),
+  };
+}
+
+/** Adds `--seed`, `--users`, `--days` and `--posts` to an eval command. */
+export function addSimulationOptions(cmd: Command, defaultDays: number): Command {
+  return cmd
+    .option('--seed <n>', 'simulation seed (default 42)')
+    .option('--users <n>', 'simulated users (default 300)')
+    .option('--days <n>', `simulated days (default ${defaultDays})`)
+    .option('--posts <n>', 'simulated posts per day (default 500)');
+}
+
+/** A numeric command-line option as given (checked later), or undefined when absent. */
+export const numberOption = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+/** The SimulationEvalRun of a finished eval: what was simulated, and the seconds since `t0` (performance.now()). */
+export function simulationEvalRun(
+  sim: Pick<SimulatedUsers, 'posts' | 'engagements'>,
+  opts: { seed: number; days: number; postsPerDay: number },
+  t0: number,
+): SimulationEvalRun {
+  return {
+    posts: sim.posts,
+    engagements: sim.engagements,
+    seed: opts.seed,
+    days: opts.days,
+    postsPerDay: opts.postsPerDay,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+  };
 }

@@ -44,18 +44,8 @@ export interface TrendsEvalOptions {
 }
 
 /** Detection figures of one detector over the series (pooled) */
-export interface DetectionSummary {
-  windowRecall: number;
-  alarmPrecision: number;
-  f1: number;
-  /** minutes between the first in-window alarm and the labelled anomaly instant (positive = earlier) */
-  meanLeadMinutes: number | null;
-  /** minutes between the window start and its first alarm */
-  meanDelayMinutes: number | null;
-  /** minutes between the labelled anomaly instant and the first alarm in its window (negative = before it) */
-  meanDelayAfterLabelMinutes: number | null;
-  /** minutes from window start to labelled instant: the meanDelayMinutes of alarms exactly at the labels */
-  meanLabelOffsetMinutes: number | null;
+export interface DetectionSummary
+  extends Pick<DetectionScore, 'windowRecall' | 'alarmPrecision' | 'f1' | 'meanLeadMinutes' | 'meanDelayMinutes' | 'meanDelayAfterLabelMinutes' | 'meanLabelOffsetMinutes'> {
   /** alarms outside every window per day of data outside the windows */
   falseAlarmsPerDay: number;
 }

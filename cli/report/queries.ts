@@ -1,3 +1,4 @@
+import { datasetFields, type DatasetRow } from '../../lib/catalog';
 import type { Db } from '../../lib/db';
 import { servingOrTrainedBy, type ModelVersion } from '../../lib/registry';
 
@@ -668,20 +669,7 @@ function urisIn(value: unknown, out: string[] = []): string[] {
  */
 export async function runLineage(db: Db, runKey: string, summary?: Record<string, unknown> | null): Promise<LineageDataset[]> {
   const named = urisIn(summary?.datasets ?? summary ?? null);
-  const { rows } = await db.query<{
-    uri: string;
-    stage: string;
-    source: string | null;
-    partition_date: string | null;
-    schema: string;
-    format: string;
-    records: number;
-    bytes: number;
-    inputs: string[];
-    created_at: Date;
-    run_key: string | null;
-    depth: number;
-  }>(
+  const { rows } = await db.query<Omit<DatasetRow, 'id' | 'sha256'> & { depth: number }>(
     `WITH RECURSIVE lineage(uri, depth) AS (
        SELECT uri, 0 FROM datasets WHERE run_key = $1
        UNION SELECT unnest($2::text[]), 0
@@ -695,14 +683,7 @@ export async function runLineage(db: Db, runKey: string, summary?: Record<string
     [runKey, named, STAGE_ORDER, LINEAGE_DEPTH],
   );
   return rows.map((r) => ({
-    uri: r.uri,
-    stage: r.stage,
-    source: r.source,
-    partitionDate: r.partition_date,
-    schema: r.schema,
-    format: r.format,
-    records: r.records,
-    bytes: r.bytes,
+    ...datasetFields(r),
     inputs: r.inputs,
     createdAt: r.created_at.toISOString(),
     runKey: r.run_key,

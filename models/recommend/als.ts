@@ -16,6 +16,7 @@
  */
 
 import { createRng } from '../random';
+import { readRecommenderArtifact, writeRecommenderArtifact } from './artifact';
 
 // ---------------------------------------------------------------------------------------------
 // Sparse matrices
@@ -421,48 +422,30 @@ function makeModel(
 const MAGIC = 'SSALS1';
 
 function serializeAls(m: AlsModel, seenPtr: Int32Array, seenIdx: Int32Array): Uint8Array {
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      users: m.users,
-      items: m.items,
-      factors: m.factors,
-      nnz: seenIdx.length,
-      options: m.options,
-      userIds: m.userIds ?? null,
-      itemIds: m.itemIds ?? null,
-    }),
-  );
-  const headerEnd = MAGIC.length + 4 + header.length;
-  const start = Math.ceil(headerEnd / 4) * 4;
-  const arrays = [m.userFactors, m.itemFactors, seenPtr, seenIdx];
-  const total = start + arrays.reduce((s, a) => s + a.byteLength, 0);
-  const out = new Uint8Array(total);
-  for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-  out.set(header, MAGIC.length + 4);
-  let offset = start;
-  for (const a of arrays) {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
-    offset += a.byteLength;
-  }
-  return out;
+  const header: AlsHeader = {
+    users: m.users,
+    items: m.items,
+    factors: m.factors,
+    nnz: seenIdx.length,
+    options: m.options,
+    userIds: m.userIds ?? null,
+    itemIds: m.itemIds ?? null,
+  };
+  return writeRecommenderArtifact(MAGIC, header, [m.userFactors, m.itemFactors, seenPtr, seenIdx]);
+}
+
+interface AlsHeader {
+  users: number;
+  items: number;
+  factors: number;
+  nnz: number;
+  options: AlsModel['options'];
+  userIds: string[] | null;
+  itemIds: string[] | null;
 }
 
 export function loadAls(bytes: Uint8Array): AlsModel {
-  const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
-  if (magic !== MAGIC) throw new Error('not a serialized ALS model (bad magic bytes)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(MAGIC.length, true);
-  if (bytes.length < MAGIC.length + 4 + headerLength) throw new Error('serialized ALS model is truncated');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
-  let offset = Math.ceil((MAGIC.length + 4 + headerLength) / 4) * 4;
-  // copy into fresh buffers: the input may be a view into a larger, unaligned buffer
-  const take = <T extends Float32Array | Int32Array>(Ctor: { new (buf: ArrayBuffer): T }, count: number): T => {
-    const slice = bytes.slice(offset, offset + count * 4);
-    if (slice.byteLength !== count * 4) throw new Error('serialized ALS model is truncated');
-    offset += count * 4;
-    return new Ctor(slice.buffer);
-  };
+  const { header, take } = readRecommenderArtifact<AlsHeader>(bytes, MAGIC, 'ALS');
   const userFactors = take(Float32Array, header.users * header.factors);
   const itemFactors = take(Float32Array, header.items * header.factors);
   const seenPtr = take(Int32Array, header.users + 1);

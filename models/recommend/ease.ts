@@ -21,6 +21,7 @@
  */
 
 import { topN, transposeCsr, type CsrMatrix, type Recommendation } from './als';
+import { hasMagic, readRecommenderArtifact, writeRecommenderArtifact } from './artifact';
 
 export interface EaseOptions {
   /** L2 penalty λ added to the Gram matrix's diagonal (default 500) */
@@ -229,47 +230,35 @@ function makeEase(
       return topN(model.scoreAll(u), n, excludeSeen ? model.seen(u) : undefined).map((r) => (itemIds ? { ...r, id: itemIds[r.index] } : r));
     },
     serialize() {
-      const header = new TextEncoder().encode(JSON.stringify({ users, items, modelled: m, itemThreshold, nnz: seenIdx.length, options, userIds: userIds ?? null, itemIds: itemIds ?? null }));
-      const headerEnd = MAGIC.length + 4 + header.length;
-      const start = Math.ceil(headerEnd / 4) * 4;
-      const arrays = [modelled, weights, seenPtr, seenIdx, seenVal, seenRank];
-      const out = new Uint8Array(start + arrays.reduce((s, a) => s + a.byteLength, 0));
-      for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
-      new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-      out.set(header, MAGIC.length + 4);
-      let offset = start;
-      for (const a of arrays) {
-        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
-        offset += a.byteLength;
-      }
-      return out;
+      const header: EaseHeader = { users, items, modelled: m, itemThreshold, nnz: seenIdx.length, options, userIds: userIds ?? null, itemIds: itemIds ?? null };
+      return writeRecommenderArtifact(MAGIC, header, [modelled, weights, seenPtr, seenIdx, seenVal, seenRank]);
     },
   };
   return model;
 }
 
-// "SSEASE" magic, u32 header length, JSON header, then 4-byte aligned arrays (as ALS's format)
+// "SSEASE" magic, u32 header length, JSON header, then 4-byte aligned arrays (ALS's format: artifact.ts)
 const MAGIC = 'SSEASE';
+
+interface EaseHeader {
+  users: number;
+  items: number;
+  modelled: number;
+  itemThreshold: number;
+  nnz: number;
+  options: EaseParams;
+  userIds: string[] | null;
+  itemIds: string[] | null;
+}
 
 /** True when `bytes` is a serialized EASE model (so a loader can tell it from ALS). */
 export function isEaseArtifact(bytes: Uint8Array): boolean {
-  return bytes.length >= MAGIC.length && String.fromCharCode(...bytes.subarray(0, MAGIC.length)) === MAGIC;
+  return hasMagic(bytes, MAGIC);
 }
 
 /** Reads what `serialize()` wrote. Throws on other bytes or a truncated artifact. */
 export function loadEase(bytes: Uint8Array): EaseModel {
-  if (!isEaseArtifact(bytes)) throw new Error('not a serialized EASE model (bad magic bytes)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(MAGIC.length, true);
-  if (bytes.length < MAGIC.length + 4 + headerLength) throw new Error('serialized EASE model is truncated');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
-  let offset = Math.ceil((MAGIC.length + 4 + headerLength) / 4) * 4;
-  const take = <T extends Float32Array | Int32Array>(Ctor: { new (buf: ArrayBuffer): T }, count: number): T => {
-    const slice = bytes.slice(offset, offset + count * 4);
-    if (slice.byteLength !== count * 4) throw new Error('serialized EASE model is truncated');
-    offset += count * 4;
-    return new Ctor(slice.buffer);
-  };
+  const { header, take } = readRecommenderArtifact<EaseHeader>(bytes, MAGIC, 'EASE');
   const modelled = take(Int32Array, header.modelled);
   const weights = take(Float32Array, header.modelled * header.modelled);
   const seenPtr = take(Int32Array, header.users + 1);

@@ -17,6 +17,7 @@ import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';
 import { tokenize, type Token } from '../text/tokenize';
+import { readFloatArtifact, writeFloatArtifact, type FloatArtifactKind } from './artifact';
 import { domainLexicon, emptyLexiconDetail, lexicalForm, scoreTokens, type DomainLexicon } from './lexicon';
 
 // the compiled domain lexicon of each feature config (its words are stored as a plain object)
@@ -88,6 +89,16 @@ export interface FeatureConfig {
   charMax: number;
   /** the user's domain lexicon the lexicon features were computed with (recorded so scores reproduce) */
   domainLexicon?: { digest: string; words: Record<string, number> };
+}
+
+/** The feature configuration a trainer records: its hashing and n-gram options, and the domain lexicon if any. */
+export function featureConfig(o: { hashBits: number; charMin: number; charMax: number }, lexicon?: DomainLexicon | null): FeatureConfig {
+  return {
+    hashBits: o.hashBits,
+    charMin: o.charMin,
+    charMax: o.charMax,
+    ...(lexicon ? { domainLexicon: { digest: lexicon.digest, words: Object.fromEntries(lexicon.words) } } : {}),
+  };
 }
 
 export interface ClassifierHeader {
@@ -361,7 +372,8 @@ export function hashedFeatures(texts: readonly string[], cfg: FeatureConfig): { 
   return { idx: d.idx, val: d.val, offsets: d.offsets };
 }
 
-function macroRecallOf(y: Int32Array, pred: Int32Array): number {
+/** Macro-averaged recall over the K class indices (a class absent from `y` counts 0); the holdout figure of both trainers. */
+export function macroRecallOf(y: ArrayLike<number>, pred: ArrayLike<number>): number {
   const tp = new Float64Array(K);
   const cnt = new Float64Array(K);
   for (let i = 0; i < y.length; i++) {
@@ -602,12 +614,7 @@ export function trainSentimentClassifier(
   if (texts.length === 0) throw new Error('trainSentimentClassifier: no training examples');
   const o = { ...DEFAULTS, ...opts };
   const t0 = performance.now();
-  const cfg: FeatureConfig = {
-    hashBits: o.hashBits,
-    charMin: o.charMin,
-    charMax: o.charMax,
-    ...(opts.lexicon ? { domainLexicon: { digest: opts.lexicon.digest, words: Object.fromEntries(opts.lexicon.words) } } : {}),
-  };
+  const cfg = featureConfig(o, opts.lexicon);
   const y = Int32Array.from(labels, labelIndex);
   const all = featurize(texts, cfg, y);
   const rng = createRng(o.seed);
@@ -710,36 +717,15 @@ function makeClassifier(header: ClassifierHeader, weights: Float32Array): Sentim
 }
 
 // ---------------------------------------------------------------------------------------------
-// Serialisation: magic, header length, UTF-8 JSON header, padding to 4 bytes, Float32 weights (LE).
+// Serialisation (artifact.ts): magic, header length, UTF-8 JSON header, padding to 4 bytes, Float32 weights (LE).
 
 function serialize(header: ClassifierHeader, weights: Float32Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = 8 + json.length;
-  const weightsAt = (headerEnd + 3) & ~3;
-  const bytes = new Uint8Array(weightsAt + weights.length * 4);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, json.length, true);
-  bytes.set(json, 8);
-  for (let i = 0; i < weights.length; i++) view.setFloat32(weightsAt + i * 4, weights[i], true);
-  return bytes;
+  return writeFloatArtifact(MAGIC, header, [weights]);
 }
 
+const ARTIFACT: FloatArtifactKind = { magic: MAGIC, format: 'socialsense-sentiment-classifier', loader: 'loadSentimentClassifier', what: 'sentiment classifier' };
+
 export function loadSentimentClassifier(bytes: Uint8Array): SentimentClassifier {
-  if (bytes.length < 8) throw new Error('loadSentimentClassifier: not a sentiment classifier (too short)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw new Error('loadSentimentClassifier: not a sentiment classifier (bad magic number)');
-  const jsonLength = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as ClassifierHeader;
-  if (header.format !== 'socialsense-sentiment-classifier' || header.version !== 1) {
-    throw new Error(`loadSentimentClassifier: unsupported format ${header.format} version ${header.version}`);
-  }
-  const weightsAt = (8 + jsonLength + 3) & ~3;
-  const count = (1 << header.features.hashBits) * K;
-  if (bytes.length !== weightsAt + count * 4) {
-    throw new Error(`loadSentimentClassifier: expected ${weightsAt + count * 4} bytes, got ${bytes.length} (truncated file?)`);
-  }
-  const weights = new Float32Array(count);
-  for (let i = 0; i < count; i++) weights[i] = view.getFloat32(weightsAt + i * 4, true);
-  return makeClassifier(header, weights);
+  const { header, arrays } = readFloatArtifact<ClassifierHeader>(bytes, ARTIFACT, (h) => [(1 << h.features.hashBits) * K]);
+  return makeClassifier(header, arrays[0]);
 }

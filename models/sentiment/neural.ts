@@ -21,8 +21,9 @@
  */
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
+import { readFloatArtifact, writeFloatArtifact, type FloatArtifactKind } from './artifact';
 import type { DomainLexicon } from './lexicon';
-import { bestPriorOffsets, hashedFeatures, loadSentimentClassifier, type FeatureConfig, type SentimentScorer, type SentimentPrediction } from './classifier';
+import { bestPriorOffsets, featureConfig, hashedFeatures, loadSentimentClassifier, macroRecallOf, type FeatureConfig, type SentimentScorer, type SentimentPrediction } from './classifier';
 
 /** The TensorFlow.js module (the API of @tensorflow/tfjs; tfjs-node exports the same one). */
 export type TensorFlow = typeof import('@tensorflow/tfjs');
@@ -197,18 +198,6 @@ function heldOutLogits(p: Params, dim: number, hidden: number, f: Csr, rows: Int
   return out;
 }
 
-function macroRecallOf(gold: ArrayLike<number>, pred: ArrayLike<number>): number {
-  const tp = new Float64Array(K);
-  const cnt = new Float64Array(K);
-  for (let i = 0; i < gold.length; i++) {
-    cnt[gold[i]]++;
-    if (pred[i] === gold[i]) tp[gold[i]]++;
-  }
-  let s = 0;
-  for (let c = 0; c < K; c++) s += cnt[c] > 0 ? tp[c] / cnt[c] : 0;
-  return s / K;
-}
-
 /**
  * Trains the network on labelled texts (never pass evaluation data: a stratified part of these is
  * held out to pick the epoch). Resolves to a model that scores synchronously.
@@ -227,12 +216,7 @@ export async function trainNeuralSentiment(
   }
   const { tf, backend } = await loadTensorFlow();
   const t0 = performance.now();
-  const cfg: FeatureConfig = {
-    hashBits: o.hashBits,
-    charMin: o.charMin,
-    charMax: o.charMax,
-    ...(opts.lexicon ? { domainLexicon: { digest: opts.lexicon.digest, words: Object.fromEntries(opts.lexicon.words) } } : {}),
-  };
+  const cfg = featureConfig(o, opts.lexicon);
   if (opts.holdout !== undefined && opts.holdout.texts.length !== opts.holdout.labels.length) throw new Error('trainNeuralSentiment: holdout texts and labels differ in length');
   // an explicit held-out part is appended after the training rows (its rows are never trained on)
   const holdTexts = opts.holdout?.texts ?? [];
@@ -431,43 +415,14 @@ function sizes(h: NeuralHeader): number[] {
 }
 
 function serialize(header: NeuralHeader, p: Params): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const at = (8 + json.length + 3) & ~3;
-  const total = sizes(header).reduce((a, b) => a + b, 0);
-  const bytes = new Uint8Array(at + total * 4);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, json.length, true);
-  bytes.set(json, 8);
-  let off = at;
-  for (const a of parts(p)) {
-    for (let i = 0; i < a.length; i++) view.setFloat32(off + i * 4, a[i], true);
-    off += a.length * 4;
-  }
-  return bytes;
+  return writeFloatArtifact(MAGIC, header, parts(p));
 }
+
+const ARTIFACT: FloatArtifactKind = { magic: MAGIC, format: 'socialsense-sentiment-neural', loader: 'loadNeuralSentiment', what: 'neural sentiment model' };
 
 /** Reads a model written by `serialize()`; throws on another format or a truncated file. */
 export function loadNeuralSentiment(bytes: Uint8Array): NeuralSentimentModel {
-  if (bytes.length < 8) throw new Error('loadNeuralSentiment: not a neural sentiment model (too short)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw new Error('loadNeuralSentiment: not a neural sentiment model (bad magic number)');
-  const jsonLength = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as NeuralHeader;
-  if (header.format !== 'socialsense-sentiment-neural' || header.version !== 1) {
-    throw new Error(`loadNeuralSentiment: unsupported format ${header.format} version ${header.version}`);
-  }
-  const at = (8 + jsonLength + 3) & ~3;
-  const sz = sizes(header);
-  const expected = at + sz.reduce((a, b) => a + b, 0) * 4;
-  if (bytes.length !== expected) throw new Error(`loadNeuralSentiment: expected ${expected} bytes, got ${bytes.length} (truncated file?)`);
-  let off = at;
-  const arrays = sz.map((n) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = view.getFloat32(off + i * 4, true);
-    off += n * 4;
-    return a;
-  });
+  const { header, arrays } = readFloatArtifact<NeuralHeader>(bytes, ARTIFACT, sizes);
   return makeModel(header, { embedding: arrays[0], w1: arrays[1], b1: arrays[2], w2: arrays[3], b2: arrays[4] });
 }
 

@@ -150,6 +150,32 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
     expect(await rows()).toEqual(['own1:R', 'own3:S']);
     expect(await claims(R)).toBe(1);
   });
+
+  it('a later run that re-scores a post replaces every column of its row: a corrected time, author and platform win', async () => {
+    const acts = createScoreActivities({ store: stack.store, db: stack.db });
+    const first = uniqueId('cols-a');
+    const second = uniqueId('cols-b');
+    const id = `${tag}-cols1`;
+    const score = async (runKey: string, p: FeaturedPost) => {
+      const features = await writeNdjson(stack.store, `test/score-fallback/${tag}/${runKey}.ndjson.gz`, [p], 'post-features.v1');
+      return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, { runKey, partition: `scoretest/${p.created_at.slice(0, 10)}`, features })) as ScoreResult;
+    };
+    await score(first, post('cols1', { text: 'wrong day, wrong author' }));
+    const corrected = post('cols1', {
+      text: 'the corrected row',
+      created_at: '2026-10-05T08:30:00.000Z',
+      author: { id: 'author-fixed', handle: 'fixed', followers: null, created_at: null },
+      features: { sentiment: { compound: -0.6, label: 'negative', model: 'lexicon.v1' }, topic: 4 },
+    });
+    expect(await score(second, corrected)).toMatchObject({ scored: 1, mergedFrom: [{ runKey: first, posts: 1 }] });
+    const { rows } = await stack.db.query(
+      `SELECT run_key, partition, platform, author_id, created_at, text, sentiment_label, topic FROM post_scores WHERE post_id = $1`,
+      [`scoretest:${id}`],
+    );
+    expect(rows).toEqual([
+      { run_key: second, partition: 'scoretest/2026-10-05', platform: 'scoretest', author_id: 'author-fixed', created_at: new Date('2026-10-05T08:30:00Z'), text: 'the corrected row', sentiment_label: 'negative', topic: 4 },
+    ]);
+  });
 });
 
 describe('Postgres data errors', () => {

@@ -19,7 +19,7 @@ import { readNdjson } from '../../lib/datasets';
 import type { Db } from '../../lib/db';
 import { LocalObjectStore } from '../../lib/objectStore';
 import type { Post, Quarantined } from '../../lib/schema';
-import { csvRecords, parseCsvRecord, readTableAll, sniffFile } from '../../lib/tabular';
+import { csvRecords, parseCsvRecord, readTableAll, sniffDelimiterOf, sniffFile } from '../../lib/tabular';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-file-import-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -522,5 +522,143 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
 
   it('readTable (the analysis inputs) still refuses a malformed row, naming file and line', async () => {
     await expect(readTableAll(path.join(cases, '17-csv-stray-quote', 'posts.csv'))).rejects.toThrow(/posts\.csv line 3: a stray quote/);
+  });
+});
+
+describe('spreadsheet exports: column names in any case, any delimiter, day/month dates', () => {
+  it('finds default columns whatever their case and surrounding spaces; an exact name wins', () => {
+    // Google Sheets / Forms
+    expect(resolveMapping(['Timestamp', 'Username', 'Tweet', 'Likes', 'Retweets'])).toEqual({
+      text: 'Tweet',
+      created_at: 'Timestamp',
+      author_handle: 'Username',
+      likes: 'Likes',
+      reposts: 'Retweets',
+    });
+    // Excel (US)
+    expect(resolveMapping(['ID', 'Created', 'Author', 'Message'])).toEqual({ id: 'ID', text: 'Message', created_at: 'Created', author_id: 'Author' });
+    expect(resolveMapping([' Date ', 'TEXT', 'Created At'])).toEqual({ text: 'TEXT', created_at: 'Created At' });
+    // an exact name of any field is taken before a loose one: `message` (exact) beats `Text`
+    expect(resolveMapping(['Text', 'message'])).toEqual({ text: 'message' });
+    expect(resolveMapping(['text', 'Text'])).toEqual({ text: 'text' });
+    // two columns equal but for case and no exact one: that name is passed over, the error lists the real names
+    expect(() => resolveMapping(['TEXT', 'Text', 'Words'])).toThrow(/no text column found .* its columns are: TEXT, Text, Words/);
+  });
+
+  it('--map takes a column whatever the case, when exactly one column matches; errors list the real names', () => {
+    expect(resolveMapping(['Timestamp', 'Username', 'Tweet'], { text: 'tweet', author_handle: 'USERNAME' })).toEqual({ text: 'Tweet', created_at: 'Timestamp', author_handle: 'Username' });
+    // an exact match wins over a loose one
+    expect(resolveMapping(['tweet', 'Tweet'], { text: 'Tweet' })).toEqual({ text: 'Tweet' });
+    expect(() => resolveMapping(['TWEET', 'Tweet', 'id'], { text: 'tweet' })).toThrow(/text=tweet matches several columns but for case \(TWEET, Tweet\): give the exact name; its columns are: TWEET, Tweet, id/);
+    expect(() => resolveMapping(['Tweet', 'Date'], { text: 'body' })).toThrow(/text=body names a column the file does not have; its columns are: Tweet, Date/);
+    // a column mapped explicitly is not taken again by a default
+    expect(resolveMapping(['Message', 'Text'], { text: 'message' })).toEqual({ text: 'Message' });
+  });
+
+  it('Google Sheets and Excel headers import without --map (Tweet/Timestamp/Username, Date as Excel serials)', async () => {
+    const sheets = write('gsheets.csv', 'Timestamp,Username,Tweet,Likes,Retweets\r\n2024-05-01 09:00:00,@ann,"Hello\r\nworld",3,1\r\n2024-05-02 10:30:00,@bob,Bye,0,2\r\n');
+    const { result, posts, quarantine } = await importAll(sheets);
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => [p.text, p.created_at, p.author.handle, p.metrics.likes, p.metrics.reposts])).toEqual([
+      ['Hello\nworld', '2024-05-01T09:00:00.000Z', '@ann', 3, 1],
+      ['Bye', '2024-05-02T10:30:00.000Z', '@bob', 0, 2],
+    ]);
+    expect(result.read).toMatchObject({ format: 'csv', delimiter: 'comma', columns: { text: 'Tweet', created_at: 'Timestamp', author_handle: 'Username' } });
+    const serial = write('serial-Date.csv', 'id,Date,author,text\n1,45413.375,a,one\n2,45414.5,b,two\n');
+    const s2 = await importAll(serial);
+    expect(s2.quarantine).toEqual([]);
+    expect(s2.posts.map((p) => p.created_at)).toEqual(['2024-05-01T09:00:00.000Z', '2024-05-02T12:00:00.000Z']);
+    const mapped = await importAll(sheets, { mapping: { text: 'TWEET' } });
+    expect(mapped.posts.map((p) => p.text)).toEqual(['Hello\nworld', 'Bye']);
+  });
+
+  it('sniffs the delimiter from the header and first lines: comma first, then semicolon, tab, pipe', async () => {
+    const lines = (text: string) => text.split('\n').map((t, i) => ({ line: i + 1, text: t }));
+    expect(await sniffDelimiterOf(lines('id,text\n1,"a; b"\n2,c'))).toBe(',');
+    expect(await sniffDelimiterOf(lines('id;text\n1;"a, b; c"\n2;d,e'))).toBe(';');
+    expect(await sniffDelimiterOf(lines('id\ttext\n1\ta, b; c'))).toBe('\t');
+    expect(await sniffDelimiterOf(lines('id|text|date\n1|a, b|2024-05-01'))).toBe('|');
+    // a header that splits on commas but whose rows do not: the delimiter that fits the rows
+    expect(await sniffDelimiterOf(lines('id;note, extra;text\n1;x;y\n2;p;q'))).toBe(';');
+    // one column: no delimiter to tell (the caller reads it with commas)
+    expect(await sniffDelimiterOf(lines('text\nhello\nworld'))).toBeNull();
+    // a quoted field left open at the end of the sample does not count against a delimiter
+    expect(await sniffDelimiterOf(lines('id,text\n1,"multi\nline'))).toBe(',');
+  });
+
+  it('European Excel: semicolons, BOM, CRLF, quoted text holding ; and commas, decimal commas, day-first dates', async () => {
+    const file = write(
+      'excel-eu.csv',
+      '\ufeffID;Date;Auteur;Texte;Score\r\n1;13/05/2024 09:00;ann;"Super; vraiment, super";0,5\r\n2;01/05/2024 17:45;bob;Bof, bof;1,0\r\n3;02.06.2024 08:00:30;cy;"Il a dit ""non""";2,0\r\n',
+    );
+    const { result, posts, quarantine } = await importAll(file, { mapping: { text: 'texte', author_id: 'auteur' } });
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => [p.id, p.text, p.created_at, p.author.id])).toEqual([
+      ['file:2', 'Bof, bof', '2024-05-01T17:45:00.000Z', 'bob'],
+      ['file:1', 'Super; vraiment, super', '2024-05-13T09:00:00.000Z', 'ann'],
+      ['file:3', 'Il a dit "non"', '2024-06-02T08:00:30.000Z', 'cy'],
+    ]);
+    expect(result.read).toMatchObject({ delimiter: 'semicolon', dateOrder: 'day-first (DD/MM/YYYY)', columns: { text: 'Texte', created_at: 'Date', id: 'ID' } });
+    // a bad row in a semicolon file is quarantined as such, and the rest imports
+    const bad = write('eu-bad.csv', 'id;created_at;text\n1;2024-05-01;ok\n2;2024-05-01;a"b\n3;2024-05-02;fine\n');
+    const b = await importAll(bad);
+    expect(b.posts.map((p) => p.text)).toEqual(['ok', 'fine']);
+    expect(b.quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/^line 3: unreadable CSV \(semicolon-delimited\) row: a stray quote/)]);
+  });
+
+  it('a tab- or pipe-delimited .csv is read as such; a .tsv stays tab; comma files are read as before', async () => {
+    const tab = await importAll(write('tabbed.csv', 'id\ttext\tcreated_at\n1\thi, there\t2024-05-01T10:00:00Z\n'));
+    expect(tab.result.read).toMatchObject({ delimiter: 'tab' });
+    expect(tab.posts.map((p) => p.text)).toEqual(['hi, there']);
+    const pipe = await importAll(write('piped.csv', 'id|text|created_at\n1|a; b, c|2024-05-01T10:00:00Z\n2|d|2024-05-02T10:00:00Z\n'));
+    expect(pipe.result.read).toMatchObject({ delimiter: 'pipe' });
+    expect(pipe.posts.map((p) => [p.id, p.text])).toEqual([
+      ['file:1', 'a; b, c'],
+      ['file:2', 'd'],
+    ]);
+    // a .tsv whose text holds semicolons and commas stays tab-delimited
+    const tsv = await importAll(write('semi.tsv', 'id\ttext\tcreated_at\n1\ta;b;c,d\t2024-05-01T10:00:00Z\n'));
+    expect(tsv.result.read).toMatchObject({ delimiter: 'tab' });
+    expect(tsv.posts.map((p) => p.text)).toEqual(['a;b;c,d']);
+    // a comma file whose text holds semicolons stays comma-delimited
+    const comma = await importAll(write('comma-semis.csv', 'id,text,created_at\n1,"x; y; z",2024-05-01T10:00:00Z\n2,plain;text,2024-05-01T11:00:00Z\n'));
+    expect(comma.result.read).toMatchObject({ delimiter: 'comma' });
+    expect(comma.posts.map((p) => p.text)).toEqual(['x; y; z', 'plain;text']);
+  });
+
+  it('day/month dates: the column decides the order; inconsistent and ambiguous columns are quarantined with the reason', async () => {
+    const us = await importAll(write('us-dates.csv', 'id,Created,Message\n1,5/1/2024 9:00 AM,a\n2,5/13/2024 9:30 PM,b\n3,12/31/23 23:59,c\n'));
+    expect(us.quarantine).toEqual([]);
+    expect(Object.fromEntries(us.posts.map((p) => [p.id, p.created_at]))).toEqual({
+      'file:1': '2024-05-01T09:00:00.000Z',
+      'file:2': '2024-05-13T21:30:00.000Z',
+      'file:3': '2023-12-31T23:59:00.000Z',
+    });
+    expect(us.result.read).toMatchObject({ dateOrder: 'month-first (MM/DD/YYYY)' });
+
+    const eu = await importAll(write('eu-dates.csv', 'id,date,text\n1,13-05-2024,a\n2,01-05-2024 08:15,b\n3,2024-05-03T10:00:00Z,c\n'));
+    expect(Object.fromEntries(eu.posts.map((p) => [p.id, p.created_at]))).toEqual({
+      'file:1': '2024-05-13T00:00:00.000Z',
+      'file:2': '2024-05-01T08:15:00.000Z',
+      'file:3': '2024-05-03T10:00:00.000Z',
+    });
+
+    const mixed = await importAll(write('mixed-dates.csv', 'id,date,text\n1,13/05/2024,a\n2,05/14/2024,b\n3,01/05/2024,c\n4,2024-05-03,d\n'));
+    expect(mixed.posts.map((p) => p.id)).toEqual(['file:4']);
+    expect(mixed.quarantine.map((q) => q.line)).toEqual([2, 3, 4]);
+    for (const q of mixed.quarantine) expect(q.reason).toMatch(/in column "date": the column holds both day-first dates .* export the column as ISO 8601/);
+    expect(mixed.result.read).toMatchObject({ dateOrder: expect.stringMatching(/^mixed/) });
+
+    const ambiguous = await importAll(write('ambiguous-dates.csv', 'id,date,text\n1,01/05/2024 09:00,a\n2,02/05/2024 10:00,b\n'));
+    expect(ambiguous.posts).toEqual([]);
+    expect(ambiguous.quarantine.map((q) => q.reason)).toEqual([
+      expect.stringMatching(/^line 2: unparseable timestamp "01\/05\/2024 09:00" in column "date": day\/month order is ambiguous: no sampled value .*export the column as ISO 8601/),
+      expect.stringMatching(/^line 3: .*ambiguous/),
+    ]);
+  });
+
+  it('an unknown file type names the real ways out (there is no format option)', () => {
+    expect(() => detectFormat('export.txt')).toThrow(/name it \.csv, \.tsv, .* rename or copy it to such a name \(run has no format option\)/);
+    expect(() => detectFormat('export.txt')).not.toThrow(/or pass format/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleTime, postTime } from '../../lib/timestamps';
+import { dayMonthOrder, epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleTime, postTime } from '../../lib/timestamps';
 
 const iso = (v: unknown, opts = {}) => {
   const r = parseTimestamp(v, opts);
@@ -88,5 +88,57 @@ describe('plausibility and Excel column detection', () => {
     expect(excelSerialColumn(['1714557600', '45414.5'], 'created_at')).toBe(false); // epoch seconds among them
     expect(excelSerialColumn(['2024-05-01', ''], 'created_at')).toBe(false); // no numbers at all
     expect(excelSerialColumn([12.5, 45413.2], 'date')).toBe(false); // 12.5 is outside the Excel range
+  });
+});
+
+describe('day/month dates (what Excel writes), in the order the column proves', () => {
+  it('decides the order of a column from its sampled values', () => {
+    expect(dayMonthOrder(['01/05/2024 09:00', '13/05/2024 09:00', '02/05/2024'])).toBe('dmy');
+    expect(dayMonthOrder(['5/1/2024 9:00', '5/13/2024 9:00 PM'])).toBe('mdy');
+    expect(dayMonthOrder(['13.05.2024', '05.13.2024'])).toBe('mixed');
+    expect(dayMonthOrder(['01/05/2024', '12-11-24', ' 3/4/2024 '])).toBe('unknown');
+    expect(dayMonthOrder(['2024-05-13T09:00:00Z', 45413.5, null, ''])).toBeNull(); // no value in that form
+    // values in other forms beside them do not count
+    expect(dayMonthOrder(['2024-05-01', '14/05/2024', 'soon'])).toBe('dmy');
+  });
+
+  it('reads a day-first column: /, . and - separators, 2- or 4-digit years, optional seconds', () => {
+    const dmy = { dayOrder: 'dmy' as const };
+    expect(iso('13/05/2024 09:00', dmy)).toBe('2024-05-13T09:00:00.000Z');
+    expect(iso('01/05/2024 09:00', dmy)).toBe('2024-05-01T09:00:00.000Z'); // ≤ 12 both, but the column says day first
+    expect(iso('1.5.2024 09:00:30', dmy)).toBe('2024-05-01T09:00:30.000Z');
+    expect(iso('31-12-23', dmy)).toBe('2023-12-31T00:00:00.000Z');
+    expect(iso('29/02/2024', dmy)).toBe('2024-02-29T00:00:00.000Z');
+    expect(iso('30/02/2024', dmy)).toMatch(/no such date or time when read day-first/);
+    expect(iso('05/13/2024', dmy)).toMatch(/no such date .*day-first \(DD\/MM\/YYYY\), the order of the rest of the column/);
+  });
+
+  it('reads a month-first column, with AM/PM', () => {
+    const mdy = { dayOrder: 'mdy' as const };
+    expect(iso('5/1/2024 9:00', mdy)).toBe('2024-05-01T09:00:00.000Z');
+    expect(iso('5/13/2024 9:05 PM', mdy)).toBe('2024-05-13T21:05:00.000Z');
+    expect(iso('5/1/24 12:30 AM', mdy)).toBe('2024-05-01T00:30:00.000Z');
+    expect(iso('5/1/24 12:30 pm', mdy)).toBe('2024-05-01T12:30:00.000Z');
+    expect(iso('12/31/2023 11:59:59 p.m.', mdy)).toBe('2023-12-31T23:59:59.000Z');
+    expect(iso('5/1/2024 13:00 PM', mdy)).toMatch(/hour 13 with PM/);
+  });
+
+  it('without a column decision, only a value that proves its own order is read', () => {
+    expect(iso('13/05/2024 09:00')).toBe('2024-05-13T09:00:00.000Z');
+    expect(iso('05/13/2024 09:00')).toBe('2024-05-13T09:00:00.000Z');
+    expect(iso('05/01/2024 10:00')).toMatch(/ambiguous in this form .*ISO 8601/);
+  });
+
+  it('refuses an ambiguous or inconsistent column with the reason and how to fix it', () => {
+    expect(iso('05/01/2024 10:00', { dayOrder: 'unknown', where: 'column "Date"' })).toMatch(
+      /^ERR unparseable timestamp "05\/01\/2024 10:00" in column "Date": day\/month order is ambiguous: no sampled value .* export the column as ISO 8601/,
+    );
+    // a value that would prove its order alone is still refused: the column was decided ambiguous
+    expect(iso('13/05/2024', { dayOrder: 'unknown' })).toMatch(/ambiguous/);
+    expect(iso('13/05/2024', { dayOrder: 'mixed' })).toMatch(/both day-first dates .* and month-first ones .*ISO 8601/);
+    expect(iso('01/05/2024', { dayOrder: 'mixed' })).toMatch(/both day-first/);
+    // ISO is not touched by a column's order
+    expect(iso('2024-05-01 12:00', { dayOrder: 'mixed' })).toBe('2024-05-01T12:00:00.000Z');
+    expect(iso('2024-05-01', { dayOrder: 'mdy' })).toBe('2024-05-01T00:00:00.000Z');
   });
 });

@@ -1,8 +1,6 @@
 import WebSocket from 'ws';
 import { logger } from '../../../lib/logger';
-import type { Quarantined } from '../../../lib/schema';
-import { MessageBuffer, type PositionRange } from './microBatch';
-import { backoffMs, type StreamSource } from './source';
+import { backoffMs, PushStreamSource } from './source';
 
 /**
  * Bluesky Jetstream: a WebSocket of JSON events (`/subscribe?wantedCollections=app.bsky.feed.post&cursor=…`).
@@ -40,18 +38,15 @@ export function readJetstreamFrame(text: string): { post: { offset: string; valu
   return { post: { offset, value: JSON.stringify({ uri: `at://${e.did}/${POST_COLLECTION}/${c.rkey}`, cid: c.cid ?? null, value: c.record }) } };
 }
 
-export class JetstreamSource implements StreamSource {
-  readonly buffer = new MessageBuffer();
-  readonly skipped: Record<string, number> = {};
-  reconnects = 0;
-  private rejected: Quarantined[] = [];
+export class JetstreamSource extends PushStreamSource {
   private ws: WebSocket | null = null;
-  private closed = false;
   private cursor: string | null = null;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly url: string = DEFAULT_JETSTREAM_URL) {}
+  constructor(private readonly url: string = DEFAULT_JETSTREAM_URL) {
+    super();
+  }
 
   async start(stored: ReadonlyMap<string, string>): Promise<void> {
     const last = stored.get('0');
@@ -94,16 +89,6 @@ export class JetstreamSource implements StreamSource {
       logger.info({ delay, cursor: this.cursor }, 'jetstream: disconnected; reconnecting');
       this.timer = setTimeout(() => this.connect(), delay);
     });
-  }
-
-  async commit(_ranges: readonly PositionRange[]): Promise<void> {
-    // Jetstream keeps no consumer state: the stored cursor (Postgres) is the commit.
-  }
-
-  drainRejected(): Quarantined[] {
-    const r = this.rejected;
-    this.rejected = [];
-    return r;
   }
 
   async close(): Promise<void> {

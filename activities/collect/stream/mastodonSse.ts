@@ -1,8 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { logger } from '../../../lib/logger';
-import type { Quarantined } from '../../../lib/schema';
-import { MessageBuffer, type PositionRange } from './microBatch';
-import { backoffMs, type StreamSource } from './source';
+import { backoffMs, PushStreamSource } from './source';
 
 /**
  * Mastodon's streaming API: server-sent events from `/api/v1/streaming/public` or
@@ -45,18 +43,14 @@ export function parseSse(text: string): { events: Array<{ event: string; data: s
   return { events, rest };
 }
 
-export class MastodonStreamSource implements StreamSource {
-  readonly buffer = new MessageBuffer();
-  readonly skipped: Record<string, number> = {};
-  reconnects = 0;
-  private rejected: Quarantined[] = [];
-  private closed = false;
+export class MastodonStreamSource extends PushStreamSource {
   private abort: AbortController | null = null;
   private cursor: string | null = null;
   private readonly base: string;
   private readonly token: string | null;
 
   constructor(private readonly opts: MastodonStreamOptions = {}) {
+    super();
     this.base = (opts.baseUrl ?? process.env.MASTODON_BASE_URL ?? 'https://mastodon.social').replace(/\/+$/, '');
     this.token = opts.token ?? process.env.MASTODON_ACCESS_TOKEN ?? null;
     try {
@@ -145,16 +139,6 @@ export class MastodonStreamSource implements StreamSource {
       const delay = backoffMs(attempt++);
       await new Promise((r) => setTimeout(r, delay));
     }
-  }
-
-  async commit(_ranges: readonly PositionRange[]): Promise<void> {
-    // The stored status id (Postgres) is the commit; the server keeps no consumer state.
-  }
-
-  drainRejected(): Quarantined[] {
-    const r = this.rejected;
-    this.rejected = [];
-    return r;
   }
 
   async close(): Promise<void> {

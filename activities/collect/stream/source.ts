@@ -1,5 +1,5 @@
 import type { Quarantined } from '../../../lib/schema';
-import type { MessageBuffer, PositionRange } from './microBatch';
+import { MessageBuffer, type PositionRange } from './microBatch';
 
 /**
  * A live source the stream activity cuts micro-batches from. Implementations: Kafka (kafka.ts), Bluesky
@@ -20,6 +20,32 @@ export interface StreamSource {
   /** reconnections so far (for status and tests) */
   readonly reconnects: number;
   close(): Promise<void>;
+}
+
+/**
+ * A source that pushes events and keeps no consumer state (Jetstream, Mastodon streaming): the position stored
+ * in Postgres is the commit, so `commit` has nothing to do. Subclasses push what they cannot read to
+ * `rejected` and set `closed` when closed.
+ */
+export abstract class PushStreamSource implements StreamSource {
+  readonly buffer = new MessageBuffer();
+  readonly skipped: Record<string, number> = {};
+  reconnects = 0;
+  protected rejected: Quarantined[] = [];
+  protected closed = false;
+
+  abstract start(stored: ReadonlyMap<string, string>): Promise<void>;
+  abstract close(): Promise<void>;
+
+  async commit(_ranges: readonly PositionRange[]): Promise<void> {
+    // the server keeps no consumer state: the stored position (Postgres) is the commit
+  }
+
+  drainRejected(): Quarantined[] {
+    const r = this.rejected;
+    this.rejected = [];
+    return r;
+  }
 }
 
 /** Reconnect delay: exponential from 250 ms, capped, with ±20% jitter so many clients do not return together. */
