@@ -43,10 +43,14 @@ export function createCatalogActivities(deps: { db: Db }) {
         [input.source, ['clean', 'features', 'engagements', 'truth'], input.from, input.to],
       );
       const pick = (stage: string) => rows.filter((r) => r.stage === stage).map(({ stage: _s, date: _d, run_key: _r, ...ref }) => ref as DatasetRef);
+      // The planted users of the run that wrote the window's newest truth, not the newest users of any
+      // simulated run: another run (another seed) has other users, and scoring segments against them gave ARI ≈ 0.
+      const truthRuns = [...new Set(rows.filter((r) => r.stage === 'truth').map((r) => r.run_key as string))];
       const users = await db.query(
-        `SELECT uri, format, schema, records, bytes, sha256 FROM datasets WHERE source = $1 AND stage = 'truth' AND schema = 'simulated.users.v1'
+        `SELECT uri, format, schema, records, bytes, sha256 FROM datasets
+         WHERE source = $1 AND stage = 'truth' AND schema = 'simulated.users.v1' AND run_key = ANY($2)
          ORDER BY created_at DESC LIMIT 1`,
-        [input.source],
+        [input.source, truthRuns],
       );
       return {
         clean: rows.filter((r) => r.stage === 'clean').map((r) => ({ date: r.date, runKey: r.run_key, ref: { uri: r.uri, format: r.format, schema: r.schema, records: r.records, bytes: r.bytes, sha256: r.sha256 } })),
