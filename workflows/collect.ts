@@ -2,7 +2,6 @@ import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/w
 import type { IoActivities } from '../activities';
 import type { CollectResult } from '../activities/collect/types';
 import type { ColumnMapping, FileFormat } from '../activities/collect/file';
-import { platformNameProblem } from '../lib/platformName';
 import { addDays, DAY_MS, SIMULATED_DEFAULTS } from './runIdentity';
 
 export { addDays, DAY_MS };
@@ -61,9 +60,6 @@ export async function collect(input: CollectInput = {}): Promise<CollectResult> 
       return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? SIMULATED_DEFAULTS.posts, seed: input.seed ?? SIMULATED_DEFAULTS.seed, users: input.users ?? SIMULATED_DEFAULTS.users });
     case 'file': {
       if (!input.file?.path) throw ApplicationFailure.nonRetryable('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)', 'InvalidInput');
-      // Checked before any row is read: a name the post schema refuses would quarantine every row.
-      const problem = input.file.platform == null ? null : platformNameProblem(input.file.platform);
-      if (problem) throw ApplicationFailure.nonRetryable(`file.platform: ${problem}`, 'InvalidInput');
       return io.importFile({ ...input.file, runKey });
     }
     default:

@@ -6,6 +6,7 @@ import { isInteger, parse as parseLossless } from 'lossless-json';
 import type { Db } from '../../lib/db';
 import type { ObjectStore } from '../../lib/objectStore';
 import { recordDataset } from '../../lib/catalog';
+import { platformNameProblem } from '../../lib/platformName';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
 import { InputFileError, delimiterName, openText, readLines, readTableItems, sniffDelimiter } from '../../lib/tabular';
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
@@ -421,6 +422,9 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
      * or has no records or no usable mapping.
      */
     async importFile(input: FileImportInput): Promise<CollectResult> {
+      // Checked before any row is read: a platform name the post schema refuses would quarantine every row.
+      const platformProblem = input.platform == null ? null : platformNameProblem(input.platform);
+      if (platformProblem) throw ApplicationFailure.nonRetryable(`file.platform: ${platformProblem}`, 'InvalidInput');
       const file = path.resolve(input.path);
       if (!fs.existsSync(file)) throw ApplicationFailure.nonRetryable(`file not found: ${file} (the path is read by the worker)`, 'InvalidInput');
       const stat = fs.statSync(file);

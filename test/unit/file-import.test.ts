@@ -662,3 +662,18 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
     expect(() => detectFormat('export.txt')).not.toThrow(/or pass format/);
   });
 });
+
+describe('the platform prefix of imported ids', () => {
+  it('is refused before any row is read when the post schema would refuse it (not every row quarantined)', async () => {
+    const file = write('platform-check.csv', 'id,text,created_at\n1,hello,2024-05-01T10:00:00Z\n');
+    for (const platform of ['My Platform', 'P2', '2p']) {
+      const { err } = await failureOf(file, { platform });
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err.nonRetryable).toBe(true);
+      expect(err.type).toBe('InvalidInput');
+      expect(err.message).toMatch(new RegExp(`^file\\.platform: platform name "${platform}" is not allowed`));
+    }
+    const { posts } = await importAll(file, { platform: 'p2' });
+    expect(posts.map((p) => p.id)).toEqual(['p2:1']);
+  });
+});
