@@ -11,7 +11,7 @@ import { bucketCounts, DAY_MS, HOUR_MS, type TimeSpan } from '../models/trends/s
 import { engagementExamples, type ActivityData } from '../models/users/engagement';
 import { computeProfiles, type UserProfile } from '../models/users/profile';
 import { nearestCentroids, SEGMENT_FEATURES, standardizeRows } from '../models/users/segments';
-import type { FeaturedPost } from './features';
+import type { FeaturedPost } from '../models/pipeline/features';
 import { forEachSlice, heartbeat } from './heartbeat';
 import { activityOf, profileInputs } from './userModelInputs';
 import { createServingModels, type EngagementArtifact, type SegmentsArtifact } from './servingModels';

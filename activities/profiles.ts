@@ -5,7 +5,7 @@ import { inputDigest, readNdjson } from '../lib/datasets';
 import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
-import type { FeaturedPost } from './features';
+import type { FeaturedPost } from '../models/pipeline/features';
 import { withHeartbeat } from './heartbeat';
 import { profileInputs } from './userModelInputs';
 

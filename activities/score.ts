@@ -6,7 +6,7 @@ import { recordDataset } from '../lib/catalog';
 import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
 import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Quarantined } from '../lib/schema';
-import type { FeaturedPost } from './features';
+import type { FeaturedPost } from '../models/pipeline/features';
 import { forEachSlice } from './heartbeat';
 
 export interface ScoreInput {

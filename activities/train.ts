@@ -23,7 +23,7 @@ import { extractTerms, Vocabulary } from '../models/topics/terms';
 import { evaluateEngagementPrediction, ENGAGEMENT_FEATURES, logisticScorer } from '../models/users/engagement';
 import { computeProfiles } from '../models/users/profile';
 import { activityQuantileSegments, nearestCentroids, segmentProfiles, SEGMENT_FEATURES, silhouetteScore, standardizeRows } from '../models/users/segments';
-import type { FeaturedPost } from './features';
+import type { FeaturedPost } from '../models/pipeline/features';
 import { heartbeat } from './heartbeat';
 import { activityOf, profileInputs } from './userModelInputs';
 import type { EngagementArtifact, SegmentsArtifact } from './servingModels';

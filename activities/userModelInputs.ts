@@ -1,7 +1,7 @@
 import type { Engagement } from '../lib/schema';
 import { dailyActivity, type ActivityData } from '../models/users/engagement';
 import type { ProfileEngagement, ProfilePost } from '../models/users/profile';
-import type { FeaturedPost } from './features';
+import type { FeaturedPost } from '../models/pipeline/features';
 
 /** Stored posts and engagements in the shape the pure user models take (models/ knows no post.v1). */
 export function profileInputs(posts: readonly FeaturedPost[], engagements: readonly Engagement[]): { posts: ProfilePost[]; engagements: ProfileEngagement[] } {

@@ -25,7 +25,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simulateNetwork } from '../activities/collect/simulated/generator';
-import { preprocessPosts, SPAM_CLUSTER_SIZE } from '../activities/preprocess';
+import { preprocessPosts, SPAM_CLUSTER_SIZE } from '../models/pipeline/preprocess';
 import { sharedDataDir } from '../lib/paths';
 import type { Post } from '../lib/schema';
 import { readTableAll, requireColumns } from '../lib/tabular';

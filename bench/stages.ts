@@ -3,8 +3,8 @@
  * pipeline's own code (models/ and the pure halves of activities/) on posts as collect hands them on.
  * Used in-process for the one-core figure and inside worker threads for the all-cores figure.
  */
-import { extractFeatures, type FeatureModels } from '../activities/features';
-import { preprocessPosts } from '../activities/preprocess';
+import { extractFeatures, type FeatureModels } from '../models/pipeline/features';
+import { preprocessPosts } from '../models/pipeline/preprocess';
 import type { Post } from '../lib/schema';
 import { scoreSentiment } from '../models/sentiment/lexicon';
 import { detectLanguage } from '../models/text/language';

@@ -12,7 +12,7 @@
  * adds class-prior offsets chosen there (priorAdjust): +1.1 points on the 2016 dev/devtest tuning
  * slice (0.547 → 0.558).
  */
-import { fmix32 } from '../text/nearDuplicates';
+import { fmix32 } from '../text/hash';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { normalizeText } from '../text/normalize';

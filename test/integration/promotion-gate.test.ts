@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
-import { extractFeatures } from '../../activities/features';
+import { extractFeatures } from '../../models/pipeline/features';
 import { createTrainingActivities, type TrainOutcome } from '../../activities/train';
 import { writeJson, writeNdjson } from '../../lib/datasets';
 import { createDb, migrate, type Db } from '../../lib/db';

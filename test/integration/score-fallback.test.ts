@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { FeaturedPost } from '../../activities/features';
+import type { FeaturedPost } from '../../models/pipeline/features';
 import { createScoreActivities, type ScoreResult } from '../../activities/score';
 import { readNdjson, writeNdjson } from '../../lib/datasets';
 import { createDb, withTransaction } from '../../lib/db';

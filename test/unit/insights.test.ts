@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuthorRecommender, nearestSegment, volumeTrends } from '../../activities/insights';
 import { SEGMENT_FEATURES } from '../../models/users/segments';
 import type { UserProfile } from '../../models/users/profile';
-import type { FeaturedPost } from '../../activities/features';
+import type { FeaturedPost } from '../../models/pipeline/features';
 import type { Engagement } from '../../lib/schema';
 import { csrFromTriples, trainAls } from '../../models/recommend/als';
 

@@ -6,11 +6,11 @@ import {
   exactJaccard,
   findNearDuplicates,
   minAgreements,
-  murmur32,
   normalizeForShingles,
   shingleContent,
 } from '../../models/text/nearDuplicates';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
+import { murmur32 } from '../../models/text/hash';
 import { normalizeText } from '../../models/text/normalize';
 import { classifyRemoved, longestCommonRun } from '../../bench/spamFalsePositives';
 import { createRng } from '../../models/random';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { precisionRecall } from '../../models/users/bots';
-import { preprocessPosts, SPAM_CLUSTER_SIZE } from '../../activities/preprocess';
-import { extractFeatures } from '../../activities/features';
+import { preprocessPosts, SPAM_CLUSTER_SIZE } from '../../models/pipeline/preprocess';
+import { extractFeatures } from '../../models/pipeline/features';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
 import { findUnsafeChar } from '../../models/text/sanitize';
 import fs from 'node:fs';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractFeatures } from '../../activities/features';
+import { extractFeatures } from '../../models/pipeline/features';
 import { evaluateSentiment } from '../../cli/eval/sentiment';
 import { configuredDomainLexicon, readDomainLexicon } from '../../lib/domainLexicon';
 import { postSchema, type Post } from '../../lib/schema';
