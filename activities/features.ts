@@ -21,27 +21,36 @@ export interface FeaturesResult {
   models: { sentiment: string; topics: string | null };
 }
 
+/**
+ * The features stage of one partition: reads its clean posts, writes the features zone with the serving models.
+ * A plain function (not only an activity) so that a worker thread can run it with deps of its own.
+ */
+export async function extractPartitionFeatures(
+  deps: { store: ObjectStore; db: Db; serving: ReturnType<typeof createServingModels> },
+  input: FeaturesInput,
+): Promise<FeaturesResult> {
+  const { store, db, serving } = deps;
+  const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics(), lexicon: configuredDomainLexicon() };
+  const versions = { sentiment: sentimentModelName(models), topics: models.topics ? `topics.v${models.topics.version}` : null };
+  // The serving versions are part of the key: after a promotion the same posts are scored anew.
+  // v3: posts in languages without a sentiment model are no longer scored (null sentiment).
+  const digest = inputDigest({ stage: 'features.v3', input: input.clean.sha256, versions });
+  const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
+  return onceForOutput(db, store.uri(key), async () => {
+    const posts = await readNdjson<Post>(store, input.clean);
+    const featured: FeaturedPost[] = [];
+    await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[], models)));
+    const ref = await writeNdjson(store, key, featured, 'post-features.v1');
+    return {
+      result: { features: ref, models: versions },
+      record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri], meta: { models: versions } },
+    };
+  });
+}
+
 export function createFeatureActivities(deps: { store: ObjectStore; db: Db }) {
-  const { store, db } = deps;
   const serving = createServingModels(deps);
   return {
-    async extractFeatures(input: FeaturesInput): Promise<FeaturesResult> {
-      const models: FeatureModels = { sentiment: await serving.sentiment(), topics: await serving.topics(), lexicon: configuredDomainLexicon() };
-      const versions = { sentiment: sentimentModelName(models), topics: models.topics ? `topics.v${models.topics.version}` : null };
-      // The serving versions are part of the key: after a promotion the same posts are scored anew.
-      // v3: posts in languages without a sentiment model are no longer scored (null sentiment).
-      const digest = inputDigest({ stage: 'features.v3', input: input.clean.sha256, versions });
-      const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
-      return onceForOutput(db, store.uri(key), async () => {
-        const posts = await readNdjson<Post>(store, input.clean);
-        const featured: FeaturedPost[] = [];
-        await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[], models)));
-        const ref = await writeNdjson(store, key, featured, 'post-features.v1');
-        return {
-          result: { features: ref, models: versions },
-          record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri], meta: { models: versions } },
-        };
-      });
-    },
+    extractFeatures: (input: FeaturesInput): Promise<FeaturesResult> => extractPartitionFeatures({ ...deps, serving }, input),
   };
 }

@@ -24,35 +24,41 @@ export interface PreprocessResult {
   languages: Record<string, number>;
 }
 
-export function createPreprocessActivities(deps: { store: ObjectStore; db: Db }) {
+/**
+ * The preprocess stage of one partition: reads its raw posts, writes the clean, spam and quarantine zones.
+ * A plain function (not only an activity) so that a worker thread can run it with deps of its own.
+ */
+export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, input: PreprocessInput): Promise<PreprocessResult> {
   const { store, db } = deps;
+  const languages = input.languages ?? null;
+  const digest = inputDigest({ stage: 'preprocess.v3', inputs: input.inputs.map((r) => r.sha256), languages });
+  const key = `clean/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
+  return onceForOutput(db, store.uri(key), async () => {
+    const preprocessor = createPreprocessor(languages);
+    for (const ref of input.inputs) await forEachSlice(await readNdjson(store, ref), 2000, preprocessor.add);
+    const { clean, spam, quarantined, counts, byLanguage } = preprocessor.finish();
+    const cleanRef = await writeNdjson(store, key, clean, 'post.v1');
+    let spamRef: DatasetRef | null = null;
+    if (spam.length > 0) {
+      // Filtered, not lost: the spam zone keeps every removed post with the reason.
+      spamRef = await writeNdjson(store, `filtered/reason=spam/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, spam, 'filtered.v1');
+      await recordDataset(db, { ref: spamRef, stage: 'spam', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) });
+    }
+    let quarantineRef: DatasetRef | null = null;
+    if (quarantined.length > 0) {
+      quarantineRef = await writeNdjson(store, `quarantine/stage=preprocess/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
+      await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) });
+    }
+    const result: PreprocessResult = { clean: cleanRef, quarantine: quarantineRef, spam: spamRef, counts, languages: byLanguage };
+    return {
+      result,
+      record: { ref: cleanRef, stage: 'clean', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) },
+    };
+  });
+}
+
+export function createPreprocessActivities(deps: { store: ObjectStore; db: Db }) {
   return {
-    async preprocess(input: PreprocessInput): Promise<PreprocessResult> {
-      const languages = input.languages ?? null;
-      const digest = inputDigest({ stage: 'preprocess.v3', inputs: input.inputs.map((r) => r.sha256), languages });
-      const key = `clean/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
-      return onceForOutput(db, store.uri(key), async () => {
-        const preprocessor = createPreprocessor(languages);
-        for (const ref of input.inputs) await forEachSlice(await readNdjson(store, ref), 2000, preprocessor.add);
-        const { clean, spam, quarantined, counts, byLanguage } = preprocessor.finish();
-        const cleanRef = await writeNdjson(store, key, clean, 'post.v1');
-        let spamRef: DatasetRef | null = null;
-        if (spam.length > 0) {
-          // Filtered, not lost: the spam zone keeps every removed post with the reason.
-          spamRef = await writeNdjson(store, `filtered/reason=spam/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, spam, 'filtered.v1');
-          await recordDataset(db, { ref: spamRef, stage: 'spam', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) });
-        }
-        let quarantineRef: DatasetRef | null = null;
-        if (quarantined.length > 0) {
-          quarantineRef = await writeNdjson(store, `quarantine/stage=preprocess/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
-          await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) });
-        }
-        const result: PreprocessResult = { clean: cleanRef, quarantine: quarantineRef, spam: spamRef, counts, languages: byLanguage };
-        return {
-          result,
-          record: { ref: cleanRef, stage: 'clean', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) },
-        };
-      });
-    },
+    preprocess: (input: PreprocessInput): Promise<PreprocessResult> => preprocessPartition(deps, input),
   };
 }
