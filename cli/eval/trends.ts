@@ -22,6 +22,7 @@ import {
   type AnomalyWindow,
   type DetectionScore,
 } from '../../models/trends/evaluate';
+import { earlinessFrontier, type EarlinessPoint } from '../../models/trends/earliness';
 import { DAY_MS, bucketTime, missingCount, regularize, type VolumeSeries } from '../../models/trends/series';
 import { DEFAULT_TUNING_GRID, falseAlarmsPerDay, leaveOneSeriesOut, normalDays, type ChosenSettings, type LabelledSeries, type TuningGrid } from '../../models/trends/tuning';
 
@@ -94,6 +95,11 @@ export interface TrendsEvalResult extends DetectionSummary {
     fixedThreshold: DetectionSummary & { perSeries: Array<{ key: string; f1: number; windowRecall: number; alarmPrecision: number; meanDelayMinutes: number | null; falseAlarmsPerDay: number }> };
     seasonalNaive: { mase: number };
   };
+  /**
+   * What a first alarm soon after a window's start costs on these series: for a rule that alarms above
+   * k × the hour-of-week median (models/trends/earliness.ts), the mean delay and the false alarms per day.
+   */
+  earlinessFrontier: EarlinessPoint[];
   seconds: number;
   perSeries: TrendSeriesResult[];
 }
@@ -255,6 +261,12 @@ export async function evaluateTrends(opts: TrendsEvalOptions): Promise<TrendsEva
       },
       seasonalNaive: { mase: round(forecasts.seasonalNaiveMase) },
     },
+    earlinessFrontier: earlinessFrontier(labelled).map((e) => ({
+      ...e,
+      windowRecall: round(e.windowRecall),
+      meanDelayMinutes: roundOrNull(e.meanDelayMinutes),
+      falseAlarmsPerDay: round(e.falseAlarmsPerDay, 3),
+    })),
     seconds: round((performance.now() - started) / 1000, 2),
     perSeries: series.map((s, i) => ({
       key: labelled[i].key,
@@ -313,6 +325,10 @@ function formatText(r: TrendsEvalResult): string {
     `meanDelayMinutes          ${na(r.meanDelayMinutes).padEnd(10)} ${na(f.meanDelayMinutes)}  (after window start; alarms exactly at the labels: ${na(r.meanLabelOffsetMinutes)})`,
     `meanDelayAfterLabel       ${na(r.meanDelayAfterLabelMinutes).padEnd(10)} ${na(f.meanDelayAfterLabelMinutes)}  (minutes after the labelled instant)`,
     `mase                      ${r.mase} Holt-Winters, ${r.baselines.seasonalNaive.mase} seasonal naive (90% interval coverage ${r.coverage})`,
+    `earliness cost            ${r.earlinessFrontier
+      .map((e) => `k ${e.multiplier}: delay ${na(e.meanDelayMinutes)} min, ${e.windowsWithin1h}/${e.windows} within 1 h, ${e.falseAlarmsPerDay} FA/day`)
+      .join('; ')}`,
+    `                          (a rule alarming above k × the hour-of-week median of the whole series: what a first alarm near each window's start costs in false alarms)`,
     `seconds                   ${r.seconds}`,
     ...r.perSeries.filter((s) => s.missingBuckets > 0).map((s) => `missing          ${s.key}: ${s.missingBuckets} of ${s.buckets} buckets have no row (treated as missing, not as zero)`),
     '',

@@ -15,6 +15,7 @@ import {
 import { mase, quantileSorted, rollingForecast, seasonalNaive } from '../../models/trends/forecast';
 import { alarmsAt, calibrateThreshold, CountBurstDetector, countBurstOptionsFor, falseAlarmRate, scoreCountBursts } from '../../models/trends/countBurst';
 import { logGamma, logNegBinomialUpperTail, logPoissonUpperTail, tailSurprise } from '../../models/trends/countTail';
+import { earlinessFrontier } from '../../models/trends/earliness';
 import { falseAlarmsPerDay, leaveOneSeriesOut, normalMask, type LabelledSeries } from '../../models/trends/tuning';
 import type { Rng } from '../../models/random';
 import { bucketCounts, bucketTime, coveredBuckets, HOUR_MS, missingCount, regularize, volumeSeriesByKey } from '../../models/trends/series';
@@ -576,5 +577,43 @@ describe('leave-one-series-out tuning', () => {
     expect(mask[DAY + 6]).toBe(1);
     // 1.5 days outside the window minus one missing bucket; alarms at 0 (in the window) and two outside
     expect(falseAlarmsPerDay(s, [0, DAY, DAY + 100])).toBeCloseTo(2 / (1.5 - 1 / DAY), 12);
+  });
+});
+
+describe('earliness frontier', () => {
+  // Two weeks of 5-minute buckets at 10 posts each; one window of a day starting at day 7, 00:00 UTC.
+  const bucketMs = 5 * 60_000;
+  const start = Date.UTC(2015, 2, 2);
+  const values = new Float64Array(14 * 288).fill(10);
+  const window = { start: start + 7 * 86_400_000, end: start + 8 * 86_400_000 };
+  const w0 = 7 * 288;
+  // Inside the window: 15 at 2 h after its start, 40 at 6 h; outside: one 25 on day 2 and a missing bucket.
+  values[w0 + 24] = 15;
+  values[w0 + 72] = 40;
+  values[2 * 288 + 10] = 25;
+  values[3 * 288] = NaN;
+  const series: LabelledSeries[] = [{ key: 's', start, bucketMs, values, windows: [window] }];
+
+  it('gives, per multiplier, the delay to the first alarm in a window and the false alarms per normal day', () => {
+    const [k1, k2, k3] = earlinessFrontier(series, [1.2, 2, 3]);
+    // 1.2 × 10: the 15 (120 min), and the 25 outside. Normal buckets: 13 days, less the missing one and the
+    // bucket at the window's end (window bounds are inclusive).
+    const normalDays = (13 * 288 - 2) / 288;
+    expect(k1).toMatchObject({ multiplier: 1.2, windowRecall: 1, meanDelayMinutes: 120, windowsWithin1h: 0, windows: 1 });
+    expect(k1.falseAlarmsPerDay).toBeCloseTo(1 / normalDays, 10);
+    // 2 × 10: only the 40 (360 min) and the 25
+    expect(k2).toMatchObject({ meanDelayMinutes: 360 });
+    expect(k2.falseAlarmsPerDay).toBeCloseTo(1 / normalDays, 10);
+    // 3 × 10: the 40 only, no false alarm
+    expect(k3).toMatchObject({ meanDelayMinutes: 360, falseAlarmsPerDay: 0 });
+  });
+
+  it('counts a window whose first alarm is within an hour of its start, and refuses bad input', () => {
+    const early = Float64Array.from(values);
+    early[w0 + 6] = 50; // 30 min after the window start
+    const [p] = earlinessFrontier([{ ...series[0], values: early }], [2]);
+    expect(p).toMatchObject({ meanDelayMinutes: 30, windowsWithin1h: 1 });
+    expect(() => earlinessFrontier([], [2])).toThrow(RangeError);
+    expect(() => earlinessFrontier(series, [0])).toThrow(/positive/);
   });
 });
