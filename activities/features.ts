@@ -1,13 +1,12 @@
 import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput } from '../lib/catalog';
-import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
+import { inputDigest, openRecordWriter, readRecordChunks } from '../lib/datasets';
 import type { DatasetRef, Post } from '../lib/schema';
 import { configuredDomainLexicon } from '../lib/domainLexicon';
 import { extractFeatures, sentimentModelName, type FeaturedPost, type FeatureModels } from '../models/pipeline/features';
 import { forEachSlice } from './heartbeat';
 import { createServingModels } from './servingModels';
-
 
 export interface FeaturesInput {
   runKey: string;
@@ -34,13 +33,21 @@ export async function extractPartitionFeatures(
   const versions = { sentiment: sentimentModelName(models), topics: models.topics ? `topics.v${models.topics.version}` : null };
   // The serving versions are part of the key: after a promotion the same posts are scored anew.
   // v3: posts in languages without a sentiment model are no longer scored (null sentiment).
-  const digest = inputDigest({ stage: 'features.v3', input: input.clean.sha256, versions });
-  const key = `features/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
+  // v4: the features zone is Parquet (lib/postColumns.ts); it reads a clean zone in either format.
+  const digest = inputDigest({ stage: 'features.v4', input: input.clean.sha256, versions });
+  const key = `features/source=${input.source}/date=${input.date}/${digest}.parquet`;
   return onceForOutput(db, store.uri(key), async () => {
-    const posts = await readNdjson<Post>(store, input.clean);
-    const featured: FeaturedPost[] = [];
-    await forEachSlice(posts, 2000, (slice) => void featured.push(...extractFeatures(slice as Post[], models)));
-    const ref = await writeNdjson(store, key, featured, 'post-features.v1');
+    // Read, featured and written a chunk at a time: memory holds one chunk, not the partition.
+    const writer = openRecordWriter<FeaturedPost>(store, key, 'post-features.v1');
+    try {
+      for await (const chunk of readRecordChunks<Post>(store, input.clean)) {
+        await forEachSlice(chunk, 2000, (slice) => writer.write(extractFeatures(slice as Post[], models)));
+      }
+    } catch (err) {
+      await writer.abort(err as Error);
+      throw err;
+    }
+    const ref = await writer.close();
     return {
       result: { features: ref, models: versions },
       record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri], meta: { models: versions } },

@@ -1,7 +1,7 @@
 import type { Db } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
-import { inputDigest, readNdjson } from '../lib/datasets';
+import { inputDigest, readAllRecords } from '../lib/datasets';
 import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
@@ -29,8 +29,8 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
      * the other users are updated.
      */
     async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number; refused?: number; refusedReasons?: string[] }> {
-      const posts = await readNdjson<FeaturedPost>(store, input.features);
-      const engagements = input.engagements ? await readNdjson<Engagement>(store, input.engagements) : [];
+      const posts = await readAllRecords<FeaturedPost>(store, input.features);
+      const engagements = input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : [];
       const inputs = profileInputs(posts, engagements);
       const fresh = accumulateProfiles(inputs.posts, inputs.engagements);
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.

@@ -1,10 +1,13 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { recordDataset } from '../lib/catalog';
-import { inputDigest, readNdjson, writeNdjson } from '../lib/datasets';
-import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
+import { inputDigest, readRecordChunks, writeNdjson } from '../lib/datasets';
+import { insertRefusingBadRows, isPgDataError, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Quarantined } from '../lib/schema';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { forEachSlice } from './heartbeat';
@@ -29,6 +32,9 @@ export interface ScoreResult {
   mergedFrom?: Array<{ runKey: string; posts: number }>;
 }
 
+/** Rows per COPY batch: one COPY and one INSERT … SELECT per batch, so one chunk of the features in memory. */
+const COPY_BATCH = 10_000;
+/** Rows per statement of the jsonb fallback path (a batch COPY could not store, or rows it cannot carry). */
 const BATCH = 2000;
 
 interface ScoreRow {
@@ -60,7 +66,7 @@ const toRow = (p: FeaturedPost): ScoreRow => ({
   topic: p.features.topic,
 });
 
-/** One statement: the scores (one row per post, carrying the run that scored it last) and this run's claim on each post. */
+/** The fallback path, one statement: the scores (one row per post, carrying the run that scored it last) and this run's claim on each post. */
 async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
   await client.query(
     `WITH t AS (
@@ -89,6 +95,117 @@ async function insertScores(client: pg.PoolClient, runKey: string, partition: st
   );
 }
 
+// The INSERT both paths share, from a relation `t` of the ScoreRow columns already typed.
+const MERGE_FROM_T = `
+   stored AS (
+     INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
+                              sentiment_compound, sentiment_label, sentiment_model, topic)
+     SELECT t.post_id, $1, $2, t.platform, t.author_id, t.created_at, t.text, t.lang, t.hashtags, t.compound, t.label, t.model, t.topic
+     FROM t
+     ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, platform = EXCLUDED.platform,
+       author_id = EXCLUDED.author_id, created_at = EXCLUDED.created_at, text = EXCLUDED.text, lang = EXCLUDED.lang,
+       hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
+       sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
+       topic = EXCLUDED.topic, scored_at = now()
+     RETURNING post_id
+   )
+   INSERT INTO post_score_runs (run_key, post_id, partition)
+   SELECT $1, post_id, $2 FROM stored
+   ON CONFLICT (run_key, post_id) DO UPDATE SET partition = EXCLUDED.partition, scored_at = now()`;
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
+function copyText(v: string | number | null): string {
+  if (v === null) return '\\N';
+  return typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** A Postgres text[] literal: every element double-quoted, with `"` and `\` backslash-escaped. */
+const textArrayLiteral = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+/**
+ * Whether COPY carries the row exactly as the jsonb path would: a NUL or an unpaired surrogate cannot be
+ * written as UTF-8 (Buffer.from would silently replace the surrogate), so such rows take the jsonb path,
+ * where Postgres refuses them with its own message, as before.
+ */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u; // in `u` mode a pair is one code point, so only an unpaired half matches
+
+function copyable(r: ScoreRow): boolean {
+  const ok = (v: string | null) => v === null || (!LONE_SURROGATE.test(v) && !v.includes('\u0000'));
+  return (
+    ok(r.post_id) && ok(r.platform) && ok(r.author_id) && ok(r.created_at) && ok(r.text) && ok(r.lang) && ok(r.label) && ok(r.model) && r.hashtags.every(ok)
+  );
+}
+
+/** The rows as COPY text lines, 500 rows per string (one stream write each, not one per row). */
+function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
+  let out = '';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    out +=
+      [r.post_id, r.platform, r.author_id, r.created_at, r.text, r.lang, textArrayLiteral(r.hashtags), r.compound, r.label, r.model, r.topic]
+        .map(copyText)
+        .join('\t') + '\n';
+    if (i % 500 === 499) {
+      yield out;
+      out = '';
+    }
+  }
+  if (out) yield out;
+}
+
+/**
+ * The bulk path, two statements: COPY the rows into the transaction's temp table `score_in` (text
+ * columns, so COPY itself refuses nothing a cast would), then one INSERT … SELECT with the casts and
+ * the same merge and claims as insertScores. A data error in either throws (the caller falls back).
+ */
+async function copyScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
+  await client.query('TRUNCATE score_in');
+  await pipeline(Readable.from(copyLines(rows)), client.query(copyFrom('COPY score_in FROM STDIN')));
+  await client.query(
+    `WITH t AS (
+       SELECT post_id, platform, author_id, created_at::timestamptz AS created_at, text, lang, hashtags::text[] AS hashtags,
+              compound::real AS compound, label, model, topic::int AS topic
+       FROM score_in
+     ),${MERGE_FROM_T}`,
+    [runKey, partition],
+  );
+}
+
+/**
+ * Stores one batch: the rows COPY can carry through copyScores (inside a savepoint; `canCopy` false: none), the others, and a
+ * whole batch that Postgres refused for a data reason, through the jsonb path that bisects down to the
+ * refused rows (lib/pgDataErrors). Returns the refused rows with the Postgres message.
+ */
+async function storeBatch(
+  client: pg.PoolClient,
+  runKey: string,
+  partition: string,
+  rows: readonly ScoreRow[],
+  canCopy: boolean,
+): Promise<Array<{ row: ScoreRow; reason: string }>> {
+  const bulk = canCopy ? rows.filter(copyable) : [];
+  const odd = bulk.length === rows.length ? [] : rows.filter((r) => !canCopy || !copyable(r));
+  const viaJson: ScoreRow[] = odd;
+  if (bulk.length > 0) {
+    await client.query('SAVEPOINT copy_scores');
+    try {
+      await copyScores(client, runKey, partition, bulk);
+      await client.query('RELEASE SAVEPOINT copy_scores');
+    } catch (err) {
+      if (!isPgDataError(err)) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT copy_scores');
+      await client.query('RELEASE SAVEPOINT copy_scores');
+      viaJson.push(...bulk);
+    }
+  }
+  const refused: Array<{ row: ScoreRow; reason: string }> = [];
+  for (let i = 0; i < viaJson.length; i += BATCH) {
+    const batch = viaJson.slice(i, i + BATCH);
+    refused.push(...(await insertRefusingBadRows(client, batch, (b) => insertScores(client, runKey, partition, b))));
+  }
+  return refused;
+}
+
 export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
   return {
@@ -101,19 +218,52 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
      * this partition that a re-run of it no longer scores, and only when no other run scored them too.
      * So a repeated or retried run never duplicates a row, and a later run never deletes an earlier one's.
      *
+     * The features are read and stored a chunk at a time (COPY_BATCH rows): COPY into a temp table, then
+     * one INSERT … ON CONFLICT from it per chunk (copyScores).
+     *
      * A post Postgres refuses for a data reason (SQLSTATE 22/23: an out-of-range timestamp, a character
-     * jsonb cannot hold…) is isolated by bisecting its batch and quarantined with the Postgres message;
-     * the rest are stored. Connection errors are thrown as they are, for Temporal to retry.
+     * jsonb cannot hold…) is isolated by bisecting its batch on the jsonb path and quarantined with the
+     * Postgres message; the rest are stored. Connection errors are thrown as they are, for Temporal to retry.
      */
     async scorePosts(input: ScoreInput): Promise<ScoreResult> {
-      const posts = await readNdjson<FeaturedPost>(store, input.features);
-      const rows = posts.map(toRow);
+      let total = 0;
+      // Only the refused posts are kept, whole, for the quarantine zone.
+      const refusedPosts = new Map<string, FeaturedPost>();
       const { refused, mergedFrom } = await rethrowDataErrorAsNonRetryable(`scoring ${input.partition} for ${input.runKey}`, () =>
         withTransaction(db, async (client) => {
+          total = 0;
+          refusedPosts.clear();
           const refused: Array<{ row: ScoreRow; reason: string }> = [];
-          await forEachSlice(rows, BATCH, async (batch) => {
-            refused.push(...(await insertRefusingBadRows(client, batch, (b) => insertScores(client, input.runKey, input.partition, b))));
-          });
+          // The embedded database (PGlite behind pglite-socket, `socialsense demo`) does not speak COPY FROM STDIN
+          // on the wire (the connection is dropped), so it keeps the jsonb path.
+          const { rows: server } = await client.query(`SELECT version() AS v`);
+          const canCopy = !/PGlite/i.test(server[0].v as string);
+          await client.query(
+            `CREATE TEMP TABLE IF NOT EXISTS score_in (post_id text, platform text, author_id text, created_at text, text text, lang text,
+               hashtags text, compound text, label text, model text, topic text) ON COMMIT DROP`,
+          );
+          // The next chunk is read and decoded while Postgres stores this one.
+          const chunks = readRecordChunks<FeaturedPost>(store, input.features, COPY_BATCH);
+          let next = chunks.next();
+          try {
+            for (let item = await next; !item.done; item = await next) {
+              const chunk = item.value;
+              next = chunks.next();
+              next.catch(() => {}); // observed at the loop's next await; this only avoids an early unhandled rejection
+              total += chunk.length;
+              const refusedHere = await storeBatch(client, input.runKey, input.partition, chunk.map(toRow), canCopy);
+              if (refusedHere.length > 0) {
+                const ids = new Set(refusedHere.map((r) => r.row.post_id));
+                for (const p of chunk) if (ids.has(p.id)) refusedPosts.set(p.id, p);
+                refused.push(...refusedHere);
+              }
+              // heartbeat and cancellation between chunks
+              await forEachSlice([chunk], 1, () => {});
+            }
+          } finally {
+            // closes the object's stream when a batch failed half-way (queued after the pending read)
+            await chunks.return(undefined).catch(() => {});
+          }
           // Every claim this call wrote carries the transaction's now(): older claims of this run and partition
           // are what a re-run no longer produces. No id lists as parameters: a 100k-post partition would make
           // `NOT IN (…)` compare every pair, and a refused id may be one Postgres cannot even hold.
@@ -139,15 +289,17 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
 
       let quarantine: DatasetRef | null = null;
       if (refused.length > 0) {
-        const byId = new Map(posts.map((p) => [p.id, p]));
-        const records: Quarantined[] = refused.map(({ row, reason }) => ({ reason: `post ${JSON.stringify(row.post_id)} could not be stored in post_scores: ${reason}`, record: byId.get(row.post_id) ?? row }));
+        const records: Quarantined[] = refused.map(({ row, reason }) => ({
+          reason: `post ${JSON.stringify(row.post_id)} could not be stored in post_scores: ${reason}`,
+          record: refusedPosts.get(row.post_id) ?? row,
+        }));
         const [source, date] = input.partition.split('/');
         // Deterministic key: a retried activity rewrites the same object.
         const digest = inputDigest({ stage: 'score.quarantine.v1', features: input.features.sha256, runKey: input.runKey });
         quarantine = await writeNdjson(store, `quarantine/stage=score/source=${source}/date=${date}/${digest}.ndjson.gz`, records, 'quarantine.v1');
         await recordDataset(db, { ref: quarantine, stage: 'quarantine', source, date, runKey: input.runKey, inputs: [input.features.uri] });
       }
-      return { scored: rows.length - refused.length, quarantined: refused.length, quarantine, mergedFrom };
+      return { scored: total - refused.length, quarantined: refused.length, quarantine, mergedFrom };
     },
   };
 }

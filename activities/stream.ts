@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { invalidInput } from '../lib/failures';
 import type { Db } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import { logger } from '../lib/logger';
@@ -118,7 +118,7 @@ export function publicConfig(spec: StreamSpec): Record<string, unknown> {
 function createSource(spec: StreamSpec): StreamSource {
   switch (spec.source) {
     case 'kafka': {
-      if (!spec.topic) throw ApplicationFailure.nonRetryable('a Kafka stream needs a topic (--topic T)', 'InvalidInput');
+      if (!spec.topic) throw invalidInput('a Kafka stream needs a topic (--topic T)');
       return new KafkaSource({ brokers: resolveBrokers(spec.brokers), topic: spec.topic, groupId: spec.group ?? `socialsense-${spec.streamId}` });
     }
     case 'jetstream':
@@ -126,7 +126,7 @@ function createSource(spec: StreamSpec): StreamSource {
     case 'mastodon':
       return new MastodonStreamSource({ baseUrl: spec.url ?? undefined, hashtag: spec.hashtag ?? null });
     default:
-      throw ApplicationFailure.nonRetryable(`unknown stream source "${String(spec.source)}": use kafka, jetstream or mastodon`, 'InvalidInput');
+      throw invalidInput(`unknown stream source "${String(spec.source)}": use kafka, jetstream or mastodon`);
   }
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import { invalidInput } from '../lib/failures';
 import type { Db } from '../lib/db';
-import { readBinary, readJson, readNdjson, writeBinary, writeJson } from '../lib/datasets';
+import { readAllRecords, readBinary, readJson, readNdjson, writeBinary, writeJson } from '../lib/datasets';
 import { keyFromUri, type ObjectStore } from '../lib/objectStore';
 import { sharedDataDir } from '../lib/paths';
 import { nextVersion, promoteModel, registerModel, rejectModel, servingModel, type ModelVersion } from '../lib/registry';
@@ -17,7 +17,7 @@ import { lexiconModelName, scoreSentiment } from '../models/sentiment/lexicon';
 import { trainSentimentClassifier, tuneOnNewest } from '../models/sentiment/classifier';
 import { loadSentimentModel, trainNeuralSentiment } from '../models/sentiment/neural';
 import { configuredDomainLexicon } from '../lib/domainLexicon';
-import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/lda';
+import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/topicModel';
 import { npmiCoherence, topicDiversity } from '../models/topics/metrics';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
 import { evaluateEngagementPrediction, ENGAGEMENT_FEATURES, logisticScorer } from '../models/users/engagement';
@@ -66,7 +66,7 @@ async function readAll<T>(store: ObjectStore, refs: DatasetRef[]): Promise<T[]> 
   const out: T[] = [];
   for (const ref of refs) {
     heartbeat({ reading: ref.uri });
-    out.push(...(await readNdjson<T>(store, ref)));
+    for (const r of await readAllRecords<T>(store, ref)) out.push(r);
   }
   return out;
 }
@@ -141,7 +141,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
     async trainSentiment(input: { runKey: string; trainFile?: string | null }): Promise<TrainOutcome> {
       const file = input.trainFile ?? path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv');
       const rows = await readTableAll(file).catch((err) => {
-        throw ApplicationFailure.nonRetryable(`cannot read sentiment training data: ${(err as Error).message}`, 'InvalidInput');
+        throw invalidInput(`cannot read sentiment training data: ${(err as Error).message}`);
       });
       requireColumns(file, rows, ['text', 'label']);
       const labelled = rows.filter((r) => (SENTIMENT_CLASSES as string[]).includes(r.label));
@@ -194,7 +194,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
      */
     async trainTopics(input: { runKey: string; features: DatasetRef[]; k?: number; truth?: DatasetRef[] }): Promise<TrainOutcome> {
       const posts = await readAll<FeaturedPost>(store, input.features);
-      if (posts.length < 50) throw ApplicationFailure.nonRetryable(`only ${posts.length} posts in the window: too few to fit topics`, 'InvalidInput');
+      if (posts.length < 50) throw invalidInput(`only ${posts.length} posts in the window: too few to fit topics`);
       const terms = posts.map((p) => extractTerms(p.text));
       // Every tenth post is held out: NPMI on posts neither model was fitted on.
       const trainIdx = terms.map((_, i) => i).filter((i) => i % 10 !== 0);
@@ -242,7 +242,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
           .filter((e) => authorOf.has(e.post_id) && authorOf.get(e.post_id) !== e.user_id)
           .map((e) => ({ user: e.user_id, item: authorOf.get(e.post_id)!, weight: ENGAGEMENT_WEIGHTS[e.kind], time: Date.parse(e.at) })),
       );
-      if (log.user.length < 100) throw ApplicationFailure.nonRetryable(`only ${log.user.length} engagements in the window: too few to train a recommender`, 'InvalidInput');
+      if (log.user.length < 100) throw invalidInput(`only ${log.user.length} engagements in the window: too few to train a recommender`);
       heartbeat({ interactions: log.user.length });
       const cmp = compareWithPopularity(log, RETRAIN_RECOMMENDER);
       const figures = (m: { ndcg: number; recall: number; coverage: number }) => ({ ndcg10: m.ndcg, recall10: m.recall, coverage: m.coverage });

@@ -9,7 +9,8 @@
  */
 import autocannon from 'autocannon';
 import { createApiKey } from '../api/auth/keys';
-import { findRun, RunNotFoundError } from '../cli/report/queries';
+import { findRun, RunNotFoundError } from '../cli/report/queries/runs';
+import { yesterday } from '../lib/dates';
 import { runPipeline, withLocalWorkers } from '../cli/pipelineRun';
 import { freePort } from '../lib/net';
 import { connectStack, type Stack } from '../lib/stack';
@@ -44,7 +45,7 @@ async function ensureRun(stack: Stack, log: (line: string) => void): Promise<str
   } catch (err) {
     if (!(err instanceof RunNotFoundError)) throw err;
     log('api bench: no completed run yet; running a small simulated pipeline to read');
-    const date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const date = yesterday();
     return (await withLocalWorkers(stack, () => runPipeline(stack, { source: 'simulated', date, days: 3, posts: 500 }))).workflowId;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * End to end on the local stack: a JSONL file of simulated posts through collect(file) → preprocess →
- * features → score, run by N separate worker processes (`socialsense worker`) on a task queue of the
- * benchmark's own. Reports wall time, posts/s, the orchestration share from the workflow histories
- * (bench/orchestration.ts), where the time and CPU went, and the workers' peak memory.
+ * features → score, run by N separate worker processes (`socialsense worker --threads T`) on a task
+ * queue of the benchmark's own. Reports wall time, posts/s, the orchestration share from the workflow
+ * histories (bench/orchestration.ts), where the time and CPU went, and the workers' peak memory.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,8 @@ export interface EndToEndOptions {
   file: string;
   posts: number;
   workers: number;
+  /** stage-pool threads per worker process (`worker --threads`) */
+  threads: number;
   /** the benchmark's own task queue prefix, so no other worker takes its tasks */
   taskQueue: string;
   timeoutMs?: number;
@@ -33,6 +35,8 @@ export interface EndToEndOptions {
 export interface EndToEndResult {
   workflowId: string;
   workers: number;
+  /** stage-pool threads per worker process */
+  threads: number;
   posts: number;
   partitions: number;
   /** pipeline workflow start → completion, from its history */
@@ -52,7 +56,10 @@ export interface EndToEndResult {
   featureModels: unknown;
   /** CPU seconds during the run: each worker process, the services, and the whole machine (other users included) */
   cpuSeconds: { workers: Array<number | null>; services: Record<ServiceName, number | null>; machine: number | null };
-  peakRssMb: Array<number | null>;
+  /** the largest peak resident set (VmHWM, threads included) over the worker processes, MiB */
+  peakRssMb: number | null;
+  /** each worker process's peak resident set, MiB */
+  peakRssMbByWorker: Array<number | null>;
   /** per worker process: when its memory peaked (seconds into the run) and which of its activities were running then */
   memoryPeaks: Array<{ peakMb: number | null; atSeconds: number | null; during: string[] }>;
   /** with profileDir: where each worker process spent its CPU */
@@ -108,7 +115,7 @@ async function stopWorker(w: ReturnType<typeof spawnCli>, graceMs = 30_000): Pro
 
 export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<EndToEndResult> {
   const progress = opts.progress ?? (() => {});
-  const queue = `${opts.taskQueue}-w${opts.workers}`;
+  const queue = `${opts.taskQueue}-w${opts.workers}t${opts.threads}`;
   const databaseUrl = await resetBenchDatabase(stack.databaseUrl);
   const servingModels = opts.copyServingModels === false ? [] : await copyServingModels(stack.db, databaseUrl);
   const env = {
@@ -127,7 +134,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     fs.mkdirSync(opts.profileDir, { recursive: true });
     for (const f of fs.readdirSync(opts.profileDir)) if (f.endsWith('.cpuprofile')) fs.rmSync(path.join(opts.profileDir, f));
   }
-  const workers = Array.from({ length: opts.workers }, () => spawnCli(['worker'], env));
+  const workers = Array.from({ length: opts.workers }, () => spawnCli(['worker', '--threads', String(opts.threads)], env));
   let result: EndToEndResult;
   let rssSampler: ReturnType<typeof sampleRss> | null = null;
   try {
@@ -138,7 +145,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     const machine0 = machineCpuSeconds();
 
     const workflowId = `bench-${queue}`;
-    progress(`end to end: ${opts.posts} posts, ${opts.workers} worker process(es), workflow ${workflowId}`);
+    progress(`end to end: ${opts.posts} posts, ${opts.workers} worker process(es) × ${opts.threads} thread(s), workflow ${workflowId}`);
     const clientT0 = performance.now();
     const handle = await stack.client.workflow.start(socialSensePipeline, {
       workflowId,
@@ -167,6 +174,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     result = {
       workflowId,
       workers: opts.workers,
+      threads: opts.threads,
       posts: summary.postsIn,
       partitions: summary.datasets.partitions.length,
       wallSeconds: round(wallSeconds, 2),
@@ -186,7 +194,8 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
         services: Object.fromEntries((Object.keys(services0) as ServiceName[]).map((k) => [k, diff(services0[k], services1[k])])) as Record<ServiceName, number | null>,
         machine: diff(machine0, machine1),
       },
-      peakRssMb: rss,
+      peakRssMb: rss.some((r) => r !== null) ? Math.max(...rss.filter((r): r is number => r !== null)) : null,
+      peakRssMbByWorker: rss,
       memoryPeaks: rssPeaks.map((p) => ({
         peakMb: p.peakMb,
         atSeconds: p.atMs === null ? null : round((p.atMs - startMs) / 1000, 1),

@@ -49,7 +49,7 @@ function readPid(file: string): number | null {
 
 function childPids(parent: number): number[] {
   const out: number[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {

@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: throughput per stage, end to end on the local stack (with one and with two worker
- * processes), and quality on the shared data sets, all measured in one run on this machine. Writes
+ * `npm run bench`: throughput per stage, end to end on the local stack (1 process × 1 thread, 2
+ * processes × 1 thread, 1 process × all cores), the cost curve (the pipeline at 1k … 1M posts), and
+ * quality on the shared data sets, all measured in one run on this machine. Writes
  * bench/results/latest.json and latest.md and prints the tables; progress goes to stderr.
  *
- *   npm run bench                        # the full run (~13 minutes on 2 cores)
- *   npm run bench -- --quick             # a ~1-minute smoke run
+ *   npm run bench                        # the full run
+ *   npm run bench -- --quick             # a smoke run
  *   npm run bench -- --only e2e --e2e-posts 1000000
+ *   npm run bench -- --only cost --cost-sizes 1000,10000
  *
  * See bench/README.md for what each figure means.
  */
@@ -20,13 +22,14 @@ import { ensureSimulatedCorpus, loadRealTweets, realTweetsDataset, simulatedData
 import { runEndToEnd } from './endToEnd';
 import { runQuality } from './quality';
 import { benchSpamFalsePositives } from './spamFalsePositives';
-import { renderMarkdown, writeResults, type BenchResults, type EndToEndSection } from './results';
+import { benchLanguageId } from './languageId';
+import { costPoint, endToEndSpeedups, renderMarkdown, writeResults, type BenchResults, type CostSection, type EndToEndSection } from './results';
 import { ensureStack } from './stackBringUp';
 import { measureThroughput, type ThroughputOptions } from './throughput';
 import { renderApiBench, runApiBench, type ApiBenchResult } from './api';
 import { renderStreamBench, runStreamBench, type StreamBenchResult } from './stream';
 
-const PARTS = ['throughput', 'e2e', 'quality', 'spam', 'api', 'stream'] as const;
+const PARTS = ['throughput', 'language', 'e2e', 'cost', 'quality', 'spam', 'api', 'stream'] as const;
 type Part = (typeof PARTS)[number];
 
 /** Posts per simulated day: a month of posts is a million, one pipeline partition per day. */
@@ -37,8 +40,10 @@ export interface BenchOptions {
   posts: number;
   /** simulated posts for each end-to-end run */
   e2ePosts: number;
-  /** worker process counts to run end to end; the speedup compares the last with the first */
-  workers: number[];
+  /** end-to-end configurations: worker processes × stage-pool threads each */
+  e2eConfigs: E2eConfig[];
+  /** posts at each point of the cost curve (1 process × `threads`) */
+  costSizes: number[];
   /** per-stage time budget on the simulated posts (one-core seconds) */
   stageSeconds: number;
   /** repeat stages on the real tweets until each took this long on one core */
@@ -64,9 +69,22 @@ const floatOption = (value: string): number => {
 
 const listOption = (value: string): number[] => {
   const xs = value.split(',').map((v) => intOption(v.trim()));
-  if (xs.some((x) => x < 1)) throw new InvalidArgumentError(`expected worker counts >= 1, got "${value}"`);
+  if (xs.some((x) => x < 1)) throw new InvalidArgumentError(`expected whole numbers >= 1, got "${value}"`);
   return xs;
 };
+
+export interface E2eConfig {
+  workers: number;
+  threads: number;
+}
+
+/** `1x1,2x1,1x4`: worker processes × threads per process. */
+export const configsOption = (value: string): E2eConfig[] =>
+  value.split(',').map((item) => {
+    const m = item.trim().match(/^(\d+)x(\d+)$/);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected configurations like 1x1,2x1,1x${os.availableParallelism()} (processes x threads, each >= 1), got "${value}"`);
+    return { workers: Number(m[1]), threads: Number(m[2]) };
+  });
 
 const partsOption = (value: string): Part[] => {
   const parts = value.split(',').map((p) => p.trim());
@@ -81,7 +99,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--quick', 'a ~1-minute smoke run: small sizes, quality skipped unless --only names it')
     .option('--posts <n>', 'simulated posts for the per-stage throughput (default 1000000; quick 10000)', intOption)
     .option('--e2e-posts <n>', 'simulated posts for each end-to-end run (default 250000; quick 10000)', intOption)
-    .option('--workers <list>', 'worker process counts for the end-to-end runs', listOption, [1, 2])
+    .option('--e2e-configs <list>', 'end-to-end runs as processes x threads (default 1x1,2x1,1x<--threads>: scale-out over single-threaded processes, then one process using every core)', configsOption)
+    .option('--workers <list>', 'end-to-end runs of this many single-threaded worker processes each (shorthand for --e2e-configs 1x1,2x1)', listOption)
+    .option('--cost-sizes <list>', 'posts at each point of the cost curve (default 1000,10000,100000,1000000; quick 1000,10000)', listOption)
     .option('--stage-seconds <s>', 'stop feeding a stage more simulated posts after this much one-core time (default 12; quick 1)', floatOption)
     .option('--min-seconds <s>', 'repeat each stage on the real tweets until it ran this long (default 1; quick 0.1)', floatOption)
     .option('--real-limit <n>', 'use at most this many real tweets (default all; quick 1000)', intOption)
@@ -98,10 +118,19 @@ export function parseOptions(argv: string[]): BenchOptions {
   const quick = Boolean(o.quick);
   const threads = o.threads as number;
   if (threads < 1) throw new InvalidArgumentError('--threads must be at least 1');
+  if (o.e2eConfigs && o.workers) throw new InvalidArgumentError('give either --e2e-configs or --workers, not both');
+  const e2eConfigs: E2eConfig[] =
+    o.e2eConfigs ??
+    (o.workers as number[] | undefined)?.map((workers) => ({ workers, threads: 1 })) ?? [
+      { workers: 1, threads: 1 },
+      { workers: 2, threads: 1 },
+      { workers: 1, threads },
+    ];
   return {
     posts: o.posts ?? (quick ? 10_000 : 1_000_000),
     e2ePosts: o.e2ePosts ?? (quick ? 10_000 : 250_000),
-    workers: o.workers,
+    e2eConfigs,
+    costSizes: o.costSizes ?? (quick ? [1000, 10_000] : [1000, 10_000, 100_000, 1_000_000]),
     stageSeconds: o.stageSeconds ?? (quick ? 1 : 12),
     minSeconds: o.minSeconds ?? (quick ? 0.1 : 1),
     realLimit: o.realLimit ?? (quick ? 1000 : Number.MAX_SAFE_INTEGER),
@@ -166,43 +195,75 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     });
   }
 
+  if (opts.only.includes('language')) {
+    // ours against tinyld (the detector before issue 12): accuracy on the labelled sample, speed in the same run
+    log('language identification: accuracy on the labelled sample, speed against tinyld');
+    results.language = await attempt('language identification', () => benchLanguageId({ dataDir, minSeconds: Math.max(opts.minSeconds, 2) }));
+  }
+
+  /** The local stack for `fn`, brought up when it is down (like `npm test`) and stopped again after. */
+  const onStack = async <T>(fn: (stack: Awaited<ReturnType<typeof connectStack>>) => Promise<T>): Promise<T> => {
+    const services = await ensureStack({ log });
+    let stack: Awaited<ReturnType<typeof connectStack>>;
+    try {
+      stack = await connectStack();
+    } catch (err) {
+      await services.stop();
+      throw err;
+    }
+    try {
+      return await fn(stack);
+    } finally {
+      await stack.close();
+      await services.stop();
+    }
+  };
+  const taskQueue = `bench-${Date.now().toString(36)}`;
+
   if (opts.only.includes('e2e')) {
     results.endToEnd = await attempt('end to end', async () => {
       const c = await corpus(opts.e2ePosts);
-      // Like `npm test`: the local stack is brought up when it is down (and stopped again at the end).
-      const services = await ensureStack({ log });
-      let stack: Awaited<ReturnType<typeof connectStack>>;
-      try {
-        stack = await connectStack();
-      } catch (err) {
-        await services.stop();
-        throw err;
-      }
-      const section: EndToEndSection = { posts: c.posts, runs: [], speedup: null };
-      const taskQueue = `bench-${Date.now().toString(36)}`;
-      try {
-        for (const workers of opts.workers) {
-          const profileDir = path.join(opts.out, 'profiles', `w${workers}`);
-          const run = await attempt(`end to end with ${workers} worker process(es)`, () =>
+      const section: EndToEndSection = { posts: c.posts, runs: [], speedup: null, threadSpeedup: null };
+      await onStack(async (stack) => {
+        for (const { workers, threads } of opts.e2eConfigs) {
+          const profileDir = path.join(opts.out, 'profiles', `w${workers}t${threads}`);
+          const run = await attempt(`end to end with ${workers} worker process(es) × ${threads} thread(s)`, () =>
             runEndToEnd(stack, {
               file: c.file,
               posts: c.posts,
               workers,
+              threads,
               taskQueue,
               timeoutMs: opts.e2eTimeoutSeconds * 1000,
               profileDir: opts.profile ? profileDir : undefined,
               progress: log,
             }),
           );
-          section.runs.push('error' in run ? { workers, error: run.error } : run);
-          if (!('error' in run)) log(`end to end, ${workers} worker process(es): ${run.wallSeconds} s, ${run.postsPerSecond} posts/s, orchestrationShare ${run.orchestrationShare}`);
+          section.runs.push('error' in run ? { workers, threads, error: run.error } : run);
+          if (!('error' in run)) {
+            log(`end to end, ${workers} × ${threads}: ${run.wallSeconds} s, ${run.postsPerSecond} posts/s, orchestrationShare ${run.orchestrationShare}, retries ${run.retries.length}, peak RSS ${run.peakRssMb} MiB`);
+          }
         }
-      } finally {
-        await stack.close();
-        await services.stop();
-      }
-      const ok = section.runs.filter((r): r is Exclude<(typeof section.runs)[number], { error: string }> => !('error' in r));
-      if (ok.length >= 2) section.speedup = round(ok[ok.length - 1].postsPerSecond / ok[0].postsPerSecond);
+      });
+      Object.assign(section, endToEndSpeedups(section.runs));
+      return section;
+    });
+  }
+
+  if (opts.only.includes('cost')) {
+    results.cost = await attempt('cost curve', async () => {
+      const section: CostSection = { threads: opts.threads, points: [] };
+      await onStack(async (stack) => {
+        for (const size of opts.costSizes) {
+          const point = await attempt(`cost curve at ${size} posts`, async () => {
+            const c = await corpus(size);
+            const run = await runEndToEnd(stack, { file: c.file, posts: c.posts, workers: 1, threads: opts.threads, taskQueue: `${taskQueue}-cost${size}`, timeoutMs: opts.e2eTimeoutSeconds * 1000, progress: log });
+            return costPoint(run);
+          });
+          section.points.push('error' in point ? { posts: size, error: point.error } : point);
+          if (!('error' in point)) log(`cost curve, ${size} posts: ${point.wallSeconds} s, ${point.postsPerSecond} posts/s, ${point.cpuMsPerPost} CPU ms/post, ${point.peakRssMb} MiB peak`);
+        }
+      });
       return section;
     });
   }

@@ -167,8 +167,14 @@ function simulatedQuality(postsPerDay: number, seeds: number[]): SpamBench['simu
     const day = simulateNetwork({ days: 1, postsPerDay, seed }).days[0];
     const bot = new Map(day.truth.map((t) => [t.id, t.bot]));
     const { clean, spam } = preprocessPosts(day.posts);
-    for (const p of clean) (predicted.push(false), truth.push(bot.get(p.id)!));
-    for (const s of spam) (predicted.push(true), truth.push(bot.get(s.post.id)!));
+    for (const p of clean) {
+      predicted.push(false);
+      truth.push(bot.get(p.id)!);
+    }
+    for (const s of spam) {
+      predicted.push(true);
+      truth.push(bot.get(s.post.id)!);
+    }
   }
   const pr = precisionRecall(predicted, truth);
   return { postsPerDay, seeds, precision: Number(pr.precision.toFixed(4)), recall: Number(pr.recall.toFixed(4)), removed: predicted.filter(Boolean).length, posts: predicted.length };

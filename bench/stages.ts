@@ -7,16 +7,21 @@ import { extractFeatures, type FeatureModels } from '../models/pipeline/features
 import { preprocessPosts } from '../models/pipeline/preprocess';
 import type { Post } from '../lib/schema';
 import { scoreSentiment } from '../models/sentiment/lexicon';
+import { vaderSentiment } from '../models/sentiment/vaderBaseline';
 import { detectLanguage } from '../models/text/language';
 import { createNearDuplicateIndex } from '../models/text/nearDuplicates';
 import { tokenize } from '../models/text/tokenize';
 import { DEFAULT_K } from '../cli/eval/topics';
-import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/lda';
+import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/topicModel';
 import { extractTerms, Vocabulary } from '../models/topics/terms';
 import { collectPosts } from './corpus';
 
-/** In pipeline order: the text models first, then the two activities that combine them. */
-export const STAGES = ['tokenize', 'language', 'nearDuplicates', 'sentiment', 'topicInference', 'preprocess', 'features'] as const;
+/**
+ * In pipeline order: the text models first, then the two activities that combine them. `vaderNpm` is not a pipeline
+ * stage: it is the vader-sentiment npm port on the same posts, the peer that `sentiment` is reported against
+ * (`ratioToVaderNpm`, measured in the same run).
+ */
+export const STAGES = ['tokenize', 'language', 'nearDuplicates', 'sentiment', 'vaderNpm', 'topicInference', 'preprocess', 'features'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** Same fold-in settings as the features activity uses for the serving topic model. */
@@ -78,6 +83,7 @@ export function createStageRunner(opts: { topicModel: Uint8Array; columns: reado
       },
     },
     sentiment: { input: () => posts, run: eachPost((p) => scoreSentiment(p.text).compound) },
+    vaderNpm: { input: () => posts, run: eachPost((p) => vaderSentiment(p.text).compound) },
     topicInference: { input: () => posts, run: eachPost((p) => model.assign(vocabulary.encode(extractTerms(p.text)), ASSIGN_OPTIONS)) },
     // preprocess normalises posts in place, so every repetition gets a fresh copy
     preprocess: { input: fresh, run: (input) => void (sink += preprocessPosts(input).clean.length) },

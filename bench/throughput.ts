@@ -52,6 +52,11 @@ export interface StageThroughput {
   allCores: StageFigures;
   /** allCores.postsPerSecond / oneCore.postsPerSecond */
   speedup: number;
+  /**
+   * `sentiment` only: its one-core posts/s over the `vaderNpm` stage's (the vader-sentiment npm port on the same
+   * posts, in the same run), the figure issue 12's "50x the npm port" target is about.
+   */
+  ratioToVaderNpm?: number;
 }
 
 export interface ThroughputResult {
@@ -226,6 +231,8 @@ export async function measureThroughput(dataset: ThroughputDataset, opts: Throug
       return [s, { oneCore, allCores, speedup: oneCore.postsPerSecond > 0 ? Number((allCores.postsPerSecond / oneCore.postsPerSecond).toFixed(2)) : 0 }];
     }),
   ) as Record<StageName, StageThroughput>;
+  const vader = stages.vaderNpm.oneCore.postsPerSecond;
+  if (vader > 0) stages.sentiment.ratioToVaderNpm = Number((stages.sentiment.oneCore.postsPerSecond / vader).toFixed(1));
   return {
     dataset: dataset.name,
     posts: dataset.posts,

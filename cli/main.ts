@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
+import { chainMessage } from '../lib/failures';
 import { maskSecrets } from '../lib/secrets';
 import { printLine } from './terminalText';
 import { ConfigError, loadDotEnv } from '../lib/config';
@@ -45,15 +46,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A failed workflow's message is generic; the reason is at the bottom of its cause chain. */
-function explain(err: unknown): string {
-  const messages: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.message) messages.push(e.message);
-  }
-  return messages.length > 1 ? `${messages.at(-1)} (${messages.slice(0, -1).join(' ← ')})` : (messages[0] ?? String(err));
-}
-
 export async function main(argv = process.argv): Promise<void> {
   loadDotEnv();
   const program = buildProgram();
@@ -65,8 +57,9 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    // One clear line for the person at the terminal; the stack only when asked for.
-    const message = err instanceof ConfigError ? err.message : `error: ${explain(err)}`;
+    // One clear line for the person at the terminal (a failed workflow's message is generic: the reason is
+    // at the bottom of its cause chain); the stack only when asked for.
+    const message = err instanceof ConfigError ? err.message : `error: ${chainMessage(err)}`;
     // A platform's error text can echo a credential or carry escape sequences: masked, then terminal-safe.
     printLine(maskSecrets(message), process.stderr);
     if (process.env.DEBUG) printLine(maskSecrets(inspect(err)), process.stderr);

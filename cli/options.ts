@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
+import { daysBetween } from '../lib/dates';
 import { PLATFORM_SOURCES } from '../workflows/collect';
 
 /**
@@ -54,9 +55,6 @@ export function dateOption(value: string): string {
   if (day < 1 || day > daysInMonth) throw new InvalidArgumentError(`"${value}" is not a date: ${MONTHS[month - 1]} ${year} has ${daysInMonth} days`);
   return m[0];
 }
-
-/** Days from `from` to `to`, both included (dates as YYYY-MM-DD). */
-export const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 
 /**
  * Refuses a date range whose start is after its end, or longer than `maxDays`, through the command's
@@ -138,5 +136,3 @@ export function mappingOption(value: string, previous: Record<string, string> = 
   return { ...previous, [field]: column };
 }
 
-/** The default day of a run, resolved here because it is part of the run's workflow id. */
-export const yesterdayUtc = (): string => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);

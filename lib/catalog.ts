@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { describeFailure } from '../workflows/errors';
+import { describeFailure } from './failures';
 import type { Db } from './db';
 import type { DatasetRef } from './schema';
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client } from 'minio';
 
 /**
@@ -13,6 +15,14 @@ export interface ObjectStore {
   ensureBucket(): Promise<void>;
   put(key: string, body: Buffer, contentType?: string): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /**
+   * Streams `body` into `key`; memory stays bounded (one multipart part on S3, the stream's buffers
+   * locally) whatever the object's size. Atomic like `put`: readers see the old object or the whole
+   * new one. Rejects with the body's error if the body fails, leaving no object behind.
+   */
+  putStream(key: string, body: Readable, contentType?: string): Promise<void>;
+  /** The object's bytes as a stream (a missing key rejects here, not later on the stream). */
+  getStream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   list(prefix: string): Promise<string[]>;
   remove(keys: string[]): Promise<void>;
@@ -30,6 +40,41 @@ async function streamToBuffer(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The multipart part size of S3 uploads: the most one streamed upload buffers. S3's minimum part is
+ * 5 MiB; 8 MiB allows objects up to 80 GB (10,000 parts), far above one partition. The minio client's
+ * default (64 MiB, grown further when the size is unknown) would buffer that much per upload.
+ */
+export const S3_PART_SIZE = 8 * 1024 * 1024;
+
+/**
+ * Reads up to `limit` bytes of `body`: `{ head, rest }` where `rest` is null when the body ended
+ * within the limit (a small object, sent as one PUT), else a stream of the head followed by the rest.
+ */
+async function peekUpTo(body: Readable, limit: number): Promise<{ head: Buffer; rest: Readable | null }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = body[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return { head: Buffer.concat(chunks), rest: null };
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array | string);
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit) break;
+  }
+  async function* all() {
+    for (const c of chunks) yield c;
+    chunks.length = 0;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  }
+  return { head: Buffer.alloc(0), rest: Readable.from(all(), { objectMode: false }) };
 }
 
 /**
@@ -76,7 +121,10 @@ export function explainS3Error(err: unknown, ctx: { endpoint: string; bucket: st
     case 'InvalidToken':
     case 'ExpiredToken':
       // HEAD requests (bucketExists, statObject) carry no error body, so S3 cannot say which one is wrong.
-      return make(`${at} rejected the credentials for bucket ${ctx.bucket} (${detail}): check S3_ACCESS_KEY and S3_SECRET_KEY`, 'S3_ACCESS_KEY and S3_SECRET_KEY');
+      return make(
+        `${at} rejected the credentials for bucket ${ctx.bucket} (${detail}): check S3_ACCESS_KEY and S3_SECRET_KEY`,
+        'S3_ACCESS_KEY and S3_SECRET_KEY',
+      );
     case 'NoSuchBucket':
       return make(`${at} has no bucket ${JSON.stringify(ctx.bucket)} (${detail}): check S3_BUCKET`, 'S3_BUCKET');
     case 'InvalidBucketName':
@@ -116,6 +164,7 @@ export class S3ObjectStore implements ObjectStore {
       accessKey: opts.accessKey,
       secretKey: opts.secretKey,
       region: this.region,
+      partSize: S3_PART_SIZE,
     });
   }
 
@@ -154,6 +203,32 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer, contentType = 'application/octet-stream'): Promise<void> {
     await this.call(`writing ${key}`, () => this.client.putObject(this.bucket, key, body, body.length, { 'Content-Type': contentType }));
+  }
+
+  async putStream(key: string, body: Readable, contentType = 'application/octet-stream'): Promise<void> {
+    // A body that fits in one part goes as one PUT: a multipart upload of an unknown size costs four
+    // requests (list uploads, initiate, part, complete) even for a few bytes.
+    const { head, rest } = await peekUpTo(body, S3_PART_SIZE);
+    if (!rest) return this.put(key, head, contentType);
+    // Multipart: S3 makes the object visible only at CompleteMultipartUpload, so the write stays atomic.
+    // The client pipes the body into its part splitter without listening for the body's errors (the upload
+    // would wait forever), so a failing body rejects here by itself; the client's pending upload is dropped.
+    const bodyFailed = new Promise<never>((_, reject) => rest.once('error', reject));
+    const upload = this.call(`writing ${key}`, () => this.client.putObject(this.bucket, key, rest, undefined, { 'Content-Type': contentType }));
+    upload.catch(() => {});
+    try {
+      await Promise.race([upload, bodyFailed]);
+    } catch (err) {
+      // A failed body leaves its uploaded parts behind (the client would even resume them on the next write of
+      // the key): they are dropped, best effort, so a later write starts clean.
+      const uploadId = await this.client.findUploadId(this.bucket, key).catch(() => undefined);
+      if (uploadId) await this.client.abortMultipartUpload(this.bucket, key, uploadId).catch(() => {});
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    return this.call(`reading ${key}`, () => this.client.getObject(this.bucket, key));
   }
 
   async get(key: string): Promise<Buffer> {
@@ -227,6 +302,27 @@ export class LocalObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Buffer> {
     return fs.readFile(this.file(key));
+  }
+
+  async putStream(key: string, body: Readable): Promise<void> {
+    const file = this.file(key);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // Write-then-rename, as in put: a failed body leaves only the temporary file, which is removed.
+    const tmp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      await pipeline(body, createWriteStream(tmp));
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await fs.rename(tmp, file);
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const file = this.file(key);
+    // Opened here so that a missing object rejects now, as `get` does, not as a later stream error.
+    const handle = await fs.open(file, 'r');
+    return handle.createReadStream(); // closes the handle at its end or on destroy
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { invalidInput } from './failures';
 import type pg from 'pg';
 
 /**
@@ -71,7 +71,7 @@ export async function rethrowDataErrorAsNonRetryable<T>(what: string, fn: () => 
   try {
     return await fn();
   } catch (err) {
-    if (isPgDataError(err)) throw ApplicationFailure.nonRetryable(`${what}: Postgres refused the data: ${pgErrorReason(err)}`, 'InvalidInput');
+    if (isPgDataError(err)) throw invalidInput(`${what}: Postgres refused the data: ${pgErrorReason(err)}`);
     throw err;
   }
 }

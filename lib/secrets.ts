@@ -12,6 +12,8 @@
  *   keys, JWTs, `access_token=…` / `"password": "…"` pairs, and the password in `scheme://user:pass@host`.
  */
 
+import { causeChain } from './failures';
+
 export type SecretEnv = Record<string, string | undefined>;
 
 /**
@@ -137,9 +139,9 @@ export function maskSecrets(text: string, env?: SecretEnv): string {
  * thrown failure keeps its class, type and retry semantics. Non-errors are returned as they are.
  */
 export function maskError<E>(err: E, env?: SecretEnv): E {
-  const seen = new Set<unknown>();
-  for (let e = err as unknown as { message?: unknown; stack?: unknown; cause?: unknown } | undefined; e && typeof e === 'object' && !seen.has(e); e = e.cause as typeof e) {
-    seen.add(e);
+  for (const link of causeChain(err)) {
+    if (typeof link !== 'object') break;
+    const e = link as { message?: unknown; stack?: unknown };
     try {
       if (typeof e.message === 'string') e.message = maskSecrets(e.message, env);
       if (typeof e.stack === 'string') e.stack = maskSecrets(e.stack, env);

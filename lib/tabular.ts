@@ -192,7 +192,7 @@ export async function* readLines(file: string): AsyncGenerator<{ line: number; t
     }
     rest = rest.slice(from);
   }
-  if (rest !== '') yield { line: ++line, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest };
+  if (rest !== '') yield { line: line + 1, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest };
 }
 
 export type CsvItem = { line: number; fields: string[]; raw: string } | { line: number; error: string; raw: string };

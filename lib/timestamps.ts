@@ -20,6 +20,7 @@
  * Implausible instants (before 2004-01-01, or more than a day after `now`) are rejected by `plausibleTime` with a
  * reason, so they never reach a partition key.
  */
+import { DAY_MS } from './dates';
 
 export type TimestampResult = { ok: true; iso: string; ms: number } | { ok: false; reason: string };
 
@@ -42,9 +43,8 @@ export type DayOrder = 'dmy' | 'mdy' | 'mixed' | 'unknown';
 /** Earliest instant accepted: social media data from before 2004 is a parsing mistake (epoch 0, Excel day 0, …). */
 export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2004, 0, 1);
 /** How far after "now" a post may be dated: clock skew and zones, not more. */
-export const FUTURE_TOLERANCE_MS = 86_400_000;
+export const FUTURE_TOLERANCE_MS = DAY_MS;
 
-const DAY_MS = 86_400_000;
 const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
 const NAMED_ZONES: Record<string, number> = { ut: 0, utc: 0, gmt: 0, z: 0, est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420 };
 

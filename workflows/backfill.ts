@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   condition,
   continueAsNew,
@@ -12,8 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
-import { addDays, DAY_MS, yesterday } from './collect';
-import { describeFailure } from './errors';
+import { addDays, dayRange, ISO_DAY, yesterday } from '../lib/dates';
+import { describeFailure, invalidInput } from '../lib/failures';
 import { socialSensePipeline, type PipelineInput } from './pipeline';
 import { pipelineRunKey } from './runIdentity';
 
@@ -68,26 +67,20 @@ export const legacyDayWorkflowId = (source: string, date: string) => `pipeline-$
 export const dayWorkflowId = (source: string, date: string, pipeline: BackfillInput['pipeline'] = {}) =>
   pipelineRunKey({ ...pipeline, source, date, days: 1 });
 
-function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-}
-
 /** One pipeline per day from `from` to `to`, at most `concurrency` at a time, resumable and restartable. */
 export async function backfill(input: BackfillInput = {}): Promise<BackfillResult> {
   const to = input.to ?? yesterday();
-  const from = input.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10);
+  const from = input.from ?? addDays(to, -6);
   for (const [name, value] of [['from', from], ['to', to]]) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw ApplicationFailure.nonRetryable(`${name} must be YYYY-MM-DD, got "${value}"`, 'InvalidInput');
+    if (!ISO_DAY.test(value)) throw invalidInput(`${name} must be YYYY-MM-DD, got "${value}"`);
   }
-  if (from > to) throw ApplicationFailure.nonRetryable(`from (${from}) is after to (${to})`, 'InvalidInput');
+  if (from > to) throw invalidInput(`from (${from}) is after to (${to})`);
   const source = input.source ?? 'simulated';
   const concurrency = Math.max(1, input.concurrency ?? 4);
   const dayAttempts = Math.max(1, input.dayAttempts ?? 2);
   const daysPerRun = Math.max(concurrency, input.daysPerRun ?? 60);
 
-  const all = daysBetween(from, to);
+  const all = dayRange(from, to);
   const progress: BackfillProgress = input.carry
     ? { ...input.carry, daysRunning: 0 }
     : { daysTotal: all.length, daysDone: 0, daysSkipped: 0, daysFailed: 0, daysRunning: 0, posts: 0, failed: [], paused: false, cancelled: false };

@@ -1,10 +1,10 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import type { CollectResult } from '../activities/collect/types';
 import type { ColumnMapping, FileFormat } from '../activities/collect/file';
-import { addDays, DAY_MS, SIMULATED_DEFAULTS } from './runIdentity';
-
-export { addDays, DAY_MS };
+import { addDays, ISO_DAY, yesterday } from '../lib/dates';
+import { invalidInput, NON_RETRYABLE_TYPES } from '../lib/failures';
+import { SIMULATED_DEFAULTS } from './runIdentity';
 
 export interface CollectInput {
   /** simulated | file | x | facebook | instagram | mastodon | bluesky | reddit */
@@ -23,7 +23,8 @@ export interface CollectInput {
   since?: string;
   /** platforms: end of the window (exclusive); default: the day after `date` */
   until?: string;
-  file?: { path: string; format?: FileFormat; mapping?: ColumnMapping; platform?: string };
+  /** `maxPartitionPosts`: a day with more posts is stored as parts (activities/collect/file.ts; default 100,000) */
+  file?: { path: string; format?: FileFormat; mapping?: ColumnMapping; platform?: string; maxPartitionPosts?: number };
   /** business key of the run this collection belongs to */
   runKey?: string;
 }
@@ -31,7 +32,7 @@ export interface CollectInput {
 const io = proxyActivities<IoActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 // Platforms: rate-limit waits are retries (with the reset as delay), so attempts must leave room for them.
@@ -43,30 +44,25 @@ const platforms = proxyActivities<IoActivities>({
 
 export const PLATFORM_SOURCES = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'];
 
-/** YYYY-MM-DD of the day before the workflow started; workflow time is deterministic on replay. */
-export function yesterday(): string {
-  return new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
-}
-
 /** Collects one source for a window of days and returns references to the stored partitions. */
 export async function collect(input: CollectInput = {}): Promise<CollectResult> {
   const source = input.source ?? 'simulated';
   const date = input.date ?? yesterday();
   const days = input.days ?? 1;
   const runKey = input.runKey ?? workflowInfo().workflowId;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw ApplicationFailure.nonRetryable(`date must be YYYY-MM-DD, got "${date}"`, 'InvalidInput');
+  if (!ISO_DAY.test(date)) throw invalidInput(`date must be YYYY-MM-DD, got "${date}"`);
   switch (source) {
     case 'simulated':
       return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? SIMULATED_DEFAULTS.posts, seed: input.seed ?? SIMULATED_DEFAULTS.seed, users: input.users ?? SIMULATED_DEFAULTS.users });
     case 'file': {
-      if (!input.file?.path) throw ApplicationFailure.nonRetryable('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)', 'InvalidInput');
+      if (!input.file?.path) throw invalidInput('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)');
       return io.importFile({ ...input.file, runKey });
     }
     default:
       if (!PLATFORM_SOURCES.includes(source)) {
-        throw ApplicationFailure.nonRetryable(`unknown source "${source}"; known: simulated, file, ${PLATFORM_SOURCES.join(', ')}`, 'InvalidInput');
+        throw invalidInput(`unknown source "${source}"; known: simulated, file, ${PLATFORM_SOURCES.join(', ')}`);
       }
-      if (!input.query) throw ApplicationFailure.nonRetryable(`source "${source}" needs a query (see \`socialsense sources\`)`, 'InvalidInput');
+      if (!input.query) throw invalidInput(`source "${source}" needs a query (see \`socialsense sources\`)`);
       return platforms.collectPlatform({
         runKey,
         source,

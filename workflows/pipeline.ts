@@ -1,9 +1,10 @@
-import { ApplicationFailure, CancellationScope, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import type { DatasetRef } from '../lib/schema';
-import { collect, yesterday, type CollectInput } from './collect';
+import { collect, type CollectInput } from './collect';
+import { yesterday } from '../lib/dates';
 import { mapConcurrently } from './concurrency';
-import { describeFailure } from './errors';
+import { accountingError, describeFailure } from '../lib/failures';
 import { mlActivities } from './mlActivities';
 
 export interface PipelineInput extends Omit<CollectInput, 'runKey'> {
@@ -76,11 +77,21 @@ export interface PipelineSummary {
   /** more than `maxQuarantinedShare` of the posts were quarantined */
   tooManyQuarantined: boolean;
   warnings: string[];
-  /** one entry per (source, day) partition, in date order */
+  /** one entry per (source, day) partition, or per part of a day collected as several, in date order */
   datasets: { partitions: DatasetRef[]; clean: DatasetRef[]; features: DatasetRef[]; quarantine: DatasetRef[] };
 }
 
-/** Partitions processed at once; each is an independent preprocess → features → score chain. */
+/**
+ * The `partition` label of post_scores / post_score_runs and of the profile units: `source/day`, or
+ * `source/day/part-N` (N 0-based) for one part of a day collected as several parts. Each label is
+ * scored by one activity, so score's clean-up of this run's stale claims (per run and label) only
+ * ever sees its own part; readers take the source and day from the first two segments.
+ */
+export function partitionLabel(source: string, date: string, part: number | null): string {
+  return part === null ? `${source}/${date}` : `${source}/${date}/part-${part}`;
+}
+
+/** Partitions (or parts) processed at once; each is an independent preprocess → features → score chain. */
 const PARTITION_CONCURRENCY = 8;
 
 const catalog = proxyActivities<IoActivities>({
@@ -101,15 +112,20 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       args: [{ ...input, source, date, runKey }],
     });
     const languages = input.languages ?? null;
-    // Partitions (source × day) are the unit of parallelism: more workers, more partitions at once.
+    // Partitions (source × day) are the unit of parallelism: more workers, more partitions at once. A big
+    // day comes as several parts (collect assigns posts to parts by a hash of their id), each its own chain.
     const perPartition = await mapConcurrently(collected.partitions, PARTITION_CONCURRENCY, async (p) => {
       const pre = await ml.preprocess({ runKey, source, date: p.date, inputs: [p.posts], languages });
       const { features, models } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
-      const partition = `${source}/${p.date}`;
+      // Added with parts: runs recorded before never have one, so they replay without reaching the marker.
+      const part = p.part !== undefined && patched('partition-parts') ? p.part : null;
+      const partition = partitionLabel(source, p.date, part);
       const scored = await ml.scorePosts({ runKey, partition, features });
       // Added after the first release: runs recorded before it replay without this step.
       if (patched('incremental-user-profiles')) {
-        await ml.updateUserProfiles({ partition, features, engagements: collected.extras?.[`engagements:${p.date}`] ?? null });
+        // A day's engagements are folded once, with its first part (or the whole day): never once per part.
+        const engagements = part === null || part === 0 ? (collected.extras?.[`engagements:${p.date}`] ?? null) : null;
+        await ml.updateUserProfiles({ partition, features, engagements });
       }
       return { pre, features, scored, models };
     });
@@ -153,11 +169,11 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       },
     };
     if (overview.scored !== summary.scored) {
-      throw ApplicationFailure.nonRetryable(`post_scores holds ${overview.scored} rows for ${runKey}, the stages scored ${summary.scored}`, 'AccountingError');
+      throw accountingError(`post_scores holds ${overview.scored} rows for ${runKey}, the stages scored ${summary.scored}`);
     }
     if (summary.postsIn !== summary.scored + summary.filtered + summary.quarantined) {
       // Accounting is the pipeline's promise that nothing is lost silently; a gap is a bug, not a retryable fault.
-      throw ApplicationFailure.nonRetryable(`post accounting does not add up: ${JSON.stringify(summary.counts)} scored=${summary.scored}`, 'AccountingError');
+      throw accountingError(`post accounting does not add up: ${JSON.stringify(summary.counts)} scored=${summary.scored}`);
     }
     await catalog.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;

@@ -1,11 +1,11 @@
-import { ApplicationFailure, CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IoActivities, MlActivities } from '../activities';
 import type { TrainOutcome } from '../activities/train';
 import type { InsightsResult } from '../activities/insights';
+import { addDays, ISO_DAY, yesterday } from '../lib/dates';
+import { describeFailure, FailureType, invalidInput, permanentFailure } from '../lib/failures';
 import { backfill } from './backfill';
-import { addDays, yesterday } from './collect';
 import { mapConcurrently } from './concurrency';
-import { describeFailure } from './errors';
 import { mlQueueFor } from './taskQueues';
 
 export interface RetrainInput {
@@ -33,13 +33,13 @@ export interface RetrainSummary {
 
 const catalog = proxyActivities<IoActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20, maximumInterval: '30 seconds' } });
 
-const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] };
+const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.InvalidInput] };
 
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
 export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {
   const runKey = workflowInfo().workflowId;
   const to = input.date ?? yesterday();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) throw ApplicationFailure.nonRetryable(`date must be YYYY-MM-DD, got "${to}"`, 'InvalidInput');
+  if (!ISO_DAY.test(to)) throw invalidInput(`date must be YYYY-MM-DD, got "${to}"`);
   const days = Math.max(3, input.days ?? 7);
   const from = addDays(to, 1 - days);
   const source = input.source ?? 'simulated';
@@ -56,7 +56,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       args: [{ from, to, source, concurrency: 2, pipeline: input.posts ? { posts: input.posts } : undefined }],
     });
     const data = await catalog.trainingInputs({ source, from, to });
-    if (data.features.length === 0) throw ApplicationFailure.nonRetryable(`no scored posts from ${source} between ${from} and ${to}`, 'InvalidInput');
+    if (data.features.length === 0) throw invalidInput(`no scored posts from ${source} between ${from} and ${to}`);
 
     const jobs: Array<[string, () => Promise<TrainOutcome | TrainOutcome[]>]> = [
       ['sentiment', () => training.trainSentiment({ runKey, trainFile: input.sentimentTrainFile ?? null })],
@@ -70,7 +70,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     const settled = await Promise.allSettled(jobs.map(([, run]) => run()));
     const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
     const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0], error: describeFailure(s.reason) }] : []));
-    if (models.length === 0) throw ApplicationFailure.nonRetryable(`every model failed to train: ${JSON.stringify(failures)}`, 'TrainingFailed');
+    if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, `every model failed to train: ${JSON.stringify(failures)}`);
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
     const rescored = await mapConcurrently(data.clean, 4, async (c) => {

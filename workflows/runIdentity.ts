@@ -5,6 +5,7 @@
  * rewrites the same rows). Used by the CLI and by workflow code (backfill days), so it is pure and
  * deterministic: no Node APIs, no clock, no randomness.
  */
+import { addDays } from '../lib/dates';
 import type { PipelineInput } from './pipeline';
 
 /** Defaults the collect workflow applies; they are part of the identity, so a default and its explicit value are one run. */
@@ -12,13 +13,6 @@ export const SIMULATED_DEFAULTS = { posts: 500, seed: 42, users: 300 } as const;
 
 /** The input fields that decide a pipeline run's data (their meaning: CollectInput and PipelineInput). */
 export type RunIdentityInput = Pick<PipelineInput, 'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages'>;
-
-export const DAY_MS = 86_400_000;
-
-/** `date` (YYYY-MM-DD) moved by `days` whole UTC days. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 /**
  * FNV-1a, 64 bits, over the UTF-16 code units of `text`, as 16 hex digits. Not cryptographic: it

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -13,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import type { AlertRecord, StreamBatch, StreamSourceKind, StreamSpec } from '../activities/stream';
-import { describeFailure } from './errors';
+import { accountingError, describeFailure, invalidInput, NON_RETRYABLE_TYPES } from '../lib/failures';
 import { mlActivities } from './mlActivities';
 
 /**
@@ -99,14 +98,14 @@ export interface StreamWindowResult {
 
 const io = proxyActivities<IoActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 const reader = proxyActivities<IoActivities>({
   // A read waits at most a window or the idle time; heartbeats say the consumer is alive meanwhile.
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InvalidInput', 'ConfigError'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 /** One closed micro-batch through preprocess → features → score (→ user profiles), like a pipeline run's partitions. */
@@ -132,7 +131,7 @@ export async function streamWindow(input: StreamWindowInput): Promise<StreamWind
     if (input.sinkTopic) await io.publishStreamScores({ runKey, sinkTopic: input.sinkTopic, brokers: input.brokers ?? null });
     const summary: StreamWindowResult = { runKey, postsIn: batch.counts.posts + batch.counts.quarantined, scored, filtered, quarantined };
     if (summary.postsIn !== scored + filtered + quarantined) {
-      throw ApplicationFailure.nonRetryable(`stream batch ${batch.seq}: post accounting does not add up: ${JSON.stringify(summary)}`, 'AccountingError');
+      throw accountingError(`stream batch ${batch.seq}: post accounting does not add up: ${JSON.stringify(summary)}`);
     }
     await io.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;
@@ -152,7 +151,7 @@ export async function stream(input: StreamInput = {}): Promise<StreamStatus> {
   const info = workflowInfo();
   const streamId = info.workflowId;
   const source: StreamSourceKind = input.source ?? 'kafka';
-  if (!['kafka', 'jetstream', 'mastodon'].includes(source)) throw ApplicationFailure.nonRetryable(`unknown stream source "${source}": use kafka, jetstream or mastodon`, 'InvalidInput');
+  if (!['kafka', 'jetstream', 'mastodon'].includes(source)) throw invalidInput(`unknown stream source "${source}": use kafka, jetstream or mastodon`);
   const windowMs = Math.max(1, input.windowSeconds ?? 60) * 1000;
   const bucketMs = (input.bucketMinutes ?? 5) * 60_000;
   const status: StreamStatus = input.carry ?? {

@@ -1,12 +1,13 @@
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { ObjectStore } from '../../lib/objectStore';
 import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
 import { postSchema, type Post, type Quarantined } from '../../lib/schema';
 import type { Http } from './http';
 import { maskError } from '../../lib/secrets';
+import { ISO_DAY } from '../../lib/dates';
+import { FailureType, invalidInput, permanentFailure } from '../../lib/failures';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 const gzip = promisify(zlib.gzip);
@@ -161,12 +162,9 @@ async function readJsonGz<T>(store: ObjectStore, key: string): Promise<T> {
 /** `2026-11-20` or any ISO-8601 instant with a zone → Date; anything else is the caller's mistake. */
 export function parseInstant(value: string | undefined, field: string): Date {
   const v = (value ?? '').trim();
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /T.*(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? Date.parse(v) : NaN;
+  const ms = ISO_DAY.test(v) ? Date.parse(`${v}T00:00:00Z`) : /T.*(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) {
-    throw ApplicationFailure.nonRetryable(
-      `${field} must be a UTC date (2026-11-20) or an ISO-8601 time with a zone (2026-11-20T08:00:00Z), got ${JSON.stringify(value ?? null)}`,
-      'InvalidInput',
-    );
+    throw invalidInput(`${field} must be a UTC date (2026-11-20) or an ISO-8601 time with a zone (2026-11-20T08:00:00Z), got ${JSON.stringify(value ?? null)}`);
   }
   return new Date(ms);
 }
@@ -243,7 +241,7 @@ async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<C
     if (actx.cancellationSignal.aborted) throw actx.cancellationSignal.reason;
     const cursorKey = JSON.stringify(state.cursor);
     if (seenCursors.has(cursorKey)) {
-      throw ApplicationFailure.nonRetryable(`${connector.name} returned the same paging cursor twice (${cursorKey.slice(0, 100)}); stopping instead of looping`, 'PagingStuck');
+      throw permanentFailure(FailureType.PagingStuck, `${connector.name} returned the same paging cursor twice (${cursorKey.slice(0, 100)}); stopping instead of looping`);
     }
     seenCursors.add(cursorKey);
 

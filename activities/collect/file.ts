@@ -2,18 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { invalidInput } from '../../lib/failures';
+import { DAY_MS } from '../../lib/dates';
 import { isInteger, parse as parseLossless } from 'lossless-json';
 import type { Db } from '../../lib/db';
 import type { ObjectStore } from '../../lib/objectStore';
 import { recordDataset } from '../../lib/catalog';
 import { platformNameProblem } from '../../lib/platformName';
-import { inputDigest, sha256, writeNdjson } from '../../lib/datasets';
+import { inputDigest, sha256 } from '../../lib/datasets';
+import { dataDir } from '../../lib/paths';
 import { InputFileError, delimiterName, openText, readLines, readTableItems, sniffDelimiter } from '../../lib/tabular';
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
 import { recogniseRecord, sampleIsRecognised, type ShapeResult } from './fileShapes';
 import { unknownAuthor, type Json } from './platforms/mapping';
+import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 /** post.v1 fields a file column can be mapped to. */
@@ -49,7 +53,27 @@ export interface FileImportInput {
   mapping?: ColumnMapping;
   /** the platform prefix of post ids; 'file' unless the data is known to come from one */
   platform?: string;
+  /**
+   * A day with more posts than this is stored as parts of at most about this many posts each (assigned by a hash of
+   * the post id); default `defaultMaxPartitionPosts()`.
+   */
+  maxPartitionPosts?: number;
   runKey: string;
+}
+
+/** Posts per stored partition above which a day is split into parts (one long activity per big day otherwise). */
+export const DEFAULT_MAX_PARTITION_POSTS = 100_000;
+
+/**
+ * The split threshold when the import input names none: `SOCIALSENSE_MAX_PARTITION_POSTS` if set (a positive
+ * integer), else DEFAULT_MAX_PARTITION_POSTS. Throws for a value that is not a positive integer.
+ */
+export function defaultMaxPartitionPosts(env: Record<string, string | undefined> = process.env): number {
+  const v = env.SOCIALSENSE_MAX_PARTITION_POSTS;
+  if (v === undefined || v === '') return DEFAULT_MAX_PARTITION_POSTS;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`SOCIALSENSE_MAX_PARTITION_POSTS must be a positive integer, got "${v}"`);
+  return n;
 }
 
 /** Records read before the mapping is decided: the columns seen in all of them count, not only the first's. */
@@ -61,10 +85,7 @@ export function detectFormat(file: string): FileFormat {
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
-  throw ApplicationFailure.nonRetryable(
-    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
-    'InvalidInput',
-  );
+  throw invalidInput(`cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`);
 }
 
 const SNOWFLAKE_EPOCH = 1288834974657;
@@ -73,7 +94,7 @@ const SNOWFLAKE_EPOCH = 1288834974657;
 export function snowflakeTime(id: string): string | null {
   if (!/^\d{15,20}$/.test(id)) return null;
   const ms = Number(BigInt(id) >> 22n) + SNOWFLAKE_EPOCH;
-  return ms > SNOWFLAKE_EPOCH && ms < Date.now() + 86_400_000 ? new Date(ms).toISOString() : null;
+  return ms > SNOWFLAKE_EPOCH && ms < Date.now() + DAY_MS ? new Date(ms).toISOString() : null;
 }
 
 /**
@@ -108,7 +129,7 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
   const explicit: Partial<Record<MappableField, string>> = {};
   for (const [field, column] of Object.entries(mapping)) {
     if (!(mappableFields as readonly string[]).includes(field)) {
-      throw ApplicationFailure.nonRetryable(`unknown field "${field}" in the column mapping; mappable fields: ${mappableFields.join(', ')}`, 'InvalidInput');
+      throw invalidInput(`unknown field "${field}" in the column mapping; mappable fields: ${mappableFields.join(', ')}`);
     }
     if (!column) continue;
     const present = columns.includes(column) || (column.includes('.') && (sample.length === 0 || sample.some((r) => getPath(r, column) !== undefined)));
@@ -124,7 +145,7 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
     }
     const seen = sample.length > 1 ? ` (in its first ${sample.length} records)` : '';
     const why = like.length > 1 ? `matches several columns but for case (${like.join(', ')}): give the exact name` : 'names a column the file does not have';
-    throw ApplicationFailure.nonRetryable(`${file}: mapping ${field}=${column} ${why}; its columns are: ${columns.join(', ')}${seen}`, 'InvalidInput');
+    throw invalidInput(`${file}: mapping ${field}=${column} ${why}; its columns are: ${columns.join(', ')}${seen}`);
   }
   const resolved: Partial<Record<MappableField, string>> = {};
   const taken = new Set(Object.values(explicit));
@@ -148,10 +169,7 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
     }
   }
   if (!resolved.text) {
-    throw ApplicationFailure.nonRetryable(
-      `${file}: no text column found (looked for ${defaultColumns.text.join(', ')}); its columns are: ${columns.join(', ')}. Map one, e.g. --map text=COLUMN`,
-      'InvalidInput',
-    );
+    throw invalidInput(`${file}: no text column found (looked for ${defaultColumns.text.join(', ')}); its columns are: ${columns.join(', ')}. Map one, e.g. --map text=COLUMN`);
   }
   return resolved;
 }
@@ -314,23 +332,42 @@ export type FileItem = ({ line: number; record: Json } | { line: number; error: 
   unit?: 'line' | 'item';
 };
 
+/** A JSON document read whole (a top-level object: one API response or archive) is refused beyond this size. */
+const MAX_JSON_DOCUMENT_CHARS = 512 * 1024 * 1024;
+
 /**
  * JSON records of a JSONL/NDJSON file, one per line; a `.json` file whose first line is not a JSON object on its
- * own is read as one document (an array of records, or one object that may hold many posts).
+ * own is read as one document: a top-level array streamed element by element (`jsonArrayItems`: memory holds one
+ * element, whatever the file's size), any other document (one object that may hold many posts: an API response, an
+ * archive's outbox) read whole, up to 512 MB.
  */
 async function* jsonItems(file: string): AsyncGenerator<FileItem> {
-  const asDocument = /\.json(\.gz)?$/i.test(file) && (await firstLineIsNotARecord(file));
-  if (asDocument) {
+  const shape = /\.json(\.gz)?$/i.test(file) ? await jsonDocumentShape(file) : 'lines';
+  const name = path.basename(file);
+  if (shape === 'array') {
+    for await (const { index, text } of jsonArrayItems(await openText(file), name)) {
+      let v: unknown;
+      try {
+        v = parseJsonKeepingBigInts(text);
+      } catch (err) {
+        throw new InputFileError(`${name} is not valid JSON (element ${index}: ${(err as Error).message}); if it holds one record per line, name it .jsonl`);
+      }
+      if (isObj(v)) yield { line: index, record: v, unit: 'item' };
+      else yield { line: index, error: 'not a JSON object', raw: text, unit: 'item' };
+    }
+    return;
+  }
+  if (shape === 'document') {
     let text = '';
     for await (const chunk of await openText(file)) {
       text += chunk;
-      if (text.length > 512 * 1024 * 1024) throw new InputFileError(`${path.basename(file)} is a JSON document over 512 MB: convert it to JSON Lines (one record per line), e.g. jq -c '.[]'`);
+      if (text.length > MAX_JSON_DOCUMENT_CHARS) throw new InputFileError(`${name} is a JSON document over 512 MB: convert it to JSON Lines (one record per line), e.g. jq -c '.[]'`);
     }
     let doc: unknown;
     try {
       doc = parseJsonKeepingBigInts(text);
     } catch (err) {
-      throw new InputFileError(`${path.basename(file)} is not valid JSON (${(err as Error).message}); if it holds one record per line, name it .jsonl`);
+      throw new InputFileError(`${name} is not valid JSON (${(err as Error).message}); if it holds one record per line, name it .jsonl`);
     }
     const list = Array.isArray(doc) ? doc : [doc];
     for (let i = 0; i < list.length; i++) {
@@ -352,16 +389,39 @@ async function* jsonItems(file: string): AsyncGenerator<FileItem> {
   }
 }
 
-async function firstLineIsNotARecord(file: string): Promise<boolean> {
-  for await (const { text } of readLines(file)) {
-    if (!text.trim()) continue;
+/** A first line longer than this is not taken for a JSON Lines record (a one-line document is read as a document). */
+const MAX_FIRST_LINE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * How a `.json` file is read: `lines` when its first non-empty line is a JSON object on its own (JSON Lines named
+ * .json), `array` when its text starts with `[`, else `document`. Reads only the first line (bounded), never the file.
+ */
+async function jsonDocumentShape(file: string): Promise<'lines' | 'array' | 'document'> {
+  let head = '';
+  for await (const chunk of await openText(file)) {
+    head += chunk;
+    const start = head.search(/\S/);
+    if (start < 0) {
+      head = '';
+      continue;
+    }
+    if (head[start] === '[') return 'array';
+    const end = head.indexOf('\n', start);
+    if (end < 0 && head.length - start < MAX_FIRST_LINE_CHARS) continue;
+    const first = head.slice(start, end < 0 ? undefined : end);
     try {
-      return !isObj(JSON.parse(text));
+      return isObj(JSON.parse(first)) ? 'lines' : 'document';
     } catch {
-      return true;
+      return 'document';
     }
   }
-  return false;
+  const start = head.search(/\S/);
+  if (start < 0) return 'document';
+  try {
+    return isObj(JSON.parse(head.slice(start))) ? 'lines' : 'document';
+  } catch {
+    return 'document';
+  }
 }
 
 async function* tableItems(file: string, delimiter: string): AsyncGenerator<FileItem> {
@@ -376,9 +436,9 @@ async function* tableItems(file: string, delimiter: string): AsyncGenerator<File
 function asActivityError(file: string, err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   const e = err as Error & { code?: string };
-  if (err instanceof InputFileError) return ApplicationFailure.nonRetryable(`${e.message} (${file})`, 'InvalidInput');
+  if (err instanceof InputFileError) return invalidInput(`${e.message} (${file})`);
   if (e?.code === 'EACCES' || e?.code === 'EISDIR' || e?.code === 'ENOENT') {
-    return ApplicationFailure.nonRetryable(`cannot read ${file}: ${e.message} (the path is read by the worker)`, 'InvalidInput');
+    return invalidInput(`cannot read ${file}: ${e.message} (the path is read by the worker)`);
   }
   return err; // I/O trouble (EIO, a network file system): a retry may help
 }
@@ -409,7 +469,11 @@ function log(message: string): void {
   }
 }
 
-export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }) {
+/**
+ * `tmpDir`: where partitions are spilled while a file is read (default: the data dir's `tmp/`, lib/paths `dataDir`);
+ * one folder per import, removed when it ends.
+ */
+export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; tmpDir?: string }) {
   const { store, db } = deps;
   return {
     /**
@@ -418,125 +482,206 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db }
      * names decided from the first SAMPLE_RECORDS records. Rows that cannot become a post (unreadable CSV row or
      * JSON line, no text, a bad or implausible time) are quarantined with their line and reason.
      * Result counts: `in` = posts + quarantined, counting posts, not lines (a twarc2 line holds many posts).
+     * Streams: the file is read once, in chunks, and each day's posts, raw records and the quarantine are spilled to
+     * gzip files as they are read (`PartitionSpill`), then uploaded one object each; memory is bounded by the spill
+     * buffers and the mapping sample, not by the file or a day. A day with more than `maxPartitionPosts` posts is
+     * stored as ceil(posts / maxPartitionPosts) parts by a hash of the post id (`partOf`), entries carrying `part`
+     * (0-based) and `parts`; a part that gets no post has no entry.
      * Fails non-retryably (InvalidInput) for a file that is missing, empty, not what its name says, truncated,
      * or has no records or no usable mapping.
      */
     async importFile(input: FileImportInput): Promise<CollectResult> {
       // Checked before any row is read: a platform name the post schema refuses would quarantine every row.
       const platformProblem = input.platform == null ? null : platformNameProblem(input.platform);
-      if (platformProblem) throw ApplicationFailure.nonRetryable(`file.platform: ${platformProblem}`, 'InvalidInput');
+      if (platformProblem) throw invalidInput(`file.platform: ${platformProblem}`);
       const file = path.resolve(input.path);
-      if (!fs.existsSync(file)) throw ApplicationFailure.nonRetryable(`file not found: ${file} (the path is read by the worker)`, 'InvalidInput');
+      if (!fs.existsSync(file)) throw invalidInput(`file not found: ${file} (the path is read by the worker)`);
       const stat = fs.statSync(file);
-      if (!stat.isFile()) throw ApplicationFailure.nonRetryable(`not a file: ${file}`, 'InvalidInput');
-      if (stat.size === 0) throw ApplicationFailure.nonRetryable(`file is empty: ${file}: nothing to import`, 'InvalidInput');
+      if (!stat.isFile()) throw invalidInput(`not a file: ${file}`);
+      if (stat.size === 0) throw invalidInput(`file is empty: ${file}: nothing to import`);
       const format = input.format ?? detectFormat(file);
       const platform = input.platform ?? 'file';
       const fileDigest = sha256(`${file}:${stat.size}:${stat.mtimeMs}`).slice(0, 12);
       const now = Date.now();
-
-      const byDay = new Map<string, { posts: Post[]; raw: unknown[] }>();
-      const quarantined: Quarantined[] = [];
-      let count = 0;
-      const keep = (post: Post, raw: unknown) => {
-        const day = post.created_at.slice(0, 10);
-        const bucket = byDay.get(day) ?? byDay.set(day, { posts: [], raw: [] }).get(day)!;
-        bucket.posts.push(post);
-        bucket.raw.push(raw);
-      };
-      let plan: ImportPlan | null = null;
-      let delimiter: string | null = null;
-      const accept = (item: FileItem) => {
-        if (item.line % 5000 === 0) heartbeat({ line: item.line });
-        const at = `${item.unit ?? 'line'} ${item.line}`;
-        if ('error' in item) {
-          count++;
-          quarantined.push({ reason: `${at}: ${item.error}`, line: item.line, record: item.raw });
-          return;
-        }
-        const shape = plan!.shapes ? recogniseRecord(item.record) : null;
-        const results: ShapeResult[] = [];
-        if (shape) {
-          results.push(...shape.posts(item.record, { platform, now }));
-        } else if (plan!.mapping) {
-          const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
-          if ('post' in r) {
-            const { raw, ...post } = r.post;
-            results.push({ post: post as Post, raw });
-          } else results.push({ reason: r.reason, raw: item.record });
-        } else {
-          results.push({ reason: 'not in any recognised shape, and the file has no text column to map', raw: item.record });
-        }
-        results.forEach((r, i) => {
-          count++;
-          if ('post' in r) keep(r.post, r.raw);
-          // a record holding many posts (a twarc2 line, a saved API page) names which one; the record kept is
-          // the one read from the file, or the post's own part of it
-          else if (results.length === 1) quarantined.push({ reason: `${at}: ${r.reason}`, line: item.line, record: item.record });
-          else quarantined.push({ reason: `${at} (post ${i + 1} of ${results.length}): ${r.reason}`, line: item.line, record: r.raw });
-        });
-      };
-
+      let maxPartitionPosts: number;
       try {
-        // a .csv's delimiter is sniffed from its first lines: European Excel writes `;`
-        delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ((await sniffDelimiter(file)) ?? ',') : null;
-        const items = delimiter === null ? jsonItems(file) : tableItems(file, delimiter);
-        const sample: FileItem[] = [];
-        for await (const item of items) {
-          if (plan) {
-            accept(item);
-            continue;
+        maxPartitionPosts = input.maxPartitionPosts ?? defaultMaxPartitionPosts();
+      } catch (err) {
+        // the worker's environment: a retry cannot fix it
+        throw invalidInput((err as Error).message);
+      }
+      if (!Number.isSafeInteger(maxPartitionPosts) || maxPartitionPosts < 1) {
+        throw invalidInput(`file.maxPartitionPosts must be a positive integer, got ${maxPartitionPosts}`);
+      }
+
+      const spill = new PartitionSpill(deps.tmpDir ?? path.join(dataDir(), 'tmp'));
+      try {
+        let count = 0;
+        let quarantinedCount = 0;
+        const quarantine = (q: Quarantined) => {
+          quarantinedCount++;
+          spill.add(QUARANTINE, JSON.stringify(q));
+        };
+        const keep = (post: Post, raw: unknown) => {
+          const day = post.created_at.slice(0, 10);
+          spill.add(`posts/${day}`, JSON.stringify(post));
+          spill.add(`raw/${day}`, `${JSON.stringify(raw)}`);
+        };
+        let plan: ImportPlan | null = null;
+        let delimiter: string | null = null;
+        const accept = (item: FileItem) => {
+          if (item.line % 5000 === 0) heartbeat({ line: item.line });
+          const at = `${item.unit ?? 'line'} ${item.line}`;
+          if ('error' in item) {
+            count++;
+            quarantine({ reason: `${at}: ${item.error}`, line: item.line, record: item.raw });
+            return;
           }
-          sample.push(item);
-          if (sample.length >= SAMPLE_RECORDS) {
-            plan = planMapping(records(sample), { mapping: input.mapping, file, json: format === 'jsonl' });
+          const shape = plan!.shapes ? recogniseRecord(item.record) : null;
+          const results: ShapeResult[] = [];
+          if (shape) {
+            results.push(...shape.posts(item.record, { platform, now }));
+          } else if (plan!.mapping) {
+            const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
+            if ('post' in r) {
+              const { raw, ...post } = r.post;
+              results.push({ post: post as Post, raw });
+            } else results.push({ reason: r.reason, raw: item.record });
+          } else {
+            results.push({ reason: 'not in any recognised shape, and the file has no text column to map', raw: item.record });
+          }
+          results.forEach((r, i) => {
+            count++;
+            if ('post' in r) keep(r.post, r.raw);
+            // a record holding many posts (a twarc2 line, a saved API page) names which one; the record kept is
+            // the one read from the file, or the post's own part of it
+            else if (results.length === 1) quarantine({ reason: `${at}: ${r.reason}`, line: item.line, record: item.record });
+            else quarantine({ reason: `${at} (post ${i + 1} of ${results.length}): ${r.reason}`, line: item.line, record: r.raw });
+          });
+        };
+
+        try {
+          // a .csv's delimiter is sniffed from its first lines: European Excel writes `;`
+          delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ((await sniffDelimiter(file)) ?? ',') : null;
+          const items = delimiter === null ? jsonItems(file) : tableItems(file, delimiter);
+          const sample: FileItem[] = [];
+          let read = 0;
+          for await (const item of items) {
+            // compression runs on the thread pool; this waits only when it falls behind the parsing
+            if (++read % 100 === 0) await spill.pressure();
+            if (plan) {
+              accept(item);
+              continue;
+            }
+            sample.push(item);
+            if (sample.length >= SAMPLE_RECORDS) {
+              plan = planMapping(records(sample), { mapping: input.mapping, file, json: format === 'jsonl' });
+              sample.forEach(accept);
+            }
+          }
+          if (!plan) {
+            const recs = records(sample);
+            if (recs.length === 0 && sample.length === 0) throw invalidInput(`file has a header but no records: ${file}`);
+            if (recs.length === 0) {
+              const first = sample[0] as { error: string; line: number };
+              const read = delimiter && delimiter !== '\t' ? `, read as ${delimiterName(delimiter)}-delimited CSV` : '';
+              throw invalidInput(`${file}: none of its ${sample.length} records can be read${read} (line ${first.line}: ${first.error})`);
+            }
+            plan = planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' });
             sample.forEach(accept);
           }
+        } catch (err) {
+          throw asActivityError(file, err);
         }
-        if (!plan) {
-          const recs = records(sample);
-          if (recs.length === 0 && sample.length === 0) throw ApplicationFailure.nonRetryable(`file has a header but no records: ${file}`, 'InvalidInput');
-          if (recs.length === 0) {
-            const first = sample[0] as { error: string; line: number };
-            const read = delimiter && delimiter !== '\t' ? `, read as ${delimiterName(delimiter)}-delimited CSV` : '';
-            throw ApplicationFailure.nonRetryable(`${file}: none of its ${sample.length} records can be read${read} (line ${first.line}: ${first.error})`, 'InvalidInput');
-          }
-          plan = planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' });
-          sample.forEach(accept);
-        }
-      } catch (err) {
-        throw asActivityError(file, err);
-      }
-      if (count === 0) throw ApplicationFailure.nonRetryable(`file has no records: ${file}`, 'InvalidInput');
+        if (count === 0) throw invalidInput(`file has no records: ${file}`);
 
-      // file.v3: a .csv's delimiter is sniffed, columns match loosely, day/month dates are read: the same file reads anew
-      const digest = inputDigest({ importer: 'file.v3', fileDigest, mapping: input.mapping ?? {}, platform, format });
-      const partitions: CollectedPartition[] = [];
-      for (const [date, bucket] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
-        const rawRef = await writeNdjson(store, partitionKey('raw', 'file', null, date, digest), bucket.raw, 'file.raw.v1');
-        const postsRef = await writeNdjson(store, partitionKey('posts', 'file', null, date, digest), bucket.posts, 'post.v1');
-        await recordDataset(db, { ref: rawRef, stage: 'raw', source: 'file', date, runKey: input.runKey, meta: { file } });
-        await recordDataset(db, { ref: postsRef, stage: 'posts', source: 'file', date, runKey: input.runKey, inputs: [rawRef.uri] });
-        partitions.push({ date, posts: postsRef, raw: rawRef });
+        // file.v3: a .csv's delimiter is sniffed, columns match loosely, day/month dates are read: the same file reads anew
+        const digest = inputDigest({ importer: 'file.v3', fileDigest, mapping: input.mapping ?? {}, platform, format });
+        const days = spill
+          .keys()
+          .filter((k) => k.startsWith('posts/'))
+          .map((k) => k.slice('posts/'.length))
+          .sort();
+        const partitions: CollectedPartition[] = [];
+        const store1 = async (date: string, posts: SpilledFile, raw: SpilledFile, part?: { part: number; parts: number }) => {
+          heartbeat({ storing: date, ...(part ? { part: part.part } : {}) });
+          const rawRef = await uploadSpilled(store, partitionKey('raw', 'file', null, date, digest, part), raw, 'file.raw.v1');
+          const postsRef = await uploadSpilled(store, partitionKey('posts', 'file', null, date, digest, part), posts, 'post.v1');
+          const partMeta = part ? { part: part.part, parts: part.parts } : {};
+          await recordDataset(db, { ref: rawRef, stage: 'raw', source: 'file', date, runKey: input.runKey, meta: { file, ...partMeta } });
+          await recordDataset(db, { ref: postsRef, stage: 'posts', source: 'file', date, runKey: input.runKey, inputs: [rawRef.uri], meta: partMeta });
+          partitions.push({ date, posts: postsRef, raw: rawRef, ...partMeta });
+        };
+        for (const date of days) {
+          const posts = await spill.finish(`posts/${date}`);
+          const raw = await spill.finish(`raw/${date}`);
+          if (posts.records <= maxPartitionPosts) {
+            await store1(date, posts, raw);
+          } else {
+            // the day's size is known now, after the pass: its spilled files are read once more and dealt into parts
+            const parts = Math.ceil(posts.records / maxPartitionPosts);
+            await splitSpilled(spill, posts, raw, date, parts);
+            for (let part = 0; part < parts; part++) {
+              const key = `${date}/part-${part}`;
+              if (spill.records(`posts/${key}`) === 0) continue;
+              await store1(date, await spill.finish(`posts/${key}`), await spill.finish(`raw/${key}`), { part, parts });
+              spill.discard(`posts/${key}`);
+              spill.discard(`raw/${key}`);
+            }
+          }
+          spill.discard(`posts/${date}`);
+          spill.discard(`raw/${date}`);
+        }
+        let quarantineRef = null;
+        if (quarantinedCount > 0) {
+          quarantineRef = await uploadSpilled(store, `quarantine/source=file/${digest}.ndjson.gz`, await spill.finish(QUARANTINE), 'quarantine.v1');
+          await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: 'file', runKey: input.runKey, meta: { file } });
+        }
+        const timeColumn = plan?.mapping?.created_at;
+        const order = timeColumn ? plan?.dayOrders.get(timeColumn) : undefined;
+        const dateOrder = order ? dayOrderNames[order] : null;
+        const read: FileReadNotes = {
+          format,
+          ...(delimiter !== null ? { delimiter: delimiterName(delimiter) } : {}),
+          ...(plan?.mapping ? { columns: plan.mapping } : {}),
+          ...(dateOrder ? { dateOrder } : {}),
+        };
+        log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
+        return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantinedCount }, read };
+      } finally {
+        await spill.dispose();
       }
-      let quarantineRef = null;
-      if (quarantined.length > 0) {
-        quarantineRef = await writeNdjson(store, `quarantine/source=file/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
-        await recordDataset(db, { ref: quarantineRef, stage: 'quarantine', source: 'file', runKey: input.runKey, meta: { file } });
-      }
-      const timeColumn = plan?.mapping?.created_at;
-      const order = timeColumn ? plan?.dayOrders.get(timeColumn) : undefined;
-      const dateOrder = order ? dayOrderNames[order] : null;
-      const read: FileReadNotes = {
-        format,
-        ...(delimiter !== null ? { delimiter: delimiterName(delimiter) } : {}),
-        ...(plan?.mapping ? { columns: plan.mapping } : {}),
-        ...(dateOrder ? { dateOrder } : {}),
-      };
-      log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
-      return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantined.length }, read };
     },
   };
+}
+
+/** The spill key of the quarantined records (day keys are `posts/DAY`, `raw/DAY`, and `…/DAY/part-N` for parts). */
+const QUARANTINE = 'quarantine';
+
+/**
+ * Deals a spilled day into `parts` parts by `partOf(post id)`, reading its posts and raw files in step (line i of
+ * one is line i of the other) and adding to `posts/DAY/part-N` and `raw/DAY/part-N`; the order within a part is the
+ * file's. Memory: one line of each, plus the spill's buffers.
+ */
+async function splitSpilled(spill: PartitionSpill, posts: SpilledFile, raw: SpilledFile, date: string, parts: number): Promise<void> {
+  const rawLines = spilledLines(raw.file);
+  let n = 0;
+  for await (const line of spilledLines(posts.file)) {
+    const r = await rawLines.next();
+    if (r.done) throw new Error(`spilled raw records of ${date} end before its posts (line ${n + 1})`);
+    const key = `${date}/part-${partOf(postIdOfLine(line), parts)}`;
+    spill.add(`posts/${key}`, line);
+    spill.add(`raw/${key}`, r.value);
+    if (++n % 100 === 0) await spill.pressure();
+    if (n % 5000 === 0) heartbeat({ splitting: date, line: n });
+  }
+  if (!(await rawLines.next()).done) throw new Error(`spilled raw records of ${date} outnumber its posts (${n})`);
+}
+
+/** The `id` of a post.v1 JSON line: read from its start when it comes first (as the importer writes it), else parsed. */
+function postIdOfLine(line: string): string {
+  const m = /^\{"id":("(?:[^"\\]|\\.)*")/.exec(line);
+  return m ? (JSON.parse(m[1]) as string) : (JSON.parse(line) as Post).id;
 }
 
 const records = (items: readonly FileItem[]): Json[] => items.flatMap((i) => ('record' in i ? [i.record] : []));

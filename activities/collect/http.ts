@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FailureType, permanentFailure, transientFailure } from '../../lib/failures';
 import { maskError, maskSecrets, type SecretEnv } from '../../lib/secrets';
 
 /**
@@ -87,31 +88,28 @@ export function rateLimitedFailure(platform: string, resetAt: number | null, now
     resetAt === null
       ? `it announced no reset time, so retrying in ${delayMs / 1000}s`
       : `retrying in ${delayMs / 1000}s, after the limit resets at ${new Date(resetAt).toISOString()}`;
-  return ApplicationFailure.create({
-    message: maskSecrets(`${platform} rate limit reached${detail ? ` (${detail})` : ''}: ${when}`),
-    type: 'RateLimited',
-    nonRetryable: false,
+  return transientFailure(FailureType.RateLimited, maskSecrets(`${platform} rate limit reached${detail ? ` (${detail})` : ''}: ${when}`), {
     nextRetryDelay: delayMs,
     details: [{ platform, resetAt: resetAt === null ? null : new Date(resetAt).toISOString(), delayMs }],
   });
 }
 
 export function badCredentials(platform: string, envVars: readonly string[], detail: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
+  return permanentFailure(
+    FailureType.BadCredentials,
     maskSecrets(`${platform} rejected the credentials${detail ? ` (${detail})` : ''}: check ${envVars.join(' and ')} (see activities/collect/README.md)`),
-    'BadCredentials',
   );
 }
 
 export function permissionDenied(platform: string, envVars: readonly string[], permission: string, detail: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
+  return permanentFailure(
+    FailureType.PermissionDenied,
     maskSecrets(`${platform} refused access${detail ? ` (${detail})` : ''}: the credentials in ${envVars.join(' and ')} lack ${permission}`),
-    'PermissionDenied',
   );
 }
 
 export function invalidQuery(platform: string, query: string, detail: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(maskSecrets(`${platform} rejected the query ${JSON.stringify(query)}${detail ? `: ${detail}` : ''}`), 'InvalidQuery');
+  return permanentFailure(FailureType.InvalidQuery, maskSecrets(`${platform} rejected the query ${JSON.stringify(query)}${detail ? `: ${detail}` : ''}`));
 }
 
 export interface HttpReply<T = unknown> {
@@ -244,18 +242,10 @@ export function createHttp(opts: HttpOptions = {}): Http {
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new CancelledFailure('activity cancelled');
       if (timeout.aborted) {
-        throw ApplicationFailure.create({
-          message: `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`,
-          type: 'PlatformTimeout',
-          nonRetryable: false,
-        });
+        throw transientFailure(FailureType.PlatformTimeout, `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`);
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw ApplicationFailure.create({
-        message: `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`,
-        type: 'NetworkError',
-        nonRetryable: false,
-      });
+      throw transientFailure(FailureType.NetworkError, `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`);
     }
 
     const rateLimit = req.rateLimit?.(resHeaders, now()) ?? null;
@@ -280,13 +270,11 @@ export function createHttp(opts: HttpOptions = {}): Http {
     if (status >= 200 && status < 300) {
       if (!isJson) {
         const type = resHeaders.get('content-type') ?? 'no content-type';
-        throw ApplicationFailure.create({
-          message:
-            `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON ` +
+        throw transientFailure(
+          FailureType.MalformedResponse,
+          `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON ` +
             `(${type}, ${text.length} bytes: ${JSON.stringify(snippet(text, 120, opts.env))}); usually a proxy or gateway page, will retry`,
-          type: 'MalformedResponse',
-          nonRetryable: false,
-        });
+        );
       }
       return reply as HttpReply<T>;
     }
@@ -311,14 +299,11 @@ export function failureFor(req: JsonRequest, reply: HttpReply, now: number, env?
   }
   if (status >= 500 || status === 408 || status === 425) {
     const retryAt = retryAfterAt(headers, now);
-    return ApplicationFailure.create({
-      message: `${platform} is failing (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''}); will retry`,
-      type: 'PlatformUnavailable',
-      nonRetryable: false,
+    return transientFailure(FailureType.PlatformUnavailable, `${platform} is failing (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''}); will retry`, {
       nextRetryDelay: retryAt !== null && retryAt > now ? Math.ceil((retryAt - now) / 1000) * 1000 : undefined,
     });
   }
-  return ApplicationFailure.nonRetryable(`${platform} refused the request (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''})`, 'HttpError');
+  return permanentFailure(FailureType.HttpError, `${platform} refused the request (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''})`);
 }
 
 /** Builds a URL under a base that may itself carry a path (e.g. https://graph.facebook.com/v21.0). */

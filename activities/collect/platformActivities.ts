@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { DAY_MS } from '../../lib/dates';
+import { FailureType, invalidInput, permanentFailure } from '../../lib/failures';
 import type { ObjectStore } from '../../lib/objectStore';
 import { missingCredentials, parseInstant, runConnector, type Connector, type ConnectorContext, type Env } from './connector';
 import { createHttp, type FetchFn } from './http';
@@ -55,7 +56,7 @@ function probeContext(connector: Connector, env: Env, opts: { fetch?: FetchFn; t
   const now = opts.now ?? Date.now;
   return {
     query: '',
-    since: new Date(now() - 86_400_000),
+    since: new Date(now() - DAY_MS),
     until: new Date(now()),
     env,
     http: createHttp({ fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? 10_000, now, env }),
@@ -95,30 +96,30 @@ export async function describeSources(
 function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry, env: Env) {
   const connector = registry.get(String(input?.source ?? '').trim().toLowerCase());
   if (!connector) {
-    throw ApplicationFailure.nonRetryable(
+    throw permanentFailure(
+      FailureType.UnknownSource,
       `unknown source ${JSON.stringify(input?.source ?? null)}: platform sources are ${[...registry.keys()].join(', ')} ` +
         `(simulated and file are collected by their own activities)`,
-      'UnknownSource',
     );
   }
   const missing = missingCredentials(connector, env);
   if (missing.length > 0 || !connector.isConfigured(env)) {
     const what = connector.credentials.filter((c) => missing.includes(c.env)).map((c) => `${c.env} (${c.description})`);
-    throw ApplicationFailure.nonRetryable(
+    throw permanentFailure(
+      FailureType.MissingCredentials,
       `source ${connector.name} is not configured: set ${what.join(', ')} in the worker's environment; see activities/collect/README.md`,
-      'MissingCredentials',
     );
   }
   if (typeof input.query !== 'string' || input.query.trim() === '') {
-    throw ApplicationFailure.nonRetryable(`a query is required for ${connector.name}: ${connector.queryHelp}`, 'InvalidInput');
+    throw invalidInput(`a query is required for ${connector.name}: ${connector.queryHelp}`);
   }
   const since = parseInstant(input.since, 'since');
   const until = parseInstant(input.until, 'until');
   if (since >= until) {
-    throw ApplicationFailure.nonRetryable(`since (${since.toISOString()}) must be before until (${until.toISOString()})`, 'InvalidInput');
+    throw invalidInput(`since (${since.toISOString()}) must be before until (${until.toISOString()})`);
   }
   if (input.maxPosts !== undefined && input.maxPosts !== null && !(Number.isInteger(input.maxPosts) && input.maxPosts > 0)) {
-    throw ApplicationFailure.nonRetryable(`maxPosts must be a positive integer, got ${JSON.stringify(input.maxPosts)}`, 'InvalidInput');
+    throw invalidInput(`maxPosts must be a positive integer, got ${JSON.stringify(input.maxPosts)}`);
   }
   return { connector, since, until };
 }

@@ -7,8 +7,8 @@ import { retrainWorkflowId } from '../../cli/commands/retrain';
 import { describeForPeople, nightlyScheduleId } from '../../cli/commands/schedule';
 import { collectWorkflowId } from '../../cli/commands/sources';
 import { startOrAttach } from '../../cli/follow';
-import { daysBetween, yesterdayUtc } from '../../cli/options';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
+import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
 import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillInput } from '../../workflows/backfill';
 import { collect, PLATFORM_SOURCES, type CollectInput } from '../../workflows/collect';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
@@ -132,7 +132,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       if (b.since && b.until && b.since >= b.until) throw badRequest(`since ${b.since} must be before until ${b.until} (until is exclusive)`);
       // The CLI's defaults, resolved here because they are part of the run's id.
       const file = b.file ? { ...b.file, path: importPath(opts.importDir, b.file.path, 'file.path') } : undefined;
-      const input: PipelineInput = { ...b, file, source, date: b.date ?? yesterdayUtc(), days: b.days ?? 1, languages: normalizeLanguages(b.languages) };
+      const input: PipelineInput = { ...b, file, source, date: b.date ?? yesterday(), days: b.days ?? 1, languages: normalizeLanguages(b.languages) };
       try {
         const workflowId = await pipelineWorkflowId(input);
         const handle = await startOrAttach(client, socialSensePipeline, { workflowId, taskQueue, args: [input] }, { stage: 'pipeline', source, date: input.date });
@@ -169,8 +169,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     async (request, reply) => {
       const b = request.body;
       if (PLATFORM_SOURCES.includes(b.source) && !b.query) throw badRequest(`source "${b.source}" needs a query (search terms, hashtag, page or subreddit)`);
-      const until = b.until ?? new Date().toISOString().slice(0, 10);
-      const since = b.since ?? new Date(Date.parse(until) - 86_400_000).toISOString().slice(0, 10);
+      const until = b.until ?? isoDay(Date.now());
+      const since = b.since ?? addDays(until, -1);
       if (since >= until) throw badRequest(`since ${since} must be before until ${until} (until is exclusive)`);
       if (daysBetween(since, until) > MAX_BACKFILL_DAYS) throw badRequest(`since … until spans more than ${MAX_BACKFILL_DAYS} days`);
       const workflowId = collectWorkflowId(b.source, b.query, since, until);
@@ -316,7 +316,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     },
     async (request, reply) => {
       const b = request.body;
-      const date = b.date ?? yesterdayUtc();
+      const date = b.date ?? yesterday();
       const sentimentTrainFile = b.sentimentTrainFile ? importPath(opts.importDir, b.sentimentTrainFile, 'sentimentTrainFile') : null;
       const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile };
       const workflowId = retrainWorkflowId(b.source, date);

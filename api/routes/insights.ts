@@ -1,8 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { addDays } from '../../lib/dates';
 import { listModels, type ModelVersion } from '../../lib/registry';
 import { buildReport } from '../../cli/report/build';
 import { esc } from '../../cli/report/html';
-import { findRun, recommendationsFor, recentRuns, RunNotFoundError, topicModelFor, topicSummary, trends, userSegments, type RunInfo, type TermKind } from '../../cli/report/queries';
+import { recommendationsFor } from '../../cli/report/queries/recommendations';
+import { findRun, recentRuns, RunNotFoundError, type RunInfo } from '../../cli/report/queries/runs';
+import { userSegments } from '../../cli/report/queries/segments';
+import { topicModelFor, topicSummary } from '../../cli/report/queries/topics';
+import { trends, type TermKind } from '../../cli/report/queries/trends';
 import { decodeCursor, errorSchema, limitSchema, cursorSchema, listSchema, notFound, page, badRequest } from '../http';
 import {
   anyObject,
@@ -20,7 +25,7 @@ import type { ApiDeps } from '../server';
 /**
  * What viewers read: runs, posts, trends, topics, segments, recommendations, models, the HTML report
  * and a home page. Everything goes through the read-side queries the report and `insights` use
- * (cli/report/queries.ts, lib/registry.ts), so the API shows the same numbers as the page and the CLI.
+ * (cli/report/queries/, lib/registry.ts), so the API shows the same numbers as the page and the CLI.
  */
 
 const security = [{ bearerAuth: [] }];
@@ -67,8 +72,6 @@ interface PostRow {
   topic: number | null;
   created_us: number;
 }
-
-const addDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** LIKE's wildcards and escape taken literally: a search for "50%" finds "50%", not everything. */
 const likeLiteral = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -217,7 +220,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
          ORDER BY created_at DESC, post_id DESC LIMIT $11`,
         [
           from ?? null,
-          to ? addDay(to) : null,
+          to ? addDays(to, 1) : null,
           platform ?? null,
           topic ?? null,
           sentiment ?? null,

@@ -1,20 +1,12 @@
 import type { Command } from 'commander';
 import type { Db } from '../../lib/db';
 import { fmtInt, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, humanizeKey, termLabel } from '../report/format';
-import {
-  findRun,
-  recommendationsFor,
-  SEGMENT_TRAITS,
-  sentimentByDay,
-  sentimentTotals,
-  topicModelFor,
-  topicSummary,
-  trends,
-  userSegments,
-  type RunInfo,
-  type TermKind,
-  type TermSummary,
-} from '../report/queries';
+import { recommendationsFor } from '../report/queries/recommendations';
+import { findRun, type RunInfo } from '../report/queries/runs';
+import { SEGMENT_TRAITS, userSegments } from '../report/queries/segments';
+import { sentimentByDay, sentimentTotals } from '../report/queries/sentiment';
+import { topicModelFor, topicSummary } from '../report/queries/topics';
+import { trends, type TermKind, type TermSummary } from '../report/queries/trends';
 import { limitOption } from '../options';
 import { connectReadSide, readSideHelp } from '../../lib/stack';
 import { jsonLine, printLine, terminalSafe } from '../terminalText';

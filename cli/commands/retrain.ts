@@ -4,7 +4,8 @@ import { connectStack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
-import { collectableSourceOption, dateOption, daysOption, postsOption, yesterdayUtc } from '../options';
+import { yesterday } from '../../lib/dates';
+import { collectableSourceOption, dateOption, daysOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
@@ -27,7 +28,7 @@ export function registerRetrain(program: Command): void {
       if (opts.lexicon) useLexiconOption(opts.lexicon);
       installRuntime();
       const stack = await connectStack();
-      const date = opts.date ?? yesterdayUtc();
+      const date = opts.date ?? yesterday();
       const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
       const workflowId = retrainWorkflowId(opts.source, date);
       try {

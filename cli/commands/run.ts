@@ -6,7 +6,8 @@ import { normalizeLanguages } from '../../workflows/runIdentity';
 import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
 import { enforceQuarantineShare, formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
-import { dateOption, daysOption, mappingOption, postsOption, sourceOption, yesterdayUtc } from '../options';
+import { yesterday } from '../../lib/dates';
+import { dateOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
 import type { PipelineInput } from '../../workflows/pipeline';
 
@@ -67,7 +68,7 @@ export function registerRun(program: Command): void {
       installRuntime();
       const stack = await connectStack();
       try {
-        const date = opts.date ?? yesterdayUtc();
+        const date = opts.date ?? yesterday();
         const input: PipelineInput = {
           source: opts.source,
           date,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { connectStack, type Stack } from '../../lib/stack';
+import { DAY_MS, dayStartMs } from '../../lib/dates';
 import { checkDateRange, cronOption, dateOption, timezoneOption } from '../options';
 import { printLine } from '../terminalText';
 
@@ -105,7 +106,7 @@ export function registerSchedule(program: Command): void {
       withStack(async (stack, opts) => {
         await handleOf(stack).backfill({
           start: new Date(`${opts.from}T00:00:00Z`),
-          end: new Date(Date.parse(`${opts.to}T00:00:00Z`) + 86_400_000 - 1),
+          end: new Date(dayStartMs(opts.to) + DAY_MS - 1),
           overlap: ScheduleOverlapPolicy.ALLOW_ALL,
         });
         printLine(`backfill requested for ${opts.from} … ${opts.to}`);

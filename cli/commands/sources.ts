@@ -5,6 +5,7 @@ import { connectStack } from '../../lib/stack';
 import { collect, type CollectInput } from '../../workflows/collect';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
+import { addDays, isoDay } from '../../lib/dates';
 import { dateOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 
@@ -44,8 +45,8 @@ export function registerSources(program: Command): void {
     .option('--no-worker', 'do not run a worker in this process')
     .action(async (opts, cmd: Command) => {
       installRuntime();
-      const until = opts.until ?? new Date().toISOString().slice(0, 10);
-      const since = opts.since ?? new Date(Date.parse(until) - 86_400_000).toISOString().slice(0, 10);
+      const until = opts.until ?? isoDay(Date.now());
+      const since = opts.since ?? addDays(until, -1);
       if (since >= until) cmd.error(`error: --since ${since} must be before --until ${until} (--until is exclusive)`, { exitCode: 1, code: 'socialsense.invalidRange' });
       const input: CollectInput = { source: opts.source, query: opts.query, since, until, date: since, posts: opts.maxPosts };
       const workflowId = collectWorkflowId(opts.source, opts.query, since, until);

@@ -12,7 +12,7 @@ import { readTableAll, requireColumns } from '../../lib/tabular';
 import { normalizedMutualInformation } from '../../models/eval/clustering';
 import { fitClusterTopics, topicModelFromAssignments } from '../../models/topics/clusterTopics';
 import { tfidfKMeansBaseline } from '../../models/topics/embedding';
-import { fitTopicModel, type TopicModel } from '../../models/topics/lda';
+import { fitTopicModel, type TopicModel } from '../../models/topics/topicModel';
 import { npmiCoherence, topicDiversity } from '../../models/topics/metrics';
 import { assignSeedTopics, parseSeedTopics } from '../../models/topics/seededTopics';
 import { extractTerms, Vocabulary } from '../../models/topics/terms';
@@ -26,7 +26,7 @@ export const DEFAULT_ITERATIONS = 200;
 
 /**
  * 'clusters' (default): spherical k-means on tf-idf + merging (models/topics/clusterTopics.ts);
- * 'dmm' / 'lda': the Gibbs samplers of models/topics/lda.ts.
+ * 'dmm' / 'lda': the Gibbs samplers of models/topics/topicModel.ts.
  */
 export type TopicsEvalMethod = 'clusters' | 'dmm' | 'lda';
 export const DEFAULT_EVAL_METHOD: TopicsEvalMethod = 'clusters';

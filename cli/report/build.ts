@@ -12,19 +12,14 @@ import {
   topTermsSpec,
 } from './charts';
 import { renderReportHtml, type ChartId, type ReportData, type ReportSection } from './html';
-import {
-  exampleRecommendations,
-  findRun,
-  modelVersions,
-  runLineage,
-  sentimentByDay,
-  sentimentModelsUsed,
-  sentimentTotals,
-  topicModelFor,
-  topicSummary,
-  trends,
-  userSegments,
-} from './queries';
+import { runLineage } from './queries/lineage';
+import { modelVersions, sentimentModelsUsed } from './queries/models';
+import { exampleRecommendations } from './queries/recommendations';
+import { findRun } from './queries/runs';
+import { userSegments } from './queries/segments';
+import { sentimentByDay, sentimentTotals } from './queries/sentiment';
+import { topicModelFor, topicSummary } from './queries/topics';
+import { trends } from './queries/trends';
 import type { TopLevelSpec } from 'vega-lite';
 
 export interface BuildReportOptions {

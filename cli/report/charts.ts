@@ -1,7 +1,11 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { fmtNum, fmtPct, termLabel } from './format';
-import { SEGMENT_TRAITS, type Segment, type SentimentDay, type TermDay, type TermSummary, type TopicSummary } from './queries';
+import { addDays } from '../../lib/dates';
+import { SEGMENT_TRAITS, type Segment } from './queries/segments';
+import type { SentimentDay } from './queries/sentiment';
+import type { TopicSummary } from './queries/topics';
+import type { TermDay, TermSummary } from './queries/trends';
 
 /**
  * Vega-Lite specs for the report, rendered to SVG strings in this process: no browser, no canvas,
@@ -224,8 +228,6 @@ export function topTermsSpec(top: readonly TermSummary[], flags = true): TopLeve
     label: { field: 'total', type: 'quantitative', format: ',' },
   });
 }
-
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * One row per term and day: the actual volume, and the band forecast the day before for that day

@@ -1,5 +1,5 @@
 import { fmtTrait } from './charts';
-import { SEGMENT_TRAITS } from './queries';
+import { SEGMENT_TRAITS } from './queries/segments';
 import {
   fmtBytes,
   fmtDay,
@@ -14,18 +14,14 @@ import {
   sentimentWord,
   termLabel,
 } from './format';
-import type {
-  LineageDataset,
-  ReportModelVersion,
-  RunInfo,
-  Segments,
-  SentimentDay,
-  TermSummary,
-  TopicModelRef,
-  TopicSummary,
-  Trends,
-  UserRecommendations,
-} from './queries';
+import type { LineageDataset } from './queries/lineage';
+import type { ReportModelVersion } from './queries/models';
+import type { UserRecommendations } from './queries/recommendations';
+import type { RunInfo } from './queries/runs';
+import type { Segments } from './queries/segments';
+import type { SentimentDay } from './queries/sentiment';
+import type { TopicModelRef, TopicSummary } from './queries/topics';
+import type { TermSummary, Trends } from './queries/trends';
 
 /**
  * The report page: one HTML string with inline CSS and inline SVG charts, and nothing it would have

@@ -6,7 +6,7 @@ import type { Post, SentimentLabel } from '../../lib/schema';
 import type { SentimentScorer } from '../sentiment/classifier';
 import { canScoreSentiment } from '../sentiment/languages';
 import { lexiconModelName, scoreSentiment, type DomainLexicon } from '../sentiment/lexicon';
-import type { TopicModel } from '../topics/lda';
+import type { TopicModel } from '../topics/topicModel';
 import { extractTerms, Vocabulary } from '../topics/terms';
 
 export interface PostFeatures {

@@ -47,6 +47,11 @@ function decodeOne(whole: string, dec?: string, hex?: string, name?: string, u4?
 }
 
 const WHITESPACE_RE = /\s+/g;
+// Whitespace that collapsing would change: any but a single space, or two spaces in a row.
+const COLLAPSIBLE_RE = /[^\S ]| {2}/;
+// Text made only of code points below U+0300 (ASCII, Latin-1, Latin Extended, IPA) is already in NFC: the combining
+// marks start at U+0300 and nothing below it decomposes (test/unit/text-fast-paths.test.ts checks every such pair).
+const MAY_CHANGE_UNDER_NFC_RE = /[^\u0000-\u02ff]/;
 
 /** Options of normalizeText. */
 export interface NormalizeOptions {
@@ -66,7 +71,11 @@ export interface NormalizeOptions {
 export function normalizeText(text: string, options: NormalizeOptions = {}): string {
   const decode = options.decode ?? true;
   const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;
-  return sanitizeText(decoded).normalize('NFC').replace(WHITESPACE_RE, ' ').trim();
+  // Each step is skipped when it provably changes nothing, so clean text costs a few scans and no copies.
+  let out = sanitizeText(decoded);
+  if (MAY_CHANGE_UNDER_NFC_RE.test(out)) out = out.normalize('NFC');
+  if (COLLAPSIBLE_RE.test(out)) out = out.replace(WHITESPACE_RE, ' ');
+  return out.trim();
 }
 
 // Patterns shared with the tokenizer (which embeds their sources in its combined regex); all need the 'u' flag.
@@ -77,6 +86,8 @@ export const MENTION_SOURCE = String.raw`(?<![\p{L}\p{N}_@])@[A-Za-z0-9_]+(?:\.[
 export const HASHTAG_SOURCE = String.raw`(?<![\p{L}\p{N}_&#])[#＃][\p{L}\p{M}\p{N}_]*[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*`;
 
 const ENTITY_RE = new RegExp(`(${URL_SOURCE})|(${MENTION_SOURCE})|(${HASHTAG_SOURCE})`, 'giu');
+// What every match of ENTITY_RE starts with: the literal prefix of each alternative.
+const ENTITY_START_RE = /https?:\/\/|www\.|[@#＃]/iu;
 
 export interface Entities {
   hashtags: string[];
@@ -93,6 +104,8 @@ export function extractEntities(text: string): Entities {
   const hashtags: string[] = [];
   const mentions: string[] = [];
   const urls: string[] = [];
+  // Most posts have no entity at all; this finds every place where one could start (same flags as ENTITY_RE).
+  if (!ENTITY_START_RE.test(text)) return { hashtags, mentions, urls };
   const seen = new Set<string>();
   ENTITY_RE.lastIndex = 0;
   for (let m = ENTITY_RE.exec(text); m !== null; m = ENTITY_RE.exec(text)) {

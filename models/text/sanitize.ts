@@ -29,15 +29,23 @@ const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 const NONCHARACTER_RE = /[\ufdd0-\ufdef\ufffe\uffff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]/g;
 const BIDI_CONTROL_RE = /[\u202a-\u202e\u2066-\u2069]/g;
 const BIDI_MARK_RE = /[\u200e\u200f\u061c]/g;
-// Quick pre-check so clean strings (nearly all) cost one scan and no allocation.
-const ANY_SUSPECT_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069]/;
+// Quick pre-check so clean strings (nearly all) cost one scan and no allocation. It matches exactly where one of the
+// replacements above would change something (a control, a lone surrogate, a noncharacter, a bidi control), so a
+// paired surrogate (every emoji outside the BMP) does not send a clean string through the replacement chain.
+const SUSPECT_SOURCE = String.raw`[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]`;
+const ANY_SUSPECT_RE = new RegExp(SUSPECT_SOURCE);
+// A cheaper first screen (one character class, surrogates included): most strings fail it and skip the exact check.
+const MAYBE_SUSPECT_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069]/;
+// The screen for identifiers, which also lose the bidi marks and have TAB and LF turned into spaces.
+const IDENTIFIER_MAYBE_SUSPECT_RE = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const TAB_OR_LF_RE = /[\t\n]/g;
 
 /**
  * Cleans free text (a post's text): see the module comment for what goes. TAB and LF are kept; CR, CRLF, VT, FF and
  * NEL become LF. Returns the input itself when nothing needed cleaning. A non-string is returned unchanged.
  */
 export function sanitizeText(s: string): string {
-  if (typeof s !== 'string' || !ANY_SUSPECT_RE.test(s)) return s;
+  if (typeof s !== 'string' || !MAYBE_SUSPECT_RE.test(s) || !ANY_SUSPECT_RE.test(s)) return s;
   return s
     .replace(ESCAPE_SEQUENCE_RE, '')
     .replace(LINE_BREAK_CONTROLS_RE, '\n')
@@ -53,8 +61,8 @@ export function sanitizeText(s: string): string {
  * spaces. Not trimmed, so an id keeps its identity apart from the removed characters.
  */
 export function sanitizeIdentifier(s: string): string {
-  if (typeof s !== 'string') return s;
-  return sanitizeText(s).replace(BIDI_MARK_RE, '').replace(/[\t\n]/g, ' ');
+  if (typeof s !== 'string' || !IDENTIFIER_MAYBE_SUSPECT_RE.test(s)) return s;
+  return sanitizeText(s).replace(BIDI_MARK_RE, '').replace(TAB_OR_LF_RE, ' ');
 }
 
 /**
@@ -62,11 +70,35 @@ export function sanitizeIdentifier(s: string): string {
  * something changed. Arrays and plain objects are walked; other values are returned as they are.
  */
 export function sanitizeDeep<T>(value: T): T {
+  // Nearly every record is clean: one allocation-free walk proves it, and only a record that needs cleaning is copied.
+  return needsSanitizing(value, 0) ? copySanitized(value) : value;
+}
+
+/** Whether sanitizeDeep would change anything in `value` (a string, or a string or key somewhere inside). */
+function needsSanitizing(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return MAYBE_SUSPECT_RE.test(value) && sanitizeText(value) !== value;
+  if (value === null || typeof value !== 'object') return false;
+  // Pathologically deep input: let the copying walk decide (it behaves as it always did).
+  if (depth > 64) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (needsSanitizing(value[i], depth + 1)) return true;
+    return false;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    if (MAYBE_SUSPECT_RE.test(k) && sanitizeText(k) !== k) return true;
+    if (needsSanitizing((value as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+function copySanitized<T>(value: T): T {
   if (typeof value === 'string') return sanitizeText(value) as T;
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((v) => {
-      const c = sanitizeDeep(v);
+      const c = copySanitized(v);
       if (c !== v) changed = true;
       return c;
     });
@@ -77,7 +109,7 @@ export function sanitizeDeep<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const ck = sanitizeText(k);
-      const cv = sanitizeDeep(v);
+      const cv = copySanitized(v);
       if (ck !== k || cv !== v) changed = true;
       out[ck] = cv;
     }

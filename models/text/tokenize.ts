@@ -80,7 +80,7 @@ const EMOJI_STICKY_RE = new RegExp(emojiRegex().source, 'y');
 
 const ELONGATION_RE = /(\p{L})\1{2,}/gu;
 const ELONGATION_TEST_RE = /(\p{L})\1{2}/u;
-const EMOTICON_REPEAT_RE = /([)(\]\[DdPp3}{|])\1+/g;
+const EMOTICON_REPEAT_RE = /([)(\][DdPp3}{|])\1+/g;
 // Marks belong to the letter before them; scripts without case ("#मतदान") fall through to the last branch whole.
 const CAMEL_PART_RE = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{M}]+|\p{Lu}[\p{Lu}\p{M}]*|\p{N}+|[\p{L}\p{M}]+/gu;
 const HAS_LOWER_RE = /\p{Ll}/u;
@@ -88,6 +88,7 @@ const UPPER_RUN_RE = /\p{Lu}.*\p{Lu}/u;
 const ONLY_DIGITS_RE = /^\p{N}+$/u;
 const APOSTROPHE_RE = /’/g;
 // skin tones and the text/emoji presentation selectors do not change what an emoji says
+// eslint-disable-next-line no-misleading-character-class -- the selectors are matched on their own, on purpose
 const EMOJI_VARIANT_RE = /[\u{1F3FB}-\u{1F3FF}\uFE0E\uFE0F]/gu;
 // tag characters (subdivision flags such as England's) and everything after the first ZWJ
 // (gender, hair, "on fire") refine an emoji without changing what it says
@@ -107,8 +108,17 @@ export const NEGATORS: ReadonlySet<string> = new Set([
   'wouldnt', 'dnt', 'doesn', 'isn', 'wasn', 'aren', 'couldn', 'wouldn', 'shouldn', 'hasn', 'haven',
 ]);
 
+/**
+ * A screen in front of NEGATORS, indexed by a word's first letter and length (up to 15): a word whose pair no negator
+ * has is not one, and is answered without hashing the string (isNegator runs on every word).
+ */
+const NEGATOR_SHAPES = new Uint8Array(128 * 16);
+const shapeOf = (norm: string) => ((norm.charCodeAt(0) & 127) << 4) | Math.min(norm.length, 15);
+for (const w of NEGATORS) NEGATOR_SHAPES[shapeOf(w)] = 1;
+
 export function isNegator(norm: string): boolean {
-  return NEGATORS.has(norm) || norm.endsWith("n't");
+  if (norm.endsWith("n't")) return true;
+  return norm.charCodeAt(0) < 128 && NEGATOR_SHAPES[shapeOf(norm)] === 1 && NEGATORS.has(norm);
 }
 
 /** Clause punctuation closes a negation scope ("not good, great" negates only "good"). */
@@ -172,19 +182,184 @@ function isAllCaps(text: string): boolean {
   return !HAS_LOWER_RE.test(text) && UPPER_RUN_RE.test(text);
 }
 
+/**
+ * ELONGATION_TEST_RE.test(norm), answered without the regex for nearly every word: a letter repeated three times in
+ * the BMP is three equal code units in a row, so a word without such a run (and without surrogates, whose letters
+ * the regex sees as whole code points) cannot match.
+ */
+function hasElongation(norm: string): boolean {
+  let prev = -1;
+  let run = 0;
+  for (let i = 0; i < norm.length; i++) {
+    const c = norm.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return ELONGATION_TEST_RE.test(norm);
+    run = c === prev ? run + 1 : 1;
+    if (run === 3) return ELONGATION_TEST_RE.test(norm);
+    prev = c;
+  }
+  return false;
+}
+
+/**
+ * A 'word' token (both the fast path and the regex path of tokenize make them here). `ascii`: what asciiWordEnd
+ * learnt while scanning an ASCII word (its capitals, small letters and runs), so none of it is scanned again; null
+ * for a word from the regex.
+ */
+function wordToken(raw: string, start: number, negated: boolean, ascii: AsciiScan | null): Token {
+  let norm = ascii === null || ascii.upper > 0 ? raw.toLowerCase() : raw;
+  let elongated = false;
+  let forms: string[] | undefined;
+  if (ascii === null && norm.indexOf('’') >= 0) norm = norm.replace(APOSTROPHE_RE, "'");
+  if ((ascii === null || ascii.run3) && hasElongation(norm)) {
+    elongated = true;
+    forms = elongationForms(norm);
+    norm = forms[0];
+  }
+  // isAllCaps on ASCII: no small letter and two capitals (then norm, lowercased, differs from raw)
+  const allCaps = ascii === null ? norm !== raw && isAllCaps(raw) : ascii.lower === 0 && ascii.upper >= 2;
+  const token: Token = { text: raw, norm, kind: 'word', start, negated, elongated, allCaps };
+  if (forms !== undefined) token.forms = forms;
+  return token;
+}
+
+/** What asciiWordEnd saw in the word it measured (one scratch object: tokenize is synchronous). */
+interface AsciiScan {
+  upper: number;
+  lower: number;
+  /** a character (case folded) repeated three times in a row */
+  run3: boolean;
+}
+const asciiScan: AsciiScan = { upper: 0, lower: 0, run3: false };
+
+// ASCII letters: 1 for those that start TOKEN_RE's plain-word alternative (see PLAIN_WORD_SOURCE), 2 for h, o, t, w,
+// x, with which a URL or an emoticon may start instead.
+const LETTER_START = new Uint8Array(128);
+for (const c of 'abcdefgijklmnpqrsuvyzABCDEFGIJKLMNPQRSUVYZ') LETTER_START[c.charCodeAt(0)] = 1;
+for (const c of 'hotwxHOTWX') LETTER_START[c.charCodeAt(0)] = 2;
+
+/** Whether the ASCII word text[pos, end) followed by text[end] may begin a URL ("http:", "https:", "www.", any case). */
+function mayStartUrl(text: string, pos: number, end: number): boolean {
+  // (no inner closures here: tsx wraps each in a naming call, costly on this hot path)
+  const len = end - pos;
+  const next = text.charCodeAt(end);
+  const c0 = text.charCodeAt(pos) | 0x20;
+  if (c0 === 104) {
+    if (next !== 58 || !(len === 4 || (len === 5 && (text.charCodeAt(pos + 4) | 0x20) === 115))) return false;
+    return (text.charCodeAt(pos + 1) | 0x20) === 116 && (text.charCodeAt(pos + 2) | 0x20) === 116 && (text.charCodeAt(pos + 3) | 0x20) === 112;
+  }
+  return len === 3 && next === 46 && c0 === 119 && (text.charCodeAt(pos + 1) | 0x20) === 119 && (text.charCodeAt(pos + 2) | 0x20) === 119;
+}
+
+/** Whether the ASCII word text[pos, end) may be (the start of) a letter emoticon: "xD", "XP", "xDD", or a lone "o"/"O". */
+function mayBeLetterEmoticon(text: string, pos: number, end: number): boolean {
+  const c = text.charCodeAt(pos) | 0x20;
+  if (c === 111) return end - pos === 1;
+  if (c !== 120 || end - pos < 2) return false;
+  for (let i = pos + 1; i < end; i++) {
+    const d = text.charCodeAt(i) | 0x20;
+    if (d !== 100 && d !== 112) return false;
+  }
+  return true;
+}
+
+/**
+ * The end of the ASCII word token that TOKEN_RE matches at `pos`, or -1 when the regex must decide. The word starts
+ * with an ASCII letter, runs over ASCII letters and digits, and is followed by the end of the text or by an ASCII
+ * character that can neither continue a word nor join two ("-", "'", "_"): then no alternative before the word ones
+ * can match here except a URL ("http:", "www.") or a letter emoticon ("xD", "o.O", "O:)"), which are left to the
+ * regex, and the word alternatives match exactly this run. Anything else (a letter outside ASCII, a combining mark,
+ * "’") goes to the regex as well.
+ */
+function asciiWordEnd(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  const start = c < 128 ? LETTER_START[c] : 0;
+  if (start === 0) return -1;
+  let upper = c <= 90 ? 1 : 0;
+  let lower = 1 - upper;
+  let prev = c | 0x20;
+  let run = 1;
+  let run3 = false;
+  let j = pos + 1;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d >= 97 && d <= 122) lower++;
+    else if (d >= 65 && d <= 90) upper++;
+    else if (d < 48 || d > 57) break;
+    const folded = d | 0x20;
+    run = folded === prev ? run + 1 : 1;
+    if (run === 3) run3 = true;
+    prev = folded;
+  }
+  if (j < text.length) {
+    const next = text.charCodeAt(j);
+    if (next >= 128 || next === 45 || next === 39 || next === 95) return -1;
+  }
+  if (start === 2 && (mayStartUrl(text, pos, j) || mayBeLetterEmoticon(text, pos, j))) return -1;
+  asciiScan.upper = upper;
+  asciiScan.lower = lower;
+  asciiScan.run3 = run3;
+  return j;
+}
+
+// ASCII punctuation that only TOKEN_RE's punctuation alternative can match (no emoticon, number or entity starts
+// with it): a run of "!" and "?", a run of "." (two or more are one token, one is `\S`), a lone "," or '"'.
+function asciiPunctEnd(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  if (c === 44 || c === 34) return pos + 1;
+  let j = pos + 1;
+  if (c === 33 || c === 63) {
+    while (j < text.length && (text.charCodeAt(j) === 33 || text.charCodeAt(j) === 63)) j++;
+    return j;
+  }
+  if (c === 46) {
+    while (j < text.length && text.charCodeAt(j) === 46) j++;
+    return j;
+  }
+  return -1;
+}
+
 /** Splits a (preferably normalized, see normalizeText) post into tokens with emphasis and negation flags. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let negated = false;
   const re = TOKEN_RE;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+  let pos = 0;
+  while (pos < text.length) {
+    // Fast path, for most tokens: skip ASCII whitespace (no token starts there), and take an ASCII word or a common
+    // punctuation mark without running the regex, when it is provably the token TOKEN_RE would match at this position
+    // (test/unit/text-fast-paths.test.ts compares it with the previous tokenizer on the shared data's tweets and fuzz).
+    const c = text.charCodeAt(pos);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      pos++;
+      continue;
+    }
+    const end = asciiWordEnd(text, pos);
+    if (end > 0) {
+      const token = wordToken(text.slice(pos, end), pos, negated, asciiScan);
+      tokens.push(token);
+      if (isNegator(token.norm)) negated = true;
+      pos = end;
+      continue;
+    }
+    const punctEnd = asciiPunctEnd(text, pos);
+    if (punctEnd > 0) {
+      const raw = text.slice(pos, punctEnd);
+      // the punctuation that closes a scope is itself outside it
+      if (negated && closesScope(raw)) negated = false;
+      tokens.push({ text: raw, norm: raw, kind: 'punct', start: pos, negated: false, elongated: false, allCaps: false });
+      pos = punctEnd;
+      continue;
+    }
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    if (m === null) break;
+    pos = re.lastIndex;
     const start = m.index;
     let raw = m[0];
     let kind: TokenKind;
     let norm: string;
     let elongated = false;
-    let allCaps = false;
+    const allCaps = false;
     let parts: string[] | undefined;
     let forms: string[] | undefined;
     // (the fast path m[1] starts with an ASCII letter: a run of a spaceless script comes through m[8])
@@ -193,19 +368,14 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (m[1] !== undefined || m[8] !== undefined) {
-      norm = raw.toLowerCase();
-      if (m[8] !== undefined && ONLY_DIGITS_RE.test(raw)) {
-        kind = 'number';
-      } else {
-        kind = 'word';
-        if (norm.indexOf('’') >= 0) norm = norm.replace(APOSTROPHE_RE, "'");
-        if (ELONGATION_TEST_RE.test(norm)) {
-          elongated = true;
-          forms = elongationForms(norm);
-          norm = forms[0];
-        }
-        allCaps = norm !== raw && isAllCaps(raw);
+      if (m[8] === undefined || !ONLY_DIGITS_RE.test(raw)) {
+        const token = wordToken(raw, start, negated, null);
+        tokens.push(token);
+        if (isNegator(token.norm)) negated = true;
+        continue;
       }
+      kind = 'number';
+      norm = raw.toLowerCase();
     } else if (m[2] !== undefined) {
       kind = 'url';
       norm = raw;
@@ -217,7 +387,7 @@ export function tokenize(text: string): Token[] {
       const e = EMOJI_STICKY_RE.exec(text);
       if (e !== null) {
         raw = e[0];
-        re.lastIndex = start + raw.length;
+        pos = start + raw.length;
         kind = 'emoji';
         norm = raw.replace(EMOJI_VARIANT_RE, '');
       } else {
@@ -229,7 +399,7 @@ export function tokenize(text: string): Token[] {
       const tag = raw.slice(1);
       parts = hashtagParts(tag);
       norm = tag.toLowerCase();
-      if (ELONGATION_TEST_RE.test(norm)) {
+      if (hasElongation(norm)) {
         elongated = true;
         forms = elongationForms(norm);
         norm = forms[0];
@@ -246,11 +416,11 @@ export function tokenize(text: string): Token[] {
       // the punctuation that closes a scope is itself outside it
       if (negated && closesScope(raw)) negated = false;
     }
-    const token: Token = { text: raw, norm, kind, start, negated: negated && (kind === 'word' || kind === 'hashtag'), elongated, allCaps };
+    // (words were emitted above, by wordToken; of the rest only hashtags can be negated)
+    const token: Token = { text: raw, norm, kind, start, negated: negated && kind === 'hashtag', elongated, allCaps };
     if (parts !== undefined) token.parts = parts;
     if (forms !== undefined) token.forms = forms;
     tokens.push(token);
-    if (kind === 'word' && isNegator(norm)) negated = true;
   }
   return tokens;
 }

@@ -8,7 +8,7 @@
  *    tried and left one catch-all topic with two thirds of the posts). With k chosen by the
  *    model, every merge level of a geometric grid is scored by the mean silhouette (cosine distance)
  *    on a seeded sample of posts, and the best level wins.
- * 3. The result is stored as a DMM-format TopicModel (models/topics/lda.ts): per-topic term counts and
+ * 3. The result is stored as a DMM-format TopicModel (models/topics/topicModel.ts): per-topic term counts and
  *    topic sizes, so the artifact, inference on new posts (the DMM posterior, i.e. multinomial naive
  *    Bayes on those counts) and every consumer stay as they were.
  *
@@ -17,7 +17,7 @@
  */
 import { createRng } from '../random';
 import { inverseDocumentFrequency, sparseKMeans, tfidfRows, type SparseRows } from './embedding';
-import { TopicModel } from './lda';
+import { TopicModel } from './topicModel';
 
 /** k-means++ restarts of the merge step (cheap: it clusters at most a few hundred centroids) */
 const MERGE_RESTARTS = 5;

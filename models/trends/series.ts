@@ -37,7 +37,7 @@ export interface BucketOptions {
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
+export { DAY_MS } from '../../lib/dates';
 
 function range(times: Iterable<number>, opts: BucketOptions): { start: number; length: number } {
   const { bucketMs } = opts;

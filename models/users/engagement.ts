@@ -8,8 +8,7 @@
  * penalty on standardised features, which converges in a handful of iterations for the ~10
  * features used here and needs no learning rate.
  */
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../lib/dates';
 
 export interface ActivityPost {
   id: string;
@@ -404,6 +403,23 @@ export function logisticScorer(a: { weights: ArrayLike<number>; bias: number; me
     }
     return out;
   };
+}
+
+/** A stored engagement model, as the registry's `engagement` versions hold it (JSON): weights on standardised ENGAGEMENT_FEATURES. */
+export type EngagementArtifact = Pick<LogisticModel, 'weights' | 'bias'> & { features: string[]; mean: number[]; std: number[] };
+
+/**
+ * P(engages on the day after the last day of `activity`) per user id, under a stored model (the
+ * serving version's artifact). Throws like logisticScorer when the artifact's features are not
+ * ENGAGEMENT_FEATURES.
+ */
+export function engagementProbabilities(artifact: EngagementArtifact, activity: ActivityData): Map<string, number> {
+  const last = activity.numDays - 1;
+  const ex = engagementExamples(activity, { fromDay: last, toDay: last + 1, includeUnlabelled: true });
+  const p = logisticScorer(artifact)(ex.x, ex.n);
+  const out = new Map<string, number>();
+  for (let i = 0; i < ex.n; i++) out.set(activity.users[ex.user[i]], p[i]);
+  return out;
 }
 
 /** P(engages on the day after the last day of `activity`) for every user active so far. */

@@ -10,6 +10,7 @@
  * two batches are not known and are left out.
  */
 
+import { DAY_MS } from '../../lib/dates';
 import { botScore, MIN_INTERVALS, type BotFeatures } from './bots';
 
 export interface ProfilePost {
@@ -105,7 +106,6 @@ export interface UserProfile {
 }
 
 export const RAPID_GAP_SECONDS = 60;
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const URL_RE = /\bhttps?:\/\/|\bwww\./i;
 

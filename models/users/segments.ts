@@ -384,6 +384,35 @@ export function nearestCentroids(x: Float64Array, n: number, d: number, centroid
   return out;
 }
 
+/** A stored segmentation, as the registry's `segments` versions hold it (JSON). */
+export interface SegmentsArtifact {
+  features: string[];
+  /** standardisation used when the centroids were fitted */
+  mean: number[];
+  std: number[];
+  /** per-feature median that stands in for an unknown value (absent in artifacts written before it: the mean) */
+  median?: number[];
+  /** z-scores are clipped to ±clipZ (absent in artifacts written before clipping: no clipping) */
+  clipZ?: number;
+  /** centroids in standardised units */
+  centroids: number[][];
+  names: string[];
+}
+
+/**
+ * The segment (index into `artifact.names`) of one user's profile under a stored segmentation. The
+ * same standardisation (median for unknown values, ±clipZ) and distance as the fit and the promotion
+ * gate, so a user lands in the segment the gate measured.
+ */
+export function nearestSegment(artifact: SegmentsArtifact, profile: UserProfile): number {
+  const row = SEGMENT_FEATURES.map((f) => {
+    const v = f.value(profile);
+    return v === null || !Number.isFinite(v) ? Number.NaN : v;
+  });
+  const st = { mean: artifact.mean, std: artifact.std, median: artifact.median ?? artifact.mean, clipZ: artifact.clipZ };
+  return nearestCentroids(standardizeRows([row], SEGMENT_FEATURES, st), 1, SEGMENT_FEATURES.length, artifact.centroids)[0];
+}
+
 /**
  * Baseline segmentation an analyst would make without a model: k groups by quantiles of overall
  * activity (the sum of the rows' z-scores on the features named in `activity`; default posting

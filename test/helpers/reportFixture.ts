@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { dayRange } from '../../lib/dates';
 import type { Db } from '../../lib/db';
 import { createRng } from '../../models/random';
 
@@ -23,12 +24,6 @@ const SEGMENTS = [
   { name: 'likely bots', users: 3, postsPerDay: 40, engagementReceivedPerPost: 0.4, followerRatio: 0.02, meanSentiment: 0.01, botLikeness: 0.86, engagement: 0.04 },
 ];
 
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const daysFrom = (from: string, to: string) => {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-};
 
 export interface ReportFixture {
   runKey: string;
@@ -172,7 +167,7 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
     [terms.marketdip]: (i) => 230 - i * 3,
     [terms.summerfest]: (i) => 40 + 6 * Math.cos(i),
   };
-  const history = daysFrom(HISTORY_START, FIXTURE_DAYS[FIXTURE_DAYS.length - 1]);
+  const history = dayRange(HISTORY_START, FIXTURE_DAYS[FIXTURE_DAYS.length - 1]);
   const trendRows: unknown[] = [];
   const totals = new Map<string, number>();
   for (const [term, f] of Object.entries(series)) {

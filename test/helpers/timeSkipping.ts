@@ -9,4 +9,4 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 }
 
 /** The failure message at the bottom of a workflow → child → activity failure chain. */
-export { rootMessage } from '../../workflows/errors';
+export { rootMessage } from '../../lib/failures';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readNdjson } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
-import { rootMessage } from '../../workflows/errors';
+import { rootMessage } from '../../lib/failures';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 
 /**

@@ -8,7 +8,7 @@ import { readNdjson } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
-import { rootMessage } from '../../workflows/errors';
+import { rootMessage } from '../../lib/failures';
 
 let stack: Stack;
 let workers: Awaited<ReturnType<typeof startTestWorkers>>;

@@ -41,7 +41,10 @@ beforeAll(async () => {
   for (const day of sim.days) {
     for (const r of day.posts) {
       const p = postSchema.safeParse(r);
-      if (p.success && !seen.has(p.data.id)) (seen.add(p.data.id), posts.push(p.data));
+      if (p.success && !seen.has(p.data.id)) {
+        seen.add(p.data.id);
+        posts.push(p.data);
+      }
     }
   }
   const engagements = sim.days.flatMap((d) => d.engagements);

@@ -7,7 +7,7 @@ import { formatTrends, recommendInsights, segmentsInsights, sentimentInsights, t
 import { buildReport, reportChartSpecs, reportKey, type Report } from '../../cli/report/build';
 import { renderSvg } from '../../cli/report/charts';
 import { fmtInt } from '../../cli/report/format';
-import { findRun } from '../../cli/report/queries';
+import { findRun } from '../../cli/report/queries/runs';
 import { runCli } from '../helpers/cli';
 import { insertReportFixture, type ReportFixture } from '../helpers/reportFixture';
 import { requireStack } from '../helpers/stack';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/paths';
 import type { Stack } from '../../lib/stack';
 import { pipelineWorkflowId, runPipeline } from '../../cli/pipelineRun';
-import { findRun } from '../../cli/report/queries';
+import { findRun } from '../../cli/report/queries/runs';
 import { backfill, dayWorkflowId } from '../../workflows/backfill';
 import type { PipelineInput, PipelineSummary } from '../../workflows/pipeline';
 import { SIMULATED_DEFAULTS } from '../../workflows/runIdentity';

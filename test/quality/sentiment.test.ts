@@ -20,10 +20,14 @@ const train = sharedDataPath('semeval', 'sentiment-train.tsv');
 const rated = sharedDataPath('semeval', 'topics-dev.tsv');
 
 /**
- * What the trained classifier reaches (0.652 on dev at seeds 1-3). Issue 13 asks for 0.67; no
- * variant tried (prior adjustment, a linear + neural ensemble, more members) reached it on the
- * tuning split (sentiment-train without its 2016 dev/devtest tweets, scored on those), so the
- * test guards what is reached rather than pretend.
+ * What the trained classifier reaches: 0.657 on dev (seeds 1-3: 0.657 / 0.651 / 0.657). Issue 13
+ * asks for 0.67, which no variant reached. Choices were made on a split of sentiment-train: trained
+ * on it without its 2016 dev/devtest tweets and scored on those 3,999 (the recipe: 0.558). None
+ * beat the recipe by more than the noise: prior adjustment is in it; more members, a linear +
+ * neural ensemble (0.548-0.552), char 2-5-grams (0.544), word trigrams, 2^20 buckets, a naive Bayes
+ * part interpolated into the weights, other L2 and learning rates (all 0.544-0.556), and
+ * weighting the newest quarter 4x (0.561 on the split, but 0.646 on dev: noise, left out); see
+ * models/sentiment/classifier.ts. So this test guards what is reached rather than pretend.
  */
 const TRAINED_MACRO_RECALL = 0.65;
 

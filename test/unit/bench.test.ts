@@ -37,6 +37,11 @@ describe('per-stage throughput (quick, tiny input)', () => {
     }
     // the generator's malformed records are what the importer would quarantine, not posts
     expect(result.stages.tokenize.oneCore.posts + result.rejected).toBe(dataset.posts);
+    // the lexicon is reported against the vader-sentiment npm port measured on the same posts in the same run
+    expect(result.stages.vaderNpm.oneCore.posts).toBe(result.stages.tokenize.oneCore.posts);
+    const ratio = result.stages.sentiment.oneCore.postsPerSecond / result.stages.vaderNpm.oneCore.postsPerSecond;
+    expect(result.stages.sentiment.ratioToVaderNpm).toBe(Number(ratio.toFixed(1)));
+    expect(result.stages.tokenize.ratioToVaderNpm).toBeUndefined();
 
     const doc: BenchResults = {
       startedAt: '2026-11-25T00:00:00Z',
@@ -49,6 +54,7 @@ describe('per-stage throughput (quick, tiny input)', () => {
     };
     const md = renderMarkdown(doc);
     for (const stage of STAGES) expect(md).toMatch(new RegExp(`^\\| ${stage} \\|`, 'm'));
+    expect(md).toContain(`simulated: lexicon sentiment ran ${result.stages.sentiment.ratioToVaderNpm}x as fast as the vader-sentiment npm port`);
     expect(md).toContain('real tweets: skipped: no data');
     expect(md).toContain('failed: stack down');
   }, 20_000);

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectableSourceOption, cronOption, dateOption, daysBetween, daysOption, postsOption, sourceOption, timezoneOption, wholeNumberOption } from '../../cli/options';
+import { collectableSourceOption, cronOption, dateOption, daysOption, postsOption, sourceOption, timezoneOption, wholeNumberOption } from '../../cli/options';
+import { daysBetween } from '../../lib/dates';
 
 /** The accepting side of the shared option parsers (the refusing side runs through the CLI in test/integration/cli-options.test.ts). */
 describe('option parsers accept what a run can use', () => {

@@ -36,7 +36,7 @@ describe('configuration', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toMatch(/^invalid configuration:\n  DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(message).toMatch(/^invalid configuration:\n {2}DATABASE_URL must be a postgres:\/\/ URL/);
     expect(message).not.toMatch(/hunter2|very-secret-value|mysql:/);
     // A bad S3 endpoint or bucket is named too, still without the secret.
     const badS3 = () => loadConfig({ ...good, S3_ENDPOINT: 'minio:9000', S3_BUCKET: 'Bad_Bucket', S3_SECRET_KEY: 'very-secret-value' });

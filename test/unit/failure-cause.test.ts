@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, RetryState, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { describeFailure, rootCause } from '../../workflows/errors';
+import { accountingError, causeChain, chainMessage, configError, describeFailure, FailureType, invalidInput, permanentFailure, rootCause, rootMessage, transientFailure } from '../../lib/failures';
 
 // The chains Temporal builds: a workflow's catch sees child → activity → cause; the client sees WorkflowFailedError on top.
 const activity = (name: string, cause: Error) => new ActivityFailure('Activity task failed', name, '1', RetryState.NON_RETRYABLE_FAILURE, 'worker@host', cause);
@@ -56,5 +56,45 @@ describe('the root cause of a failed run (what runs.error stores)', () => {
     expect(describeFailure(undefined)).toBe('undefined');
     expect(describeFailure('a string was thrown')).toBe('a string was thrown');
     expect(describeFailure(ApplicationFailure.create({ message: '', type: 'X' }))).toMatch(/^X: ./);
+  });
+});
+
+describe('the cause chain (one walk for the catalog, the workflows and the CLI)', () => {
+  it('lists the error and its causes outermost first, and stops on a cycle', () => {
+    const inner = ApplicationFailure.nonRetryable('file is empty: /x.csv', 'InvalidInput');
+    const mid = activity('importFile', inner);
+    const outer = child(mid);
+    expect(causeChain(outer)).toEqual([outer, mid, inner]);
+    const a = new Error('a') as Error & { cause?: unknown };
+    const b = new Error('b', { cause: a });
+    a.cause = b;
+    expect(causeChain(b)).toEqual([b, a]);
+    expect(causeChain(undefined)).toEqual([]);
+  });
+
+  it('gives the terminal the reason first, then the wrappers above it, outermost first', () => {
+    const err = new WorkflowFailedError('Workflow execution failed', child(activity('importFile', ApplicationFailure.nonRetryable('file is empty: /x.csv', 'InvalidInput'))), RetryState.NON_RETRYABLE_FAILURE);
+    expect(chainMessage(err)).toBe('file is empty: /x.csv (Workflow execution failed ← Child Workflow execution failed ← Activity task failed)');
+    expect(rootMessage(err)).toBe('file is empty: /x.csv');
+    expect(chainMessage(new Error('plain'))).toBe('plain');
+    expect(chainMessage('thrown text')).toBe('thrown text');
+  });
+});
+
+describe('the failure constructors', () => {
+  it('give the type strings retry policies and the catalog match on, and the right retry flag', () => {
+    for (const [f, type] of [
+      [invalidInput('bad date'), 'InvalidInput'],
+      [configError('no brokers'), 'ConfigError'],
+      [accountingError('counts differ'), 'AccountingError'],
+      [permanentFailure(FailureType.PagingStuck, 'same cursor twice'), 'PagingStuck'],
+    ] as const) {
+      expect(f).toBeInstanceOf(ApplicationFailure);
+      expect(f.type).toBe(type);
+      expect(f.nonRetryable).toBe(true);
+    }
+    const limited = transientFailure(FailureType.RateLimited, 'rate limit reached', { nextRetryDelay: 61_000, details: [{ platform: 'X' }] });
+    expect(limited).toMatchObject({ type: 'RateLimited', nonRetryable: false, nextRetryDelay: 61_000, details: [{ platform: 'X' }] });
+    expect(describeFailure(invalidInput('bad date'))).toBe('InvalidInput: bad date');
   });
 });

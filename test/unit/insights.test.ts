@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthorRecommender, nearestSegment, volumeTrends } from '../../activities/insights';
-import { SEGMENT_FEATURES } from '../../models/users/segments';
+import { createAuthorRecommender } from '../../models/recommend/authors';
+import { volumeTrends } from '../../models/trends/termTrends';
+import { nearestSegment, SEGMENT_FEATURES } from '../../models/users/segments';
 import type { UserProfile } from '../../models/users/profile';
 import type { FeaturedPost } from '../../models/pipeline/features';
 import type { Engagement } from '../../lib/schema';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chooseBands,
   createMinHasher,
   createNearDuplicateIndex,
   estimateJaccard,
@@ -15,6 +16,7 @@ import { normalizeText } from '../../models/text/normalize';
 import { classifyRemoved, longestCommonRun } from '../../bench/spamFalsePositives';
 import { createRng } from '../../models/random';
 import { precisionRecall } from '../../models/users/bots';
+import * as v1 from '../../bench/baselines/nearDuplicatesV1';
 
 const base = [
   'Huge discount on running shoes today only, grab yours before they sell out https://t.co/aaa111 #sale',
@@ -132,6 +134,52 @@ describe('near-duplicate detection', () => {
     expect(index.query('something else entirely, nothing like the others')).toEqual([]);
     expect(index.clusters()).toEqual([['a', 'c']]);
     expect(index.bands * index.rows).toBeLessThanOrEqual(64);
+  });
+
+  it('computes the same MinHash signatures in WebAssembly as in JavaScript', () => {
+    for (const [numHashes, shingle] of [
+      [128, { kind: 'char', size: 5 }],
+      [64, { kind: 'word', size: 2 }],
+      [8, { kind: 'char', size: 3 }],
+    ] as const) {
+      const wasm = createMinHasher(numHashes, shingle, 3);
+      const js = createMinHasher(numHashes, shingle, 3, false);
+      const long = base.join(' ').repeat(40); // ~16k characters: more shingles than the kernel's first memory page holds
+      for (const text of [...base, 'ab', '', long, 'मतदान केंद्र पर लंबी कतार', base[0]]) expect(wasm.signature(text)).toEqual(js.signature(text));
+    }
+  });
+
+  it('with the previous banding, clusters exactly as the previous implementation', () => {
+    // bench/baselines/nearDuplicatesV1.ts is the implementation before the speed-up (32 bands of 4
+    // rows): the WebAssembly signatures, the candidate scan, the paired comparison and the
+    // shingleContent fast paths must not change a single decision
+    const { bands, rows } = chooseBands(128, 0.7, 0.99);
+    expect({ bands, rows }).toEqual({ bands: 32, rows: 4 });
+    const day = simulateNetwork({ days: 1, postsPerDay: 1500, seed: 9 }).days[0];
+    const posts = day.posts.flatMap((p, i) => (day.truth[i].malformed ? [] : [{ id: `${p.id}#${i}`, text: normalizeText(String(p.text)) }]));
+    const previous = v1.findNearDuplicates(posts);
+    expect(previous.clusters.length).toBeGreaterThan(10);
+    expect(findNearDuplicates(posts, { bands })).toEqual(previous);
+    const synthetic = syntheticSet(17, 300);
+    expect(findNearDuplicates(synthetic, { bands, seed: 4 })).toEqual(v1.findNearDuplicates(synthetic, { seed: 4 }));
+  });
+
+  it('skips the link, mention and hashtag patterns only when they cannot match, and splits words as the Unicode pattern did', () => {
+    const texts = [
+      'RT @news: Check THIS!! https://t.co/x1 now #Breaking via @bob bit.ly/3xYz',
+      'h/t @ann great read www.example.com/a?b=c#frag and more',
+      'no link here but a slash: either/or, 50/50 odds h/t',
+      "‘Quoted’ words and 'apostrophes' ''double'' it's #tag's end'",
+      'fullwidth ＃タグ and #tag_1 and # alone and a#b and &#39;',
+      '新しいカフェでランチ #東京 @user_1',
+      'मतदान केंद्र पर लंबी कतार #चुनाव',
+      'email me at someone@example.com or @handle.with.dots',
+      'plain text with numbers 123 456 and letters',
+      'emoji 😍🎉 between words👍and 𝐛𝐨𝐥𝐝 𝐦𝐚𝐭𝐡 letters, a lone \ud83d surrogate and \udc4d another',
+      'café naïve e\u0301 combining, ½ ² ٣ numbers, Ⅻ roman, under_score and dash-ed',
+      '',
+    ];
+    for (const t of texts) expect(shingleContent(t)).toEqual(v1.shingleContent(t));
   });
 
   it('has high pairwise precision and recall on a synthetic set', () => {

@@ -373,7 +373,12 @@ describe('scoring another model on the candidateâ€™s split (the promotion gateâ€
     const I = log.itemIds.length;
     const rows: number[] = [];
     const cols: number[] = [];
-    for (let u = 0; u < split.train.rows; u++) for (const i of trainRow(split.train, u)) (rows.push(u), cols.push(I - 1 - i));
+    for (let u = 0; u < split.train.rows; u++) {
+      for (const i of trainRow(split.train, u)) {
+        rows.push(u);
+        cols.push(I - 1 - i);
+      }
+    }
     const permuted = trainEase(csrFromTriples(split.train.rows, I, rows, cols), { lambda: 5, minItemCount: 1, recencyHalfLife: null, itemIds: [...log.itemIds].reverse() });
     const same = trainEase(split.train, { lambda: 5, minItemCount: 1, recencyHalfLife: null, ...ids });
     const a = evaluateOnSplit(permuted, split, log.itemIds);

@@ -6,7 +6,6 @@ import { extractFeatures } from '../../models/pipeline/features';
 import { evaluateSentiment } from '../../cli/eval/sentiment';
 import { readTableAll } from '../../lib/tabular';
 import { postSchema, type Post, type SentimentLabel } from '../../lib/schema';
-import { createRng } from '../../models/random';
 import { syntheticSentiment } from '../helpers/sentimentSynthetic';
 import { loadSentimentClassifier, splitNewest, trainSentimentClassifier, tuneOnNewest } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
@@ -221,11 +220,10 @@ describe('other languages get no English sentiment (case 02-german-article-die)'
     const foreign = rows.filter((r) => r.lang !== 'en');
     expect([english.length, foreign.length]).toEqual([11, 48]);
     const scored = (text: string) => canScoreSentiment(sentimentLanguageOf(text));
-    // the one English post the detector still calls Estonian (a name and five short words)
-    expect(english.filter((r) => !scored(r.text!)).map((r) => r.text)).toEqual(['I just wanna see Justin Bieber in April']);
-    // the one foreign post too short for the detector to be sure of; the English lexicon finds nothing in it
-    expect(foreign.filter((r) => scored(r.text!)).map((r) => r.text)).toEqual(['Morgen gaan we naar het strand in Scheveningen']);
-    expect(scoreSentiment('Morgen gaan we naar het strand in Scheveningen').label).toBe('neutral');
+    // since the eld-based detector (issue 12) no post of the fixture is misjudged: "I just wanna see Justin
+    // Bieber in April" used to be Estonian, "Morgen gaan we naar het strand in Scheveningen" too short to tell
+    expect(english.filter((r) => !scored(r.text!)).map((r) => r.text)).toEqual([]);
+    expect(foreign.filter((r) => scored(r.text!)).map((r) => r.text)).toEqual([]);
   });
 
   it('gives posts in a language without a model null sentiment in the features, and scores the rest', () => {

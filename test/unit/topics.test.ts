@@ -6,7 +6,7 @@ import { normalizedMutualInformation } from '../../models/eval/clustering';
 import { createRng } from '../../models/random';
 import { fitClusterTopics, topicModelFromAssignments } from '../../models/topics/clusterTopics';
 import { inverseDocumentFrequency, sparseKMeans, tfidfKMeansBaseline, tfidfRows } from '../../models/topics/embedding';
-import { fitTopicModel, loadTopicModel, type TopicMethod } from '../../models/topics/lda';
+import { fitTopicModel, loadTopicModel, type TopicMethod } from '../../models/topics/topicModel';
 import { assignSeedTopics, parseSeedTopics } from '../../models/topics/seededTopics';
 import { npmiCoherence, topicDiversity } from '../../models/topics/metrics';
 import { extractTerms, Vocabulary } from '../../models/topics/terms';

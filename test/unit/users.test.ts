@@ -9,6 +9,7 @@ import {
   engagementExamples,
   evaluateEngagementPrediction,
   logisticScorer,
+  engagementProbabilities,
   predictNextDayEngagement,
   trainLogisticRegression,
 } from '../../models/users/engagement';
@@ -427,7 +428,23 @@ describe('engagement prediction', () => {
     const model = trainLogisticRegression(ex.x, ex.y, ex.n, ex.d);
     const next = predictNextDayEngagement(model, activity);
     expect(next.length).toBeGreaterThan(30);
-    for (const r of next) expect(r.probability).toBeGreaterThan(0), expect(r.probability).toBeLessThan(1);
+    for (const r of next) {
+      expect(r.probability).toBeGreaterThan(0);
+      expect(r.probability).toBeLessThan(1);
+    }
+  });
+
+  it('a stored artifact (JSON numbers) scores like the model it was written from, and refuses other features', () => {
+    const { posts, engagements } = simulate(3, 40, 15);
+    const activity = dailyActivity(posts, engagements);
+    const ex = engagementExamples(activity);
+    const model = trainLogisticRegression(ex.x, ex.y, ex.n, ex.d);
+    const artifact = JSON.parse(JSON.stringify({ weights: [...model.weights], bias: model.bias, features: [...ENGAGEMENT_FEATURES], mean: [...model.mean], std: [...model.std] }));
+    const stored = engagementProbabilities(artifact, activity);
+    const next = predictNextDayEngagement(model, activity);
+    expect(stored.size).toBe(next.length);
+    for (const r of next) expect(stored.get(r.userId)).toBeCloseTo(r.probability, 12);
+    expect(() => engagementProbabilities({ ...artifact, features: [...ENGAGEMENT_FEATURES].reverse() }, activity)).toThrow(/trained on features/);
   });
 
   it('fits a logistic regression to separable-ish data and computes AUC with ties', () => {

@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType, transientFailure } from '../../../lib/failures';
 import { sha256 } from '../../../lib/datasets';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Cursor, Env } from '../connector';
@@ -75,7 +76,7 @@ export function createBlueskyConnector(): Connector {
         if (TOKEN_ERRORS.has(errName(reply))) {
           if (opts.acceptTokenErrors) return 'accept';
           sessions.delete(sessionKey(ctx.env));
-          return ApplicationFailure.retryable('Bluesky refused a session it had just renewed; will retry with a new one', 'SessionExpired');
+          return transientFailure(FailureType.SessionExpired, 'Bluesky refused a session it had just renewed; will retry with a new one');
         }
         if (reply.status === 401 || errName(reply) === 'AuthFactorTokenRequired' || errName(reply) === 'AuthenticationRequired') return authFailure(reply);
         if (reply.status === 400 && errName(reply) === 'BadQueryString' && opts.query !== undefined) return invalidQuery('Bluesky', opts.query, errorDetail(reply.body));

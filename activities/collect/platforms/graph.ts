@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType, transientFailure } from '../../../lib/failures';
 import type { ConnectorContext } from '../connector';
 import { apiUrl, badCredentials, errorDetail, invalidQuery, permissionDenied, rateLimitedFailure, type HttpReply } from '../http';
 import type { Json } from './mapping';
@@ -62,7 +63,7 @@ export function graphInterpreter(spec: GraphSpec, query: string | undefined, now
       return rateLimitedFailure(spec.platform, at ?? now() + GRAPH_DEFAULT_WAIT_MS, now(), detail);
     }
     if (code === 1 || code === 2 || err.is_transient === true) {
-      return ApplicationFailure.create({ message: `${spec.platform} is failing (${detail}); will retry`, type: 'PlatformUnavailable', nonRetryable: false });
+      return transientFailure(FailureType.PlatformUnavailable, `${spec.platform} is failing (${detail}); will retry`);
     }
     if ((code === 100 || code === 803 || code === 24) && query !== undefined) {
       return invalidQuery(spec.platform, query, `${detail} (does the object exist, and can this token see it?)`);

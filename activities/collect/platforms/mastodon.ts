@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType, permanentFailure } from '../../../lib/failures';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Env } from '../connector';
 import { apiUrl, badCredentials, cursorParams, invalidQuery, rateLimitHeaders, type HttpReply } from '../http';
@@ -38,10 +39,7 @@ function interpret(env: Env) {
     if (reply.status !== 401) return undefined;
     const host = hostOf(env);
     if (!env[TOKEN]) {
-      return ApplicationFailure.nonRetryable(
-        `${host} does not show tag timelines without logging in (HTTP 401): set ${TOKEN} to an access token with the read:statuses scope (Preferences → Development → New application)`,
-        'BadCredentials',
-      );
+      return permanentFailure(FailureType.BadCredentials, `${host} does not show tag timelines without logging in (HTTP 401): set ${TOKEN} to an access token with the read:statuses scope (Preferences → Development → New application)`);
     }
     return badCredentials('Mastodon', [TOKEN, BASE], `HTTP 401 from ${host}: the token is invalid, revoked, or for another instance`);
   };

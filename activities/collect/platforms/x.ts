@@ -1,4 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType, permanentFailure } from '../../../lib/failures';
+import { DAY_MS } from '../../../lib/dates';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Cursor, Env } from '../connector';
 import { apiUrl, invalidQuery, permissionDenied, rateLimitHeaders, type HttpReply } from '../http';
@@ -13,8 +15,7 @@ import { count, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping
 
 const PLATFORM = 'X';
 const TOKEN = 'X_BEARER_TOKEN';
-const DAY = 86_400_000;
-const RECENT_SEARCH_SPAN = 7 * DAY;
+const RECENT_SEARCH_SPAN = 7 * DAY_MS;
 
 const baseUrl = (env: Env) => env.X_API_BASE_URL?.trim() || 'https://api.twitter.com';
 
@@ -42,10 +43,7 @@ function interpret(reply: HttpReply): ApplicationFailure | undefined {
   if (!b || typeof b !== 'object') return undefined;
   // The monthly post cap answers 429 too, but waiting for the 15-minute window will not help.
   if (reply.status === 429 && (b.title === 'UsageCapExceeded' || String(b.type ?? '').includes('usage-capped'))) {
-    return ApplicationFailure.nonRetryable(
-      `X monthly post cap reached for the app behind ${TOKEN} (${String(b.detail ?? b.title)}); it resets with the billing period`,
-      'QuotaExhausted',
-    );
+    return permanentFailure(FailureType.QuotaExhausted, `X monthly post cap reached for the app behind ${TOKEN} (${String(b.detail ?? b.title)}); it resets with the billing period`);
   }
   if (reply.status === 403 && String(b.reason ?? b.type ?? '').includes('client-not-enrolled')) {
     return permissionDenied(PLATFORM, [TOKEN], 'access to API v2: attach the app to a Project in the developer portal', String(b.detail ?? ''));

@@ -1,4 +1,5 @@
 import { createRng, type Rng } from '../../../models/random';
+import { DAY_MS, dayStartMs, isoDay } from '../../../lib/dates';
 import type { Engagement, EngagementKind, Post, SentimentLabel } from '../../../lib/schema';
 
 /**
@@ -85,7 +86,6 @@ export interface SimulatedDay {
   bursts: string[]; // topics bursting that day
 }
 
-const DAY_MS = 86_400_000;
 
 export function normalizeSimulationOptions(opts: SimulationOptions = {}): Required<SimulationOptions> {
   return {
@@ -111,9 +111,9 @@ function hashSeed(...parts: Array<string | number>): number {
 }
 
 export function simulationDates(opts: Required<SimulationOptions>): string[] {
-  const end = Date.parse(`${opts.endDate}T00:00:00Z`);
+  const end = dayStartMs(opts.endDate);
   if (Number.isNaN(end)) throw new Error(`endDate must be YYYY-MM-DD, got ${opts.endDate}`);
-  return Array.from({ length: opts.days }, (_, i) => new Date(end - (opts.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+  return Array.from({ length: opts.days }, (_, i) => isoDay(end - (opts.days - 1 - i) * DAY_MS));
 }
 
 export function createPopulation(opts: Required<SimulationOptions>): SimUser[] {

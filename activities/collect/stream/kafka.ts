@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { configError } from '../../../lib/failures';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { logger } from '../../../lib/logger';
 import type { Quarantined } from '../../../lib/schema';
@@ -20,10 +20,10 @@ export function resolveBrokers(option?: string | string[] | null, env: NodeJS.Pr
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) {
-    throw ApplicationFailure.nonRetryable('no Kafka brokers: pass --brokers host:port, or set KAFKA_BROKERS (`socialsense services up kafka` starts a local broker and writes it to .env)', 'ConfigError');
+    throw configError('no Kafka brokers: pass --brokers host:port, or set KAFKA_BROKERS (`socialsense services up kafka` starts a local broker and writes it to .env)');
   }
   const bad = brokers.filter((b) => !/^[^\s:/]+:\d{1,5}$/.test(b));
-  if (bad.length > 0) throw ApplicationFailure.nonRetryable(`not a broker address (host:port): ${bad.join(', ')}`, 'ConfigError');
+  if (bad.length > 0) throw configError(`not a broker address (host:port): ${bad.join(', ')}`);
   return brokers;
 }
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { configError } from '../../../lib/failures';
 import { logger } from '../../../lib/logger';
 import { backoffMs, PushStreamSource } from './source';
 
@@ -56,7 +56,7 @@ export class MastodonStreamSource extends PushStreamSource {
     try {
       new URL(this.base);
     } catch {
-      throw ApplicationFailure.nonRetryable(`not a Mastodon instance URL: "${this.base}" (e.g. https://mastodon.social)`, 'ConfigError');
+      throw configError(`not a Mastodon instance URL: "${this.base}" (e.g. https://mastodon.social)`);
     }
   }
 
@@ -108,7 +108,7 @@ export class MastodonStreamSource extends PushStreamSource {
         const url = this.opts.hashtag ? `${this.base}/api/v1/streaming/hashtag?tag=${encodeURIComponent(this.opts.hashtag)}` : `${this.base}/api/v1/streaming/public`;
         const res = await fetch(url, { headers: this.headers(), signal: this.abort.signal });
         if (res.status === 401 || res.status === 403) {
-          this.buffer.fail(ApplicationFailure.nonRetryable(`Mastodon streaming refused (HTTP ${res.status}): set MASTODON_ACCESS_TOKEN to a token with read:statuses (needed since Mastodon 4.2)`, 'ConfigError'));
+          this.buffer.fail(configError(`Mastodon streaming refused (HTTP ${res.status}): set MASTODON_ACCESS_TOKEN to a token with read:statuses (needed since Mastodon 4.2)`));
           return;
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);

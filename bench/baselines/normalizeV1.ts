@@ -1,0 +1,122 @@
+// Frozen copy of models/text/normalize.ts as it was before the issue-12 speed work (2026-11-30), kept as the
+// reference that the optimised code must agree with (test/unit/text-fast-paths.test.ts; the lexicon and preprocess baselines build on it) and as a bench baseline.
+// Do not edit: it is the old behaviour.
+/**
+ * Text clean-up for social posts before anything else looks at them, and the entity patterns
+ * (URL, @mention, #hashtag) that the tokenizer shares so both agree on what an entity is.
+ */
+
+import { sanitizeText } from './sanitizeV1';
+
+// Entities and escapes are decoded in ONE regex pass so that decoded output is never re-decoded:
+// "&amp;lt;" must become "&lt;", and "\u0026amp;" must become "&amp;", as the author typed them.
+const ESCAPE_RE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,7}));|\\(?:u([0-9a-fA-F]{4})|(["'\\/]))/g;
+
+// The entities that occur in scraped tweets; anything else is left as written.
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+};
+
+function codePointOrSelf(code: number, whole: string): string {
+  // Invalid or NUL code points would corrupt the text; keep what was written instead.
+  if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole;
+  return String.fromCodePoint(code);
+}
+
+function decodeOne(whole: string, dec?: string, hex?: string, name?: string, u4?: string, literal?: string): string {
+  if (dec !== undefined) return codePointOrSelf(Number.parseInt(dec, 10), whole);
+  if (hex !== undefined) return codePointOrSelf(Number.parseInt(hex, 16), whole);
+  if (name !== undefined) return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
+  // "\ud83d\ude02" decodes unit by unit; the two halves end up adjacent and form the pair again.
+  if (u4 !== undefined) return String.fromCharCode(Number.parseInt(u4, 16));
+  return literal ?? whole;
+}
+
+const WHITESPACE_RE = /\s+/g;
+
+/** Options of normalizeText. */
+export interface NormalizeOptions {
+  /**
+   * Decode entities and backslash escapes (default true). False for text that htmlToText already decoded, so that
+   * "&amp;lt;" in HTML, which reads "&lt;", is not decoded a second time into "<".
+   */
+  decode?: boolean;
+}
+
+/**
+ * Decodes HTML entities (named, &#NNN; and &#xHH;) and the literal backslash escapes found in the
+ * SemEval dumps (\u2019, \u002c, \", \\), removes what Postgres/JSON cannot hold and control characters
+ * (sanitizeText: decoding "\u0000" or "\ud83c" must not bring them back), applies Unicode NFC and collapses
+ * whitespace runs to one space.
+ */
+export function normalizeText(text: string, options: NormalizeOptions = {}): string {
+  const decode = options.decode ?? true;
+  const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;
+  return sanitizeText(decoded).normalize('NFC').replace(WHITESPACE_RE, ' ').trim();
+}
+
+// Patterns shared with the tokenizer (which embeds their sources in its combined regex); all need the 'u' flag.
+// The lookbehinds stop "me@example.com" from yielding a mention and "a#b" from yielding a hashtag.
+export const URL_SOURCE = String.raw`(?:https?:\/\/|www\.)[^\s<>"'“”‘’]*[^\s<>"'“”‘’.,;:!?…)\]}]`;
+export const MENTION_SOURCE = String.raw`(?<![\p{L}\p{N}_@])@[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*`;
+// A hashtag needs at least one non-digit ("#1" is a ranking, not a hashtag).
+export const HASHTAG_SOURCE = String.raw`(?<![\p{L}\p{N}_&#])[#＃][\p{L}\p{M}\p{N}_]*[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*`;
+
+const ENTITY_RE = new RegExp(`(${URL_SOURCE})|(${MENTION_SOURCE})|(${HASHTAG_SOURCE})`, 'giu');
+
+export interface Entities {
+  hashtags: string[];
+  mentions: string[];
+  urls: string[];
+}
+
+/**
+ * Hashtags and mentions lowercased without their sigil, URLs as written (minus trailing sentence
+ * punctuation); each list deduplicated, in order of first appearance. URLs are matched first so a
+ * "#fragment" or "@" inside a URL is not taken for a hashtag or mention.
+ */
+export function extractEntities(text: string): Entities {
+  const hashtags: string[] = [];
+  const mentions: string[] = [];
+  const urls: string[] = [];
+  const seen = new Set<string>();
+  ENTITY_RE.lastIndex = 0;
+  for (let m = ENTITY_RE.exec(text); m !== null; m = ENTITY_RE.exec(text)) {
+    if (m[1] !== undefined) {
+      if (!seen.has('u' + m[1])) {
+        seen.add('u' + m[1]);
+        urls.push(m[1]);
+      }
+    } else if (m[2] !== undefined) {
+      const v = m[2].slice(1).toLowerCase();
+      if (!seen.has('m' + v)) {
+        seen.add('m' + v);
+        mentions.push(v);
+      }
+    } else if (m[3] !== undefined) {
+      const v = m[3].slice(1).toLowerCase();
+      if (!seen.has('h' + v)) {
+        seen.add('h' + v);
+        hashtags.push(v);
+      }
+    }
+  }
+  return { hashtags, mentions, urls };
+}

@@ -1,0 +1,75 @@
+/** Recommendations per user as stored by the insights activity: one user's, or a few examples of a run's scope. */
+import type { Db } from '../../../lib/db';
+import { USER_SCOPE_SQL, userScope } from './runs';
+
+export interface Recommendation {
+  item: string;
+  kind: string;
+  score: number | null;
+}
+
+export interface UserRecommendations {
+  userId: string;
+  handle: string | null;
+  segmentName: string | null;
+  engagementProbability: number | null;
+  botLikeness: number | null;
+  recommendations: Recommendation[];
+  updatedAt: string;
+  runKey: string;
+}
+
+interface UserRow {
+  user_id: string;
+  handle: string | null;
+  segment_name: string | null;
+  engagement_probability: number | null;
+  bot_likeness: number | null;
+  recommendations: unknown;
+  updated_at: Date;
+  run_key: string;
+}
+
+function normalizeRecommendations(value: unknown, limit: number): Recommendation[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, limit).map((r) => {
+    const o = (r && typeof r === 'object' ? r : { item: r }) as Record<string, unknown>;
+    return { item: String(o.item ?? o.id ?? ''), kind: String(o.kind ?? 'item'), score: typeof o.score === 'number' ? o.score : null };
+  });
+}
+
+const toUserRecommendations = (r: UserRow, limit: number): UserRecommendations => ({
+  userId: r.user_id,
+  handle: r.handle,
+  segmentName: r.segment_name,
+  engagementProbability: r.engagement_probability,
+  botLikeness: r.bot_likeness,
+  recommendations: normalizeRecommendations(r.recommendations, limit),
+  updatedAt: r.updated_at.toISOString(),
+  runKey: r.run_key,
+});
+
+const USER_COLUMNS = 'user_id, handle, segment_name, engagement_probability, bot_likeness, recommendations, updated_at, run_key';
+
+/** One user's latest recommendations; null when the user has no insights row. Accepts the user id or the handle (with or without @). */
+export async function recommendationsFor(db: Db, user: string, limit = 10): Promise<UserRecommendations | null> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM user_insights WHERE user_id = $1 OR lower(handle) = lower(ltrim($1, '@')) ORDER BY (user_id = $1) DESC LIMIT 1`,
+    [user],
+  );
+  return rows[0] ? toUserRecommendations(rows[0], limit) : null;
+}
+
+/** A few users of the run's scope with recommendations, the likeliest to engage first, one per segment before repeating a segment. */
+export async function exampleRecommendations(db: Db, runKey: string, opts: { users?: number; perUser?: number } = {}): Promise<UserRecommendations[]> {
+  const scope = await userScope(db, runKey);
+  if (scope.scope === 'none') return [];
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM (
+       SELECT u.*, row_number() OVER (PARTITION BY segment_name ORDER BY engagement_probability DESC NULLS LAST, user_id) AS nth
+       FROM ${USER_SCOPE_SQL} u WHERE jsonb_typeof(recommendations) = 'array' AND jsonb_array_length(recommendations) > 0) x
+     ORDER BY nth, engagement_probability DESC NULLS LAST, user_id LIMIT $3`,
+    [runKey, scope.scope === 'latest', opts.users ?? 6],
+  );
+  return rows.map((r) => toUserRecommendations(r, opts.perUser ?? 3));
+}

@@ -1,0 +1,96 @@
+/** Topics of a run's posts: which topic model labelled them, its terms, and posts and sentiment per topic. */
+import type { Db } from '../../../lib/db';
+import { RUN_POSTS, type RunInfo } from './runs';
+
+export interface TopicModelRef {
+  version: number | null;
+  /**
+   * why this version: the run's summary names it ('run'), it was serving when the run finished
+   * ('at-run'), it serves now ('serving'), or it is the newest with terms ('latest')
+   */
+  basis: 'run' | 'at-run' | 'serving' | 'latest' | 'none';
+}
+
+/** The version in a run summary's `models.topics` (a number, or an object with `version`), if any. */
+function summaryTopicVersion(summary: Record<string, unknown> | null | undefined): number | null {
+  const t = (summary?.models as Record<string, unknown> | undefined)?.topics;
+  const v = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).version : t;
+  return Number.isInteger(v) ? (v as number) : null;
+}
+
+/**
+ * The topic model whose ids the run's posts carry. post_scores does not record it, so: the version
+ * the run's summary names, else the one serving when the run finished, else the one serving now,
+ * else the newest version with terms.
+ */
+export async function topicModelFor(db: Db, run: Pick<RunInfo, 'runKey' | 'finishedAt' | 'summary'>): Promise<TopicModelRef> {
+  const recorded = summaryTopicVersion(run.summary);
+  if (recorded !== null) return { version: recorded, basis: 'run' };
+  const { rows } = await db.query<{ version: number; basis: TopicModelRef['basis'] }>(
+    `(SELECT version, 'at-run' AS basis, 1 AS rank FROM models
+        WHERE name = 'topics' AND status IN ('serving', 'retired') AND promoted_at <= coalesce($1::timestamptz, now())
+        ORDER BY promoted_at DESC LIMIT 1)
+     UNION ALL (SELECT version, 'serving', 2 FROM models WHERE name = 'topics' AND status = 'serving')
+     UNION ALL (SELECT max(model_version), 'latest', 3 FROM topic_terms HAVING count(*) > 0)
+     ORDER BY rank LIMIT 1`,
+    [run.finishedAt],
+  );
+  return rows[0] ? { version: rows[0].version, basis: rows[0].basis } : { version: null, basis: 'none' };
+}
+
+export interface TopicTerms {
+  topic: number;
+  label: string;
+  terms: string[];
+  weights: number[];
+}
+
+export async function topicTerms(db: Db, version: number | null): Promise<TopicTerms[]> {
+  if (version === null) return [];
+  const { rows } = await db.query<TopicTerms>(`SELECT topic, label, terms, weights FROM topic_terms WHERE model_version = $1 ORDER BY topic`, [version]);
+  return rows.map((r) => ({ topic: r.topic, label: r.label, terms: r.terms, weights: r.weights.map(Number) }));
+}
+
+/** A topic's name for people: its label when the model described it, else its id; posts without a topic are "all posts". */
+export function topicName(topic: number | null, labels: ReadonlyMap<number, string>): string {
+  if (topic === null) return 'all posts (no topic)';
+  const label = labels.get(topic);
+  return label ? `${topic}: ${label}` : `topic ${topic}`;
+}
+
+export interface TopicSummary extends Partial<Omit<TopicTerms, 'topic'>> {
+  topic: number | null;
+  name: string;
+  posts: number;
+  share: number;
+  /** mean compound of the posts with sentiment; null when none has any (all "not scored") */
+  meanSentiment: number | null;
+  positive: number;
+  negative: number;
+}
+
+/** Posts and sentiment per topic of the run, with each topic's terms when the model described them; biggest first. */
+export async function topicSummary(db: Db, runKey: string, model: TopicModelRef): Promise<TopicSummary[]> {
+  const m = model;
+  const terms = await topicTerms(db, m.version);
+  const byTopic = new Map(terms.map((t) => [t.topic, t]));
+  const labels = new Map(terms.map((t) => [t.topic, t.label]));
+  const { rows } = await db.query<{ topic: number | null; posts: number; mean: number | null; positive: number; negative: number }>(
+    `SELECT topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
+            count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
+            count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative
+     FROM ${RUN_POSTS} AS run_posts GROUP BY topic ORDER BY posts DESC, topic NULLS LAST`,
+    [runKey],
+  );
+  const total = rows.reduce((s, r) => s + r.posts, 0);
+  return rows.map((r) => ({
+    ...byTopic.get(r.topic ?? -1),
+    topic: r.topic,
+    name: topicName(r.topic, labels),
+    posts: r.posts,
+    share: total ? r.posts / total : 0,
+    meanSentiment: r.mean,
+    positive: r.positive,
+    negative: r.negative,
+  }));
+}

@@ -1,0 +1,47 @@
+;; The MinHash kernel of models/text/minhashKernel.ts (WebAssembly text; SIMD, 128-bit). Assembled with
+;; wabt 1.0.39 (`wat2wasm --enable-simd`, or `require("wabt")().then(w => w.parseWat(name, src, { simd: true }).toBinary({}))`)
+;; into the base64 constant MINHASH_WASM there; rebuild it when this file changes.
+(module
+  (memory (export "memory") 1)
+  ;; minhash(x, n, a, b, out, k): out[i] = min_j fmix32(a[i]*x[j] + b[i]) (signed), 8 hash functions per pass
+  (func (export "minhash") (param $x i32) (param $n i32) (param $a i32) (param $b i32) (param $out i32) (param $k i32)
+    (local $i i32) (local $j i32) (local $va0 v128) (local $vb0 v128) (local $va1 v128) (local $vb1 v128)
+    (local $m0 v128) (local $m1 v128) (local $h0 v128) (local $h1 v128) (local $vx v128) (local $c1 v128) (local $c2 v128) (local $xend i32)
+    (local.set $c1 (i32x4.splat (i32.const 0x85ebca6b)))
+    (local.set $c2 (i32x4.splat (i32.const 0xc2b2ae35)))
+    (local.set $xend (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $i) (local.get $k)))
+        (local.set $va0 (v128.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $vb0 (v128.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $va1 (v128.load offset=16 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $vb1 (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $m0 (i32x4.splat (i32.const 0x7fffffff)))
+        (local.set $m1 (i32x4.splat (i32.const 0x7fffffff)))
+        (local.set $j (local.get $x))
+        (block $idone
+          (loop $inner
+            (br_if $idone (i32.ge_u (local.get $j) (local.get $xend)))
+            (local.set $vx (v128.load32_splat (local.get $j)))
+            (local.set $h0 (i32x4.add (i32x4.mul (local.get $va0) (local.get $vx)) (local.get $vb0)))
+            (local.set $h1 (i32x4.add (i32x4.mul (local.get $va1) (local.get $vx)) (local.get $vb1)))
+            (local.set $h0 (v128.xor (local.get $h0) (i32x4.shr_u (local.get $h0) (i32.const 16))))
+            (local.set $h1 (v128.xor (local.get $h1) (i32x4.shr_u (local.get $h1) (i32.const 16))))
+            (local.set $h0 (i32x4.mul (local.get $h0) (local.get $c1)))
+            (local.set $h1 (i32x4.mul (local.get $h1) (local.get $c1)))
+            (local.set $h0 (v128.xor (local.get $h0) (i32x4.shr_u (local.get $h0) (i32.const 13))))
+            (local.set $h1 (v128.xor (local.get $h1) (i32x4.shr_u (local.get $h1) (i32.const 13))))
+            (local.set $h0 (i32x4.mul (local.get $h0) (local.get $c2)))
+            (local.set $h1 (i32x4.mul (local.get $h1) (local.get $c2)))
+            (local.set $h0 (v128.xor (local.get $h0) (i32x4.shr_u (local.get $h0) (i32.const 16))))
+            (local.set $h1 (v128.xor (local.get $h1) (i32x4.shr_u (local.get $h1) (i32.const 16))))
+            (local.set $m0 (i32x4.min_s (local.get $m0) (local.get $h0)))
+            (local.set $m1 (i32x4.min_s (local.get $m1) (local.get $h1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $inner)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $m0))
+        (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $m1))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $outer)))))

@@ -1,0 +1,114 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, storageConfigSchema } from '../../lib/config';
+import { createDb } from '../../lib/db';
+import type { DatasetRef } from '../../lib/schema';
+import { connectStack, type Stack } from '../../lib/stack';
+import { socialSensePipeline, type PipelineInput, type PipelineSummary } from '../../workflows/pipeline';
+import { startWorkers } from '../../workers/worker';
+import { copyServingModels, resetBenchDatabase } from '../../bench/benchDatabase';
+import { preprocessPartition } from '../../activities/preprocess';
+import { requireStack, uniqueId } from '../helpers/stack';
+
+/**
+ * The stage pool (workers/threadPool.ts) against the real stack: a pipeline run on a worker whose
+ * preprocess and features run on 2 threads gives exactly what a run with the stages inline gives.
+ * Each run gets a fresh database of its own: the stages skip work the catalog already records
+ * (onceForOutput), so a second run against one database would compare a run with a lookup.
+ */
+let team: Stack;
+const runs: Array<{ name: string; url: string; stack: Stack; workers: Awaited<ReturnType<typeof startWorkers>>; taskQueue: string }> = [];
+const suffix = crypto.randomUUID().slice(0, 8);
+
+async function startRun(name: string, threads: number) {
+  const url = await resetBenchDatabase(team.databaseUrl, `socialsense_it_${name}_${suffix}`);
+  await copyServingModels(team.db, url);
+  const stack = await connectStack({ ...process.env, DATABASE_URL: url });
+  const taskQueue = uniqueId(`test-stage-pool-${name}`);
+  const workers = await startWorkers({
+    connection: stack.nativeConnection,
+    namespace: stack.namespace,
+    taskQueue,
+    deps: { store: stack.store, db: stack.db },
+    threads,
+    threadDeps: { databaseUrl: url, storage: parseConfig(storageConfigSchema) },
+  });
+  const run = { name, url, stack, workers, taskQueue };
+  runs.push(run);
+  return run;
+}
+
+beforeAll(async () => {
+  team = await requireStack();
+});
+
+afterAll(async () => {
+  for (const r of runs) {
+    await r.workers.stop();
+    await r.stack.close();
+  }
+  const admin = createDb(team.databaseUrl, 1);
+  try {
+    for (const r of runs) await admin.query(`DROP DATABASE IF EXISTS ${new URL(r.url).pathname.slice(1)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  await team?.close();
+});
+
+const scoreRows = async (stack: Stack, runKey: string) =>
+  (
+    await stack.db.query(
+      `SELECT post_id, partition, lang, sentiment_label, sentiment_compound, sentiment_model, topic, hashtags
+       FROM post_scores WHERE run_key = $1 ORDER BY post_id`,
+      [runKey],
+    )
+  ).rows;
+
+describe('the stage pool', () => {
+  it('runs preprocess and features on its threads with the same results as inline, and a failing or aborted task reports why', async () => {
+    const input: PipelineInput = { source: 'simulated', posts: 400, days: 2, date: '2026-11-18', seed: 23 };
+    const pooled = await startRun('pool', 2);
+    const inline = await startRun('inline', 0);
+    expect(pooled.workers.pool?.threads).toBe(2);
+    expect(inline.workers.pool).toBeNull();
+
+    const execute = (r: (typeof runs)[number]) =>
+      r.stack.client.workflow.execute(socialSensePipeline, { taskQueue: r.taskQueue, workflowId: uniqueId(`stage-pool-${r.name}`), args: [input] });
+    const a: PipelineSummary = await execute(pooled);
+    const b: PipelineSummary = await execute(inline);
+
+    // Every preprocess and features task of the pooled run went through the threads.
+    expect(a.datasets.clean).toHaveLength(2);
+    expect(pooled.workers.pool!.completed).toBe(a.datasets.clean.length + a.datasets.features.length);
+
+    expect(a.postsIn).toBeGreaterThan(700);
+    expect(a.counts).toEqual(b.counts);
+    expect(a.sentiment).toEqual(b.sentiment);
+    expect(a.models).toEqual(b.models);
+    // Same bytes: the clean and features objects are deterministic in their input, wherever computed.
+    expect(a.datasets.clean.map((r) => r.sha256)).toEqual(b.datasets.clean.map((r) => r.sha256));
+    expect(a.datasets.features.map((r) => r.sha256)).toEqual(b.datasets.features.map((r) => r.sha256));
+    const rowsA = await scoreRows(pooled.stack, a.runKey);
+    expect(rowsA).toHaveLength(a.scored);
+    expect(rowsA).toEqual(await scoreRows(inline.stack, b.runKey));
+
+    // A stage that fails in a thread fails the task with the error the stage gives inline.
+    const missing: DatasetRef = { uri: pooled.stack.store.uri(`posts/source=nowhere/date=2026-11-18/${suffix}.ndjson.gz`), format: 'ndjson.gz', schema: 'post.v1', records: 1, bytes: 1, sha256: `missing-${suffix}` };
+    const failing = { runKey: 'stage-pool-missing', source: 'nowhere', date: '2026-11-18', inputs: [missing] };
+    const inlineError = await preprocessPartition({ store: pooled.stack.store, db: pooled.stack.db }, failing).then(
+      () => null,
+      (err: Error) => err,
+    );
+    expect(inlineError).toBeInstanceOf(Error);
+    await expect(pooled.workers.pool!.run({ stage: 'preprocess', input: failing })).rejects.toThrow(inlineError!.message);
+    // An aborted task (a cancelled activity) rejects with the abort's reason, and the pool keeps serving.
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the test');
+    const aborted = pooled.workers.pool!.run({ stage: 'features', input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] } }, controller.signal);
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    const again = await pooled.workers.pool!.run({ stage: 'features', input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] } });
+    expect(again.features.sha256).toBe(a.datasets.features[0].sha256);
+  }, 240_000);
+});

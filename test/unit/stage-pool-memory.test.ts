@@ -1,0 +1,58 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, storageConfigSchema } from '../../lib/config';
+import { FailureType } from '../../lib/failures';
+import { createStagePool, DEFAULT_THREAD_HEAP_MB, threadHeapMb } from '../../workers/threadPool';
+
+// A local object folder that is never touched: the tasks here fail before any I/O.
+const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexistent/socialsense-unit', S3_BUCKET: 'unused' });
+
+/** The stage threads' heap limit (workers/threadPool.ts): how it is configured and what running out of it says. */
+describe('stage thread heap limit', () => {
+  it('defaults to DEFAULT_THREAD_HEAP_MB, takes SOCIALSENSE_THREAD_HEAP_MB, 0 meaning V8 default', () => {
+    expect(threadHeapMb({})).toBe(DEFAULT_THREAD_HEAP_MB);
+    expect(threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: '' })).toBe(DEFAULT_THREAD_HEAP_MB);
+    expect(threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: '512' })).toBe(512);
+    expect(threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: ' 0 ' })).toBe(0);
+  });
+
+  it('refuses a value that is not a whole number of MiB, naming the variable', () => {
+    for (const bad of ['-1', '1.5', '256MB', 'lots']) {
+      let err: unknown;
+      try {
+        threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
+      expect((err as Error).message).toContain('SOCIALSENSE_THREAD_HEAP_MB');
+      expect((err as Error).message).toContain(JSON.stringify(bad));
+    }
+    expect(() => createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused', storage: storage }, heapMb: -5 })).toThrow(RangeError);
+  });
+
+  it('a thread that runs out of its heap fails the task with a ConfigError that says what to change; the replaced thread answers the next task', async () => {
+    // 8 MiB is too little to even load the stages' modules: the thread dies of a real V8 out-of-memory.
+    const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage: storage }, heapMb: 8 });
+    try {
+      const task = { stage: 'preprocess' as const, input: { runKey: 'r', source: 's', date: '2026-01-01', posts: { uri: 'x', count: 0, sha256: 'x' } } as never };
+      // twice: piscina replaces the dead thread, so the next task is answered (the same way), not left hanging
+      for (let i = 0; i < 2; i++) {
+        let err: unknown;
+        try {
+          await pool.run(task);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(ApplicationFailure);
+        expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
+        expect((err as ApplicationFailure).nonRetryable).toBe(true);
+        expect((err as Error).message).toMatch(/preprocess stage ran out of memory in its thread \(heap limit 8 MiB\).*SOCIALSENSE_THREAD_HEAP_MB.*SOCIALSENSE_MAX_PARTITION_POSTS/);
+      }
+      expect(pool.completed).toBe(2); // both tasks were answered by a thread (completed counts failed ones)
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,48 @@
+/**
+ * The worker-thread side of the stage pool (workers/threadPool.ts): runs one CPU-bound stage of one
+ * partition with deps of the thread's own (a pg pool and an object store built from the same
+ * configuration the worker process uses), and returns the stage's small result (references and counts).
+ * Loaded through workers/stageThread.mjs, which registers tsx first so this file can be TypeScript.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { createDb, type Db } from '../lib/db';
+import type { ObjectStore } from '../lib/objectStore';
+import { createObjectStore } from '../lib/stack';
+import { preprocessPartition } from '../activities/preprocess';
+import { extractPartitionFeatures } from '../activities/features';
+import { createServingModels } from '../activities/servingModels';
+import type { StageTask, StageTaskOutcome, ThreadDepsSpec } from './threadPool';
+
+let deps: { store: ObjectStore; db: Db; serving: ReturnType<typeof createServingModels> } | null = null;
+
+/** Built on the first task and kept for the thread's life: connections and loaded models are reused. */
+function threadDeps(spec: ThreadDepsSpec) {
+  if (!deps) {
+    const store = createObjectStore(spec.storage);
+    // Two connections: one task at a time runs in a thread; the catalog and onceForOutput's lock may overlap.
+    const db = createDb(spec.databaseUrl, 2);
+    deps = { store, db, serving: createServingModels({ store, db }) };
+  }
+  return deps;
+}
+
+/**
+ * Errors cross the thread boundary by structured clone, which keeps message and stack but not the
+ * class: an ApplicationFailure's type and retryability are sent as fields and rebuilt on the main thread.
+ */
+function describeError(err: unknown): StageTaskOutcome {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const failure = e instanceof ApplicationFailure ? e : null;
+  return { error: { message: e.message, stack: e.stack ?? null, name: e.name, type: failure?.type ?? null, nonRetryable: failure?.nonRetryable ?? false } };
+}
+
+export default async function runStageTask(task: StageTask & { deps: ThreadDepsSpec }): Promise<StageTaskOutcome> {
+  try {
+    const d = threadDeps(task.deps);
+    if (task.stage === 'preprocess') return { ok: await preprocessPartition(d, task.input) };
+    if (task.stage === 'features') return { ok: await extractPartitionFeatures(d, task.input) };
+    throw new Error(`unknown stage ${JSON.stringify((task as { stage: unknown }).stage)}`);
+  } catch (err) {
+    return describeError(err);
+  }
+}
