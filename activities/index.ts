@@ -13,6 +13,11 @@ import { createTrainingActivities } from './train';
 import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
 import { createStreamActivities } from './stream';
+import { Context } from '@temporalio/activity';
+import type { StagePool } from '../workers/threadPool';
+import type { PreprocessInput, PreprocessResult } from './preprocess';
+import type { FeaturesInput, FeaturesResult } from './features';
+import { withHeartbeat } from './heartbeat';
 
 export interface ActivityDeps {
   store: ObjectStore;
@@ -47,11 +52,28 @@ export function createIoActivities(deps: ActivityDeps) {
   };
 }
 
-/** CPU-bound stages. They run on the `socialsense-ml` task queue, one slot per core. */
-export function createMlActivities(deps: ActivityDeps) {
+/**
+ * preprocess and extractFeatures on the stage pool's threads (workers/threadPool.ts). The activity on
+ * the main thread only waits: it heartbeats meanwhile (the event loop is free, so heartbeats leave on
+ * time however long the stage computes), and a cancellation aborts the thread's task.
+ */
+function createPooledStageActivities(pool: StagePool) {
+  const onPool = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => withHeartbeat(() => run(Context.current().cancellationSignal), 2000);
+  return {
+    preprocess: (input: PreprocessInput): Promise<PreprocessResult> => onPool((signal) => pool.run({ stage: 'preprocess', input }, signal)),
+    extractFeatures: (input: FeaturesInput): Promise<FeaturesResult> => onPool((signal) => pool.run({ stage: 'features', input }, signal)),
+  };
+}
+
+/**
+ * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, preprocess and features
+ * compute on its threads; without, inline on the calling thread (tests, the embedded demo).
+ */
+export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool | null } = {}) {
   return {
     ...createPreprocessActivities(deps),
     ...createFeatureActivities(deps),
+    ...(opts.pool ? createPooledStageActivities(opts.pool) : {}),
     ...createScoreActivities(deps),
     ...createTrainingActivities(deps),
     ...createInsightActivities(deps),

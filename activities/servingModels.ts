@@ -4,9 +4,10 @@ import { readBinary, readJson } from '../lib/datasets';
 import { servingModel, type ModelVersion } from '../lib/registry';
 import type { SentimentScorer } from '../models/sentiment/classifier';
 import { loadSentimentModel } from '../models/sentiment/neural';
-import { loadTopicModel, type TopicModel } from '../models/topics/lda';
+import { loadTopicModel, type TopicModel } from '../models/topics/topicModel';
 import { loadAls, type AlsModel } from '../models/recommend/als';
-import type { LogisticModel } from '../models/users/engagement';
+import type { EngagementArtifact } from '../models/users/engagement';
+import type { SegmentsArtifact } from '../models/users/segments';
 
 /** Artifacts are immutable per (name, version), so a worker loads each serving version once. */
 const cache = new Map<string, Promise<unknown>>();
@@ -17,21 +18,8 @@ async function load<T>(store: ObjectStore, m: ModelVersion, decode: (store: Obje
   return cache.get(key) as Promise<T>;
 }
 
-export interface SegmentsArtifact {
-  features: string[];
-  /** standardisation used when the centroids were fitted */
-  mean: number[];
-  std: number[];
-  /** per-feature median that stands in for an unknown value (absent in artifacts written before it: the mean) */
-  median?: number[];
-  /** z-scores are clipped to ±clipZ (absent in artifacts written before clipping: no clipping) */
-  clipZ?: number;
-  /** centroids in standardised units */
-  centroids: number[][];
-  names: string[];
-}
-
-export type EngagementArtifact = Pick<LogisticModel, 'weights' | 'bias'> & { features: string[]; mean: number[]; std: number[] };
+// The artifact types live beside the models that apply them; re-exported for the training activity.
+export type { EngagementArtifact, SegmentsArtifact };
 
 export function createServingModels(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;

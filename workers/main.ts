@@ -1,20 +1,29 @@
+import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { installRuntime } from '../lib/runtime';
 import { connectStack } from '../lib/stack';
+import { createStagePool, defaultThreads } from './threadPool';
 import { createWorkers } from './worker';
 
 export interface WorkerProcessOptions {
   metricsPort?: number;
+  /** stage pool threads; default: the cores this process may use (os.availableParallelism()); 0 runs the stages inline */
+  threads?: number;
 }
 
 export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
   installRuntime({ level: 'INFO', metricsPort: opts.metricsPort });
+  const threads = opts.threads ?? defaultThreads();
+  const config = loadConfig();
   const stack = await connectStack();
-  const workers = await createWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue: stack.taskQueue, deps: { store: stack.store, db: stack.db } });
-  logger.info({ taskQueue: stack.taskQueue, metricsPort: opts.metricsPort ?? null, pid: process.pid }, 'worker started');
+  // The threads connect with the same settings this process connected with.
+  const pool = threads > 0 ? createStagePool({ threads, deps: { databaseUrl: stack.databaseUrl, storage: config } }) : null;
   try {
+    const workers = await createWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue: stack.taskQueue, deps: { store: stack.store, db: stack.db }, pool });
+    logger.info({ taskQueue: stack.taskQueue, metricsPort: opts.metricsPort ?? null, pid: process.pid, threads }, 'worker started');
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await pool?.close();
     await stack.close();
     logger.info('worker stopped');
   }

@@ -47,13 +47,18 @@ export interface StagePool {
 }
 
 const THREAD_HEAP_ENV = 'SOCIALSENSE_THREAD_HEAP_MB';
-export const DEFAULT_THREAD_HEAP_MB = 256;
+/**
+ * Twice what the largest partition needed, measured: preprocess holds a partition's accepted posts for the
+ * near-duplicate pass, so its live heap grows with the partition, which the import splits at 100k posts
+ * (SOCIALSENSE_MAX_PARTITION_POSTS). A 95k-post partition (one simulated day, 1 × 1) ran with 192 MiB;
+ * ~33k-post partitions ran with 128 and ran out with 96.
+ */
+export const DEFAULT_THREAD_HEAP_MB = 384;
 
 /**
- * Old-generation limit of each stage thread, in MiB (V8's maxOldGenerationSizeMb): 256 by default,
+ * Old-generation limit of each stage thread, in MiB (V8's maxOldGenerationSizeMb): DEFAULT_THREAD_HEAP_MB,
  * `SOCIALSENSE_THREAD_HEAP_MB` to change it, 0 for V8's default (a share of the machine's memory, 4 GiB
- * here). Measured (bench e2e, 100k posts, 1 × 2, partitions of ~33k posts): a thread's heap is ~80–160 MiB
- * after a task without a limit; with 256 the threads collect earlier and no stage came near the limit.
+ * here). Without a limit V8 lets a thread's heap grow far past what it holds live before collecting.
  * A stage that does run out fails with a ConfigError that names this setting.
  * @throws ConfigError when the variable is set to something other than a whole number
  */
@@ -72,6 +77,7 @@ const entry = new URL('./stageThread.mjs', import.meta.url).href;
 /**
  * @param threads pool size, at least 1
  * @param deps how each thread connects to Postgres and the object store
+ * @param heapMb each thread's old-generation limit in MiB (0 = V8's default); default threadHeapMb()
  */
 export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; heapMb?: number }): StagePool {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a stage pool needs at least 1 thread, got ${opts.threads}`);
