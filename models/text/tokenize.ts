@@ -205,7 +205,7 @@ function hasElongation(norm: string): boolean {
  * learnt while scanning an ASCII word (its capitals, small letters and runs), so none of it is scanned again; null
  * for a word from the regex.
  */
-function wordToken(raw: string, start: number, negated: boolean, ascii: AsciiScan | null): Token {
+export function wordToken(raw: string, start: number, negated: boolean, ascii: AsciiScan | null): Token {
   let norm = ascii === null || ascii.upper > 0 ? raw.toLowerCase() : raw;
   let elongated = false;
   let forms: string[] | undefined;
@@ -222,20 +222,36 @@ function wordToken(raw: string, start: number, negated: boolean, ascii: AsciiSca
   return token;
 }
 
-/** What asciiWordEnd saw in the word it measured (one scratch object: tokenize is synchronous). */
-interface AsciiScan {
+/** What asciiWordEnd saw in the word it measured (each caller owns one, reused word after word). */
+export interface AsciiScan {
   upper: number;
   lower: number;
   /** a character (case folded) repeated three times in a row */
   run3: boolean;
+  /** the word has a joiner ("-", "'", "_") between letters or digits ("don't", "well-known") */
+  joined: boolean;
+  /** the token is digits only: a 'number', not a 'word' (its norm is itself) */
+  digits: boolean;
+  /**
+   * 32-bit FNV-1a (Fowler/Noll/Vo) hash of the word's code units lowercased (`c | 0x20`, which leaves digits as
+   * they are), i.e. of its `norm` when neither `run3` nor `joined`; lets the lexicon screen a word before making
+   * its string.
+   */
+  hash: number;
 }
-const asciiScan: AsciiScan = { upper: 0, lower: 0, run3: false };
 
-// ASCII letters: 1 for those that start TOKEN_RE's plain-word alternative (see PLAIN_WORD_SOURCE), 2 for h, o, t, w,
-// x, with which a URL or an emoticon may start instead.
+/** A fresh AsciiScan, for a caller of asciiWordEnd. */
+export function newAsciiScan(): AsciiScan {
+  return { upper: 0, lower: 0, run3: false, joined: false, digits: false, hash: 0 };
+}
+
+// ASCII letters and digits: 1 for the letters that start TOKEN_RE's plain-word alternative (see PLAIN_WORD_SOURCE),
+// 2 for h, o, t, w, x, with which a URL or an emoticon may start instead, 3 for digits (a number, a keycap emoji, an
+// emoticon such as "8)" or "3:", or a word such as "2nd").
 const LETTER_START = new Uint8Array(128);
 for (const c of 'abcdefgijklmnpqrsuvyzABCDEFGIJKLMNPQRSUVYZ') LETTER_START[c.charCodeAt(0)] = 1;
 for (const c of 'hotwxHOTWX') LETTER_START[c.charCodeAt(0)] = 2;
+for (const c of '0123456789') LETTER_START[c.charCodeAt(0)] = 3;
 
 /** Whether the ASCII word text[pos, end) followed by text[end] may begin a URL ("http:", "https:", "www.", any case). */
 function mayStartUrl(text: string, pos: number, end: number): boolean {
@@ -262,50 +278,115 @@ function mayBeLetterEmoticon(text: string, pos: number, end: number): boolean {
   return true;
 }
 
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
+}
+
 /**
- * The end of the ASCII word token that TOKEN_RE matches at `pos`, or -1 when the regex must decide. The word starts
- * with an ASCII letter, runs over ASCII letters and digits, and is followed by the end of the text or by an ASCII
- * character that can neither continue a word nor join two ("-", "'", "_"): then no alternative before the word ones
- * can match here except a URL ("http:", "www.") or a letter emoticon ("xD", "o.O", "O:)"), which are left to the
- * regex, and the word alternatives match exactly this run. Anything else (a letter outside ASCII, a combining mark,
- * "’") goes to the regex as well.
+ * The end of the ASCII word (or digits-only number) token that TOKEN_RE matches at `pos`, or -1 when the regex must
+ * decide. The token starts with an ASCII letter or digit, runs over ASCII letters and digits, and is followed by the
+ * end of the text or by an ASCII character that cannot continue it.
+ * - A letter that no URL or emoticon starts with (PLAIN_WORD_SOURCE, the regex's first alternative) or a digit also
+ *   takes joiners ("-", "'", "_") followed by an ASCII letter or digit ("don't", "2-1"), as WORD_SOURCE does. So do
+ *   h, o, t, w, x once the first part has two or more letters and is no letter emoticon ("that's"; not "xD-", "T_T").
+ * - h, o, t, w, x: the regex decides when the word may begin a URL ("http:", "www.") or be a letter emoticon ("xD",
+ *   "o.O", "O:)").
+ * - Digits: the regex decides when they may begin a keycap emoji (a character outside ASCII follows), an emoticon
+ *   ("3:", "0=", "0_o", "8)", "8-)", "8D") or a number of NUMBER_SOURCE ("3.5", "10:30", "1/2", "50%"); otherwise a run of
+ *   digits alone is a 'number' (`scan.digits`) and one with letters or joiners a word ("2nd").
+ * - Anything else (a letter outside ASCII, a combining mark, "’", a joiner followed by a character outside ASCII)
+ *   goes to the regex as well.
+ * Fills `scan`.
  */
-function asciiWordEnd(text: string, pos: number): number {
+export function asciiWordEnd(text: string, pos: number, scan: AsciiScan): number {
   const c = text.charCodeAt(pos);
   const start = c < 128 ? LETTER_START[c] : 0;
   if (start === 0) return -1;
+  const n = text.length;
   let upper = c <= 90 ? 1 : 0;
   let lower = 1 - upper;
   let prev = c | 0x20;
+  let hash = Math.imul(0x811c9dc5 ^ prev, 0x01000193);
   let run = 1;
   let run3 = false;
+  let joined = false;
   let j = pos + 1;
-  for (; j < text.length; j++) {
+  if (start === 3) {
+    upper = 0;
+    lower = 0;
+    const next = j < n ? text.charCodeAt(j) : 32;
+    if (next >= 128) return -1;
+    if ((c === 51 || c === 48) && (next === 58 || next === 59 || next === 61)) return -1;
+    if (c === 48 && (next === 95 || next === 46)) return -1; // "0_o", "0.o"
+    if (c === 56 && (next === 45 || next === 41 || next === 68)) return -1;
+    // the digits, then what follows them
+    while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) {
+      hash = Math.imul(hash ^ text.charCodeAt(j), 0x01000193);
+      j++;
+    }
+    prev = -1;
+    if (j < n) {
+      const d = text.charCodeAt(j);
+      if (d === 37 || d >= 128) return -1;
+      if ((d === 46 || d === 44 || d === 58 || d === 47) && j + 1 < n) {
+        const e = text.charCodeAt(j + 1);
+        if (e >= 128 || (e >= 48 && e <= 57)) return -1;
+      }
+    }
+  }
+  for (; j < n; j++) {
     const d = text.charCodeAt(j);
     if (d >= 97 && d <= 122) lower++;
     else if (d >= 65 && d <= 90) upper++;
-    else if (d < 48 || d > 57) break;
+    else if (d < 48 || d > 57) {
+      if ((d !== 45 && d !== 39 && d !== 95) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1))) break;
+      if (start === 2 && !joined && (j - pos < 2 || mayBeLetterEmoticon(text, pos, j))) break;
+      joined = true;
+    }
     const folded = d | 0x20;
+    hash = Math.imul(hash ^ folded, 0x01000193);
     run = folded === prev ? run + 1 : 1;
     if (run === 3) run3 = true;
     prev = folded;
   }
-  if (j < text.length) {
+  if (j < n) {
     const next = text.charCodeAt(j);
-    if (next >= 128 || next === 45 || next === 39 || next === 95) return -1;
+    if (next >= 128) return -1;
+    // a joiner here is not followed by an ASCII letter or digit (else the loop took it)
+    if ((next === 45 || next === 39 || next === 95) && (start === 2 || (j + 1 < n && text.charCodeAt(j + 1) >= 128))) return -1;
   }
-  if (start === 2 && (mayStartUrl(text, pos, j) || mayBeLetterEmoticon(text, pos, j))) return -1;
-  asciiScan.upper = upper;
-  asciiScan.lower = lower;
-  asciiScan.run3 = run3;
+  if (start === 2 && !joined && (mayStartUrl(text, pos, j) || mayBeLetterEmoticon(text, pos, j))) return -1;
+  scan.upper = upper;
+  scan.lower = lower;
+  scan.run3 = run3;
+  scan.joined = joined;
+  scan.digits = start === 3 && upper + lower === 0 && !joined;
+  scan.hash = hash;
   return j;
 }
 
-// ASCII punctuation that only TOKEN_RE's punctuation alternative can match (no emoticon, number or entity starts
-// with it): a run of "!" and "?", a run of "." (two or more are one token, one is `\S`), a lone "," or '"'.
-function asciiPunctEnd(text: string, pos: number): number {
+// ASCII punctuation that only PUNCT_SOURCE's `\S` can take, one character, whatever follows: no other alternative
+// (emoticon, number, entity, keycap) starts with it.
+const LONE_PUNCT = new Uint8Array(128);
+for (const ch of `,"&'/~%+|\``) LONE_PUNCT[ch.charCodeAt(0)] = 1;
+
+function isAsciiSpaceOrEnd(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * The end of the punctuation token TOKEN_RE matches at `pos` when only its punctuation alternative can match there,
+ * else -1: a run of "!" and "?", a run of "." (two or more are one token, one is `\S`), or one of LONE_PUNCT; "-" not
+ * followed by "_" ("-_-"); "*" not followed by a character outside ASCII (a keycap); ":", ";", "=" followed by
+ * whitespace or the end (no emoticon mouth); "(" and ")" followed by whitespace, the end, or a letter or digit other
+ * than "o"/"O" (no emoticon such as "(:" or "(o:").
+ */
+export function asciiPunctEnd(text: string, pos: number): number {
   const c = text.charCodeAt(pos);
-  if (c === 44 || c === 34) return pos + 1;
+  if (c >= 128) return -1;
+  if (LONE_PUNCT[c] === 1) return pos + 1;
   let j = pos + 1;
   if (c === 33 || c === 63) {
     while (j < text.length && (text.charCodeAt(j) === 33 || text.charCodeAt(j) === 63)) j++;
@@ -315,14 +396,74 @@ function asciiPunctEnd(text: string, pos: number): number {
     while (j < text.length && text.charCodeAt(j) === 46) j++;
     return j;
   }
+  if (c === 45) return j < text.length && text.charCodeAt(j) === 95 ? -1 : j;
+  if (c === 42) return j < text.length && text.charCodeAt(j) >= 128 ? -1 : j;
+  if (c === 58 || c === 59 || c === 61) return isAsciiSpaceOrEnd(text, j) ? j : -1;
+  if (c === 40 || c === 41) {
+    if (isAsciiSpaceOrEnd(text, j)) return j;
+    const d = text.charCodeAt(j);
+    return isAsciiAlnum(d) && d !== 111 && d !== 79 ? j : -1;
+  }
   return -1;
+}
+
+/**
+ * The end of the URL TOKEN_RE matches at `pos` (URL_SOURCE: "http://", "https://" or "www." as written, then up to
+ * the last character that may end a URL), or -1 when the regex must decide (a character outside ASCII in the run,
+ * or no URL here).
+ */
+export function asciiUrlEnd(text: string, pos: number): number {
+  let j: number;
+  if (text.startsWith('http://', pos)) j = pos + 7;
+  else if (text.startsWith('https://', pos)) j = pos + 8;
+  else if (text.startsWith('www.', pos)) j = pos + 4;
+  else return -1;
+  const body = j;
+  const n = text.length;
+  // [^\s<>"'“”‘’]*
+  for (; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 128) return -1;
+    if (c === 32 || (c >= 9 && c <= 13) || c === 60 || c === 62 || c === 34 || c === 39) break;
+  }
+  // then back to the last character that is not [.,;:!?)\]}] (the regex backtracks the same way)
+  while (j > body && URL_TRAILING[text.charCodeAt(j - 1)] === 1) j--;
+  return j > body ? j : -1;
+}
+const URL_TRAILING = new Uint8Array(128);
+for (const ch of '.,;:!?)]}') URL_TRAILING[ch.charCodeAt(0)] = 1;
+
+function isMentionChar(c: number): boolean {
+  return isAsciiAlnum(c) || c === 95;
+}
+
+/**
+ * The end of the mention TOKEN_RE matches at `pos` ("@", MENTION_SOURCE: not after a letter, digit, "_" or "@"; then
+ * [A-Za-z0-9_]+ with "."-joined parts), or -1 when the regex must decide (after a character outside ASCII, or no
+ * mention here).
+ */
+export function asciiMentionEnd(text: string, pos: number): number {
+  if (text.charCodeAt(pos) !== 64) return -1;
+  if (pos > 0) {
+    const p = text.charCodeAt(pos - 1);
+    if (p >= 128 || isMentionChar(p) || p === 64) return -1;
+  }
+  const n = text.length;
+  let j = pos + 1;
+  while (j < n && isMentionChar(text.charCodeAt(j))) j++;
+  if (j === pos + 1) return -1;
+  while (j + 1 < n && text.charCodeAt(j) === 46 && isMentionChar(text.charCodeAt(j + 1))) {
+    j += 2;
+    while (j < n && isMentionChar(text.charCodeAt(j))) j++;
+  }
+  return j;
 }
 
 /** Splits a (preferably normalized, see normalizeText) post into tokens with emphasis and negation flags. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  let negated = false;
-  const re = TOKEN_RE;
+  const scope: NegationScope = { negated: false };
+  const scan = newAsciiScan();
   let pos = 0;
   while (pos < text.length) {
     // Fast path, for most tokens: skip ASCII whitespace (no token starts there), and take an ASCII word or a common
@@ -333,11 +474,17 @@ export function tokenize(text: string): Token[] {
       pos++;
       continue;
     }
-    const end = asciiWordEnd(text, pos);
+    const end = asciiWordEnd(text, pos, scan);
+    if (end > 0 && scan.digits) {
+      const raw = text.slice(pos, end);
+      tokens.push({ text: raw, norm: raw, kind: 'number', start: pos, negated: false, elongated: false, allCaps: false });
+      pos = end;
+      continue;
+    }
     if (end > 0) {
-      const token = wordToken(text.slice(pos, end), pos, negated, asciiScan);
+      const token = wordToken(text.slice(pos, end), pos, scope.negated, scan);
       tokens.push(token);
-      if (isNegator(token.norm)) negated = true;
+      if (isNegator(token.norm)) scope.negated = true;
       pos = end;
       continue;
     }
@@ -345,84 +492,116 @@ export function tokenize(text: string): Token[] {
     if (punctEnd > 0) {
       const raw = text.slice(pos, punctEnd);
       // the punctuation that closes a scope is itself outside it
-      if (negated && closesScope(raw)) negated = false;
+      if (scope.negated && closesScope(raw)) scope.negated = false;
       tokens.push({ text: raw, norm: raw, kind: 'punct', start: pos, negated: false, elongated: false, allCaps: false });
       pos = punctEnd;
       continue;
     }
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (m === null) break;
-    pos = re.lastIndex;
-    const start = m.index;
-    let raw = m[0];
-    let kind: TokenKind;
-    let norm: string;
-    let elongated = false;
-    const allCaps = false;
-    let parts: string[] | undefined;
-    let forms: string[] | undefined;
-    // (the fast path m[1] starts with an ASCII letter: a run of a spaceless script comes through m[8])
-    if (m[8] !== undefined && NO_SPACE_SCRIPT_RE.test(raw)) {
-      pushSegmentedWords(tokens, raw, start, negated);
+    const urlEnd = c === 104 || c === 119 ? asciiUrlEnd(text, pos) : -1;
+    if (urlEnd > 0) {
+      const raw = text.slice(pos, urlEnd);
+      tokens.push({ text: raw, norm: raw, kind: 'url', start: pos, negated: false, elongated: false, allCaps: false });
+      pos = urlEnd;
       continue;
     }
-    if (m[1] !== undefined || m[8] !== undefined) {
-      if (m[8] === undefined || !ONLY_DIGITS_RE.test(raw)) {
-        const token = wordToken(raw, start, negated, null);
-        tokens.push(token);
-        if (isNegator(token.norm)) negated = true;
-        continue;
-      }
-      kind = 'number';
-      norm = raw.toLowerCase();
-    } else if (m[2] !== undefined) {
-      kind = 'url';
-      norm = raw;
-    } else if (m[3] !== undefined) {
-      kind = 'mention';
-      norm = raw.slice(1).toLowerCase();
-    } else if (m[4] !== undefined) {
-      EMOJI_STICKY_RE.lastIndex = start;
-      const e = EMOJI_STICKY_RE.exec(text);
-      if (e !== null) {
-        raw = e[0];
-        pos = start + raw.length;
-        kind = 'emoji';
-        norm = raw.replace(EMOJI_VARIANT_RE, '');
-      } else {
-        kind = 'punct';
-        norm = raw;
-      }
-    } else if (m[5] !== undefined) {
-      kind = 'hashtag';
-      const tag = raw.slice(1);
-      parts = hashtagParts(tag);
-      norm = tag.toLowerCase();
-      if (hasElongation(norm)) {
-        elongated = true;
-        forms = elongationForms(norm);
-        norm = forms[0];
-      }
-    } else if (m[6] !== undefined) {
-      kind = 'emoticon';
-      norm = raw.replace(EMOTICON_REPEAT_RE, '$1').replace('’', "'");
-    } else if (m[7] !== undefined) {
-      kind = 'number';
-      norm = raw;
+    const mentionEnd = c === 64 ? asciiMentionEnd(text, pos) : -1;
+    if (mentionEnd > 0) {
+      const raw = text.slice(pos, mentionEnd);
+      tokens.push({ text: raw, norm: raw.slice(1).toLowerCase(), kind: 'mention', start: pos, negated: false, elongated: false, allCaps: false });
+      pos = mentionEnd;
+      continue;
+    }
+    pos = regexTokens(text, pos, scope, tokens);
+    if (pos < 0) break;
+  }
+  return tokens;
+}
+
+/** Whether the tokens being emitted are inside a negation scope (see Token.negated); updated as tokens are emitted. */
+export interface NegationScope {
+  negated: boolean;
+}
+
+/**
+ * The general path of tokenize at `pos` (which is not ASCII whitespace): TOKEN_RE's match there, pushed to `tokens` as
+ * one token (several for a run of a spaceless script), with `scope` updated. Returns the position after the match, or
+ * -1 when nothing more matches. Used by tokenize and by the lexicon's own scan (models/sentiment/lexicon.ts) for
+ * whatever the ASCII fast paths do not take, so that both make the same tokens.
+ */
+export function regexTokens(text: string, pos: number, scope: NegationScope, tokens: Token[]): number {
+  const re = TOKEN_RE;
+  re.lastIndex = pos;
+  const m = re.exec(text);
+  if (m === null) return -1;
+  pos = re.lastIndex;
+  const start = m.index;
+  let raw = m[0];
+  let kind: TokenKind;
+  let norm: string;
+  let elongated = false;
+  const allCaps = false;
+  let parts: string[] | undefined;
+  let forms: string[] | undefined;
+  // (the fast path m[1] starts with an ASCII letter: a run of a spaceless script comes through m[8])
+  if (m[8] !== undefined && NO_SPACE_SCRIPT_RE.test(raw)) {
+    pushSegmentedWords(tokens, raw, start, scope.negated);
+    return pos;
+  }
+  if (m[1] !== undefined || m[8] !== undefined) {
+    if (m[8] === undefined || !ONLY_DIGITS_RE.test(raw)) {
+      const token = wordToken(raw, start, scope.negated, null);
+      tokens.push(token);
+      if (isNegator(token.norm)) scope.negated = true;
+      return pos;
+    }
+    kind = 'number';
+    norm = raw.toLowerCase();
+  } else if (m[2] !== undefined) {
+    kind = 'url';
+    norm = raw;
+  } else if (m[3] !== undefined) {
+    kind = 'mention';
+    norm = raw.slice(1).toLowerCase();
+  } else if (m[4] !== undefined) {
+    EMOJI_STICKY_RE.lastIndex = start;
+    const e = EMOJI_STICKY_RE.exec(text);
+    if (e !== null) {
+      raw = e[0];
+      pos = start + raw.length;
+      kind = 'emoji';
+      norm = raw.replace(EMOJI_VARIANT_RE, '');
     } else {
       kind = 'punct';
       norm = raw;
-      // the punctuation that closes a scope is itself outside it
-      if (negated && closesScope(raw)) negated = false;
     }
-    // (words were emitted above, by wordToken; of the rest only hashtags can be negated)
-    const token: Token = { text: raw, norm, kind, start, negated: negated && kind === 'hashtag', elongated, allCaps };
-    if (parts !== undefined) token.parts = parts;
-    if (forms !== undefined) token.forms = forms;
-    tokens.push(token);
+  } else if (m[5] !== undefined) {
+    kind = 'hashtag';
+    const tag = raw.slice(1);
+    parts = hashtagParts(tag);
+    norm = tag.toLowerCase();
+    if (hasElongation(norm)) {
+      elongated = true;
+      forms = elongationForms(norm);
+      norm = forms[0];
+    }
+  } else if (m[6] !== undefined) {
+    kind = 'emoticon';
+    norm = raw.replace(EMOTICON_REPEAT_RE, '$1').replace('’', "'");
+  } else if (m[7] !== undefined) {
+    kind = 'number';
+    norm = raw;
+  } else {
+    kind = 'punct';
+    norm = raw;
+    // the punctuation that closes a scope is itself outside it
+    if (scope.negated && closesScope(raw)) scope.negated = false;
   }
-  return tokens;
+  // (words were emitted above, by wordToken; of the rest only hashtags can be negated)
+  const token: Token = { text: raw, norm, kind, start, negated: scope.negated && kind === 'hashtag', elongated, allCaps };
+  if (parts !== undefined) token.parts = parts;
+  if (forms !== undefined) token.forms = forms;
+  tokens.push(token);
+  return pos;
 }
 
 /** Words of a letter run in a script without spaces, each a 'word' token at its own offset. */
