@@ -37,7 +37,7 @@ const COPY_BATCH = 10_000;
 /** Rows per statement of the jsonb fallback path (a batch COPY could not store, or rows it cannot carry). */
 const BATCH = 2000;
 
-interface ScoreRow {
+export interface ScoreRow {
   post_id: string;
   platform: string;
   author_id: string;
@@ -66,52 +66,93 @@ const toRow = (p: FeaturedPost): ScoreRow => ({
   topic: p.features.topic,
 });
 
-/** The fallback path, one statement: the scores (one row per post, carrying the run that scored it last) and this run's claim on each post. */
-async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
-  await client.query(
-    `WITH t AS (
-       SELECT * FROM jsonb_to_recordset($2::jsonb) AS t(post_id text, platform text, author_id text, created_at timestamptz,
-              text text, lang text, hashtags jsonb, compound real, label text, model text, topic int)
-     ), stored AS (
-       INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
-                                sentiment_compound, sentiment_label, sentiment_model, topic)
-       SELECT t.post_id, $1, $3, t.platform, t.author_id, t.created_at, t.text, t.lang,
-              ARRAY(SELECT jsonb_array_elements_text(t.hashtags)), t.compound, t.label, t.model, t.topic
-       FROM t
-       -- Every column the post carries is replaced, so the row is the post as its latest run saw it
-       -- (a corrected re-import fixes its time and author too, not only its text and scores).
-       ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, platform = EXCLUDED.platform,
-         author_id = EXCLUDED.author_id, created_at = EXCLUDED.created_at, text = EXCLUDED.text, lang = EXCLUDED.lang,
-         hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
-         sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
-         topic = EXCLUDED.topic, scored_at = now()
-       RETURNING post_id
-     )
-     -- scored_at defaults to now(), the transaction's start: scorePosts tells this call's claims by it
-     INSERT INTO post_score_runs (run_key, post_id, partition)
-     SELECT $1, post_id, $3 FROM stored
-     ON CONFLICT (run_key, post_id) DO UPDATE SET partition = EXCLUDED.partition, scored_at = now()`,
-    [runKey, JSON.stringify(rows), partition],
-  );
-}
-
-// The INSERT both paths share, from a relation `t` of the ScoreRow columns already typed.
-const MERGE_FROM_T = `
+/**
+ * The upsert into post_scores from a relation `t` of the ScoreRow columns already typed ($1 run key, $2
+ * partition), as a CTE named `stored`; CLAIMS_FROM_T completes the statement with this run's claims.
+ * A row whose stored values are all the same (a retry or re-run of the same run on the same data) is
+ * left as it is: no new row version, so no index entries and no dead tuple to vacuum, and its
+ * scored_at stays the time it was first scored with these values. The claim is still refreshed.
+ */
+export const MERGE_FROM_T = `
    stored AS (
-     INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
-                              sentiment_compound, sentiment_label, sentiment_model, topic)
+     INSERT INTO post_scores AS p (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
+                                   sentiment_compound, sentiment_label, sentiment_model, topic)
      SELECT t.post_id, $1, $2, t.platform, t.author_id, t.created_at, t.text, t.lang, t.hashtags, t.compound, t.label, t.model, t.topic
      FROM t
+     -- Every column the post carries is replaced, so the row is the post as its latest run saw it
+     -- (a corrected re-import fixes its time and author too, not only its text and scores).
      ON CONFLICT (post_id) DO UPDATE SET run_key = EXCLUDED.run_key, partition = EXCLUDED.partition, platform = EXCLUDED.platform,
        author_id = EXCLUDED.author_id, created_at = EXCLUDED.created_at, text = EXCLUDED.text, lang = EXCLUDED.lang,
        hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
        sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
        topic = EXCLUDED.topic, scored_at = now()
-     RETURNING post_id
-   )
+     WHERE (p.run_key, p.partition, p.platform, p.author_id, p.created_at, p.text, p.lang, p.hashtags,
+            p.sentiment_compound, p.sentiment_label, p.sentiment_model, p.topic)
+       IS DISTINCT FROM (EXCLUDED.run_key, EXCLUDED.partition, EXCLUDED.platform, EXCLUDED.author_id, EXCLUDED.created_at,
+            EXCLUDED.text, EXCLUDED.lang, EXCLUDED.hashtags, EXCLUDED.sentiment_compound, EXCLUDED.sentiment_label,
+            EXCLUDED.sentiment_model, EXCLUDED.topic)
+   )`;
+
+/**
+ * This run's claim on every post of `t`: the main INSERT of the statement that starts
+ * `WITH t AS (…), stored AS (…)` (MERGE_FROM_T), so both succeed or neither. Taken from `t`, not from
+ * the upsert's RETURNING, because an unchanged row returns nothing; every row of `t` is stored by
+ * `stored` or the whole statement fails. With sorted input, this shape was also as fast or faster than
+ * claims from RETURNING on fresh rows (bench/scoreWrites.ts; the unreferenced upsert runs whole before
+ * the claims, not row by row in turn with them). scored_at defaults to now(), the transaction's
+ * start: scorePosts tells this call's claims by it.
+ */
+export const CLAIMS_FROM_T = `
    INSERT INTO post_score_runs (run_key, post_id, partition)
-   SELECT $1, post_id, $2 FROM stored
+   SELECT $1, t.post_id, $2 FROM t
    ON CONFLICT (run_key, post_id) DO UPDATE SET partition = EXCLUDED.partition, scored_at = now()`;
+
+/** The temp table COPY fills: all text, so COPY itself refuses nothing a cast would (the INSERT refuses it, with its message). */
+export const SCORE_IN_COLUMNS = `post_id text, platform text, author_id text, created_at text, text text, lang text,
+  hashtags text, compound text, label text, model text, topic text`;
+
+/**
+ * score_in's rows typed as ScoreRow, in post_id order: the btree indexes keyed by post_id
+ * (post_scores' and post_score_runs' primary keys, post_score_runs_post) then take their new entries
+ * leaf page after leaf page instead of at random (measured in bench/scoreWrites.ts).
+ */
+export const SCORE_IN_TYPED = `SELECT post_id, platform, author_id, created_at::timestamptz AS created_at, text, lang, hashtags::text[] AS hashtags,
+         compound::real AS compound, label, model, topic::int AS topic
+  FROM score_in ORDER BY post_id`;
+
+/**
+ * The fallback path, one statement of the same merge and claims as copyScores, from jsonb: used for a
+ * batch COPY could not store (bisected by insertRefusingBadRows), rows COPY cannot carry, and the
+ * embedded database, which has no COPY FROM STDIN.
+ */
+async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
+  await client.query(
+    `WITH t AS (
+       SELECT j.post_id, j.platform, j.author_id, j.created_at, j.text, j.lang,
+              ARRAY(SELECT jsonb_array_elements_text(j.hashtags)) AS hashtags, j.compound, j.label, j.model, j.topic
+       FROM jsonb_to_recordset($3::jsonb) AS j(post_id text, platform text, author_id text, created_at timestamptz,
+            text text, lang text, hashtags jsonb, compound real, label text, model text, topic int)
+     ),${MERGE_FROM_T}${CLAIMS_FROM_T}`,
+    [runKey, partition, JSON.stringify(rows)],
+  );
+}
+
+/** Other runs that had claimed the posts this call claimed ($1 run key, $2 partition), with how many: ScoreResult.mergedFrom. */
+export const MERGED_FROM_SQL = `SELECT o.run_key, count(*)::int AS posts
+   FROM post_score_runs m JOIN post_score_runs o ON o.post_id = m.post_id AND o.run_key <> m.run_key
+   WHERE m.run_key = $1 AND m.partition = $2 AND m.scored_at = now()
+   GROUP BY o.run_key ORDER BY o.run_key`;
+
+/**
+ * This run's claims of this partition that this call did not renew (older scored_at: a re-run no longer
+ * scores those posts), and their post_scores rows when the row is this run's and no other run claims it.
+ */
+export const DELETE_STALE_SQL = `WITH stale AS (
+     DELETE FROM post_score_runs WHERE run_key = $1 AND partition = $2 AND scored_at < now() RETURNING post_id
+   )
+   DELETE FROM post_scores p USING stale s
+   WHERE p.post_id = s.post_id AND p.run_key = $1
+     AND NOT EXISTS (SELECT 1 FROM post_score_runs r WHERE r.post_id = p.post_id AND r.run_key <> $1)`;
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
 function copyText(v: string | number | null): string {
@@ -137,7 +178,7 @@ function copyable(r: ScoreRow): boolean {
 }
 
 /** The rows as COPY text lines, 500 rows per string (one stream write each, not one per row). */
-function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
+export function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
   let out = '';
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
@@ -161,14 +202,7 @@ function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
 async function copyScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
   await client.query('TRUNCATE score_in');
   await pipeline(Readable.from(copyLines(rows)), client.query(copyFrom('COPY score_in FROM STDIN')));
-  await client.query(
-    `WITH t AS (
-       SELECT post_id, platform, author_id, created_at::timestamptz AS created_at, text, lang, hashtags::text[] AS hashtags,
-              compound::real AS compound, label, model, topic::int AS topic
-       FROM score_in
-     ),${MERGE_FROM_T}`,
-    [runKey, partition],
-  );
+  await client.query(`WITH t AS (${SCORE_IN_TYPED}),${MERGE_FROM_T}${CLAIMS_FROM_T}`, [runKey, partition]);
 }
 
 /**
@@ -238,10 +272,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
           // on the wire (the connection is dropped), so it keeps the jsonb path.
           const { rows: server } = await client.query(`SELECT version() AS v`);
           const canCopy = !/PGlite/i.test(server[0].v as string);
-          await client.query(
-            `CREATE TEMP TABLE IF NOT EXISTS score_in (post_id text, platform text, author_id text, created_at text, text text, lang text,
-               hashtags text, compound text, label text, model text, topic text) ON COMMIT DROP`,
-          );
+          await client.query(`CREATE TEMP TABLE IF NOT EXISTS score_in (${SCORE_IN_COLUMNS}) ON COMMIT DROP`);
           // The next chunk is read and decoded while Postgres stores this one.
           const chunks = readRecordChunks<FeaturedPost>(store, input.features, COPY_BATCH);
           let next = chunks.next();
@@ -267,22 +298,8 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
           // Every claim this call wrote carries the transaction's now(): older claims of this run and partition
           // are what a re-run no longer produces. No id lists as parameters: a 100k-post partition would make
           // `NOT IN (…)` compare every pair, and a refused id may be one Postgres cannot even hold.
-          const merged = await client.query(
-            `SELECT o.run_key, count(*)::int AS posts
-             FROM post_score_runs m JOIN post_score_runs o ON o.post_id = m.post_id AND o.run_key <> m.run_key
-             WHERE m.run_key = $1 AND m.partition = $2 AND m.scored_at = now()
-             GROUP BY o.run_key ORDER BY o.run_key`,
-            [input.runKey, input.partition],
-          );
-          await client.query(
-            `WITH stale AS (
-               DELETE FROM post_score_runs WHERE run_key = $1 AND partition = $2 AND scored_at < now() RETURNING post_id
-             )
-             DELETE FROM post_scores p USING stale s
-             WHERE p.post_id = s.post_id AND p.run_key = $1
-               AND NOT EXISTS (SELECT 1 FROM post_score_runs r WHERE r.post_id = p.post_id AND r.run_key <> $1)`,
-            [input.runKey, input.partition],
-          );
+          const merged = await client.query(MERGED_FROM_SQL, [input.runKey, input.partition]);
+          await client.query(DELETE_STALE_SQL, [input.runKey, input.partition]);
           return { refused, mergedFrom: merged.rows.map((r) => ({ runKey: r.run_key as string, posts: r.posts as number })) };
         }),
       );
