@@ -110,7 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--seed <n>', 'simulation seed', intOption, 7)
     .option('--e2e-timeout <s>', 'give up on an end-to-end run after this many seconds', intOption, 1800)
     .addOption(new Option('--only <parts>', `run only these parts (comma-separated: ${PARTS.join(', ')})`).argParser(partsOption))
-    .option('--out <dir>', 'results folder', path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'))
+    .option('--out <dir>', 'results folder (default bench/results; --quick: bench/results/quick, so a smoke run never replaces the recorded figures)')
     .option('--profile', 'CPU-profile the end-to-end worker processes (written under <out>/profiles)')
     .exitOverride()
     .parse(argv, { from: 'user' });
@@ -139,7 +139,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: o.seed,
     e2eTimeoutSeconds: o.e2eTimeout,
     only: o.only ?? (quick ? ['throughput', 'e2e'] : [...PARTS]),
-    out: path.resolve(o.out),
+    out: path.resolve(o.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', ...(quick ? ['quick'] : []))),
     profile: Boolean(o.profile),
     quick,
   };

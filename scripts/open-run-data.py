@@ -2,8 +2,8 @@
 
     .data/venv/bin/python scripts/open-run-data.py CLEAN_URIS... -- FEATURES_URIS...
 
-The URIs are a run's `clean` and `features` datasets (`socialsense runs` gives the run key; the `datasets`
-table or `GET /v1/datasets?run=<run key>` lists them). S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY come from the
+The URIs are a run's `clean` and `features` datasets (`socialsense runs` gives the run key; the run's summary,
+`runs.summary -> 'datasets'` or `GET /v1/runs/<run key>`, lists those of its last completed attempt). S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY come from the
 environment (the project's .env). Prints a JSON summary of what each client read; test/integration/
 parquet-clients.test.ts runs this file and checks it against post_scores, and README.md shows it.
 scripts/setup.sh creates .data/venv with pyarrow, duckdb and duckdb-extension-httpfs.
