@@ -15,7 +15,7 @@ import { InputFileError, delimiterName, openText, readLines, readTableItems, sni
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
-import { recogniseRecord, sampleIsRecognised, type ShapeResult } from './fileShapes';
+import { dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
 import { unknownAuthor, type Json } from './platforms/mapping';
 import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
@@ -289,8 +289,15 @@ export function recordToPost(
 export interface ImportPlan {
   /** JSON records are read by the recognisers of activities/collect/fileShapes.ts */
   shapes: boolean;
+  /** the most common recognised shape of the sample: a record no recogniser takes is judged against it */
+  shape: string | null;
   /** the column mapping for records no recogniser takes (null when shapes cover the sample) */
   mapping: Partial<Record<MappableField, string>> | null;
+  /**
+   * the id column when its sampled values are the row numbers (0 or 1, 2, 3, … in file order, `rowNumberIds`):
+   * such a column is no identity (two spreadsheets would share `file:1`), so posts get the ids of files without one
+   */
+  rowNumberColumn: string | null;
   excelColumns: Set<string>;
   /** the day/month order of the time column's numeric dates; `unknown` when the sample does not prove it */
   dayOrders: Map<string, DayOrder>;
@@ -323,7 +330,23 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
     // decided once for the whole column: a row past the sample is read in the sample's order, or refused with it
     dayOrders.set(timeColumn, dayMonthOrder(values) ?? 'unknown');
   }
-  return { shapes, mapping, excelColumns, dayOrders };
+  const idColumn = mapping?.id;
+  const rowNumberColumn = idColumn && rowNumberIds(rest.map((r) => getPath(r, idColumn))) ? idColumn : null;
+  return { shapes, shape: shapes ? dominantShape(sample) : null, mapping, excelColumns, dayOrders, rowNumberColumn };
+}
+
+/**
+ * Whether an id column's sampled values (in file order) are row numbers: at least 2 values, each an integer (a
+ * number or a digit string) and equal to start + i for a start of 0 or 1. Real ids (64-bit tweet ids, ids with gaps
+ * or out of order, a sheet filtered before export) are not; a table whose ids happen to be 1..N is, and loses nothing:
+ * a row number carries no identity beyond the file's own.
+ */
+export function rowNumberIds(values: readonly unknown[]): boolean {
+  if (values.length < 2) return false;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : typeof v === 'string' && /^\s*\d{1,15}\s*$/.test(v) ? Number(v) : NaN);
+  const start = n(values[0]);
+  if (start !== 0 && start !== 1) return false;
+  return values.every((v, i) => n(v) === start + i);
 }
 
 /** One item read from a file: a record, or what could not be read (with the raw text). */
@@ -452,6 +475,8 @@ export type FileReadNotes = {
   columns?: Partial<Record<MappableField, string>>;
   /** the order numeric dates (13/05/2024) were read in, when the time column holds them */
   dateOrder?: string;
+  /** the id column, when its values were taken for row numbers (1, 2, 3, …) and post ids were made as without one */
+  idsAreRowNumbers?: string;
 };
 
 const dayOrderNames: Record<DayOrder, string | null> = {
@@ -527,7 +552,13 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           spill.add(`posts/${day}`, JSON.stringify(post));
           spill.add(`raw/${day}`, `${JSON.stringify(raw)}`);
         };
-        let plan: ImportPlan | null = null;
+        let plan = null as ImportPlan | null;
+        // the mapping posts are read with: the plan's, without an id column of row numbers
+        let postMapping: Partial<Record<MappableField, string>> | null = null;
+        const decide = (p: ImportPlan) => {
+          plan = p;
+          postMapping = p.mapping && p.rowNumberColumn ? { ...p.mapping, id: undefined } : p.mapping;
+        };
         let delimiter: string | null = null;
         const accept = (item: FileItem) => {
           if (item.line % 5000 === 0) heartbeat({ line: item.line });
@@ -541,14 +572,16 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           const results: ShapeResult[] = [];
           if (shape) {
             results.push(...shape.posts(item.record, { platform, now }));
-          } else if (plan!.mapping) {
-            const r = recordToPost(item.record, plan!.mapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
+          } else if (postMapping) {
+            const r = recordToPost(item.record, postMapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
             if ('post' in r) {
               const { raw, ...post } = r.post;
               results.push({ post: post as Post, raw });
             } else results.push({ reason: r.reason, raw: item.record });
           } else {
-            results.push({ reason: 'not in any recognised shape, and the file has no text column to map', raw: item.record });
+            // the file's shape was decided from its sample: say what this record lacks, not what the file does
+            const why = plan!.shape ? shapeProblem(item.record, plan!.shape, { platform, now }) : 'not in any recognised shape, and the file has no text column to map';
+            results.push({ reason: why, raw: item.record });
           }
           results.forEach((r, i) => {
             count++;
@@ -575,7 +608,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
             }
             sample.push(item);
             if (sample.length >= SAMPLE_RECORDS) {
-              plan = planMapping(records(sample), { mapping: input.mapping, file, json: format === 'jsonl' });
+              decide(planMapping(records(sample), { mapping: input.mapping, file, json: format === 'jsonl' }));
               sample.forEach(accept);
             }
           }
@@ -587,7 +620,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
               const read = delimiter && delimiter !== '\t' ? `, read as ${delimiterName(delimiter)}-delimited CSV` : '';
               throw invalidInput(`${file}: none of its ${sample.length} records can be read${read} (line ${first.line}: ${first.error})`);
             }
-            plan = planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' });
+            decide(planMapping(recs, { mapping: input.mapping, file, json: format === 'jsonl' }));
             sample.forEach(accept);
           }
         } catch (err) {
@@ -645,6 +678,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           ...(delimiter !== null ? { delimiter: delimiterName(delimiter) } : {}),
           ...(plan?.mapping ? { columns: plan.mapping } : {}),
           ...(dateOrder ? { dateOrder } : {}),
+          ...(plan?.rowNumberColumn ? { idsAreRowNumbers: plan.rowNumberColumn } : {}),
         };
         log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
         return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantinedCount }, read };

@@ -46,6 +46,8 @@ export interface FileShape {
   matches(record: Json): boolean;
   /** the posts a record holds (one, or many for a whole API response), each mapped or with the reason it is not */
   posts(record: Json, ctx: ShapeContext): ShapeResult[];
+  /** what a record lacks for this shape (its first missing or mistyped field), or null when that is not known */
+  problem?(record: Json): string | null;
 }
 
 const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -110,6 +112,14 @@ const twarc2: FileShape = {
 
 const xV2: FileShape = {
   name: 'x-v2',
+  problem(r0) {
+    const r = isObj(r0.data) ? r0.data : r0;
+    if (r.id === undefined || r.id === null) return 'no id (id is missing)';
+    if (!isText(r.id)) return `id ${String(r.id)} is a ${Array.isArray(r.id) ? 'list' : typeof r.id}, not a string (X API v2 ids are strings)`;
+    if (!isText(r.text) || !r.text.trim()) return 'no text (text is missing or empty)';
+    if (r.created_at === undefined || r.created_at === null) return 'no time (created_at is missing)';
+    return null;
+  },
   matches: (r) => (isObj(r.data) && looksLikeV2Tweet(r.data)) || (looksLikeV2Tweet(r) && 'created_at' in r),
   posts(r, ctx) {
     // the connector's raw shape, or a tweet flattened by `twarc2 flatten` (its author expanded as `author`)
@@ -188,6 +198,13 @@ const NO_HOST = 'host.invalid';
 
 const mastodon: FileShape = {
   name: 'mastodon',
+  problem(r) {
+    if (r.id === undefined || r.id === null) return 'no id (id is missing)';
+    if (!isText(r.content)) return 'no text (content is missing)';
+    if (!isObj(r.account)) return 'no author (account is missing)';
+    if (r.created_at === undefined || r.created_at === null) return 'no time (created_at is missing)';
+    return null;
+  },
   matches: (r) => isText(r.content) && isObj(r.account) && ('acct' in r.account || 'username' in r.account) && 'id' in r,
   posts(r, ctx) {
     const status = { ...r, id: idString(r.id, 'status id'), account: { ...(r.account as Json), id: idString((r.account as Json).id, 'account.id') } };
@@ -397,6 +414,40 @@ export const fileShapes: readonly FileShape[] = [twarc2, xV2, twitterV1, mastodo
 /** The first recogniser whose shape the record has, or null. */
 export function recogniseRecord(record: Json): FileShape | null {
   return fileShapes.find((s) => s.matches(record)) ?? null;
+}
+
+/**
+ * Why a record that no recogniser takes is not a post of the file's shape `shapeName` (the shape decided from the
+ * file's sample): the shape's own account of a missing or mistyped field (`problem`), else the reason its mapping
+ * gives when applied anyway (an unparseable or implausible time from lib/timestamps, a missing id, no text), else a
+ * note that its fields do not match that shape. Never throws; the record is to be quarantined with the result.
+ */
+export function shapeProblem(record: Json, shapeName: string, ctx: ShapeContext): string {
+  const shape = fileShapes.find((s) => s.name === shapeName);
+  if (!shape) return 'not in any recognised shape';
+  const known = shape.problem?.(record) ?? null;
+  if (known) return known;
+  try {
+    const failed = shape.posts(record, ctx).find((r): r is { reason: string; raw: unknown } => 'reason' in r);
+    if (failed) return failed.reason;
+  } catch (err) {
+    return `not in the file's ${shape.name} shape: ${(err as Error).message}`;
+  }
+  return `not in the file's ${shape.name} shape: its fields do not match that export's`;
+}
+
+/**
+ * The most common recognised shape of a sample (ties: the more specific, earlier in `fileShapes`), or null.
+ */
+export function dominantShape(sample: readonly Json[]): string | null {
+  const counts = new Map<string, number>();
+  for (const r of sample) {
+    const name = recogniseRecord(r)?.name;
+    if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const s of fileShapes) if ((counts.get(s.name) ?? 0) > (best ? counts.get(best)! : 0)) best = s.name;
+  return best;
 }
 
 /**

@@ -84,7 +84,10 @@ export function registerRun(program: Command): void {
         // Judged by this command's --max-quarantined, also when it attached to a run started with another.
         const check = enforceQuarantineShare(summary, opts.maxQuarantined);
         const flags = { quarantineShare: check.quarantineShare, tooManyQuarantined: check.tooManyQuarantined, warnings: check.warning ? [check.warning] : [] };
-        if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...summary, ...flags }) + '\n');
+        // A file import covers the file's own days (its partitions), not the --date window the workflow defaults to
+        // (yesterday): its summary's date would be misleading, so it is reported as null.
+        const shown = opts.source === 'file' ? { ...summary, date: null } : summary;
+        if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...shown, ...flags }) + '\n');
         else printLine(formatSummary(summary, { workflowId, uiUrl: stack.uiUrl }));
       } finally {
         await stack.close();

@@ -252,8 +252,9 @@ describe('large days are stored in parts', () => {
   /** `n` posts on 2024-05-01, one on 2024-05-02, with ids 1..n and the post with id 7 delivered twice. */
   function bigDay(name: string, n: number): string {
     const rows = ['id,text,created_at'];
-    for (let i = 1; i <= n; i++) rows.push(`${i},post number ${i},2024-05-01T${String(i % 24).padStart(2, '0')}:00:00Z`);
-    rows.push('7,post number 7,2024-05-01T07:00:00Z');
+    // real ids, not row numbers (1, 2, 3, … would be taken for row numbers and replaced: file.ts rowNumberIds)
+    for (let i = 1; i <= n; i++) rows.push(`p${i},post number ${i},2024-05-01T${String(i % 24).padStart(2, '0')}:00:00Z`);
+    rows.push('p7,post number 7,2024-05-01T07:00:00Z');
     rows.push('999999,the other day,2024-05-02T10:00:00Z');
     return write(name, rows.join('\n') + '\n');
   }
@@ -280,7 +281,7 @@ describe('large days are stored in parts', () => {
     const ids = firstPosts.flat().map((p) => p.id);
     expect(ids).toHaveLength(1001);
     expect(new Set(ids).size).toBe(1000);
-    const fileOrder = [...Array.from({ length: 1000 }, (_, i) => `file:${i + 1}`), 'file:7'];
+    const fileOrder = [...Array.from({ length: 1000 }, (_, i) => `file:p${i + 1}`), 'file:p7'];
     firstPosts.forEach((part, k) => {
       expect(part.length).toBe(first[k].posts.records);
       // each part holds exactly the ids the hash assigns to it, in file order
@@ -289,7 +290,7 @@ describe('large days are stored in parts', () => {
       expect(Math.abs(part.length - 1001 / 4)).toBeLessThan(80);
     });
     // the re-delivered post is twice in one part
-    expect(firstPosts.filter((part) => part.some((p) => p.id === 'file:7')).map((part) => part.filter((p) => p.id === 'file:7').length)).toEqual([2]);
+    expect(firstPosts.filter((part) => part.some((p) => p.id === 'file:p7')).map((part) => part.filter((p) => p.id === 'file:p7').length)).toEqual([2]);
     // raw records stay aligned with their posts within each part
     raw.forEach((part, k) => expect((part as { id: string }[]).map((r) => `file:${r.id}`)).toEqual(posts[k].map((p) => p.id)));
     // each part is its own catalog row with the day as partition date, and the part in meta

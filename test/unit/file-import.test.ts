@@ -11,6 +11,8 @@ import {
   parseJsonKeepingBigInts,
   recordToPost,
   resolveMapping,
+  rowNumberIds,
+  SAMPLE_RECORDS,
   snowflakeTime,
   type FileImportInput,
 } from '../../activities/collect/file';
@@ -408,8 +410,8 @@ describe('files that are not what their name says', () => {
   });
 
   it('a stray NUL byte in a text export is one bad record, not a binary file', async () => {
-    const { posts } = await importAll(write('nul.csv', Buffer.from('id,text,created_at\n1,broke\u0000n paste,2024-05-01T10:00:00Z\n2,fine,2024-05-01T11:00:00Z\n')));
-    expect(posts.map((p) => p.id)).toEqual(['file:1', 'file:2']);
+    const { posts } = await importAll(write('nul.csv', Buffer.from('id,text,created_at\n11,broke\u0000n paste,2024-05-01T10:00:00Z\n12,fine,2024-05-01T11:00:00Z\n')));
+    expect(posts.map((p) => p.id)).toEqual(['file:11', 'file:12']);
   });
 
   it('a cut-off JSON document, and a folder given as the file, fail with one clear message', async () => {
@@ -589,14 +591,14 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
   it('European Excel: semicolons, BOM, CRLF, quoted text holding ; and commas, decimal commas, day-first dates', async () => {
     const file = write(
       'excel-eu.csv',
-      '\ufeffID;Date;Auteur;Texte;Score\r\n1;13/05/2024 09:00;ann;"Super; vraiment, super";0,5\r\n2;01/05/2024 17:45;bob;Bof, bof;1,0\r\n3;02.06.2024 08:00:30;cy;"Il a dit ""non""";2,0\r\n',
+      '\ufeffID;Date;Auteur;Texte;Score\r\n11;13/05/2024 09:00;ann;"Super; vraiment, super";0,5\r\n12;01/05/2024 17:45;bob;Bof, bof;1,0\r\n13;02.06.2024 08:00:30;cy;"Il a dit ""non""";2,0\r\n',
     );
     const { result, posts, quarantine } = await importAll(file, { mapping: { text: 'texte', author_id: 'auteur' } });
     expect(quarantine).toEqual([]);
     expect(posts.map((p) => [p.id, p.text, p.created_at, p.author.id])).toEqual([
-      ['file:2', 'Bof, bof', '2024-05-01T17:45:00.000Z', 'bob'],
-      ['file:1', 'Super; vraiment, super', '2024-05-13T09:00:00.000Z', 'ann'],
-      ['file:3', 'Il a dit "non"', '2024-06-02T08:00:30.000Z', 'cy'],
+      ['file:12', 'Bof, bof', '2024-05-01T17:45:00.000Z', 'bob'],
+      ['file:11', 'Super; vraiment, super', '2024-05-13T09:00:00.000Z', 'ann'],
+      ['file:13', 'Il a dit "non"', '2024-06-02T08:00:30.000Z', 'cy'],
     ]);
     expect(result.read).toMatchObject({ delimiter: 'semicolon', dateOrder: 'day-first (DD/MM/YYYY)', columns: { text: 'Texte', created_at: 'Date', id: 'ID' } });
     // a bad row in a semicolon file is quarantined as such, and the rest imports
@@ -610,11 +612,11 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
     const tab = await importAll(write('tabbed.csv', 'id\ttext\tcreated_at\n1\thi, there\t2024-05-01T10:00:00Z\n'));
     expect(tab.result.read).toMatchObject({ delimiter: 'tab' });
     expect(tab.posts.map((p) => p.text)).toEqual(['hi, there']);
-    const pipe = await importAll(write('piped.csv', 'id|text|created_at\n1|a; b, c|2024-05-01T10:00:00Z\n2|d|2024-05-02T10:00:00Z\n'));
+    const pipe = await importAll(write('piped.csv', 'id|text|created_at\n11|a; b, c|2024-05-01T10:00:00Z\n12|d|2024-05-02T10:00:00Z\n'));
     expect(pipe.result.read).toMatchObject({ delimiter: 'pipe' });
     expect(pipe.posts.map((p) => [p.id, p.text])).toEqual([
-      ['file:1', 'a; b, c'],
-      ['file:2', 'd'],
+      ['file:11', 'a; b, c'],
+      ['file:12', 'd'],
     ]);
     // a .tsv whose text holds semicolons and commas stays tab-delimited
     const tsv = await importAll(write('semi.tsv', 'id\ttext\tcreated_at\n1\ta;b;c,d\t2024-05-01T10:00:00Z\n'));
@@ -627,24 +629,24 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
   });
 
   it('day/month dates: the column decides the order; inconsistent and ambiguous columns are quarantined with the reason', async () => {
-    const us = await importAll(write('us-dates.csv', 'id,Created,Message\n1,5/1/2024 9:00 AM,a\n2,5/13/2024 9:30 PM,b\n3,12/31/23 23:59,c\n'));
+    const us = await importAll(write('us-dates.csv', 'id,Created,Message\n11,5/1/2024 9:00 AM,a\n12,5/13/2024 9:30 PM,b\n13,12/31/23 23:59,c\n'));
     expect(us.quarantine).toEqual([]);
     expect(Object.fromEntries(us.posts.map((p) => [p.id, p.created_at]))).toEqual({
-      'file:1': '2024-05-01T09:00:00.000Z',
-      'file:2': '2024-05-13T21:30:00.000Z',
-      'file:3': '2023-12-31T23:59:00.000Z',
+      'file:11': '2024-05-01T09:00:00.000Z',
+      'file:12': '2024-05-13T21:30:00.000Z',
+      'file:13': '2023-12-31T23:59:00.000Z',
     });
     expect(us.result.read).toMatchObject({ dateOrder: 'month-first (MM/DD/YYYY)' });
 
-    const eu = await importAll(write('eu-dates.csv', 'id,date,text\n1,13-05-2024,a\n2,01-05-2024 08:15,b\n3,2024-05-03T10:00:00Z,c\n'));
+    const eu = await importAll(write('eu-dates.csv', 'id,date,text\n11,13-05-2024,a\n12,01-05-2024 08:15,b\n13,2024-05-03T10:00:00Z,c\n'));
     expect(Object.fromEntries(eu.posts.map((p) => [p.id, p.created_at]))).toEqual({
-      'file:1': '2024-05-13T00:00:00.000Z',
-      'file:2': '2024-05-01T08:15:00.000Z',
-      'file:3': '2024-05-03T10:00:00.000Z',
+      'file:11': '2024-05-13T00:00:00.000Z',
+      'file:12': '2024-05-01T08:15:00.000Z',
+      'file:13': '2024-05-03T10:00:00.000Z',
     });
 
-    const mixed = await importAll(write('mixed-dates.csv', 'id,date,text\n1,13/05/2024,a\n2,05/14/2024,b\n3,01/05/2024,c\n4,2024-05-03,d\n'));
-    expect(mixed.posts.map((p) => p.id)).toEqual(['file:4']);
+    const mixed = await importAll(write('mixed-dates.csv', 'id,date,text\n11,13/05/2024,a\n12,05/14/2024,b\n13,01/05/2024,c\n14,2024-05-03,d\n'));
+    expect(mixed.posts.map((p) => p.id)).toEqual(['file:14']);
     expect(mixed.quarantine.map((q) => q.line)).toEqual([2, 3, 4]);
     for (const q of mixed.quarantine) expect(q.reason).toMatch(/in column "date": the column holds both day-first dates .* export the column as ISO 8601/);
     expect(mixed.result.read).toMatchObject({ dateOrder: expect.stringMatching(/^mixed/) });
@@ -675,5 +677,95 @@ describe('the platform prefix of imported ids', () => {
     }
     const { posts } = await importAll(file, { platform: 'p2' });
     expect(posts.map((p) => p.id)).toEqual(['p2:1']);
+  });
+});
+
+describe('a record that fails the file’s shape or mapping is quarantined with what is wrong with it', () => {
+  const tweet = (i: number) => ({ id: `${1790000000000001000n + BigInt(i)}`, text: `post ${i}`, created_at: `2024-05-13T10:${String(i % 60).padStart(2, '0')}:00.000Z`, author_id: `42${i}`, public_metrics: { like_count: i } });
+
+  it('X API v2 array: past the sample, no text, an implausible time, no created_at, a numeric id: each with its own reason', async () => {
+    // the shape is decided from the first SAMPLE_RECORDS records, all well-formed (as in the 200k-record file of the trial)
+    const good = Array.from({ length: SAMPLE_RECORDS }, (_, i) => tweet(i));
+    const odd = [
+      { id: '1790000000000000099', created_at: '2024-05-13T11:00:00.000Z', author_id: '7', public_metrics: {} },
+      { id: '1790000000000000098', text: 'old', created_at: '1999-01-01' },
+      { id: '1790000000000000097', text: 'no time', author_id: '7', public_metrics: {} },
+      { id: 12345, text: 'numeric id', created_at: '2024-05-13T12:00:00.000Z', author_id: '7', public_metrics: {} },
+      tweet(SAMPLE_RECORDS),
+    ];
+    const { posts, quarantine } = await importAll(write('x-v2-odd.json', JSON.stringify([...good, ...odd], null, 1)));
+    expect(posts.map((p) => p.id)).toEqual([...good, tweet(SAMPLE_RECORDS)].map((t) => `file:${t.id}`));
+    const n = SAMPLE_RECORDS;
+    expect(quarantine.map((q) => q.reason)).toEqual([
+      `item ${n + 1}: no text (text is missing or empty)`,
+      `item ${n + 2}: implausible time 1999-01-01T00:00:00.000Z: before 2004-01-01 (from "1999-01-01" in created_at)`,
+      `item ${n + 3}: no time (created_at is missing)`,
+      `item ${n + 4}: id 12345 is a number, not a string (X API v2 ids are strings)`,
+    ]);
+  });
+
+  it('Mastodon JSONL: a status without content is quarantined as "no text"', async () => {
+    const status = (id: string, content?: string) => ({
+      id,
+      created_at: '2024-05-13T10:00:00.000Z',
+      ...(content === undefined ? {} : { content }),
+      uri: `https://mastodon.example/users/ann/statuses/${id}`,
+      account: { id: '9', acct: 'ann', username: 'ann', url: 'https://mastodon.example/@ann' },
+    });
+    const lines = [status('111', '<p>hello</p>'), status('112'), status('113', '<p>again</p>')].map((s) => JSON.stringify(s));
+    const { posts, quarantine } = await importAll(write('masto-odd.jsonl', lines.join('\n') + '\n'));
+    expect(posts.map((p) => p.text)).toEqual(['hello', 'again']);
+    expect(quarantine.map((q) => q.reason)).toEqual(['line 2: no text (content is missing)']);
+  });
+
+  it('CSV: a row with an empty text cell is quarantined as "no text" with its column', async () => {
+    const { posts, quarantine } = await importAll(write('empty-cell.csv', 'id,text,created_at\n17,a,2024-05-01\n25,,2024-05-01\n31,c,2024-05-02\n'));
+    expect(posts.map((p) => p.id)).toEqual(['file:17', 'file:31']);
+    expect(quarantine.map((q) => q.reason)).toEqual(['line 3: no text (column "text" is empty or missing)']);
+  });
+});
+
+describe('an id column of row numbers is not an identity', () => {
+  it('rowNumberIds: 0.. or 1.. in file order, as numbers or digit strings; anything else is a real id', () => {
+    expect(rowNumberIds(['1', '2', '3'])).toBe(true);
+    expect(rowNumberIds([0, 1, 2])).toBe(true);
+    expect(rowNumberIds([' 1', '2 '])).toBe(true);
+    expect(rowNumberIds(['1'])).toBe(false); // one row proves nothing
+    expect(rowNumberIds(['2', '3', '4'])).toBe(false);
+    expect(rowNumberIds(['1', '2', '4'])).toBe(false);
+    expect(rowNumberIds(['2', '1', '3'])).toBe(false);
+    expect(rowNumberIds(['1', '2', '2'])).toBe(false);
+    expect(rowNumberIds(['1', 'x2'])).toBe(false);
+    expect(rowNumberIds(['1790000000000000001', '1790000000000000002'])).toBe(false);
+  });
+
+  it('two unrelated sheets numbered 1..N get disjoint post ids; the same sheet imported again gets the same ones', async () => {
+    const a = write('sheet-a.csv', 'id,text,created_at\n1,hello world nice day,2024-01-05\n2,second of a,2024-01-06\n3,third of a,2024-01-07\n');
+    const b = write('sheet-b.csv', 'id,text,created_at\n1,Café naïve,2024-05-19\n2,other,2024-05-19\n3,more,2024-05-19\n4,yet more,2024-05-19\n');
+    const ra = await importAll(a);
+    const rb = await importAll(b);
+    expect(ra.posts).toHaveLength(3);
+    expect(rb.posts).toHaveLength(4);
+    const idsA = ra.posts.map((p) => p.id);
+    const idsB = rb.posts.map((p) => p.id);
+    expect(idsB.filter((id) => idsA.includes(id))).toEqual([]);
+    expect([...idsA, ...idsB].some((id) => /^file:[0-9]+$/.test(id))).toBe(false);
+    expect(new Set(idsB).size).toBe(4);
+    expect(ra.result.read).toMatchObject({ idsAreRowNumbers: 'id' });
+    expect(rb.result.read).toMatchObject({ idsAreRowNumbers: 'id' });
+    const again = await importAll(a);
+    expect(again.posts.map((p) => p.id)).toEqual(idsA);
+    expect(again.posts.map((p) => p.text)).toEqual(ra.posts.map((p) => p.text));
+  });
+
+  it('real ids keep file:<id>: 64-bit tweet ids, numbers with gaps, numbers out of order', async () => {
+    const tweets = await importAll(write('tweet-ids.csv', 'id,text,created_at\n1790000000000000001,a,2024-05-01\n1790000000000000002,b,2024-05-01\n'));
+    expect(tweets.posts.map((p) => p.id)).toEqual(['file:1790000000000000001', 'file:1790000000000000002']);
+    expect(tweets.result.read).not.toHaveProperty('idsAreRowNumbers');
+    const gaps = await importAll(write('gap-ids.csv', 'id,text,created_at\n1,a,2024-05-01\n2,b,2024-05-01\n5,c,2024-05-01\n'));
+    expect(gaps.posts.map((p) => p.id)).toEqual(['file:1', 'file:2', 'file:5']);
+    const order = await importAll(write('order-ids.csv', 'id,text,created_at\n2,a,2024-05-01\n1,b,2024-05-01\n3,c,2024-05-01\n'));
+    expect(order.posts.map((p) => p.id)).toEqual(['file:2', 'file:1', 'file:3']);
+    expect(order.result.read).not.toHaveProperty('idsAreRowNumbers');
   });
 });
