@@ -9,7 +9,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.data/', 'coverage/', 'test-artifacts/', 'bench/results/', 'scratch/', 'test/fixtures/', 'test/replay/histories/', 'bench/baselines/'],
+    ignores: [
+      'node_modules/',
+      '.data/',
+      'coverage/',
+      'test-artifacts/',
+      'bench/results/',
+      'scratch/',
+      'test/fixtures/',
+      'test/replay/histories/',
+      'bench/baselines/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -53,7 +53,13 @@ export function createCatalogActivities(deps: { db: Db }) {
         [input.source, truthRuns],
       );
       return {
-        clean: rows.filter((r) => r.stage === 'clean').map((r) => ({ date: r.date, runKey: r.run_key, ref: { uri: r.uri, format: r.format, schema: r.schema, records: r.records, bytes: r.bytes, sha256: r.sha256 } })),
+        clean: rows
+          .filter((r) => r.stage === 'clean')
+          .map((r) => ({
+            date: r.date,
+            runKey: r.run_key,
+            ref: { uri: r.uri, format: r.format, schema: r.schema, records: r.records, bytes: r.bytes, sha256: r.sha256 },
+          })),
         features: pick('features'),
         engagements: pick('engagements'),
         truth: pick('truth').filter((r) => r.schema === 'simulated.truth.v1'),

@@ -33,7 +33,15 @@ function createCatalogedPlatformActivities(deps: ActivityDeps) {
       const result = await platform.collectPlatform(collectInput);
       for (const p of result.partitions) {
         if (p.raw) await recordDataset(deps.db, { ref: p.raw, stage: 'raw', source: result.source, date: p.date, runKey, meta: { query: result.query } });
-        await recordDataset(deps.db, { ref: p.posts, stage: 'posts', source: result.source, date: p.date, runKey, inputs: p.raw ? [p.raw.uri] : [], meta: { query: result.query } });
+        await recordDataset(deps.db, {
+          ref: p.posts,
+          stage: 'posts',
+          source: result.source,
+          date: p.date,
+          runKey,
+          inputs: p.raw ? [p.raw.uri] : [],
+          meta: { query: result.query },
+        });
       }
       if (result.quarantine) await recordDataset(deps.db, { ref: result.quarantine, stage: 'quarantine', source: result.source, runKey });
       return result;

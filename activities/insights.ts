@@ -77,7 +77,13 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
         `SELECT DISTINCT to_char(partition_date, 'YYYY-MM-DD') AS day FROM datasets WHERE uri = ANY($1) AND partition_date IS NOT NULL`,
         [input.features.map((r) => r.uri)],
       );
-      const trendRows = posts.length ? volumeTrends(posts, input.minTermPosts ?? 5, dayRows.map((r) => r.day)) : [];
+      const trendRows = posts.length
+        ? volumeTrends(
+            posts,
+            input.minTermPosts ?? 5,
+            dayRows.map((r) => r.day),
+          )
+        : [];
 
       await withTransaction(db, async (client) => {
         await client.query(`DELETE FROM user_insights WHERE run_key = $1`, [input.runKey]);

@@ -35,41 +35,45 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
       const fresh = accumulateProfiles(inputs.posts, inputs.engagements);
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
       const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
-      return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () => withHeartbeat(() => withTransaction(db, async (client) => {
-        // Partitions fold one at a time: concurrent partitions share most of their authors, and row
-        // locks taken in parallel only make them wait on each other longer (measured in the benchmark).
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('user_profile_state'))`);
-        const ids = [...fresh.keys()];
-        const { rows } = await client.query(`SELECT user_id, state, folded_days FROM user_profile_state WHERE user_id = ANY($1) FOR UPDATE`, [ids]);
-        const stored = new Map(rows.map((r) => [r.user_id as string, r as { state: ProfileState; folded_days: string[] }]));
-        const upserts: Array<{ user_id: string; state: ProfileState; profile: unknown; folded_days: string[] }> = [];
-        let alreadyFolded = 0;
-        for (const [userId, state] of fresh) {
-          const prior = stored.get(userId);
-          if (prior?.folded_days.includes(unit) || prior?.folded_days.includes(input.partition)) {
-            alreadyFolded++;
-            continue;
-          }
-          const merged = prior ? mergeProfileStates(prior.state, state) : state;
-          upserts.push({ user_id: userId, state: merged, profile: finalizeProfile(merged), folded_days: [...(prior?.folded_days ?? []), unit] });
-        }
-        const refused = await insertRefusingBadRows(client, upserts, (batch) =>
-          client.query(
-            `INSERT INTO user_profile_state (user_id, state, profile, folded_days)
+      return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () =>
+        withHeartbeat(() =>
+          withTransaction(db, async (client) => {
+            // Partitions fold one at a time: concurrent partitions share most of their authors, and row
+            // locks taken in parallel only make them wait on each other longer (measured in the benchmark).
+            await client.query(`SELECT pg_advisory_xact_lock(hashtext('user_profile_state'))`);
+            const ids = [...fresh.keys()];
+            const { rows } = await client.query(`SELECT user_id, state, folded_days FROM user_profile_state WHERE user_id = ANY($1) FOR UPDATE`, [ids]);
+            const stored = new Map(rows.map((r) => [r.user_id as string, r as { state: ProfileState; folded_days: string[] }]));
+            const upserts: Array<{ user_id: string; state: ProfileState; profile: unknown; folded_days: string[] }> = [];
+            let alreadyFolded = 0;
+            for (const [userId, state] of fresh) {
+              const prior = stored.get(userId);
+              if (prior?.folded_days.includes(unit) || prior?.folded_days.includes(input.partition)) {
+                alreadyFolded++;
+                continue;
+              }
+              const merged = prior ? mergeProfileStates(prior.state, state) : state;
+              upserts.push({ user_id: userId, state: merged, profile: finalizeProfile(merged), folded_days: [...(prior?.folded_days ?? []), unit] });
+            }
+            const refused = await insertRefusingBadRows(client, upserts, (batch) =>
+              client.query(
+                `INSERT INTO user_profile_state (user_id, state, profile, folded_days)
              SELECT t.user_id, t.state, t.profile, ARRAY(SELECT jsonb_array_elements_text(t.folded_days))
              FROM jsonb_to_recordset($1::jsonb) AS t(user_id text, state jsonb, profile jsonb, folded_days jsonb)
              ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state, profile = EXCLUDED.profile,
                folded_days = EXCLUDED.folded_days, updated_at = now()`,
-            [JSON.stringify(batch)],
-          ),
-        );
-        return {
-          updated: upserts.length - refused.length,
-          alreadyFolded,
-          refused: refused.length,
-          refusedReasons: refused.slice(0, 20).map((r) => `user ${JSON.stringify(r.row.user_id)}: ${r.reason}`),
-        };
-      })));
+                [JSON.stringify(batch)],
+              ),
+            );
+            return {
+              updated: upserts.length - refused.length,
+              alreadyFolded,
+              refused: refused.length,
+              refusedReasons: refused.slice(0, 20).map((r) => `user ${JSON.stringify(r.row.user_id)}: ${r.reason}`),
+            };
+          }),
+        ),
+      );
     },
   };
 }

@@ -14,7 +14,11 @@ const cache = new Map<string, Promise<unknown>>();
 
 async function load<T>(store: ObjectStore, m: ModelVersion, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>): Promise<T> {
   const key = `${m.name}@${m.version}`;
-  if (!cache.has(key)) cache.set(key, decode(store, m).catch((err) => (cache.delete(key), Promise.reject(err))));
+  if (!cache.has(key))
+    cache.set(
+      key,
+      decode(store, m).catch((err) => (cache.delete(key), Promise.reject(err))),
+    );
   return cache.get(key) as Promise<T>;
 }
 

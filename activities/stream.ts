@@ -101,7 +101,8 @@ function startReaper(): void {
   reaper.unref();
 }
 
-const defaultPlatform = (spec: StreamSpec): string => spec.platform ?? (spec.source === 'jetstream' ? 'bluesky' : spec.source === 'mastodon' ? 'mastodon' : 'kafka');
+const defaultPlatform = (spec: StreamSpec): string =>
+  spec.platform ?? (spec.source === 'jetstream' ? 'bluesky' : spec.source === 'mastodon' ? 'mastodon' : 'kafka');
 
 /** What a stream's objects are filed under: `kafka` + topic, `bluesky` + jetstream, `mastodon` + timeline. */
 function storeLabels(spec: StreamSpec): { source: string; query: string } {
@@ -112,7 +113,14 @@ function storeLabels(spec: StreamSpec): { source: string; query: string } {
 
 /** The stream's configuration without secrets, as stored in `streams.config`. */
 export function publicConfig(spec: StreamSpec): Record<string, unknown> {
-  return { topic: spec.topic ?? null, brokers: spec.brokers ?? null, group: spec.group ?? null, url: spec.url ?? null, hashtag: spec.hashtag ?? null, platform: defaultPlatform(spec) };
+  return {
+    topic: spec.topic ?? null,
+    brokers: spec.brokers ?? null,
+    group: spec.group ?? null,
+    url: spec.url ?? null,
+    hashtag: spec.hashtag ?? null,
+    platform: defaultPlatform(spec),
+  };
 }
 
 function createSource(spec: StreamSpec): StreamSource {
@@ -159,7 +167,11 @@ const sameRanges = (a: readonly PositionRange[], b: readonly PositionRange[]): b
 
 const batchRunKey = (streamId: string, seq: number) => `${streamId}-b${String(seq).padStart(6, '0')}`;
 
-function rowToBatch(streamId: string, row: { seq: number; ranges: PositionRange[]; result: Omit<StreamBatch, 'seq' | 'runKey' | 'ranges' | 'resumed'> }, resumed: boolean): StreamBatch {
+function rowToBatch(
+  streamId: string,
+  row: { seq: number; ranges: PositionRange[]; result: Omit<StreamBatch, 'seq' | 'runKey' | 'ranges' | 'resumed'> },
+  resumed: boolean,
+): StreamBatch {
   return { seq: row.seq, runKey: batchRunKey(streamId, row.seq), ranges: canonicalRanges(row.ranges), ...row.result, resumed };
 }
 
@@ -251,7 +263,10 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
          ON CONFLICT (stream_id) DO UPDATE SET config = EXCLUDED.config, updated_at = now()`,
         [streamId, input.source, publicConfig(input)],
       );
-      const pending = await db.query(`SELECT seq, ranges, result FROM stream_batches WHERE stream_id = $1 AND status = 'written' AND seq > $2 ORDER BY seq LIMIT 1`, [streamId, input.afterSeq]);
+      const pending = await db.query(
+        `SELECT seq, ranges, result FROM stream_batches WHERE stream_id = $1 AND status = 'written' AND seq > $2 ORDER BY seq LIMIT 1`,
+        [streamId, input.afterSeq],
+      );
       const source = await liveSource(db, input);
       const status = () => ({ buffered: source.buffer.size, reconnects: source.reconnects, skipped: { ...source.skipped } });
       if (pending.rows[0]) return { batch: rowToBatch(streamId, pending.rows[0], true), idle: false, ...status() };
@@ -307,12 +322,22 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
       }
       let quarantine: DatasetRef | null = null;
       if (quarantined.length > 0) {
-        quarantine = await writeNdjson(store, `quarantine/source=${labels.source}/stream=${encodeURIComponent(streamId)}/${digest}.ndjson.gz`, quarantined, 'quarantine.v1');
+        quarantine = await writeNdjson(
+          store,
+          `quarantine/source=${labels.source}/stream=${encodeURIComponent(streamId)}/${digest}.ndjson.gz`,
+          quarantined,
+          'quarantine.v1',
+        );
         await recordDataset(db, { ref: quarantine, stage: 'quarantine', source: labels.source, runKey, meta: { stream: streamId, ranges } });
       }
       const result = { partitions, quarantine, counts: { messages: messages.length, posts, quarantined: quarantined.length } };
       await withTransaction(db, async (client) => {
-        await client.query(`UPDATE stream_batches SET status = 'written', ranges = $3, result = $4, written_at = now() WHERE stream_id = $1 AND seq = $2`, [streamId, seq, JSON.stringify(ranges), result]);
+        await client.query(`UPDATE stream_batches SET status = 'written', ranges = $3, result = $4, written_at = now() WHERE stream_id = $1 AND seq = $2`, [
+          streamId,
+          seq,
+          JSON.stringify(ranges),
+          result,
+        ]);
         for (const r of ranges) {
           await client.query(
             `INSERT INTO stream_offsets (stream_id, partition, last_offset) VALUES ($1, $2, $3)
@@ -363,7 +388,14 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
       const posts: AlertPost[] = rows.map((r) => {
         const tags = (r.hashtags as string[]).map((h) => h.replace(/^#/, '').toLowerCase());
         const tagSet = new Set(tags);
-        return { id: r.post_id, author: r.author_id, createdAt: new Date(r.created_at).getTime(), hashtags: tags, terms: extractTerms(r.text).filter((t) => !tagSet.has(t)), topic: r.topic };
+        return {
+          id: r.post_id,
+          author: r.author_id,
+          createdAt: new Date(r.created_at).getTime(),
+          hashtags: tags,
+          terms: extractTerms(r.text).filter((t) => !tagSet.has(t)),
+          topic: r.topic,
+        };
       });
       let newest = -Infinity;
       let oldest = Infinity;
@@ -376,7 +408,11 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
       const watermark = input.final ? endOfNewest : Math.min(Math.floor(input.now / b) * b, endOfNewest);
       const start = Math.max(Math.floor(oldest / b) * b, watermark - lookback * b);
       if (watermark <= start) return [];
-      const found = detectStreamAlerts(posts, { start, watermark }, { bucketMs: b, warmup: input.warmup, threshold: input.threshold, minPosts: input.minPosts });
+      const found = detectStreamAlerts(
+        posts,
+        { start, watermark },
+        { bucketMs: b, warmup: input.warmup, threshold: input.threshold, minPosts: input.minPosts },
+      );
       const fresh: AlertRecord[] = [];
       for (const a of found) {
         const ins = await db.query(
@@ -385,11 +421,24 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
            ON CONFLICT (stream_id, kind, key, bucket_start) DO NOTHING RETURNING id, detected_at`,
           [input.streamId, a.kind, a.key, a.bucketStart, a.bucketMs, a.posts, a.baseline, a.score, a.explanation],
         );
-        if (ins.rows[0]) fresh.push({ ...a, id: Number(ins.rows[0].id), streamId: input.streamId, bucketStart: new Date(a.bucketStart).toISOString(), detectedAt: new Date(ins.rows[0].detected_at).toISOString() });
+        if (ins.rows[0])
+          fresh.push({
+            ...a,
+            id: Number(ins.rows[0].id),
+            streamId: input.streamId,
+            bucketStart: new Date(a.bucketStart).toISOString(),
+            detectedAt: new Date(ins.rows[0].detected_at).toISOString(),
+          });
       }
       const webhook = process.env.ALERT_WEBHOOK_URL?.trim();
       if (webhook) for (const a of fresh) await postWebhook(webhook, a);
-      if (input.sinkTopic && fresh.length > 0) await publishJson(resolveBrokers(input.brokers), input.sinkTopic, fresh.map((a) => ({ type: 'alert', ...a })), (v) => (v as AlertRecord).key);
+      if (input.sinkTopic && fresh.length > 0)
+        await publishJson(
+          resolveBrokers(input.brokers),
+          input.sinkTopic,
+          fresh.map((a) => ({ type: 'alert', ...a })),
+          (v) => (v as AlertRecord).key,
+        );
       return fresh;
     },
 
@@ -400,7 +449,12 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
            FROM post_score_runs r JOIN post_scores s ON s.post_id = r.post_id WHERE r.run_key = $1`,
         [input.runKey],
       );
-      return publishJson(resolveBrokers(input.brokers), input.sinkTopic, rows.map((r) => ({ type: 'score', run_key: input.runKey, ...r })), (v) => (v as { post_id: string }).post_id);
+      return publishJson(
+        resolveBrokers(input.brokers),
+        input.sinkTopic,
+        rows.map((r) => ({ type: 'score', run_key: input.runKey, ...r })),
+        (v) => (v as { post_id: string }).post_id,
+      );
     },
   };
 }

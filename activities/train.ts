@@ -129,7 +129,16 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
     await registerModel(db, { ...m, baseline: gateRecord(baseline && { ...baseline }, serving, decision), artifactUri: m.artifact.uri });
     if (decision.promote) await promoteModel(db, m.name, m.version);
     else await rejectModel(db, m.name, m.version);
-    return { name: m.name, version: m.version, promoted: decision.promote, reason: decision.reason, metrics: m.metrics, baseline, serving, comparedWith: decision.comparedWith };
+    return {
+      name: m.name,
+      version: m.version,
+      promoted: decision.promote,
+      reason: decision.reason,
+      metrics: m.metrics,
+      baseline,
+      serving,
+      comparedWith: decision.comparedWith,
+    };
   }
 
   return {
@@ -153,7 +162,11 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       // the user's domain lexicon (SOCIALSENSE_LEXICON) feeds the lexicon features and the baseline; its digest is in the lineage
       const domain = configuredDomainLexicon();
       // tuned on the newest tenth of the training part when the rows have tweet ids (models/sentiment/classifier.ts tuneOnNewest)
-      const tuning = tuneOnNewest(train.map((r) => r.text), train.map((r) => r.label as SentimentLabel), train.map((r) => r.id ?? ''));
+      const tuning = tuneOnNewest(
+        train.map((r) => r.text),
+        train.map((r) => r.label as SentimentLabel),
+        train.map((r) => r.id ?? ''),
+      );
       const candidate = trainSentimentClassifier(tuning.texts, tuning.labels, { seed: 1, lexicon: domain, ...tuning.options });
       const gold = test.map((r) => r.label as SentimentLabel);
       const texts = test.map((r) => r.text);
@@ -172,13 +185,31 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       // The TensorFlow.js challenger, trained on the same posts and judged on the same held-out ones:
       // it must beat the linear candidate (its baseline) and whatever serves after the linear
       // candidate's decision, so it is promoted only when it wins.
-      const net = await trainNeuralSentiment(tuning.texts, tuning.labels, { seed: 1, lexicon: domain, ...tuning.options, onEpoch: (epoch) => heartbeat({ neuralEpoch: epoch }) });
-      const netMetrics = { macroRecall: macro(net.predictBatch(texts).map((p) => p.label)), heldOut: test.length, trained: train.length, trainSeconds: net.header.training.seconds };
+      const net = await trainNeuralSentiment(tuning.texts, tuning.labels, {
+        seed: 1,
+        lexicon: domain,
+        ...tuning.options,
+        onEpoch: (epoch) => heartbeat({ neuralEpoch: epoch }),
+      });
+      const netMetrics = {
+        macroRecall: macro(net.predictBatch(texts).map((p) => p.label)),
+        heldOut: test.length,
+        trained: train.length,
+        trainSeconds: net.header.training.seconds,
+      };
       const nowServing = await servingForGate('sentiment', async (row) => loadSentimentModel(await readBinary(store, { uri: row.artifactUri })));
       const netVersion = await nextVersion(db, 'sentiment');
       const netArtifact = await writeBinary(store, `models/sentiment/v${netVersion}.bin`, net.serialize(), 'sentiment-neural.v1');
       const challenger = await gateAndRecord(
-        { name: 'sentiment', version: netVersion, artifact: netArtifact, metrics: netMetrics, params: net.header as object, lineage: { ...lineage, challengerOf: version }, runKey: input.runKey },
+        {
+          name: 'sentiment',
+          version: netVersion,
+          artifact: netArtifact,
+          metrics: netMetrics,
+          params: net.header as object,
+          lineage: { ...lineage, challengerOf: version },
+          runKey: input.runKey,
+        },
         {
           metric: 'macroRecall',
           baseline: { name: `linear classifier v${version}`, figures: { macroRecall: metrics.macroRecall } },
@@ -209,10 +240,17 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
         const truth = new Map((await readAll<{ id: string; topic: string }>(store, input.truth)).map((t) => [t.id, t.topic]));
         const known = posts.filter((p) => truth.has(p.id));
         const vocabIds = (p: FeaturedPost) => vocabulary.encode(extractTerms(p.text));
-        metrics.nmi = normalizedMutualInformation(known.map((p) => truth.get(p.id)!), known.map((p) => model.assign(vocabIds(p), { iterations: 20, seed: 1 })));
+        metrics.nmi = normalizedMutualInformation(
+          known.map((p) => truth.get(p.id)!),
+          known.map((p) => model.assign(vocabIds(p), { iterations: 20, seed: 1 })),
+        );
       }
       // the baseline: the training posts' most frequent terms, dealt into as many lists as the model has topics
-      const frequent = frequentTermTopics(trainIdx.map((i) => terms[i]), model.k, 10);
+      const frequent = frequentTermTopics(
+        trainIdx.map((i) => terms[i]),
+        model.k,
+        10,
+      );
       const current = await servingForGate('topics', async (row) => loadTopicModel(await readBinary(store, { uri: row.artifactUri })));
       const serving = servingFigures(current, (m) => ({ npmi: npmi(topicsOf(m)) }));
       const version = await nextVersion(db, 'topics');
@@ -220,10 +258,25 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       await db.query(`DELETE FROM topic_terms WHERE model_version = $1`, [version]);
       for (let t = 0; t < model.k; t++) {
         const top = model.topTerms(t, 10);
-        if (top.length) await db.query(`INSERT INTO topic_terms (model_version, topic, label, terms, weights) VALUES ($1,$2,$3,$4,$5)`, [version, t, top.slice(0, 3).join(' · '), top, top.map((_, i) => 1 / (i + 1))]);
+        if (top.length)
+          await db.query(`INSERT INTO topic_terms (model_version, topic, label, terms, weights) VALUES ($1,$2,$3,$4,$5)`, [
+            version,
+            t,
+            top.slice(0, 3).join(' · '),
+            top,
+            top.map((_, i) => 1 / (i + 1)),
+          ]);
       }
       return gateAndRecord(
-        { name: 'topics', version, artifact, metrics, params: { k: model.k, method: model.method }, lineage: { features: input.features.map((r) => r.uri) }, runKey: input.runKey },
+        {
+          name: 'topics',
+          version,
+          artifact,
+          metrics,
+          params: { k: model.k, method: model.method },
+          lineage: { features: input.features.map((r) => r.uri) },
+          runKey: input.runKey,
+        },
         { metric: 'npmi', baseline: { name: 'frequent terms', figures: { npmi: npmi(frequent) } }, serving },
       );
     },
@@ -248,7 +301,12 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const figures = (m: { ndcg: number; recall: number; coverage: number }) => ({ ndcg10: m.ndcg, recall10: m.recall, coverage: m.coverage });
       // The candidate goes through the same door as the serving version (scored from each user's training
       // history), so a retrain that reproduces the serving model ties instead of winning by a rounding.
-      const metrics = { ...figures(evaluateOnSplit(cmp.recommender, cmp.split, log.itemIds)), users: cmp.users, items: cmp.items, fitSeconds: cmp.trainSeconds };
+      const metrics = {
+        ...figures(evaluateOnSplit(cmp.recommender, cmp.split, log.itemIds)),
+        users: cmp.users,
+        items: cmp.items,
+        fitSeconds: cmp.trainSeconds,
+      };
       const current = await servingForGate('recommender', async (row) => loadRecommender(await readBinary(store, { uri: row.artifactUri })));
       const serving = servingFigures(current, (model) => figures(evaluateOnSplit(model, cmp.split, log.itemIds)));
       const version = await nextVersion(db, 'recommender');
@@ -274,14 +332,22 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
      * assignment's silhouette is measured there in the same standardised space. Engagement: AUC of
      * the candidate, the serving version and the baselines on the same held-out days.
      */
-    async trainUserModels(input: { runKey: string; features: DatasetRef[]; engagements: DatasetRef[]; truthUsers?: DatasetRef | null }): Promise<TrainOutcome[]> {
+    async trainUserModels(input: {
+      runKey: string;
+      features: DatasetRef[];
+      engagements: DatasetRef[];
+      truthUsers?: DatasetRef | null;
+    }): Promise<TrainOutcome[]> {
       const posts = await readAll<FeaturedPost>(store, input.features);
       const engagements = await readAll<Engagement>(store, input.engagements);
       const inputs = profileInputs(posts, engagements);
       const profiles = computeProfiles(inputs.posts, inputs.engagements);
       heartbeat({ profiles: profiles.length });
       // fitted on four users in five; the fifth is held out for the gate's silhouette
-      const seg = segmentProfiles(profiles.filter((_, i) => i % 5 !== 0), { seed: 1 });
+      const seg = segmentProfiles(
+        profiles.filter((_, i) => i % 5 !== 0),
+        { seed: 1 },
+      );
       // median and clipZ ride along (older readers ignore them): the gate assigns with them as the fit did
       const segArtifact: SegmentsArtifact & { median: number[]; clipZ?: number } = {
         features: SEGMENT_FEATURES.map((f) => f.name),
@@ -298,14 +364,19 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       // one space for every contender: the candidate's standardisation
       const allX = standardizeRows(rawRows, SEGMENT_FEATURES, seg.standardization);
       const heldX = Float64Array.from(heldIdx.flatMap((i) => Array.from(allX.subarray(i * d, (i + 1) * d))));
-      const planted = input.truthUsers ? new Map((await readNdjson<{ id: string; segment: string }>(store, input.truthUsers)).map((u) => [u.id, u.segment])) : null;
+      const planted = input.truthUsers
+        ? new Map((await readNdjson<{ id: string; segment: string }>(store, input.truthUsers)).map((u) => [u.id, u.segment]))
+        : null;
       /** silhouette of a contender's assignment of every user, measured on the held-out users; ARI (when truth is known) over all users */
       const segFigures = (assign: Int32Array, k: number): Record<string, number> => {
         const held = Int32Array.from(heldIdx, (i) => assign[i]);
         const out: Record<string, number> = { silhouette: k > 1 ? silhouetteScore(heldX, heldIdx.length, d, held, k, { seed: 1 }) : 0 };
         if (planted) {
           const known = profiles.map((p, i) => [planted.get(p.userId), assign[i]] as const).filter(([t]) => t !== undefined);
-          out.ari = adjustedRandIndex(known.map(([t]) => t!), known.map(([, a]) => a));
+          out.ari = adjustedRandIndex(
+            known.map(([t]) => t!),
+            known.map(([, a]) => a),
+          );
         }
         return out;
       };
@@ -317,7 +388,9 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
         heldOutUsers: heldIdx.length,
       };
       const segBaseline = segFigures(activityQuantileSegments(allX, profiles.length, SEGMENT_FEATURES, seg.k), seg.k);
-      const currentSeg = await servingForGate('segments', (row) => readJson<SegmentsArtifact & { median?: number[]; clipZ?: number }>(store, { uri: row.artifactUri }));
+      const currentSeg = await servingForGate('segments', (row) =>
+        readJson<SegmentsArtifact & { median?: number[]; clipZ?: number }>(store, { uri: row.artifactUri }),
+      );
       const segServing = servingFigures(currentSeg, (a) => {
         if (a.features.join() !== SEGMENT_FEATURES.map((f) => f.name).join()) throw new Error(`it was fitted on features ${a.features.join(', ')}`);
         // the serving version assigns with its own standardisation, as it does when it serves
@@ -327,7 +400,15 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const segVersion = await nextVersion(db, 'segments');
       const segRef = await writeJson(store, `models/segments/v${segVersion}.json`, segArtifact, 'segments.v1');
       const segOutcome = await gateAndRecord(
-        { name: 'segments', version: segVersion, artifact: segRef, metrics: segMetrics, params: { features: segArtifact.features, names: seg.names }, lineage: { features: input.features.map((r) => r.uri) }, runKey: input.runKey },
+        {
+          name: 'segments',
+          version: segVersion,
+          artifact: segRef,
+          metrics: segMetrics,
+          params: { features: segArtifact.features, names: seg.names },
+          lineage: { features: input.features.map((r) => r.uri) },
+          runKey: input.runKey,
+        },
         { metric: 'silhouette', baseline: { name: 'activity quantiles', figures: segBaseline }, serving: segServing, digits: 3 },
       );
 
@@ -336,13 +417,27 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const { model, evaluation } = evaluateEngagementPrediction(activity, { testDays });
       const engMetrics = { auc: evaluation.auc, testExamples: evaluation.testExamples, testPositiveRate: evaluation.testPositiveRate };
       const engBaseline = { auc: Math.max(evaluation.baseline.engagedYesterday, evaluation.baseline.recentActivity), ...evaluation.baseline };
-      const engArtifact: EngagementArtifact = { weights: model.weights, bias: model.bias, features: [...ENGAGEMENT_FEATURES], mean: [...model.mean], std: [...model.std] };
+      const engArtifact: EngagementArtifact = {
+        weights: model.weights,
+        bias: model.bias,
+        features: [...ENGAGEMENT_FEATURES],
+        mean: [...model.mean],
+        std: [...model.std],
+      };
       const currentEng = await servingForGate('engagement', (row) => readJson<EngagementArtifact>(store, { uri: row.artifactUri }));
       const engServing = servingFigures(currentEng, (a) => ({ auc: evaluation.aucOf(logisticScorer(a)) }));
       const engVersion = await nextVersion(db, 'engagement');
       const engRef = await writeJson(store, `models/engagement/v${engVersion}.json`, { ...engArtifact, weights: [...model.weights] }, 'logistic.v1');
       const engOutcome = await gateAndRecord(
-        { name: 'engagement', version: engVersion, artifact: engRef, metrics: engMetrics, params: { testDays, coefficients: evaluation.coefficients }, lineage: { features: input.features.map((r) => r.uri), engagements: input.engagements.map((r) => r.uri) }, runKey: input.runKey },
+        {
+          name: 'engagement',
+          version: engVersion,
+          artifact: engRef,
+          metrics: engMetrics,
+          params: { testDays, coefficients: evaluation.coefficients },
+          lineage: { features: input.features.map((r) => r.uri), engagements: input.engagements.map((r) => r.uri) },
+          runKey: input.runKey,
+        },
         { metric: 'auc', baseline: { name: 'best baseline', figures: engBaseline }, serving: engServing, digits: 3 },
       );
       return [segOutcome, engOutcome];

@@ -37,10 +37,16 @@ export function auditable(value: unknown, depth = 0): unknown {
 }
 
 export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO api_audit (actor, role, method, route, target, status, result, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [e.actor, e.role, e.method, e.route, JSON.stringify(auditable(e.target)), e.status, JSON.stringify(auditable(e.result)), e.ip],
-  );
+  await db.query(`INSERT INTO api_audit (actor, role, method, route, target, status, result, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+    e.actor,
+    e.role,
+    e.method,
+    e.route,
+    JSON.stringify(auditable(e.target)),
+    e.status,
+    JSON.stringify(auditable(e.result)),
+    e.ip,
+  ]);
 }
 
 interface AuditRow extends AuditEntry {

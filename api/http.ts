@@ -10,15 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 
 export type ErrorCode =
-  | 'invalid_request'
-  | 'body_too_large'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'rate_limited'
-  | 'not_available'
-  | 'internal';
+  'invalid_request' | 'body_too_large' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'not_available' | 'internal';
 
 /** An error the route means to answer with: status, code and a message that says what to fix. */
 export class ApiError extends Error {
@@ -60,7 +52,8 @@ export const errorSchema = {
 // Cursors: the sort key of the last item of a page, opaque to clients (base64url of a JSON array).
 
 export const cursorSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'nextCursor of the previous page' } as const;
-export const limitSchema = (max = 200, dflt = 50) => ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `items per page (1–${max})` }) as const;
+export const limitSchema = (max = 200, dflt = 50) =>
+  ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `items per page (1–${max})` }) as const;
 
 export function encodeCursor(values: Array<string | number>): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -82,7 +75,11 @@ export function decodeCursor(cursor: string | undefined, kinds: Array<'string' |
     Array.isArray(values) &&
     values.length === kinds.length &&
     values.every((v, i) =>
-      kinds[i] === 'number' ? Number.isSafeInteger(v) : kinds[i] === 'date' ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : typeof v === 'string' && v.length <= 1000,
+      kinds[i] === 'number'
+        ? Number.isSafeInteger(v)
+        : kinds[i] === 'date'
+          ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
+          : typeof v === 'string' && v.length <= 1000,
     );
   if (!ok) throw badRequest('cursor is not one this endpoint gave out: pass the nextCursor of the previous page unchanged');
   return values as Array<string | number>;

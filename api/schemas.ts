@@ -6,7 +6,11 @@
  */
 
 /** Run keys / workflow ids: `pipeline-simulated-2026-11-24-<digest>`, `collect-x-climate%20change-…`, `backfill-…`. */
-export const runKeySchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:%+=@-]{0,199}$', description: 'a run key (workflow id), e.g. pipeline-simulated-2026-11-24-0123456789ab' } as const;
+export const runKeySchema = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:%+=@-]{0,199}$',
+  description: 'a run key (workflow id), e.g. pipeline-simulated-2026-11-24-0123456789ab',
+} as const;
 
 /** A user's id (`platform:native`) or handle (with or without @, Mastodon's user@instance too). */
 export const userIdSchema = { type: 'string', pattern: '^@?[\\p{L}\\p{N}_][\\p{L}\\p{N}._:@+-]{0,199}$', description: "a user's id or handle" } as const;
@@ -20,10 +24,20 @@ export const platformSchema = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}
 export const hashtagSchema = { type: 'string', pattern: '^#?[\\p{L}\\p{N}_]{1,100}$', description: 'a hashtag, with or without #' } as const;
 
 /** Free text: any printable characters (quotes included: they are searched for literally), one line. */
-export const searchTextSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'text the post contains (case-insensitive, literal)' } as const;
+export const searchTextSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  description: 'text the post contains (case-insensitive, literal)',
+} as const;
 
 export const sourceSchema = { type: 'string', enum: ['simulated', 'file', 'x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'] } as const;
-export const collectableSourceSchema = { type: 'string', enum: ['simulated', 'x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'], description: 'a source that can be collected again for every day (not file)' } as const;
+export const collectableSourceSchema = {
+  type: 'string',
+  enum: ['simulated', 'x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'],
+  description: 'a source that can be collected again for every day (not file)',
+} as const;
 
 /** Platform query / hashtag / page / subreddit: printable, one line. */
 export const queryTextSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;

@@ -1,4 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestAsyncHookHandler } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestAsyncHookHandler,
+} from 'fastify';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import helmet from '@fastify/helmet';
@@ -90,7 +97,10 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     routerOptions: { maxParamLength: 300 },
     frameworkErrors: (err, request, reply) => {
       request.errorMessage = err.message;
-      const message = (err as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than 300 characters' : `the URL could not be read: ${err.message}`;
+      const message =
+        (err as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path parameter is longer than 300 characters'
+          : `the URL could not be read: ${err.message}`;
       return (reply as FastifyReply).code(400).send(errorBody(request as FastifyRequest, 400, 'invalid_request', message));
     },
   });
@@ -121,7 +131,12 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
       const lookup = token ? keyLookup(token) : null;
       return lookup ? `key:${lookup}` : `ip:${request.ip}`;
     },
-    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit exceeded: at most ${context.max} requests per ${context.after === '1 minute' ? 'minute' : context.after}; retry in ${context.after}`),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(
+        429,
+        'rate_limited',
+        `rate limit exceeded: at most ${context.max} requests per ${context.after === '1 minute' ? 'minute' : context.after}; retry in ${context.after}`,
+      ),
   });
 
   // After the rate limit (which adds its hook per route when a route is defined): a flood of wrong
@@ -129,17 +144,23 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
   const authenticate: onRequestAsyncHookHandler = async (request) => {
     const required = request.routeOptions.config.minRole!;
     const token = bearerToken(request);
-    if (token === null) throw new ApiError(401, 'unauthorized', 'this endpoint needs `Authorization: Bearer <key>` (create a key with `socialsense api keys create`)');
+    if (token === null)
+      throw new ApiError(401, 'unauthorized', 'this endpoint needs `Authorization: Bearer <key>` (create a key with `socialsense api keys create`)');
     if (looksLikeApiKey(token) || !oidc) {
       request.principal = await keys.verify(token);
       if (!request.principal) throw new ApiError(401, 'unauthorized', 'the API key is not valid: unknown, mistyped or revoked');
     } else {
       const outcome = await oidc.verify(token);
-      if (!outcome.ok) throw new ApiError(outcome.reason === 'no-role' ? 403 : 401, outcome.reason === 'no-role' ? 'forbidden' : 'unauthorized', outcome.message);
+      if (!outcome.ok)
+        throw new ApiError(outcome.reason === 'no-role' ? 403 : 401, outcome.reason === 'no-role' ? 'forbidden' : 'unauthorized', outcome.message);
       request.principal = outcome.principal;
     }
     if (!roleAllows(request.principal.role, required)) {
-      throw new ApiError(403, 'forbidden', `${request.method} ${request.routeOptions.url} needs the ${required} role or above; this ${request.principal.kind === 'key' ? 'key' : 'token'} has ${request.principal.role}`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `${request.method} ${request.routeOptions.url} needs the ${required} role or above; this ${request.principal.kind === 'key' ? 'key' : 'token'} has ${request.principal.role}`,
+      );
     }
   };
   app.addHook('onRoute', (route) => {
@@ -158,7 +179,9 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
           'documentation routes needs `Authorization: Bearer <key>`; errors are `{"error": {"status", "code", "message", "requestId"}}`; ' +
           'lists are `{"items": [...], "nextCursor": …}` (pass `cursor=<nextCursor>` for the next page); reads carry an ETag.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key (ssk_…) or, when configured, an OIDC access token' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key (ssk_…) or, when configured, an OIDC access token' } },
+      },
     },
   });
   await app.register(swaggerUi, {
@@ -166,10 +189,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     staticCSP: true,
     // Swagger UI sets element styles from its script (needs 'unsafe-inline' for styles, which hashes would
     // switch off); and plain http on loopback must not be upgraded. Scripts stay restricted to its own files.
-    transformStaticCSP: (csp) =>
-      csp
-        .replace(/style-src [^;]*;/, "style-src 'self' https: 'unsafe-inline';")
-        .replace(/\s*upgrade-insecure-requests;?/, ''),
+    transformStaticCSP: (csp) => csp.replace(/style-src [^;]*;/, "style-src 'self' https: 'unsafe-inline';").replace(/\s*upgrade-insecure-requests;?/, ''),
   });
   // Browsers ask for it on every page; an empty answer instead of a 404 in their console.
   app.get('/favicon.ico', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => reply.code(204).send());
@@ -244,7 +264,10 @@ function classifyError(err: Error & { statusCode?: number; code?: string; valida
   if (err.statusCode === 429) return [429, 'rate_limited', err.message];
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return [400, 'invalid_request', err.message];
   // Postgres gone or restarting (connection refused, admin shutdown, pool timeout): the client may retry.
-  if (['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '53300'].includes(String(err.code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) {
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '53300'].includes(String(err.code)) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)
+  ) {
     return [503, 'not_available', 'the database is not reachable right now; retry shortly'];
   }
   return [500, 'internal', 'internal error; the server log has the details under this request id'];

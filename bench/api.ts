@@ -70,7 +70,11 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
   const stack = await connectStack();
   const key = await createApiKey(stack.db, { role: 'viewer', name: `bench-${Date.now().toString(36)}` });
   const port = await freePort();
-  const server = spawnCli(['api', '--port', String(port), '--host', '127.0.0.1'], { ...process.env, SOCIALSENSE_API_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn' });
+  const server = spawnCli(['api', '--port', String(port), '--host', '127.0.0.1'], {
+    ...process.env,
+    SOCIALSENSE_API_RATE_LIMIT: '100000000',
+    LOG_LEVEL: 'warn',
+  });
   try {
     const run = encodeURIComponent(await ensureRun(stack, log));
     await server.waitFor(/SocialSense API on http/, 120_000);
@@ -111,7 +115,9 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
       non2xx: result.non2xx,
       serverMeanMsByRoute: serverMeans(metrics),
     };
-    log(`api bench: ${out.requestsPerSecond} requests/s, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, ${out.errors} errors, ${out.non2xx} non-2xx`);
+    log(
+      `api bench: ${out.requestsPerSecond} requests/s, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, ${out.errors} errors, ${out.non2xx} non-2xx`,
+    );
     return out;
   } finally {
     await server.stop('SIGTERM');

@@ -100,7 +100,13 @@ export async function ensureSimulatedCorpus(opts: SimulatedCorpusOptions, progre
   }
   fs.mkdirSync(o.dir, { recursive: true });
   // Twice the window: a window with fewer bursts than expected still reaches `posts`.
-  const sim = normalizeSimulationOptions({ seed: o.seed, users: o.users, endDate: o.endDate, days: o.days * 2, postsPerDay: Math.max(1, Math.round(o.posts / o.days / BURST_FACTOR)) });
+  const sim = normalizeSimulationOptions({
+    seed: o.seed,
+    users: o.users,
+    endDate: o.endDate,
+    days: o.days * 2,
+    postsPerDay: Math.max(1, Math.round(o.posts / o.days / BURST_FACTOR)),
+  });
   const users = createPopulation(sim);
   const tmp = `${file}.${process.pid}.tmp`;
   const out = fs.createWriteStream(tmp);

@@ -80,7 +80,11 @@ async function collectSpans(stack: Stack, workflowId: string): Promise<{ startMs
   return { startMs: spans.startMs, endMs: spans.endMs, activities };
 }
 
-async function awaitWithProgress(handle: WorkflowHandle<typeof socialSensePipeline>, timeoutMs: number, progress: (msg: string) => void): Promise<PipelineSummary> {
+async function awaitWithProgress(
+  handle: WorkflowHandle<typeof socialSensePipeline>,
+  timeoutMs: number,
+  progress: (msg: string) => void,
+): Promise<PipelineSummary> {
   const t0 = performance.now();
   const result = handle.result();
   let settled = false;
@@ -94,7 +98,9 @@ async function awaitWithProgress(handle: WorkflowHandle<typeof socialSensePipeli
     const elapsed = (performance.now() - t0) / 1000;
     if (elapsed * 1000 > timeoutMs) {
       await handle.terminate(`benchmark timeout after ${Math.round(elapsed)} s`).catch(() => undefined);
-      throw new Error(`the end-to-end run ${handle.workflowId} did not finish within ${Math.round(timeoutMs / 1000)} s (terminated); raise --e2e-timeout or lower --e2e-posts`);
+      throw new Error(
+        `the end-to-end run ${handle.workflowId} did not finish within ${Math.round(timeoutMs / 1000)} s (terminated); raise --e2e-timeout or lower --e2e-posts`,
+      );
     }
     const done = new Map<string, number>();
     for (const a of spansFromHistory(handle.workflowId, await handle.fetchHistory()).activities) done.set(a.activityType, (done.get(a.activityType) ?? 0) + 1);
@@ -166,7 +172,10 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
     const analysis = analyseOrchestration(activities, startMs, endMs);
     const wallSeconds = Number.isFinite(analysis.wallMs) ? analysis.wallMs / 1000 : clientSeconds;
     const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
-    const gaps = analysis.path.map((p) => ({ before: p.attempt > 1 ? `${p.activityType} (attempt ${p.attempt})` : p.activityType, ms: Math.round(p.gapBeforeMs) }));
+    const gaps = analysis.path.map((p) => ({
+      before: p.attempt > 1 ? `${p.activityType} (attempt ${p.attempt})` : p.activityType,
+      ms: Math.round(p.gapBeforeMs),
+    }));
     const tailMs = analysis.path.length ? endMs - (startMs + analysis.path.reduce((s, p) => s + p.ms + p.gapBeforeMs, 0)) : analysis.wallMs;
     gaps.push({ before: '(workflow completion)', ms: Math.round(tailMs) });
     gaps.sort((a, b) => b.ms - a.ms);
@@ -184,14 +193,20 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
       retryShare: round(analysis.retryShare, 4),
       summary: { postsIn: summary.postsIn, scored: summary.scored, filtered: summary.filtered, quarantined: summary.quarantined },
       activities: Object.fromEntries(
-        Object.entries(analysis.byType).map(([k, v]) => [k, { count: v.count, seconds: round(v.totalMs / 1000, 2), onPathSeconds: round(v.onPathMs / 1000, 2), maxAttempt: v.maxAttempt }]),
+        Object.entries(analysis.byType).map(([k, v]) => [
+          k,
+          { count: v.count, seconds: round(v.totalMs / 1000, 2), onPathSeconds: round(v.onPathMs / 1000, 2), maxAttempt: v.maxAttempt },
+        ]),
       ),
       retries: activities.filter((a) => a.attempt > 1).map((a) => ({ activityType: a.activityType, attempt: a.attempt, lastFailure: a.lastFailure ?? '' })),
       servingModels,
       featureModels: (activities.find((a) => a.activityType === 'extractFeatures')?.result as { models?: unknown } | undefined)?.models ?? null,
       cpuSeconds: {
         workers: cpu0.map((c, i) => diff(c, cpu1[i])),
-        services: Object.fromEntries((Object.keys(services0) as ServiceName[]).map((k) => [k, diff(services0[k], services1[k])])) as Record<ServiceName, number | null>,
+        services: Object.fromEntries((Object.keys(services0) as ServiceName[]).map((k) => [k, diff(services0[k], services1[k])])) as Record<
+          ServiceName,
+          number | null
+        >,
         machine: diff(machine0, machine1),
       },
       peakRssMb: rss.some((r) => r !== null) ? Math.max(...rss.filter((r): r is number => r !== null)) : null,
@@ -199,7 +214,10 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
       memoryPeaks: rssPeaks.map((p) => ({
         peakMb: p.peakMb,
         atSeconds: p.atMs === null ? null : round((p.atMs - startMs) / 1000, 1),
-        during: p.atMs === null ? [] : activities.filter((a) => a.identity?.startsWith(`${p.pid}@`) && a.startedMs <= p.atMs! && a.completedMs >= p.atMs!).map((a) => a.activityType),
+        during:
+          p.atMs === null
+            ? []
+            : activities.filter((a) => a.identity?.startsWith(`${p.pid}@`) && a.startedMs <= p.atMs! && a.completedMs >= p.atMs!).map((a) => a.activityType),
       })),
       orchestration: {
         wallMs: Math.round(analysis.wallMs),

@@ -136,7 +136,12 @@ export interface SpeedComparison {
  * Posts per second of two detectors on one core, interleaved in slices of ~0.2 s until each has run
  * `minSeconds`, cycling through `texts` (a slow detector need not see them all).
  */
-export function compareSpeed(ours: (t: string) => string | null, tinyld: (t: string) => string | null, texts: readonly string[], minSeconds: number): SpeedComparison {
+export function compareSpeed(
+  ours: (t: string) => string | null,
+  tinyld: (t: string) => string | null,
+  texts: readonly string[],
+  minSeconds: number,
+): SpeedComparison {
   if (texts.length === 0) throw new Error('compareSpeed needs at least one text');
   const state = [
     { fn: ours, i: 0, posts: 0, ms: 0 },
@@ -203,7 +208,9 @@ export async function benchLanguageId(opts: { dataDir: string; minSeconds: numbe
       ours: measureLanguageAccuracy(detectLanguage, sample),
       tinyld: measureLanguageAccuracy(detectLanguageTinyld, sample),
     },
-    englishTweets: tweets ? { file: tweetsFile, ours: measureEnglishCheck(detectLanguage, tweets), tinyld: measureEnglishCheck(detectLanguageTinyld, tweets) } : missing,
+    englishTweets: tweets
+      ? { file: tweetsFile, ours: measureEnglishCheck(detectLanguage, tweets), tinyld: measureEnglishCheck(detectLanguageTinyld, tweets) }
+      : missing,
     speed: {
       realTweets: tweets ? compareSpeed(detectLanguage, detectLanguageTinyld, tweets, opts.minSeconds) : missing,
       sample: compareSpeed(detectLanguage, detectLanguageTinyld, sampleTexts, opts.minSeconds),

@@ -77,7 +77,10 @@ async function main() {
       `\n  new ${col((u) => u.new).toFixed(2)} µs/post, v1 ${col((u) => u.v1).toFixed(2)} µs/post, vaderNpm ${col((u) => u.vaderNpm).toFixed(1)} µs/post` +
       `\n  new vs vaderNpm: ${col((u) => u.vaderNpm / u.new).toFixed(1)}x (range ${Math.min(...perRound.map((u) => u.vaderNpm / u.new)).toFixed(1)}–${Math.max(...perRound.map((u) => u.vaderNpm / u.new)).toFixed(1)})` +
       `\n  new vs v1: ${col((u) => u.v1 / u.new).toFixed(2)}x` +
-      `\n  load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `\n  load average: ${(await import('node:os'))
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
   );
 }
 

@@ -118,12 +118,15 @@ function plantedCampaigns(postsPerDay: number, seeds: number[]) {
         predicted.push(a.clusterSize >= SPAM_CLUSTER_SIZE);
         truth.push(bot.get(a.id)!);
         // the current implementation is what preprocess uses: its decisions must be preprocess's
-        if (name === 'new' && (a.clusterSize >= SPAM_CLUSTER_SIZE) !== spamIds.has(posts[i].id)) throw new Error(`preprocess and findNearDuplicates disagree on ${a.id}`);
+        if (name === 'new' && a.clusterSize >= SPAM_CLUSTER_SIZE !== spamIds.has(posts[i].id))
+          throw new Error(`preprocess and findNearDuplicates disagree on ${a.id}`);
       });
     }
     const pr = precisionRecall(predicted, truth);
     out[name] = { precision: Number(pr.precision.toFixed(4)), recall: Number(pr.recall.toFixed(4)), removed: predicted.filter(Boolean).length };
-    console.log(`planted campaigns (${postsPerDay}/day, seeds ${seeds.join(',')}) ${name}: precision ${out[name].precision} recall ${out[name].recall} removed ${out[name].removed}/${predicted.length}`);
+    console.log(
+      `planted campaigns (${postsPerDay}/day, seeds ${seeds.join(',')}) ${name}: precision ${out[name].precision} recall ${out[name].recall} removed ${out[name].removed}/${predicted.length}`,
+    );
   }
   return out;
 }
@@ -146,7 +149,12 @@ function sameShingleContent(label: string, items: Item[]) {
 }
 
 const os = await import('node:os');
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, node ${process.version}`,
+);
 const sim = simulatedPosts(nPosts);
 sameShingleContent('simulated', sim);
 speed('simulated', sim);
@@ -164,4 +172,9 @@ else {
   }
 }
 plantedCampaigns(5000, [21, 3]);
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

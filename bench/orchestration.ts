@@ -70,7 +70,12 @@ export function spansFromHistory(workflowId: string, history: History): Workflow
     if (e.activityTaskScheduledEventAttributes) scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', ms });
     const st = e.activityTaskStartedEventAttributes;
     if (st) {
-      started.set(String(st.scheduledEventId), { ms, attempt: st.attempt ?? 1, identity: st.identity ?? undefined, lastFailure: st.lastFailure?.message ?? undefined });
+      started.set(String(st.scheduledEventId), {
+        ms,
+        attempt: st.attempt ?? 1,
+        identity: st.identity ?? undefined,
+        lastFailure: st.lastFailure?.message ?? undefined,
+      });
     }
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
@@ -151,7 +156,13 @@ export function analyseOrchestration(activities: readonly ActivitySpan[], startM
     orchestrationShare: wallMs > 0 ? 1 - activityMsOnPath / wallMs : 0,
     idleShare: wallMs > 0 ? idleMs(activities, startMs, endMs) / wallMs : 0,
     retryShare: wallMs > 0 ? retryMs / wallMs : 0,
-    path: path.map((a, k) => ({ workflowId: a.workflowId, activityType: a.activityType, ms: a.completedMs - a.startedMs, gapBeforeMs: gaps[k], attempt: a.attempt })),
+    path: path.map((a, k) => ({
+      workflowId: a.workflowId,
+      activityType: a.activityType,
+      ms: a.completedMs - a.startedMs,
+      gapBeforeMs: gaps[k],
+      attempt: a.attempt,
+    })),
     byType,
   };
 }

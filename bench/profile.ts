@@ -76,8 +76,14 @@ export function summarizeCpuProfile(file: string, top = 15): ProfileSummary {
     file,
     totalSeconds: seconds(total),
     busySeconds: seconds(busy),
-    areas: [...areas].sort((a, b) => b[1] - a[1]).slice(0, top).map(([area, us]) => ({ area, seconds: seconds(us), share: share(us) })),
-    functions: [...functions].sort((a, b) => b[1].us - a[1].us).slice(0, top).map(([fn, f]) => ({ fn, area: f.area, seconds: seconds(f.us), share: share(f.us) })),
+    areas: [...areas]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([area, us]) => ({ area, seconds: seconds(us), share: share(us) })),
+    functions: [...functions]
+      .sort((a, b) => b[1].us - a[1].us)
+      .slice(0, top)
+      .map(([fn, f]) => ({ fn, area: f.area, seconds: seconds(f.us), share: share(f.us) })),
   };
 }
 

@@ -119,7 +119,8 @@ export function endToEndSpeedups(runs: EndToEndSection['runs']): Pick<EndToEndSe
 
 const isResult = <T extends object>(x: T | { skipped: string } | { error: string }): x is T => !('skipped' in x) && !('error' in x);
 const why = (x: { skipped: string } | { error: string }) => ('skipped' in x ? `skipped: ${x.skipped}` : `failed: ${x.error.split('\n')[0]}`);
-const num = (x: number | null | undefined, digits?: number) => (x === null || x === undefined ? '' : digits === undefined ? x.toLocaleString('en-US') : x.toFixed(digits));
+const num = (x: number | null | undefined, digits?: number) =>
+  x === null || x === undefined ? '' : digits === undefined ? x.toLocaleString('en-US') : x.toFixed(digits);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function throughputTable(r: BenchResults['throughput']): string[] {
@@ -141,9 +142,12 @@ function throughputTable(r: BenchResults['throughput']): string[] {
   }
   lines.push('', 'posts/s; "posts measured" counts repetitions on the real tweets and stops early on slow stages (see bench/README.md).');
   for (const [name, s] of present) {
-    lines.push(`- ${name}: ${num(s.posts)} posts, shards of ${num(s.shardSize)}, topic model fitted on ${s.topicModel.posts} posts; other processes used ${num(s.otherCores, 2)} cores meanwhile`);
+    lines.push(
+      `- ${name}: ${num(s.posts)} posts, shards of ${num(s.shardSize)}, topic model fitted on ${s.topicModel.posts} posts; other processes used ${num(s.otherCores, 2)} cores meanwhile`,
+    );
     const ratio = s.stages.sentiment?.ratioToVaderNpm;
-    if (ratio !== undefined) lines.push(`- ${name}: lexicon sentiment ran ${ratio}x as fast as the vader-sentiment npm port (\`vaderNpm\`: same posts, same run, one core)`);
+    if (ratio !== undefined)
+      lines.push(`- ${name}: lexicon sentiment ran ${ratio}x as fast as the vader-sentiment npm port (\`vaderNpm\`: same posts, same run, one core)`);
   }
   return lines;
 }
@@ -167,7 +171,10 @@ function endToEndTable(e: BenchResults['endToEnd']): string[] {
       `| ${run.workers} × ${threadsOf(run)} | ${num(run.posts)} | ${run.partitions} | ${num(run.wallSeconds, 1)} | ${num(run.postsPerSecond)} | ${pct(run.orchestrationShare)} | ${pct(run.retryShare)} | ${pct(run.idleShare)} | ${run.retries.length} | ${num(workerCpu, 1)} | ${num(run.cpuSeconds.services.postgres, 1)} | ${num(run.cpuSeconds.services.temporal, 1)} | ${num(run.cpuSeconds.services.minio, 1)} | ${rss.join(', ')} |`,
     );
   }
-  lines.push('', `speedup (most single-threaded worker processes / 1 × 1): ${e.speedup ?? 'n/a'}; threadSpeedup (1 process, most threads / 1 × 1): ${e.threadSpeedup ?? 'n/a'}`);
+  lines.push(
+    '',
+    `speedup (most single-threaded worker processes / 1 × 1): ${e.speedup ?? 'n/a'}; threadSpeedup (1 process, most threads / 1 × 1): ${e.threadSpeedup ?? 'n/a'}`,
+  );
   for (const run of e.runs) {
     if ('error' in run || run.retries.length === 0) continue;
     const reasons = new Map<string, number>();
@@ -207,7 +214,8 @@ function qualityTable(q: BenchResults['quality']): string[] {
   if (!isResult(q)) return [`- ${why(q)}`];
   if (q.skipped) return [`- ${q.skipped}`];
   const lines = ['| area | model | metric | value |', '|---|---|---|---|'];
-  const row = (area: string, model: string, metric: string, value: number | null | undefined) => lines.push(`| ${area} | ${model} | ${metric} | ${num(value, 4)} |`);
+  const row = (area: string, model: string, metric: string, value: number | null | undefined) =>
+    lines.push(`| ${area} | ${model} | ${metric} | ${num(value, 4)} |`);
   const notes: string[] = [];
   const each = <T extends object>(area: string, x: Part<T> | undefined, fn: (r: T) => void) => {
     if (!x) return;

@@ -82,7 +82,8 @@ export interface E2eConfig {
 export const configsOption = (value: string): E2eConfig[] =>
   value.split(',').map((item) => {
     const m = item.trim().match(/^(\d+)x(\d+)$/);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected configurations like 1x1,2x1,1x${os.availableParallelism()} (processes x threads, each >= 1), got "${value}"`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+      throw new InvalidArgumentError(`expected configurations like 1x1,2x1,1x${os.availableParallelism()} (processes x threads, each >= 1), got "${value}"`);
     return { workers: Number(m[1]), threads: Number(m[2]) };
   });
 
@@ -99,7 +100,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--quick', 'a ~1-minute smoke run: small sizes, quality skipped unless --only names it')
     .option('--posts <n>', 'simulated posts for the per-stage throughput (default 1000000; quick 10000)', intOption)
     .option('--e2e-posts <n>', 'simulated posts for each end-to-end run (default 250000; quick 10000)', intOption)
-    .option('--e2e-configs <list>', 'end-to-end runs as processes x threads (default 1x1,2x1,1x<--threads>: scale-out over single-threaded processes, then one process using every core)', configsOption)
+    .option(
+      '--e2e-configs <list>',
+      'end-to-end runs as processes x threads (default 1x1,2x1,1x<--threads>: scale-out over single-threaded processes, then one process using every core)',
+      configsOption,
+    )
     .option('--workers <list>', 'end-to-end runs of this many single-threaded worker processes each (shorthand for --e2e-configs 1x1,2x1)', listOption)
     .option('--cost-sizes <list>', 'posts at each point of the cost curve (default 1000,10000,100000,1000000; quick 1000,10000)', listOption)
     .option('--stage-seconds <s>', 'stop feeding a stage more simulated posts after this much one-core time (default 12; quick 1)', floatOption)
@@ -119,8 +124,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const threads = o.threads as number;
   if (threads < 1) throw new InvalidArgumentError('--threads must be at least 1');
   if (o.e2eConfigs && o.workers) throw new InvalidArgumentError('give either --e2e-configs or --workers, not both');
-  const e2eConfigs: E2eConfig[] =
-    o.e2eConfigs ??
+  const e2eConfigs: E2eConfig[] = o.e2eConfigs ??
     (o.workers as number[] | undefined)?.map((workers) => ({ workers, threads: 1 })) ?? [
       { workers: 1, threads: 1 },
       { workers: 2, threads: 1 },
@@ -160,7 +164,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     seconds: 0,
-    machine: { cpus: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => round(l)) },
+    machine: {
+      cpus: os.availableParallelism(),
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage: os.loadavg().map((l) => round(l)),
+    },
     options: { ...opts, realLimit: opts.realLimit === Number.MAX_SAFE_INTEGER ? 'all' : opts.realLimit, dataDir },
     throughput: { realTweets: notSelected(), simulated: notSelected() },
     endToEnd: notSelected(),
@@ -241,7 +250,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           );
           section.runs.push('error' in run ? { workers, threads, error: run.error } : run);
           if (!('error' in run)) {
-            log(`end to end, ${workers} × ${threads}: ${run.wallSeconds} s, ${run.postsPerSecond} posts/s, orchestrationShare ${run.orchestrationShare}, retries ${run.retries.length}, peak RSS ${run.peakRssMb} MiB`);
+            log(
+              `end to end, ${workers} × ${threads}: ${run.wallSeconds} s, ${run.postsPerSecond} posts/s, orchestrationShare ${run.orchestrationShare}, retries ${run.retries.length}, peak RSS ${run.peakRssMb} MiB`,
+            );
           }
         }
       });
@@ -257,11 +268,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         for (const size of opts.costSizes) {
           const point = await attempt(`cost curve at ${size} posts`, async () => {
             const c = await corpus(size);
-            const run = await runEndToEnd(stack, { file: c.file, posts: c.posts, workers: 1, threads: opts.threads, taskQueue: `${taskQueue}-cost${size}`, timeoutMs: opts.e2eTimeoutSeconds * 1000, progress: log });
+            const run = await runEndToEnd(stack, {
+              file: c.file,
+              posts: c.posts,
+              workers: 1,
+              threads: opts.threads,
+              taskQueue: `${taskQueue}-cost${size}`,
+              timeoutMs: opts.e2eTimeoutSeconds * 1000,
+              progress: log,
+            });
             return costPoint(run);
           });
           section.points.push('error' in point ? { posts: size, error: point.error } : point);
-          if (!('error' in point)) log(`cost curve, ${size} posts: ${point.wallSeconds} s, ${point.postsPerSecond} posts/s, ${point.cpuMsPerPost} CPU ms/post, ${point.peakRssMb} MiB peak`);
+          if (!('error' in point))
+            log(
+              `cost curve, ${size} posts: ${point.wallSeconds} s, ${point.postsPerSecond} posts/s, ${point.cpuMsPerPost} CPU ms/post, ${point.peakRssMb} MiB peak`,
+            );
         }
       });
       return section;

@@ -87,7 +87,13 @@ export async function benchSentiment(dataDir: string = sharedDataDir()): Promise
   return {
     data: test,
     n: texts.length,
-    rows: [row('ours: lexicon', lexicon), row('ours: trained classifier', trained), row(`ours: neural (TensorFlow.js, ${neural.backend})`, neural), vaderRow, afinnRow],
+    rows: [
+      row('ours: lexicon', lexicon),
+      row('ours: trained classifier', trained),
+      row(`ours: neural (TensorFlow.js, ${neural.backend})`, neural),
+      vaderRow,
+      afinnRow,
+    ],
     speedup: Number((lexicon.postsPerSecond / vaderRow.postsPerSecond).toFixed(1)),
     ...(await pearsonRow(path.join(dataDir, 'semeval', 'topics-dev.tsv'))),
   };
@@ -110,7 +116,10 @@ function markdown(r: SentimentBench): string {
     '',
     `lexicon speed-up over vader-sentiment: ${r.speedup}x`,
     ...(r.pearson
-      ? ['', `Pearson r against the human 5-point ratings of ${r.pearson.n} topics-dev tweets: lexicon ${r.pearson.lexicon}, vader-sentiment ${r.pearson.vader}`]
+      ? [
+          '',
+          `Pearson r against the human 5-point ratings of ${r.pearson.n} topics-dev tweets: lexicon ${r.pearson.lexicon}, vader-sentiment ${r.pearson.vader}`,
+        ]
       : []),
   ].join('\n');
 }

@@ -119,7 +119,16 @@ function filterPartitions(partitions: Post[][], partitioning: string): { result:
       (byCluster.get(key) ?? byCluster.set(key, []).get(key)!).push(s.post.text);
     }
     for (const texts of byCluster.values()) {
-      texts.forEach((text, i) => removals.push({ text, kind: classifyRemoved(text, texts.filter((_, j) => j !== i)), cluster: texts }));
+      texts.forEach((text, i) =>
+        removals.push({
+          text,
+          kind: classifyRemoved(
+            text,
+            texts.filter((_, j) => j !== i),
+          ),
+          cluster: texts,
+        }),
+      );
     }
   }
   const byKind: Record<RemovedKind, number> = { retweet: 0, copy: 0, lookAlike: 0 };
@@ -177,7 +186,14 @@ function simulatedQuality(postsPerDay: number, seeds: number[]): SpamBench['simu
     }
   }
   const pr = precisionRecall(predicted, truth);
-  return { postsPerDay, seeds, precision: Number(pr.precision.toFixed(4)), recall: Number(pr.recall.toFixed(4)), removed: predicted.filter(Boolean).length, posts: predicted.length };
+  return {
+    postsPerDay,
+    seeds,
+    precision: Number(pr.precision.toFixed(4)),
+    recall: Number(pr.recall.toFixed(4)),
+    removed: predicted.filter(Boolean).length,
+    posts: predicted.length,
+  };
 }
 
 /** One simulated partition the size of a benchmark day, timed with and without the early exit (median of 3 each, interleaved). */

@@ -154,10 +154,14 @@ export async function ensureStack(deps: EnsureStackDeps = {}): Promise<{ started
   const plan = planStackBringUp(env, await downOf(endpointsToProbe(env)));
   if (plan.action === 'use') return { started: [], stop: async () => undefined };
   if (plan.action === 'fail') throw new Error(plan.message);
-  log(`the local stack is not running${plan.start.length ? ` (${plan.start.join(', ')} down)` : ' or not configured'}: \`bash scripts/services.sh up\`, as \`npm test\` does`);
+  log(
+    `the local stack is not running${plan.start.length ? ` (${plan.start.join(', ')} down)` : ' or not configured'}: \`bash scripts/services.sh up\`, as \`npm test\` does`,
+  );
   const code = await services('up', plan.start);
   if (code !== 0) {
-    throw new Error(`the local stack is down and \`bash scripts/services.sh up\` failed (exit ${code}; logs in .data/logs): run it yourself to see why, then \`npm run bench\` again`);
+    throw new Error(
+      `the local stack is down and \`bash scripts/services.sh up\` failed (exit ${code}; logs in .data/logs): run it yourself to see why, then \`npm run bench\` again`,
+    );
   }
   loadEnv(); // services.sh up wrote .env; it fills only what is not set already
   const still = await downOf(stackEndpoints(env));

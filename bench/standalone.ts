@@ -10,7 +10,11 @@ export const isMain = (moduleUrl: string): boolean => Boolean(process.argv[1]) &
  * What every quality benchmark does when run on its own: measure on the data folder (argv[2] or the
  * shared data), print the markdown table and the JSON, and keep the JSON in bench/results/<name>.json.
  */
-export async function runStandalone<T extends object>(name: string, bench: (dataDir: string) => Promise<T | { skipped: string }>, markdown: (result: T) => string): Promise<void> {
+export async function runStandalone<T extends object>(
+  name: string,
+  bench: (dataDir: string) => Promise<T | { skipped: string }>,
+  markdown: (result: T) => string,
+): Promise<void> {
   const result = await bench(process.argv[2] ?? sharedDataDir());
   if ('skipped' in result) {
     console.log(`skipped: ${result.skipped}`);

@@ -48,7 +48,9 @@ async function waitForResult(stack: Stack, id: string) {
   return stack.client.workflow.getHandle<typeof stream>(id).result();
 }
 
-export async function runStreamBench(opts: { posts?: number; latencyPosts?: number; rate?: number; progress?: (m: string) => void } = {}): Promise<StreamBenchResult> {
+export async function runStreamBench(
+  opts: { posts?: number; latencyPosts?: number; rate?: number; progress?: (m: string) => void } = {},
+): Promise<StreamBenchResult> {
   const log = opts.progress ?? ((m: string) => process.stderr.write(`[stream bench] ${m}\n`));
   const brokers = ensureKafka(log);
   const stack = await connectStack();
@@ -63,10 +65,22 @@ export async function runStreamBench(opts: { posts?: number; latencyPosts?: numb
     await ensureTopic(brokers, ingestTopic);
     const t0 = Date.now() - 3 * 3600_000;
     log(`producing ${n} posts to ${ingestTopic}`);
-    await publishJson(brokers, ingestTopic, Array.from({ length: n }, (_, i) => postV1(platform, i, { at: t0 + i * 300 })));
+    await publishJson(
+      brokers,
+      ingestTopic,
+      Array.from({ length: n }, (_, i) => postV1(platform, i, { at: t0 + i * 300 })),
+    );
     const ingestId = `bench-stream-ingest-${tag}`;
     const started = Date.now();
-    const ingestInput: StreamInput = { source: 'kafka', topic: ingestTopic, brokers, windowSeconds: 5, batchMessages: 5000, idleExitSeconds: 5, bucketMinutes: 0 };
+    const ingestInput: StreamInput = {
+      source: 'kafka',
+      topic: ingestTopic,
+      brokers,
+      windowSeconds: 5,
+      batchMessages: 5000,
+      idleExitSeconds: 5,
+      bucketMinutes: 0,
+    };
     await stack.client.workflow.start(stream, { workflowId: ingestId, taskQueue, args: [ingestInput] });
     const done = await waitForResult(stack, ingestId);
     const { rows: ing } = await stack.db.query(
@@ -89,7 +103,11 @@ export async function runStreamBench(opts: { posts?: number; latencyPosts?: numb
     const latPlatform = `bl${tag}`;
     await ensureTopic(brokers, latTopic);
     const latId = `bench-stream-latency-${tag}`;
-    await stack.client.workflow.start(stream, { workflowId: latId, taskQueue, args: [{ source: 'kafka', topic: latTopic, brokers, windowSeconds: 1, batchMessages: 2000, idleExitSeconds: 8, bucketMinutes: 0 }] });
+    await stack.client.workflow.start(stream, {
+      workflowId: latId,
+      taskQueue,
+      args: [{ source: 'kafka', topic: latTopic, brokers, windowSeconds: 1, batchMessages: 2000, idleExitSeconds: 8, bucketMinutes: 0 }],
+    });
     await sleep(3000); // the consumer joins its group
     const producedAt = new Map<string, number>();
     const chunk = Math.max(1, Math.round(rate / 10));
@@ -103,9 +121,17 @@ export async function runStreamBench(opts: { posts?: number; latencyPosts?: numb
       if (wait > 0) await sleep(wait);
     }
     await waitForResult(stack, latId);
-    const { rows: lat } = await stack.db.query(`SELECT post_id, extract(epoch FROM scored_at)*1000 AS at FROM post_scores WHERE post_id LIKE $1`, [`${latPlatform}:%`]);
+    const { rows: lat } = await stack.db.query(`SELECT post_id, extract(epoch FROM scored_at)*1000 AS at FROM post_scores WHERE post_id LIKE $1`, [
+      `${latPlatform}:%`,
+    ]);
     const delays = lat.map((r) => Number(r.at) - producedAt.get(r.post_id)!).sort((a, b) => a - b);
-    const latency = { posts: delays.length, ratePerSecond: rate, p50Ms: Math.round(quantileSorted(delays, 0.5)), p99Ms: Math.round(quantileSorted(delays, 0.99)), maxMs: Math.round(delays.at(-1) ?? NaN) };
+    const latency = {
+      posts: delays.length,
+      ratePerSecond: rate,
+      p50Ms: Math.round(quantileSorted(delays, 0.5)),
+      p99Ms: Math.round(quantileSorted(delays, 0.99)),
+      maxMs: Math.round(delays.at(-1) ?? NaN),
+    };
     log(`latency: ${JSON.stringify(latency)}`);
 
     // 3. Alert: 15 minutes of ordinary traffic (1-minute buckets), then a burst of a new hashtag.
@@ -114,10 +140,19 @@ export async function runStreamBench(opts: { posts?: number; latencyPosts?: numb
     await ensureTopic(brokers, alertTopic);
     const bucket = 60_000;
     const now = Date.now();
-    const history = Array.from({ length: 15 * 20 }, (_, i) => postV1(alertPlatform, i, { at: now - 15 * bucket + Math.floor(i / 20) * bucket + (i % 20) * 2000, hashtags: [['harbour', 'market', 'bread', 'tram'][i % 4]] }));
+    const history = Array.from({ length: 15 * 20 }, (_, i) =>
+      postV1(alertPlatform, i, {
+        at: now - 15 * bucket + Math.floor(i / 20) * bucket + (i % 20) * 2000,
+        hashtags: [['harbour', 'market', 'bread', 'tram'][i % 4]],
+      }),
+    );
     await publishJson(brokers, alertTopic, history);
     const alertId = `bench-stream-alert-${tag}`;
-    await stack.client.workflow.start(stream, { workflowId: alertId, taskQueue, args: [{ source: 'kafka', topic: alertTopic, brokers, windowSeconds: 2, bucketMinutes: 1, alertWarmup: 6 }] });
+    await stack.client.workflow.start(stream, {
+      workflowId: alertId,
+      taskQueue,
+      args: [{ source: 'kafka', topic: alertTopic, brokers, windowSeconds: 2, bucketMinutes: 1, alertWarmup: 6 }],
+    });
     await sleep(8000); // history consumed and scored
     // Planted 2 s into a bucket: the burst's bucket must close (58 s later) before it can be judged, so this is
     // close to the worst case; `afterBucketClose` is the detector's own part.
@@ -126,11 +161,18 @@ export async function runStreamBench(opts: { posts?: number; latencyPosts?: numb
     const burstAt = Date.now();
     const bucketEnd = Math.floor(burstAt / bucket) * bucket + bucket;
     log('planting a burst');
-    await publishJson(brokers, alertTopic, Array.from({ length: 40 }, (_, i) => postV1(alertPlatform, 10_000 + i, { at: Date.now(), author: `b${i % 5}`, hashtags: [key] })));
+    await publishJson(
+      brokers,
+      alertTopic,
+      Array.from({ length: 40 }, (_, i) => postV1(alertPlatform, 10_000 + i, { at: Date.now(), author: `b${i % 5}`, hashtags: [key] })),
+    );
     let detectedAfterSeconds: number | null = null;
     let afterBucketCloseSeconds: number | null = null;
     for (let waited = 0; waited < 240_000 && detectedAfterSeconds === null; waited += 500) {
-      const { rows } = await stack.db.query(`SELECT extract(epoch FROM detected_at)*1000 AS at FROM stream_alerts WHERE stream_id = $1 AND key = $2`, [alertId, key]);
+      const { rows } = await stack.db.query(`SELECT extract(epoch FROM detected_at)*1000 AS at FROM stream_alerts WHERE stream_id = $1 AND key = $2`, [
+        alertId,
+        key,
+      ]);
       if (rows[0]) {
         detectedAfterSeconds = round((Number(rows[0].at) - burstAt) / 1000);
         afterBucketCloseSeconds = round((Number(rows[0].at) - bucketEnd) / 1000);

@@ -74,7 +74,8 @@ function markdown(r: TopicsBench): string {
   const row = (name: string, k: number | string, nmi: number, npmi: number | string, div: number | string, sec: number | string, agree: number | string = '') =>
     `| ${name} | ${k} | ${nmi} | ${npmi} | ${div} | ${sec} | ${agree} |`;
   const fig = (name: string, e: TopicsEvalResult) => row(name, e.k, e.nmi, e.npmi, e.diversity, e.seconds, e.seedAgreement.nmi);
-  const base = (e: TopicsEvalResult) => row('baseline: tf-idf + k-means (same run)', e.baseline.k, e.baseline.nmi, e.baseline.npmi, e.baseline.diversity, e.baseline.seconds);
+  const base = (e: TopicsEvalResult) =>
+    row('baseline: tf-idf + k-means (same run)', e.baseline.k, e.baseline.nmi, e.baseline.npmi, e.baseline.diversity, e.baseline.seconds);
   return [
     `topics-dev (${r.auto.n} posts, ${r.auto.labels} named topics); seed agreement = NMI between the assignments of seeds 1 and 2`,
     '',

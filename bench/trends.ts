@@ -65,7 +65,10 @@ function markdown(r: TrendsBench): string {
     '',
     '| held out | chosen on the other series | threshold | f1 | false alarms / day (train → held out) |',
     '|---|---|---|---|---|',
-    ...(d.folds ?? []).map((f, i) => `| ${f.heldOut} | ${JSON.stringify(f.model)} at ${f.targetFalseAlarmsPerDay}/day | ${f.threshold} | ${d.perSeries[i].f1} | ${f.trainFalseAlarmsPerDay} → ${f.heldOutFalseAlarmsPerDay} |`),
+    ...(d.folds ?? []).map(
+      (f, i) =>
+        `| ${f.heldOut} | ${JSON.stringify(f.model)} at ${f.targetFalseAlarmsPerDay}/day | ${f.threshold} | ${d.perSeries[i].f1} | ${f.trainFalseAlarmsPerDay} → ${f.heldOutFalseAlarmsPerDay} |`,
+    ),
     '',
     '| forecast (1 bucket ahead) | MASE | 90% interval coverage |',
     '|---|---|---|',

@@ -30,14 +30,18 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
           .map(([k, v]) => ({ key: keys[k as keyof RunLabels], value: String(v) })),
       )
     : undefined;
-  const start = (withAttributes: boolean) => client.workflow.start(workflow, { ...opts, memo, ...(withAttributes && typedSearchAttributes ? { typedSearchAttributes } : {}) });
+  const start = (withAttributes: boolean) =>
+    client.workflow.start(workflow, { ...opts, memo, ...(withAttributes && typedSearchAttributes ? { typedSearchAttributes } : {}) });
   try {
     try {
       return await start(true);
     } catch (err) {
       // A server where nobody registered our search attributes still runs the workflow, just less findable.
       if (!/search attribute/i.test(String((err as Error).message))) throw err;
-      logger.warn({ err: (err as Error).message }, 'search attributes not registered on this server; run scripts/services.sh up or register SocialSenseStage/Source/Date');
+      logger.warn(
+        { err: (err as Error).message },
+        'search attributes not registered on this server; run scripts/services.sh up or register SocialSenseStage/Source/Date',
+      );
       return await start(false);
     }
   } catch (err) {

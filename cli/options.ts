@@ -62,10 +62,17 @@ export function dateOption(value: string): string {
  */
 export function checkDateRange(cmd: Command, range: { fromFlag: string; from: string; toFlag: string; to: string; maxDays?: number }): void {
   const { fromFlag, from, toFlag, to, maxDays } = range;
-  if (from > to) cmd.error(`error: ${fromFlag} ${from} is after ${toFlag} ${to}; the range must start on or before its last day`, { exitCode: 1, code: 'socialsense.invalidRange' });
+  if (from > to)
+    cmd.error(`error: ${fromFlag} ${from} is after ${toFlag} ${to}; the range must start on or before its last day`, {
+      exitCode: 1,
+      code: 'socialsense.invalidRange',
+    });
   const days = daysBetween(from, to);
   if (maxDays !== undefined && days > maxDays) {
-    cmd.error(`error: ${fromFlag} ${from} … ${toFlag} ${to} spans ${days.toLocaleString('en-US')} days; at most ${maxDays.toLocaleString('en-US')} are allowed in one command`, { exitCode: 1, code: 'socialsense.invalidRange' });
+    cmd.error(
+      `error: ${fromFlag} ${from} … ${toFlag} ${to} spans ${days.toLocaleString('en-US')} days; at most ${maxDays.toLocaleString('en-US')} are allowed in one command`,
+      { exitCode: 1, code: 'socialsense.invalidRange' },
+    );
   }
 }
 
@@ -135,4 +142,3 @@ export function mappingOption(value: string, previous: Record<string, string> = 
   if (!field || !column) throw new InvalidArgumentError(`expected FIELD=COLUMN, got "${value}"`);
   return { ...previous, [field]: column };
 }
-

@@ -32,7 +32,12 @@ export async function pipelineWorkflowId(input: PipelineInput): Promise<string> 
 
 /** Runs workers of this process until `fn` settles, then drains them. */
 export async function withLocalWorkers<T>(stack: Stack, fn: () => Promise<T>): Promise<T> {
-  const local = await startWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue: stack.taskQueue, deps: { store: stack.store, db: stack.db } });
+  const local = await startWorkers({
+    connection: stack.nativeConnection,
+    namespace: stack.namespace,
+    taskQueue: stack.taskQueue,
+    deps: { store: stack.store, db: stack.db },
+  });
   try {
     return await fn();
   } finally {
@@ -42,11 +47,16 @@ export async function withLocalWorkers<T>(stack: Stack, fn: () => Promise<T>): P
 
 export async function runPipeline(stack: Stack, input: PipelineInput, id?: string): Promise<{ workflowId: string; summary: PipelineSummary }> {
   const workflowId = id ?? (await pipelineWorkflowId(input));
-  const handle = await startOrAttach(stack.client, socialSensePipeline, {
-    workflowId,
-    taskQueue: stack.taskQueue,
-    args: [input],
-  }, { stage: 'pipeline', source: input.source ?? 'simulated', date: input.date });
+  const handle = await startOrAttach(
+    stack.client,
+    socialSensePipeline,
+    {
+      workflowId,
+      taskQueue: stack.taskQueue,
+      args: [input],
+    },
+    { stage: 'pipeline', source: input.source ?? 'simulated', date: input.date },
+  );
   return { workflowId, summary: await handle.result() };
 }
 
@@ -60,10 +70,15 @@ export function formatSummary(summary: PipelineSummary, extra: { workflowId: str
     `  filtered      ${summary.filtered} (duplicates ${summary.counts.duplicates}, spam ${summary.counts.filteredSpam}, other language ${summary.counts.filteredLanguage})`,
     `  quarantined   ${summary.quarantined} (kept with their reason in the quarantine zone${summary.counts.quarantinedAtScore ? `; ${summary.counts.quarantinedAtScore} refused by Postgres when scored` : ''})`,
     `  sentiment     positive ${pct(summary.sentiment.positive)}%  neutral ${pct(summary.sentiment.neutral)}%  negative ${pct(summary.sentiment.negative)}%${summary.sentiment.notScored ? `  not scored ${pct(summary.sentiment.notScored)}% (${summary.sentiment.notScored} posts in languages without a sentiment model)` : ''}`,
-    `  top hashtags  ${summary.topHashtags.slice(0, 5).map((h) => `#${h.hashtag} (${h.posts})`).join('  ')}`,
+    `  top hashtags  ${summary.topHashtags
+      .slice(0, 5)
+      .map((h) => `#${h.hashtag} (${h.posts})`)
+      .join('  ')}`,
   ];
   for (const m of summary.merged ?? []) {
-    lines.push(`  merged        ${m.posts} posts already scored by run ${m.runKey}: merged into their rows, which now carry this run's scores (nothing deleted)`);
+    lines.push(
+      `  merged        ${m.posts} posts already scored by run ${m.runKey}: merged into their rows, which now carry this run's scores (nothing deleted)`,
+    );
   }
   if (extra.uiUrl) lines.push(`  Temporal UI   ${extra.uiUrl}/namespaces/default/workflows/${encodeURIComponent(extra.workflowId)}`);
   return lines.join('\n');

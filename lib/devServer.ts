@@ -14,11 +14,30 @@ export interface DevServer {
  * than through @temporalio/testing because the CLI prints a banner on stdout, and stdout of our
  * commands is reserved for what they print (e.g. `demo --json`).
  */
-export async function startDevServer(opts: { binary: string; logFile: string; dbFilename?: string; port?: number; uiPort?: number; searchAttributes?: string[] }): Promise<DevServer> {
+export async function startDevServer(opts: {
+  binary: string;
+  logFile: string;
+  dbFilename?: string;
+  port?: number;
+  uiPort?: number;
+  searchAttributes?: string[];
+}): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
   const uiPort = opts.uiPort ?? (await freePort());
   const log = fs.openSync(opts.logFile, 'a');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--ui-disable-news-fetch'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'warn',
+    '--ui-disable-news-fetch',
+  ];
   if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
   for (const sa of opts.searchAttributes ?? []) args.push('--search-attribute', sa);
   const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', log, log] });

@@ -36,7 +36,11 @@ export interface RefusedRow<T> {
  * @returns the refused rows with their reasons (empty when all were stored)
  * @throws any error that is not a data error (connection loss etc.), for the caller's retry
  */
-export async function insertRefusingBadRows<T>(client: pg.PoolClient, rows: readonly T[], insert: (batch: readonly T[]) => Promise<unknown>): Promise<Array<RefusedRow<T>>> {
+export async function insertRefusingBadRows<T>(
+  client: pg.PoolClient,
+  rows: readonly T[],
+  insert: (batch: readonly T[]) => Promise<unknown>,
+): Promise<Array<RefusedRow<T>>> {
   const refused: Array<RefusedRow<T>> = [];
   const attempt = async (batch: readonly T[]): Promise<void> => {
     if (batch.length === 0) return;

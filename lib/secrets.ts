@@ -128,7 +128,9 @@ export function maskSecrets(text: string, env?: SecretEnv): string {
       if (out.includes(form)) out = out.replace(new RegExp(escapeRegExp(form), 'g'), `[masked ${name}]`);
     }
     // a Basic header carries base64("id:secret"): mask any base64 that decodes to contain the secret
-    out = out.replace(/\bBasic(\s+|%20)([A-Za-z0-9+/]{8,}={0,2})/g, (m, sp, b64) => (Buffer.from(b64, 'base64').toString('utf8').includes(value) ? `Basic${sp}[masked ${name}]` : m));
+    out = out.replace(/\bBasic(\s+|%20)([A-Za-z0-9+/]{8,}={0,2})/g, (m, sp, b64) =>
+      Buffer.from(b64, 'base64').toString('utf8').includes(value) ? `Basic${sp}[masked ${name}]` : m,
+    );
   }
   for (const { re, mask } of PATTERNS) out = out.replace(re, mask as (m: string, ...g: string[]) => string);
   return out;

@@ -88,7 +88,11 @@ async function connectEmbeddedReadSide(opts: { store?: boolean }, env: NodeJS.Pr
   }
   const pg = await openEmbeddedPostgres(dir);
   try {
-    const store = opts.store ? (env.S3_ENDPOINT ? createObjectStore(parseConfig(storageConfigSchema, env)) : new LocalObjectStore(path.join(dir, 'objects'))) : null;
+    const store = opts.store
+      ? env.S3_ENDPOINT
+        ? createObjectStore(parseConfig(storageConfigSchema, env))
+        : new LocalObjectStore(path.join(dir, 'objects'))
+      : null;
     await migrate(pg.databaseUrl);
     const db = createDb(pg.databaseUrl, 1);
     return {

@@ -31,14 +31,30 @@ const hex = (b: Uint8Array, n = 8) => [...b.subarray(0, n)].map((x) => x.toStrin
 
 /** Formats known by their first bytes, which people upload under a text file's name. */
 const MAGIC: { name: string; test: (b: Uint8Array) => boolean; hint: string }[] = [
-  { name: 'a zip archive (an .xlsx/.ods workbook is one)', test: (b) => b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5 || b[2] === 7), hint: 'open it and save the sheet as "CSV UTF-8", or unzip it first' },
-  { name: 'an old Excel .xls (OLE2) workbook', test: (b) => b[0] === 0xd0 && b[1] === 0xcf && b[2] === 0x11 && b[3] === 0xe0, hint: 'save the sheet as "CSV UTF-8"' },
+  {
+    name: 'a zip archive (an .xlsx/.ods workbook is one)',
+    test: (b) => b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5 || b[2] === 7),
+    hint: 'open it and save the sheet as "CSV UTF-8", or unzip it first',
+  },
+  {
+    name: 'an old Excel .xls (OLE2) workbook',
+    test: (b) => b[0] === 0xd0 && b[1] === 0xcf && b[2] === 0x11 && b[3] === 0xe0,
+    hint: 'save the sheet as "CSV UTF-8"',
+  },
   { name: 'a PDF document', test: (b) => b[0] === 0x25 && b[1] === 0x50 && b[2] === 0x44 && b[3] === 0x46, hint: 'export the data as CSV or JSONL' },
   { name: 'a PNG image', test: (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47, hint: 'choose the data file' },
   { name: 'a JPEG image', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, hint: 'choose the data file' },
   { name: 'a bzip2 archive', test: (b) => b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68, hint: 'decompress it (bunzip2) or recompress it with gzip' },
-  { name: 'an xz archive', test: (b) => b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58, hint: 'decompress it (unxz) or recompress it with gzip' },
-  { name: 'a zstd archive (as Pushshift dumps are)', test: (b) => b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd, hint: 'decompress it (zstd -d --long=31) or recompress it with gzip' },
+  {
+    name: 'an xz archive',
+    test: (b) => b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58,
+    hint: 'decompress it (unxz) or recompress it with gzip',
+  },
+  {
+    name: 'a zstd archive (as Pushshift dumps are)',
+    test: (b) => b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd,
+    hint: 'decompress it (zstd -d --long=31) or recompress it with gzip',
+  },
   { name: 'a 7-zip archive', test: (b) => b[0] === 0x37 && b[1] === 0x7a && b[2] === 0xbc && b[3] === 0xaf, hint: 'extract it first' },
   { name: 'a Parquet file', test: (b) => b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31, hint: 'convert it to CSV or JSONL' },
   { name: 'an SQLite database', test: (b) => Buffer.from(b.subarray(0, 15)).toString('latin1') === 'SQLite format 3', hint: 'export the table as CSV' },
@@ -65,7 +81,7 @@ export function textEncodingOf(b: Uint8Array): TextEncoding | null {
   let control = 0;
   for (let i = 0; i < n; i++) {
     const x = b[i];
-    if (x === 0) (i % 2 === 0 ? zerosEven++ : zerosOdd++);
+    if (x === 0) i % 2 === 0 ? zerosEven++ : zerosOdd++;
     else if (x < 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d && x !== 0x0c) control++;
   }
   // UTF-16 without a BOM: ASCII text leaves every other byte zero
@@ -116,7 +132,9 @@ export async function sniffFile(file: string): Promise<Sniffed> {
   if (file.toLowerCase().endsWith('.gz') && !isGzip) {
     const plain = name.replace(/\.gz$/i, '');
     const bin = describeBinary(head);
-    const seems = bin ? `it looks like ${bin.what}; ${bin.hint}` : `it looks like text; if it is plain ${path.extname(plain).slice(1).toUpperCase() || 'text'}, rename it to ${plain}`;
+    const seems = bin
+      ? `it looks like ${bin.what}; ${bin.hint}`
+      : `it looks like text; if it is plain ${path.extname(plain).slice(1).toUpperCase() || 'text'}, rename it to ${plain}`;
     throw new InputFileError(`${name} is not gzip (it starts with ${hex(head)}): ${seems}`);
   }
   const content = isGzip ? gunzipHead(head) : head;
@@ -124,7 +142,10 @@ export async function sniffFile(file: string): Promise<Sniffed> {
     throw new InputFileError(`${name} is damaged gzip: its first bytes do not decompress; re-create or re-download it`);
   }
   const bin = describeBinary(content);
-  if (bin) throw new InputFileError(`${name} is not a text file (${isGzip ? 'after gunzip it ' : 'it '}starts with ${hex(content)}): it looks like ${bin.what}; ${bin.hint}`);
+  if (bin)
+    throw new InputFileError(
+      `${name} is not a text file (${isGzip ? 'after gunzip it ' : 'it '}starts with ${hex(content)}): it looks like ${bin.what}; ${bin.hint}`,
+    );
   return { gzip: isGzip, encoding: textEncodingOf(content) ?? 'utf-8' };
 }
 
@@ -234,7 +255,10 @@ export function parseCsvRecord(text: string, delimiter = ',', quote: string | fa
     }
     const d = text.indexOf(delimiter, i);
     const value = d < 0 ? text.slice(i) : text.slice(i, d);
-    if (quote && value.includes(quote)) return { error: `a stray quote in unquoted field ${fields.length + 1} (${JSON.stringify(value.slice(0, 40))}); quote the field and double the quotes inside it` };
+    if (quote && value.includes(quote))
+      return {
+        error: `a stray quote in unquoted field ${fields.length + 1} (${JSON.stringify(value.slice(0, 40))}); quote the field and double the quotes inside it`,
+      };
     fields.push(value);
     if (d < 0) return { fields };
     i = d + 1;
@@ -258,7 +282,7 @@ export async function* csvRecords(
   const quote = opts.quote === undefined ? '"' : opts.quote;
   const source = lines[Symbol.asyncIterator]();
   const replay: { line: number; text: string }[] = [];
-  const next = async () => (replay.length > 0 ? replay.shift()! : ((await source.next()).value as { line: number; text: string } | undefined) ?? null);
+  const next = async () => (replay.length > 0 ? replay.shift()! : (((await source.next()).value as { line: number; text: string } | undefined) ?? null));
 
   for (;;) {
     const first = await next();
@@ -325,7 +349,9 @@ export const SNIFF_LINES = 20;
  * else the one that fits most records. Comma is tried first, so a file that was read with commas is read exactly as
  * before. Null when no candidate splits the header (a one-column file).
  */
-export async function sniffDelimiterOf(lines: AsyncIterable<{ line: number; text: string }> | Iterable<{ line: number; text: string }>): Promise<string | null> {
+export async function sniffDelimiterOf(
+  lines: AsyncIterable<{ line: number; text: string }> | Iterable<{ line: number; text: string }>,
+): Promise<string | null> {
   const head: { line: number; text: string }[] = [];
   for await (const l of lines as AsyncIterable<{ line: number; text: string }>) {
     head.push(l);

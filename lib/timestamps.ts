@@ -46,15 +46,31 @@ export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2004, 0, 1);
 export const FUTURE_TOLERANCE_MS = DAY_MS;
 
 const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
-const NAMED_ZONES: Record<string, number> = { ut: 0, utc: 0, gmt: 0, z: 0, est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420 };
+const NAMED_ZONES: Record<string, number> = {
+  ut: 0,
+  utc: 0,
+  gmt: 0,
+  z: 0,
+  est: -300,
+  edt: -240,
+  cst: -360,
+  cdt: -300,
+  mst: -420,
+  mdt: -360,
+  pst: -480,
+  pdt: -420,
+};
 
 const ok = (ms: number): TimestampResult =>
   Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? { ok: true, ms, iso: new Date(ms).toISOString() } : { ok: false, reason: 'out of the representable range' };
-const shown = (value: unknown) => (typeof value === 'bigint' ? String(value) : JSON.stringify(typeof value === 'string' && value.length > 60 ? value.slice(0, 60) + '…' : value));
-const failWith = (where: string | undefined) => (value: unknown, why = 'not ISO 8601, RFC 2822, Twitter or epoch seconds/ms'): TimestampResult => ({
-  ok: false,
-  reason: `unparseable timestamp ${shown(value)}${where ? ` in ${where}` : ''}: ${why}`,
-});
+const shown = (value: unknown) =>
+  typeof value === 'bigint' ? String(value) : JSON.stringify(typeof value === 'string' && value.length > 60 ? value.slice(0, 60) + '…' : value);
+const failWith =
+  (where: string | undefined) =>
+  (value: unknown, why = 'not ISO 8601, RFC 2822, Twitter or epoch seconds/ms'): TimestampResult => ({
+    ok: false,
+    reason: `unparseable timestamp ${shown(value)}${where ? ` in ${where}` : ''}: ${why}`,
+  });
 
 /** Builds a UTC instant from calendar fields, refusing ones that roll over (Feb 30, 25:00). */
 function fromParts(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, msFrac = 0, offsetMin = 0): number | null {
@@ -83,7 +99,8 @@ const fractionMs = (frac: string | undefined) => (frac ? Math.floor(Number(`0.${
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/;
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const TWITTER = /^(?:mon|tue|wed|thu|fri|sat|sun)\s+([a-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+([+-]\d{4})\s+(\d{4})$/i;
-const RFC2822 = /^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[a-z]{1,3})?$/i;
+const RFC2822 =
+  /^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[a-z]{1,3})?$/i;
 /** `13/05/2024`, `5/1/24 9:00 PM`, `13.05.2024 09:00:00`, `13-05-2024`: one separator, 2- or 4-digit year, optional time. */
 const DAY_MONTH = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:(?:[ T]|,\s*)\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -169,25 +186,35 @@ export function parseTimestamp(value: unknown, opts: TimestampOptions = {}): Tim
   }
   m = DAY_MONTH.exec(v);
   if (m) return dayMonthTime(m, value, opts.dayOrder, fail);
-  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}/.test(v)) return fail(value, 'not a date and time in a form this reader knows: export the column as ISO 8601 (2024-05-01 12:00)');
+  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}/.test(v))
+    return fail(value, 'not a date and time in a form this reader knows: export the column as ISO 8601 (2024-05-01 12:00)');
   return fail(value);
 }
 
 const ISO_ADVICE = 'export the column as ISO 8601 (2024-05-01 12:00), or as a date format with the month name';
 
 /** Reads a `DAY_MONTH` match in the given (or self-evident) day/month order. */
-function dayMonthTime(m: RegExpExecArray, value: unknown, order: DayOrder | undefined, fail: (value: unknown, why?: string) => TimestampResult): TimestampResult {
+function dayMonthTime(
+  m: RegExpExecArray,
+  value: unknown,
+  order: DayOrder | undefined,
+  fail: (value: unknown, why?: string) => TimestampResult,
+): TimestampResult {
   const a = Number(m[1]);
   const b = Number(m[3]);
   const own: DayOrder = a > 12 ? 'dmy' : b > 12 ? 'mdy' : 'unknown';
   const use = order ?? own;
   if (use === 'mixed') {
-    return fail(value, `the column holds both day-first dates (a first number over 12, as in 13/05) and month-first ones (a second number over 12, as in 05/13), so no row's order can be trusted: ${ISO_ADVICE}`);
+    return fail(
+      value,
+      `the column holds both day-first dates (a first number over 12, as in 13/05) and month-first ones (a second number over 12, as in 05/13), so no row's order can be trusted: ${ISO_ADVICE}`,
+    );
   }
   if (use === 'unknown') {
-    const why = order === 'unknown'
-      ? 'day/month order is ambiguous: no sampled value of the column has a day over 12 to tell day-first from month-first'
-      : 'day/month order is ambiguous in this form (both numbers are 12 or less)';
+    const why =
+      order === 'unknown'
+        ? 'day/month order is ambiguous: no sampled value of the column has a day over 12 to tell day-first from month-first'
+        : 'day/month order is ambiguous in this form (both numbers are 12 or less)';
     return fail(value, `${why}: ${ISO_ADVICE}`);
   }
   const [day, month] = use === 'dmy' ? [a, b] : [b, a];
@@ -239,7 +266,9 @@ export function postTime(value: unknown, opts: TimestampOptions & { now?: number
   const t = parseTimestamp(value, opts);
   if (!t.ok) return t;
   const why = plausibleTime(t.ms, opts.now);
-  return why ? { ok: false, reason: `${why} (from ${shown(value)}${opts.where ? ` in ${opts.where}` : ''}${opts.excelSerial ? ', read as an Excel serial day' : ''})` } : t;
+  return why
+    ? { ok: false, reason: `${why} (from ${shown(value)}${opts.where ? ` in ${opts.where}` : ''}${opts.excelSerial ? ', read as an Excel serial day' : ''})` }
+    : t;
 }
 
 /** The range of Excel serials for 1954-10-03 … 2119-01-10: any plausible post date falls well inside it. */

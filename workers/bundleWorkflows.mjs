@@ -12,5 +12,8 @@ if (!workflowsPath || !outFile) {
   process.exit(2);
 }
 const quiet = () => undefined;
-const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (m) => console.error(m) } });
+const bundle = await bundleWorkflowCode({
+  workflowsPath,
+  logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (m) => console.error(m) },
+});
 fs.writeFileSync(outFile, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));

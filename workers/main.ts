@@ -19,7 +19,13 @@ export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
   // The threads connect with the same settings this process connected with.
   const pool = threads > 0 ? createStagePool({ threads, deps: { databaseUrl: stack.databaseUrl, storage: config } }) : null;
   try {
-    const workers = await createWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue: stack.taskQueue, deps: { store: stack.store, db: stack.db }, pool });
+    const workers = await createWorkers({
+      connection: stack.nativeConnection,
+      namespace: stack.namespace,
+      taskQueue: stack.taskQueue,
+      deps: { store: stack.store, db: stack.db },
+      pool,
+    });
     logger.info({ taskQueue: stack.taskQueue, metricsPort: opts.metricsPort ?? null, pid: process.pid, threads }, 'worker started');
     await Promise.all(workers.map((w) => w.run()));
   } finally {

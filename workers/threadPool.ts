@@ -27,8 +27,7 @@ type StageResult<T extends StageTask> = T extends { stage: 'preprocess' } ? Prep
 
 /** What a thread sends back: the result, or the error's fields (see stageThread.ts describeError). */
 export type StageTaskOutcome =
-  | { ok: PreprocessResult | FeaturesResult }
-  | { error: { message: string; stack: string | null; name: string; type: string | null; nonRetryable: boolean } };
+  { ok: PreprocessResult | FeaturesResult } | { error: { message: string; stack: string | null; name: string; type: string | null; nonRetryable: boolean } };
 
 export interface StagePool {
   /** threads in the pool */

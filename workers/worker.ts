@@ -41,11 +41,18 @@ async function bundleInChild(): Promise<WorkflowBundleWithSourceMap> {
   try {
     await new Promise<void>((resolve, reject) => {
       // execArgv is left out on purpose: a --cpu-prof or loader of the parent has no business in the bundler.
-      const child = spawn(process.execPath, [bundlerScript, workflowsPath, out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      const child = spawn(process.execPath, [bundlerScript, workflowsPath, out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
       child.on('error', reject);
-      child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bundling the workflow code (${bundlerScript}) failed with ${signal ?? `exit code ${code}`}: ${stderr.trim() || 'no output'}`))));
+      child.on('exit', (code, signal) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`bundling the workflow code (${bundlerScript}) failed with ${signal ?? `exit code ${code}`}: ${stderr.trim() || 'no output'}`)),
+      );
     });
     return JSON.parse(await fs.promises.readFile(out, 'utf8')) as WorkflowBundleWithSourceMap;
   } finally {
@@ -116,7 +123,8 @@ export async function startWorkers(
   stack: Pick<WorkerOptions, 'connection' | 'namespace' | 'deps'> & { taskQueue: string; threads?: number; threadDeps?: ThreadDepsSpec },
 ): Promise<{ workers: Worker[]; pool: StagePool | null; stop(): Promise<void> }> {
   const threads = stack.threads ?? 0;
-  if (threads > 0 && !stack.threadDeps) throw new Error('startWorkers: threads > 0 needs threadDeps (how the threads connect to Postgres and the object store)');
+  if (threads > 0 && !stack.threadDeps)
+    throw new Error('startWorkers: threads > 0 needs threadDeps (how the threads connect to Postgres and the object store)');
   const pool = threads > 0 ? createStagePool({ threads, deps: stack.threadDeps! }) : null;
   let workers: Worker[];
   try {

@@ -64,14 +64,16 @@ export const legacyDayWorkflowId = (source: string, date: string) => `pipeline-$
  * day, posts, query…), so a day done by either is skipped by the other, and days run with different
  * options are different runs instead of being skipped as done.
  */
-export const dayWorkflowId = (source: string, date: string, pipeline: BackfillInput['pipeline'] = {}) =>
-  pipelineRunKey({ ...pipeline, source, date, days: 1 });
+export const dayWorkflowId = (source: string, date: string, pipeline: BackfillInput['pipeline'] = {}) => pipelineRunKey({ ...pipeline, source, date, days: 1 });
 
 /** One pipeline per day from `from` to `to`, at most `concurrency` at a time, resumable and restartable. */
 export async function backfill(input: BackfillInput = {}): Promise<BackfillResult> {
   const to = input.to ?? yesterday();
   const from = input.from ?? addDays(to, -6);
-  for (const [name, value] of [['from', from], ['to', to]]) {
+  for (const [name, value] of [
+    ['from', from],
+    ['to', to],
+  ]) {
     if (!ISO_DAY.test(value)) throw invalidInput(`${name} must be YYYY-MM-DD, got "${value}"`);
   }
   if (from > to) throw invalidInput(`from (${from}) is after to (${to})`);

@@ -53,7 +53,14 @@ export async function collect(input: CollectInput = {}): Promise<CollectResult> 
   if (!ISO_DAY.test(date)) throw invalidInput(`date must be YYYY-MM-DD, got "${date}"`);
   switch (source) {
     case 'simulated':
-      return io.collectSimulated({ runKey, endDate: date, days, postsPerDay: input.posts ?? SIMULATED_DEFAULTS.posts, seed: input.seed ?? SIMULATED_DEFAULTS.seed, users: input.users ?? SIMULATED_DEFAULTS.users });
+      return io.collectSimulated({
+        runKey,
+        endDate: date,
+        days,
+        postsPerDay: input.posts ?? SIMULATED_DEFAULTS.posts,
+        seed: input.seed ?? SIMULATED_DEFAULTS.seed,
+        users: input.users ?? SIMULATED_DEFAULTS.users,
+      });
     case 'file': {
       if (!input.file?.path) throw invalidInput('source "file" needs file.path (a CSV, TSV or JSONL file the worker can read)');
       return io.importFile({ ...input.file, runKey });

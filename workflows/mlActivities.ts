@@ -14,5 +14,11 @@ export const mlActivities = () =>
     startToCloseTimeout: '1 hour',
     // Long CPU stages heartbeat between slices; a worker that dies is noticed within this, not the hour.
     heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.InvalidInput] },
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [FailureType.InvalidInput],
+    },
   });

@@ -165,7 +165,9 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
         partitions: collected.partitions.map((p) => p.posts),
         clean: perPartition.map((r) => r.pre.clean),
         features: perPartition.map((r) => r.features),
-        quarantine: [collected.quarantine, ...perPartition.flatMap((r) => [r.pre.quarantine, r.scored.quarantine ?? null])].filter((q): q is DatasetRef => q !== null),
+        quarantine: [collected.quarantine, ...perPartition.flatMap((r) => [r.pre.quarantine, r.scored.quarantine ?? null])].filter(
+          (q): q is DatasetRef => q !== null,
+        ),
       },
     };
     if (overview.scored !== summary.scored) {

@@ -33,7 +33,13 @@ export interface RetrainSummary {
 
 const catalog = proxyActivities<IoActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20, maximumInterval: '30 seconds' } });
 
-const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.InvalidInput] };
+const retry = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '2 minutes',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: [FailureType.InvalidInput],
+};
 
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
 export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {

@@ -12,7 +12,10 @@ import type { PipelineInput } from './pipeline';
 export const SIMULATED_DEFAULTS = { posts: 500, seed: 42, users: 300 } as const;
 
 /** The input fields that decide a pipeline run's data (their meaning: CollectInput and PipelineInput). */
-export type RunIdentityInput = Pick<PipelineInput, 'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages'>;
+export type RunIdentityInput = Pick<
+  PipelineInput,
+  'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages'
+>;
 
 /**
  * FNV-1a, 64 bits, over the UTF-16 code units of `text`, as 16 hex digits. Not cryptographic: it

@@ -181,14 +181,36 @@ export async function stream(input: StreamInput = {}): Promise<StreamStatus> {
     status.reason = 'stopped';
     readScope?.cancel();
   });
-  const spec: StreamSpec = { streamId, source, topic: source === 'kafka' ? (input.topic ?? DEFAULT_STREAM_TOPIC) : null, brokers: input.brokers ?? null, group: input.group ?? null, url: input.url ?? null, hashtag: input.hashtag ?? null, platform: input.platform ?? null };
+  const spec: StreamSpec = {
+    streamId,
+    source,
+    topic: source === 'kafka' ? (input.topic ?? DEFAULT_STREAM_TOPIC) : null,
+    brokers: input.brokers ?? null,
+    group: input.group ?? null,
+    url: input.url ?? null,
+    hashtag: input.hashtag ?? null,
+    platform: input.platform ?? null,
+  };
   const storeSource = source === 'kafka' ? 'kafka' : source === 'jetstream' ? 'bluesky' : 'mastodon';
 
   const detect = async (final: boolean) => {
     if (bucketMs <= 0) return;
-    const fresh = await io.detectStreamAlerts({ streamId, bucketMs, now: Date.now(), final, sinkTopic: input.sinkTopic ?? null, brokers: input.brokers ?? null, warmup: input.alertWarmup, threshold: input.alertThreshold, minPosts: input.alertMinPosts });
+    const fresh = await io.detectStreamAlerts({
+      streamId,
+      bucketMs,
+      now: Date.now(),
+      final,
+      sinkTopic: input.sinkTopic ?? null,
+      brokers: input.brokers ?? null,
+      warmup: input.alertWarmup,
+      threshold: input.alertThreshold,
+      minPosts: input.alertMinPosts,
+    });
     status.alerts += fresh.length;
-    status.recentAlerts = [...fresh.map((a) => ({ kind: a.kind, key: a.key, bucketStart: a.bucketStart, posts: a.posts, baseline: a.baseline, score: a.score })), ...status.recentAlerts].slice(0, 10);
+    status.recentAlerts = [
+      ...fresh.map((a) => ({ kind: a.kind, key: a.key, bucketStart: a.bucketStart, posts: a.posts, baseline: a.baseline, score: a.score })),
+      ...status.recentAlerts,
+    ].slice(0, 10);
   };
 
   const inflight: Array<Promise<void>> = [];

@@ -200,8 +200,18 @@ async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<C
   };
   const info = actx.info;
   const query = input.query.trim();
-  const digest = inputDigest({ collector: 'platform.v1', source: connector.name, query, since: ctx.since.toISOString(), until: ctx.until.toISOString(), maxPosts: input.maxPosts ?? null });
-  const runKey = sha256(`${info.workflowExecution?.workflowId ?? ''}\n${info.workflowExecution?.runId ?? info.activityRunId ?? ''}\n${info.activityId}`).slice(0, 16);
+  const digest = inputDigest({
+    collector: 'platform.v1',
+    source: connector.name,
+    query,
+    since: ctx.since.toISOString(),
+    until: ctx.until.toISOString(),
+    maxPosts: input.maxPosts ?? null,
+  });
+  const runKey = sha256(`${info.workflowExecution?.workflowId ?? ''}\n${info.workflowExecution?.runId ?? info.activityRunId ?? ''}\n${info.activityId}`).slice(
+    0,
+    16,
+  );
   const prefix = `collect-runs/source=${connector.name}/${digest}/${runKey}/`;
   const checkpointKey = `${prefix}checkpoint.json`;
   const maxPosts = input.maxPosts && input.maxPosts > 0 ? input.maxPosts : Infinity;
@@ -241,7 +251,10 @@ async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<C
     if (actx.cancellationSignal.aborted) throw actx.cancellationSignal.reason;
     const cursorKey = JSON.stringify(state.cursor);
     if (seenCursors.has(cursorKey)) {
-      throw permanentFailure(FailureType.PagingStuck, `${connector.name} returned the same paging cursor twice (${cursorKey.slice(0, 100)}); stopping instead of looping`);
+      throw permanentFailure(
+        FailureType.PagingStuck,
+        `${connector.name} returned the same paging cursor twice (${cursorKey.slice(0, 100)}); stopping instead of looping`,
+      );
     }
     seenCursors.add(cursorKey);
 
@@ -298,12 +311,27 @@ async function mergePages(
   for (const day of [...byDay.keys()].sort()) {
     // Sorted so that a retried merge writes byte-identical objects whatever order the pages came in.
     const rows = byDay.get(day)!.sort((a, b) => a.post.created_at.localeCompare(b.post.created_at) || a.post.id.localeCompare(b.post.id));
-    const posts = await writeNdjson(store, partitionKey('posts', connector.name, opts.query, day, opts.digest), rows.map((r) => r.post), 'post.v1');
-    const raw = await writeNdjson(store, partitionKey('raw', connector.name, opts.query, day, opts.digest), rows.map((r) => r.raw), `${connector.name}.raw.v1`);
+    const posts = await writeNdjson(
+      store,
+      partitionKey('posts', connector.name, opts.query, day, opts.digest),
+      rows.map((r) => r.post),
+      'post.v1',
+    );
+    const raw = await writeNdjson(
+      store,
+      partitionKey('raw', connector.name, opts.query, day, opts.digest),
+      rows.map((r) => r.raw),
+      `${connector.name}.raw.v1`,
+    );
     partitions.push({ date: day, posts, raw });
   }
   const quarantineRef = quarantine.length
-    ? await writeNdjson(store, partitionKey('quarantine', connector.name, opts.query, ctx.since.toISOString().slice(0, 10), opts.digest), quarantine, 'quarantine.v1')
+    ? await writeNdjson(
+        store,
+        partitionKey('quarantine', connector.name, opts.query, ctx.since.toISOString().slice(0, 10), opts.digest),
+        quarantine,
+        'quarantine.v1',
+      )
     : null;
   return {
     source: connector.name,

@@ -85,7 +85,9 @@ export function detectFormat(file: string): FileFormat {
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
-  throw invalidInput(`cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`);
+  throw invalidInput(
+    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
+  );
 }
 
 const SNOWFLAKE_EPOCH = 1288834974657;
@@ -125,7 +127,12 @@ export function columnsOf(sample: readonly Record<string, unknown>[]): string[] 
  * an error naming the columns seen; a dotted path (`user.id_str`) must resolve in at least one sampled record.
  * Throws a non-retryable InvalidInput ApplicationFailure for those and when no text column is found.
  */
-export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, file = 'input', sample: readonly Record<string, unknown>[] = []): Partial<Record<MappableField, string>> {
+export function resolveMapping(
+  columns: string[],
+  mapping: ColumnMapping = {},
+  file = 'input',
+  sample: readonly Record<string, unknown>[] = [],
+): Partial<Record<MappableField, string>> {
   const explicit: Partial<Record<MappableField, string>> = {};
   for (const [field, column] of Object.entries(mapping)) {
     if (!(mappableFields as readonly string[]).includes(field)) {
@@ -169,13 +176,19 @@ export function resolveMapping(columns: string[], mapping: ColumnMapping = {}, f
     }
   }
   if (!resolved.text) {
-    throw invalidInput(`${file}: no text column found (looked for ${defaultColumns.text.join(', ')}); its columns are: ${columns.join(', ')}. Map one, e.g. --map text=COLUMN`);
+    throw invalidInput(
+      `${file}: no text column found (looked for ${defaultColumns.text.join(', ')}); its columns are: ${columns.join(', ')}. Map one, e.g. --map text=COLUMN`,
+    );
   }
   return resolved;
 }
 
 /** A column name compared loosely: case, surrounding spaces, and spaces/hyphens inside (`Created At` = `created_at`). */
-const looseName = (name: string) => name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+const looseName = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 const num = (v: unknown): number | null => (v === undefined || v === null || v === '' || typeof v === 'object' || Number.isNaN(Number(v)) ? null : Number(v));
 const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -258,7 +271,7 @@ export function recordToPost(
     const fromObj = isObj(authorValue) ? authorFromObject(authorValue) : null;
     const handleObj = isObj(handleValue) ? authorFromObject(handleValue) : null;
     const authorId = fromObj ? fromObj.id : scalar(authorValue, mapping.author_id)?.trim() || null;
-    const handle = handleObj ? handleObj.handle : (scalar(handleValue, mapping.author_handle)?.trim() || null) ?? fromObj?.handle ?? null;
+    const handle = handleObj ? handleObj.handle : ((scalar(handleValue, mapping.author_handle)?.trim() || null) ?? fromObj?.handle ?? null);
     const id = authorId ?? handleObj?.id ?? handle;
     const followers = num(get('followers')) ?? fromObj?.followers ?? handleObj?.followers ?? null;
     return {
@@ -266,7 +279,9 @@ export function recordToPost(
         id: `${platform}:${nativeId}`,
         platform,
         // without an author the post still counts for text analytics; a per-post id keeps it out of a fake user
-        author: id ? { id, handle: handle ?? id, followers: followers !== null && Number.isInteger(followers) && followers >= 0 ? followers : null, created_at: null } : unknownAuthor(`${platform}:${nativeId}`),
+        author: id
+          ? { id, handle: handle ?? id, followers: followers !== null && Number.isInteger(followers) && followers >= 0 ? followers : null, created_at: null }
+          : unknownAuthor(`${platform}:${nativeId}`),
         text,
         lang: str('lang') || null,
         created_at: createdAt,
@@ -384,7 +399,8 @@ async function* jsonItems(file: string): AsyncGenerator<FileItem> {
     let text = '';
     for await (const chunk of await openText(file)) {
       text += chunk;
-      if (text.length > MAX_JSON_DOCUMENT_CHARS) throw new InputFileError(`${name} is a JSON document over 512 MB: convert it to JSON Lines (one record per line), e.g. jq -c '.[]'`);
+      if (text.length > MAX_JSON_DOCUMENT_CHARS)
+        throw new InputFileError(`${name} is a JSON document over 512 MB: convert it to JSON Lines (one record per line), e.g. jq -c '.[]'`);
     }
     let doc: unknown;
     try {
@@ -573,14 +589,20 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           if (shape) {
             results.push(...shape.posts(item.record, { platform, now }));
           } else if (postMapping) {
-            const r = recordToPost(item.record, postMapping, platform, `${fileDigest}-${item.line}`, { excelColumns: plan!.excelColumns, dayOrders: plan!.dayOrders, now });
+            const r = recordToPost(item.record, postMapping, platform, `${fileDigest}-${item.line}`, {
+              excelColumns: plan!.excelColumns,
+              dayOrders: plan!.dayOrders,
+              now,
+            });
             if ('post' in r) {
               const { raw, ...post } = r.post;
               results.push({ post: post as Post, raw });
             } else results.push({ reason: r.reason, raw: item.record });
           } else {
             // the file's shape was decided from its sample: say what this record lacks, not what the file does
-            const why = plan!.shape ? shapeProblem(item.record, plan!.shape, { platform, now }) : 'not in any recognised shape, and the file has no text column to map';
+            const why = plan!.shape
+              ? shapeProblem(item.record, plan!.shape, { platform, now })
+              : 'not in any recognised shape, and the file has no text column to map';
             results.push({ reason: why, raw: item.record });
           }
           results.forEach((r, i) => {

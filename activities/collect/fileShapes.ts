@@ -95,7 +95,8 @@ const viaConnector = (connector: Connector, item: unknown, platform: string, e: 
 
 // ---------------------------------------------------------------- X / Twitter
 
-const looksLikeV2Tweet = (t: Json) => isText(t.id) && isText(t.text) && ('author_id' in t || 'edit_history_tweet_ids' in t || 'public_metrics' in t) && !isObj(t.user);
+const looksLikeV2Tweet = (t: Json) =>
+  isText(t.id) && isText(t.text) && ('author_id' in t || 'edit_history_tweet_ids' in t || 'public_metrics' in t) && !isObj(t.user);
 
 const twarc2: FileShape = {
   name: 'twarc2',
@@ -145,7 +146,12 @@ function tweetV1(t: Json, platform: string): Post {
   return {
     id: `${platform}:${id}`,
     platform,
-    author: { id: authorId, handle, followers: typeof user.followers_count === 'number' ? count(user.followers_count) : null, created_at: createdAt.ok ? createdAt.iso : null },
+    author: {
+      id: authorId,
+      handle,
+      followers: typeof user.followers_count === 'number' ? count(user.followers_count) : null,
+      created_at: createdAt.ok ? createdAt.iso : null,
+    },
     text,
     lang: optStr(t.lang),
     created_at: '', // set by `one`
@@ -161,7 +167,11 @@ function tweetV1(t: Json, platform: string): Post {
 
 const twitterV1: FileShape = {
   name: 'twitter-v1.1',
-  matches: (r) => isObj(r.user) && ('id_str' in r || 'id' in r) && (isText(r.full_text) || isText(r.text) || isObj(r.extended_tweet)) && ('screen_name' in r.user || 'id_str' in r.user),
+  matches: (r) =>
+    isObj(r.user) &&
+    ('id_str' in r || 'id' in r) &&
+    (isText(r.full_text) || isText(r.text) || isObj(r.extended_tweet)) &&
+    ('screen_name' in r.user || 'id_str' in r.user),
   posts: (r, ctx) => [one(r, r.created_at, 'created_at', ctx, () => tweetV1(r, ctx.platform))],
 };
 
@@ -215,7 +225,13 @@ const mastodon: FileShape = {
         if (host) return post;
         // the record does not say which instance issued its ids: keep them bare rather than name a wrong one
         const bare = (v: string | null) => (v ? v.replace(`${ctx.platform}:${NO_HOST}/`, `${ctx.platform}:`).replace(`${NO_HOST}/`, '') : v);
-        return { ...post, id: bare(post.id)!, reply_to: bare(post.reply_to), repost_of: bare(post.repost_of), author: { ...post.author, id: bare(post.author.id)! } };
+        return {
+          ...post,
+          id: bare(post.id)!,
+          reply_to: bare(post.reply_to),
+          repost_of: bare(post.repost_of),
+          author: { ...post.author, id: bare(post.author.id)! },
+        };
       }),
     ];
   },
@@ -276,7 +292,8 @@ const activityPub: FileShape = {
   matches: (r) => apItems(r).length > 0,
   posts: (r, ctx) =>
     apItems(r).map((a) => {
-      if (a.type === 'Announce') return { reason: `a boost (Announce) of ${String(isObj(a.object) ? a.object.id : a.object)}: the export holds no text of it`, raw: a };
+      if (a.type === 'Announce')
+        return { reason: `a boost (Announce) of ${String(isObj(a.object) ? a.object.id : a.object)}: the export holds no text of it`, raw: a };
       const note = isNote(a.object) ? a.object : isNote(a) ? a : null;
       if (!note) return { reason: `an ActivityPub ${String(a.type)} without a Note`, raw: a };
       return one(a, note.published, 'published', ctx, () => apNote(note, ctx.platform));
@@ -322,7 +339,9 @@ function redditComment(d: Json, platform: string): Post {
   return {
     id: `${platform}:${name}`,
     platform,
-    author: authorId ? { id: authorId, handle, followers: null, created_at: null } : { ...unknownAuthor(`${platform}:${name}`), handle: DELETED.has(handle) ? '' : handle },
+    author: authorId
+      ? { id: authorId, handle, followers: null, created_at: null }
+      : { ...unknownAuthor(`${platform}:${name}`), handle: DELETED.has(handle) ? '' : handle },
     text: body,
     lang: null,
     created_at: '',
@@ -364,7 +383,12 @@ const redditShape: FileShape = {
         if (DELETED.has(String(d.selftext ?? '').trim()) && !optStr(d.title)) throw new Error('no text (the post was deleted)');
         // the connector wants a name and epoch seconds; Pushshift may give neither as such
         const seconds = postTime(d.created_utc ?? d.created);
-        const data = { ...d, name: fullname(d, 't3'), selftext: DELETED.has(String(d.selftext ?? '').trim()) ? '' : d.selftext, created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc };
+        const data = {
+          ...d,
+          name: fullname(d, 't3'),
+          selftext: DELETED.has(String(d.selftext ?? '').trim()) ? '' : d.selftext,
+          created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc,
+        };
         return viaConnector(reddit, { kind: 't3', data }, ctx.platform);
       });
     });
@@ -373,12 +397,16 @@ const redditShape: FileShape = {
 
 // ---------------------------------------------------------------- Facebook / Instagram (Graph API)
 
-const isGraphObject = (r: Json) => 'id' in r && 'created_time' in r && ('message' in r || 'story' in r || 'from' in r || 'permalink_url' in r || 'status_type' in r);
+const isGraphObject = (r: Json) =>
+  'id' in r && 'created_time' in r && ('message' in r || 'story' in r || 'from' in r || 'permalink_url' in r || 'status_type' in r);
 
 function facebookItems(r: Json): Json[] {
   if ((r.kind === 'post' && isObj(r.post)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
   if (isGraphObject(r)) return [{ kind: 'post', post: { ...r, id: idString(r.id, 'post id') } }];
-  if (Array.isArray(r.data) && isObj(r.paging ?? {})) return arr(r.data).filter(isGraphObject).map((p) => ({ kind: 'post', post: { ...p, id: idString(p.id, 'post id') } }));
+  if (Array.isArray(r.data) && isObj(r.paging ?? {}))
+    return arr(r.data)
+      .filter(isGraphObject)
+      .map((p) => ({ kind: 'post', post: { ...p, id: idString(p.id, 'post id') } }));
   return [];
 }
 

@@ -245,7 +245,10 @@ export function createHttp(opts: HttpOptions = {}): Http {
         throw transientFailure(FailureType.PlatformTimeout, `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`);
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw transientFailure(FailureType.NetworkError, `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`);
+      throw transientFailure(
+        FailureType.NetworkError,
+        `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`,
+      );
     }
 
     const rateLimit = req.rateLimit?.(resHeaders, now()) ?? null;
@@ -299,9 +302,13 @@ export function failureFor(req: JsonRequest, reply: HttpReply, now: number, env?
   }
   if (status >= 500 || status === 408 || status === 425) {
     const retryAt = retryAfterAt(headers, now);
-    return transientFailure(FailureType.PlatformUnavailable, `${platform} is failing (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''}); will retry`, {
-      nextRetryDelay: retryAt !== null && retryAt > now ? Math.ceil((retryAt - now) / 1000) * 1000 : undefined,
-    });
+    return transientFailure(
+      FailureType.PlatformUnavailable,
+      `${platform} is failing (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''}); will retry`,
+      {
+        nextRetryDelay: retryAt !== null && retryAt > now ? Math.ceil((retryAt - now) / 1000) * 1000 : undefined,
+      },
+    );
   }
   return permanentFailure(FailureType.HttpError, `${platform} refused the request (HTTP ${status} from ${where(url)}${detail ? `: ${detail}` : ''})`);
 }

@@ -46,7 +46,15 @@ export interface PlatformActivityDeps {
 
 /** The sources the lead's skeleton collects with their own activities; listed so `sources` shows everything. */
 const BUILTIN_SOURCES: SourceStatus[] = [
-  { name: 'simulated', kind: 'builtin', configured: true, missing: [], reachable: true, detail: 'built-in generator of a synthetic social network', query: 'none' },
+  {
+    name: 'simulated',
+    kind: 'builtin',
+    configured: true,
+    missing: [],
+    reachable: true,
+    detail: 'built-in generator of a synthetic social network',
+    query: 'none',
+  },
   { name: 'file', kind: 'builtin', configured: true, missing: [], reachable: true, detail: 'imports CSV/TSV/NDJSON files', query: 'a file path' },
 ];
 
@@ -94,7 +102,11 @@ export async function describeSources(
 }
 
 function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry, env: Env) {
-  const connector = registry.get(String(input?.source ?? '').trim().toLowerCase());
+  const connector = registry.get(
+    String(input?.source ?? '')
+      .trim()
+      .toLowerCase(),
+  );
   if (!connector) {
     throw permanentFailure(
       FailureType.UnknownSource,

@@ -60,7 +60,8 @@ export class KeyInputError extends Error {
 /** Names people give keys: printable, one line, at most 100 characters. */
 export function checkKeyName(name: string): string {
   const n = name.trim();
-  if (!n || n.length > 100 || /[\u0000-\u001f\u007f]/.test(n)) throw new KeyInputError(`a key name is 1 to 100 printable characters on one line, got ${JSON.stringify(name.slice(0, 120))}`);
+  if (!n || n.length > 100 || /[\u0000-\u001f\u007f]/.test(n))
+    throw new KeyInputError(`a key name is 1 to 100 printable characters on one line, got ${JSON.stringify(name.slice(0, 120))}`);
   return n;
 }
 

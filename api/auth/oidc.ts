@@ -31,7 +31,8 @@ export function oidcConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OidcCon
   const set = OIDC_VARS.filter((v) => env[v]);
   if (set.length === 0) return null;
   const missing = OIDC_VARS.filter((v) => !env[v]);
-  if (missing.length) throw new ConfigError(`OIDC is half configured: ${set.join(', ')} set but ${missing.join(', ')} missing; set all three, or none to accept API keys only`);
+  if (missing.length)
+    throw new ConfigError(`OIDC is half configured: ${set.join(', ')} set but ${missing.join(', ')} missing; set all three, or none to accept API keys only`);
   const jwksUrl = env.SOCIALSENSE_OIDC_JWKS_URL!;
   if (!/^https?:\/\/.+/.test(jwksUrl)) throw new ConfigError(`SOCIALSENSE_OIDC_JWKS_URL must be an http(s) URL, got "${jwksUrl}"`);
   return { issuer: env.SOCIALSENSE_OIDC_ISSUER!, audience: env.SOCIALSENSE_OIDC_AUDIENCE!, jwksUrl, rolesClaim: env.SOCIALSENSE_OIDC_ROLES_CLAIM || 'roles' };
@@ -65,7 +66,12 @@ export class OidcVerifier {
       return { ok: false, reason: 'invalid', message: `the bearer token was refused (${(err as { code?: string }).code ?? (err as Error).name})` };
     }
     const role = strongestRole(claimAt(payload, this.config.rolesClaim));
-    if (!role) return { ok: false, reason: 'no-role', message: `the token's "${this.config.rolesClaim}" claim names no SocialSense role (viewer, analyst, operator or admin)` };
+    if (!role)
+      return {
+        ok: false,
+        reason: 'no-role',
+        message: `the token's "${this.config.rolesClaim}" claim names no SocialSense role (viewer, analyst, operator or admin)`,
+      };
     return { ok: true, principal: { id: `oidc:${payload.sub}`, name: String(payload.sub), role, kind: 'oidc' } };
   }
 }

@@ -26,10 +26,17 @@ const keyInfo = {
 export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
-  app.get('/v1/keys', { config: admin, schema: { tags: ['admin'], summary: 'every API key (never the key itself)', security, response: { 200: listSchema(keyInfo), ...errors } } }, async () => ({
-    items: await listApiKeys(db),
-    nextCursor: null,
-  }));
+  app.get(
+    '/v1/keys',
+    {
+      config: admin,
+      schema: { tags: ['admin'], summary: 'every API key (never the key itself)', security, response: { 200: listSchema(keyInfo), ...errors } },
+    },
+    async () => ({
+      items: await listApiKeys(db),
+      nextCursor: null,
+    }),
+  );
 
   app.post<{ Body: { role: string; name: string } }>(
     '/v1/keys',
@@ -42,7 +49,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { role: { type: 'string', enum: [...ROLES] }, name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } },
+          properties: {
+            role: { type: 'string', enum: [...ROLES] },
+            name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+          },
           required: ['role', 'name'],
         },
         response: { 201: { ...keyInfo, properties: { ...keyInfo.properties, key: { type: 'string' } } }, ...errors },
@@ -90,7 +100,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const after = decodeCursor(request.query.cursor, ['number']);
       const rows = await listAudit(db, { limit: request.query.limit, before: (after?.[0] as number | undefined) ?? null });
-      return page(rows, request.query.limit, (r) => [r.id], (r) => r);
+      return page(
+        rows,
+        request.query.limit,
+        (r) => [r.id],
+        (r) => r,
+      );
     },
   );
 }

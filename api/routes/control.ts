@@ -51,7 +51,13 @@ const QUERY_TIMEOUT_MS = 3000;
 function temporalError(err: unknown): never {
   if (err instanceof ApiError) throw err;
   if (err instanceof ServiceError || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|connect/i.test(String((err as Error)?.message))) {
-    throw new ApiError(503, 'not_available', `Temporal did not accept the call: ${String((err as Error).message).split('\n')[0].slice(0, 300)}`);
+    throw new ApiError(
+      503,
+      'not_available',
+      `Temporal did not accept the call: ${String((err as Error).message)
+        .split('\n')[0]
+        .slice(0, 300)}`,
+    );
   }
   throw err;
 }
@@ -63,7 +69,10 @@ function temporalError(err: unknown): never {
  * @throws ApiError 400 when file inputs are not enabled, or the path leaves the folder
  */
 export function importPath(importDir: string | null, file: string, field: string): string {
-  if (!importDir) throw badRequest(`${field}: files cannot be named through the API unless SOCIALSENSE_API_IMPORT_DIR names the folder they must be in; use the CLI, or set it`);
+  if (!importDir)
+    throw badRequest(
+      `${field}: files cannot be named through the API unless SOCIALSENSE_API_IMPORT_DIR names the folder they must be in; use the CLI, or set it`,
+    );
   const root = path.resolve(importDir);
   const resolved = path.resolve(root, file);
   // symbolic links count where they point
@@ -79,7 +88,13 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
   const answer = (request: FastifyRequest, workflowId: string, handle: { firstExecutionRunId?: string }) => {
     // startOrAttach returns the started handle (with its run id) or, when the id was running, a plain handle to it
     const started = Boolean(handle.firstExecutionRunId);
-    const body = { workflowId, runId: handle.firstExecutionRunId ?? null, started, status: started ? 'started' : 'already running', temporalUrl: link(workflowId) };
+    const body = {
+      workflowId,
+      runId: handle.firstExecutionRunId ?? null,
+      started,
+      status: started ? 'started' : 'already running',
+      temporalUrl: link(workflowId),
+    };
     request.auditResult = { workflowId, started };
     return body;
   };
@@ -105,7 +120,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
             query: queryTextSchema,
             since: dateSchema,
             until: dateSchema,
-            languages: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z]{2,3}$' }, maxItems: 20, description: 'keep only these languages (ISO 639-1)' },
+            languages: {
+              type: 'array',
+              items: { type: 'string', pattern: '^[A-Za-z]{2,3}$' },
+              maxItems: 20,
+              description: 'keep only these languages (ISO 639-1)',
+            },
             maxQuarantinedShare: { type: 'number', minimum: 0, maximum: 1 },
             file: {
               type: 'object',
@@ -113,7 +133,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
               properties: {
                 path: { ...printable(1000), description: 'a CSV, TSV or JSONL file the worker can read' },
                 format: { type: 'string', enum: ['csv', 'tsv', 'jsonl'] },
-                mapping: { type: 'object', maxProperties: 50, additionalProperties: printable(200), propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,63}$' } },
+                mapping: {
+                  type: 'object',
+                  maxProperties: 50,
+                  additionalProperties: printable(200),
+                  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,63}$' },
+                },
                 platform: platformSchema,
               },
               required: ['path'],
@@ -135,7 +160,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       const input: PipelineInput = { ...b, file, source, date: b.date ?? yesterday(), days: b.days ?? 1, languages: normalizeLanguages(b.languages) };
       try {
         const workflowId = await pipelineWorkflowId(input);
-        const handle = await startOrAttach(client, socialSensePipeline, { workflowId, taskQueue, args: [input] }, { stage: 'pipeline', source, date: input.date });
+        const handle = await startOrAttach(
+          client,
+          socialSensePipeline,
+          { workflowId, taskQueue, args: [input] },
+          { stage: 'pipeline', source, date: input.date },
+        );
         return reply.code(202).send(answer(request, workflowId, handle as { firstExecutionRunId?: string }));
       } catch (err) {
         temporalError(err);
@@ -210,11 +240,17 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     async (request, reply) => {
       const b = request.body;
       if (b.from > b.to) throw badRequest(`from ${b.from} is after to ${b.to}; the range must start on or before its last day`);
-      if (daysBetween(b.from, b.to) > MAX_BACKFILL_DAYS) throw badRequest(`from … to spans ${daysBetween(b.from, b.to)} days; at most ${MAX_BACKFILL_DAYS} are allowed`);
+      if (daysBetween(b.from, b.to) > MAX_BACKFILL_DAYS)
+        throw badRequest(`from … to spans ${daysBetween(b.from, b.to)} days; at most ${MAX_BACKFILL_DAYS} are allowed`);
       const input: BackfillInput = { from: b.from, to: b.to, source: b.source, concurrency: b.concurrency, pipeline: b.posts ? { posts: b.posts } : undefined };
       const workflowId = backfillWorkflowId(b.source, b.from, b.to, input.pipeline);
       try {
-        const handle = await startOrAttach(client, backfill, { workflowId, taskQueue, args: [input], memo: { from: b.from, to: b.to } }, { stage: 'backfill', source: b.source });
+        const handle = await startOrAttach(
+          client,
+          backfill,
+          { workflowId, taskQueue, args: [input], memo: { from: b.from, to: b.to } },
+          { stage: 'backfill', source: b.source },
+        );
         return reply.code(202).send(answer(request, workflowId, handle as { firstExecutionRunId?: string }));
       } catch (err) {
         temporalError(err);
@@ -222,7 +258,11 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     },
   );
 
-  const backfillId = { type: 'object', properties: { id: { type: 'string', pattern: '^backfill-[A-Za-z0-9._:%+=@-]{1,200}$', description: 'the workflow id POST /v1/backfills answered' } }, required: ['id'] } as const;
+  const backfillId = {
+    type: 'object',
+    properties: { id: { type: 'string', pattern: '^backfill-[A-Za-z0-9._:%+=@-]{1,200}$', description: 'the workflow id POST /v1/backfills answered' } },
+    required: ['id'],
+  } as const;
 
   /** The running backfill `id`, or 404 (no such workflow, or not a backfill). */
   async function backfillHandle(id: string) {
@@ -241,19 +281,29 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     '/v1/backfills/:id',
     {
       config: operator,
-      schema: { tags: ['control'], summary: "a backfill's status and progress", security, params: backfillId, response: { 200: anyObject, 404: errorSchema, ...errors } },
+      schema: {
+        tags: ['control'],
+        summary: "a backfill's status and progress",
+        security,
+        params: backfillId,
+        response: { 200: anyObject, 404: errorSchema, ...errors },
+      },
     },
     async (request) => {
       const { handle, status } = await backfillHandle(request.params.id);
       // A query is answered by a worker: with none polling, say so instead of holding the request.
       let timer: NodeJS.Timeout | undefined;
       const noWorker = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), QUERY_TIMEOUT_MS)));
-      const progress = await Promise.race([(status === 'RUNNING' ? handle.query(progressQuery) : handle.result()).catch(() => null), noWorker]).finally(() => clearTimeout(timer));
+      const progress = await Promise.race([(status === 'RUNNING' ? handle.query(progressQuery) : handle.result()).catch(() => null), noWorker]).finally(() =>
+        clearTimeout(timer),
+      );
       return {
         workflowId: request.params.id,
         status,
         progress,
-        ...(progress === null && status === 'RUNNING' ? { note: `no worker answered the progress query within ${QUERY_TIMEOUT_MS / 1000} s: is a worker polling task queue ${taskQueue}?` } : {}),
+        ...(progress === null && status === 'RUNNING'
+          ? { note: `no worker answered the progress query within ${QUERY_TIMEOUT_MS / 1000} s: is a worker polling task queue ${taskQueue}?` }
+          : {}),
         temporalUrl: link(request.params.id),
       };
     },
@@ -279,7 +329,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       },
       async (request, reply) => {
         const { handle, status } = await backfillHandle(request.params.id);
-        if (status !== 'RUNNING') throw new ApiError(409, 'conflict', `backfill ${request.params.id} is ${status.toLowerCase()}: only a running backfill can ${action}`);
+        if (status !== 'RUNNING')
+          throw new ApiError(409, 'conflict', `backfill ${request.params.id} is ${status.toLowerCase()}: only a running backfill can ${action}`);
         try {
           await handle.signal(signals[action]);
         } catch (err) {
@@ -333,7 +384,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     '/v1/schedule',
     {
       config: operator,
-      schema: { tags: ['control'], summary: 'the nightly retraining Schedule: spec, next and recent runs, paused or not', security, response: { 200: anyObject, 404: errorSchema, ...errors } },
+      schema: {
+        tags: ['control'],
+        summary: 'the nightly retraining Schedule: spec, next and recent runs, paused or not',
+        security,
+        response: { 200: anyObject, 404: errorSchema, ...errors },
+      },
     },
     async () => {
       const id = nightlyScheduleId(taskQueue);

@@ -63,17 +63,23 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       const inputs = [...new Set(rows.flatMap((r) => r.inputs))];
       const inputIds = new Map<string, number>();
       if (inputs.length) {
-        for (const r of (await db.query<{ id: number; uri: string }>(`SELECT id, uri FROM datasets WHERE uri = ANY($1::text[])`, [inputs])).rows) inputIds.set(r.uri, Number(r.id));
+        for (const r of (await db.query<{ id: number; uri: string }>(`SELECT id, uri FROM datasets WHERE uri = ANY($1::text[])`, [inputs])).rows)
+          inputIds.set(r.uri, Number(r.id));
       }
-      return page(rows, limit, (r) => [Number(r.created_us), Number(r.id)], (r) => ({
-        id: Number(r.id),
-        ...datasetFields(r),
-        sha256: r.sha256,
-        runKey: r.run_key,
-        createdAt: r.created_at.toISOString(),
-        lineage: { inputs: r.inputs.map((uri) => ({ uri, id: inputIds.get(uri) ?? null })) },
-        download: `/v1/datasets/${r.id}/download`,
-      }));
+      return page(
+        rows,
+        limit,
+        (r) => [Number(r.created_us), Number(r.id)],
+        (r) => ({
+          id: Number(r.id),
+          ...datasetFields(r),
+          sha256: r.sha256,
+          runKey: r.run_key,
+          createdAt: r.created_at.toISOString(),
+          lineage: { inputs: r.inputs.map((uri) => ({ uri, id: inputIds.get(uri) ?? null })) },
+          download: `/v1/datasets/${r.id}/download`,
+        }),
+      );
     },
   );
 
@@ -87,17 +93,34 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
         security,
         params: { type: 'object', properties: { id: numericIdSchema }, required: ['id'] },
         response: {
-          200: { type: 'object', properties: { id: { type: 'integer' }, uri: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' }, bytes: { type: 'integer' }, format: { type: 'string' } } },
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer' },
+              uri: { type: 'string' },
+              url: { type: 'string' },
+              expiresAt: { type: 'string' },
+              bytes: { type: 'integer' },
+              format: { type: 'string' },
+            },
+          },
           ...errors,
           409: errorSchema,
         },
       },
     },
     async (request) => {
-      const { rows } = await db.query<{ id: number; uri: string; bytes: number; format: string }>(`SELECT id, uri, bytes, format FROM datasets WHERE id = $1`, [request.params.id]);
+      const { rows } = await db.query<{ id: number; uri: string; bytes: number; format: string }>(`SELECT id, uri, bytes, format FROM datasets WHERE id = $1`, [
+        request.params.id,
+      ]);
       const d = rows[0];
       if (!d) throw notFound(`no dataset ${request.params.id}; list them with GET /v1/datasets`);
-      if (!canPresign(deps.store)) throw new ApiError(409, 'not_available', 'the object store is a local folder (embedded stack): it has no download URLs; read the file under the data dir');
+      if (!canPresign(deps.store))
+        throw new ApiError(
+          409,
+          'not_available',
+          'the object store is a local folder (embedded stack): it has no download URLs; read the file under the data dir',
+        );
       let key: string;
       try {
         key = keyFromUri(deps.store, d.uri);

@@ -15,7 +15,10 @@ async function probe(fn: () => Promise<unknown>): Promise<Check> {
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS)))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS))),
+    ]);
     return { ok: true, ms: Math.round(performance.now() - t0) };
   } catch (err) {
     // the message names the service and the reason, never a credential (the store's errors name the variable)
@@ -28,7 +31,14 @@ async function probe(fn: () => Promise<unknown>): Promise<Check> {
 /** /healthz (the process answers), /readyz (Postgres, the object store and Temporal answer), /metrics (Prometheus). No auth. */
 export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps, registry: Registry): void {
   const check = { type: 'object', properties: { ok: { type: 'boolean' }, ms: { type: 'number' }, error: { type: 'string' } }, required: ['ok', 'ms'] };
-  app.get('/healthz', { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['health'], summary: 'liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
@@ -38,8 +48,14 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps, regist
         tags: ['health'],
         summary: 'readiness: Postgres, the object store (MinIO) and Temporal answer; 503 when one does not',
         response: {
-          '2xx': { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', properties: { postgres: check, objectStore: check, temporal: check } } } },
-          503: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', properties: { postgres: check, objectStore: check, temporal: check } } } },
+          '2xx': {
+            type: 'object',
+            properties: { status: { type: 'string' }, checks: { type: 'object', properties: { postgres: check, objectStore: check, temporal: check } } },
+          },
+          503: {
+            type: 'object',
+            properties: { status: { type: 'string' }, checks: { type: 'object', properties: { postgres: check, objectStore: check, temporal: check } } },
+          },
         },
       },
     },
@@ -54,8 +70,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps, regist
     },
   );
 
-  app.get('/metrics', { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'Prometheus metrics: per-route latency and error counts, process metrics' } }, async (_request, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'Prometheus metrics: per-route latency and error counts, process metrics' } },
+    async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
 }

@@ -110,17 +110,22 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
          ORDER BY started_at DESC, run_key DESC LIMIT $5`,
         [kind ?? null, status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
       );
-      return page(rows, limit, (r) => [Number(r.started_us), r.run_key], (r) => ({
-        runKey: r.run_key,
-        workflowId: r.workflow_id,
-        kind: r.kind,
-        status: r.status,
-        error: r.error,
-        startedAt: r.started_at.toISOString(),
-        finishedAt: r.finished_at?.toISOString() ?? null,
-        report: `/v1/runs/${encodeURIComponent(r.run_key)}/report`,
-        temporalUrl: temporalLink(deps, r.workflow_id),
-      }));
+      return page(
+        rows,
+        limit,
+        (r) => [Number(r.started_us), r.run_key],
+        (r) => ({
+          runKey: r.run_key,
+          workflowId: r.workflow_id,
+          kind: r.kind,
+          status: r.status,
+          error: r.error,
+          startedAt: r.started_at.toISOString(),
+          finishedAt: r.finished_at?.toISOString() ?? null,
+          report: `/v1/runs/${encodeURIComponent(r.run_key)}/report`,
+          temporalUrl: temporalLink(deps, r.workflow_id),
+        }),
+      );
     },
   );
 
@@ -130,7 +135,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       config: viewer,
       schema: {
         tags: ['insights'],
-        summary: "one run: its input, summary, window and number of scored posts",
+        summary: 'one run: its input, summary, window and number of scored posts',
         security,
         params: { type: 'object', properties: { id: runKeySchema }, required: ['id'] },
         response: { 200: anyObject, ...errors },
@@ -173,7 +178,20 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
   );
 
-  app.get<{ Querystring: { from?: string; to?: string; platform?: string; topic?: number; sentiment?: string; hashtag?: string; q?: string; run?: string; limit: number; cursor?: string } }>(
+  app.get<{
+    Querystring: {
+      from?: string;
+      to?: string;
+      platform?: string;
+      topic?: number;
+      sentiment?: string;
+      hashtag?: string;
+      q?: string;
+      run?: string;
+      limit: number;
+      cursor?: string;
+    };
+  }>(
     '/v1/posts',
     {
       config: viewer,
@@ -232,18 +250,23 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
           limit + 1,
         ],
       );
-      return page(rows, limit, (r) => [Number(r.created_us), r.post_id], (r) => ({
-        id: r.post_id,
-        platform: r.platform,
-        authorId: r.author_id,
-        createdAt: r.created_at.toISOString(),
-        text: r.text,
-        lang: r.lang,
-        hashtags: r.hashtags,
-        sentiment: { label: r.sentiment_label, compound: r.sentiment_compound, model: r.sentiment_model },
-        topic: r.topic,
-        runKey: r.run_key,
-      }));
+      return page(
+        rows,
+        limit,
+        (r) => [Number(r.created_us), r.post_id],
+        (r) => ({
+          id: r.post_id,
+          platform: r.platform,
+          authorId: r.author_id,
+          createdAt: r.created_at.toISOString(),
+          text: r.text,
+          lang: r.lang,
+          hashtags: r.hashtags,
+          sentiment: { label: r.sentiment_label, compound: r.sentiment_compound, model: r.sentiment_model },
+          topic: r.topic,
+          runKey: r.run_key,
+        }),
+      );
     },
   );
 
@@ -260,7 +283,12 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
           additionalProperties: false,
           properties: {
             ...runQuery,
-            kind: { type: 'array', items: { type: 'string', enum: ['hashtag', 'term', 'topic'] }, maxItems: 3, description: 'term kinds (repeatable; default all)' },
+            kind: {
+              type: 'array',
+              items: { type: 'string', enum: ['hashtag', 'term', 'topic'] },
+              maxItems: 3,
+              description: 'term kinds (repeatable; default all)',
+            },
             limit: limitSchema(100, 10),
           },
         },
@@ -269,7 +297,10 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const run = await runOr404(deps, request.query.run);
-      return { runKey: run.runKey, ...(await trends(db, run, { limit: request.query.limit, kinds: request.query.kind?.length ? request.query.kind : undefined })) };
+      return {
+        runKey: run.runKey,
+        ...(await trends(db, run, { limit: request.query.limit, kinds: request.query.kind?.length ? request.query.kind : undefined })),
+      };
     },
   );
 
@@ -357,11 +388,16 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       // listModels orders by (name, version DESC); the registry is small, so the page is cut here.
       const all = (await listModels(db, name)).filter((m) => !status || m.status === status);
       const rest = after ? all.filter((m) => m.name > after[0] || (m.name === after[0] && m.version < (after[1] as number))) : all;
-      return page(rest.slice(0, limit + 1), limit, (m) => [m.name, m.version], (m: ModelVersion) => ({
-        ...m,
-        createdAt: new Date(m.createdAt).toISOString(),
-        promotedAt: m.promotedAt ? new Date(m.promotedAt).toISOString() : null,
-      }));
+      return page(
+        rest.slice(0, limit + 1),
+        limit,
+        (m) => [m.name, m.version],
+        (m: ModelVersion) => ({
+          ...m,
+          createdAt: new Date(m.createdAt).toISOString(),
+          promotedAt: m.promotedAt ? new Date(m.promotedAt).toISOString() : null,
+        }),
+      );
     },
   );
 
@@ -371,7 +407,10 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (_request, reply) => {
       const runs = await recentRuns(db, 20);
       const rows = runs
-        .map((r) => `<tr><td><a href="/v1/runs/${esc(encodeURIComponent(r.runKey))}/report">${esc(r.runKey)}</a></td><td>${esc(r.kind)}</td><td>${esc(r.status)}</td><td>${esc(r.startedAt.replace('T', ' ').slice(0, 16))} UTC</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td><a href="/v1/runs/${esc(encodeURIComponent(r.runKey))}/report">${esc(r.runKey)}</a></td><td>${esc(r.kind)}</td><td>${esc(r.status)}</td><td>${esc(r.startedAt.replace('T', ' ').slice(0, 16))} UTC</td></tr>`,
+        )
         .join('\n');
       const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SocialSense</title><meta name="viewport" content="width=device-width, initial-scale=1">

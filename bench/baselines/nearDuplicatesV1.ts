@@ -215,7 +215,7 @@ export function createMinHasher(numHashes: number, shingle: ShingleOptions, seed
   const a = new Int32Array(numHashes);
   const b = new Int32Array(numHashes);
   for (let i = 0; i < numHashes; i++) {
-    a[i] = (Math.floor(rng.next() * 4294967296) | 1) | 0;
+    a[i] = Math.floor(rng.next() * 4294967296) | 1 | 0;
     b[i] = Math.floor(rng.next() * 4294967296) | 0;
   }
   const shingleSeed = Math.floor(rng.next() * 4294967296) | 0;
@@ -344,9 +344,7 @@ export function createNearDuplicateIndex(options: NearDuplicateOptions = {}): Ne
   if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be in (0, 1] (got ${threshold})`);
   if (!(minDistinctiveWords >= 0)) throw new Error(`minDistinctiveWords must be >= 0 (got ${minDistinctiveWords})`);
   const { bands, rows } =
-    options.bands !== undefined
-      ? { bands: options.bands, rows: Math.floor(numHashes / options.bands) }
-      : chooseBands(numHashes, threshold);
+    options.bands !== undefined ? { bands: options.bands, rows: Math.floor(numHashes / options.bands) } : chooseBands(numHashes, threshold);
   if (!(bands >= 1 && rows >= 1)) throw new Error(`bands must be between 1 and numHashes=${numHashes} (got ${options.bands})`);
 
   const hasher = createMinHasher(numHashes, shingle, seed);

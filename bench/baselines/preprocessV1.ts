@@ -148,4 +148,3 @@ export function preprocessPosts(records: unknown[], languages: string[] | null =
   p.add(records);
   return p.finish();
 }
-

@@ -29,7 +29,8 @@ const LINE_BREAK_CONTROLS_RE = /\r\n?|[\u000b\u000c\u0085]/g;
 const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Without the 'u' flag a regex sees UTF-16 code units, so a surrogate not next to its partner is matched alone.
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const NONCHARACTER_RE = /[\ufdd0-\ufdef\ufffe\uffff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]/g;
+const NONCHARACTER_RE =
+  /[\ufdd0-\ufdef\ufffe\uffff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]/g;
 const BIDI_CONTROL_RE = /[\u202a-\u202e\u2066-\u2069]/g;
 const BIDI_MARK_RE = /[\u200e\u200f\u061c]/g;
 // Quick pre-check so clean strings (nearly all) cost one scan and no allocation.
@@ -57,7 +58,9 @@ export function sanitizeText(s: string): string {
  */
 export function sanitizeIdentifier(s: string): string {
   if (typeof s !== 'string') return s;
-  return sanitizeText(s).replace(BIDI_MARK_RE, '').replace(/[\t\n]/g, ' ');
+  return sanitizeText(s)
+    .replace(BIDI_MARK_RE, '')
+    .replace(/[\t\n]/g, ' ');
 }
 
 /**
@@ -95,5 +98,12 @@ export function findUnsafeChar(s: string): { index: number; codeUnit: string } |
   if (cleaned === s) return null;
   let i = 0;
   while (i < s.length && i < cleaned.length && s[i] === cleaned[i]) i++;
-  return { index: i, codeUnit: `U+${s.charCodeAt(Math.min(i, s.length - 1)).toString(16).toUpperCase().padStart(4, '0')}` };
+  return {
+    index: i,
+    codeUnit: `U+${s
+      .charCodeAt(Math.min(i, s.length - 1))
+      .toString(16)
+      .toUpperCase()
+      .padStart(4, '0')}`,
+  };
 }

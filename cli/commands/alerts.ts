@@ -33,7 +33,11 @@ export async function listAlerts(db: Db, opts: { streamId?: string | null; after
 
 export function formatAlert(a: AlertRecord): string {
   const d = a.explanation.drivers;
-  const list = (xs: Array<{ key: string; share: number }>) => xs.slice(0, 3).map((x) => `${x.key} ${Math.round(x.share * 100)}%`).join(', ');
+  const list = (xs: Array<{ key: string; share: number }>) =>
+    xs
+      .slice(0, 3)
+      .map((x) => `${x.key} ${Math.round(x.share * 100)}%`)
+      .join(', ');
   const parts = [`[${a.detectedAt}] ${a.streamId} ${a.kind} ${a.key} · bucket ${a.bucketStart}`, `  ${a.explanation.summary}`];
   if (d.terms.length) parts.push(`  terms: ${list(d.terms)}`);
   if (d.authors.length) parts.push(`  authors: ${list(d.authors)}`);

@@ -31,7 +31,8 @@ const keyIdOption = wholeNumberOption(1, Number.MAX_SAFE_INTEGER, 'key id');
 function rateLimitFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.SOCIALSENSE_API_RATE_LIMIT;
   if (!raw) return 600;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`SOCIALSENSE_API_RATE_LIMIT must be a whole number of requests per minute per key (≥ 1), got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new ConfigError(`SOCIALSENSE_API_RATE_LIMIT must be a whole number of requests per minute per key (≥ 1), got "${raw}"`);
   return Number(raw);
 }
 
@@ -41,7 +42,8 @@ function trustProxyFromEnv(env: NodeJS.ProcessEnv): boolean | number | string {
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (!/^[0-9A-Fa-f.:/,\s]+$/.test(raw)) throw new ConfigError(`SOCIALSENSE_API_TRUST_PROXY must be true, a hop count or proxy addresses/CIDRs separated by commas, got "${raw}"`);
+  if (!/^[0-9A-Fa-f.:/,\s]+$/.test(raw))
+    throw new ConfigError(`SOCIALSENSE_API_TRUST_PROXY must be true, a hop count or proxy addresses/CIDRs separated by commas, got "${raw}"`);
   return raw;
 }
 
@@ -62,7 +64,9 @@ const day = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) : 
 export function registerApi(program: Command): void {
   const api = program
     .command('api')
-    .description('the HTTP API (insights, datasets, control, keys) over the configured Postgres, object store and Temporal; `api keys` and `api audit` manage it')
+    .description(
+      'the HTTP API (insights, datasets, control, keys) over the configured Postgres, object store and Temporal; `api keys` and `api audit` manage it',
+    )
     .option('--port <port>', 'TCP port', portOption, 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', hostOption, '127.0.0.1')
     .addHelpText(
@@ -132,7 +136,10 @@ export function registerApi(program: Command): void {
       if (opts.json) return void process.stdout.write(jsonLine({ keys: list }));
       if (!list.length) return printLine('no API keys yet; create one with `socialsense api keys create --role viewer --name NAME`');
       printLine(`${'id'.padStart(5)}  ${'role'.padEnd(8)}  ${'created'.padEnd(16)}  ${'last used'.padEnd(16)}  ${'revoked'.padEnd(16)}  name`);
-      for (const k of list) printLine(`${String(k.id).padStart(5)}  ${k.role.padEnd(8)}  ${day(k.createdAt).padEnd(16)}  ${day(k.lastUsedAt).padEnd(16)}  ${day(k.revokedAt).padEnd(16)}  ${k.name}`);
+      for (const k of list)
+        printLine(
+          `${String(k.id).padStart(5)}  ${k.role.padEnd(8)}  ${day(k.createdAt).padEnd(16)}  ${day(k.lastUsedAt).padEnd(16)}  ${day(k.revokedAt).padEnd(16)}  ${k.name}`,
+        );
     });
   keys
     .command('revoke')
@@ -157,7 +164,9 @@ export function registerApi(program: Command): void {
       if (!entries.length) return printLine('the audit log is empty: no operator or admin call has been made through the API');
       for (const e of entries) {
         const result = e.status < 400 ? JSON.stringify(e.result) : String(e.result.error ?? '');
-        printLine(`${day(e.at)}  ${String(e.status).padEnd(3)}  ${e.method.padEnd(6)} ${e.route.padEnd(28)} ${e.actor} [${e.role ?? '-'}]  ${JSON.stringify(e.target.params ?? {})}  ${result}`);
+        printLine(
+          `${day(e.at)}  ${String(e.status).padEnd(3)}  ${e.method.padEnd(6)} ${e.route.padEnd(28)} ${e.actor} [${e.role ?? '-'}]  ${JSON.stringify(e.target.params ?? {})}  ${result}`,
+        );
       }
     });
 }

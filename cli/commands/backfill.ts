@@ -44,21 +44,34 @@ export function registerBackfill(program: Command): void {
       };
       const workflowId = backfillWorkflowId(opts.source, opts.from, opts.to, input.pipeline);
       try {
-        const handle = await startOrAttach(stack.client, backfill, {
-          workflowId,
-          taskQueue: stack.taskQueue,
-          args: [input],
-          memo: { from: opts.from, to: opts.to },
-        }, { stage: 'backfill', source: opts.source });
+        const handle = await startOrAttach(
+          stack.client,
+          backfill,
+          {
+            workflowId,
+            taskQueue: stack.taskQueue,
+            args: [input],
+            memo: { from: opts.from, to: opts.to },
+          },
+          { stage: 'backfill', source: opts.source },
+        );
         if (!opts.follow) {
-          printLine(`started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`);
+          printLine(
+            `started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`,
+          );
           return;
         }
         const follow = async (): Promise<BackfillProgress> => {
-          const bar = opts.json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-            { format: 'backfill |{bar}| {value}/{total} days · running {running} · failed {failed} · skipped {skipped} · {posts} posts', stream: process.stderr },
-            cliProgress.Presets.shades_classic,
-          );
+          const bar =
+            opts.json || !process.stderr.isTTY
+              ? null
+              : new cliProgress.SingleBar(
+                  {
+                    format: 'backfill |{bar}| {value}/{total} days · running {running} · failed {failed} · skipped {skipped} · {posts} posts',
+                    stream: process.stderr,
+                  },
+                  cliProgress.Presets.shades_classic,
+                );
           const timer = setInterval(async () => {
             const p = await handle.query(progressQuery).catch(() => null);
             if (!p || !bar) return;

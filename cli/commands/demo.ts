@@ -58,7 +58,11 @@ export function registerDemo(program: Command): void {
                 if (runDone) return;
                 abort.abort();
                 process.exitCode = 130;
-                reject(new Error(`demo interrupted by ${s} before the run finished; what it wrote so far stays in ${embedded ? embeddedDir() : 'the configured stack'}`));
+                reject(
+                  new Error(
+                    `demo interrupted by ${s} before the run finished; what it wrote so far stays in ${embedded ? embeddedDir() : 'the configured stack'}`,
+                  ),
+                );
               }),
             );
             const { workflowId, summary } = await Promise.race([running, interrupted]);
@@ -67,12 +71,25 @@ export function registerDemo(program: Command): void {
             // The embedded Temporal server lives only as long as this command: a link to it is live only with --keep.
             const uiUrl = embedded && !opts.keep ? null : stack.uiUrl;
             if (opts.json) {
-              process.stdout.write(JSON.stringify({ workflowId, embedded, kept: Boolean(opts.keep), temporalUi: uiUrl, report: file, embeddedDir: embedded ? embeddedDir() : null, ...summary }) + '\n');
+              process.stdout.write(
+                JSON.stringify({
+                  workflowId,
+                  embedded,
+                  kept: Boolean(opts.keep),
+                  temporalUi: uiUrl,
+                  report: file,
+                  embeddedDir: embedded ? embeddedDir() : null,
+                  ...summary,
+                }) + '\n',
+              );
             } else {
               const lines = [formatSummary(summary, { workflowId, uiUrl }), `  report        ${file}`];
               if (embedded) {
-                lines.push(`  results       kept in ${embeddedDir()}: \`npx socialsense report\`, \`insights trends\`, \`models list\` read them with nothing configured`);
-                if (!opts.keep) lines.push('  Temporal UI   stopped with this command (the embedded server lives only while it runs); `npm run demo -- --keep` keeps it up');
+                lines.push(
+                  `  results       kept in ${embeddedDir()}: \`npx socialsense report\`, \`insights trends\`, \`models list\` read them with nothing configured`,
+                );
+                if (!opts.keep)
+                  lines.push('  Temporal UI   stopped with this command (the embedded server lives only while it runs); `npm run demo -- --keep` keeps it up');
               }
               printLine(lines.join('\n'));
             }

@@ -36,7 +36,9 @@ export async function sentimentInsights(db: Db, opts: { runKey?: string; limit?:
     ...runHeader(run),
     posts: run.posts,
     topicModel,
-    byTopic: topics.slice(0, opts.limit ?? topics.length).map(({ topic, name, posts, share, meanSentiment, positive, negative }) => ({ topic, name, posts, share, meanSentiment, positive, negative })),
+    byTopic: topics
+      .slice(0, opts.limit ?? topics.length)
+      .map(({ topic, name, posts, share, meanSentiment, positive, negative }) => ({ topic, name, posts, share, meanSentiment, positive, negative })),
     byDay: sentimentTotals(days).map(({ topic: _t, topicName: _n, ...d }) => d),
     byDayAndTopic: days,
   };
@@ -61,7 +63,10 @@ export class UnknownUserError extends Error {
 
 export async function recommendInsights(db: Db, opts: { user: string; limit?: number }) {
   const found = await recommendationsFor(db, opts.user, opts.limit ?? 10);
-  if (!found) throw new UnknownUserError(`user "${opts.user}" has no insights yet (no user_insights row with that id or handle); users get one once a run has profiled them`);
+  if (!found)
+    throw new UnknownUserError(
+      `user "${opts.user}" has no insights yet (no user_insights row with that id or handle); users get one once a run has profiled them`,
+    );
   return found;
 }
 
@@ -80,28 +85,57 @@ export function formatTable(columns: Array<{ header: string; align?: Align }>, c
   const rows = cells.map((r) => r.map((c) => terminalSafe(c)));
   const widths = columns.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ''))));
   const pad = (s: string, i: number) => (columns[i].align === 'right' ? ' '.repeat(widths[i] - width(s)) + s : s + ' '.repeat(widths[i] - width(s)));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, i)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => pad(c, i))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-const title = (text: string, run: { runKey: string; from: string | null; to: string | null }) => `${text} · run ${terminalSafe(run.runKey)} · ${fmtWindow(run.from, run.to)}`;
+const title = (text: string, run: { runKey: string; from: string | null; to: string | null }) =>
+  `${text} · run ${terminalSafe(run.runKey)} · ${fmtWindow(run.from, run.to)}`;
 const noData = (why: string) => `no data yet: ${why}`;
 
 export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
   const out = [title('Trends', r)];
-  if (r.top.length === 0) return [...out, noData('hashtag volumes appear once the run has scored posts with hashtags, forecasts once the trend model has run')].join('\n\n');
+  if (r.top.length === 0)
+    return [...out, noData('hashtag volumes appear once the run has scored posts with hashtags, forecasts once the trend model has run')].join('\n\n');
   if (r.source === 'post_scores') out.push('(counted from the run’s posts; trend flags and forecasts appear once the trend model has run)');
   const range = (t: TermSummary) => (t.forecastLow === null || t.forecastHigh === null ? '–' : `${fmtInt(t.forecastLow)}–${fmtInt(t.forecastHigh)}`);
   out.push(
     `Top\n${formatTable(
-      [{ header: 'term' }, { header: 'kind' }, { header: 'posts', align: 'right' }, { header: 'last day', align: 'right' }, { header: 'tomorrow', align: 'right' }, { header: 'range', align: 'right' }, { header: 'status' }],
-      r.top.map((t) => [termLabel(t.term, t.kind), t.kind, fmtInt(t.total), fmtInt(t.lastVolume), fmtInt(t.forecast), range(t), t.trending ? 'trending' : r.source === 'term_trends' ? 'steady' : '–']),
+      [
+        { header: 'term' },
+        { header: 'kind' },
+        { header: 'posts', align: 'right' },
+        { header: 'last day', align: 'right' },
+        { header: 'tomorrow', align: 'right' },
+        { header: 'range', align: 'right' },
+        { header: 'status' },
+      ],
+      r.top.map((t) => [
+        termLabel(t.term, t.kind),
+        t.kind,
+        fmtInt(t.total),
+        fmtInt(t.lastVolume),
+        fmtInt(t.forecast),
+        range(t),
+        t.trending ? 'trending' : r.source === 'term_trends' ? 'steady' : '–',
+      ]),
     )}`,
   );
   out.push(
     r.emerging.length
       ? `Emerging (flagged as trending)\n${formatTable(
-          [{ header: 'term' }, { header: 'last day', align: 'right' }, { header: 'score', align: 'right' }, { header: 'days flagged', align: 'right' }, { header: 'tomorrow', align: 'right' }, { header: 'range', align: 'right' }],
+          [
+            { header: 'term' },
+            { header: 'last day', align: 'right' },
+            { header: 'score', align: 'right' },
+            { header: 'days flagged', align: 'right' },
+            { header: 'tomorrow', align: 'right' },
+            { header: 'range', align: 'right' },
+          ],
           r.emerging.map((t) => [termLabel(t.term, t.kind), fmtInt(t.lastVolume), fmtNum(t.score, 1), String(t.flaggedDays), fmtInt(t.forecast), range(t)]),
         )}`
       : `Emerging\n${r.source === 'term_trends' ? 'nothing grew unusually fast in this period' : noData('emerging terms appear once the trend model has flagged some')}`,
@@ -115,15 +149,38 @@ export function formatSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>
   const share = (n: number, of: number) => fmtPct(of ? n / of : null);
   out.push(
     `By topic\n${formatTable(
-      [{ header: 'topic' }, { header: 'posts', align: 'right' }, { header: 'share', align: 'right' }, { header: 'avg mood', align: 'right' }, { header: 'positive', align: 'right' }, { header: 'negative', align: 'right' }],
+      [
+        { header: 'topic' },
+        { header: 'posts', align: 'right' },
+        { header: 'share', align: 'right' },
+        { header: 'avg mood', align: 'right' },
+        { header: 'positive', align: 'right' },
+        { header: 'negative', align: 'right' },
+      ],
       r.byTopic.map((t) => [t.name, fmtInt(t.posts), fmtPct(t.share), fmtSigned(t.meanSentiment), share(t.positive, t.posts), share(t.negative, t.posts)]),
     )}`,
   );
   out.push(
     `By day\n${formatTable(
       // "not scored": posts in a language without a sentiment model; a column only when there are any
-      [{ header: 'day' }, { header: 'posts', align: 'right' }, { header: 'avg mood', align: 'right' }, { header: 'positive', align: 'right' }, { header: 'neutral', align: 'right' }, { header: 'negative', align: 'right' }, ...(r.byDay.some((d) => d.notScored > 0) ? [{ header: 'not scored', align: 'right' as const }] : [])],
-      r.byDay.map((d) => [d.day, fmtInt(d.posts), fmtSigned(d.meanSentiment), share(d.positive, d.posts), share(d.neutral, d.posts), share(d.negative, d.posts), ...(r.byDay.some((x) => x.notScored > 0) ? [share(d.notScored, d.posts)] : [])]),
+      [
+        { header: 'day' },
+        { header: 'posts', align: 'right' },
+        { header: 'avg mood', align: 'right' },
+        { header: 'positive', align: 'right' },
+        { header: 'neutral', align: 'right' },
+        { header: 'negative', align: 'right' },
+        ...(r.byDay.some((d) => d.notScored > 0) ? [{ header: 'not scored', align: 'right' as const }] : []),
+      ],
+      r.byDay.map((d) => [
+        d.day,
+        fmtInt(d.posts),
+        fmtSigned(d.meanSentiment),
+        share(d.positive, d.posts),
+        share(d.neutral, d.posts),
+        share(d.negative, d.posts),
+        ...(r.byDay.some((x) => x.notScored > 0) ? [share(d.notScored, d.posts)] : []),
+      ]),
     )}`,
   );
   return out.join('\n\n');
@@ -136,8 +193,20 @@ export function formatTopics(r: Awaited<ReturnType<typeof topicsInsights>>): str
   out.push(`topic model version ${r.topicModel.version ?? '–'} (${r.topicModel.basis})`);
   out.push(
     formatTable(
-      [{ header: '#', align: 'right' }, { header: 'posts', align: 'right' }, { header: 'share', align: 'right' }, { header: 'avg mood', align: 'right' }, { header: 'top terms' }],
-      described.map((t) => [String(t.topic), fmtInt(t.posts), fmtPct(t.share), fmtSigned(t.meanSentiment), (t.terms ?? []).slice(0, 8).join(', ') || t.label || '–']),
+      [
+        { header: '#', align: 'right' },
+        { header: 'posts', align: 'right' },
+        { header: 'share', align: 'right' },
+        { header: 'avg mood', align: 'right' },
+        { header: 'top terms' },
+      ],
+      described.map((t) => [
+        String(t.topic),
+        fmtInt(t.posts),
+        fmtPct(t.share),
+        fmtSigned(t.meanSentiment),
+        (t.terms ?? []).slice(0, 8).join(', ') || t.label || '–',
+      ]),
     ),
   );
   return out.join('\n\n');
@@ -155,8 +224,20 @@ export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>):
   const value = (v: number | undefined, t: (typeof SEGMENT_TRAITS)[number]) => (v === undefined ? '–' : t.percent ? fmtPct(v, t.digits) : fmtNum(v, t.digits));
   out.push(
     formatTable(
-      [{ header: 'segment' }, { header: 'people', align: 'right' }, { header: 'share', align: 'right' }, ...traits.map((t) => ({ header: t.short, align: 'right' as Align })), { header: 'talks about' }],
-      r.segments.map((s) => [s.name, fmtInt(s.users), fmtPct(s.share), ...traits.map((t) => value(s.traits[t.key], t)), s.topTopics.map((t) => t.name).join('; ') || '–']),
+      [
+        { header: 'segment' },
+        { header: 'people', align: 'right' },
+        { header: 'share', align: 'right' },
+        ...traits.map((t) => ({ header: t.short, align: 'right' as Align })),
+        { header: 'talks about' },
+      ],
+      r.segments.map((s) => [
+        s.name,
+        fmtInt(s.users),
+        fmtPct(s.share),
+        ...traits.map((t) => value(s.traits[t.key], t)),
+        s.topTopics.map((t) => t.name).join('; ') || '–',
+      ]),
     ),
   );
   const others = [...new Set(r.segments.flatMap((s) => Object.keys(s.traits)))].filter((k) => !SEGMENT_TRAITS.some((t) => t.key === k));
@@ -166,7 +247,11 @@ export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>):
 
 export function formatRecommendations(r: Awaited<ReturnType<typeof recommendInsights>>): string {
   const who = terminalSafe(r.handle ? `@${r.handle.replace(/^@/, '')} (${r.userId})` : r.userId);
-  const facts = [r.segmentName ? `segment ${terminalSafe(r.segmentName)}` : null, r.engagementProbability !== null ? `engagement probability ${fmtPct(r.engagementProbability)}` : null, `updated ${fmtTime(r.updatedAt)} by ${terminalSafe(r.runKey)}`];
+  const facts = [
+    r.segmentName ? `segment ${terminalSafe(r.segmentName)}` : null,
+    r.engagementProbability !== null ? `engagement probability ${fmtPct(r.engagementProbability)}` : null,
+    `updated ${fmtTime(r.updatedAt)} by ${terminalSafe(r.runKey)}`,
+  ];
   const head = `Recommendations for ${who}\n${facts.filter(Boolean).join(' · ')}`;
   if (r.recommendations.length === 0) return `${head}\n\n${noData('this user has no recommendations yet')}`;
   return `${head}\n\n${formatTable(

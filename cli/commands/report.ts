@@ -16,7 +16,11 @@ export const reportFileName = (runKey: string) => `report-${runKey.replace(/[^A-
  * directory) and stores it beside the run in the object store. Shared by `report` and `demo`.
  * @returns the report, the absolute path written and the stored object's URI
  */
-export async function writeReport(db: Db, store: ObjectStore, opts: { runKey?: string; out?: string; dir?: string } = {}): Promise<{ report: Report; file: string; uri: string }> {
+export async function writeReport(
+  db: Db,
+  store: ObjectStore,
+  opts: { runKey?: string; out?: string; dir?: string } = {},
+): Promise<{ report: Report; file: string; uri: string }> {
   const report = await buildReport(db, { runKey: opts.runKey });
   const file = path.resolve(opts.out ?? path.join(opts.dir ?? '.', reportFileName(report.runKey)));
   fs.mkdirSync(path.dirname(file), { recursive: true });

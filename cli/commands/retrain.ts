@@ -18,10 +18,18 @@ export function registerRetrain(program: Command): void {
     .description('what the nightly Schedule runs, now: train on the last N days, evaluate, promote if better, rescore')
     .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday)', dateOption)
     .option('--days <n>', 'days in the window', daysOption, 7)
-    .option('--source <name>', 'source whose posts train the models (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
+    .option(
+      '--source <name>',
+      'source whose posts train the models (one that can be collected again: simulated or a platform)',
+      collectableSourceOption,
+      'simulated',
+    )
     .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)
     .option('--sentiment-train <file>', 'labelled TSV (text, label) for the sentiment classifier')
-    .option('--lexicon <file>', 'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)')
+    .option(
+      '--lexicon <file>',
+      'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)',
+    )
     .option('--json', 'print the summary as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')
     .action(async (opts) => {
@@ -32,7 +40,15 @@ export function registerRetrain(program: Command): void {
       const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
       const workflowId = retrainWorkflowId(opts.source, date);
       try {
-        const go = async () => (await startOrAttach(stack.client, nightlyRetrain, { workflowId, taskQueue: stack.taskQueue, args: [input] }, { stage: 'retrain', source: opts.source, date })).result();
+        const go = async () =>
+          (
+            await startOrAttach(
+              stack.client,
+              nightlyRetrain,
+              { workflowId, taskQueue: stack.taskQueue, args: [input] },
+              { stage: 'retrain', source: opts.source, date },
+            )
+          ).result();
         const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
@@ -42,7 +58,9 @@ export function registerRetrain(program: Command): void {
           if (c) printLine(`  ${`${c.name} (neural)`.padEnd(12)} v${c.version} ${c.promoted ? 'PROMOTED' : 'kept old '}  ${c.reason}`);
         }
         for (const f of summary.failures) printLine(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
-        printLine(`  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`);
+        printLine(
+          `  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`,
+        );
       } finally {
         await stack.close();
       }

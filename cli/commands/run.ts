@@ -33,7 +33,8 @@ export function languagesOption(value: string): string[] {
 export function shareOption(value: string): number {
   const v = value.trim();
   const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
-  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a share between 0 and 1 (or a percentage such as 20%), got "${value}"`);
+  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError(`expected a share between 0 and 1 (or a percentage such as 20%), got "${value}"`);
   return n;
 }
 
@@ -48,10 +49,23 @@ export function registerRun(program: Command): void {
     .option('--query <q>', 'platform query / hashtag / page / subreddit')
     .option('--file <path>', 'for --source file: a CSV, TSV, JSONL/NDJSON or JSON file (optionally .gz)')
     .option('--map <field=column>', 'for --source file: map a post field to a column (repeatable)', mappingOption)
-    .option('--platform <name>', 'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)', platformOption, 'file')
+    .option(
+      '--platform <name>',
+      'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)',
+      platformOption,
+      'file',
+    )
     .option('--languages <codes>', 'keep only these languages, e.g. en,es', languagesOption)
-    .option('--max-quarantined <share>', 'warn and exit with status 3 when more than this share of the posts is quarantined (0-1 or a percentage)', shareOption, DEFAULT_MAX_QUARANTINED_SHARE)
-    .option('--lexicon <file>', 'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)')
+    .option(
+      '--max-quarantined <share>',
+      'warn and exit with status 3 when more than this share of the posts is quarantined (0-1 or a percentage)',
+      shareOption,
+      DEFAULT_MAX_QUARANTINED_SHARE,
+    )
+    .option(
+      '--lexicon <file>',
+      'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)',
+    )
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts, cmd: Command) => {
@@ -94,4 +108,3 @@ export function registerRun(program: Command): void {
       }
     });
 }
-

@@ -59,14 +59,16 @@ export function describeForPeople(d: ScheduleDescription) {
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('the nightly retraining Schedule (Temporal Schedules)');
-  const withStack = (fn: (stack: Stack, ...args: any[]) => Promise<void>) => async (...args: any[]) => {
-    const stack = await connectStack();
-    try {
-      await fn(stack, ...args);
-    } finally {
-      await stack.close();
-    }
-  };
+  const withStack =
+    (fn: (stack: Stack, ...args: any[]) => Promise<void>) =>
+    async (...args: any[]) => {
+      const stack = await connectStack();
+      try {
+        await fn(stack, ...args);
+      } finally {
+        await stack.close();
+      }
+    };
   const handleOf = (stack: Stack) => stack.client.schedule.getHandle(nightlyScheduleId(stack.taskQueue));
 
   schedule
@@ -77,7 +79,12 @@ export function registerSchedule(program: Command): void {
     .option('--catchup-window <duration>', 'how late a missed run may still start after an outage', '1 day')
     .action(
       withStack(async (stack, opts) => {
-        const outcome = await applyNightlySchedule(stack, { cron: opts.cron, timezone: opts.timezone, catchupWindow: opts.catchupWindow, taskQueue: stack.taskQueue });
+        const outcome = await applyNightlySchedule(stack, {
+          cron: opts.cron,
+          timezone: opts.timezone,
+          catchupWindow: opts.catchupWindow,
+          taskQueue: stack.taskQueue,
+        });
         printLine(`${outcome} ${nightlyScheduleId(stack.taskQueue)}: "${opts.cron}" ${opts.timezone}, overlap skip, catch-up window ${opts.catchupWindow}`);
       }),
     );
@@ -91,9 +98,18 @@ export function registerSchedule(program: Command): void {
         else for (const [k, v] of Object.entries(d)) printLine(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
       }),
     );
-  schedule.command('pause').option('--note <text>', 'why', 'paused from the CLI').action(withStack(async (stack, opts) => void (await handleOf(stack).pause(opts.note))));
-  schedule.command('resume').option('--note <text>', 'why', 'resumed from the CLI').action(withStack(async (stack, opts) => void (await handleOf(stack).unpause(opts.note))));
-  schedule.command('trigger').description('start a run now').action(withStack(async (stack) => void (await handleOf(stack).trigger())));
+  schedule
+    .command('pause')
+    .option('--note <text>', 'why', 'paused from the CLI')
+    .action(withStack(async (stack, opts) => void (await handleOf(stack).pause(opts.note))));
+  schedule
+    .command('resume')
+    .option('--note <text>', 'why', 'resumed from the CLI')
+    .action(withStack(async (stack, opts) => void (await handleOf(stack).unpause(opts.note))));
+  schedule
+    .command('trigger')
+    .description('start a run now')
+    .action(withStack(async (stack) => void (await handleOf(stack).trigger())));
   schedule.command('delete').action(withStack(async (stack) => void (await handleOf(stack).delete())));
   schedule
     .command('backfill')

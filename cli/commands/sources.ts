@@ -47,13 +47,19 @@ export function registerSources(program: Command): void {
       installRuntime();
       const until = opts.until ?? isoDay(Date.now());
       const since = opts.since ?? addDays(until, -1);
-      if (since >= until) cmd.error(`error: --since ${since} must be before --until ${until} (--until is exclusive)`, { exitCode: 1, code: 'socialsense.invalidRange' });
+      if (since >= until)
+        cmd.error(`error: --since ${since} must be before --until ${until} (--until is exclusive)`, { exitCode: 1, code: 'socialsense.invalidRange' });
       const input: CollectInput = { source: opts.source, query: opts.query, since, until, date: since, posts: opts.maxPosts };
       const workflowId = collectWorkflowId(opts.source, opts.query, since, until);
       const stack = await connectStack();
       try {
         const go = async () => {
-          const handle = await startOrAttach(stack.client, collect, { workflowId, taskQueue: stack.taskQueue, args: [{ ...input, runKey: workflowId }] }, { stage: 'collect', source: opts.source, date: since });
+          const handle = await startOrAttach(
+            stack.client,
+            collect,
+            { workflowId, taskQueue: stack.taskQueue, args: [{ ...input, runKey: workflowId }] },
+            { stage: 'collect', source: opts.source, date: since },
+          );
           return handle.result();
         };
         const result = opts.worker ? await withLocalWorkers(stack, go) : await go();

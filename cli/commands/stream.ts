@@ -14,7 +14,7 @@ import { printLine } from '../terminalText';
  */
 export function durationSeconds(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  const n = m ? Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h']) : NaN;
+  const n = m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h'] : NaN;
   if (!(n > 0)) throw new InvalidArgumentError(`expected a duration such as 60s, 5m or 1h, got "${value}"`);
   return n;
 }
@@ -55,7 +55,10 @@ async function control(action: 'status' | 'stop', id: string, json: boolean): Pr
     const desc = await handle.describe();
     const status = await handle.query(streamStatusQuery);
     if (json) process.stdout.write(JSON.stringify({ workflowStatus: desc.status.name, ...status }) + '\n');
-    else printLine(`${formatStatus(status)}\n  workflow ${desc.status.name}${action === 'stop' ? ' · stop requested: the batch in flight finishes, then it stops' : ''}`);
+    else
+      printLine(
+        `${formatStatus(status)}\n  workflow ${desc.status.name}${action === 'stop' ? ' · stop requested: the batch in flight finishes, then it stops' : ''}`,
+      );
   } finally {
     await stack.close();
   }
@@ -64,7 +67,9 @@ async function control(action: 'status' | 'stop', id: string, json: boolean): Pr
 export function registerStream(program: Command): void {
   program
     .command('stream')
-    .description('consume a live stream (Kafka topic, Bluesky Jetstream, Mastodon streaming) in micro-batches through the pipeline, exactly once, with trend alerts; `stream status|stop --id ID` controls a running one')
+    .description(
+      'consume a live stream (Kafka topic, Bluesky Jetstream, Mastodon streaming) in micro-batches through the pipeline, exactly once, with trend alerts; `stream status|stop --id ID` controls a running one',
+    )
     .argument('[action]', 'status | stop (of the stream named by --id or by the source options); none: run a stream')
     .option('--from <source>', 'kafka | jetstream | mastodon', 'kafka')
     .option('--topic <topic>', 'kafka: the topic to consume')
@@ -110,9 +115,18 @@ export function registerStream(program: Command): void {
       installRuntime();
       const stack: Stack = await connectStack();
       try {
-        const handle = await startOrAttach(stack.client, stream, { workflowId: id, taskQueue: stack.taskQueue, args: [input] }, { stage: 'stream', source: opts.from });
+        const handle = await startOrAttach(
+          stack.client,
+          stream,
+          { workflowId: id, taskQueue: stack.taskQueue, args: [input] },
+          { stage: 'stream', source: opts.from },
+        );
         if (opts.detach) {
-          printLine(opts.json ? JSON.stringify({ workflowId: id, started: true }) : `stream ${id} started; \`socialsense stream status --id ${id}\`, \`socialsense stream stop --id ${id}\``);
+          printLine(
+            opts.json
+              ? JSON.stringify({ workflowId: id, started: true })
+              : `stream ${id} started; \`socialsense stream status --id ${id}\`, \`socialsense stream stop --id ${id}\``,
+          );
           return;
         }
         const wait = () => handle.result();

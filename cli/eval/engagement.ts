@@ -6,7 +6,16 @@
  */
 import type { Command } from 'commander';
 import { printEval } from './output';
-import { addSimulationOptions, intOption, numberOption, simulatedUsers, simulationEvalOptions, simulationEvalRun, type SimulationEvalOptions, type SimulationEvalRun } from './simulatedUsers';
+import {
+  addSimulationOptions,
+  intOption,
+  numberOption,
+  simulatedUsers,
+  simulationEvalOptions,
+  simulationEvalRun,
+  type SimulationEvalOptions,
+  type SimulationEvalRun,
+} from './simulatedUsers';
 import { evaluateEngagementPrediction } from '../../models/users/engagement';
 
 export interface EngagementEvalOptions extends SimulationEvalOptions {
@@ -63,7 +72,9 @@ function formatText(r: EngagementEvalResult): string {
       `engagements last 7 days   ${r.baselines.recentActivity.toFixed(4)}`,
       `chance                    ${r.baselines.chance.toFixed(4)}`,
       '',
-      `coefficients: ${Object.entries(r.coefficients).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `coefficients: ${Object.entries(r.coefficients)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
       `seconds ${r.seconds}`,
     ].join('\n') + '\n'
   );
@@ -79,6 +90,16 @@ export function registerEngagementEval(evalCmd: Command): void {
     .option('--test-days <n>', 'last labelled days held out (default min(7, (days - 2) / 2))')
     .option('--json', 'print one JSON object')
     .action((o: { seed?: string; users?: string; days?: string; posts?: string; testDays?: string; json?: boolean }) => {
-      printEval(evaluateEngagement({ seed: numberOption(o.seed), users: numberOption(o.users), days: numberOption(o.days), posts: numberOption(o.posts), testDays: numberOption(o.testDays) }), o.json, formatText);
+      printEval(
+        evaluateEngagement({
+          seed: numberOption(o.seed),
+          users: numberOption(o.users),
+          days: numberOption(o.days),
+          posts: numberOption(o.posts),
+          testDays: numberOption(o.testDays),
+        }),
+        o.json,
+        formatText,
+      );
     });
 }

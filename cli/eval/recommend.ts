@@ -108,8 +108,7 @@ const canonical = (name: string) => name.toLowerCase().replace(/[_\-\s]/g, '');
 
 /** Maps each role to the first header column whose name is one of the role's names. */
 export function detectColumns(file: string, header: string[]): RecommendEvalResult['columns'] {
-  const find = (role: keyof typeof COLUMN_ROLES) =>
-    header.find((h) => COLUMN_ROLES[role].some((name) => canonical(name) === canonical(h))) ?? null;
+  const find = (role: keyof typeof COLUMN_ROLES) => header.find((h) => COLUMN_ROLES[role].some((name) => canonical(name) === canonical(h))) ?? null;
   const user = find('user');
   const item = find('item');
   const missing = [
@@ -273,10 +272,15 @@ function formatText(r: RecommendEvalResult): string {
     ? [
         `tuned on a validation split: ${r.tuning.validation}; at most ${r.tuning.best.maxItems} items modelled; popularity there ${r.tuning.popularityNdcg.toFixed(4)} (${r.tuning.seconds} s)`,
         ...r.tuning.grid.map(
-          (g) => `  λ ${String(g.lambda).padEnd(5)} min users ${String(g.minItemCount).padEnd(3)} half-life ${String(g.recencyHalfLife ?? 'off').padEnd(4)}  ndcg10 ${g.ndcg.toFixed(4)}`,
+          (g) =>
+            `  λ ${String(g.lambda).padEnd(5)} min users ${String(g.minItemCount).padEnd(3)} half-life ${String(g.recencyHalfLife ?? 'off').padEnd(4)}  ndcg10 ${g.ndcg.toFixed(4)}`,
         ),
       ]
-    : [r.model === 'ease' ? 'not tuned: parameters as given (or the defaults)' : 'ALS: parameters as given (or the defaults, chosen on a nested validation split)'];
+    : [
+        r.model === 'ease'
+          ? 'not tuned: parameters as given (or the defaults)'
+          : 'ALS: parameters as given (or the defaults, chosen on a nested validation split)',
+      ];
   return (
     [
       `recommend on ${r.data}: ${r.users} users, ${r.items} items, ${r.interactions} interactions`,
@@ -298,14 +302,17 @@ export function registerRecommendEval(evalCmd: Command): void {
   evalCmd
     .command('recommend')
     .description(
-      "train a recommender (EASE, or ALS) on the earlier interactions of each user; print NDCG@10, Recall@10 and coverage on the later ones, beside popularity and their ratio (EASE is tuned on a validation split of the training part)",
+      'train a recommender (EASE, or ALS) on the earlier interactions of each user; print NDCG@10, Recall@10 and coverage on the later ones, beside popularity and their ratio (EASE is tuned on a validation split of the training part)',
     )
     .requiredOption('--data <file>', 'CSV with user and item columns, optional weight/rating and timestamp columns')
     .option('--method <m>', 'ease (default) or als')
     .option('--lambda <x>', `EASE: L2 penalty, fixed instead of tuned (grid ${DEFAULT_EASE_GRID.lambda.join(', ')})`)
     .option('--min-item-count <n>', `EASE: model only items with at least n training users (default ${DEFAULT_EASE_OPTIONS.minItemCount})`)
     .option('--max-items <n>', `EASE: model at most the n items with the most users (default ${DEFAULT_EASE_OPTIONS.maxItems})`)
-    .option('--half-life <n|off>', `EASE: recency half-life in history items, or off (grid ${DEFAULT_EASE_GRID.recencyHalfLife.map((h) => h ?? 'off').join(', ')})`)
+    .option(
+      '--half-life <n|off>',
+      `EASE: recency half-life in history items, or off (grid ${DEFAULT_EASE_GRID.recencyHalfLife.map((h) => h ?? 'off').join(', ')})`,
+    )
     .option('--no-tune', 'EASE: use the defaults (or the given values) without tuning')
     .option('--factors <n>', `ALS: latent factors (default ${DEFAULT_ALS_OPTIONS.factors})`)
     .option('--iterations <n>', `ALS: sweeps (default ${DEFAULT_ALS_OPTIONS.iterations})`)

@@ -7,7 +7,15 @@
  */
 import type { Command } from 'commander';
 import { printEval } from './output';
-import { addSimulationOptions, numberOption, simulatedUsers, simulationEvalOptions, simulationEvalRun, type SimulationEvalOptions, type SimulationEvalRun } from './simulatedUsers';
+import {
+  addSimulationOptions,
+  numberOption,
+  simulatedUsers,
+  simulationEvalOptions,
+  simulationEvalRun,
+  type SimulationEvalOptions,
+  type SimulationEvalRun,
+} from './simulatedUsers';
 import { adjustedRandIndex } from '../../models/eval/clustering';
 import { createRng } from '../../models/random';
 import { activityQuantileSegments, segmentProfiles, SEGMENT_FEATURES, silhouetteScore, standardizeRows } from '../../models/users/segments';
@@ -47,7 +55,11 @@ export function evaluateSegments(opts: SegmentsEvalOptions = {}): SegmentsEvalRe
   const truth = profiles.map((p) => sim.planted.get(p.userId) ?? 'unknown');
   const seg = segmentProfiles(profiles, { seed: 1 });
   const d = SEGMENT_FEATURES.length;
-  const x = standardizeRows(profiles.map((p) => SEGMENT_FEATURES.map((f) => f.value(p) ?? NaN)), SEGMENT_FEATURES, seg.standardization);
+  const x = standardizeRows(
+    profiles.map((p) => SEGMENT_FEATURES.map((f) => f.value(p) ?? NaN)),
+    SEGMENT_FEATURES,
+    seg.standardization,
+  );
   const figures = (assign: Int32Array, k: number): SegmentFigures => ({
     ari: round(adjustedRandIndex(truth, assign)),
     silhouette: round(k > 1 ? silhouetteScore(x, profiles.length, d, assign, k, { seed: 1 }) : 0),
@@ -65,7 +77,10 @@ export function evaluateSegments(opts: SegmentsEvalOptions = {}): SegmentsEvalRe
     sizes: seg.sizes,
     silhouetteByK: Object.fromEntries(Object.entries(seg.silhouetteByK).map(([k, v]) => [k, round(v)])),
     ariByK: Object.fromEntries(
-      Object.keys(seg.silhouetteByK).map((k) => [k, round(adjustedRandIndex(truth, segmentProfiles(profiles, { seed: 1, kMin: Number(k), kMax: Number(k) }).assignments))]),
+      Object.keys(seg.silhouetteByK).map((k) => [
+        k,
+        round(adjustedRandIndex(truth, segmentProfiles(profiles, { seed: 1, kMin: Number(k), kMax: Number(k) }).assignments)),
+      ]),
     ),
     baselines: { activityQuantiles: figures(activityQuantileSegments(x, profiles.length, SEGMENT_FEATURES, seg.k), seg.k), random: figures(random, seg.k) },
     users: profiles.length,
@@ -78,10 +93,16 @@ function formatText(r: SegmentsEvalResult): string {
   return (
     [
       `segments on the simulated source (seed ${r.seed}, ${r.days} days, ${r.postsPerDay} posts/day): ${r.users} users with a profile, ${r.posts} posts, ${r.engagements} engagements`,
-      `planted: ${Object.entries(r.planted).map(([s, n]) => `${s} ${n}`).join(', ')}`,
-      `k-means chose k = ${r.k} by silhouette (${Object.entries(r.silhouetteByK).map(([k, s]) => `${k}: ${s}`).join(', ')})`,
+      `planted: ${Object.entries(r.planted)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')}`,
+      `k-means chose k = ${r.k} by silhouette (${Object.entries(r.silhouetteByK)
+        .map(([k, s]) => `${k}: ${s}`)
+        .join(', ')})`,
       `segments: ${r.names.map((n, i) => `${n} (${r.sizes[i]})`).join(', ')}`,
-      `ARI had k been fixed: ${Object.entries(r.ariByK).map(([k, a]) => `${k}: ${a}`).join(', ')}`,
+      `ARI had k been fixed: ${Object.entries(r.ariByK)
+        .map(([k, a]) => `${k}: ${a}`)
+        .join(', ')}`,
       '',
       '                      ARI      silhouette',
       `k-means               ${r.ari.toFixed(4)}   ${r.silhouette.toFixed(4)}`,
@@ -102,6 +123,10 @@ export function registerSegmentsEval(evalCmd: Command): void {
   )
     .option('--json', 'print one JSON object')
     .action((o: { seed?: string; users?: string; days?: string; posts?: string; json?: boolean }) => {
-      printEval(evaluateSegments({ seed: numberOption(o.seed), users: numberOption(o.users), days: numberOption(o.days), posts: numberOption(o.posts) }), o.json, formatText);
+      printEval(
+        evaluateSegments({ seed: numberOption(o.seed), users: numberOption(o.users), days: numberOption(o.days), posts: numberOption(o.posts) }),
+        o.json,
+        formatText,
+      );
     });
 }

@@ -42,8 +42,7 @@ export interface SentimentEvalOptions {
 
 /** The baseline's figures on the same posts, from the same run. */
 export type SentimentBaselineFigures =
-  | { name: string; macroRecall: number; macroF1: number; accuracy: number; perClassRecall: Record<SentimentLabel, number> }
-  | { name: string; pearson: number };
+  { name: string; macroRecall: number; macroF1: number; accuracy: number; perClassRecall: Record<SentimentLabel, number> } | { name: string; pearson: number };
 
 interface EvalBase {
   test: string;
@@ -163,7 +162,13 @@ function scoreEveryPost(n: number): LanguageGate {
  */
 const gateCache = new Map<string, LanguageGate>();
 function languageGate(file: string, texts: readonly string[], langs: readonly string[] | undefined): LanguageGate {
-  const key = createHash('sha256').update(file).update('\0').update(texts.join('\u0001')).update('\0').update((langs ?? []).join('\u0001')).digest('hex');
+  const key = createHash('sha256')
+    .update(file)
+    .update('\0')
+    .update(texts.join('\u0001'))
+    .update('\0')
+    .update((langs ?? []).join('\u0001'))
+    .digest('hex');
   const hit = gateCache.get(key);
   if (hit) return hit;
   const gate: LanguageGate = { scoredIdx: [], notScoredLanguages: {} };
@@ -187,7 +192,9 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
   const columns = Object.keys(rows[0]);
   const hasLabel = columns.includes('label');
   if (!hasLabel && !columns.includes('score') && !columns.includes('score5')) {
-    throw new Error(`${opts.test}: needs a 'label' column (negative|neutral|positive) or a numeric 'score' (or 'score5') column; the header has: ${columns.join(', ')}`);
+    throw new Error(
+      `${opts.test}: needs a 'label' column (negative|neutral|positive) or a numeric 'score' (or 'score5') column; the header has: ${columns.join(', ')}`,
+    );
   }
   const test = hasLabel ? labelledFrom(opts.test, rows) : scoresFrom(opts.test, rows);
 
@@ -276,13 +283,21 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
     return { kind: 'labels', ...base, ...figures(predicted) };
   }
   const gold = scoredIdx.map((i) => test.scores[i]);
-  const r = (pol: Float64Array) => round(pearson(Float64Array.from(scoredIdx, (i) => pol[i]), gold));
+  const r = (pol: Float64Array) =>
+    round(
+      pearson(
+        Float64Array.from(scoredIdx, (i) => pol[i]),
+        gold,
+      ),
+    );
   if (baselineLabels !== null) base.baseline = { name: baselineName, pearson: r(baselinePolarity) };
   return { kind: 'scores', ...base, pearson: r(polarity) };
 }
 
 function formatText(r: SentimentEvalResult): string {
-  const lines = [`sentiment (${r.model}, ${r.lexicon}) on ${r.test}: ${r.n} posts${r.train ? `, trained on ${r.train} in ${r.trainSeconds}s${r.backend ? ` (TensorFlow.js ${r.backend} backend)` : ''}` : ''}`];
+  const lines = [
+    `sentiment (${r.model}, ${r.lexicon}) on ${r.test}: ${r.n} posts${r.train ? `, trained on ${r.train} in ${r.trainSeconds}s${r.backend ? ` (TensorFlow.js ${r.backend} backend)` : ''}` : ''}`,
+  ];
   if (r.kind === 'labels') {
     lines.push(
       `macro recall  ${r.macroRecall}`,
@@ -302,7 +317,10 @@ function formatText(r: SentimentEvalResult): string {
     );
   }
   if (r.notScored > 0) {
-    const langs = Object.entries(r.notScoredLanguages).sort((a, b) => b[1] - a[1]).map(([l, c]) => `${l} ${c}`).join(', ');
+    const langs = Object.entries(r.notScoredLanguages)
+      .sort((a, b) => b[1] - a[1])
+      .map(([l, c]) => `${l} ${c}`)
+      .join(', ');
     lines.push(`not scored    ${r.notScored} (no sentiment model for their language: ${langs}; counted as misses)`);
   }
   lines.push(`posts/second  ${r.postsPerSecond}`);
@@ -319,19 +337,33 @@ export function registerSentimentEval(evalCmd: Command): void {
     .option('--seed <n>', 'training seed (default 1)')
     .option('--lexicon <file>', 'domain lexicon: extra words with valences (one "word<TAB>valence" per line, VADER scale -4..4) used by the lexicon')
     .option('--no-baseline', 'skip the baseline (vader-sentiment for the lexicon, the lexicon for trained models) on the same posts')
-    .option('--all-languages', 'score every post with the English models, whatever its language (default: like the pipeline, posts in other languages are not scored)')
+    .option(
+      '--all-languages',
+      'score every post with the English models, whatever its language (default: like the pipeline, posts in other languages are not scored)',
+    )
     .option('--json', 'print one JSON object')
-    .action(async (o: { test: string; train?: string; model?: string; seed?: string; allLanguages?: boolean; baseline?: boolean; lexicon?: string; json?: boolean }) => {
-      if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
-      const result = await evaluateSentiment({
-        test: o.test,
-        train: o.train,
-        model: o.model as SentimentModelKind | undefined,
-        seed: o.seed === undefined ? undefined : Number(o.seed),
-        allLanguages: o.allLanguages === true,
-        baseline: o.baseline !== false,
-        lexicon: o.lexicon ?? (process.env.SOCIALSENSE_LEXICON?.trim() || undefined),
-      });
-      printEval(result, o.json, formatText);
-    });
+    .action(
+      async (o: {
+        test: string;
+        train?: string;
+        model?: string;
+        seed?: string;
+        allLanguages?: boolean;
+        baseline?: boolean;
+        lexicon?: string;
+        json?: boolean;
+      }) => {
+        if (o.seed !== undefined && !Number.isInteger(Number(o.seed))) throw new Error(`--seed must be an integer, got ${o.seed}`);
+        const result = await evaluateSentiment({
+          test: o.test,
+          train: o.train,
+          model: o.model as SentimentModelKind | undefined,
+          seed: o.seed === undefined ? undefined : Number(o.seed),
+          allLanguages: o.allLanguages === true,
+          baseline: o.baseline !== false,
+          lexicon: o.lexicon ?? (process.env.SOCIALSENSE_LEXICON?.trim() || undefined),
+        });
+        printEval(result, o.json, formatText);
+      },
+    );
 }

@@ -66,7 +66,10 @@ export function simulatedUsers(options: SimulationOptions): SimulatedUsers {
     });
     engagements.push(...day.engagements);
   }
-  const profiles = computeProfiles(posts, engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })));
+  const profiles = computeProfiles(
+    posts,
+    engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
+  );
   const activity = dailyActivity(
     posts.map((p) => ({ id: p.id, authorId: p.authorId, createdAt: p.createdAt })),
     engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, at: e.at })),
@@ -85,7 +88,8 @@ export function simulatedUsers(options: SimulationOptions): SimulatedUsers {
 /** Checks an integer option (a clear message naming the option on bad input). */
 export function intOption(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ''}, got ${value}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`--${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ''}, got ${value}`);
   return v;
 }
 
@@ -108,7 +112,10 @@ export interface SimulationEvalRun {
 }
 
 /** Checks the simulation options; the number of days has each eval's own default and least value. */
-export function simulationEvalOptions(opts: SimulationEvalOptions, days: { fallback: number; min: number }): { seed: number; users: number; days: number; postsPerDay: number } {
+export function simulationEvalOptions(
+  opts: SimulationEvalOptions,
+  days: { fallback: number; min: number },
+): { seed: number; users: number; days: number; postsPerDay: number } {
   return {
     seed: intOption('seed', opts.seed, 42, 0),
     users: intOption('users', opts.users, 300, 10, 100_000),

@@ -266,7 +266,9 @@ function formatSeeded(r: SeededTopicsEvalResult): string {
   return (
     [
       `named topics on ${r.data}: ${r.n} posts, nmi ${r.nmi} against the topic column`,
-      ...r.topics.map((t) => `${t.name.padEnd(24)} ${String(t.posts).padStart(6)}${t.unknownTerms.length ? `  (not in the posts: ${t.unknownTerms.join(', ')})` : ''}`),
+      ...r.topics.map(
+        (t) => `${t.name.padEnd(24)} ${String(t.posts).padStart(6)}${t.unknownTerms.length ? `  (not in the posts: ${t.unknownTerms.join(', ')})` : ''}`,
+      ),
       `${'other'.padEnd(24)} ${String(r.other).padStart(6)}  (${(r.otherShare * 100).toFixed(2)}%)`,
     ].join('\n') + '\n'
   );

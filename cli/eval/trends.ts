@@ -16,15 +16,18 @@ import type { Command } from 'commander';
 import { readTableAll, requireColumns } from '../../lib/tabular';
 import { burstOptionsFor, detectBursts, fixedThresholdAlarms, type BurstOptions } from '../../models/trends/burst';
 import { countBurstOptionsFor, scoreCountBursts } from '../../models/trends/countBurst';
-import {
-  evaluateForecasts,
-  scoreDetectionsPooled,
-  type AnomalyWindow,
-  type DetectionScore,
-} from '../../models/trends/evaluate';
+import { evaluateForecasts, scoreDetectionsPooled, type AnomalyWindow, type DetectionScore } from '../../models/trends/evaluate';
 import { earlinessFrontier, type EarlinessPoint } from '../../models/trends/earliness';
 import { DAY_MS, bucketTime, missingCount, regularize, type VolumeSeries } from '../../models/trends/series';
-import { DEFAULT_TUNING_GRID, falseAlarmsPerDay, leaveOneSeriesOut, normalDays, type ChosenSettings, type LabelledSeries, type TuningGrid } from '../../models/trends/tuning';
+import {
+  DEFAULT_TUNING_GRID,
+  falseAlarmsPerDay,
+  leaveOneSeriesOut,
+  normalDays,
+  type ChosenSettings,
+  type LabelledSeries,
+  type TuningGrid,
+} from '../../models/trends/tuning';
 
 /** 'nb': the count burst detector (default); 'ewma': the earlier log-volume EWMA z-score; 'fixed': mean + 3 sd */
 export type TrendDetector = 'nb' | 'ewma' | 'fixed';
@@ -45,8 +48,10 @@ export interface TrendsEvalOptions {
 }
 
 /** Detection figures of one detector over the series (pooled) */
-export interface DetectionSummary
-  extends Pick<DetectionScore, 'windowRecall' | 'alarmPrecision' | 'f1' | 'meanLeadMinutes' | 'meanDelayMinutes' | 'meanDelayAfterLabelMinutes' | 'meanLabelOffsetMinutes'> {
+export interface DetectionSummary extends Pick<
+  DetectionScore,
+  'windowRecall' | 'alarmPrecision' | 'f1' | 'meanLeadMinutes' | 'meanDelayMinutes' | 'meanDelayAfterLabelMinutes' | 'meanLabelOffsetMinutes'
+> {
   /** alarms outside every window per day of data outside the windows */
   falseAlarmsPerDay: number;
 }
@@ -92,7 +97,9 @@ export interface TrendsEvalResult extends DetectionSummary {
   horizon: number;
   /** computed in the same run */
   baselines: {
-    fixedThreshold: DetectionSummary & { perSeries: Array<{ key: string; f1: number; windowRecall: number; alarmPrecision: number; meanDelayMinutes: number | null; falseAlarmsPerDay: number }> };
+    fixedThreshold: DetectionSummary & {
+      perSeries: Array<{ key: string; f1: number; windowRecall: number; alarmPrecision: number; meanDelayMinutes: number | null; falseAlarmsPerDay: number }>;
+    };
     seasonalNaive: { mase: number };
   };
   /**
@@ -196,7 +203,10 @@ export async function evaluateTrends(opts: TrendsEvalOptions): Promise<TrendsEva
   const series = await Promise.all(opts.series.map(readVolumeCsv));
   const bucketMs = series[0].bucketMs;
   const mismatch = series.findIndex((s) => s.bucketMs !== bucketMs);
-  if (mismatch >= 0) throw new Error(`${opts.series[mismatch]}: bucket size ${series[mismatch].bucketMs / 60_000} min differs from ${bucketMs / 60_000} min of ${opts.series[0]}`);
+  if (mismatch >= 0)
+    throw new Error(
+      `${opts.series[mismatch]}: bucket size ${series[mismatch].bucketMs / 60_000} min differs from ${bucketMs / 60_000} min of ${opts.series[0]}`,
+    );
   const seasonality = Math.round(DAY_MS / bucketMs);
   if (series.some((s) => s.values.length < 4 * seasonality)) throw new Error('every series needs at least 4 days of buckets (2 to fit, the rest to test)');
   const labelled: LabelledSeries[] = series.map((s, i) => ({ key: labelKey(opts.series[i]), start: s.start, bucketMs, values: s.values, windows: windows[i] }));
@@ -330,14 +340,18 @@ function formatText(r: TrendsEvalResult): string {
       .join('; ')}`,
     `                          (a rule alarming above k × the hour-of-week median of the whole series: what a first alarm near each window's start costs in false alarms)`,
     `seconds                   ${r.seconds}`,
-    ...r.perSeries.filter((s) => s.missingBuckets > 0).map((s) => `missing          ${s.key}: ${s.missingBuckets} of ${s.buckets} buckets have no row (treated as missing, not as zero)`),
+    ...r.perSeries
+      .filter((s) => s.missingBuckets > 0)
+      .map((s) => `missing          ${s.key}: ${s.missingBuckets} of ${s.buckets} buckets have no row (treated as missing, not as zero)`),
     '',
     'series                                   windows  alarms  recall  precision  f1      delay(min)  FA/day  mase   chosen on the other series',
     ...r.perSeries.map(
       (s) =>
         `${s.key.padEnd(40)} ${`${s.detectedWindows}/${s.windows}`.padStart(7)} ${String(s.alarmGroups).padStart(7)}  ${s.windowRecall
           .toFixed(2)
-          .padStart(6)}  ${s.alarmPrecision.toFixed(2).padStart(9)}  ${s.f1.toFixed(2).padStart(6)}  ${na(s.meanDelayMinutes).padStart(10)}  ${s.falseAlarmsPerDay.toFixed(3).padStart(6)}  ${s.mase.toFixed(3)}  ${
+          .padStart(
+            6,
+          )}  ${s.alarmPrecision.toFixed(2).padStart(9)}  ${s.f1.toFixed(2).padStart(6)}  ${na(s.meanDelayMinutes).padStart(10)}  ${s.falseAlarmsPerDay.toFixed(3).padStart(6)}  ${s.mase.toFixed(3)}  ${
           s.chosen ? `${JSON.stringify(s.chosen.model)} at ${s.chosen.targetFalseAlarmsPerDay}/day (threshold ${s.chosen.threshold})` : ''
         }`,
     ),
@@ -351,7 +365,10 @@ export function registerTrendsEval(evalCmd: Command): void {
     .description('score burst alarms against labelled anomaly windows and volume forecasts against seasonal naive')
     .requiredOption('--series <files...>', 'CSV files with timestamp,value (UTC)')
     .requiredOption('--labels <file>', 'labels.json with anomaly windows keyed by realTweets/<file name>')
-    .option('--detector <name>', 'nb (default: the count burst detector, tuned leave-one-series-out), ewma (the earlier z-score detector) or fixed (the mean + 3 sd baseline)')
+    .option(
+      '--detector <name>',
+      'nb (default: the count burst detector, tuned leave-one-series-out), ewma (the earlier z-score detector) or fixed (the mean + 3 sd baseline)',
+    )
     .option('--horizon <n>', 'forecast horizon in buckets (default 1)')
     .option('--json', 'print one JSON object')
     .action(async (o: { series: string[]; labels: string; detector?: string; horizon?: string; json?: boolean }) => {

@@ -28,8 +28,28 @@ const CONFIG = {
   background: '#ffffff',
   padding: 8,
   view: { stroke: null },
-  axis: { labelColor: MUTED, titleColor: INK, gridColor: GRID, domainColor: '#cbd5e1', tickColor: '#cbd5e1', labelFontSize: 11, titleFontSize: 11, titleFontWeight: 600, titlePadding: 8 },
-  legend: { labelColor: INK, titleColor: INK, labelFontSize: 11, titleFontSize: 11, orient: 'bottom', symbolStrokeWidth: 3, columns: 4, labelLimit: 360, titleLimit: 400 },
+  axis: {
+    labelColor: MUTED,
+    titleColor: INK,
+    gridColor: GRID,
+    domainColor: '#cbd5e1',
+    tickColor: '#cbd5e1',
+    labelFontSize: 11,
+    titleFontSize: 11,
+    titleFontWeight: 600,
+    titlePadding: 8,
+  },
+  legend: {
+    labelColor: INK,
+    titleColor: INK,
+    labelFontSize: 11,
+    titleFontSize: 11,
+    orient: 'bottom',
+    symbolStrokeWidth: 3,
+    columns: 4,
+    labelLimit: 360,
+    titleLimit: 400,
+  },
   header: { labelColor: INK, labelFontSize: 12, labelFontWeight: 600, titleFontSize: 0 },
   range: { category: PALETTE },
   line: { strokeWidth: 2.5 },
@@ -64,7 +84,10 @@ const noNetwork = (): vega.Loader => {
  */
 export async function renderSvg(spec: TopLevelSpec, warnings: string[] = []): Promise<string> {
   const errors: string[] = [];
-  const collect = (into: string[]) => (...args: unknown[]) => void into.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  const collect =
+    (into: string[]) =>
+    (...args: unknown[]) =>
+      void into.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
   const warn = collect(warnings);
   const logger = {
     level: () => logger,
@@ -105,7 +128,12 @@ export function limitTopics(days: readonly SentimentDay[], keep = 7): SentimentD
   const postsByTopic = new Map<string, number>();
   for (const d of days) postsByTopic.set(d.topicName, (postsByTopic.get(d.topicName) ?? 0) + d.posts);
   if (postsByTopic.size <= keep + 1) return [...days];
-  const kept = new Set([...postsByTopic].sort((a, b) => b[1] - a[1]).slice(0, keep).map(([name]) => name));
+  const kept = new Set(
+    [...postsByTopic]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, keep)
+      .map(([name]) => name),
+  );
   const other = new Map<string, SentimentDay>();
   const out: SentimentDay[] = [];
   for (const d of days) {
@@ -113,7 +141,17 @@ export function limitTopics(days: readonly SentimentDay[], keep = 7): SentimentD
       out.push(d);
       continue;
     }
-    const o = other.get(d.day) ?? { day: d.day, topic: null, topicName: 'other topics', posts: 0, meanSentiment: null, positive: 0, neutral: 0, negative: 0, notScored: 0 };
+    const o = other.get(d.day) ?? {
+      day: d.day,
+      topic: null,
+      topicName: 'other topics',
+      posts: 0,
+      meanSentiment: null,
+      positive: 0,
+      neutral: 0,
+      negative: 0,
+      notScored: 0,
+    };
     // means weigh the posts that have sentiment; "not scored" posts have none
     const [ow, dw] = [o.posts - o.notScored, d.posts - d.notScored];
     o.meanSentiment = ow + dw > 0 ? ((o.meanSentiment ?? 0) * ow + (d.meanSentiment ?? 0) * dw) / (ow + dw) : null;
@@ -142,7 +180,8 @@ export function sentimentTrendSpec(days: readonly SentimentDay[]): TopLevelSpec 
         encoding: {
           x: { field: 'day', type: 'ordinal', title: null, axis: { labelExpr: DAY_LABEL, labelAngle: 0, labelOverlap: 'parity' } },
           y: { field: 'mean', type: 'quantitative', title: 'Average sentiment', scale: { zero: false, nice: true }, axis: { format: '+.2f' } },
-          color: series > 1 ? { field: 'topic', type: 'nominal', title: 'Topic', sort: { field: 'posts', op: 'sum', order: 'descending' } } : { value: PALETTE[0] },
+          color:
+            series > 1 ? { field: 'topic', type: 'nominal', title: 'Topic', sort: { field: 'posts', op: 'sum', order: 'descending' } } : { value: PALETTE[0] },
         },
       },
     ],
@@ -151,7 +190,13 @@ export function sentimentTrendSpec(days: readonly SentimentDay[]): TopLevelSpec 
 
 export function sentimentMixSpec(totals: readonly SentimentDay[]): TopLevelSpec {
   const values = totals.flatMap((d) =>
-    (['negative', 'neutral', 'positive'] as const).map((label, order) => ({ day: d.day, label, order, posts: d[label], share: d.posts ? d[label] / d.posts : 0 })),
+    (['negative', 'neutral', 'positive'] as const).map((label, order) => ({
+      day: d.day,
+      label,
+      order,
+      posts: d[label],
+      share: d.posts ? d[label] / d.posts : 0,
+    })),
   );
   return withConfig({
     width: HALF_WIDTH,
@@ -178,7 +223,10 @@ export function sentimentMixSpec(totals: readonly SentimentDay[]): TopLevelSpec 
 // Topics
 
 export function topicSizeSpec(topics: readonly TopicSummary[], limit = 12): TopLevelSpec {
-  const values = [...topics].sort((a, b) => b.posts - a.posts).slice(0, limit).map((t) => ({ name: t.name, posts: t.posts, mean: t.meanSentiment, share: fmtPct(t.share) }));
+  const values = [...topics]
+    .sort((a, b) => b.posts - a.posts)
+    .slice(0, limit)
+    .map((t) => ({ name: t.name, posts: t.posts, mean: t.meanSentiment, share: fmtPct(t.share) }));
   return labelledBarSpec({
     values,
     y: 'name',
@@ -195,7 +243,13 @@ export function topicSizeSpec(topics: readonly TopicSummary[], limit = 12): TopL
 }
 
 /** One horizontal bar per row, in the given order, with a label written just past the bar's end. */
-function labelledBarSpec(o: { values: object[]; y: string; x: { field: string; title: string }; color: Record<string, unknown>; label: Record<string, unknown> }): TopLevelSpec {
+function labelledBarSpec(o: {
+  values: object[];
+  y: string;
+  x: { field: string; title: string };
+  color: Record<string, unknown>;
+  label: Record<string, unknown>;
+}): TopLevelSpec {
   return withConfig({
     width: HALF_WIDTH,
     height: { step: 26 },
@@ -217,13 +271,21 @@ function labelledBarSpec(o: { values: object[]; y: string; x: { field: string; t
 
 /** `flags`: whether trend flags exist at all (without them there is no steady/trending legend to show). */
 export function topTermsSpec(top: readonly TermSummary[], flags = true): TopLevelSpec {
-  const values = [...top].sort((a, b) => b.total - a.total).map((t) => ({ term: termLabel(t.term, t.kind), total: t.total, status: t.trending ? 'trending' : 'steady' }));
+  const values = [...top]
+    .sort((a, b) => b.total - a.total)
+    .map((t) => ({ term: termLabel(t.term, t.kind), total: t.total, status: t.trending ? 'trending' : 'steady' }));
   return labelledBarSpec({
     values,
     y: 'term',
     x: { field: 'total', title: 'Posts in the period' },
     color: flags
-      ? { field: 'status', type: 'nominal', title: null, scale: { domain: ['steady', 'trending'], range: [PALETTE[0], PALETTE[1]] }, legend: { orient: 'bottom', columns: 2 } }
+      ? {
+          field: 'status',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['steady', 'trending'], range: [PALETTE[0], PALETTE[1]] },
+          legend: { orient: 'bottom', columns: 2 },
+        }
       : { value: PALETTE[0] },
     label: { field: 'total', type: 'quantitative', format: ',' },
   });
@@ -236,7 +298,16 @@ export function topTermsSpec(top: readonly TermSummary[], flags = true): TopLeve
  */
 export function forecastRows(series: readonly TermDay[], terms: readonly TermSummary[]) {
   const wanted = new Map(terms.map((t, i) => [`${t.kind}\u0000${t.term}`, { label: termLabel(t.term, t.kind), order: i }]));
-  type Row = { term: string; order: number; day: string; volume: number | null; flag: boolean; forecast: number | null; low: number | null; high: number | null };
+  type Row = {
+    term: string;
+    order: number;
+    day: string;
+    volume: number | null;
+    flag: boolean;
+    forecast: number | null;
+    low: number | null;
+    high: number | null;
+  };
   const rows = new Map<string, Row>();
   const row = (term: string, order: number, day: string) => {
     const k = `${term}\u0000${day}`;
@@ -282,9 +353,15 @@ export function termForecastSpec(series: readonly TermDay[], terms: readonly Ter
       height: 130,
       encoding: { x: { ...x, scale: { type: 'utc' } } },
       layer: [
-        { mark: { type: 'area', color: PALETTE[0], opacity: 0.14 }, encoding: { y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' } } },
+        {
+          mark: { type: 'area', color: PALETTE[0], opacity: 0.14 },
+          encoding: { y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' } },
+        },
         { mark: { type: 'line', color: PALETTE[0], strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { y: { field: 'forecast', type: 'quantitative' } } },
-        { mark: { type: 'line', color: INK, strokeWidth: 2 }, encoding: { y: { field: 'volume', type: 'quantitative', title: 'posts / day', axis: { format: '~s', tickCount: 4 } } } },
+        {
+          mark: { type: 'line', color: INK, strokeWidth: 2 },
+          encoding: { y: { field: 'volume', type: 'quantitative', title: 'posts / day', axis: { format: '~s', tickCount: 4 } } },
+        },
         // every day gets a point, visible on flagged days only: a filtered layer would be empty (and warn) for steady terms
         {
           mark: { type: 'point', filled: true, size: 60, color: PALETTE[1] },
@@ -343,8 +420,20 @@ export function segmentTraitsSpec(segments: readonly Segment[]): TopLevelSpec {
     autosize: FIT_X,
     data: { values },
     encoding: {
-      x: { field: 'trait', type: 'nominal', title: null, sort: traits.map((t) => t.short), axis: { orient: 'top', labelAngle: 0, labelFontWeight: 600, labelColor: INK, domain: false, ticks: false, labelPadding: 6 } },
-      y: { field: 'segment', type: 'nominal', title: null, sort: segments.map((s) => s.name), axis: { domain: false, ticks: false, labelLimit: 200, labelFontWeight: 600, labelColor: INK, labelFontSize: 12 } },
+      x: {
+        field: 'trait',
+        type: 'nominal',
+        title: null,
+        sort: traits.map((t) => t.short),
+        axis: { orient: 'top', labelAngle: 0, labelFontWeight: 600, labelColor: INK, domain: false, ticks: false, labelPadding: 6 },
+      },
+      y: {
+        field: 'segment',
+        type: 'nominal',
+        title: null,
+        sort: segments.map((s) => s.name),
+        axis: { domain: false, ticks: false, labelLimit: 200, labelFontWeight: 600, labelColor: INK, labelFontSize: 12 },
+      },
     },
     layer: [
       {

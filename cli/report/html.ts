@@ -1,19 +1,6 @@
 import { fmtTrait } from './charts';
 import { SEGMENT_TRAITS } from './queries/segments';
-import {
-  fmtBytes,
-  fmtDay,
-  fmtInt,
-  fmtMetric,
-  fmtNum,
-  fmtPct,
-  fmtSigned,
-  fmtTime,
-  fmtWindow,
-  scalarMetrics,
-  sentimentWord,
-  termLabel,
-} from './format';
+import { fmtBytes, fmtDay, fmtInt, fmtMetric, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, scalarMetrics, sentimentWord, termLabel } from './format';
 import type { LineageDataset } from './queries/lineage';
 import type { ReportModelVersion } from './queries/models';
 import type { UserRecommendations } from './queries/recommendations';
@@ -120,7 +107,13 @@ function header(d: ReportData): string {
 function keyFigures(d: ReportData): string {
   // the mean weighs only posts with sentiment; "not scored" posts (no model for their language) have none
   const all = d.sentimentTotals.reduce(
-    (a, t) => ({ posts: a.posts + t.posts, sum: a.sum + (t.meanSentiment ?? 0) * (t.posts - t.notScored), pos: a.pos + t.positive, neg: a.neg + t.negative, notScored: a.notScored + t.notScored }),
+    (a, t) => ({
+      posts: a.posts + t.posts,
+      sum: a.sum + (t.meanSentiment ?? 0) * (t.posts - t.notScored),
+      pos: a.pos + t.positive,
+      neg: a.neg + t.negative,
+      notScored: a.notScored + t.notScored,
+    }),
     { posts: 0, sum: 0, pos: 0, neg: 0, notScored: 0 },
   );
   const mean = all.posts > all.notScored ? all.sum / (all.posts - all.notScored) : null;
@@ -183,7 +176,8 @@ function sentimentSection(p: Page, d: ReportData): string {
 
 function forecastCell(t: TermSummary): string {
   if (t.forecast === null) return '–';
-  const band = t.forecastLow !== null && t.forecastHigh !== null ? ` <span class="band">(${esc(fmtInt(t.forecastLow))}–${esc(fmtInt(t.forecastHigh))})</span>` : '';
+  const band =
+    t.forecastLow !== null && t.forecastHigh !== null ? ` <span class="band">(${esc(fmtInt(t.forecastLow))}–${esc(fmtInt(t.forecastHigh))})</span>` : '';
   return `${esc(fmtInt(t.forecast))}${band}`;
 }
 
@@ -194,10 +188,16 @@ function trendsSection(p: Page, d: ReportData): string {
     'What’s trending',
     'The hashtags and terms people used most, and the ones growing faster than their recent normal. The shaded band is the range we expected for each day; points above it are surprises.',
     (p) => {
-      if (t.top.length === 0) return p.empty('Hashtag volumes appear once this run has scored posts with hashtags, and forecasts once the trend model has run.');
+      if (t.top.length === 0)
+        return p.empty('Hashtag volumes appear once this run has scored posts with hashtags, and forecasts once the trend model has run.');
       const fromPosts = t.source === 'post_scores';
       const note = fromPosts ? `<p class="note">Counted from this run’s posts. Trend flags and forecast bands appear once the trend model has run.</p>` : '';
-      const status = (x: TermSummary) => (x.trending ? `<span class="tag hot">trending${x.flaggedDays > 1 ? ` · ${x.flaggedDays} days` : ''}</span>` : fromPosts ? '–' : '<span class="tag">steady</span>');
+      const status = (x: TermSummary) =>
+        x.trending
+          ? `<span class="tag hot">trending${x.flaggedDays > 1 ? ` · ${x.flaggedDays} days` : ''}</span>`
+          : fromPosts
+            ? '–'
+            : '<span class="tag">steady</span>';
       const topRows = t.top.map((x) => [esc(termLabel(x.term, x.kind)), esc(fmtInt(x.total)), esc(fmtInt(x.lastVolume)), forecastCell(x), status(x)]);
       const emerging = t.emerging.length
         ? table(
@@ -226,23 +226,35 @@ const TOPIC_BASIS: Record<TopicModelRef['basis'], string> = {
 
 function topicsSection(p: Page, d: ReportData): string {
   const described = d.topics.filter((t) => t.topic !== null);
-  return p.section('topics', 'What topics are about', 'Topics are groups of posts that use the same words. Each topic is named by its most telling terms; bigger chips weigh more.', (p) => {
-    if (described.length === 0) return p.empty('Topics appear once the topic model has assigned this run’s posts to topics.');
-    const maxWeight = (t: TopicSummary) => Math.max(1e-9, ...(t.weights ?? [0]));
-    const chips = (t: TopicSummary) =>
-      t.terms?.length
-        ? t.terms
-            .slice(0, 10)
-            .map((term, i) => `<span class="chip" style="opacity:${(0.45 + 0.55 * ((t.weights?.[i] ?? 0) / maxWeight(t))).toFixed(2)}">${esc(term)}</span>`)
-            .join('')
-        : '<span class="muted">terms not recorded for this model version</span>';
-    const rows = described.map((t) => [esc(String(t.topic)), `<div class="chips">${chips(t)}</div>`, esc(fmtInt(t.posts)), esc(fmtPct(t.share)), mood(t.meanSentiment)]);
-    const model = d.topicModel.version === null ? '' : `<p class="note">Topic model version ${d.topicModel.version} (${TOPIC_BASIS[d.topicModel.basis]}).</p>`;
-    return `${model}<div class="grid2 topics">
+  return p.section(
+    'topics',
+    'What topics are about',
+    'Topics are groups of posts that use the same words. Each topic is named by its most telling terms; bigger chips weigh more.',
+    (p) => {
+      if (described.length === 0) return p.empty('Topics appear once the topic model has assigned this run’s posts to topics.');
+      const maxWeight = (t: TopicSummary) => Math.max(1e-9, ...(t.weights ?? [0]));
+      const chips = (t: TopicSummary) =>
+        t.terms?.length
+          ? t.terms
+              .slice(0, 10)
+              .map((term, i) => `<span class="chip" style="opacity:${(0.45 + 0.55 * ((t.weights?.[i] ?? 0) / maxWeight(t))).toFixed(2)}">${esc(term)}</span>`)
+              .join('')
+          : '<span class="muted">terms not recorded for this model version</span>';
+      const rows = described.map((t) => [
+        esc(String(t.topic)),
+        `<div class="chips">${chips(t)}</div>`,
+        esc(fmtInt(t.posts)),
+        esc(fmtPct(t.share)),
+        mood(t.meanSentiment),
+      ]);
+      const model =
+        d.topicModel.version === null ? '' : `<p class="note">Topic model version ${d.topicModel.version} (${TOPIC_BASIS[d.topicModel.basis]}).</p>`;
+      return `${model}<div class="grid2 topics">
       ${p.chart('topic-sizes', 'Posts per topic, coloured by the topic’s average mood.')}
       ${table(['#', 'Top terms', { label: 'Posts', num: true }, { label: 'Share', num: true }, { label: 'Mood', num: true }], rows)}
     </div>`;
-  });
+    },
+  );
 }
 
 function segmentsSection(p: Page, d: ReportData): string {
@@ -304,7 +316,10 @@ const shortUri = (uri: string) => {
 /** Lineage per stage: how many datasets, which days, how much data, and which stages fed it. */
 export function stageSummary(lineage: readonly LineageDataset[]) {
   const stageOf = new Map(lineage.map((x) => [x.uri, x.stage]));
-  const groups = new Map<string, { stage: string; datasets: number; records: number; bytes: number; firstDay: string | null; lastDay: string | null; from: string[] }>();
+  const groups = new Map<
+    string,
+    { stage: string; datasets: number; records: number; bytes: number; firstDay: string | null; lastDay: string | null; from: string[] }
+  >();
   for (const x of lineage) {
     const g = groups.get(x.stage) ?? { stage: x.stage, datasets: 0, records: 0, bytes: 0, firstDay: null, lastDay: null, from: [] };
     g.datasets++;
@@ -325,34 +340,52 @@ export function stageSummary(lineage: readonly LineageDataset[]) {
 
 function aboutSection(p: Page, d: ReportData): string {
   const r = d.run;
-  return p.section('about', 'About this run', 'Where these numbers come from: the run, the datasets it wrote (and what each was derived from), and the model versions behind the scores.', (p) => {
-    const facts: Array<[string, string]> = [
-      ['Run', `<code>${esc(r.runKey)}</code>`],
-      ['Kind · status', `${esc(r.kind)} · ${esc(r.status)}`],
-      ['Started', esc(fmtTime(r.startedAt))],
-      ['Finished', esc(fmtTime(r.finishedAt))],
-      ['Posts scored', esc(fmtInt(r.posts))],
-      ['Days covered', esc(fmtWindow(r.from, r.to))],
-      ['Input', `<code class="small">${esc(JSON.stringify(r.input))}</code>`],
-    ];
-    const factTable = `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
+  return p.section(
+    'about',
+    'About this run',
+    'Where these numbers come from: the run, the datasets it wrote (and what each was derived from), and the model versions behind the scores.',
+    (p) => {
+      const facts: Array<[string, string]> = [
+        ['Run', `<code>${esc(r.runKey)}</code>`],
+        ['Kind · status', `${esc(r.kind)} · ${esc(r.status)}`],
+        ['Started', esc(fmtTime(r.startedAt))],
+        ['Finished', esc(fmtTime(r.finishedAt))],
+        ['Posts scored', esc(fmtInt(r.posts))],
+        ['Days covered', esc(fmtWindow(r.from, r.to))],
+        ['Input', `<code class="small">${esc(JSON.stringify(r.input))}</code>`],
+      ];
+      const factTable = `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 
-    const byUri = new Map(d.lineage.map((x) => [x.uri, x]));
-    const lineage = d.lineage.length
-      ? `${table(
-          ['Stage', { label: 'Datasets', num: true }, { label: 'Days', nowrap: true }, { label: 'Records', num: true }, { label: 'Size', num: true }, 'Derived from'],
-          stageSummary(d.lineage).map((g) => [
-            `<span class="tag stage">${esc(g.stage)}</span>`,
-            esc(fmtInt(g.datasets)),
-            esc(g.firstDay === g.lastDay ? (g.firstDay ?? '–') : `${g.firstDay} … ${g.lastDay}`),
-            esc(fmtInt(g.records)),
-            esc(fmtBytes(g.bytes)),
-            g.from.length ? g.from.map((x) => `<span class="tag stage">${esc(x)}</span>`).join(' ') : '<span class="muted">–</span>',
-          ]),
-          { caption: 'Lineage: the datasets behind this run', className: 'scroll' },
-        )}
+      const byUri = new Map(d.lineage.map((x) => [x.uri, x]));
+      const lineage = d.lineage.length
+        ? `${table(
+            [
+              'Stage',
+              { label: 'Datasets', num: true },
+              { label: 'Days', nowrap: true },
+              { label: 'Records', num: true },
+              { label: 'Size', num: true },
+              'Derived from',
+            ],
+            stageSummary(d.lineage).map((g) => [
+              `<span class="tag stage">${esc(g.stage)}</span>`,
+              esc(fmtInt(g.datasets)),
+              esc(g.firstDay === g.lastDay ? (g.firstDay ?? '–') : `${g.firstDay} … ${g.lastDay}`),
+              esc(fmtInt(g.records)),
+              esc(fmtBytes(g.bytes)),
+              g.from.length ? g.from.map((x) => `<span class="tag stage">${esc(x)}</span>`).join(' ') : '<span class="muted">–</span>',
+            ]),
+            { caption: 'Lineage: the datasets behind this run', className: 'scroll' },
+          )}
         <details class="datasets"><summary>All ${d.lineage.length} datasets, with their locations</summary>${table(
-          ['Stage', 'Dataset', { label: 'Day', nowrap: true }, { label: 'Records', num: true }, { label: 'Size', num: true }, { label: 'Derived from', nowrap: true }],
+          [
+            'Stage',
+            'Dataset',
+            { label: 'Day', nowrap: true },
+            { label: 'Records', num: true },
+            { label: 'Size', num: true },
+            { label: 'Derived from', nowrap: true },
+          ],
           d.lineage.map((x) => [
             `<span class="tag stage">${esc(x.stage)}</span>`,
             `<code class="small" title="${esc(x.uri)}">${esc(shortUri(x.uri))}</code><div class="muted small">${esc(x.schema)} · ${esc(x.format)}${
@@ -372,36 +405,40 @@ function aboutSection(p: Page, d: ReportData): string {
           ]),
           { className: 'scroll' },
         )}</details>`
-      : `<div class="table-wrap"><h3>Lineage: the datasets behind this run</h3>${p.noData('This run has not catalogued any dataset.')}</div>`;
+        : `<div class="table-wrap"><h3>Lineage: the datasets behind this run</h3>${p.noData('This run has not catalogued any dataset.')}</div>`;
 
-    const metricsCell = (m: ReportModelVersion) => {
-      const base = new Map(scalarMetrics(m.baseline));
-      const list = scalarMetrics(m.metrics);
-      if (list.length === 0) return '–';
-      return list
-        .slice(0, 6)
-        .map(([k, v]) => `<span class="metric"><span class="muted">${esc(k)}</span> ${esc(fmtMetric(v))}${base.has(k) ? ` <span class="muted small">(was ${esc(fmtMetric(base.get(k)))})</span>` : ''}</span>`)
-        .join('');
-    };
-    const models = d.models.length
-      ? table(
-          ['Model', { label: 'Version', num: true }, 'Status', 'Held-out metrics', 'Trained', 'Promoted'],
-          d.models.map((m) => [
-            `<strong>${esc(m.name)}</strong>`,
-            esc(`v${m.version}`),
-            `<span class="tag ${m.status === 'serving' ? 'ok' : m.status === 'rejected' ? 'bad' : ''}">${esc(m.status)}</span>${m.trainedByRun ? ' <span class="muted small">trained by this run</span>' : ''}`,
-            `<div class="metrics">${metricsCell(m)}</div>`,
-            esc(fmtTime(m.createdAt)),
-            esc(fmtTime(m.promotedAt)),
-          ]),
-          { caption: 'Model versions: serving now, and any trained by this run', className: 'scroll' },
-        )
-      : `<div class="table-wrap"><h3>Model versions</h3>${p.noData('No model is registered yet; scores come from the built-in defaults.')}</div>`;
-    const used = d.sentimentModels.length
-      ? `<p class="note">Sentiment scores of this run’s posts came from ${d.sentimentModels.map((m) => `<code>${esc(m.model)}</code> (${esc(fmtInt(m.posts))} posts)`).join(', ')}.</p>`
-      : '';
-    return `${factTable}${lineage}${models}${used}`;
-  });
+      const metricsCell = (m: ReportModelVersion) => {
+        const base = new Map(scalarMetrics(m.baseline));
+        const list = scalarMetrics(m.metrics);
+        if (list.length === 0) return '–';
+        return list
+          .slice(0, 6)
+          .map(
+            ([k, v]) =>
+              `<span class="metric"><span class="muted">${esc(k)}</span> ${esc(fmtMetric(v))}${base.has(k) ? ` <span class="muted small">(was ${esc(fmtMetric(base.get(k)))})</span>` : ''}</span>`,
+          )
+          .join('');
+      };
+      const models = d.models.length
+        ? table(
+            ['Model', { label: 'Version', num: true }, 'Status', 'Held-out metrics', 'Trained', 'Promoted'],
+            d.models.map((m) => [
+              `<strong>${esc(m.name)}</strong>`,
+              esc(`v${m.version}`),
+              `<span class="tag ${m.status === 'serving' ? 'ok' : m.status === 'rejected' ? 'bad' : ''}">${esc(m.status)}</span>${m.trainedByRun ? ' <span class="muted small">trained by this run</span>' : ''}`,
+              `<div class="metrics">${metricsCell(m)}</div>`,
+              esc(fmtTime(m.createdAt)),
+              esc(fmtTime(m.promotedAt)),
+            ]),
+            { caption: 'Model versions: serving now, and any trained by this run', className: 'scroll' },
+          )
+        : `<div class="table-wrap"><h3>Model versions</h3>${p.noData('No model is registered yet; scores come from the built-in defaults.')}</div>`;
+      const used = d.sentimentModels.length
+        ? `<p class="note">Sentiment scores of this run’s posts came from ${d.sentimentModels.map((m) => `<code>${esc(m.model)}</code> (${esc(fmtInt(m.posts))} posts)`).join(', ')}.</p>`
+        : '';
+      return `${factTable}${lineage}${models}${used}`;
+    },
+  );
 }
 
 const CSS = `
@@ -464,7 +501,9 @@ footer{color:var(--muted);font-size:12px;text-align:center;padding:8px 0 28px}
 /** The whole page for the report's data and its rendered charts; also says which sections had data. */
 export function renderReportHtml(d: ReportData, svgs: Svgs): { html: string; sections: ReportSection[] } {
   const p = new Page(svgs);
-  const body = [sentimentSection(p, d), trendsSection(p, d), topicsSection(p, d), segmentsSection(p, d), recommendationsSection(p, d), aboutSection(p, d)].join('\n');
+  const body = [sentimentSection(p, d), trendsSection(p, d), topicsSection(p, d), segmentsSection(p, d), recommendationsSection(p, d), aboutSection(p, d)].join(
+    '\n',
+  );
   const html = `<!doctype html>
 <html lang="en">
 <head>

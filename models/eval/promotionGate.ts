@@ -18,9 +18,7 @@
  */
 
 /** What a serving version scored on the candidate's held-out data, or why it could not be scored. */
-export type ServingFigure =
-  | { version: number; value: number }
-  | { version: number; missing: string };
+export type ServingFigure = { version: number; value: number } | { version: number; missing: string };
 
 export interface GateInput {
   /** the figure's name as recorded (e.g. 'ndcg10', 'auc'); used in the reason */
@@ -50,7 +48,8 @@ export interface GateDecision {
 export function promotionGate(input: GateInput): GateDecision {
   const { metric, candidate, baseline, serving } = input;
   if (!metric) throw new Error('promotionGate: metric name is empty');
-  if (serving && !(Number.isInteger(serving.version) && serving.version >= 1)) throw new Error(`promotionGate: serving version must be a positive integer, got ${serving.version}`);
+  if (serving && !(Number.isInteger(serving.version) && serving.version >= 1))
+    throw new Error(`promotionGate: serving version must be a positive integer, got ${serving.version}`);
   const d = input.digits ?? 4;
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
   const parts = [`held-out ${metric} ${fmt(candidate)}`];

@@ -52,4 +52,3 @@ export function extractFeatures(posts: Post[], models: FeatureModels = {}): Feat
     return { ...post, features: { sentiment: { compound: lexicon.compound, label, model: sentimentModel }, topic } };
   });
 }
-

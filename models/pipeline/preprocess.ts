@@ -87,9 +87,18 @@ function sanitizePostFields(post: Post): boolean {
   post.mentions = cleanList(mentions);
   post.urls = cleanList(urls);
   return (
-    post.id !== id || post.platform !== platform || author.id !== authorId || author.handle !== handle ||
-    author.created_at !== authorCreated || post.lang !== lang || post.url !== url || post.reply_to !== reply_to ||
-    post.repost_of !== repost_of || post.hashtags !== hashtags || post.mentions !== mentions || post.urls !== urls
+    post.id !== id ||
+    post.platform !== platform ||
+    author.id !== authorId ||
+    author.handle !== handle ||
+    author.created_at !== authorCreated ||
+    post.lang !== lang ||
+    post.url !== url ||
+    post.reply_to !== reply_to ||
+    post.repost_of !== repost_of ||
+    post.hashtags !== hashtags ||
+    post.mentions !== mentions ||
+    post.urls !== urls
   );
 }
 
@@ -184,4 +193,3 @@ export function preprocessPosts(records: unknown[], languages: string[] | null =
   p.add(records);
   return p.finish();
 }
-

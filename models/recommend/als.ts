@@ -31,13 +31,7 @@ export interface CsrMatrix {
 }
 
 /** Builds a CSR matrix from (row, col, value) triples; repeated (row, col) pairs are summed. */
-export function csrFromTriples(
-  rows: number,
-  cols: number,
-  r: ArrayLike<number>,
-  c: ArrayLike<number>,
-  v?: ArrayLike<number>,
-): CsrMatrix {
+export function csrFromTriples(rows: number, cols: number, r: ArrayLike<number>, c: ArrayLike<number>, v?: ArrayLike<number>): CsrMatrix {
   const nnzIn = r.length;
   const counts = new Int32Array(rows + 1);
   for (let k = 0; k < nnzIn; k++) {
@@ -402,7 +396,12 @@ function makeModel(
     },
     foldInUser(itemList, weights) {
       itemGram ??= gram(itemFactors, items, f, options.regularization);
-      const conf = confidences(Float32Array.from(weights ?? Array.from({ length: itemList.length }, () => 1)), options.alpha, options.confidence, options.epsilon);
+      const conf = confidences(
+        Float32Array.from(weights ?? Array.from({ length: itemList.length }, () => 1)),
+        options.alpha,
+        options.confidence,
+        options.epsilon,
+      );
       const target = new Float32Array(f);
       const work: CgWork = { r: new Float64Array(f), p: new Float64Array(f), ap: new Float64Array(f), x: new Float64Array(f) };
       // from zero, f CG steps solve the f-dimensional system exactly (up to rounding)

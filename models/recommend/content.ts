@@ -203,12 +203,7 @@ export interface HybridRecommender {
  * items). `popularity` supplies the per-item interaction counts of the blend and the fallback for
  * users with no history.
  */
-export function createHybridRecommender(parts: {
-  als: AlsModel;
-  content: ContentIndex;
-  popularity: PopularityModel;
-  blend?: BlendOptions;
-}): HybridRecommender {
+export function createHybridRecommender(parts: { als: AlsModel; content: ContentIndex; popularity: PopularityModel; blend?: BlendOptions }): HybridRecommender {
   const { als, content, popularity } = parts;
   if (content.items !== als.items) throw new Error(`content index has ${content.items} items but the CF model has ${als.items}`);
   const itemCounts = popularity.counts;

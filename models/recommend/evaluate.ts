@@ -125,9 +125,7 @@ export function timeOrderedSplit(log: InteractionLog, opts: SplitOptions = {}): 
     let hold = 0;
     if (n >= minInteractions) hold = opts.lastK !== undefined ? Math.min(opts.lastK, n - 1) : Math.max(1, Math.floor(n * fraction));
     // latest last; ties broken by item index so the split is deterministic
-    const order = Array.from({ length: n }, (_, k) => start + k).sort(
-      (a, b) => latest[a] - latest[b] || merged.indices[a] - merged.indices[b],
-    );
+    const order = Array.from({ length: n }, (_, k) => start + k).sort((a, b) => latest[a] - latest[b] || merged.indices[a] - merged.indices[b]);
     const held: number[] = [];
     order.forEach((pos, rank) => {
       if (rank >= n - hold) held.push(merged.indices[pos]);

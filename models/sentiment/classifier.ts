@@ -184,7 +184,25 @@ function unitOf(t: Token): string {
   }
 }
 
-const DENSE_NAMES = ['compound', 'positive', 'negative', 'lexneg', 'lexpos', 'caps', 'elong', 'negctx', 'excl', 'quest', 'npos', 'nneg', 'spos', 'sneg', 'max', 'min', 'last'];
+const DENSE_NAMES = [
+  'compound',
+  'positive',
+  'negative',
+  'lexneg',
+  'lexpos',
+  'caps',
+  'elong',
+  'negctx',
+  'excl',
+  'quest',
+  'npos',
+  'nneg',
+  'spos',
+  'sneg',
+  'max',
+  'min',
+  'last',
+];
 
 /** Growable sparse vector that feature extraction writes into (owned by one FeatureExtractor). */
 class SparseBuffer {
@@ -893,7 +911,12 @@ function serialize(header: ClassifierHeader, weights: Float32Array): Uint8Array 
   return writeFloatArtifact(MAGIC, header, [weights]);
 }
 
-const ARTIFACT: FloatArtifactKind = { magic: MAGIC, format: 'socialsense-sentiment-classifier', loader: 'loadSentimentClassifier', what: 'sentiment classifier' };
+const ARTIFACT: FloatArtifactKind = {
+  magic: MAGIC,
+  format: 'socialsense-sentiment-classifier',
+  loader: 'loadSentimentClassifier',
+  what: 'sentiment classifier',
+};
 
 export function loadSentimentClassifier(bytes: Uint8Array): SentimentClassifier {
   const { header, arrays } = readFloatArtifact<ClassifierHeader>(bytes, ARTIFACT, (h) => [(1 << h.features.hashBits) * K]);

@@ -20,11 +20,7 @@ function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
  * A null prediction (an item the model declined, e.g. a post in a language it has no model for)
  * is a miss for its gold class and a prediction of no class.
  */
-export function classificationMetrics<L extends string>(
-  gold: readonly L[],
-  predicted: readonly (L | null)[],
-  classes: readonly L[],
-): ClassificationMetrics<L> {
+export function classificationMetrics<L extends string>(gold: readonly L[], predicted: readonly (L | null)[], classes: readonly L[]): ClassificationMetrics<L> {
   checkSameLength(gold, predicted);
   const k = classes.length;
   const index = new Map<string, number>();

@@ -23,7 +23,16 @@ import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { createRng } from '../random';
 import { readFloatArtifact, writeFloatArtifact, type FloatArtifactKind } from './artifact';
 import type { DomainLexicon } from './lexicon';
-import { bestPriorOffsets, featureConfig, hashedFeatures, loadSentimentClassifier, macroRecallOf, type FeatureConfig, type SentimentScorer, type SentimentPrediction } from './classifier';
+import {
+  bestPriorOffsets,
+  featureConfig,
+  hashedFeatures,
+  loadSentimentClassifier,
+  macroRecallOf,
+  type FeatureConfig,
+  type SentimentScorer,
+  type SentimentPrediction,
+} from './classifier';
 
 /** The TensorFlow.js module (the API of @tensorflow/tfjs; tfjs-node exports the same one). */
 export type TensorFlow = typeof import('@tensorflow/tfjs');
@@ -217,7 +226,8 @@ export async function trainNeuralSentiment(
   const { tf, backend } = await loadTensorFlow();
   const t0 = performance.now();
   const cfg = featureConfig(o, opts.lexicon);
-  if (opts.holdout !== undefined && opts.holdout.texts.length !== opts.holdout.labels.length) throw new Error('trainNeuralSentiment: holdout texts and labels differ in length');
+  if (opts.holdout !== undefined && opts.holdout.texts.length !== opts.holdout.labels.length)
+    throw new Error('trainNeuralSentiment: holdout texts and labels differ in length');
   // an explicit held-out part is appended after the training rows (its rows are never trained on)
   const holdTexts = opts.holdout?.texts ?? [];
   const feats = hashedFeatures([...texts, ...holdTexts], cfg);
@@ -330,7 +340,10 @@ export async function trainNeuralSentiment(
         continue;
       }
       const params = await snapshot();
-      const r = macroRecallOf(Array.from(holdIdx, (i) => y[i]), predictIndices(params, dim, hidden, feats, holdIdx));
+      const r = macroRecallOf(
+        Array.from(holdIdx, (i) => y[i]),
+        predictIndices(params, dim, hidden, feats, holdIdx),
+      );
       o.onEpoch?.(epoch, r);
       if (!(r <= best.recall)) best = { epoch, recall: r, params: { ...params, embedding: embedding.slice() } };
       // two passes without improvement: later ones only overfit further
@@ -338,7 +351,13 @@ export async function trainNeuralSentiment(
     }
     const params = best.params ?? { ...(await snapshot()), embedding: embedding.slice() };
     // class-prior offsets chosen on the held-out part, folded into the output bias
-    const offsets = o.priorAdjust && holdIdx.length > 0 ? bestPriorOffsets(heldOutLogits(params, dim, hidden, feats, holdIdx), Int32Array.from(holdIdx, (i) => y[i])) : [0, 0, 0];
+    const offsets =
+      o.priorAdjust && holdIdx.length > 0
+        ? bestPriorOffsets(
+            heldOutLogits(params, dim, hidden, feats, holdIdx),
+            Int32Array.from(holdIdx, (i) => y[i]),
+          )
+        : [0, 0, 0];
     params.b2 = Float32Array.from(params.b2, (b, c) => b + offsets[c]);
     const header: NeuralHeader = {
       format: 'socialsense-sentiment-neural',

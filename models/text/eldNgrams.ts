@@ -97,8 +97,7 @@ const DICTIONARY = buildDictionary();
 /** eld's `dictionary`: the character that stands for each UTF-8 byte ≥ 0x80 in its n-gram keys. */
 function buildDictionary(): Uint8Array {
   // Copied from eld 2.1.0 src/dictionary.js, bytes 0x80–0xFF (bytes below 0x80 stand for themselves).
-  const high =
-    "M2RJOP{ä>âüé_QáôëåõèïZû}à3ùÉYîí]|)ÿ~1VDT48FIK7WS/EB5;NCê*X=^:[Hò  ¢!(,ß øó    Uö6@ÀÁ <ýG-Añú    $Læ?0\"#%&+ì9.ç µ                ";
+  const high = 'M2RJOP{ä>âüé_QáôëåõèïZû}à3ùÉYîí]|)ÿ~1VDT48FIK7WS/EB5;NCê*X=^:[Hò  ¢!(,ß øó    Uö6@ÀÁ <ýG-Añú    $Læ?0"#%&+ì9.ç µ                ';
   if (high.length !== 128) throw new Error('eld dictionary must have 128 high-byte entries');
   const d = new Uint8Array(256);
   for (let b = 0; b < 128; b++) d[b] = b;

@@ -28,8 +28,33 @@ export interface HtmlContent {
 const SKIPPED = new Set(['script', 'style', 'template', 'noscript', 'head', 'title', 'svg', 'math', 'iframe', 'object', 'canvas', 'select', 'textarea']);
 // Elements that start and end a paragraph (a blank line in the text).
 const BLOCKS = new Set([
-  'p', 'div', 'blockquote', 'pre', 'ul', 'ol', 'dl', 'table', 'section', 'article', 'aside', 'header', 'footer', 'main', 'nav',
-  'figure', 'figcaption', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'details', 'summary', 'address',
+  'p',
+  'div',
+  'blockquote',
+  'pre',
+  'ul',
+  'ol',
+  'dl',
+  'table',
+  'section',
+  'article',
+  'aside',
+  'header',
+  'footer',
+  'main',
+  'nav',
+  'figure',
+  'figcaption',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'details',
+  'summary',
+  'address',
 ]);
 // Elements that start and end a line.
 const LINES = new Set(['li', 'tr', 'dt', 'dd']);
@@ -62,7 +87,13 @@ const isWebUrl = (s: string) => /^https?:\/\/[^\s]+$/i.test(s);
 function looksLikeShownUrl(shown: string, href: string): boolean {
   if (/^(?:https?:\/\/|www\.)\S*$/i.test(shown) || /^[\w-]+(?:\.[\w-]+)+\/\S*$/.test(shown)) return true;
   const cut = shown.replace(/…$/, '');
-  return cut.includes('.') && href.replace(/^https?:\/\//i, '').toLowerCase().startsWith(cut.toLowerCase());
+  return (
+    cut.includes('.') &&
+    href
+      .replace(/^https?:\/\//i, '')
+      .toLowerCase()
+      .startsWith(cut.toLowerCase())
+  );
 }
 const addOnce = (list: string[], value: string) => {
   if (value && !list.includes(value)) list.push(value);
@@ -145,7 +176,12 @@ export function parseHtmlContent(html: string): HtmlContent {
   );
 
   function closeLink(link: OpenLink) {
-    const shown = out.slice(link.start).filter((p) => !isBreak(p)).join('').replace(/\s+/g, ' ').trim();
+    const shown = out
+      .slice(link.start)
+      .filter((p) => !isBreak(p))
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
     const href = (link.attribs.href ?? '').trim();
     const classes = classesOf(link.attribs);
     const rel = (link.attribs.rel ?? '').toLowerCase().split(/\s+/);
@@ -214,7 +250,11 @@ function joinPieces(pieces: Piece[]): string {
       parts.push(prev !== undefined && prev.endsWith(' ') && piece.startsWith(' ') ? piece.slice(1) : piece);
     }
   }
-  return parts.join('').replace(/[ \t]+\n/g, '\n').replace(/\n[ \t]+/g, '\n').trim();
+  return parts
+    .join('')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n[ \t]+/g, '\n')
+    .trim();
 }
 
 /** Post HTML → plain text (see parseHtmlContent). `htmlToText('<p>a<br>b</p><p>c &amp; d</p>')` is `"a\nb\n\nc & d"`. */

@@ -211,12 +211,16 @@ function isEnglishAfterAll(content: string, englishRatio: number, scores: Int32A
  * standard languages and their chat registers, not fitted to test/fixtures/langid/sample.tsv.
  */
 const INDONESIAN_WORDS: ReadonlySet<string> = new Set(
-  ('nggak gak enggak ngga engga udah aja sih dong deh kok gue gua lu elo karena uang kantor besok mau bisa paham lihat gimana ' +
-    'kayak bikin nih tuh yuk gitu makasih pengen ketemu nonton capek bareng ngantuk pemerintah libur liburan gratis mobil polisi banget').split(' '),
+  (
+    'nggak gak enggak ngga engga udah aja sih dong deh kok gue gua lu elo karena uang kantor besok mau bisa paham lihat gimana ' +
+    'kayak bikin nih tuh yuk gitu makasih pengen ketemu nonton capek bareng ngantuk pemerintah libur liburan gratis mobil polisi banget'
+  ).split(' '),
 );
 const MALAY_WORDS: ReadonlySet<string> = new Set(
-  ('tak dah nak kat awak korang betul boleh kerana wang pejabat esok mahu tengok cakap macam jom seronok sikit kerajaan percuma ' +
-    'baharu sahaja polis bas faham berbanding cikgu budak bising ni tu').split(' '),
+  (
+    'tak dah nak kat awak korang betul boleh kerana wang pejabat esok mahu tengok cakap macam jom seronok sikit kerajaan percuma ' +
+    'baharu sahaja polis bas faham berbanding cikgu budak bising ni tu'
+  ).split(' '),
 );
 
 /**
@@ -241,14 +245,18 @@ function indonesianOrMalay(content: string): string {
  * decide. Written from the standard forms, not fitted to test/fixtures/langid/sample.tsv.
  */
 const EKAVIAN_WORDS: ReadonlySet<string> = new Set(
-  ('vreme deca dece dete devojka devojke reka reke mleko lepo lepa lepi lep pre posle celu celi ceo cela celo beli belo bela ' +
+  (
+    'vreme deca dece dete devojka devojke reka reke mleko lepo lepa lepi lep pre posle celu celi ceo cela celo beli belo bela ' +
     'razumem razumeš razume nedelja nedelju nedelje mesto mesta mesec sneg hleb gde ovde svet sveta uvek zvezda vera telo cveće reč ' +
-    'hteo htela videli mleka').split(' '),
+    'hteo htela videli mleka'
+  ).split(' '),
 );
 const IJEKAVIAN_WORDS: ReadonlySet<string> = new Set(
-  ('vrijeme djeca djece dijete djevojka djevojke rijeka rijeke mlijeko lijepo lijepa lijepi lijep prije poslije cijelu cijeli ' +
+  (
+    'vrijeme djeca djece dijete djevojka djevojke rijeka rijeke mlijeko lijepo lijepa lijepi lijep prije poslije cijelu cijeli ' +
     'cijela cijelo bijeli bijelo bijela razumijem razumiješ razumije nedjelja nedjelju nedjelje mjesto mjesta mjesec snijeg ' +
-    'hljeb kruh gdje ovdje svijet svijeta uvijek zvijezda vjera tijelo cvijeće riječ htio htjela').split(' '),
+    'hljeb kruh gdje ovdje svijet svijeta uvijek zvijezda vjera tijelo cvijeće riječ htio htjela'
+  ).split(' '),
 );
 
 /** Serbian when the post's yat reflexes are mostly ekavian, else Croatian (Bosnian, also ijekavian, is not in eld). */
@@ -274,12 +282,16 @@ const RUSSIAN_LETTERS_RE = /[ыэъЫЭЪ]/u;
  * leave the two within a hair of each other ("скоро буду, жди меня" scored Ukrainian).
  */
 const RUSSIAN_WORDS: ReadonlySet<string> = new Set(
-  ('что это меня тебя себя уже сегодня как только очень когда если ещё еще она они был была было были где здесь почему ' +
-    'сейчас спасибо хорошо нет да или но его её ее мне тебе вечером').split(' '),
+  (
+    'что это меня тебя себя уже сегодня как только очень когда если ещё еще она они был была было были где здесь почему ' +
+    'сейчас спасибо хорошо нет да или но его её ее мне тебе вечером'
+  ).split(' '),
 );
 const UKRAINIAN_WORDS: ReadonlySet<string> = new Set(
-  ('що це мене тебе себе вже сьогодні як тільки дуже коли якщо ще вона вони був була було були де тут чому зараз дякую ' +
-    'добре ні або але її мені тобі ввечері').split(' '),
+  (
+    'що це мене тебе себе вже сьогодні як тільки дуже коли якщо ще вона вони був була було були де тут чому зараз дякую ' +
+    'добре ні або але її мені тобі ввечері'
+  ).split(' '),
 );
 
 /**
@@ -320,7 +332,11 @@ const ELONGATED_RE = /(\p{L})\1{2}/u;
 
 /** Share (0–1) of the space-separated words of `content` that are known English words or elongations of one. */
 export function englishWordShare(content: string): number {
-  const words = content.toLowerCase().replace(/’/g, "'").split(' ').filter((w) => w.length > 0);
+  const words = content
+    .toLowerCase()
+    .replace(/’/g, "'")
+    .split(' ')
+    .filter((w) => w.length > 0);
   if (words.length === 0) return 0;
   let known = 0;
   for (const w of words) {

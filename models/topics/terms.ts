@@ -13,7 +13,6 @@
 import { normalizeText } from '../text/normalize';
 import { tokenize } from '../text/tokenize';
 
-
 /**
  * English function words (the NLTK list and the function-word part of the Glasgow list that sklearn
  * ships: modals, quantifiers, number words, light verbs), plus social-media noise. Content words of

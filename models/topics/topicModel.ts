@@ -248,12 +248,7 @@ export function loadTopicModel(bytes: Uint8Array): TopicModel {
 }
 
 /** Fits GSDMM (default) or LDA, see TopicModelOptions.method. */
-export function fitTopicModel(
-  documents: readonly ArrayLike<number>[],
-  k: number,
-  iterations: number,
-  opts: TopicModelOptions = {},
-): TopicModel {
+export function fitTopicModel(documents: readonly ArrayLike<number>[], k: number, iterations: number, opts: TopicModelOptions = {}): TopicModel {
   return (opts.method ?? DEFAULT_TOPIC_METHOD) === 'dmm' ? fitDmm(documents, k, iterations, opts) : fitLda(documents, k, iterations, opts);
 }
 

@@ -82,7 +82,18 @@ const DEFAULTS: Required<AlertOptions> = { bucketMs: 5 * 60_000, warmup: 6, thre
 
 /** The burst detector's settings for a stream's buckets (see the module comment). */
 export function streamBurstOptions(o: Required<AlertOptions>): BurstOptions {
-  return { seasonality: 0, smoothing: 1, spreadAlpha: 0.2, levelAlpha: 0.2, varianceAlpha: 0.2, warmup: o.warmup, threshold: o.threshold, refractory: 3, clip: 2, minSigma: 0.25 };
+  return {
+    seasonality: 0,
+    smoothing: 1,
+    spreadAlpha: 0.2,
+    levelAlpha: 0.2,
+    varianceAlpha: 0.2,
+    warmup: o.warmup,
+    threshold: o.threshold,
+    refractory: 3,
+    clip: 2,
+    minSigma: 0.25,
+  };
 }
 
 const keysOf = (p: AlertPost, kind: AlertKind): string[] =>
@@ -188,6 +199,11 @@ function explain(
     excess: round(excess),
     ratio: round(ratio),
     score: round(score),
-    explanation: { summary, baseline: { postsPerBucket: round(baseline), buckets }, beat: { excess: round(excess), ratio: round(ratio), score: round(score), threshold: o.threshold }, drivers },
+    explanation: {
+      summary,
+      baseline: { postsPerBucket: round(baseline), buckets },
+      beat: { excess: round(excess), ratio: round(ratio), score: round(score), threshold: o.threshold },
+      drivers,
+    },
   };
 }

@@ -121,7 +121,8 @@ function resolve(o: CountBurstOptions): ResolvedCountBurstOptions {
     refractory: o.refractory ?? Math.max(1, Math.round(o.bucketsPerDay / 4)),
   };
   if (!(Number.isInteger(r.bucketsPerDay) && r.bucketsPerDay >= 1)) throw new RangeError(`bucketsPerDay must be a positive integer, got ${r.bucketsPerDay}`);
-  if (r.windows.length === 0 || r.windows.some((w) => !(Number.isInteger(w) && w >= 1))) throw new RangeError(`windows must be positive integers, got [${r.windows.join(', ')}]`);
+  if (r.windows.length === 0 || r.windows.some((w) => !(Number.isInteger(w) && w >= 1)))
+    throw new RangeError(`windows must be positive integers, got [${r.windows.join(', ')}]`);
   for (const k of ['levelDays', 'dailyDays', 'weeklyWeeks', 'dispersionDays', 'clip', 'dispersionClip'] as const) {
     if (!(r[k] > 0)) throw new RangeError(`${k} must be positive, got ${r[k]}`);
   }
@@ -371,7 +372,12 @@ export interface Calibration {
 }
 
 /** False alarms per day of `threshold` on the series' normal buckets (alarms counted where normal = 1). */
-export function falseAlarmRate(series: readonly CalibrationSeries[], threshold: number, warmup: number, refractory: number): { falseAlarmsPerDay: number; normalDays: number } {
+export function falseAlarmRate(
+  series: readonly CalibrationSeries[],
+  threshold: number,
+  warmup: number,
+  refractory: number,
+): { falseAlarmsPerDay: number; normalDays: number } {
   let alarms = 0;
   let days = 0;
   for (const s of series) {

@@ -79,7 +79,11 @@ export function earlinessFrontier(series: readonly LabelledSeries[], multipliers
       const times = buckets.map((i) => s.start + i * s.bucketMs);
       // False alarms counted as merged groups, as the detectors' are: one long excursion is one alarm.
       const groups = new Set(mergeAlarms(times));
-      falseAlarms += falseAlarmsPerDay(s, buckets.filter((i) => groups.has(s.start + i * s.bucketMs))) * d;
+      falseAlarms +=
+        falseAlarmsPerDay(
+          s,
+          buckets.filter((i) => groups.has(s.start + i * s.bucketMs)),
+        ) * d;
       days += d;
       return { alarms: times, windows: s.windows };
     });

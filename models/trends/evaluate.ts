@@ -105,7 +105,16 @@ function tally(input: DetectionInput, mergeMs: number): Tally {
     const before = labels.filter((p) => p <= first);
     afterLabelSum += (first - (before.length > 0 ? Math.max(...before) : Math.min(...labels))) / 60_000;
   }
-  return { windows: input.windows.length, detected, groups: groups.length, tpGroups: groups.filter(inside).length, leadSum, delaySum, afterLabelSum, offsetSum };
+  return {
+    windows: input.windows.length,
+    detected,
+    groups: groups.length,
+    tpGroups: groups.filter(inside).length,
+    leadSum,
+    delaySum,
+    afterLabelSum,
+    offsetSum,
+  };
 }
 
 function finish(t: Tally): DetectionScore {
@@ -135,10 +144,7 @@ export function scoreDetections(input: DetectionInput, mergeMs = HOUR_MS): Detec
  * Scores several series at once. `overall` pools the counts (windows, groups) over all series before
  * dividing, so a series with many windows weighs more, as in NAB.
  */
-export function scoreDetectionsPooled(
-  inputs: readonly DetectionInput[],
-  mergeMs = HOUR_MS,
-): { overall: DetectionScore; perSeries: DetectionScore[] } {
+export function scoreDetectionsPooled(inputs: readonly DetectionInput[], mergeMs = HOUR_MS): { overall: DetectionScore; perSeries: DetectionScore[] } {
   const tallies = inputs.map((i) => tally(i, mergeMs));
   const sum: Tally = { windows: 0, detected: 0, groups: 0, tpGroups: 0, leadSum: 0, delaySum: 0, afterLabelSum: 0, offsetSum: 0 };
   for (const t of tallies) for (const key of Object.keys(sum) as (keyof Tally)[]) sum[key] += t[key];

@@ -49,10 +49,12 @@ function filter(values: ArrayLike<number>, p: HoltWintersParams, horizon: number
     observed++;
   }
   if (observed > 0) level /= observed;
-  else for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) {
-    level = forward(p.transform, values[i]);
-    break;
-  }
+  else
+    for (let i = 0; i < n; i++)
+      if (!Number.isNaN(values[i])) {
+        level = forward(p.transform, values[i]);
+        break;
+      }
   for (let i = 0; i < (m ? init : 0); i++) {
     if (Number.isNaN(values[i])) continue;
     season[i] = forward(p.transform, values[i]) - level;

@@ -97,10 +97,7 @@ export function missingCount(values: ArrayLike<number>): number {
  * One series per key (hashtag, term, topic) over a common time range, so that series of different
  * keys line up bucket for bucket and a key that goes quiet shows zeros rather than ending early.
  */
-export function volumeSeriesByKey(
-  events: Iterable<{ key: string; time: number }>,
-  opts: BucketOptions,
-): Map<string, VolumeSeries> {
+export function volumeSeriesByKey(events: Iterable<{ key: string; time: number }>, opts: BucketOptions): Map<string, VolumeSeries> {
   const byKey = new Map<string, number[]>();
   const all: number[] = [];
   for (const { key, time } of events) {

@@ -102,17 +102,32 @@ interface Choice {
 }
 
 /** The grid cell with the best pooled f1 on the series `train` (indices), threshold calibrated on them. */
-function choose(series: readonly LabelledSeries[], masks: readonly Uint8Array[], scored: readonly Scored[], grid: TuningGrid, train: readonly number[]): Choice {
+function choose(
+  series: readonly LabelledSeries[],
+  masks: readonly Uint8Array[],
+  scored: readonly Scored[],
+  grid: TuningGrid,
+  train: readonly number[],
+): Choice {
   let best: Choice | null = null;
   // Ties keep the earlier cell: fewer false alarms per day first, then the earlier model in the grid.
   for (const rate of grid.falseAlarmsPerDay) {
     for (let k = 0; k < scored.length; k++) {
       const { warmup, refractory } = scored[k].options;
-      const c = calibrateThreshold(train.map((i) => ({ scores: scored[k].scores[i], normal: masks[i], bucketMs: series[i].bucketMs })), rate, warmup, refractory);
+      const c = calibrateThreshold(
+        train.map((i) => ({ scores: scored[k].scores[i], normal: masks[i], bucketMs: series[i].bucketMs })),
+        rate,
+        warmup,
+        refractory,
+      );
       const f1 = scoreDetectionsPooled(
-        train.map((i) => ({ alarms: alarmsAt(scored[k].scores[i], c.threshold, warmup, refractory).map((b) => series[i].start + b * series[i].bucketMs), windows: series[i].windows })),
+        train.map((i) => ({
+          alarms: alarmsAt(scored[k].scores[i], c.threshold, warmup, refractory).map((b) => series[i].start + b * series[i].bucketMs),
+          windows: series[i].windows,
+        })),
       ).overall.f1;
-      if (!best || f1 > best.f1 + 1e-12) best = { k, chosen: { model: scored[k].model, targetFalseAlarmsPerDay: rate, threshold: c.threshold }, f1, falseAlarmsPerDay: c.falseAlarmsPerDay };
+      if (!best || f1 > best.f1 + 1e-12)
+        best = { k, chosen: { model: scored[k].model, targetFalseAlarmsPerDay: rate, threshold: c.threshold }, f1, falseAlarmsPerDay: c.falseAlarmsPerDay };
     }
   }
   return best!;
@@ -123,9 +138,18 @@ function choose(series: readonly LabelledSeries[], masks: readonly Uint8Array[],
  * would use. Never report a score on the same series; see leaveOneSeriesOut.
  * @throws RangeError for no series, mixed bucket sizes or an empty grid
  */
-export function tuneSettings(series: readonly LabelledSeries[], grid: TuningGrid = DEFAULT_TUNING_GRID): ChosenSettings & { trainF1: number; trainFalseAlarmsPerDay: number } {
+export function tuneSettings(
+  series: readonly LabelledSeries[],
+  grid: TuningGrid = DEFAULT_TUNING_GRID,
+): ChosenSettings & { trainF1: number; trainFalseAlarmsPerDay: number } {
   if (series.length === 0) throw new RangeError('tuning needs at least one labelled series');
-  const c = choose(series, series.map(normalMask), scoreGrid(series, grid), grid, series.map((_, i) => i));
+  const c = choose(
+    series,
+    series.map(normalMask),
+    scoreGrid(series, grid),
+    grid,
+    series.map((_, i) => i),
+  );
   return { ...c.chosen, trainF1: c.f1, trainFalseAlarmsPerDay: c.falseAlarmsPerDay };
 }
 
@@ -141,7 +165,13 @@ export function leaveOneSeriesOut(series: readonly LabelledSeries[], grid: Tunin
   const scored = scoreGrid(series, grid);
   const masks = series.map(normalMask);
   return series.map((held, h) => {
-    const c = choose(series, masks, scored, grid, series.map((_, i) => i).filter((i) => i !== h));
+    const c = choose(
+      series,
+      masks,
+      scored,
+      grid,
+      series.map((_, i) => i).filter((i) => i !== h),
+    );
     const { warmup, refractory } = scored[c.k].options;
     const alarms = alarmsAt(scored[c.k].scores[h], c.chosen.threshold, warmup, refractory);
     return {

@@ -84,8 +84,7 @@ export const BOT_SIGNALS: Record<string, BotSignal> = {
   followImbalance: {
     weight: 0.1,
     rationale: 'follows far more accounts than follow back (0.5 when following = 10 × followers)',
-    value: (f) =>
-      f.followers === null || f.following === null ? null : Math.log10(f.following + 1) - Math.log10(f.followers + 1),
+    value: (f) => (f.followers === null || f.following === null ? null : Math.log10(f.following + 1) - Math.log10(f.followers + 1)),
     score: (v) => sigmoid((v - 1) / 0.3),
   },
   rapidFire: {

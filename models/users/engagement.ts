@@ -122,10 +122,7 @@ function prefixSums(m: Int32Array, users: number, days: number): Float64Array {
  * `includeUnlabelled`, t may be the last day (the label is then 0 and meaningless): that is how
  * tomorrow's scores are produced.
  */
-export function engagementExamples(
-  a: ActivityData,
-  opts: { fromDay?: number; toDay?: number; includeUnlabelled?: boolean } = {},
-): EngagementExamples {
+export function engagementExamples(a: ActivityData, opts: { fromDay?: number; toDay?: number; includeUnlabelled?: boolean } = {}): EngagementExamples {
   const U = a.users.length;
   const D = a.numDays;
   const lastFeatureDay = opts.includeUnlabelled ? D : D - 1;
@@ -315,7 +312,7 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number | boolea
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let rankSumPos = 0;
   let pos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avgRank = (i + j) / 2 + 1;
@@ -388,12 +385,19 @@ export function evaluateEngagementPrediction(
  * are not ENGAGEMENT_FEATURES in order (a version trained on other features cannot score these
  * rows) or the lengths disagree.
  */
-export function logisticScorer(a: { weights: ArrayLike<number>; bias: number; mean: ArrayLike<number>; std: ArrayLike<number>; features?: readonly string[] }): (x: Float64Array, n: number) => Float64Array {
+export function logisticScorer(a: {
+  weights: ArrayLike<number>;
+  bias: number;
+  mean: ArrayLike<number>;
+  std: ArrayLike<number>;
+  features?: readonly string[];
+}): (x: Float64Array, n: number) => Float64Array {
   const d = ENGAGEMENT_FEATURES.length;
   if (a.features && (a.features.length !== d || a.features.some((f, i) => f !== ENGAGEMENT_FEATURES[i]))) {
     throw new Error(`it was trained on features ${a.features.join(', ')}, not ${ENGAGEMENT_FEATURES.join(', ')}`);
   }
-  if (a.weights.length !== d || a.mean.length !== d || a.std.length !== d) throw new Error(`it has ${a.weights.length} weights, ${a.mean.length} means and ${a.std.length} stds for ${d} features`);
+  if (a.weights.length !== d || a.mean.length !== d || a.std.length !== d)
+    throw new Error(`it has ${a.weights.length} weights, ${a.mean.length} means and ${a.std.length} stds for ${d} features`);
   return (x, n) => {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {

@@ -202,10 +202,7 @@ export function mergeProfileStates(a: ProfileState, b: ProfileState): ProfileSta
 }
 
 /** States for one batch of posts and engagements (e.g. one day), keyed by user id. */
-export function accumulateProfiles(
-  posts: readonly ProfilePost[],
-  engagements: readonly ProfileEngagement[] = [],
-): Map<string, ProfileState> {
+export function accumulateProfiles(posts: readonly ProfilePost[], engagements: readonly ProfileEngagement[] = []): Map<string, ProfileState> {
   const states = new Map<string, ProfileState>();
   const stateOf = (userId: string) => {
     let s = states.get(userId);
@@ -295,8 +292,7 @@ function entropyBits(counts: readonly number[]): number {
 export function finalizeProfile(s: ProfileState, opts: { asOf?: string | number } = {}): UserProfile {
   const asOfMs = opts.asOf === undefined ? null : typeof opts.asOf === 'number' ? opts.asOf : parseTime(opts.asOf, 'asOf');
   const last = maxOrNull(s.lastActiveMs, asOfMs);
-  const activeSpanDays =
-    s.firstActiveMs === null || last === null ? 0 : Math.floor(last / DAY_MS) - Math.floor(s.firstActiveMs / DAY_MS) + 1;
+  const activeSpanDays = s.firstActiveMs === null || last === null ? 0 : Math.floor(last / DAY_MS) - Math.floor(s.firstActiveMs / DAY_MS) + 1;
   const perDay = (x: number) => (activeSpanDays > 0 ? x / activeSpanDays : 0);
   const perPost = (x: number) => (s.posts > 0 ? x / s.posts : 0);
   const given = s.likesGiven + s.repliesGiven + s.repostsGiven;

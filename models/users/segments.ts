@@ -121,13 +121,7 @@ function lloyd(x: Float64Array, n: number, d: number, k: number, c: Float64Array
 }
 
 /** Best of `restarts` seeded k-means++ runs by inertia. `x` is n × d row-major. */
-export function kmeans(
-  x: Float64Array,
-  n: number,
-  d: number,
-  k: number,
-  opts: { seed?: number; restarts?: number; maxIter?: number } = {},
-): KMeansResult {
+export function kmeans(x: Float64Array, n: number, d: number, k: number, opts: { seed?: number; restarts?: number; maxIter?: number } = {}): KMeansResult {
   if (k < 1 || k > n) throw new Error(`k must be between 1 and the number of points (${n}); got ${k}`);
   const rng = createRng(opts.seed ?? 1);
   let best: KMeansResult | null = null;
@@ -151,7 +145,12 @@ export function silhouetteScore(
   opts: { sample?: number; seed?: number } = {},
 ): number {
   const sampleSize = Math.min(n, opts.sample ?? 2000);
-  const idx = sampleSize === n ? Array.from({ length: n }, (_, i) => i) : createRng(opts.seed ?? 1).shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, sampleSize);
+  const idx =
+    sampleSize === n
+      ? Array.from({ length: n }, (_, i) => i)
+      : createRng(opts.seed ?? 1)
+          .shuffle(Array.from({ length: n }, (_, i) => i))
+          .slice(0, sampleSize);
   const m = idx.length;
   const sums = new Float64Array(k);
   const sizes = new Int32Array(k);
@@ -440,10 +439,7 @@ export function transformFeature(v: number, log: boolean | undefined): number {
   return log ? Math.log1p(Math.max(0, v)) : v;
 }
 
-export function segmentProfiles(
-  profiles: readonly UserProfile[],
-  opts: SegmentOptions & { features?: SegmentFeature[] } = {},
-): Segmentation {
+export function segmentProfiles(profiles: readonly UserProfile[], opts: SegmentOptions & { features?: SegmentFeature[] } = {}): Segmentation {
   const features = opts.features ?? SEGMENT_FEATURES;
   const rows = profiles.map((p) => features.map((f) => f.value(p) ?? NaN));
   return segmentRows(rows, features, opts);

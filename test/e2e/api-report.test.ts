@@ -58,7 +58,10 @@ async function open(context: BrowserContext): Promise<{ page: Page; errors: stri
 
 describe('the report served by the API, in Chromium', () => {
   it('opens with a viewer key and draws every chart; without a key it is a 401', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { authorization: `Bearer ${keys.byRole.viewer.key}` } });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      extraHTTPHeaders: { authorization: `Bearer ${keys.byRole.viewer.key}` },
+    });
     const { page, errors, requests } = await open(context);
     try {
       const url = `${base}/v1/runs/${fx.runKey}/report`;

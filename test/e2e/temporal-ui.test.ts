@@ -123,7 +123,10 @@ describe('Temporal Web UI', () => {
       // What the person at the UI sees after a reload: the run Completed, with its result.
       await page.reload();
       const main = page.getByRole('main');
-      await main.getByRole('status').filter({ hasText: /^\s*Completed\s*$/ }).waitFor();
+      await main
+        .getByRole('status')
+        .filter({ hasText: /^\s*Completed\s*$/ })
+        .waitFor();
       await main.getByRole('heading', { name: workflowId }).waitFor();
       const result = main.getByRole('textbox', { name: 'Result' });
       await result.filter({ hasText: new RegExp(`"scored":\\s*${summary.scored}\\b`) }).waitFor();

@@ -45,7 +45,11 @@ export function envWithoutServices(extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
 
 /** Starts `socialsense <args>` in the background, e.g. a worker process that a test will kill. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'socialsense.mjs'), ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'socialsense.mjs'), ...args], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -41,7 +41,13 @@ export async function startPrivateStack(name: string): Promise<PrivateStack> {
   // Postgres runs as its own user when the tests run as root: it must be able to enter the folder.
   fs.chmodSync(dir, 0o755);
   fs.symlinkSync(bin, path.join(dir, 'bin'));
-  const ports = { temporal: await freePort(), temporalUi: await freePort(), minio: await freePort(), minioConsole: await freePort(), postgres: await freePort() };
+  const ports = {
+    temporal: await freePort(),
+    temporalUi: await freePort(),
+    minio: await freePort(),
+    minioConsole: await freePort(),
+    postgres: await freePort(),
+  };
   const envFile = path.join(dir, 'env');
   const base: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|DATABASE_URL|S3_)/.test(k)));
   const serviceEnv: NodeJS.ProcessEnv = {

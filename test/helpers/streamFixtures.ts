@@ -62,7 +62,9 @@ export async function produce(topic: string, values: unknown[], partitions = 3):
 
 /** Rows in post_scores whose ids start with `prefix:`, and how many distinct. */
 export async function scoredCount(db: Db, prefix: string): Promise<{ rows: number; distinct: number }> {
-  const { rows } = await db.query(`SELECT count(*)::int AS rows, count(DISTINCT post_id)::int AS distinct FROM post_scores WHERE post_id LIKE $1`, [`${prefix}:%`]);
+  const { rows } = await db.query(`SELECT count(*)::int AS rows, count(DISTINCT post_id)::int AS distinct FROM post_scores WHERE post_id LIKE $1`, [
+    `${prefix}:%`,
+  ]);
   return rows[0];
 }
 

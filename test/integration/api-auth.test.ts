@@ -51,12 +51,25 @@ const ROUTES: RouteCase[] = [
   { route: 'GET /v1/trends', method: 'GET', url: () => `/v1/trends?run=${fx.runKey}`, minRole: 'viewer', ok: 200 },
   { route: 'GET /v1/topics', method: 'GET', url: () => `/v1/topics?run=${fx.runKey}`, minRole: 'viewer', ok: 200 },
   { route: 'GET /v1/segments', method: 'GET', url: () => `/v1/segments?run=${fx.runKey}`, minRole: 'viewer', ok: 200 },
-  { route: 'GET /v1/users/:id/recommendations', method: 'GET', url: () => `/v1/users/${encodeURIComponent(fx.expected.exampleUser)}/recommendations`, minRole: 'viewer', ok: 200 },
+  {
+    route: 'GET /v1/users/:id/recommendations',
+    method: 'GET',
+    url: () => `/v1/users/${encodeURIComponent(fx.expected.exampleUser)}/recommendations`,
+    minRole: 'viewer',
+    ok: 200,
+  },
   { route: 'GET /v1/models', method: 'GET', url: () => '/v1/models?limit=5', minRole: 'viewer', ok: 200 },
   { route: 'GET /v1/datasets', method: 'GET', url: () => `/v1/datasets?run=${fx.runKey}`, minRole: 'analyst', ok: 200 },
   { route: 'GET /v1/datasets/:id/download', method: 'GET', url: () => `/v1/datasets/${datasetId}/download`, minRole: 'analyst', ok: 200 },
   { route: 'POST /v1/runs', method: 'POST', url: () => '/v1/runs', body: { source: 'simulated', date: '2021-01-05', posts: 10 }, minRole: 'operator', ok: 202 },
-  { route: 'POST /v1/collections', method: 'POST', url: () => '/v1/collections', body: { source: 'simulated', since: '2021-01-05', until: '2021-01-06', maxPosts: 10 }, minRole: 'operator', ok: 202 },
+  {
+    route: 'POST /v1/collections',
+    method: 'POST',
+    url: () => '/v1/collections',
+    body: { source: 'simulated', since: '2021-01-05', until: '2021-01-06', maxPosts: 10 },
+    minRole: 'operator',
+    ok: 202,
+  },
   { route: 'POST /v1/backfills', method: 'POST', url: () => '/v1/backfills', body: BACKFILL, minRole: 'operator', ok: 202 },
   { route: 'GET /v1/backfills/:id', method: 'GET', url: () => `/v1/backfills/${backfillId}`, minRole: 'operator', ok: 200 },
   { route: 'POST /v1/backfills/:id/pause', method: 'POST', url: () => `/v1/backfills/${backfillId}/pause`, minRole: 'operator', ok: 202 },
@@ -83,8 +96,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  for (const id of started) await stack.client.workflow.getHandle(id).terminate('api auth matrix test done').catch(() => undefined);
-  await stack?.client.schedule.getHandle(nightlyScheduleId(taskQueue)).delete().catch(() => undefined);
+  for (const id of started)
+    await stack.client.workflow
+      .getHandle(id)
+      .terminate('api auth matrix test done')
+      .catch(() => undefined);
+  await stack?.client.schedule
+    .getHandle(nightlyScheduleId(taskQueue))
+    .delete()
+    .catch(() => undefined);
   await stack?.db.query(`DELETE FROM api_audit WHERE actor LIKE ANY($1::text[])`, [createdKeyIds.map((id) => `key:${id} (%`)]);
   // the refused calls without a key this test made (only these tests call the API without a key on audited routes)
   await stack?.db.query(`DELETE FROM api_audit WHERE actor = 'anonymous' AND at >= $1`, [testStart]);

@@ -136,7 +136,10 @@ describe('lists and filters', () => {
     const body = Buffer.from('{"id":"x:1","text":"hello"}\n');
     await stack.store.put(key, body, 'application/x-ndjson');
     const uri = stack.store.uri(key);
-    cleanups.push(() => stack.store.remove([key]), () => stack.db.query(`DELETE FROM datasets WHERE uri = $1`, [uri]));
+    cleanups.push(
+      () => stack.store.remove([key]),
+      () => stack.db.query(`DELETE FROM datasets WHERE uri = $1`, [uri]),
+    );
     const { rows } = await stack.db.query(
       `INSERT INTO datasets (uri, stage, source, schema, format, records, bytes, sha256) VALUES ($1, 'test', 'simulated', 'post.v1', 'ndjson', 1, $2, 'x') RETURNING id`,
       [uri, body.length],
@@ -158,7 +161,9 @@ describe('lists and filters', () => {
     const trends = await getJson(`/v1/trends?run=${fx.runKey}&kind=hashtag&limit=5`);
     expect(trends.top[0].term).toBe(fx.expected.topTerm);
     expect(trends.emerging[0].term).toBe(fx.expected.emergingFirst);
-    expect(trends.series.some((d: { forecastLow: number | null; forecastHigh: number | null }) => d.forecastLow !== null && d.forecastHigh !== null)).toBe(true);
+    expect(trends.series.some((d: { forecastLow: number | null; forecastHigh: number | null }) => d.forecastLow !== null && d.forecastHigh !== null)).toBe(
+      true,
+    );
     const segments = await getJson(`/v1/segments?run=${fx.runKey}`);
     expect(Object.fromEntries(segments.segments.map((s: { name: string; users: number }) => [s.name, s.users]))).toEqual(fx.expected.segmentUsers);
     const recs = await getJson(`/v1/users/${encodeURIComponent(fx.expected.exampleUser)}/recommendations?limit=3`);
@@ -224,7 +229,9 @@ describe('HTTP behaviour', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toMatchObject({ postgres: { ok: true }, objectStore: { ok: true }, temporal: { ok: true } });
     const deadStore = new S3ObjectStore({ endpoint: 'http://127.0.0.1:1', accessKey: 'a', secretKey: 'b', bucket: 'socialsense' });
-    const broken = await (await import('../../api/server')).buildApi({ db: stack.db, store: deadStore, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
+    const broken = await (
+      await import('../../api/server')
+    ).buildApi({ db: stack.db, store: deadStore, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
     try {
       const res = await broken.inject({ url: '/readyz' });
       expect(res.statusCode).toBe(503);
@@ -237,7 +244,9 @@ describe('HTTP behaviour', () => {
     }
     // Postgres unreachable: readiness says so, and a keyed request is a 503 the client may retry, not a 500
     const deadDb = createDb('postgres://postgres@127.0.0.1:1/socialsense', 1);
-    const noDb = await (await import('../../api/server')).buildApi({ db: deadDb, store: stack.store, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
+    const noDb = await (
+      await import('../../api/server')
+    ).buildApi({ db: deadDb, store: stack.store, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: null } });
     try {
       const res = await noDb.inject({ url: '/readyz' });
       expect(res.statusCode).toBe(503);
@@ -265,8 +274,11 @@ describe('HTTP behaviour', () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const p of ['/v1/runs', '/v1/posts', '/v1/trends', '/v1/datasets/{id}/download', '/v1/backfills/{id}/pause', '/v1/keys/{id}']) expect(Object.keys(doc.paths)).toContain(p);
-    expect(doc.paths['/v1/posts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'platform', 'topic', 'sentiment', 'hashtag', 'q', 'cursor']));
+    for (const p of ['/v1/runs', '/v1/posts', '/v1/trends', '/v1/datasets/{id}/download', '/v1/backfills/{id}/pause', '/v1/keys/{id}'])
+      expect(Object.keys(doc.paths)).toContain(p);
+    expect(doc.paths['/v1/posts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['from', 'to', 'platform', 'topic', 'sentiment', 'hashtag', 'q', 'cursor']),
+    );
     const docs = await app.inject({ url: '/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
@@ -278,7 +290,9 @@ describe('HTTP behaviour', () => {
     await app.inject({ url: '/v1/runs?limit=1', headers: bearer(oneOff.key) });
     await app.inject({ url: '/v1/runs?limit=1', headers: bearer(oneOff.key.slice(0, -2) + 'zz') });
     await app.inject({ url: '/v1/runs?limit=1', headers: bearer(keys.revoked.key) });
-    await app.inject({ method: 'POST', url: '/v1/keys', headers: bearer(keys.byRole.admin.key), payload: { role: 'viewer', name: `http-log-created-${taskQueue}` } }).then((r) => keys.ids.push(r.json().id));
+    await app
+      .inject({ method: 'POST', url: '/v1/keys', headers: bearer(keys.byRole.admin.key), payload: { role: 'viewer', name: `http-log-created-${taskQueue}` } })
+      .then((r) => keys.ids.push(r.json().id));
     const all = logLines.join('\n');
     expect(all).toContain('/v1/runs'); // the log did record these requests
     expect(all).not.toMatch(/ssk_[0-9a-f]{16}_/);
@@ -321,7 +335,8 @@ describe('OIDC bearer tokens', () => {
       .setIssuedAt()
       .setExpirationTime(opts.exp ?? '5m')
       .sign(opts.key ?? signer);
-  const as = async (t: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => (await oidcApp.inject({ method, url, headers: bearer(t), payload })).statusCode;
+  const as = async (t: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) =>
+    (await oidcApp.inject({ method, url, headers: bearer(t), payload })).statusCode;
   const roles = (...r: string[]) => ({ realm_access: { roles: [...r, 'offline_access'] } });
 
   it('takes the role from the configured claim and applies it like a key role', async () => {

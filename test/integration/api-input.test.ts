@@ -25,7 +25,7 @@ const taskQueue = `test-api-input-${crypto.randomUUID().slice(0, 8)}`;
 
 const INJECTIONS = [
   "' OR '1'='1",
-  "1; DROP TABLE runs; --",
+  '1; DROP TABLE runs; --',
   '" OR ""="',
   "1' UNION SELECT hash FROM api_keys --",
   '<script>alert(1)</script>',
@@ -64,7 +64,12 @@ const get = (url: string, query?: Record<string, string>) => app.inject({ method
 
 /** Query parameters of every list and insight route, each with extra bad values of its own. */
 const QUERY_PARAMS: Record<string, Record<string, string[]>> = {
-  '/v1/runs': { kind: ['nope'], status: ['done'], limit: ['0', '201', '-1', '1.5', '1e3', 'ten'], cursor: ['!!', 'AAAA', Buffer.from('[1]').toString('base64url')] },
+  '/v1/runs': {
+    kind: ['nope'],
+    status: ['done'],
+    limit: ['0', '201', '-1', '1.5', '1e3', 'ten'],
+    cursor: ['!!', 'AAAA', Buffer.from('[1]').toString('base64url')],
+  },
   '/v1/posts': {
     from: ['2024-02-30', '2023-13-01', '24-01-01', '2024-1-1', 'yesterday', '2024-01-01T00:00:00Z'],
     to: ['2024-02-30', 'today'],
@@ -114,7 +119,15 @@ const BODIES: Array<{ url: string; valid: Record<string, unknown>; bad: Record<s
       maxQuarantinedShare: [-0.1, 1.1, '0.5'],
       since: ['2021-02-30'],
       until: ['x'],
-      file: ['posts.csv', { mapping: {} }, { path: '' }, { path: 'a\u0000b' }, { path: 'p.csv', extra: 1 }, { path: 'p.csv', mapping: { text: 1 } }, { path: 'p.csv', platform: 'X Corp' }],
+      file: [
+        'posts.csv',
+        { mapping: {} },
+        { path: '' },
+        { path: 'a\u0000b' },
+        { path: 'p.csv', extra: 1 },
+        { path: 'p.csv', mapping: { text: 1 } },
+        { path: 'p.csv', platform: 'X Corp' },
+      ],
       unknownField: [1],
     },
     freeText: ['query'],
@@ -122,7 +135,14 @@ const BODIES: Array<{ url: string; valid: Record<string, unknown>; bad: Record<s
   {
     url: '/v1/collections',
     valid: { source: 'simulated', since: '2021-02-01', until: '2021-02-02', maxPosts: 10 },
-    bad: { source: ['file', 'nope', null], since: ['2021-02-30', 5], until: ['2021-13-01'], maxPosts: [0, 'many'], query: ['', 'a\u0007b', 'q'.repeat(201)], extra: [true] },
+    bad: {
+      source: ['file', 'nope', null],
+      since: ['2021-02-30', 5],
+      until: ['2021-13-01'],
+      maxPosts: [0, 'many'],
+      query: ['', 'a\u0007b', 'q'.repeat(201)],
+      extra: [true],
+    },
     freeText: ['query'],
   },
   {
@@ -186,7 +206,8 @@ describe('bad input gets 400 in one shape, never 500', () => {
   });
 
   it('malformed, oversized and mistyped bodies', async () => {
-    const post = (payload: string | Buffer, contentType = 'application/json') => app.inject({ method: 'POST', url: '/v1/runs', headers: { ...admin(), 'content-type': contentType }, payload });
+    const post = (payload: string | Buffer, contentType = 'application/json') =>
+      app.inject({ method: 'POST', url: '/v1/runs', headers: { ...admin(), 'content-type': contentType }, payload });
     expect400(await post('{"source": "simulated",'), 'truncated JSON');
     expect400(await post('{source: simulated}'), 'not JSON');
     expect400(await post('[]'), 'an array');
@@ -204,7 +225,10 @@ describe('bad input gets 400 in one shape, never 500', () => {
     expect400(await post(deep), 'deeply nested JSON');
     // the same for the other body routes
     for (const url of ['/v1/collections', '/v1/backfills', '/v1/retrain', '/v1/keys']) {
-      expect400(await app.inject({ method: 'POST', url, headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"a":' }), `${url} truncated JSON`);
+      expect400(
+        await app.inject({ method: 'POST', url, headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"a":' }),
+        `${url} truncated JSON`,
+      );
       expect400(await app.inject({ method: 'POST', url, headers: admin(), payload: { unexpected: 1 } }), `${url} unknown field`);
     }
   });
@@ -252,7 +276,10 @@ describe('bad input gets 400 in one shape, never 500', () => {
       const res = await app.inject({ method: 'POST', url: '/v1/runs', headers: admin(), payload: { source: 'file', file: { path: '/etc/passwd' } } });
       expect400(res, 'file import of /etc/passwd');
       expect(res.json().error.message).toContain('SOCIALSENSE_API_IMPORT_DIR');
-      expect400(await app.inject({ method: 'POST', url: '/v1/retrain', headers: admin(), payload: { date: '2021-02-01', sentimentTrainFile: '/etc/shadow' } }), 'training file /etc/shadow');
+      expect400(
+        await app.inject({ method: 'POST', url: '/v1/retrain', headers: admin(), payload: { date: '2021-02-01', sentimentTrainFile: '/etc/shadow' } }),
+        'training file /etc/shadow',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -23,8 +23,7 @@ afterAll(async () => {
 
 const runRow = async (runKey: string) =>
   (await stack.db.query('SELECT status, error, finished_at IS NOT NULL AS finished FROM runs WHERE run_key = $1', [runKey])).rows[0] as
-    | { status: string; error: string | null; finished: boolean }
-    | undefined;
+    { status: string; error: string | null; finished: boolean } | undefined;
 
 async function waitForRunRow(runKey: string, timeoutMs = 60_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
@@ -38,7 +37,11 @@ describe('runs.error holds the root cause, not the wrapper', () => {
     const runKey = uniqueId('pipeline-missing-file');
     const missing = `/nonexistent/${runKey}/posts.csv`;
     const err = await stack.client.workflow
-      .execute(socialSensePipeline, { taskQueue: workers.taskQueue, workflowId: runKey, args: [{ source: 'file', file: { path: missing }, date: '2026-01-05' }] })
+      .execute(socialSensePipeline, {
+        taskQueue: workers.taskQueue,
+        workflowId: runKey,
+        args: [{ source: 'file', file: { path: missing }, date: '2026-01-05' }],
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const row = await runRow(runKey);
@@ -57,7 +60,11 @@ describe('runs.error holds the root cause, not the wrapper', () => {
     try {
       const runKey = uniqueId('pipeline-empty-file');
       await stack.client.workflow
-        .execute(socialSensePipeline, { taskQueue: workers.taskQueue, workflowId: runKey, args: [{ source: 'file', file: { path: empty }, date: '2026-01-06' }] })
+        .execute(socialSensePipeline, {
+          taskQueue: workers.taskQueue,
+          workflowId: runKey,
+          args: [{ source: 'file', file: { path: empty }, date: '2026-01-06' }],
+        })
         .catch((e) => e);
       expect((await runRow(runKey))!.error).toBe(`InvalidInput: file is empty: ${empty}: nothing to import (activity importFile)`);
     } finally {
@@ -86,7 +93,11 @@ describe('runs that Temporal closed behind the workflow’s back are reconciled 
 
     const listed = await runCli(['runs', '--json', '--limit', '500']);
     expect(listed.code, listed.stderr).toBe(0);
-    const out = JSON.parse(listed.stdout) as { runs: Array<{ runKey: string; status: string; error: string | null }>; reconciled: Array<{ runKey: string }>; warning: string | null };
+    const out = JSON.parse(listed.stdout) as {
+      runs: Array<{ runKey: string; status: string; error: string | null }>;
+      reconciled: Array<{ runKey: string }>;
+      warning: string | null;
+    };
     expect(out.warning).toBeNull();
     expect(out.reconciled.map((r) => r.runKey)).toContain(runKey);
     expect(out.runs.find((r) => r.runKey === runKey)).toMatchObject({ status: 'failed', error: 'Terminated: stopped by the operator (test)' });
@@ -112,7 +123,11 @@ describe('runs that Temporal closed behind the workflow’s back are reconciled 
     expect(status).toBe('TIMED_OUT');
     expect((await runRow(runKey))!.status).toBe('running');
     const changed = await reconcileRuns(stack.db, stack.client);
-    expect(changed.find((r) => r.runKey === runKey)).toEqual({ runKey, status: 'failed', error: 'Timeout: the workflow ran past its execution timeout and Temporal closed it' });
+    expect(changed.find((r) => r.runKey === runKey)).toEqual({
+      runKey,
+      status: 'failed',
+      error: 'Timeout: the workflow ran past its execution timeout and Temporal closed it',
+    });
     expect((await runRow(runKey))!.status).toBe('failed');
   }, 120_000);
 
@@ -157,7 +172,9 @@ describe('bad S3 settings name the variable to fix (against the shared MinIO)', 
     const store = createObjectStore({ ...config(), S3_ACCESS_KEY: wrong });
     const onStart = await failure(store.ensureBucket());
     expect(onStart.variable).toBe('S3_ACCESS_KEY');
-    expect(onStart.message).toMatch(/^S3 at http:\/\/127\.0\.0\.1:\d+ does not know the access key \(InvalidAccessKeyId: .*\): check S3_ACCESS_KEY \(checking the bucket\)$/);
+    expect(onStart.message).toMatch(
+      /^S3 at http:\/\/127\.0\.0\.1:\d+ does not know the access key \(InvalidAccessKeyId: .*\): check S3_ACCESS_KEY \(checking the bucket\)$/,
+    );
     expect((await failure(store.get('posts/x.ndjson.gz'))).variable).toBe('S3_ACCESS_KEY');
     expect((await failure(store.put('tmp/x', Buffer.from('x')))).variable).toBe('S3_ACCESS_KEY');
     expect((await failure(store.list('posts/'))).variable).toBe('S3_ACCESS_KEY');

@@ -10,29 +10,89 @@ const env = envWithoutServices({ SOCIALSENSE_ENV_FILE: '/dev/null' });
 
 const cases: Array<[string, string[], RegExp]> = [
   ['--days 0', ['run', '--days', '0'], /option '--days <n>' argument '0' is invalid\. too small: got 0 \(days in the window: a whole number from 1 to 366\)/],
-  ['--days negative', ['demo', '--days', '-3'], /option '--days <n>' argument '-3' is invalid\. expected a whole number, got "-3" \(days in the window: a whole number from 1 to 366\)/],
+  [
+    '--days negative',
+    ['demo', '--days', '-3'],
+    /option '--days <n>' argument '-3' is invalid\. expected a whole number, got "-3" \(days in the window: a whole number from 1 to 366\)/,
+  ],
   ['--days not whole', ['run', '--days', '2.5'], /option '--days <n>' argument '2\.5' is invalid\. expected a whole number, got "2\.5"/],
-  ['--days absurdly large', ['retrain', '--days', '100000'], /option '--days <n>' argument '100000' is invalid\. too large: got 100000 \(days in the window: a whole number from 1 to 366\)/],
+  [
+    '--days absurdly large',
+    ['retrain', '--days', '100000'],
+    /option '--days <n>' argument '100000' is invalid\. too large: got 100000 \(days in the window: a whole number from 1 to 366\)/,
+  ],
   ['--posts 0', ['demo', '--posts', '0'], /option '--posts <n>' argument '0' is invalid\. too small: got 0 \(posts: a whole number from 1 to 1,000,000\)/],
   ['--max-posts 0', ['collect', '--source', 'x', '--max-posts', '0'], /option '--max-posts <n>' argument '0' is invalid\. too small/],
-  ['--concurrency 0', ['backfill', '--from', '2024-06-01', '--to', '2024-06-03', '--concurrency', '0'], /option '--concurrency <n>' argument '0' is invalid\. too small: got 0 \(runs at once: a whole number from 1 to 64\)/],
-  ['--limit 0', ['insights', 'trends', '--limit', '0'], /option '--limit <n>' argument '0' is invalid\. too small: got 0 \(rows: a whole number from 1 to 10,000\)/],
-  ['impossible date 2024-02-30', ['run', '--date', '2024-02-30'], /option '--date <YYYY-MM-DD>' argument '2024-02-30' is invalid\. "2024-02-30" is not a date: February 2024 has 29 days/],
+  [
+    '--concurrency 0',
+    ['backfill', '--from', '2024-06-01', '--to', '2024-06-03', '--concurrency', '0'],
+    /option '--concurrency <n>' argument '0' is invalid\. too small: got 0 \(runs at once: a whole number from 1 to 64\)/,
+  ],
+  [
+    '--limit 0',
+    ['insights', 'trends', '--limit', '0'],
+    /option '--limit <n>' argument '0' is invalid\. too small: got 0 \(rows: a whole number from 1 to 10,000\)/,
+  ],
+  [
+    'impossible date 2024-02-30',
+    ['run', '--date', '2024-02-30'],
+    /option '--date <YYYY-MM-DD>' argument '2024-02-30' is invalid\. "2024-02-30" is not a date: February 2024 has 29 days/,
+  ],
   ['2023-02-29 (not a leap year)', ['retrain', '--date', '2023-02-29'], /"2023-02-29" is not a date: February 2023 has 28 days/],
-  ['month 13', ['backfill', '--from', '2024-13-01', '--to', '2024-12-02'], /option '--from <YYYY-MM-DD>' argument '2024-13-01' is invalid\. "2024-13-01" is not a date: month 13 does not exist \(01 to 12\)/],
-  ['date not YYYY-MM-DD', ['run', '--date', '03/06/2024'], /option '--date <YYYY-MM-DD>' argument '03\/06\/2024' is invalid\. expected a date as YYYY-MM-DD, e\.g\. 2026-11-24, got "03\/06\/2024"/],
-  ['--from after --to', ['backfill', '--from', '2024-06-10', '--to', '2024-06-01'], /--from 2024-06-10 is after --to 2024-06-01; the range must start on or before its last day/],
+  [
+    'month 13',
+    ['backfill', '--from', '2024-13-01', '--to', '2024-12-02'],
+    /option '--from <YYYY-MM-DD>' argument '2024-13-01' is invalid\. "2024-13-01" is not a date: month 13 does not exist \(01 to 12\)/,
+  ],
+  [
+    'date not YYYY-MM-DD',
+    ['run', '--date', '03/06/2024'],
+    /option '--date <YYYY-MM-DD>' argument '03\/06\/2024' is invalid\. expected a date as YYYY-MM-DD, e\.g\. 2026-11-24, got "03\/06\/2024"/,
+  ],
+  [
+    '--from after --to',
+    ['backfill', '--from', '2024-06-10', '--to', '2024-06-01'],
+    /--from 2024-06-10 is after --to 2024-06-01; the range must start on or before its last day/,
+  ],
   ['schedule backfill --from after --to', ['schedule', 'backfill', '--from', '2024-03-01', '--to', '2024-02-01'], /--from 2024-03-01 is after --to 2024-02-01/],
-  ['a range of decades', ['backfill', '--from', '1990-01-01', '--to', '2024-12-31'], /--from 1990-01-01 … --to 2024-12-31 spans 12,784 days; at most 3,660 are allowed in one command/],
-  ['collect --since after --until', ['collect', '--source', 'x', '--query', 'q', '--since', '2024-06-05', '--until', '2024-06-01'], /--since 2024-06-05 must be before --until 2024-06-01 \(--until is exclusive\)/],
-  ['retrain --source file', ['retrain', '--source', 'file'], /option '--source <name>' argument 'file' is invalid\. "file" cannot be collected again: this command collects every day of its window itself, and a file import has no file for those days; use simulated, x, facebook/],
+  [
+    'a range of decades',
+    ['backfill', '--from', '1990-01-01', '--to', '2024-12-31'],
+    /--from 1990-01-01 … --to 2024-12-31 spans 12,784 days; at most 3,660 are allowed in one command/,
+  ],
+  [
+    'collect --since after --until',
+    ['collect', '--source', 'x', '--query', 'q', '--since', '2024-06-05', '--until', '2024-06-01'],
+    /--since 2024-06-05 must be before --until 2024-06-01 \(--until is exclusive\)/,
+  ],
+  [
+    'retrain --source file',
+    ['retrain', '--source', 'file'],
+    /option '--source <name>' argument 'file' is invalid\. "file" cannot be collected again: this command collects every day of its window itself, and a file import has no file for those days; use simulated, x, facebook/,
+  ],
   ['backfill --source file', ['backfill', '--from', '2024-06-01', '--to', '2024-06-02', '--source', 'file'], /"file" cannot be collected again/],
-  ['unknown source', ['run', '--source', 'myspace'], /option '--source <name>' argument 'myspace' is invalid\. unknown source "myspace"; use one of simulated, file, x, facebook, instagram, mastodon, bluesky, reddit/],
-  ['cron value out of range', ['schedule', 'apply', '--cron', '61 2 * * *'], /option '--cron <expr>' argument '61 2 \* \* \*' is invalid\. "61 2 \* \* \*" is not a valid cron expression \(.*61.*0-59.*\); expected 5 fields/],
-  ['cron with 4 fields', ['schedule', 'apply', '--cron', '0 2 * *'], /"0 2 \* \*" has 4 fields; expected 5 fields "minute hour day-of-month month day-of-week"/],
+  [
+    'unknown source',
+    ['run', '--source', 'myspace'],
+    /option '--source <name>' argument 'myspace' is invalid\. unknown source "myspace"; use one of simulated, file, x, facebook, instagram, mastodon, bluesky, reddit/,
+  ],
+  [
+    'cron value out of range',
+    ['schedule', 'apply', '--cron', '61 2 * * *'],
+    /option '--cron <expr>' argument '61 2 \* \* \*' is invalid\. "61 2 \* \* \*" is not a valid cron expression \(.*61.*0-59.*\); expected 5 fields/,
+  ],
+  [
+    'cron with 4 fields',
+    ['schedule', 'apply', '--cron', '0 2 * *'],
+    /"0 2 \* \*" has 4 fields; expected 5 fields "minute hour day-of-month month day-of-week"/,
+  ],
   ['cron gibberish', ['schedule', 'apply', '--cron', 'every night'], /"every night" has 2 fields/],
   ['unknown cron macro', ['schedule', 'apply', '--cron', '@fortnightly'], /unknown cron macro "@fortnightly"; expected 5 fields .* or one of @yearly/],
-  ['unknown time zone', ['schedule', 'apply', '--timezone', 'Mars/Olympus'], /option '--timezone <tz>' argument 'Mars\/Olympus' is invalid\. unknown time zone "Mars\/Olympus"; use an IANA name/],
+  [
+    'unknown time zone',
+    ['schedule', 'apply', '--timezone', 'Mars/Olympus'],
+    /option '--timezone <tz>' argument 'Mars\/Olympus' is invalid\. unknown time zone "Mars\/Olympus"; use an IANA name/,
+  ],
 ];
 
 describe.concurrent('bad CLI values are refused up front', () => {

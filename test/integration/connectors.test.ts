@@ -212,7 +212,12 @@ const xFixture: Fixture = {
     if (!(max >= 10 && max <= 100) || Number.isNaN(start) || Number.isNaN(end) || !/Z$/.test(p.get('start_time')!)) {
       return {
         status: 400,
-        body: { errors: [{ parameters: { max_results: [String(max)] }, message: 'bad parameters' }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' },
+        body: {
+          errors: [{ parameters: { max_results: [String(max)] }, message: 'bad parameters' }],
+          title: 'Invalid Request',
+          detail: 'One or more parameters to your request was invalid.',
+          type: 'https://api.twitter.com/2/problems/invalid-request',
+        },
       };
     }
     if (!p.get('tweet.fields')?.includes('public_metrics') || p.get('expansions') !== 'author_id') return { status: 400, body: { title: 'Invalid Request' } };
@@ -221,7 +226,11 @@ const xFixture: Fixture = {
     const page = all.slice(offset, offset + 5);
     const nextToken = offset + 5 < all.length ? `b26${offset + 5}` : undefined;
     const body: Record<string, unknown> = {
-      meta: { result_count: page.length, ...(page.length ? { newest_id: tweetId(page[0]), oldest_id: tweetId(page.at(-1)!) } : {}), ...(nextToken ? { next_token: nextToken } : {}) },
+      meta: {
+        result_count: page.length,
+        ...(page.length ? { newest_id: tweetId(page[0]), oldest_id: tweetId(page.at(-1)!) } : {}),
+        ...(nextToken ? { next_token: nextToken } : {}),
+      },
     };
     if (page.length) {
       body.data = page.map(tweet);
@@ -230,8 +239,16 @@ const xFixture: Fixture = {
     return { headers: xRate(440), body };
   },
   expectedIds: () => seeds.filter((s) => !s.broken && inWindow(s.t)).map((s) => `x:${tweetId(s)}`),
-  rateLimit: { kind: 'listing', reply: { status: 429, headers: xRate(0), body: { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 } }, delayMs: 901_000 },
-  unauthorized: { kind: 'listing', reply: { status: 401, body: { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } }, envVar: 'X_BEARER_TOKEN' },
+  rateLimit: {
+    kind: 'listing',
+    reply: { status: 429, headers: xRate(0), body: { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 } },
+    delayMs: 901_000,
+  },
+  unauthorized: {
+    kind: 'listing',
+    reply: { status: 401, body: { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } },
+    envVar: 'X_BEARER_TOKEN',
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +272,9 @@ function fbComments(s: Seed) {
     return comment;
   });
 }
-const fbErr = (code: number, message: string, sub?: number) => ({ error: { message, type: 'OAuthException', code, ...(sub ? { error_subcode: sub } : {}), fbtrace_id: 'AbC123' } });
+const fbErr = (code: number, message: string, sub?: number) => ({
+  error: { message, type: 'OAuthException', code, ...(sub ? { error_subcode: sub } : {}), fbtrace_id: 'AbC123' },
+});
 const fbUrl = (base: string, p: string, params: Record<string, string>) => `${base}/v21.0${p}?${new URLSearchParams({ access_token: FB_TOKEN, ...params })}`;
 
 const facebookFixture: Fixture = {
@@ -287,7 +306,11 @@ const facebookFixture: Fixture = {
       const page = all.slice(offset, offset + 4);
       const more = offset + 4 < all.length;
       return {
-        headers: { 'x-business-use-case-usage': JSON.stringify({ [FB_PAGE]: [{ type: 'pages', call_count: 5, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 0 }] }) },
+        headers: {
+          'x-business-use-case-usage': JSON.stringify({
+            [FB_PAGE]: [{ type: 'pages', call_count: 5, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 0 }],
+          }),
+        },
         body: {
           data: page.map((s) => {
             const comments = fbComments(s);
@@ -302,14 +325,20 @@ const facebookFixture: Fixture = {
               reactions: { data: [], summary: { total_count: 3 * s.i, viewer_reaction: 'NONE' } },
               comments: {
                 data: comments.slice(0, 2),
-                paging: { cursors: { before: 'c0', after: 'c2' }, ...(comments.length > 2 ? { next: fbUrl(api.base, `/${fbPostId(s)}/comments`, { after: 'c2', limit: '2' }) } : {}) },
+                paging: {
+                  cursors: { before: 'c0', after: 'c2' },
+                  ...(comments.length > 2 ? { next: fbUrl(api.base, `/${fbPostId(s)}/comments`, { after: 'c2', limit: '2' }) } : {}),
+                },
                 summary: { order: 'chronological', total_count: comments.length, can_comment: true },
               },
             };
             if (s.broken) delete post.created_time;
             return post;
           }),
-          paging: { cursors: { before: `p${offset}`, after: `p${offset + 4}` }, ...(more ? { next: fbUrl(api.base, path, { ...params, after: `p${offset + 4}` }) } : {}) },
+          paging: {
+            cursors: { before: `p${offset}`, after: `p${offset + 4}` },
+            ...(more ? { next: fbUrl(api.base, path, { ...params, after: `p${offset + 4}` }) } : {}),
+          },
         },
       };
     }
@@ -320,7 +349,15 @@ const facebookFixture: Fixture = {
       const all = fbComments(s);
       const offset = Number((p.get('after') ?? 'c0').slice(1));
       const more = offset + 2 < all.length;
-      return { body: { data: all.slice(offset, offset + 2), paging: { cursors: { before: `c${offset}`, after: `c${offset + 2}` }, ...(more ? { next: fbUrl(api.base, `/${comments[1]}/comments`, { after: `c${offset + 2}` }) } : {}) } } };
+      return {
+        body: {
+          data: all.slice(offset, offset + 2),
+          paging: {
+            cursors: { before: `c${offset}`, after: `c${offset + 2}` },
+            ...(more ? { next: fbUrl(api.base, `/${comments[1]}/comments`, { after: `c${offset + 2}` }) } : {}),
+          },
+        },
+      };
     }
     return { status: 400, body: fbErr(100, 'Unknown path') };
   },
@@ -336,12 +373,20 @@ const facebookFixture: Fixture = {
     kind: 'listing',
     reply: {
       status: 400,
-      headers: { 'x-business-use-case-usage': JSON.stringify({ [FB_PAGE]: [{ type: 'pages', call_count: 100, total_cputime: 40, total_time: 40, estimated_time_to_regain_access: 5 }] }) },
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          [FB_PAGE]: [{ type: 'pages', call_count: 100, total_cputime: 40, total_time: 40, estimated_time_to_regain_access: 5 }],
+        }),
+      },
       body: fbErr(32, 'Page request limit reached'),
     },
     delayMs: 301_000,
   },
-  unauthorized: { kind: 'listing', reply: { status: 400, body: fbErr(190, 'Error validating access token: Session has expired on Friday, 20-Nov-26.', 463) }, envVar: 'FACEBOOK_ACCESS_TOKEN' },
+  unauthorized: {
+    kind: 'listing',
+    reply: { status: 400, body: fbErr(190, 'Error validating access token: Session has expired on Friday, 20-Nov-26.', 463) },
+    envVar: 'FACEBOOK_ACCESS_TOKEN',
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +452,10 @@ const instagramFixture: Fixture = {
       return {
         body: {
           data: page.map((s) => igMedia(s, own)),
-          paging: { cursors: { before: `a${offset}`, after: `a${offset + 5}` }, ...(more ? { next: igUrl(api.base, path, { ...params, after: `a${offset + 5}` }) } : {}) },
+          paging: {
+            cursors: { before: `a${offset}`, after: `a${offset + 5}` },
+            ...(more ? { next: igUrl(api.base, path, { ...params, after: `a${offset + 5}` }) } : {}),
+          },
         },
       };
     }
@@ -423,12 +471,20 @@ const instagramFixture: Fixture = {
     kind: 'listing',
     reply: {
       status: 403,
-      headers: { 'x-business-use-case-usage': JSON.stringify({ [IG_USER]: [{ type: 'instagram', call_count: 100, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 5 }] }) },
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          [IG_USER]: [{ type: 'instagram', call_count: 100, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 5 }],
+        }),
+      },
       body: fbErr(4, 'Application request limit reached'),
     },
     delayMs: 301_000,
   },
-  unauthorized: { kind: 'other', reply: { status: 401, body: fbErr(190, 'Error validating access token: The user has not authorized application.', 458) }, envVar: 'INSTAGRAM_ACCESS_TOKEN' },
+  unauthorized: {
+    kind: 'other',
+    reply: { status: 401, body: fbErr(190, 'Error validating access token: The user has not authorized application.', 458) },
+    envVar: 'INSTAGRAM_ACCESS_TOKEN',
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +516,15 @@ function status(s: Seed, base: string) {
       `<a href="https://example.org/a${s.i}" rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span class="">example.org/a${s.i}</span><span class="invisible"></span></a> &amp; more</p>` +
       `<p>Long read: <a href="https://example.org/reports/2026/heat-${s.i}-summary" rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span class="ellipsis">example.org/reports/2026/heat-</span><span class="invisible">${s.i}-summary</span></a></p>`,
     reblog: null,
-    account: { id: `11${s.author}`, username: HANDLES[s.author], acct: s.author === 3 ? `${HANDLES[3]}@other.example` : HANDLES[s.author], display_name: HANDLES[s.author], created_at: '2022-11-01T00:00:00.000Z', followers_count: 40 + s.author, url: `${base}/@${HANDLES[s.author]}` },
+    account: {
+      id: `11${s.author}`,
+      username: HANDLES[s.author],
+      acct: s.author === 3 ? `${HANDLES[3]}@other.example` : HANDLES[s.author],
+      display_name: HANDLES[s.author],
+      created_at: '2022-11-01T00:00:00.000Z',
+      followers_count: 40 + s.author,
+      url: `${base}/@${HANDLES[s.author]}`,
+    },
     media_attachments: [],
     mentions: [{ id: '111', username: 'bob', url: `${base}/@bob`, acct: 'bob' }],
     tags: [{ name: 'climate', url: `${base}/tags/climate` }],
@@ -472,7 +536,11 @@ function status(s: Seed, base: string) {
   void host;
   return st;
 }
-const mastoRate = (remaining: number) => ({ 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': new Date(NOW + 300_000).toISOString() });
+const mastoRate = (remaining: number) => ({
+  'x-ratelimit-limit': '300',
+  'x-ratelimit-remaining': String(remaining),
+  'x-ratelimit-reset': new Date(NOW + 300_000).toISOString(),
+});
 
 const mastodonFixture: Fixture = {
   name: 'mastodon',
@@ -483,7 +551,8 @@ const mastodonFixture: Fixture = {
   kind: (req) => (req.url.pathname.startsWith('/api/v1/timelines/tag/') ? 'listing' : 'other'),
   pageKey: (url) => searchKey(url),
   route(req, api) {
-    if (req.headers.authorization && req.headers.authorization !== `Bearer ${MASTO_TOKEN}`) return { status: 401, body: { error: 'The access token is invalid' } };
+    if (req.headers.authorization && req.headers.authorization !== `Bearer ${MASTO_TOKEN}`)
+      return { status: 401, body: { error: 'The access token is invalid' } };
     if (req.url.pathname === '/api/v2/instance') return { body: { domain: new URL(api.base).host, title: 'Mock' } };
     if (req.url.pathname === '/api/v1/accounts/verify_credentials') return { body: { id: '1', username: 'collector', acct: 'collector' } };
     const tag = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(req.url.pathname)?.[1];
@@ -523,9 +592,18 @@ function postView(s: Seed) {
     createdAt: isoMs(s.t),
     langs: ['en'],
     facets: [
-      { index: { byteStart: bytes(text.slice(0, tagAt)), byteEnd: bytes(text.slice(0, tagAt + 8)) }, features: [{ $type: 'app.bsky.richtext.facet#tag', tag: 'climate' }] },
-      { index: { byteStart: bytes(text.slice(0, menAt)), byteEnd: bytes(text.slice(0, menAt + 4)) }, features: [{ $type: 'app.bsky.richtext.facet#mention', did: 'did:plc:author1' }] },
-      { index: { byteStart: bytes(text.slice(0, urlAt)), byteEnd: bytes(text) }, features: [{ $type: 'app.bsky.richtext.facet#link', uri: `https://example.org/a${s.i}` }] },
+      {
+        index: { byteStart: bytes(text.slice(0, tagAt)), byteEnd: bytes(text.slice(0, tagAt + 8)) },
+        features: [{ $type: 'app.bsky.richtext.facet#tag', tag: 'climate' }],
+      },
+      {
+        index: { byteStart: bytes(text.slice(0, menAt)), byteEnd: bytes(text.slice(0, menAt + 4)) },
+        features: [{ $type: 'app.bsky.richtext.facet#mention', did: 'did:plc:author1' }],
+      },
+      {
+        index: { byteStart: bytes(text.slice(0, urlAt)), byteEnd: bytes(text) },
+        features: [{ $type: 'app.bsky.richtext.facet#link', uri: `https://example.org/a${s.i}` }],
+      },
     ],
   };
   if (s.i % 5 === 3) record.reply = { root: { uri: bskyUri(seeds[s.i - 1]), cid: 'bafyroot' }, parent: { uri: bskyUri(seeds[s.i - 1]), cid: 'bafyparent' } };
@@ -533,7 +611,13 @@ function postView(s: Seed) {
   return {
     uri: bskyUri(s),
     cid: `bafyreib${s.i}`,
-    author: { did: `did:plc:author${s.author}`, handle: `${HANDLES[s.author]}.bsky.social`, displayName: HANDLES[s.author], labels: [], createdAt: '2023-05-01T00:00:00.000Z' },
+    author: {
+      did: `did:plc:author${s.author}`,
+      handle: `${HANDLES[s.author]}.bsky.social`,
+      displayName: HANDLES[s.author],
+      labels: [],
+      createdAt: '2023-05-01T00:00:00.000Z',
+    },
     record,
     replyCount: 1,
     repostCount: s.i,
@@ -543,16 +627,28 @@ function postView(s: Seed) {
     labels: [],
   };
 }
-const bskyRate = (remaining: number) => ({ 'ratelimit-limit': '3000', 'ratelimit-remaining': String(remaining), 'ratelimit-reset': String(NOW / 1000 + 300), 'ratelimit-policy': '3000;w=300' });
+const bskyRate = (remaining: number) => ({
+  'ratelimit-limit': '3000',
+  'ratelimit-remaining': String(remaining),
+  'ratelimit-reset': String(NOW / 1000 + 300),
+  'ratelimit-policy': '3000;w=300',
+});
 const bskySortAt = (s: Seed) => Math.min(s.broken ? Infinity : s.t, s.t + 1000);
 
 const blueskyFixture: Fixture = {
   name: 'bluesky',
   query: 'climate lang:en',
   emptyQuery: 'nothinghere lang:en',
-  env: (base) => ({ BLUESKY_HANDLE: 'collector.bsky.social', BLUESKY_APP_PASSWORD: BSKY_PASSWORD, BLUESKY_SERVICE_URL: base, BLUESKY_WINDOW_HOURS: '24', BLUESKY_SEARCH_DEPTH: String(BSKY_DEPTH) }),
+  env: (base) => ({
+    BLUESKY_HANDLE: 'collector.bsky.social',
+    BLUESKY_APP_PASSWORD: BSKY_PASSWORD,
+    BLUESKY_SERVICE_URL: base,
+    BLUESKY_WINDOW_HOURS: '24',
+    BLUESKY_SEARCH_DEPTH: String(BSKY_DEPTH),
+  }),
   secrets: [BSKY_PASSWORD, 'acc-', 'ref-'],
-  kind: (req) => (req.url.pathname === '/xrpc/app.bsky.feed.searchPosts' ? 'listing' : req.url.pathname.startsWith('/xrpc/com.atproto.server.') ? 'auth' : 'other'),
+  kind: (req) =>
+    req.url.pathname === '/xrpc/app.bsky.feed.searchPosts' ? 'listing' : req.url.pathname.startsWith('/xrpc/com.atproto.server.') ? 'auth' : 'other',
   pageKey: (url) => searchKey(url),
   route(req, api) {
     const st = api.state as { access?: string; refresh?: string; n?: number; expireAfter?: number; searches?: number };
@@ -566,7 +662,8 @@ const blueskyFixture: Fixture = {
     switch (req.url.pathname) {
       case '/xrpc/com.atproto.server.createSession': {
         const b = JSON.parse(req.body || '{}');
-        if (b.identifier !== 'collector.bsky.social' || b.password !== BSKY_PASSWORD) return { status: 401, body: { error: 'AuthenticationRequired', message: 'Invalid identifier or password' } };
+        if (b.identifier !== 'collector.bsky.social' || b.password !== BSKY_PASSWORD)
+          return { status: 401, body: { error: 'AuthenticationRequired', message: 'Invalid identifier or password' } };
         return { body: issue() };
       }
       case '/xrpc/com.atproto.server.refreshSession':
@@ -583,7 +680,8 @@ const blueskyFixture: Fixture = {
           return { status: 400, body: { error: 'ExpiredToken', message: 'Token has expired' } };
         }
         const p = req.url.searchParams;
-        if (p.get('lang') !== 'en' || p.get('q') === null || Number(p.get('limit')) > 100 || p.get('sort') !== 'latest') return { status: 400, body: { error: 'InvalidRequest', message: 'bad params' } };
+        if (p.get('lang') !== 'en' || p.get('q') === null || Number(p.get('limit')) > 100 || p.get('sort') !== 'latest')
+          return { status: 400, body: { error: 'InvalidRequest', message: 'bad params' } };
         const since = Date.parse(p.get('since')!);
         const until = Date.parse(p.get('until')!);
         const all = p.get('q') === 'climate' ? seeds.filter((s) => bskySortAt(s) >= since && bskySortAt(s) < until).slice(0, BSKY_DEPTH) : [];
@@ -596,8 +694,16 @@ const blueskyFixture: Fixture = {
     return { status: 404, body: { error: 'MethodNotImplemented', message: 'Method Not Implemented' } };
   },
   expectedIds: () => seeds.filter((s) => !s.broken && inWindow(s.t)).map((s) => `bluesky:${bskyUri(s)}`),
-  rateLimit: { kind: 'listing', reply: { status: 429, headers: bskyRate(0), body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' } }, delayMs: 301_000 },
-  unauthorized: { kind: 'auth', reply: { status: 401, body: { error: 'AuthenticationRequired', message: 'Invalid identifier or password' } }, envVar: 'BLUESKY_APP_PASSWORD' },
+  rateLimit: {
+    kind: 'listing',
+    reply: { status: 429, headers: bskyRate(0), body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' } },
+    delayMs: 301_000,
+  },
+  unauthorized: {
+    kind: 'auth',
+    reply: { status: 401, body: { error: 'AuthenticationRequired', message: 'Invalid identifier or password' } },
+    envVar: 'BLUESKY_APP_PASSWORD',
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -628,13 +734,23 @@ function redditChild(s: Seed) {
   if (s.broken) delete d.created_utc;
   return { kind: 't3', data: d };
 }
-const redditRate = (remaining: number) => ({ 'x-ratelimit-used': String(600 - remaining), 'x-ratelimit-remaining': `${remaining}.0`, 'x-ratelimit-reset': '300' });
+const redditRate = (remaining: number) => ({
+  'x-ratelimit-used': String(600 - remaining),
+  'x-ratelimit-remaining': `${remaining}.0`,
+  'x-ratelimit-reset': '300',
+});
 
 const redditFixture: Fixture = {
   name: 'reddit',
   query: 'r/climate',
   emptyQuery: 'emptysub',
-  env: (base) => ({ REDDIT_CLIENT_ID: 'client-id-1', REDDIT_CLIENT_SECRET: REDDIT_SECRET, REDDIT_AUTH_BASE_URL: base, REDDIT_API_BASE_URL: base, REDDIT_USER_AGENT: REDDIT_UA }),
+  env: (base) => ({
+    REDDIT_CLIENT_ID: 'client-id-1',
+    REDDIT_CLIENT_SECRET: REDDIT_SECRET,
+    REDDIT_AUTH_BASE_URL: base,
+    REDDIT_API_BASE_URL: base,
+    REDDIT_USER_AGENT: REDDIT_UA,
+  }),
   secrets: [REDDIT_SECRET, 'reddit-access-'],
   kind: (req) => (req.url.pathname === '/api/v1/access_token' ? 'auth' : /^\/r\/[^/]+\/new$/.test(req.url.pathname) ? 'listing' : 'other'),
   pageKey: (url) => searchKey(url),
@@ -660,7 +776,17 @@ const redditFixture: Fixture = {
     const more = offset + 5 < all.length;
     return {
       headers: redditRate(500),
-      body: { kind: 'Listing', data: { after: more ? redditName(page.at(-1)!) : null, dist: page.length, modhash: '', geo_filter: null, children: page.map(redditChild), before: null } },
+      body: {
+        kind: 'Listing',
+        data: {
+          after: more ? redditName(page.at(-1)!) : null,
+          dist: page.length,
+          modhash: '',
+          geo_filter: null,
+          children: page.map(redditChild),
+          before: null,
+        },
+      },
     };
   },
   expectedIds: () => seeds.filter((s) => !s.broken && inWindow(s.t)).map((s) => `reddit:${redditName(s)}`),
@@ -763,7 +889,12 @@ describe.each(fixtures)('$name connector', (fx) => {
     for (const part of result!.partitions) {
       const raw = await readNdjson<unknown>(store, part.raw!);
       expect(raw.length).toBe(part.posts.records);
-      const mapped = raw.map((r) => createConnectorRegistry().get(fx.name)!.toPost(r, { env: fx.env(api.base), query: fx.query }).id);
+      const mapped = raw.map(
+        (r) =>
+          createConnectorRegistry()
+            .get(fx.name)!
+            .toPost(r, { env: fx.env(api.base), query: fx.query }).id,
+      );
       expect(mapped).toEqual((await readNdjson<Post>(store, part.posts)).map((p) => p.id));
     }
     expect(result!.counts).toEqual({ in: expected.length + BROKEN_IN_WINDOW, quarantined: BROKEN_IN_WINDOW });
@@ -925,7 +1056,11 @@ describe('platform specifics', () => {
     const acts = await setup(xFixture);
     api.fail('listing', 1, {
       status: 400,
-      body: { errors: [{ parameters: { query: ['(climate'] }, message: 'There were errors processing your request: missing )' }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.' },
+      body: {
+        errors: [{ parameters: { query: ['(climate'] }, message: 'There were errors processing your request: missing )' }],
+        title: 'Invalid Request',
+        detail: 'One or more parameters to your request was invalid.',
+      },
     });
     const { error } = await attempt(acts, { source: 'x', query: '(climate', since: SINCE, until: UNTIL });
     const f = expectFailure(error, 'InvalidQuery', true);
@@ -1003,12 +1138,20 @@ describe('platform specifics', () => {
     expect(posts.map((p) => p.id).sort()).toEqual(blueskyFixture.expectedIds(api).sort());
     const auth = api.requests.filter((r) => r.kind === 'auth').map((r) => r.url.pathname.split('.').pop());
     expect(auth).toEqual(['createSession', 'refreshSession']);
-    const windows = new Set(api.requests.filter((r) => r.kind === 'listing').map((r) => `${r.url.searchParams.get('since')}..${r.url.searchParams.get('until')}`));
+    const windows = new Set(
+      api.requests.filter((r) => r.kind === 'listing').map((r) => `${r.url.searchParams.get('since')}..${r.url.searchParams.get('until')}`),
+    );
     expect(windows.has('2026-11-21T00:00:00.000Z..2026-11-22T00:00:00.000Z')).toBe(true);
     expect(windows.has('2026-11-20T00:00:00.000Z..2026-11-21T00:00:00.000Z')).toBe(true);
     expect([...windows].some((w) => w.startsWith('2026-11-21T00:00:00.000Z..2026-11-21T') && !w.endsWith('22T00:00:00.000Z'))).toBe(true); // narrowed
     const reply = posts.find((p) => p.id === `bluesky:${bskyUri(seeds[3])}`)!;
-    expect(reply).toMatchObject({ reply_to: `bluesky:${bskyUri(seeds[2])}`, hashtags: ['climate'], mentions: ['bob'], urls: ['https://example.org/a3'], lang: 'en' });
+    expect(reply).toMatchObject({
+      reply_to: `bluesky:${bskyUri(seeds[2])}`,
+      hashtags: ['climate'],
+      mentions: ['bob'],
+      urls: ['https://example.org/a3'],
+      lang: 'en',
+    });
   });
 
   it('Reddit: sends the unique User-Agent everywhere, refetches an expired token, and stops after the window', async () => {

@@ -58,7 +58,9 @@ describe('a Postgres connection lost mid-use', () => {
   });
 
   it('an idle pooled client that loses its server is dropped quietly; the pool reconnects', async () => {
-    const pids = (await Promise.all([db.query('SELECT pg_backend_pid() AS pid'), db.query('SELECT pg_backend_pid() AS pid')])).map((r) => r.rows[0].pid as number);
+    const pids = (await Promise.all([db.query('SELECT pg_backend_pid() AS pid'), db.query('SELECT pg_backend_pid() AS pid')])).map(
+      (r) => r.rows[0].pid as number,
+    );
     for (const pid of new Set(pids)) await terminate(pid);
     await settle();
     expect(unhandled).toEqual([]);

@@ -76,7 +76,8 @@ describe('faults on the real local stack', () => {
         history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'preprocess').map((e) => e.eventId!.toString()),
       );
       const retried = history.events!.filter(
-        (e) => preprocessIds.has(e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() ?? '') && e.activityTaskStartedEventAttributes!.attempt! >= 2,
+        (e) =>
+          preprocessIds.has(e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() ?? '') && e.activityTaskStartedEventAttributes!.attempt! >= 2,
       );
       expect(retried.length).toBeGreaterThanOrEqual(1);
       expect(retried[0].activityTaskStartedEventAttributes!.lastFailure?.timeoutFailureInfo?.timeoutType).toBeDefined();
@@ -91,11 +92,16 @@ describe('faults on the real local stack', () => {
     await worker.waitFor(/worker started/);
     let metrics = '';
     for (let i = 0; i < 40 && !metrics.includes('temporal_'); i++) {
-      metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+      metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
       if (!metrics.includes('temporal_')) await new Promise((r) => setTimeout(r, 250));
     }
     expect(metrics).toMatch(/^temporal_\w+/m);
-    const started = worker.output().split('\n').find((l) => l.includes('worker started'))!;
+    const started = worker
+      .output()
+      .split('\n')
+      .find((l) => l.includes('worker started'))!;
     expect(JSON.parse(started)).toMatchObject({ msg: 'worker started', taskQueue: expect.stringMatching(/^test-sigterm-/), metricsPort: port });
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.output()).toMatch(/worker stopped/);
@@ -145,18 +151,27 @@ describe('service outages and restarts, on a private stack', () => {
   }, 120_000);
 
   // What a lost Postgres or MinIO looks like from inside an activity, whichever way it was lost.
-  const CONNECTION_ERROR = /ECONNREFUSED|S3_ENDPOINT|Connection terminated|terminating connection|connection.*(closed|reset|lost)|ECONNRESET|socket hang up|the database system is (starting up|shutting down)/i;
+  const CONNECTION_ERROR =
+    /ECONNREFUSED|S3_ENDPOINT|Connection terminated|terminating connection|connection.*(closed|reset|lost)|ECONNRESET|socket hang up|the database system is (starting up|shutting down)/i;
 
   /** Activities of the run (any workflow of it) whose last attempt came after a failure, from the history. */
   async function retriedActivities(workflowIds: string[]): Promise<Array<{ activity: string; attempt: number; lastFailure: string }>> {
     const out: Array<{ activity: string; attempt: number; lastFailure: string }> = [];
     for (const id of workflowIds) {
       const history = await own.stack.client.workflow.getHandle(id).fetchHistory();
-      const names = new Map(history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [e.eventId!.toString(), e.activityTaskScheduledEventAttributes!.activityType!.name!]));
+      const names = new Map(
+        history
+          .events!.filter((e) => e.activityTaskScheduledEventAttributes)
+          .map((e) => [e.eventId!.toString(), e.activityTaskScheduledEventAttributes!.activityType!.name!]),
+      );
       for (const e of history.events!) {
         const started = e.activityTaskStartedEventAttributes;
         if (started && (started.attempt ?? 1) >= 2) {
-          out.push({ activity: names.get(started.scheduledEventId!.toString()) ?? '?', attempt: started.attempt!, lastFailure: started.lastFailure?.message ?? '' });
+          out.push({
+            activity: names.get(started.scheduledEventId!.toString()) ?? '?',
+            attempt: started.attempt!,
+            lastFailure: started.lastFailure?.message ?? '',
+          });
         }
       }
     }
@@ -174,7 +189,10 @@ describe('service outages and restarts, on a private stack', () => {
         throw new Error(`the CLI exited (${proc.child.exitCode ?? proc.child.signalCode}) before ${name} started:\n${proc.output().slice(-3000)}`);
       }
       for await (const wf of own.stack.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-        const d = await own.stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe().catch(() => null);
+        const d = await own.stack.client.workflow
+          .getHandle(wf.workflowId, wf.runId)
+          .describe()
+          .catch(() => null);
         if (d?.raw.pendingActivities?.some((a) => a.activityType?.name === name && Number(a.state) === 2)) return;
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -237,9 +255,12 @@ describe('service outages and restarts, on a private stack', () => {
   it('Postgres and MinIO restarted during import, scoring and profile updates: the CLI and its in-process worker survive, the run balances', async () => {
     // A CSV over three days, so there are three partitions to score and fold into profiles.
     const file = path.join(tmp, 'restarts.csv');
-    const words = 'climate energy solar wind policy city transit bike rail housing rent market jobs school health clinic nurse doctor water river flood storm heat summer winter garden farm food price coffee music concert film game team match goal coach park trail beach mountain'.split(' ');
+    const words =
+      'climate energy solar wind policy city transit bike rail housing rent market jobs school health clinic nurse doctor water river flood storm heat summer winter garden farm food price coffee music concert film game team match goal coach park trail beach mountain'.split(
+        ' ',
+      );
     let seed = 12345;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
     const lines = ['id,text,created_at,author_id'];
     const rows = 24_000;
     for (let i = 0; i < rows; i++) {
@@ -257,11 +278,16 @@ describe('service outages and restarts, on a private stack', () => {
       await restart(['postgres'], 1000);
       await waitForStarted('updateUserProfiles', cli);
       await restart(['postgres', 'minio'], 1000);
-      const code = await new Promise<number | null>((resolve) => (cli.child.exitCode !== null ? resolve(cli.child.exitCode) : cli.child.once('exit', (c) => resolve(c))));
+      const code = await new Promise<number | null>((resolve) =>
+        cli.child.exitCode !== null ? resolve(cli.child.exitCode) : cli.child.once('exit', (c) => resolve(c)),
+      );
       expect(cli.output(), 'the CLI process crashed').not.toMatch(/Unhandled 'error' event|Emitted 'error' event/);
       expect(code, cli.output().slice(-3000)).toBe(0);
       // stdout and the JSON log lines on stderr are interleaved here: the summary is the line with postsIn.
-      const line = cli.output().split('\n').find((l) => l.startsWith('{') && l.includes('"postsIn"'));
+      const line = cli
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{') && l.includes('"postsIn"'));
       expect(line, 'the --json summary line').toBeDefined();
       const summary = JSON.parse(line!) as PipelineSummary;
       expect(summary.postsIn).toBe(rows);
@@ -274,7 +300,10 @@ describe('service outages and restarts, on a private stack', () => {
       );
       expect(folded.rows[0].n).toBe(0);
       const retried = await retriedActivities([summary.runKey, `${summary.runKey}-collect`]);
-      expect(retried.some((r) => CONNECTION_ERROR.test(r.lastFailure)), JSON.stringify(retried)).toBe(true);
+      expect(
+        retried.some((r) => CONNECTION_ERROR.test(r.lastFailure)),
+        JSON.stringify(retried),
+      ).toBe(true);
     } finally {
       await cli.stop('SIGKILL');
     }

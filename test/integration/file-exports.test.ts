@@ -93,7 +93,9 @@ describe('exports through the pipeline', () => {
     const err = await runPipeline({ source: 'file', file: { path: path.join(cases, '16-not-gzip', 'notgzip.csv.gz') } }).catch((e) => e);
     const ms = Date.now() - t0;
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(rootMessage(err)).toMatch(/^notgzip\.csv\.gz is not gzip \(it starts with 61 35 b6 3a .*\): it looks like binary data, not text; .*\(.*notgzip\.csv\.gz\)$/);
+    expect(rootMessage(err)).toMatch(
+      /^notgzip\.csv\.gz is not gzip \(it starts with 61 35 b6 3a .*\): it looks like binary data, not text; .*\(.*notgzip\.csv\.gz\)$/,
+    );
     // one attempt: the activity failed as non-retryable instead of running out of 10 attempts
     expect(activityFailureOf(err)).toMatchObject({ activityType: 'importFile', retryState: RetryState.NON_RETRYABLE_FAILURE });
     expect(ms).toBeLessThan(20_000);
@@ -124,6 +126,8 @@ describe('exports through the pipeline', () => {
       ['file:3', 'bye now', '2026-10-01T12:00:00.000Z'],
     ]);
     const quarantine = await readNdjson<{ reason: string; line: number; record: string }>(stack.store, summary.datasets.quarantine[0]);
-    expect(quarantine).toEqual([{ line: 3, reason: expect.stringMatching(/^line 3: unreadable CSV row: a stray quote/), record: '2,he said "hi,2026-10-01T11:00:00Z' }]);
+    expect(quarantine).toEqual([
+      { line: 3, reason: expect.stringMatching(/^line 3: unreadable CSV row: a stray quote/), record: '2,he said "hi,2026-10-01T11:00:00Z' },
+    ]);
   });
 });

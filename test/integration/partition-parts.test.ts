@@ -25,13 +25,22 @@ const WORDS = (
 /** `n` posts of one day with unrelated texts (no near-duplicates), plus `dups` exact re-deliveries of earlier lines. */
 function writeDay(file: string, n: number, dups: number): void {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const words = Array.from({ length: 12 }, () => WORDS[Math.floor(rand() * WORDS.length)]);
     const minute = String(i % 60).padStart(2, '0');
     const hour = String(Math.floor(i / 60) % 24).padStart(2, '0');
-    lines.push(JSON.stringify({ id: `p${i}`, text: `${words.join(' ')} number ${i}`, created_at: `${DAY}T${hour}:${minute}:00Z`, author_id: `u${i % 40}`, author_handle: `user${i % 40}`, lang: 'en' }));
+    lines.push(
+      JSON.stringify({
+        id: `p${i}`,
+        text: `${words.join(' ')} number ${i}`,
+        created_at: `${DAY}T${hour}:${minute}:00Z`,
+        author_id: `u${i % 40}`,
+        author_handle: `user${i % 40}`,
+        lang: 'en',
+      }),
+    );
   }
   for (let d = 0; d < dups; d++) lines.push(lines[d * 7]);
   fs.writeFileSync(file, lines.join('\n') + '\n');
@@ -54,7 +63,10 @@ const runPipeline = (input: PipelineInput, workflowId: string) =>
 
 const claimsByPartition = async (runKey: string) =>
   Object.fromEntries(
-    (await stack.db.query(`SELECT partition, count(*)::int AS n FROM post_score_runs WHERE run_key = $1 GROUP BY 1 ORDER BY 1`, [runKey])).rows.map((r) => [r.partition as string, r.n as number]),
+    (await stack.db.query(`SELECT partition, count(*)::int AS n FROM post_score_runs WHERE run_key = $1 GROUP BY 1 ORDER BY 1`, [runKey])).rows.map((r) => [
+      r.partition as string,
+      r.n as number,
+    ]),
   );
 
 describe('a day split into parts', () => {

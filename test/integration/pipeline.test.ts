@@ -146,7 +146,14 @@ describe('file import of real data as it is', () => {
   it('reads gzipped NDJSON', async () => {
     const zlib = await import('node:zlib');
     const file = path.join(tmp, 'posts.ndjson.gz');
-    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `g${i}`, text: `gzipped post number ${i} about ${['cats', 'trains', 'soup', 'rain', 'jazz'][i % 5]} ${'!'.repeat(i % 4)}`, created_at: `2026-11-19T${String(i % 24).padStart(2, '0')}:00:00Z`, author_id: `a${i % 7}` }));
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({
+        id: `g${i}`,
+        text: `gzipped post number ${i} about ${['cats', 'trains', 'soup', 'rain', 'jazz'][i % 5]} ${'!'.repeat(i % 4)}`,
+        created_at: `2026-11-19T${String(i % 24).padStart(2, '0')}:00:00Z`,
+        author_id: `a${i % 7}`,
+      }),
+    );
     fs.writeFileSync(file, zlib.gzipSync(lines.join('\n') + '\n'));
     const summary = await runPipeline({ source: 'file', file: { path: file } });
     expect(summary).toMatchObject({ postsIn: 50, quarantined: 0 });

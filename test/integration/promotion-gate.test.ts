@@ -51,7 +51,12 @@ beforeAll(async () => {
   inputs = {
     features: [await writeNdjson(store, 'features/window.ndjson.gz', extractFeatures(posts), 'featured-post.v1')],
     engagements: [await writeNdjson(store, 'engagements/window.ndjson.gz', engagements, 'engagement.v1')],
-    truthUsers: await writeNdjson(store, 'truth/users.ndjson.gz', sim.users.map((u) => ({ id: u.id, segment: u.segment })), 'truth-users.v1'),
+    truthUsers: await writeNdjson(
+      store,
+      'truth/users.ndjson.gz',
+      sim.users.map((u) => ({ id: u.id, segment: u.segment })),
+      'truth-users.v1',
+    ),
   };
   activity = dailyActivity(
     posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at })),
@@ -74,7 +79,10 @@ const recommender = (runKey: string) => train.trainRecommender({ runKey, feature
 /** what the registry row says about the decision */
 async function recorded(o: TrainOutcome) {
   const row = (await getModel(db, o.name, o.version))!;
-  return { status: row.status, baseline: row.baseline as Record<string, unknown> & { serving: unknown; gate: { promote: boolean; comparedWith: string; reason: string } } };
+  return {
+    status: row.status,
+    baseline: row.baseline as Record<string, unknown> & { serving: unknown; gate: { promote: boolean; comparedWith: string; reason: string } },
+  };
 }
 
 describe('one promotion gate, every contender on the same held-out data', () => {
@@ -104,17 +112,28 @@ describe('one promotion gate, every contender on the same held-out data', () => 
     const before = await servingModel(db, 'recommender');
     const rec = await recommender('gate-2');
     expect(rec.comparedWith).toBe('serving');
-    expect(rec.serving).toEqual({ version: before!.version, figures: { ndcg10: rec.metrics.ndcg10, recall10: rec.metrics.recall10, coverage: rec.metrics.coverage } });
+    expect(rec.serving).toEqual({
+      version: before!.version,
+      figures: { ndcg10: rec.metrics.ndcg10, recall10: rec.metrics.recall10, coverage: rec.metrics.coverage },
+    });
     expect(rec.promoted).toBe(false);
     expect(rec.reason).toMatch(/ties serving v\d+ \(a tie does not promote\)/);
     expect((await servingModel(db, 'recommender'))!.version).toBe(before!.version);
     const row = await recorded(rec);
     expect(row.status).toBe('rejected');
-    expect(row.baseline.serving).toEqual({ version: before!.version, ndcg10: rec.metrics.ndcg10, recall10: rec.metrics.recall10, coverage: rec.metrics.coverage });
+    expect(row.baseline.serving).toEqual({
+      version: before!.version,
+      ndcg10: rec.metrics.ndcg10,
+      recall10: rec.metrics.recall10,
+      coverage: rec.metrics.coverage,
+    });
 
     const servingSegments = await servingModel(db, 'segments');
     const { segments } = await userModels('gate-2');
-    expect(segments.serving).toMatchObject({ version: servingSegments!.version, figures: { silhouette: segments.metrics.silhouette, ari: segments.metrics.ari } });
+    expect(segments.serving).toMatchObject({
+      version: servingSegments!.version,
+      figures: { silhouette: segments.metrics.silhouette, ari: segments.metrics.ari },
+    });
     expect(segments.promoted).toBe(false);
     expect((await servingModel(db, 'segments'))!.version).toBe(servingSegments!.version);
   }, 120_000);
@@ -137,7 +156,12 @@ describe('one promotion gate, every contender on the same held-out data', () => 
     const all = engagementExamples(activity);
     const leaky = trainLogisticRegression(all.x, all.y, all.n, all.d);
     const version = await nextVersion(db, 'engagement');
-    const ref = await writeJson(store, `models/engagement/v${version}.json`, { weights: [...leaky.weights], bias: leaky.bias, features: [...ENGAGEMENT_FEATURES], mean: [...leaky.mean], std: [...leaky.std] }, 'logistic.v1');
+    const ref = await writeJson(
+      store,
+      `models/engagement/v${version}.json`,
+      { weights: [...leaky.weights], bias: leaky.bias, features: [...ENGAGEMENT_FEATURES], mean: [...leaky.mean], std: [...leaky.std] },
+      'logistic.v1',
+    );
     await registerModel(db, { name: 'engagement', version, metrics: { auc: 0.99 }, artifactUri: ref.uri });
     await promoteModel(db, 'engagement', version);
     const { engagement } = await userModels('gate-3');
@@ -168,11 +192,19 @@ describe('one promotion gate, every contender on the same held-out data', () => 
 
   it('a serving version trained on other features cannot be scored: it says so and falls back to the baseline', async () => {
     const version = await nextVersion(db, 'engagement');
-    const ref = await writeJson(store, `models/engagement/v${version}.json`, { weights: [1], bias: 0, features: ['given_1d'], mean: [0], std: [1] }, 'logistic.v1');
+    const ref = await writeJson(
+      store,
+      `models/engagement/v${version}.json`,
+      { weights: [1], bias: 0, features: ['given_1d'], mean: [0], std: [1] },
+      'logistic.v1',
+    );
     await registerModel(db, { name: 'engagement', version, metrics: { auc: 0.9 }, artifactUri: ref.uri });
     await promoteModel(db, 'engagement', version);
     const { engagement } = await userModels('gate-5');
-    expect(engagement.serving).toEqual({ version, missing: `it cannot be scored on this data: it was trained on features given_1d, not ${ENGAGEMENT_FEATURES.join(', ')}` });
+    expect(engagement.serving).toEqual({
+      version,
+      missing: `it cannot be scored on this data: it was trained on features given_1d, not ${ENGAGEMENT_FEATURES.join(', ')}`,
+    });
     expect(engagement.comparedWith).toBe('baseline');
     expect(engagement.promoted).toBe(engagement.metrics.auc > engagement.baseline!.auc);
     expect((await listModels(db, 'engagement')).filter((m) => m.status === 'serving')).toHaveLength(1);

@@ -57,7 +57,9 @@ describe('report', () => {
     // sentiment: posts and mean per day, as the fixture wrote them
     expect(Object.fromEntries(data.sentimentTotals.map((d) => [d.day, d.posts]))).toEqual(fx.expected.postsPerDay);
     for (const d of data.sentimentTotals) expect(d.meanSentiment).toBeCloseTo(fx.expected.meanPerDay[d.day], 4);
-    expect(new Set(data.sentiment.map((d) => d.topicName))).toEqual(new Set(['0: match · goal · league', '1: album · tour · song', '2: price · market · stocks']));
+    expect(new Set(data.sentiment.map((d) => d.topicName))).toEqual(
+      new Set(['0: match · goal · league', '1: album · tour · song', '2: price · market · stocks']),
+    );
     const sentiment = sectionHtml(html, 'sentiment');
     for (const n of Object.values(fx.expected.postsPerDay)) expect(sentiment).toContain(`>${fmtInt(n)}<`);
     expect(html).toContain(fmtInt(fx.expected.posts));
@@ -136,7 +138,9 @@ describe('report', () => {
   });
 
   it('names the recent runs when the run does not exist', async () => {
-    await expect(buildReport(stack.db, { runKey: 'no-such-run' })).rejects.toThrow(/^run "no-such-run" does not exist; recent runs: \S+ \((completed|failed|running), \d{4}-\d\d-\d\d\)/);
+    await expect(buildReport(stack.db, { runKey: 'no-such-run' })).rejects.toThrow(
+      /^run "no-such-run" does not exist; recent runs: \S+ \((completed|failed|running), \d{4}-\d\d-\d\d\)/,
+    );
   });
 
   it('reports on the latest completed run that scored posts when no run is named', async () => {
@@ -183,7 +187,9 @@ describe('insights', () => {
     expect(header, text).toBeGreaterThan(0);
     expect(lines[header + 2]).toMatch(new RegExp(`^#${fx.expected.topTerm}\\s+hashtag\\s+${fmtInt(fx.expected.topTermTotal)}\\s.*trending$`));
     // right-aligned numbers end in the same column as their header
-    expect(lines[header + 2].indexOf(fmtInt(fx.expected.topTermTotal)) + fmtInt(fx.expected.topTermTotal).length).toBe(lines[header].indexOf('POSTS') + 'POSTS'.length);
+    expect(lines[header + 2].indexOf(fmtInt(fx.expected.topTermTotal)) + fmtInt(fx.expected.topTermTotal).length).toBe(
+      lines[header].indexOf('POSTS') + 'POSTS'.length,
+    );
     expect(text).toMatch(/Emerging \(flagged as trending\)/);
   });
 });

@@ -82,7 +82,9 @@ describe('nightlyRetrain on the real stack', () => {
       const value = m.metrics[metric];
       const servingValue = m.serving && 'figures' in m.serving ? m.serving.figures[metric] : NaN;
       expect(m.comparedWith).toBe(Number.isFinite(servingValue) ? 'serving' : m.baseline ? 'baseline' : 'none');
-      expect(m.promoted).toBe(Number.isFinite(value) && (!m.baseline || value > m.baseline[metric]) && (!Number.isFinite(servingValue) || value > servingValue));
+      expect(m.promoted).toBe(
+        Number.isFinite(value) && (!m.baseline || value > m.baseline[metric]) && (!Number.isFinite(servingValue) || value > servingValue),
+      );
       const [row] = (await listModels(stack.db, m.name)).filter((v) => v.version === m.version);
       expect((row.baseline as { gate: { promote: boolean } }).gate.promote).toBe(m.promoted);
     }
@@ -134,7 +136,9 @@ describe('nightlyRetrain on the real stack', () => {
       [`simulated/${date}`],
     );
     expect(rows[0].n).toBeGreaterThan(10);
-    const dup = await stack.db.query(`SELECT count(*)::int AS n FROM user_profile_state WHERE cardinality(folded_days) <> cardinality(ARRAY(SELECT DISTINCT unnest(folded_days)))`);
+    const dup = await stack.db.query(
+      `SELECT count(*)::int AS n FROM user_profile_state WHERE cardinality(folded_days) <> cardinality(ARRAY(SELECT DISTINCT unnest(folded_days)))`,
+    );
     expect(dup.rows[0].n).toBe(0);
   });
 
@@ -147,7 +151,10 @@ describe('nightlyRetrain on the real stack', () => {
     await promoteModel(stack.db, name, 1);
     expect((await runCli(['models', 'promote', name, '2'])).code).toBe(0);
     const listed = JSON.parse((await runCli(['models', 'list', name, '--json'])).stdout);
-    expect(listed.models.map((m: { version: number; status: string }) => [m.version, m.status])).toEqual([[2, 'serving'], [1, 'retired']]);
+    expect(listed.models.map((m: { version: number; status: string }) => [m.version, m.status])).toEqual([
+      [2, 'serving'],
+      [1, 'retired'],
+    ]);
     const rollback = await runCli(['models', 'rollback', name]);
     expect(rollback.stdout).toMatch(new RegExp(`${name}: v2 rejected, v1 serves again`));
     expect((await listModels(stack.db, name)).map((m) => m.status)).toEqual(['rejected', 'serving']);

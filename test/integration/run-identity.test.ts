@@ -95,7 +95,9 @@ describe('case 15: two files imported on the same day', () => {
     expect(await storedOf(runA.workflowId)).toBe(3);
     expect(await storedOf(runB.workflowId)).toBe(2);
     expect(runB.merged.map((m) => m.runKey)).not.toContain(runA.workflowId);
-    const stored = await stack.db.query(`SELECT run_key, status, (summary->>'scored')::int AS scored FROM runs WHERE run_key = ANY($1) ORDER BY run_key`, [[runA.workflowId, runB.workflowId]]);
+    const stored = await stack.db.query(`SELECT run_key, status, (summary->>'scored')::int AS scored FROM runs WHERE run_key = ANY($1) ORDER BY run_key`, [
+      [runA.workflowId, runB.workflowId],
+    ]);
     expect(stored.rows).toEqual([
       { run_key: runA.workflowId, status: 'completed', scored: 3 },
       { run_key: runB.workflowId, status: 'completed', scored: 2 },
@@ -113,7 +115,15 @@ describe('case 15: two files imported on the same day', () => {
 
   it('the same file twice: one run id, no duplicate row, equal counts, nothing reported as merged', async () => {
     const file = path.join(tmp, `twice-${tag}.csv`);
-    fs.writeFileSync(file, ['id,text,created_at', `${tag}-t1,First post of the import,2026-10-01T07:00:00Z`, `${tag}-t2,Second post of the import,2026-10-01T08:00:00Z`, `${tag}-t3,Third one on the next day,2026-10-02T08:00:00Z`].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        'id,text,created_at',
+        `${tag}-t1,First post of the import,2026-10-01T07:00:00Z`,
+        `${tag}-t2,Second post of the import,2026-10-01T08:00:00Z`,
+        `${tag}-t3,Third one on the next day,2026-10-02T08:00:00Z`,
+      ].join('\n') + '\n',
+    );
     const first = await cliJson(['run', '--source', 'file', '--file', file]);
     const second = await cliJson(['run', '--source', 'file', '--file', file]);
     expect(second.workflowId).toBe(first.workflowId);
@@ -137,7 +147,7 @@ describe('case 15: two files imported on the same day', () => {
 });
 
 describe('runs over the same posts with different inputs', () => {
-  it('different --days windows on the same date: two runs; the shorter merges into the longer one\'s rows and deletes none', async () => {
+  it("different --days windows on the same date: two runs; the shorter merges into the longer one's rows and deletes none", async () => {
     const date = freshDay();
     const seed = Math.floor(Math.random() * 1e9);
     const long: PipelineInput = { source: 'simulated', date, days: 3, posts: 30, seed };
@@ -221,9 +231,17 @@ describe('backfill days share their ids with `run`', () => {
   it('a day run by `run` is skipped by a backfill with the same options, and redone by one with other options', async () => {
     const date = freshDay();
     const day = await runPipeline(local, { source: 'simulated', date, days: 1, posts: 20, seed: SIMULATED_DEFAULTS.seed });
-    const same = await stack.client.workflow.execute(backfill, { taskQueue: workers.taskQueue, workflowId: uniqueId('backfill-same'), args: [{ from: date, to: date, pipeline: { posts: 20 } }] });
+    const same = await stack.client.workflow.execute(backfill, {
+      taskQueue: workers.taskQueue,
+      workflowId: uniqueId('backfill-same'),
+      args: [{ from: date, to: date, pipeline: { posts: 20 } }],
+    });
     expect(same).toMatchObject({ daysTotal: 1, daysSkipped: 1, daysDone: 0 });
-    const other = await stack.client.workflow.execute(backfill, { taskQueue: workers.taskQueue, workflowId: uniqueId('backfill-other'), args: [{ from: date, to: date, pipeline: { posts: 25 } }] });
+    const other = await stack.client.workflow.execute(backfill, {
+      taskQueue: workers.taskQueue,
+      workflowId: uniqueId('backfill-other'),
+      args: [{ from: date, to: date, pipeline: { posts: 25 } }],
+    });
     expect(other).toMatchObject({ daysTotal: 1, daysSkipped: 0, daysDone: 1 });
     const otherId = dayWorkflowId('simulated', date, { posts: 25 });
     expect(otherId).not.toBe(day.workflowId);
@@ -239,8 +257,16 @@ describe('user profiles fold each file of a day once', () => {
     const one = path.join(tmp, `profile-one-${tag}.csv`);
     const two = path.join(tmp, `profile-two-${tag}.csv`);
     fs.writeFileSync(one, ['id,author_id,text,created_at', `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`].join('\n') + '\n');
-    fs.writeFileSync(two, ['id,author_id,text,created_at', `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`, `${tag}-p3,${author},Evening concert downtown,2024-06-03T20:00:00Z`].join('\n') + '\n');
-    const postsOf = async () => (await stack.db.query(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [author])).rows[0]?.posts;
+    fs.writeFileSync(
+      two,
+      [
+        'id,author_id,text,created_at',
+        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
+        `${tag}-p3,${author},Evening concert downtown,2024-06-03T20:00:00Z`,
+      ].join('\n') + '\n',
+    );
+    const postsOf = async () =>
+      (await stack.db.query(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [author])).rows[0]?.posts;
     await runPipeline(local, { source: 'file', file: { path: one } });
     expect(await postsOf()).toBe(1);
     await runPipeline(local, { source: 'file', file: { path: two } });
@@ -251,7 +277,7 @@ describe('user profiles fold each file of a day once', () => {
 });
 
 describe('the demo twice on the same data folder (the embedded stack)', () => {
-  it('demo --days 3 then demo --days 1: both exit 0, two runs, the second merges into the first\'s rows', async () => {
+  it("demo --days 3 then demo --days 1: both exit 0, two runs, the second merges into the first's rows", async () => {
     const temporal = findBinary('temporal');
     expect(temporal, 'scripts/setup.sh puts the temporal CLI in .data/bin').toBeTruthy();
     const dir = fs.mkdtempSync(path.join(tmp, 'demo-'));
@@ -335,7 +361,9 @@ describe('case 18 and other platform names: validated up front, one pattern with
     const r = await cli(['run', '--source', 'file', '--file', path.join(cases, '18-platform-with-digit', 'posts.csv'), '--platform', 'My Platform']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/--platform <name>.*"My Platform" is not allowed: use a lower-case letter followed by up to 31 lower-case letters, digits, "_" or "-" \(pattern \/\^\[a-z\]\[a-z0-9_-\]\{0,31\}\$\/\)/);
+    expect(r.stderr).toMatch(
+      /--platform <name>.*"My Platform" is not allowed: use a lower-case letter followed by up to 31 lower-case letters, digits, "_" or "-" \(pattern \/\^\[a-z\]\[a-z0-9_-\]\{0,31\}\$\/\)/,
+    );
   });
 
   it('--platform X is read as x (upper case lowered): the posts are stored as x:…', async () => {
@@ -367,7 +395,16 @@ describe('a run where most rows are quarantined', () => {
   const file = path.join(tmp, `mostly-bad-${tag}.csv`);
   beforeAll(() => {
     // 3 of 4 rows lack text.
-    fs.writeFileSync(file, ['id,text,created_at', `${tag}-m1,,2026-10-01T07:00:00Z`, `${tag}-m2,The only post with text,2026-10-01T08:00:00Z`, `${tag}-m3,,2026-10-01T09:00:00Z`, `${tag}-m4,   ,2026-10-01T10:00:00Z`].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        'id,text,created_at',
+        `${tag}-m1,,2026-10-01T07:00:00Z`,
+        `${tag}-m2,The only post with text,2026-10-01T08:00:00Z`,
+        `${tag}-m3,,2026-10-01T09:00:00Z`,
+        `${tag}-m4,   ,2026-10-01T10:00:00Z`,
+      ].join('\n') + '\n',
+    );
   });
 
   it('ends with a warning on stderr, exit status 3 and the flag in the JSON summary', async () => {
@@ -375,7 +412,9 @@ describe('a run where most rows are quarantined', () => {
     expect(r.code).toBe(3);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ postsIn: 4, scored: 1, quarantined: 3, quarantineShare: 0.75, tooManyQuarantined: true });
-    expect(summary.warnings).toEqual(['3 of 4 posts (75%) were quarantined, more than the allowed 50%: see the reasons in the quarantine zone (datasets.quarantine)']);
+    expect(summary.warnings).toEqual([
+      '3 of 4 posts (75%) were quarantined, more than the allowed 50%: see the reasons in the quarantine zone (datasets.quarantine)',
+    ]);
     expect(r.stderr).toMatch(/warning: run pipeline-file-mostly-bad-[\w.-]+: 3 of 4 posts \(75%\) were quarantined, more than the allowed 50%/);
   }, 180_000);
 

@@ -103,7 +103,11 @@ describe('scorePosts stores what Postgres accepts and quarantines what it refuse
     const rows = [post('all1', { created_at: '0000-01-01T00:00:00Z' }), post('all2', { text: '\u0000' })];
     const features = await writeNdjson(stack.store, `test/score-fallback/${tag}/all-bad.ndjson.gz`, rows, 'post-features.v1');
     const acts = createScoreActivities({ store: stack.store, db: stack.db });
-    const result = (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, { runKey: uniqueId('score-all-bad'), partition: 'scoretest/2026-10-01', features })) as ScoreResult;
+    const result = (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, {
+      runKey: uniqueId('score-all-bad'),
+      partition: 'scoretest/2026-10-01',
+      features,
+    })) as ScoreResult;
     expect(result).toMatchObject({ scored: 0, quarantined: 2 });
   });
 
@@ -114,7 +118,10 @@ describe('scorePosts stores what Postgres accepts and quarantines what it refuse
       const acts = createScoreActivities({ store: stack.store, db: unreachable });
       const err = await new MockActivityEnvironment(undefined, { logger: silent })
         .run(acts.scorePosts, { runKey: uniqueId('score-conn'), partition: 'scoretest/2026-10-01', features })
-        .then(() => null, (e: unknown) => e);
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(Error);
       expect((err as { code?: string }).code).toBe('ECONNREFUSED');
       expect(err).not.toBeInstanceOf(ApplicationFailure);
@@ -131,11 +138,22 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
     const S = uniqueId('own-s');
     const ids = (...ns: string[]) => ns.map((n) => `scoretest:${tag}-own${n}`);
     const score = async (runKey: string, ns: string[]) => {
-      const features = await writeNdjson(stack.store, `test/score-fallback/${tag}/${runKey}-${ns.join('')}.ndjson.gz`, ns.map((n) => post(`own${n}`)), 'post-features.v1');
-      return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, { runKey, partition: 'scoretest/2026-10-01', features })) as ScoreResult;
+      const features = await writeNdjson(
+        stack.store,
+        `test/score-fallback/${tag}/${runKey}-${ns.join('')}.ndjson.gz`,
+        ns.map((n) => post(`own${n}`)),
+        'post-features.v1',
+      );
+      return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, {
+        runKey,
+        partition: 'scoretest/2026-10-01',
+        features,
+      })) as ScoreResult;
     };
     const rows = async () =>
-      (await stack.db.query(`SELECT post_id, run_key FROM post_scores WHERE post_id = ANY($1) ORDER BY post_id`, [ids('1', '2', '3')])).rows.map((r) => `${r.post_id.split('-').pop()}:${r.run_key === R ? 'R' : r.run_key === S ? 'S' : '?'}`);
+      (await stack.db.query(`SELECT post_id, run_key FROM post_scores WHERE post_id = ANY($1) ORDER BY post_id`, [ids('1', '2', '3')])).rows.map(
+        (r) => `${r.post_id.split('-').pop()}:${r.run_key === R ? 'R' : r.run_key === S ? 'S' : '?'}`,
+      );
     const claims = async (runKey: string) => (await stack.db.query(`SELECT count(*)::int AS n FROM post_score_runs WHERE run_key = $1`, [runKey])).rows[0].n;
 
     expect(await score(R, ['1', '2', '3'])).toMatchObject({ scored: 3, mergedFrom: [] });
@@ -158,7 +176,11 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
     const id = `${tag}-cols1`;
     const score = async (runKey: string, p: FeaturedPost) => {
       const features = await writeNdjson(stack.store, `test/score-fallback/${tag}/${runKey}.ndjson.gz`, [p], 'post-features.v1');
-      return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, { runKey, partition: `scoretest/${p.created_at.slice(0, 10)}`, features })) as ScoreResult;
+      return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, {
+        runKey,
+        partition: `scoretest/${p.created_at.slice(0, 10)}`,
+        features,
+      })) as ScoreResult;
     };
     await score(first, post('cols1', { text: 'wrong day, wrong author' }));
     const corrected = post('cols1', {
@@ -173,7 +195,16 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
       [`scoretest:${id}`],
     );
     expect(rows).toEqual([
-      { run_key: second, partition: 'scoretest/2026-10-05', platform: 'scoretest', author_id: 'author-fixed', created_at: new Date('2026-10-05T08:30:00Z'), text: 'the corrected row', sentiment_label: 'negative', topic: 4 },
+      {
+        run_key: second,
+        partition: 'scoretest/2026-10-05',
+        platform: 'scoretest',
+        author_id: 'author-fixed',
+        created_at: new Date('2026-10-05T08:30:00Z'),
+        text: 'the corrected row',
+        sentiment_label: 'negative',
+        topic: 4,
+      },
     ]);
   });
 });
@@ -181,7 +212,15 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
 describe('Postgres data errors', () => {
   it('classifies by SQLSTATE class: 22 and 23 are data errors, connection and lock errors are not', () => {
     expect(['22008', '22P05', '22P02', '22021', '23502', '23514'].map((code) => isPgDataError({ code }))).toEqual([true, true, true, true, true, true]);
-    expect(['08006', '57P01', '40P01', '55P03', '53300', 'ECONNREFUSED', undefined].map((code) => isPgDataError({ code }))).toEqual([false, false, false, false, false, false, false]);
+    expect(['08006', '57P01', '40P01', '55P03', '53300', 'ECONNREFUSED', undefined].map((code) => isPgDataError({ code }))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(isPgDataError(null)).toBe(false);
   });
 
@@ -218,7 +257,15 @@ describe('the pipeline keeps its accounting when a post cannot be stored', () =>
 
   it('a file with a year-0 timestamp: the good rows are scored, the bad one is quarantined with its reason, postsIn balances', async () => {
     const file = path.join(tmp, `year0-${tag}.csv`);
-    fs.writeFileSync(file, ['id,text,created_at', `${tag}-1,Nice morning by the lake,2026-10-01T07:00:00Z`, `${tag}-2,Year zero is not a date,0000-01-01T00:00:00Z`, `${tag}-3,Rain again on the commute,2026-10-01T09:00:00Z`].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        'id,text,created_at',
+        `${tag}-1,Nice morning by the lake,2026-10-01T07:00:00Z`,
+        `${tag}-2,Year zero is not a date,0000-01-01T00:00:00Z`,
+        `${tag}-3,Rain again on the commute,2026-10-01T09:00:00Z`,
+      ].join('\n') + '\n',
+    );
     const summary = await stack.client.workflow.execute(socialSensePipeline, {
       taskQueue: workers.taskQueue,
       workflowId: uniqueId('pipeline-year0'),

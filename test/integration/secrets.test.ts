@@ -53,7 +53,8 @@ function dump(value: unknown): string {
 }
 
 function expectNoToken(what: string, text: string): void {
-  for (const needle of NEEDLES) expect(text.includes(needle), `${what} contains ${needle === TOKEN ? 'the token' : `a piece of it (${needle})`}: ${text.slice(0, 600)}`).toBe(false);
+  for (const needle of NEEDLES)
+    expect(text.includes(needle), `${what} contains ${needle === TOKEN ? 'the token' : `a piece of it (${needle})`}: ${text.slice(0, 600)}`).toBe(false);
 }
 
 /** The echoing platform: answers `mode` for the first `times` requests, then 401 (so a retried failure ends). */
@@ -99,17 +100,25 @@ class EchoApi {
       case '401': // X's problem shape, echoing what it was sent
         return json(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: `invalid token ${auth}` });
       case '500': // a failing backend quoting the request headers
-        return json(500, { errors: [{ message: `internal error while handling {"authorization":"${auth}","accept":"application/json"}` }] }, { 'retry-after': '1' });
+        return json(
+          500,
+          { errors: [{ message: `internal error while handling {"authorization":"${auth}","accept":"application/json"}` }] },
+          { 'retry-after': '1' },
+        );
       case 'malformed': // a proxy page that is not JSON, on a 200
         res.writeHead(200, { 'content-type': 'text/html' });
         return res.end(`<html><body><h1>Gateway</h1><p>forwarded Authorization: ${auth}</p></body></html>`);
       case '429': // the token in the headers (and the body) of a rate-limit answer
-        return json(429, { title: 'Too Many Requests', detail: `quota used up for ${auth}` }, {
-          'retry-after': '1',
-          'x-rate-limit-reset': TOKEN,
-          'x-echo-authorization': auth,
-          'www-authenticate': `Bearer realm="api", error="rate_limited", token="${TOKEN}"`,
-        });
+        return json(
+          429,
+          { title: 'Too Many Requests', detail: `quota used up for ${auth}` },
+          {
+            'retry-after': '1',
+            'x-rate-limit-reset': TOKEN,
+            'x-echo-authorization': auth,
+            'www-authenticate': `Bearer realm="api", error="rate_limited", token="${TOKEN}"`,
+          },
+        );
       case 'usage-cap': // a failure the X connector builds itself from the body
         return json(429, { title: 'UsageCapExceeded', type: 'https://api.twitter.com/2/problems/usage-capped', detail: `Usage cap exceeded for ${auth}` });
     }
@@ -120,11 +129,28 @@ const input = (query: string): PlatformCollectInput => ({ source: 'x', query, si
 
 /** What each mode's failure must say (with the token masked), so the test also proves the failure was the echo. */
 const expected: Record<Mode, { type: string; nonRetryable: boolean; message: RegExp }> = {
-  '401': { type: 'BadCredentials', nonRetryable: true, message: /^X rejected the credentials \(HTTP 401: Unauthorized; invalid token Bearer \[masked X_BEARER_TOKEN\]\): check X_BEARER_TOKEN/ },
-  '500': { type: 'PlatformUnavailable', nonRetryable: false, message: /^X is failing \(HTTP 500 from 127\.0\.0\.1:\d+\/2\/tweets\/search\/recent: internal error while handling \{"authorization":"Bearer \[masked X_BEARER_TOKEN\]"/ },
-  malformed: { type: 'MalformedResponse', nonRetryable: false, message: /body is not JSON \(text\/html, \d+ bytes: ".*forwarded Authorization: Bearer \[masked X_BEARER_TOKEN\]/ },
+  '401': {
+    type: 'BadCredentials',
+    nonRetryable: true,
+    message: /^X rejected the credentials \(HTTP 401: Unauthorized; invalid token Bearer \[masked X_BEARER_TOKEN\]\): check X_BEARER_TOKEN/,
+  },
+  '500': {
+    type: 'PlatformUnavailable',
+    nonRetryable: false,
+    message:
+      /^X is failing \(HTTP 500 from 127\.0\.0\.1:\d+\/2\/tweets\/search\/recent: internal error while handling \{"authorization":"Bearer \[masked X_BEARER_TOKEN\]"/,
+  },
+  malformed: {
+    type: 'MalformedResponse',
+    nonRetryable: false,
+    message: /body is not JSON \(text\/html, \d+ bytes: ".*forwarded Authorization: Bearer \[masked X_BEARER_TOKEN\]/,
+  },
   '429': { type: 'RateLimited', nonRetryable: false, message: /^X rate limit reached \(HTTP 429\): retrying in 2s/ },
-  'usage-cap': { type: 'QuotaExhausted', nonRetryable: true, message: /^X monthly post cap reached .*\(Usage cap exceeded for Bearer \[masked X_BEARER_TOKEN\]\)/ },
+  'usage-cap': {
+    type: 'QuotaExhausted',
+    nonRetryable: true,
+    message: /^X monthly post cap reached .*\(Usage cap exceeded for Bearer \[masked X_BEARER_TOKEN\]\)/,
+  },
 };
 const MODES = Object.keys(expected) as Mode[];
 
@@ -160,7 +186,11 @@ describe('credentials echoed by a platform: the thrown failure', () => {
   it.each(MODES)('%s: masked in message, stack and details, with the variable named', async (mode) => {
     // The activity reads the credentials from its own env, not process.env (cleared above): masking must use that env.
     expect(process.env.X_BEARER_TOKEN).toBeUndefined();
-    const acts = createPlatformCollectActivities({ store: new LocalObjectStore(dir), env: { X_BEARER_TOKEN: TOKEN, X_API_BASE_URL: api.base }, httpTimeoutMs: 5_000 });
+    const acts = createPlatformCollectActivities({
+      store: new LocalObjectStore(dir),
+      env: { X_BEARER_TOKEN: TOKEN, X_API_BASE_URL: api.base },
+      httpTimeoutMs: 5_000,
+    });
     api.set(mode);
     const sent = api.received.length;
     const error = await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.collectPlatform, input('climate')).then(
@@ -225,7 +255,10 @@ describe('credentials through the CLI and the Temporal history (real stack)', ()
     const logLines = result.stderr.split('\n').filter((l) => l.startsWith('{'));
     expect(logLines.length).toBeGreaterThan(0);
     for (const l of logLines) expect(() => JSON.parse(l), l).not.toThrow();
-    expect(logLines.some((l) => l.includes(MASK)), result.stderr).toBe(true);
+    expect(
+      logLines.some((l) => l.includes(MASK)),
+      result.stderr,
+    ).toBe(true);
 
     const workflowId = `collect-x-${encodeURIComponent(query)}-${SINCE}-${UNTIL}`;
     const history = dump(await stack.client.workflow.getHandle(workflowId).fetchHistory());
@@ -234,7 +267,7 @@ describe('credentials through the CLI and the Temporal history (real stack)', ()
     expectNoToken('the workflow history', history);
   });
 
-  describe('in-process workers: a retried failure (kept as the next attempt\'s last failure) and the final one', () => {
+  describe("in-process workers: a retried failure (kept as the next attempt's last failure) and the final one", () => {
     let workers: Awaited<ReturnType<typeof startTestWorkers>>;
     beforeAll(async () => {
       // The worker reads credentials from process.env, as in production.

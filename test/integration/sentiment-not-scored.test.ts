@@ -58,10 +58,13 @@ describe('posts in a language without a sentiment model', () => {
     expect(summary.sentiment.notScored).toBe(3);
     expect(summary.sentiment.negative + summary.sentiment.neutral + summary.sentiment.positive).toBe(3);
 
-    const { rows } = await stack.db.query<{ post_id: string; lang: string | null; sentiment_label: string | null; sentiment_compound: number | null; sentiment_model: string | null }>(
-      'SELECT post_id, lang, sentiment_label, sentiment_compound, sentiment_model FROM post_scores WHERE post_id LIKE $1 ORDER BY post_id',
-      [`file:${p}%`],
-    );
+    const { rows } = await stack.db.query<{
+      post_id: string;
+      lang: string | null;
+      sentiment_label: string | null;
+      sentiment_compound: number | null;
+      sentiment_model: string | null;
+    }>('SELECT post_id, lang, sentiment_label, sentiment_compound, sentiment_model FROM post_scores WHERE post_id LIKE $1 ORDER BY post_id', [`file:${p}%`]);
     expect(rows.map((r) => r.post_id)).toEqual(['e1', 'e2', 'e3', 'g1', 'g2', 'g3'].map((s) => `file:${p}${s}`));
     for (const r of rows.filter((r) => r.post_id.includes(`${p}g`))) {
       expect(r).toMatchObject({ lang: 'de', sentiment_label: null, sentiment_compound: null, sentiment_model: null });

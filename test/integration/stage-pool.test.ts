@@ -94,7 +94,14 @@ describe('the stage pool', () => {
     expect(rowsA).toEqual(await scoreRows(inline.stack, b.runKey));
 
     // A stage that fails in a thread fails the task with the error the stage gives inline.
-    const missing: DatasetRef = { uri: pooled.stack.store.uri(`posts/source=nowhere/date=2026-11-18/${suffix}.ndjson.gz`), format: 'ndjson.gz', schema: 'post.v1', records: 1, bytes: 1, sha256: `missing-${suffix}` };
+    const missing: DatasetRef = {
+      uri: pooled.stack.store.uri(`posts/source=nowhere/date=2026-11-18/${suffix}.ndjson.gz`),
+      format: 'ndjson.gz',
+      schema: 'post.v1',
+      records: 1,
+      bytes: 1,
+      sha256: `missing-${suffix}`,
+    };
     const failing = { runKey: 'stage-pool-missing', source: 'nowhere', date: '2026-11-18', inputs: [missing] };
     const inlineError = await preprocessPartition({ store: pooled.stack.store, db: pooled.stack.db }, failing).then(
       () => null,
@@ -105,10 +112,16 @@ describe('the stage pool', () => {
     // An aborted task (a cancelled activity) rejects with the abort's reason, and the pool keeps serving.
     const controller = new AbortController();
     const reason = new Error('cancelled by the test');
-    const aborted = pooled.workers.pool!.run({ stage: 'features', input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] } }, controller.signal);
+    const aborted = pooled.workers.pool!.run(
+      { stage: 'features', input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] } },
+      controller.signal,
+    );
     controller.abort(reason);
     await expect(aborted).rejects.toBe(reason);
-    const again = await pooled.workers.pool!.run({ stage: 'features', input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] } });
+    const again = await pooled.workers.pool!.run({
+      stage: 'features',
+      input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] },
+    });
     expect(again.features.sha256).toBe(a.datasets.features[0].sha256);
   }, 240_000);
 });

@@ -44,7 +44,10 @@ describe('streaming from Kafka into the store', () => {
     const queue = uniqueId('test-stream-eo');
     const total = 3000;
     const t0 = Date.now() - 2 * 3600_000;
-    await produce(topic, Array.from({ length: total }, (_, i) => postV1(platform, i, { at: t0 + i * 1000 })));
+    await produce(
+      topic,
+      Array.from({ length: total }, (_, i) => postV1(platform, i, { at: t0 + i * 1000 })),
+    );
     let worker = spawnWorker(queue);
     const workflowId = `stream-${topic}`;
     // Small batches and a short window, so the kill lands while a batch is being cut or written.
@@ -78,7 +81,8 @@ describe('streaming from Kafka into the store', () => {
       expect(batches.every((b) => b.status === 'scored')).toBe(true);
       // The batches' ranges tile each partition's offsets without a gap or an overlap.
       const byPartition = new Map<string, Array<[number, number]>>();
-      for (const b of batches) for (const r of b.ranges) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), [Number(r.from), Number(r.to)]]);
+      for (const b of batches)
+        for (const r of b.ranges) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), [Number(r.from), Number(r.to)]]);
       let covered = 0;
       for (const ranges of byPartition.values()) {
         ranges.sort((a, b) => a[0] - b[0]);
@@ -90,7 +94,10 @@ describe('streaming from Kafka into the store', () => {
       // The batch cut when the consumer died was re-cut with the same positions after the restart (same object keys)…
       for (const p of plannedAtKill) expect(batches.find((b) => b.seq === p.seq)?.ranges).toEqual(p.ranges);
       // …so the store holds each message in exactly one posts object: no orphan copy of a half-written batch.
-      const { rows: objects } = await stack.db.query(`SELECT sum(records)::int AS records, count(*)::int AS n FROM datasets WHERE stage = 'posts' AND meta->>'stream' = $1`, [workflowId]);
+      const { rows: objects } = await stack.db.query(
+        `SELECT sum(records)::int AS records, count(*)::int AS n FROM datasets WHERE stage = 'posts' AND meta->>'stream' = $1`,
+        [workflowId],
+      );
       expect(objects[0].records).toBe(total);
 
       // Run again under the same id: the stored positions say everything was read.
@@ -113,14 +120,34 @@ describe('streaming from Kafka into the store', () => {
     const values: unknown[] = [];
     let n = 0;
     // 18 buckets of ordinary traffic (3 posts each on rotating hashtags), then a planted burst in the 19th.
-    for (let b = 0; b < 18; b++) for (let k = 0; k < 3; k++) values.push(postV1(platform, n++, { at: start + b * bucket + k * 60_000, hashtags: [['harbour', 'market', 'bread'][k]] }));
+    for (let b = 0; b < 18; b++)
+      for (let k = 0; k < 3; k++) values.push(postV1(platform, n++, { at: start + b * bucket + k * 60_000, hashtags: [['harbour', 'market', 'bread'][k]] }));
     const burstAuthors = ['ana', 'ana', 'ana', 'ana', 'ana', 'ana', 'ben', 'ben', 'ben', 'cy', 'cy', 'dee'];
-    burstAuthors.forEach((a, i) => values.push(postV1(platform, n++, { at: start + 18 * bucket + i * 10_000, author: a, hashtags: ['floodwarning'], text: `river levels ${variedText(1000 + i, 8)} #floodwarning` })));
+    burstAuthors.forEach((a, i) =>
+      values.push(
+        postV1(platform, n++, {
+          at: start + 18 * bucket + i * 10_000,
+          author: a,
+          hashtags: ['floodwarning'],
+          text: `river levels ${variedText(1000 + i, 8)} #floodwarning`,
+        }),
+      ),
+    );
     const v1Posts = n;
     // A flat export record (no id: its id is its position), a raw Mastodon status, a raw Bluesky repo record.
     values.push({ text: 'flat record from a CSV export', created_at: new Date(now - 60_000).toISOString(), username: 'flatuser' });
-    values.push({ id: '109876543210', content: '<p>hello from <a href="#">mastodon</a></p>', created_at: new Date(now - 50_000).toISOString(), uri: 'https://example.social/users/al/statuses/109876543210', account: { id: '42', acct: 'al', username: 'al' } });
-    values.push({ uri: 'at://did:plc:abc123/app.bsky.feed.post/3kabc', cid: 'bafy', value: { $type: 'app.bsky.feed.post', text: 'skeet from the firehose', createdAt: new Date(now - 40_000).toISOString() } });
+    values.push({
+      id: '109876543210',
+      content: '<p>hello from <a href="#">mastodon</a></p>',
+      created_at: new Date(now - 50_000).toISOString(),
+      uri: 'https://example.social/users/al/statuses/109876543210',
+      account: { id: '42', acct: 'al', username: 'al' },
+    });
+    values.push({
+      uri: 'at://did:plc:abc123/app.bsky.feed.post/3kabc',
+      cid: 'bafy',
+      value: { $type: 'app.bsky.feed.post', text: 'skeet from the firehose', createdAt: new Date(now - 40_000).toISOString() },
+    });
     // Not posts: invalid post.v1 (bad created_at), a JSON array, a record without text, malformed JSON.
     values.push({ ...postV1(platform, 99_999, { at: now }), created_at: 'yesterday-ish' });
     values.push('[1,2,3]');
@@ -134,7 +161,11 @@ describe('streaming from Kafka into the store', () => {
     expect(JSON.parse(produced.stdout)).toMatchObject({ topic, messages: values.length });
 
     // `socialsense alerts --follow --json` running meanwhile prints the alert when it is detected.
-    const follower = spawn(process.execPath, [path.join(projectRoot, 'bin', 'socialsense.mjs'), 'alerts', '--follow', '--json', '--interval', '0.3', '--stream', `stream-${topic}`], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower = spawn(
+      process.execPath,
+      [path.join(projectRoot, 'bin', 'socialsense.mjs'), 'alerts', '--follow', '--json', '--interval', '0.3', '--stream', `stream-${topic}`],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let followed = '';
     follower.stdout!.on('data', (d) => (followed += d));
 
@@ -156,12 +187,28 @@ describe('streaming from Kafka into the store', () => {
       const status = await stack.client.workflow.execute(stream, {
         workflowId,
         taskQueue: workers.taskQueue,
-        args: [{ source: 'kafka', topic, brokers: testBrokers(), platform: 'kafka', windowSeconds: 2, idleExitSeconds: 4, sinkTopic, bucketMinutes: 5, alertWarmup: 6 }],
+        args: [
+          {
+            source: 'kafka',
+            topic,
+            brokers: testBrokers(),
+            platform: 'kafka',
+            windowSeconds: 2,
+            idleExitSeconds: 4,
+            sinkTopic,
+            bucketMinutes: 5,
+            alertWarmup: 6,
+          },
+        ],
       });
       expect(status).toMatchObject({ messages: values.length, posts: v1Posts + 3, scored: v1Posts + 3, quarantined: 4, reason: 'idle-exit' });
       expect(await scoredCount(stack.db, platform)).toEqual({ rows: v1Posts, distinct: v1Posts });
-      const { rows: others } = await stack.db.query(`SELECT post_id, text FROM post_scores WHERE post_id = ANY($1) ORDER BY post_id`, [[`kafka:${topic}-0-0`, 'kafka:example.social/109876543210', 'kafka:3kabc']]);
-      const flatId = (await stack.db.query(`SELECT post_id FROM post_scores WHERE text = 'flat record from a CSV export' AND post_id LIKE $1`, [`kafka:${topic}-%`])).rows;
+      const { rows: others } = await stack.db.query(`SELECT post_id, text FROM post_scores WHERE post_id = ANY($1) ORDER BY post_id`, [
+        [`kafka:${topic}-0-0`, 'kafka:example.social/109876543210', 'kafka:3kabc'],
+      ]);
+      const flatId = (
+        await stack.db.query(`SELECT post_id FROM post_scores WHERE text = 'flat record from a CSV export' AND post_id LIKE $1`, [`kafka:${topic}-%`])
+      ).rows;
       expect(flatId).toHaveLength(1);
       expect(others.map((r) => r.text)).toContain('hello from mastodon');
       // Quarantined with reasons, in the quarantine zone.
@@ -174,7 +221,10 @@ describe('streaming from Kafka into the store', () => {
       expect(reasons.some((r) => /invalid JSON/.test(r))).toBe(true);
 
       // The planted burst is the one alert, and it explains itself.
-      const { rows: alerts } = await stack.db.query(`SELECT kind, key, posts, baseline, score, explanation FROM stream_alerts WHERE stream_id = $1 ORDER BY id`, [workflowId]);
+      const { rows: alerts } = await stack.db.query(
+        `SELECT kind, key, posts, baseline, score, explanation FROM stream_alerts WHERE stream_id = $1 ORDER BY id`,
+        [workflowId],
+      );
       const flood = alerts.find((a) => a.kind === 'hashtag' && a.key === 'floodwarning');
       expect(flood, JSON.stringify(alerts)).toBeDefined();
       expect(alerts.filter((a) => a.kind === 'hashtag').map((a) => a.key)).toEqual(['floodwarning']);
@@ -203,11 +253,19 @@ describe('streaming from Kafka into the store', () => {
       // `socialsense alerts --json` shows the same alerts, one object per line, with their explanations.
       const cli = await runCli(['alerts', '--stream', workflowId, '--json']);
       expect(cli.code, cli.stderr).toBe(0);
-      const shown = cli.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const shown = cli.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(shown.map((a) => a.key).sort()).toEqual(alerts.map((a) => a.key).sort());
       expect(shown.find((a) => a.key === 'floodwarning').explanation.summary).toMatch(/^#floodwarning: 12 posts in 5 min against a usual 0 /);
       await waitFor('alerts --follow to print the alert', async () => followed.includes('"key":"floodwarning"'), 20_000, 200);
-      expect(followed.trim().split('\n').map((l) => JSON.parse(l).key)).toContain('floodwarning');
+      expect(
+        followed
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).key),
+      ).toContain('floodwarning');
     } finally {
       if (before === undefined) delete process.env.ALERT_WEBHOOK_URL;
       else process.env.ALERT_WEBHOOK_URL = before;
@@ -221,11 +279,18 @@ describe('streaming from Kafka into the store', () => {
   it('answers `stream status` and stops on `stream stop` from the CLI, with what it read so far', async () => {
     const topic = uniqueId('ctl');
     const platform = topic.replace(/-/g, '');
-    await produce(topic, Array.from({ length: 50 }, (_, i) => postV1(platform, i, { at: Date.now() - 3600_000 + i * 1000 })));
+    await produce(
+      topic,
+      Array.from({ length: 50 }, (_, i) => postV1(platform, i, { at: Date.now() - 3600_000 + i * 1000 })),
+    );
     const workers = await startTestWorkers(stack, 'stream-control');
     const workflowId = `stream-${topic}`;
     try {
-      const handle = await stack.client.workflow.start(stream, { workflowId, taskQueue: workers.taskQueue, args: [{ source: 'kafka', topic, brokers: testBrokers(), windowSeconds: 1, bucketMinutes: 0 }] });
+      const handle = await stack.client.workflow.start(stream, {
+        workflowId,
+        taskQueue: workers.taskQueue,
+        args: [{ source: 'kafka', topic, brokers: testBrokers(), windowSeconds: 1, bucketMinutes: 0 }],
+      });
       await waitFor('the first batch scored', async () => (await scoredCount(stack.db, platform)).rows === 50, 60_000, 200);
       const status = await runCli(['stream', 'status', '--id', workflowId, '--json']);
       expect(status.code, status.stderr).toBe(0);
@@ -237,7 +302,11 @@ describe('streaming from Kafka into the store', () => {
       expect(final).toMatchObject({ state: 'stopped', reason: 'stopped', messages: 50, scored: 50 });
 
       // --max-posts: stops by itself after exactly that many messages (the last batch is cut short to fit).
-      const capped = await stack.client.workflow.execute(stream, { workflowId: `${workflowId}-max`, taskQueue: workers.taskQueue, args: [{ source: 'kafka', topic, brokers: testBrokers(), group: 'capped', windowSeconds: 1, batchMessages: 20, maxPosts: 45, bucketMinutes: 0 }] });
+      const capped = await stack.client.workflow.execute(stream, {
+        workflowId: `${workflowId}-max`,
+        taskQueue: workers.taskQueue,
+        args: [{ source: 'kafka', topic, brokers: testBrokers(), group: 'capped', windowSeconds: 1, batchMessages: 20, maxPosts: 45, bucketMinutes: 0 }],
+      });
       expect(capped).toMatchObject({ reason: 'max-posts', messages: 45, batches: 3 });
     } finally {
       await workers.stop();
@@ -248,7 +317,11 @@ describe('streaming from Kafka into the store', () => {
     const topic = uniqueId('recut');
     const platform = topic.replace(/-/g, '');
     // One partition, so the positions are easy to name.
-    await produce(topic, Array.from({ length: 30 }, (_, i) => postV1(platform, i, { at: Date.now() - 3600_000 + i * 1000 })), 1);
+    await produce(
+      topic,
+      Array.from({ length: 30 }, (_, i) => postV1(platform, i, { at: Date.now() - 3600_000 + i * 1000 })),
+      1,
+    );
     const acts = createStreamActivities({ store: stack.store, db: stack.db });
     const streamId = `stream-${topic}`;
     const input: ReadBatchInput = { streamId, source: 'kafka', topic, brokers: testBrokers(), afterSeq: 0, windowMs: 1500, maxMessages: 10, idleMs: 5000 };
@@ -258,7 +331,10 @@ describe('streaming from Kafka into the store', () => {
       const first = await read(input);
       expect(first.batch).toMatchObject({ seq: 1, ranges: [{ partition: '0', from: '0', to: '9' }], resumed: false, counts: { messages: 10, posts: 10 } });
       // What a consumer killed after planning batch 2 leaves behind: the plan (jsonb, keys in its own order).
-      await stack.db.query(`INSERT INTO stream_batches (stream_id, seq, status, ranges) VALUES ($1, 2, 'planned', '[{"to": "14", "from": "10", "partition": "0"}]')`, [streamId]);
+      await stack.db.query(
+        `INSERT INTO stream_batches (stream_id, seq, status, ranges) VALUES ($1, 2, 'planned', '[{"to": "14", "from": "10", "partition": "0"}]')`,
+        [streamId],
+      );
       const recut = await read({ ...input, afterSeq: 1 });
       expect(recut.batch).toMatchObject({ seq: 2, ranges: [{ partition: '0', from: '10', to: '14' }], resumed: true, counts: { messages: 5, posts: 5 } });
       const digest = inputDigest({ stream: streamId, ranges: [{ partition: '0', from: '10', to: '14' }], mapper: 'stream.v1' });

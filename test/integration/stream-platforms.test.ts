@@ -41,7 +41,27 @@ describe('Bluesky Jetstream (WebSocket)', () => {
     let t = base;
     const post = (i: number) => {
       t += 1000;
-      frames.push({ t, text: JSON.stringify({ did, time_us: t, kind: 'commit', commit: { rev: `r${i}`, operation: 'create', collection: 'app.bsky.feed.post', rkey: `3k${i}`, cid: `bafy${i}`, record: { $type: 'app.bsky.feed.post', text: `${variedText(i)} #jetstreamtest`, createdAt: new Date(Date.now() - 60_000 + i).toISOString(), langs: ['en'] } } }) });
+      frames.push({
+        t,
+        text: JSON.stringify({
+          did,
+          time_us: t,
+          kind: 'commit',
+          commit: {
+            rev: `r${i}`,
+            operation: 'create',
+            collection: 'app.bsky.feed.post',
+            rkey: `3k${i}`,
+            cid: `bafy${i}`,
+            record: {
+              $type: 'app.bsky.feed.post',
+              text: `${variedText(i)} #jetstreamtest`,
+              createdAt: new Date(Date.now() - 60_000 + i).toISOString(),
+              langs: ['en'],
+            },
+          },
+        }),
+      });
     };
     const other = (event: object) => {
       t += 1000;
@@ -76,7 +96,11 @@ describe('Bluesky Jetstream (WebSocket)', () => {
     const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/subscribe`;
     const workflowId = uniqueId('stream-jetstream');
     try {
-      const status = await stack.client.workflow.execute(stream, { workflowId, taskQueue: workers.taskQueue, args: [{ source: 'jetstream', url, windowSeconds: 1, idleExitSeconds: 4, bucketMinutes: 0 }] });
+      const status = await stack.client.workflow.execute(stream, {
+        workflowId,
+        taskQueue: workers.taskQueue,
+        args: [{ source: 'jetstream', url, windowSeconds: 1, idleExitSeconds: 4, bucketMinutes: 0 }],
+      });
       expect(status).toMatchObject({ posts: 20, scored: 20, quarantined: 3, reason: 'idle-exit' });
       expect(status.reconnects).toBeGreaterThanOrEqual(1);
       expect(status.skipped).toEqual({ identity: 1, account: 1, delete: 1, 'commit:app.bsky.feed.like': 1 });
@@ -95,7 +119,11 @@ describe('Bluesky Jetstream (WebSocket)', () => {
       expect(reasons[2]).toBe('jetstream: post commit without did, rkey or record');
 
       // Restarted, it resumes from the stored cursor (the last post's time_us) and stores nothing twice.
-      const again = await stack.client.workflow.execute(stream, { workflowId, taskQueue: workers.taskQueue, args: [{ source: 'jetstream', url, windowSeconds: 1, idleExitSeconds: 3, bucketMinutes: 0 }] });
+      const again = await stack.client.workflow.execute(stream, {
+        workflowId,
+        taskQueue: workers.taskQueue,
+        args: [{ source: 'jetstream', url, windowSeconds: 1, idleExitSeconds: 3, bucketMinutes: 0 }],
+      });
       expect(cursors.at(-1)).toBe(String(frames.at(-1)!.t));
       expect(again).toMatchObject({ posts: 0, batches: 0 });
       expect(await storedIds(workflowId)).toHaveLength(20);
@@ -111,7 +139,20 @@ describe('Mastodon streaming API (server-sent events)', () => {
     const base = 113_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e9)) * 1000n;
     const status = (i: number) => {
       const id = (base + BigInt(i)).toString();
-      return { id, created_at: new Date(Date.now() - 60_000 + i * 100).toISOString(), content: `<p>${variedText(500 + i)} <a href="https://${host}/tags/ssetest">#ssetest</a></p>`, uri: `https://${host}/users/u${i % 3}/statuses/${id}`, url: `https://${host}/@u${i % 3}/${id}`, language: 'en', visibility: 'public', account: { id: String(i % 3), acct: `u${i % 3}`, username: `u${i % 3}`, url: `https://${host}/@u${i % 3}`, followers_count: 10 }, tags: [{ name: 'ssetest' }], replies_count: 0, reblogs_count: 0, favourites_count: 0 };
+      return {
+        id,
+        created_at: new Date(Date.now() - 60_000 + i * 100).toISOString(),
+        content: `<p>${variedText(500 + i)} <a href="https://${host}/tags/ssetest">#ssetest</a></p>`,
+        uri: `https://${host}/users/u${i % 3}/statuses/${id}`,
+        url: `https://${host}/@u${i % 3}/${id}`,
+        language: 'en',
+        visibility: 'public',
+        account: { id: String(i % 3), acct: `u${i % 3}`, username: `u${i % 3}`, url: `https://${host}/@u${i % 3}`, followers_count: 10 },
+        tags: [{ name: 'ssetest' }],
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+      };
     };
     const all = Array.from({ length: 12 }, (_, i) => status(i));
     const sse = (event: string, data: string) => `event: ${event}\ndata: ${data}\n\n`;
@@ -124,7 +165,10 @@ describe('Mastodon streaming API (server-sent events)', () => {
       if (url.pathname === '/api/v1/timelines/public') {
         // Newest first, after min_id: what the stream missed while it was away (statuses 5..7).
         const min = BigInt(url.searchParams.get('min_id')!);
-        const missed = all.slice(5, 8).filter((s) => BigInt(s.id) > min).reverse();
+        const missed = all
+          .slice(5, 8)
+          .filter((s) => BigInt(s.id) > min)
+          .reverse();
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(missed));
         return;
       }
@@ -151,7 +195,11 @@ describe('Mastodon streaming API (server-sent events)', () => {
     process.env.MASTODON_ACCESS_TOKEN = 'stream-test-token';
     const workflowId = uniqueId('stream-mastodon');
     try {
-      const result = await stack.client.workflow.execute(stream, { workflowId, taskQueue: workers.taskQueue, args: [{ source: 'mastodon', url: baseUrl, windowSeconds: 1, idleExitSeconds: 4, bucketMinutes: 0 }] });
+      const result = await stack.client.workflow.execute(stream, {
+        workflowId,
+        taskQueue: workers.taskQueue,
+        args: [{ source: 'mastodon', url: baseUrl, windowSeconds: 1, idleExitSeconds: 4, bucketMinutes: 0 }],
+      });
       expect(result).toMatchObject({ posts: 12, scored: 12, quarantined: 2, reason: 'idle-exit' });
       expect(result.skipped).toEqual({ delete: 1, 'status.update': 1 });
       expect(result.reconnects).toBeGreaterThanOrEqual(1);

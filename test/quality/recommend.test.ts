@@ -19,7 +19,9 @@ describe('recommendation quality on MovieLens-small', () => {
     // the tuning never saw the test split: its grid was scored on the validation split, and the chosen point is the grid's best there
     expect(r.tuning).not.toBeNull();
     expect(r.tuning!.validation).toMatch(/training items/);
-    const chosen = r.tuning!.grid.find((g) => g.lambda === r.params.lambda && g.minItemCount === r.params.minItemCount && g.recencyHalfLife === r.params.recencyHalfLife)!;
+    const chosen = r.tuning!.grid.find(
+      (g) => g.lambda === r.params.lambda && g.minItemCount === r.params.minItemCount && g.recencyHalfLife === r.params.recencyHalfLife,
+    )!;
     expect(chosen.ndcg).toBe(Math.max(...r.tuning!.grid.map((g) => g.ndcg)));
     // a held-out user set of the same size as before: the validation split did not shrink the test split
     expect(r.evaluatedUsers).toBe(610);

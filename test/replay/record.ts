@@ -25,12 +25,36 @@ const taskQueue = `record-${Date.now()}`;
 const workers = await createWorkers({ connection: stack.nativeConnection, namespace: stack.namespace, taskQueue, deps: { store: stack.store, db: stack.db } });
 const running = workers.map((w) => w.run());
 const runs: Array<[string, () => Promise<unknown>]> = [
-  ['pipeline', () => stack.client.workflow.execute(socialSensePipeline, { taskQueue, workflowId: `${taskQueue}-pipeline`, args: [{ posts: 60, days: 2, date: '2026-08-02', seed: 3 }] })],
+  [
+    'pipeline',
+    () =>
+      stack.client.workflow.execute(socialSensePipeline, {
+        taskQueue,
+        workflowId: `${taskQueue}-pipeline`,
+        args: [{ posts: 60, days: 2, date: '2026-08-02', seed: 3 }],
+      }),
+  ],
   ['collect', () => stack.client.workflow.execute(collect, { taskQueue, workflowId: `${taskQueue}-collect`, args: [{ posts: 30, date: '2026-08-02' }] })],
-  ['backfill', () => stack.client.workflow.execute(backfill, { taskQueue, workflowId: `${taskQueue}-backfill`, args: [{ from: '2026-08-01', to: '2026-08-03', concurrency: 2, daysPerRun: 2, pipeline: { posts: 30 } }] })],
+  [
+    'backfill',
+    () =>
+      stack.client.workflow.execute(backfill, {
+        taskQueue,
+        workflowId: `${taskQueue}-backfill`,
+        args: [{ from: '2026-08-01', to: '2026-08-03', concurrency: 2, daysPerRun: 2, pipeline: { posts: 30 } }],
+      }),
+  ],
 ];
 if (process.env.RECORD_RETRAIN) {
-  runs.push(['retrain', () => stack.client.workflow.execute(nightlyRetrain, { taskQueue, workflowId: `${taskQueue}-retrain`, args: [{ date: '2026-08-07', days: 7, posts: 150, sentimentTrainFile: process.env.RECORD_RETRAIN }] })]);
+  runs.push([
+    'retrain',
+    () =>
+      stack.client.workflow.execute(nightlyRetrain, {
+        taskQueue,
+        workflowId: `${taskQueue}-retrain`,
+        args: [{ date: '2026-08-07', days: 7, posts: 150, sentimentTrainFile: process.env.RECORD_RETRAIN }],
+      }),
+  ]);
 }
 for (const [kind, run] of runs) {
   await run();

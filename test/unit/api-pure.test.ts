@@ -30,7 +30,13 @@ describe('API keys', () => {
     const key = `ssk_0123456789abcdef_${'A'.repeat(43)}`;
     expect(keyLookup(key)).toBe('0123456789abcdef');
     expect(looksLikeApiKey(key)).toBe(true);
-    for (const bad of ['ssk_0123456789ABCDEF_' + 'A'.repeat(43), 'ssk_0123456789abcdef_' + 'A'.repeat(42), `ssk_0123456789abcdef_${'A'.repeat(43)}x`, 'eyJhbGciOi.x.y', '']) {
+    for (const bad of [
+      'ssk_0123456789ABCDEF_' + 'A'.repeat(43),
+      'ssk_0123456789abcdef_' + 'A'.repeat(42),
+      `ssk_0123456789abcdef_${'A'.repeat(43)}x`,
+      'eyJhbGciOi.x.y',
+      '',
+    ]) {
       expect(keyLookup(bad), bad).toBeNull();
     }
     expect(looksLikeApiKey('eyJhbGciOiJFUzI1NiJ9.e30.sig')).toBe(false);
@@ -81,10 +87,22 @@ describe('cursors', () => {
 
   it('a page has a next cursor exactly when there were more rows than the limit', () => {
     const rows = [{ id: 3 }, { id: 2 }, { id: 1 }];
-    const full = page(rows, 2, (r) => [r.id], (r) => r.id);
+    const full = page(
+      rows,
+      2,
+      (r) => [r.id],
+      (r) => r.id,
+    );
     expect(full.items).toEqual([3, 2]);
     expect(decodeCursor(full.nextCursor!, ['number'])).toEqual([2]);
-    expect(page(rows.slice(0, 2), 2, (r) => [r.id], (r) => r.id).nextCursor).toBeNull();
+    expect(
+      page(
+        rows.slice(0, 2),
+        2,
+        (r) => [r.id],
+        (r) => r.id,
+      ).nextCursor,
+    ).toBeNull();
   });
 });
 

@@ -66,7 +66,14 @@ describe('bench end-to-end configurations', () => {
   });
 
   it('derives the cost-curve figures per post from a run', () => {
-    const p = costPoint(run(1, 2, 2000, { posts: 4000, wallSeconds: 2, cpuSeconds: { workers: [3], services: { temporal: 1, minio: null, postgres: 1 }, machine: 6 }, peakRssMb: 400 }));
+    const p = costPoint(
+      run(1, 2, 2000, {
+        posts: 4000,
+        wallSeconds: 2,
+        cpuSeconds: { workers: [3], services: { temporal: 1, minio: null, postgres: 1 }, machine: 6 },
+        peakRssMb: 400,
+      }),
+    );
     expect(p).toEqual({
       posts: 4000,
       partitions: 1,
@@ -80,7 +87,11 @@ describe('bench end-to-end configurations', () => {
       orchestrationShare: 0.02,
       retries: 0,
     });
-    expect(costPoint(run(1, 2, 2000, { cpuSeconds: { workers: [null], services: { temporal: null, minio: null, postgres: null }, machine: null }, peakRssMb: null }))).toMatchObject({
+    expect(
+      costPoint(
+        run(1, 2, 2000, { cpuSeconds: { workers: [null], services: { temporal: null, minio: null, postgres: null }, machine: null }, peakRssMb: null }),
+      ),
+    ).toMatchObject({
       cpuMsPerPost: null,
       machineCpuMsPerPost: null,
       peakRssKiBPerPost: null,

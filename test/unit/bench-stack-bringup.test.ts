@@ -40,7 +40,10 @@ describe('bench: what to do when the stack is down', () => {
 
   it('starts the local services that are down (the ECONNREFUSED 127.0.0.1:5433 case)', () => {
     expect(planStackBringUp(LOCAL_ENV, down(LOCAL_ENV, 'postgres'))).toEqual({ action: 'start-local', start: ['postgres'] });
-    expect(planStackBringUp(LOCAL_ENV, down(LOCAL_ENV, 'postgres', 'temporal', 'minio'))).toEqual({ action: 'start-local', start: ['temporal', 'minio', 'postgres'] });
+    expect(planStackBringUp(LOCAL_ENV, down(LOCAL_ENV, 'postgres', 'temporal', 'minio'))).toEqual({
+      action: 'start-local',
+      start: ['temporal', 'minio', 'postgres'],
+    });
     const localhost = { ...LOCAL_ENV, DATABASE_URL: 'postgres://postgres@localhost:5433/socialsense' };
     expect(planStackBringUp(localhost, down(localhost, 'postgres'))).toEqual({ action: 'start-local', start: ['postgres'] });
   });
@@ -58,7 +61,10 @@ describe('bench: what to do when the stack is down', () => {
 
   it('does not start anything for a remote stack that does not answer, and names it', () => {
     const env = { ...LOCAL_ENV, DATABASE_URL: 'postgres://u@db.example.com:5432/x' };
-    const plan = planStackBringUp(env, stackEndpoints(env).filter((e) => e.service === 'postgres'));
+    const plan = planStackBringUp(
+      env,
+      stackEndpoints(env).filter((e) => e.service === 'postgres'),
+    );
     expect(plan.action).toBe('fail');
     expect(plan.action === 'fail' && plan.message).toMatch(/postgres at db\.example\.com:5432 \(DATABASE_URL\)/);
     expect(plan.action === 'fail' && plan.message).toMatch(/bash scripts\/services\.sh up/);
@@ -88,7 +94,7 @@ describe('bench: bringing the stack up', () => {
           calls.push(`${action} ${services.join(',') || 'all'}`);
           if (opts.upWorks === false) return 1;
           const affected = services.length ? services : (['temporal', 'minio', 'postgres'] as ServiceName[]);
-          for (const s of affected) (action === 'up' ? listening.add(portOf[s]) : listening.delete(portOf[s]));
+          for (const s of affected) action === 'up' ? listening.add(portOf[s]) : listening.delete(portOf[s]);
           if (action === 'up') envFile = opts.writesEnv ?? LOCAL_ENV;
           return 0;
         },

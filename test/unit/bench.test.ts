@@ -97,7 +97,11 @@ describe('orchestration share', () => {
       events: [
         { eventId: 1, eventTime: t(1000), workflowExecutionStartedEventAttributes: {} },
         { eventId: 5, eventTime: t(1010), activityTaskScheduledEventAttributes: { activityType: { name: 'preprocess' } } },
-        { eventId: 6, eventTime: t(1020), activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt: 2, lastFailure: { message: 'connect ECONNREFUSED' } } },
+        {
+          eventId: 6,
+          eventTime: t(1020),
+          activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt: 2, lastFailure: { message: 'connect ECONNREFUSED' } },
+        },
         {
           eventId: 7,
           eventTime: t(1500),
@@ -112,7 +116,16 @@ describe('orchestration share', () => {
     expect(spans.endMs).toBe(1600);
     expect(spans.children).toEqual(['wf-collect']);
     expect(spans.activities).toEqual([
-      { workflowId: 'wf', activityType: 'preprocess', scheduledMs: 1010, startedMs: 1020, completedMs: 1500, attempt: 2, lastFailure: 'connect ECONNREFUSED', result: { scored: 3 } },
+      {
+        workflowId: 'wf',
+        activityType: 'preprocess',
+        scheduledMs: 1010,
+        startedMs: 1020,
+        completedMs: 1500,
+        attempt: 2,
+        lastFailure: 'connect ECONNREFUSED',
+        result: { scored: 3 },
+      },
     ]);
   });
 });

@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, RetryState, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { accountingError, causeChain, chainMessage, configError, describeFailure, FailureType, invalidInput, permanentFailure, rootCause, rootMessage, transientFailure } from '../../lib/failures';
+import {
+  accountingError,
+  causeChain,
+  chainMessage,
+  configError,
+  describeFailure,
+  FailureType,
+  invalidInput,
+  permanentFailure,
+  rootCause,
+  rootMessage,
+  transientFailure,
+} from '../../lib/failures';
 
 // The chains Temporal builds: a workflow's catch sees child → activity → cause; the client sees WorkflowFailedError on top.
 const activity = (name: string, cause: Error) => new ActivityFailure('Activity task failed', name, '1', RetryState.NON_RETRYABLE_FAILURE, 'worker@host', cause);
-const child = (cause: Error) => new ChildWorkflowFailure('default', { workflowId: 'run-1-collect', runId: 'r' }, 'collect', RetryState.NON_RETRYABLE_FAILURE, cause);
+const child = (cause: Error) =>
+  new ChildWorkflowFailure('default', { workflowId: 'run-1-collect', runId: 'r' }, 'collect', RetryState.NON_RETRYABLE_FAILURE, cause);
 
 describe('the root cause of a failed run (what runs.error stores)', () => {
   it('walks through the child workflow and the activity to the application failure, with its type and activity', () => {
@@ -18,13 +31,19 @@ describe('the root cause of a failed run (what runs.error stores)', () => {
   it('a failure raised by workflow code itself has no activity', () => {
     const err = child(ApplicationFailure.nonRetryable('date must be YYYY-MM-DD, got "24/11/2026"', 'InvalidInput'));
     expect(describeFailure(err)).toBe('InvalidInput: date must be YYYY-MM-DD, got "24/11/2026"');
-    expect(describeFailure(ApplicationFailure.nonRetryable('post accounting does not add up', 'AccountingError'))).toBe('AccountingError: post accounting does not add up');
+    expect(describeFailure(ApplicationFailure.nonRetryable('post accounting does not add up', 'AccountingError'))).toBe(
+      'AccountingError: post accounting does not add up',
+    );
   });
 
   it('stops at the first failure below the wrappers: its own causes are detail', () => {
     // An activity error whose cause chain goes deeper (e.g. a rewritten S3 error that kept the original)
     const inner = ApplicationFailure.create({ message: 'Valid and authorized credentials required', type: 'S3Error' });
-    const named = ApplicationFailure.create({ message: 'S3 at http://127.0.0.1:9000 rejected the credentials: check S3_ACCESS_KEY and S3_SECRET_KEY', type: 'BadCredentials', cause: inner });
+    const named = ApplicationFailure.create({
+      message: 'S3 at http://127.0.0.1:9000 rejected the credentials: check S3_ACCESS_KEY and S3_SECRET_KEY',
+      type: 'BadCredentials',
+      cause: inner,
+    });
     expect(describeFailure(child(activity('preprocess', named)))).toBe(
       'BadCredentials: S3 at http://127.0.0.1:9000 rejected the credentials: check S3_ACCESS_KEY and S3_SECRET_KEY (activity preprocess)',
     );
@@ -48,7 +67,11 @@ describe('the root cause of a failed run (what runs.error stores)', () => {
   });
 
   it('reads a client-side WorkflowFailedError the same way as the workflow catch block does', () => {
-    const err = new WorkflowFailedError('Workflow execution failed', child(activity('importFile', ApplicationFailure.nonRetryable('file is empty: /x.csv: nothing to import', 'InvalidInput'))), RetryState.NON_RETRYABLE_FAILURE);
+    const err = new WorkflowFailedError(
+      'Workflow execution failed',
+      child(activity('importFile', ApplicationFailure.nonRetryable('file is empty: /x.csv: nothing to import', 'InvalidInput'))),
+      RetryState.NON_RETRYABLE_FAILURE,
+    );
     expect(describeFailure(err)).toBe('InvalidInput: file is empty: /x.csv: nothing to import (activity importFile)');
   });
 
@@ -73,7 +96,11 @@ describe('the cause chain (one walk for the catalog, the workflows and the CLI)'
   });
 
   it('gives the terminal the reason first, then the wrappers above it, outermost first', () => {
-    const err = new WorkflowFailedError('Workflow execution failed', child(activity('importFile', ApplicationFailure.nonRetryable('file is empty: /x.csv', 'InvalidInput'))), RetryState.NON_RETRYABLE_FAILURE);
+    const err = new WorkflowFailedError(
+      'Workflow execution failed',
+      child(activity('importFile', ApplicationFailure.nonRetryable('file is empty: /x.csv', 'InvalidInput'))),
+      RetryState.NON_RETRYABLE_FAILURE,
+    );
     expect(chainMessage(err)).toBe('file is empty: /x.csv (Workflow execution failed ← Child Workflow execution failed ← Activity task failed)');
     expect(rootMessage(err)).toBe('file is empty: /x.csv');
     expect(chainMessage(new Error('plain'))).toBe('plain');

@@ -75,7 +75,9 @@ describe('file import mapping', () => {
     expect(() => resolveMapping(['id', 'text'], { text: 'message' })).toThrow(/names a column the file does not have/);
     expect(() => resolveMapping(['id', 'text'], { colour: 'x' } as never)).toThrow(/unknown field "colour"/);
     // a dotted path must resolve in some sampled record
-    expect(() => resolveMapping(['id', 'text', 'user'], { author_id: 'user.uid' }, 'f.jsonl', [{ id: '1', text: 't', user: { id: 2 } }])).toThrow(/author_id=user\.uid/);
+    expect(() => resolveMapping(['id', 'text', 'user'], { author_id: 'user.uid' }, 'f.jsonl', [{ id: '1', text: 't', user: { id: 2 } }])).toThrow(
+      /author_id=user\.uid/,
+    );
   });
 
   it('maps a row to post.v1 and keeps the row verbatim as raw', () => {
@@ -85,7 +87,9 @@ describe('file import mapping', () => {
     expect(recordToPost({ text: 'hi' }, { text: 'text' }, 'file', 'f-2')).toEqual({
       reason: 'no created_at column and the id is not a Snowflake id: map a timestamp column (created_at=COLUMN)',
     });
-    expect(recordToPost({ text: ' ', created_at: '2024-05-01' }, { text: 'text', created_at: 'created_at' }, 'file', 'f-3')).toEqual({ reason: 'no text (column "text" is empty or missing)' });
+    expect(recordToPost({ text: ' ', created_at: '2024-05-01' }, { text: 'text', created_at: 'created_at' }, 'file', 'f-3')).toEqual({
+      reason: 'no text (column "text" is empty or missing)',
+    });
   });
 
   it('maps nested author objects by their id and handle, never "[object Object]"', () => {
@@ -118,7 +122,12 @@ describe('file import mapping', () => {
 describe('64-bit ids', () => {
   it('keeps integers beyond 2^53 exact as digit strings, and small numbers as numbers', () => {
     expect(JSON.parse('{"id":1790000000000000001}').id).toBe(1790000000000000000); // what JSON.parse does
-    expect(parseJsonKeepingBigInts('{"id":1790000000000000001,"n":12,"f":1.5,"s":"1790000000000000001x"}')).toEqual({ id: '1790000000000000001', n: 12, f: 1.5, s: '1790000000000000001x' });
+    expect(parseJsonKeepingBigInts('{"id":1790000000000000001,"n":12,"f":1.5,"s":"1790000000000000001x"}')).toEqual({
+      id: '1790000000000000001',
+      n: 12,
+      f: 1.5,
+      s: '1790000000000000001x',
+    });
     expect(parseJsonKeepingBigInts('{"id":9007199254740993}')).toEqual({ id: '9007199254740993' });
     expect(idString('1790000000000000191')).toBe('1790000000000000191');
     expect(idString(40001)).toBe('40001');
@@ -132,7 +141,11 @@ describe('64-bit ids', () => {
     expect(posts.map((p) => p.author.id).sort()).toEqual(['40001', '40002', '40003']);
     expect(posts.map((p) => p.author.handle).sort()).toEqual(['book_worm_demo', 'pedal_pal_demo', 'rail_rider_demo']);
     expect(posts.every((p) => p.created_at === '2024-05-13T12:43:51.000Z')).toBe(true);
-    expect(posts.find((p) => p.id.endsWith('0002'))).toMatchObject({ text: 'Loving the new bike lanes downtown, so much safer', metrics: { likes: 7, reposts: 2 }, author: { followers: 85 } });
+    expect(posts.find((p) => p.id.endsWith('0002'))).toMatchObject({
+      text: 'Loving the new bike lanes downtown, so much safer',
+      metrics: { likes: 7, reposts: 2 },
+      author: { followers: 85 },
+    });
   });
 
   it('recovers the digits of a numeric-only 64-bit id (no id_str), in ids, authors and replies', async () => {
@@ -151,7 +164,10 @@ describe('64-bit ids', () => {
   });
 
   it('a generic JSONL file with numeric 64-bit ids under a mapping keeps them exact too', async () => {
-    const file = write('generic-bigint.jsonl', '{"id":1790000000000000001,"body":"a","ts":"2024-05-01T10:00:00Z"}\n{"id":1790000000000000002,"body":"b","ts":"2024-05-01T11:00:00Z"}\n');
+    const file = write(
+      'generic-bigint.jsonl',
+      '{"id":1790000000000000001,"body":"a","ts":"2024-05-01T10:00:00Z"}\n{"id":1790000000000000002,"body":"b","ts":"2024-05-01T11:00:00Z"}\n',
+    );
     const { posts } = await importAll(file, { mapping: { text: 'body', created_at: 'ts' } });
     expect(posts.map((p) => p.id)).toEqual(['file:1790000000000000001', 'file:1790000000000000002']);
   });
@@ -177,7 +193,9 @@ describe('the mapping is decided from a sample, not the first record', () => {
     const { err } = await failureOf(path.join(cases, '08-facebook-first-post-no-message', 'page_posts.jsonl'), { mapping: { text: 'body' } });
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.nonRetryable).toBe(true);
-    expect(err.message).toMatch(/mapping text=body names a column the file does not have; its columns are: id, created_time, story, message, from \(in its first 3 records\)$/);
+    expect(err.message).toMatch(
+      /mapping text=body names a column the file does not have; its columns are: id, created_time, story, message, from \(in its first 3 records\)$/,
+    );
   });
 
   it('a CSV whose first rows leave a column empty still maps it', async () => {
@@ -278,7 +296,11 @@ describe('recognised export shapes, without a mapping', () => {
       ['file:social.example/112400000000000101', 'social.example/900001', 'demo_gardener', 'en', '2024-05-07T10:00:00.000Z'],
       ['file:social.example/112400000000000102', 'social.example/900002', 'demo_birder@other.example', 'de', '2024-05-08T18:30:00.000Z'],
     ]);
-    expect(posts[0]).toMatchObject({ metrics: { likes: 11, reposts: 5, replies: 2 }, url: 'https://social.example/@demo_gardener/112400000000000101', hashtags: ['gardening'] });
+    expect(posts[0]).toMatchObject({
+      metrics: { likes: 11, reposts: 5, replies: 2 },
+      url: 'https://social.example/@demo_gardener/112400000000000101',
+      hashtags: ['gardening'],
+    });
     expect(posts[0].text).not.toMatch(/<p>|<a /);
     expect(posts[1].reply_to).toBe('file:social.example/112400000000000101');
   });
@@ -295,13 +317,29 @@ describe('recognised export shapes, without a mapping', () => {
     const { result, posts, quarantine } = await importAll(path.join(exportsDir, 'mastodon-outbox.json'));
     expect(result.counts).toEqual({ in: 3, quarantined: 1 });
     expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.lang, p.reply_to])).toEqual([
-      ['file:social.example/112400000000000201', 'https://social.example/users/demo_gardener', 'demo_gardener@social.example', '2024-05-20T07:30:00.000Z', 'en', null],
-      ['file:social.example/112400000000000203', 'https://social.example/users/demo_gardener', 'demo_gardener@social.example', '2024-05-21T18:00:00.000Z', 'en', 'file:social.example/112400000000000201'],
+      [
+        'file:social.example/112400000000000201',
+        'https://social.example/users/demo_gardener',
+        'demo_gardener@social.example',
+        '2024-05-20T07:30:00.000Z',
+        'en',
+        null,
+      ],
+      [
+        'file:social.example/112400000000000203',
+        'https://social.example/users/demo_gardener',
+        'demo_gardener@social.example',
+        '2024-05-21T18:00:00.000Z',
+        'en',
+        'file:social.example/112400000000000201',
+      ],
     ]);
     expect(posts[0]).toMatchObject({ text: 'Planted the beans today #gardening', hashtags: ['gardening'] });
     expect(posts[1].text).toBe('garden rant\n\nSlugs ate half of them @demo_birder');
     expect(posts[1].mentions).toContain('demo_birder@other.example');
-    expect(quarantine.map((q) => q.reason)).toEqual(['item 1 (post 2 of 3): a boost (Announce) of https://other.example/users/demo_birder/statuses/998877: the export holds no text of it']);
+    expect(quarantine.map((q) => q.reason)).toEqual([
+      'item 1 (post 2 of 3): a boost (Announce) of https://other.example/users/demo_birder/statuses/998877: the export holds no text of it',
+    ]);
   });
 
   it('Bluesky: a whole getAuthorFeed response saved as .json, post views, feed items and repo records', async () => {
@@ -363,22 +401,34 @@ describe('files that are not what their name says', () => {
   };
 
   it('case 16: random bytes named .csv.gz fail at once, naming the file and what it is', async () => {
-    await expectInvalid(path.join(cases, '16-not-gzip', 'notgzip.csv.gz'), /^notgzip\.csv\.gz is not gzip \(it starts with 61 35 b6 3a .*\): it looks like binary data, not text/);
+    await expectInvalid(
+      path.join(cases, '16-not-gzip', 'notgzip.csv.gz'),
+      /^notgzip\.csv\.gz is not gzip \(it starts with 61 35 b6 3a .*\): it looks like binary data, not text/,
+    );
   });
 
   it('plain CSV named .csv.gz: says to rename it', async () => {
-    await expectInvalid(write('plain.csv.gz', 'id,text\n1,hi\n'), /^plain\.csv\.gz is not gzip \(it starts with 69 64 2c .*\): it looks like text; if it is plain CSV, rename it to plain\.csv/);
+    await expectInvalid(
+      write('plain.csv.gz', 'id,text\n1,hi\n'),
+      /^plain\.csv\.gz is not gzip \(it starts with 69 64 2c .*\): it looks like text; if it is plain CSV, rename it to plain\.csv/,
+    );
   });
 
   it('a truncated gzip fails as one clear error, not a crash', async () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => `${i},post number ${i} with some words to compress,2024-05-01T10:00:00Z`);
     const gz = zlib.gzipSync('id,text,created_at\n' + lines.join('\n'));
-    await expectInvalid(write('cut.csv.gz', gz.subarray(0, Math.floor(gz.length / 2))), /^cut\.csv\.gz is truncated or damaged gzip \(unexpected end of file\)/);
+    await expectInvalid(
+      write('cut.csv.gz', gz.subarray(0, Math.floor(gz.length / 2))),
+      /^cut\.csv\.gz is truncated or damaged gzip \(unexpected end of file\)/,
+    );
   });
 
   it('an .xlsx workbook named .csv', async () => {
     const zipHeader = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml'), Buffer.alloc(200, 1)]);
-    await expectInvalid(write('sheet.csv', zipHeader), /^sheet\.csv is not a text file \(it starts with 50 4b 03 04 .*\): it looks like a zip archive \(an \.xlsx\/\.ods workbook is one\); open it and save the sheet as "CSV UTF-8"/);
+    await expectInvalid(
+      write('sheet.csv', zipHeader),
+      /^sheet\.csv is not a text file \(it starts with 50 4b 03 04 .*\): it looks like a zip archive \(an \.xlsx\/\.ods workbook is one\); open it and save the sheet as "CSV UTF-8"/,
+    );
   });
 
   it('binary data named .jsonl, and a PNG named .csv', async () => {
@@ -388,14 +438,21 @@ describe('files that are not what their name says', () => {
   });
 
   it('a gzip that holds a zip is named for what is inside', async () => {
-    await expectInvalid(write('inner.csv.gz', zlib.gzipSync(Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(300, 2)]))), /^inner\.csv\.gz is not a text file \(after gunzip it starts with 50 4b 03 04/);
+    await expectInvalid(
+      write('inner.csv.gz', zlib.gzipSync(Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(300, 2)]))),
+      /^inner\.csv\.gz is not a text file \(after gunzip it starts with 50 4b 03 04/,
+    );
   });
 
   it('UTF-16 CSV (as Excel writes "Unicode text"), with and without a BOM, is decoded', async () => {
     const csv = 'id,text,created_at\n1,Grüße aus Köln,2024-05-01T10:00:00Z\n2,日本語の投稿,2024-05-01T11:00:00Z\n';
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]);
     const be = Buffer.from(Buffer.from(csv, 'utf16le')).swap16();
-    for (const [name, bytes] of [['le.csv', le], ['be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be])], ['nobom.csv', Buffer.from(csv, 'utf16le')]] as const) {
+    for (const [name, bytes] of [
+      ['le.csv', le],
+      ['be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+      ['nobom.csv', Buffer.from(csv, 'utf16le')],
+    ] as const) {
       const { posts } = await importAll(write(name, bytes));
       expect(posts.map((p) => p.text)).toEqual(['Grüße aus Köln', '日本語の投稿']);
     }
@@ -404,18 +461,29 @@ describe('files that are not what their name says', () => {
   it('a gzip file without .gz in its name, and a Windows-1252 CSV, are read as what they are', async () => {
     const { posts } = await importAll(write('actually-gzip.csv', zlib.gzipSync('id,text,created_at\n1,compressed,2024-05-01T10:00:00Z\n')));
     expect(posts.map((p) => p.text)).toEqual(['compressed']);
-    const latin = Buffer.concat([Buffer.from('id,text,created_at\n1,caf'), Buffer.from([0xe9]), Buffer.from(' cr'), Buffer.from([0xe8]), Buffer.from('me,2024-05-01T10:00:00Z\n')]);
+    const latin = Buffer.concat([
+      Buffer.from('id,text,created_at\n1,caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' cr'),
+      Buffer.from([0xe8]),
+      Buffer.from('me,2024-05-01T10:00:00Z\n'),
+    ]);
     const cp = await importAll(write('latin.csv', latin));
     expect(cp.posts.map((p) => p.text)).toEqual(['café crème']);
   });
 
   it('a stray NUL byte in a text export is one bad record, not a binary file', async () => {
-    const { posts } = await importAll(write('nul.csv', Buffer.from('id,text,created_at\n11,broke\u0000n paste,2024-05-01T10:00:00Z\n12,fine,2024-05-01T11:00:00Z\n')));
+    const { posts } = await importAll(
+      write('nul.csv', Buffer.from('id,text,created_at\n11,broke\u0000n paste,2024-05-01T10:00:00Z\n12,fine,2024-05-01T11:00:00Z\n')),
+    );
     expect(posts.map((p) => p.id)).toEqual(['file:11', 'file:12']);
   });
 
   it('a cut-off JSON document, and a folder given as the file, fail with one clear message', async () => {
-    await expectInvalid(write('cut.json', '{\n  "feed": [\n    { "post": { "uri": "at://x'), /^cut\.json is not valid JSON \(.*\); if it holds one record per line, name it \.jsonl/);
+    await expectInvalid(
+      write('cut.json', '{\n  "feed": [\n    { "post": { "uri": "at://x'),
+      /^cut\.json is not valid JSON \(.*\); if it holds one record per line, name it \.jsonl/,
+    );
     fs.mkdirSync(path.join(tmp, 'folder.csv'), { recursive: true });
     await expectInvalid(path.join(tmp, 'folder.csv'), /^not a file: .*folder\.csv/);
   });
@@ -442,7 +510,10 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
       for (const t of text.split('\n')) yield { line: ++n, text: t };
     }
     const items = [];
-    for await (const it of csvRecords(lines('h1,h2\n1,"never closed\n2,ok\n3,"multi\nline"\n4,"late ""quote"" here"\n5,"unclosed at end'), { expected: () => 2 })) items.push(it);
+    for await (const it of csvRecords(lines('h1,h2\n1,"never closed\n2,ok\n3,"multi\nline"\n4,"late ""quote"" here"\n5,"unclosed at end'), {
+      expected: () => 2,
+    }))
+      items.push(it);
     expect(items.map((i) => ('error' in i ? [i.line, 'ERR', i.raw] : [i.line, ...i.fields]))).toEqual([
       [1, 'h1', 'h2'],
       [2, 'ERR', '1,"never closed'],
@@ -459,7 +530,13 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
       ['file:1', 'hello world'],
       ['file:3', 'bye now'],
     ]);
-    expect(quarantine).toEqual([{ line: 3, reason: expect.stringMatching(/^line 3: unreadable CSV row: a stray quote in unquoted field 2/), record: '2,he said "hi,2026-10-01T11:00:00Z' }]);
+    expect(quarantine).toEqual([
+      {
+        line: 3,
+        reason: expect.stringMatching(/^line 3: unreadable CSV row: a stray quote in unquoted field 2/),
+        record: '2,he said "hi,2026-10-01T11:00:00Z',
+      },
+    ]);
   });
 
   it('too many columns, an unclosed quote on the last line, and one in the middle', async () => {
@@ -494,7 +571,11 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
   it('a 100,000-row file with one bad line: every other row imports', async () => {
     const rows = ['id,text,created_at'];
     for (let i = 1; i <= 100_000; i++) {
-      rows.push(i === 50_000 ? `${i},"unbalanced quote swallows nothing,2024-05-01T10:00:00Z` : `${i},post ${i} about item ${i % 97},2024-05-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`);
+      rows.push(
+        i === 50_000
+          ? `${i},"unbalanced quote swallows nothing,2024-05-01T10:00:00Z`
+          : `${i},post ${i} about item ${i % 97},2024-05-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`,
+      );
     }
     const t0 = Date.now();
     const { result, posts, quarantine } = await importAll(write('big.csv', rows.join('\n') + '\n'));
@@ -515,7 +596,10 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
     const lines = ['id,text,extra'];
     for (let i = 0; i < 500; i++) lines.push([String(i), quote(field()), quote(field())].join(','));
     const file = write('oracle.csv', '\ufeff' + lines.join('\r\n') + '\r\n');
-    const theirs = csvParseSync(fs.readFileSync(file), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+    const theirs = csvParseSync(fs.readFileSync(file), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Record<
+      string,
+      string
+    >[];
     const mine = await readTableAll(file);
     // csv-parse keeps "\r\n" inside quoted fields where this reader joins the lines with "\n"
     expect(mine).toEqual(theirs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.replace(/\r\n/g, '\n')]))));
@@ -548,17 +632,26 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
   });
 
   it('--map takes a column whatever the case, when exactly one column matches; errors list the real names', () => {
-    expect(resolveMapping(['Timestamp', 'Username', 'Tweet'], { text: 'tweet', author_handle: 'USERNAME' })).toEqual({ text: 'Tweet', created_at: 'Timestamp', author_handle: 'Username' });
+    expect(resolveMapping(['Timestamp', 'Username', 'Tweet'], { text: 'tweet', author_handle: 'USERNAME' })).toEqual({
+      text: 'Tweet',
+      created_at: 'Timestamp',
+      author_handle: 'Username',
+    });
     // an exact match wins over a loose one
     expect(resolveMapping(['tweet', 'Tweet'], { text: 'Tweet' })).toEqual({ text: 'Tweet' });
-    expect(() => resolveMapping(['TWEET', 'Tweet', 'id'], { text: 'tweet' })).toThrow(/text=tweet matches several columns but for case \(TWEET, Tweet\): give the exact name; its columns are: TWEET, Tweet, id/);
+    expect(() => resolveMapping(['TWEET', 'Tweet', 'id'], { text: 'tweet' })).toThrow(
+      /text=tweet matches several columns but for case \(TWEET, Tweet\): give the exact name; its columns are: TWEET, Tweet, id/,
+    );
     expect(() => resolveMapping(['Tweet', 'Date'], { text: 'body' })).toThrow(/text=body names a column the file does not have; its columns are: Tweet, Date/);
     // a column mapped explicitly is not taken again by a default
     expect(resolveMapping(['Message', 'Text'], { text: 'message' })).toEqual({ text: 'Message' });
   });
 
   it('Google Sheets and Excel headers import without --map (Tweet/Timestamp/Username, Date as Excel serials)', async () => {
-    const sheets = write('gsheets.csv', 'Timestamp,Username,Tweet,Likes,Retweets\r\n2024-05-01 09:00:00,@ann,"Hello\r\nworld",3,1\r\n2024-05-02 10:30:00,@bob,Bye,0,2\r\n');
+    const sheets = write(
+      'gsheets.csv',
+      'Timestamp,Username,Tweet,Likes,Retweets\r\n2024-05-01 09:00:00,@ann,"Hello\r\nworld",3,1\r\n2024-05-02 10:30:00,@bob,Bye,0,2\r\n',
+    );
     const { result, posts, quarantine } = await importAll(sheets);
     expect(quarantine).toEqual([]);
     expect(posts.map((p) => [p.text, p.created_at, p.author.handle, p.metrics.likes, p.metrics.reposts])).toEqual([
@@ -600,7 +693,11 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
       ['file:11', 'Super; vraiment, super', '2024-05-13T09:00:00.000Z', 'ann'],
       ['file:13', 'Il a dit "non"', '2024-06-02T08:00:30.000Z', 'cy'],
     ]);
-    expect(result.read).toMatchObject({ delimiter: 'semicolon', dateOrder: 'day-first (DD/MM/YYYY)', columns: { text: 'Texte', created_at: 'Date', id: 'ID' } });
+    expect(result.read).toMatchObject({
+      delimiter: 'semicolon',
+      dateOrder: 'day-first (DD/MM/YYYY)',
+      columns: { text: 'Texte', created_at: 'Date', id: 'ID' },
+    });
     // a bad row in a semicolon file is quarantined as such, and the rest imports
     const bad = write('eu-bad.csv', 'id;created_at;text\n1;2024-05-01;ok\n2;2024-05-01;a"b\n3;2024-05-02;fine\n');
     const b = await importAll(bad);
@@ -654,7 +751,9 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
     const ambiguous = await importAll(write('ambiguous-dates.csv', 'id,date,text\n1,01/05/2024 09:00,a\n2,02/05/2024 10:00,b\n'));
     expect(ambiguous.posts).toEqual([]);
     expect(ambiguous.quarantine.map((q) => q.reason)).toEqual([
-      expect.stringMatching(/^line 2: unparseable timestamp "01\/05\/2024 09:00" in column "date": day\/month order is ambiguous: no sampled value .*export the column as ISO 8601/),
+      expect.stringMatching(
+        /^line 2: unparseable timestamp "01\/05\/2024 09:00" in column "date": day\/month order is ambiguous: no sampled value .*export the column as ISO 8601/,
+      ),
       expect.stringMatching(/^line 3: .*ambiguous/),
     ]);
   });
@@ -681,7 +780,13 @@ describe('the platform prefix of imported ids', () => {
 });
 
 describe('a record that fails the file’s shape or mapping is quarantined with what is wrong with it', () => {
-  const tweet = (i: number) => ({ id: `${1790000000000001000n + BigInt(i)}`, text: `post ${i}`, created_at: `2024-05-13T10:${String(i % 60).padStart(2, '0')}:00.000Z`, author_id: `42${i}`, public_metrics: { like_count: i } });
+  const tweet = (i: number) => ({
+    id: `${1790000000000001000n + BigInt(i)}`,
+    text: `post ${i}`,
+    created_at: `2024-05-13T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
+    author_id: `42${i}`,
+    public_metrics: { like_count: i },
+  });
 
   it('X API v2 array: past the sample, no text, an implausible time, no created_at, a numeric id: each with its own reason', async () => {
     // the shape is decided from the first SAMPLE_RECORDS records, all well-formed (as in the 200k-record file of the trial)

@@ -8,7 +8,22 @@ import type { Engagement } from '../../lib/schema';
 import { csrFromTriples, trainAls } from '../../models/recommend/als';
 
 const post = (id: string, author: string, text: string): FeaturedPost =>
-  ({ id, author: { id: author, handle: author, followers: 1, created_at: null }, text, created_at: '2026-11-20T10:00:00Z', hashtags: [], mentions: [], urls: [], platform: 'x', lang: 'en', url: null, reply_to: null, repost_of: null, metrics: { likes: 0, reposts: 0, replies: 0, views: null }, features: { sentiment: { compound: 0, label: 'neutral', model: 'lexicon.v1' }, topic: null } }) as FeaturedPost;
+  ({
+    id,
+    author: { id: author, handle: author, followers: 1, created_at: null },
+    text,
+    created_at: '2026-11-20T10:00:00Z',
+    hashtags: [],
+    mentions: [],
+    urls: [],
+    platform: 'x',
+    lang: 'en',
+    url: null,
+    reply_to: null,
+    repost_of: null,
+    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    features: { sentiment: { compound: 0, label: 'neutral', model: 'lexicon.v1' }, topic: null },
+  }) as FeaturedPost;
 
 describe('author recommendations', () => {
   const posts = [
@@ -63,7 +78,8 @@ describe('hashtag trends over days that were not collected', () => {
         }
       }
     }
-    for (let k = 0; k < 6; k++) posts.push({ ...post(`x:rare-${k}`, 'r', 'rare'), created_at: new Date(DAY + 24 * H + 10 * H + k).toISOString(), hashtags: ['rare'] });
+    for (let k = 0; k < 6; k++)
+      posts.push({ ...post(`x:rare-${k}`, 'r', 'rare'), created_at: new Date(DAY + 24 * H + 10 * H + k).toISOString(), hashtags: ['rare'] });
     return posts;
   };
   const steady = (_: number, h: number) => 20 + ((h * 7) % 5) + (h >= 12 && h < 20 ? 10 : 0);
@@ -107,7 +123,16 @@ describe('nearestSegment (serving) assigns like the fit and the promotion gate',
   const botIndex = SEGMENT_FEATURES.findIndex((f) => f.name === 'botLikeness');
   const centroids = [new Array(d).fill(0), SEGMENT_FEATURES.map((_, i) => (i === botIndex ? 2.5 : 0))];
   const profile = (botLikeness: number | null) =>
-    ({ postsPerDay: 0, engagementReceivedPerPost: 0, engagementsGivenPerDay: 0, followerRatio: 0, hourEntropy: 0, nearDuplicateRatio: 0, meanSentiment: 0, botLikeness }) as unknown as UserProfile;
+    ({
+      postsPerDay: 0,
+      engagementReceivedPerPost: 0,
+      engagementsGivenPerDay: 0,
+      followerRatio: 0,
+      hourEntropy: 0,
+      nearDuplicateRatio: 0,
+      meanSentiment: 0,
+      botLikeness,
+    }) as unknown as UserProfile;
 
   it('clips z-scores to ±clipZ: an extreme user is no further than the clip', () => {
     // Unclipped, z = 100 is nearest to segment 1 as well; with clipZ 1 it sits at 1, nearer the origin (1 < 1.5).
@@ -115,7 +140,7 @@ describe('nearestSegment (serving) assigns like the fit and the promotion gate',
     expect(nearestSegment({ ...base, centroids, clipZ: 1 }, profile(100))).toBe(0);
   });
 
-  it('imputes an unknown value with the fit\'s median, not the mean', () => {
+  it("imputes an unknown value with the fit's median, not the mean", () => {
     const median = SEGMENT_FEATURES.map((_, i) => (i === botIndex ? 2 : 0));
     expect(nearestSegment({ ...base, centroids }, profile(null))).toBe(0); // old artifacts: no median, the mean (0)
     expect(nearestSegment({ ...base, centroids, median }, profile(null))).toBe(1); // median 2 is nearer 2.5

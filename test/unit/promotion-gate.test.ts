@@ -39,7 +39,10 @@ describe('promotion gate: one rule for every model, on the same held-out data', 
   });
 
   it('with nothing serving, needs only to beat the baseline', () => {
-    expect(promotionGate({ metric: 'ndcg10', candidate: 0.21, baseline: popularity(0.2), serving: null })).toMatchObject({ promote: true, comparedWith: 'baseline' });
+    expect(promotionGate({ metric: 'ndcg10', candidate: 0.21, baseline: popularity(0.2), serving: null })).toMatchObject({
+      promote: true,
+      comparedWith: 'baseline',
+    });
     expect(promotionGate({ metric: 'ndcg10', candidate: 0.19, baseline: popularity(0.2), serving: null }).promote).toBe(false);
     const first = promotionGate({ metric: 'npmi', candidate: 0.01, baseline: null, serving: null });
     expect(first).toMatchObject({ promote: true, comparedWith: 'none' });
@@ -51,7 +54,9 @@ describe('promotion gate: one rule for every model, on the same held-out data', 
     const up = promotionGate({ metric: 'ndcg10', candidate: 0.21, baseline: popularity(0.2), serving: missing });
     expect(up.promote).toBe(true);
     expect(up.comparedWith).toBe('baseline');
-    expect(up.reason).toMatch(/serving v4 not compared: its artifact s3:\/\/socialsense\/models\/recommender\/v4\.bin is missing; compared with the baseline only/);
+    expect(up.reason).toMatch(
+      /serving v4 not compared: its artifact s3:\/\/socialsense\/models\/recommender\/v4\.bin is missing; compared with the baseline only/,
+    );
     expect(promotionGate({ metric: 'ndcg10', candidate: 0.2, baseline: popularity(0.2), serving: missing }).promote).toBe(false);
   });
 
@@ -82,7 +87,11 @@ describe('promotion gate: one rule for every model, on the same held-out data', 
       serving: { version: 3, ndcg10: 0.31, recall10: 0.2 },
       gate: { promote: false, comparedWith: 'serving', reason: decision.reason },
     });
-    const missing = gateRecord(null, { version: 9, missing: 'gone' }, promotionGate({ metric: 'npmi', candidate: 0.1, baseline: null, serving: { version: 9, missing: 'gone' } }));
+    const missing = gateRecord(
+      null,
+      { version: 9, missing: 'gone' },
+      promotionGate({ metric: 'npmi', candidate: 0.1, baseline: null, serving: { version: 9, missing: 'gone' } }),
+    );
     expect(missing.serving).toEqual({ version: 9, missing: 'gone' });
     expect((missing.gate as { promote: boolean }).promote).toBe(true);
   });
@@ -90,9 +99,17 @@ describe('promotion gate: one rule for every model, on the same held-out data', 
 
 describe('frequent-term topics (the NPMI baseline)', () => {
   it('deals the most frequent terms round-robin into k lists, ties alphabetical', () => {
-    const docs = [['a', 'b', 'c'], ['a', 'b'], ['a', 'd'], ['e', 'a']];
+    const docs = [
+      ['a', 'b', 'c'],
+      ['a', 'b'],
+      ['a', 'd'],
+      ['e', 'a'],
+    ];
     // document frequency: a 4, b 2, c 1, d 1, e 1
-    expect(frequentTermTopics(docs, 2, 2)).toEqual([['a', 'c'], ['b', 'd']]);
+    expect(frequentTermTopics(docs, 2, 2)).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
     expect(frequentTermTopics(docs, 3, 10)).toEqual([['a', 'd'], ['b', 'e'], ['c']]);
     expect(frequentTermTopics([['x', 'x', 'y']], 5, 1)).toEqual([['x'], ['y']]); // a repeated term counts once per post; empty lists dropped
     expect(() => frequentTermTopics(docs, 0)).toThrow(/k must be/);

@@ -161,7 +161,10 @@ describe('ALS on two communities', () => {
   });
 
   it('folds in a new user from their history', () => {
-    const aItems = log.itemIds.map((id, i) => [id, i] as const).filter(([id]) => communityOf(id) === 'A').slice(0, 5);
+    const aItems = log.itemIds
+      .map((id, i) => [id, i] as const)
+      .filter(([id]) => communityOf(id) === 'A')
+      .slice(0, 5);
     const vec = model.foldInUser(aItems.map(([, i]) => i));
     const scores = model.scoreVector(vec);
     const top = topN(scores, 5, Int32Array.from(aItems.map(([, i]) => i)).sort());
@@ -193,7 +196,10 @@ describe('content and the hybrid blend', () => {
   const cold = itemIds.length - 1;
 
   it('tokenizes and finds similar items by content', () => {
-    expect(Array.from(content.vectorize('The #Goal of the MATCH!').indices, (t) => [...content.vocabulary].find(([, i]) => i === t)![0]).sort()).toEqual(['goal', 'match']);
+    expect(Array.from(content.vectorize('The #Goal of the MATCH!').indices, (t) => [...content.vocabulary].find(([, i]) => i === t)![0]).sort()).toEqual([
+      'goal',
+      'match',
+    ]);
     const similar = content.similarItems(cold, 5);
     expect(similar).toHaveLength(5);
     for (const r of similar) expect(communityOf(itemIds[r.index])).toBe('A');
@@ -379,7 +385,12 @@ describe('scoring another model on the candidateâ€™s split (the promotion gateâ€
         cols.push(I - 1 - i);
       }
     }
-    const permuted = trainEase(csrFromTriples(split.train.rows, I, rows, cols), { lambda: 5, minItemCount: 1, recencyHalfLife: null, itemIds: [...log.itemIds].reverse() });
+    const permuted = trainEase(csrFromTriples(split.train.rows, I, rows, cols), {
+      lambda: 5,
+      minItemCount: 1,
+      recencyHalfLife: null,
+      itemIds: [...log.itemIds].reverse(),
+    });
     const same = trainEase(split.train, { lambda: 5, minItemCount: 1, recencyHalfLife: null, ...ids });
     const a = evaluateOnSplit(permuted, split, log.itemIds);
     const b = evaluateOnSplit(same, split, log.itemIds);
@@ -394,7 +405,13 @@ describe('scoring another model on the candidateâ€™s split (the promotion gateâ€
     const own = evaluateRanking(split, (u, n) => topN(als.scoreAll(u, out), n, als.seen(u)).map((r) => r.index));
     const folded = evaluateOnSplit(als, split, log.itemIds);
     expect(folded.ndcg).toBeGreaterThan(own.ndcg - 0.05);
-    expect(folded.ndcg).toBeGreaterThan(evaluateRanking(split, (u, n) => trainPopularity(split.train).recommend(n, trainRow(split.train, u)).map((r) => r.index)).ndcg);
+    expect(folded.ndcg).toBeGreaterThan(
+      evaluateRanking(split, (u, n) =>
+        trainPopularity(split.train)
+          .recommend(n, trainRow(split.train, u))
+          .map((r) => r.index),
+      ).ndcg,
+    );
   });
 
   it('counts held-out items the model never saw as misses, and refuses a model without ids', () => {
@@ -420,7 +437,13 @@ describe('tuning EASE on a validation split of the training part', () => {
     const t = tuneEase(log, split, { grid: { lambda: [1, 50], minItemCount: [1], recencyHalfLife: [2, null] }, split: { holdoutFraction: 0.3 } });
     expect(t.grid).toHaveLength(4);
     const best = t.grid.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-    expect(t.best).toEqual({ lambda: best.lambda, minItemCount: best.minItemCount, maxItems: DEFAULT_EASE_OPTIONS.maxItems, recencyHalfLife: best.recencyHalfLife, values: 'binary' });
+    expect(t.best).toEqual({
+      lambda: best.lambda,
+      minItemCount: best.minItemCount,
+      maxItems: DEFAULT_EASE_OPTIONS.maxItems,
+      recencyHalfLife: best.recencyHalfLife,
+      values: 'binary',
+    });
     expect(t.validation).toMatch(/training items/);
     expect(t.popularityNdcg).toBeGreaterThan(0);
     expect(DEFAULT_EASE_OPTIONS.values).toBe('binary');

@@ -27,14 +27,9 @@ describe('run identity: every input that changes the data gives another run', ()
 
   it('platform sources: query, window and maximum posts each make another run', () => {
     const p = { source: 'mastodon', query: 'climate', date: '2026-11-24', days: 1 };
-    const ids = [
-      p,
-      { ...p, query: 'weather' },
-      { ...p, days: 2 },
-      { ...p, posts: 50 },
-      { ...p, since: '2026-11-20' },
-      { ...p, until: '2026-11-24' },
-    ].map((v) => pipelineRunKey(v));
+    const ids = [p, { ...p, query: 'weather' }, { ...p, days: 2 }, { ...p, posts: 50 }, { ...p, since: '2026-11-20' }, { ...p, until: '2026-11-24' }].map((v) =>
+      pipelineRunKey(v),
+    );
     expect(new Set(ids).size).toBe(ids.length);
     // a window given by days or by the same explicit bounds is the same window
     expect(pipelineRunKey({ ...p, days: 2 })).toBe(pipelineRunKey({ ...p, since: '2026-11-23', until: '2026-11-25', days: 2 }));
@@ -52,7 +47,8 @@ describe('run identity: every input that changes the data gives another run', ()
   });
 
   it('files: identified by content, mapping, platform and languages; not by the day they were imported', () => {
-    const f = (over: object = {}, digest = 'a'.repeat(64)) => pipelineRunKey({ source: 'file', date: '2026-11-24', file: { path: '/data/campaign_a.csv', ...over } }, { fileDigest: digest });
+    const f = (over: object = {}, digest = 'a'.repeat(64)) =>
+      pipelineRunKey({ source: 'file', date: '2026-11-24', file: { path: '/data/campaign_a.csv', ...over } }, { fileDigest: digest });
     expect(f()).toMatch(/^pipeline-file-campaign_a\.csv-[0-9a-f]{12}$/);
     expect(f({}, 'b'.repeat(64))).not.toBe(f()); // other content
     expect(f({ mapping: { text: 'body' } })).not.toBe(f());
@@ -60,7 +56,9 @@ describe('run identity: every input that changes the data gives another run', ()
     expect(f({ format: 'tsv' })).not.toBe(f());
     // the same content under another day, another name or another folder is the same import
     expect(pipelineRunKey({ source: 'file', date: '2024-06-03', file: { path: '/data/campaign_a.csv' } }, { fileDigest: 'a'.repeat(64) })).toBe(f());
-    expect(runIdentity({ source: 'file', file: { path: '/x/other.csv' } }, { fileDigest: 'a'.repeat(64) })).toEqual(runIdentity({ source: 'file', file: { path: '/data/campaign_a.csv' } }, { fileDigest: 'a'.repeat(64) }));
+    expect(runIdentity({ source: 'file', file: { path: '/x/other.csv' } }, { fileDigest: 'a'.repeat(64) })).toEqual(
+      runIdentity({ source: 'file', file: { path: '/data/campaign_a.csv' } }, { fileDigest: 'a'.repeat(64) }),
+    );
     // the default platform and an explicit "file" are one run; an unset mapping entry is no mapping
     expect(f({ platform: 'file' })).toBe(f());
     expect(f({ mapping: { text: undefined } })).toBe(f());
@@ -130,6 +128,8 @@ describe('the quarantine share check', () => {
   });
 
   it('says how many, what share and what was allowed', () => {
-    expect(checkQuarantineShare(4, 3, 0.5).warning).toBe('3 of 4 posts (75%) were quarantined, more than the allowed 50%: see the reasons in the quarantine zone (datasets.quarantine)');
+    expect(checkQuarantineShare(4, 3, 0.5).warning).toBe(
+      '3 of 4 posts (75%) were quarantined, more than the allowed 50%: see the reasons in the quarantine zone (datasets.quarantine)',
+    );
   });
 });

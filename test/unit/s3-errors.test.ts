@@ -37,7 +37,12 @@ describe('S3 errors name the variable to fix', () => {
   });
 
   it('errors no setting explains come back unchanged (a missing key, a reset connection, anything else)', () => {
-    for (const original of [s3Error('NoSuchKey', 'The specified key does not exist.'), s3Error('ECONNRESET', 'socket hang up'), new Error('boom'), 'a string']) {
+    for (const original of [
+      s3Error('NoSuchKey', 'The specified key does not exist.'),
+      s3Error('ECONNRESET', 'socket hang up'),
+      new Error('boom'),
+      'a string',
+    ]) {
       expect(explainS3Error(original, ctx)).toBe(original);
     }
   });

@@ -15,12 +15,25 @@ describe('maskSecrets: configured credential values', () => {
   const registry = createConnectorRegistry();
   // required credentials other than account identifiers, and optional ones named like secrets
   const credentialVars = [
-    ...new Set([...registry.values()].flatMap((c) => c.credentials.filter((s) => (!s.optional && !IDENTIFIERS.has(s.env)) || /TOKEN|SECRET|PASSWORD|KEY/.test(s.env)).map((s) => s.env))),
+    ...new Set(
+      [...registry.values()].flatMap((c) =>
+        c.credentials.filter((s) => (!s.optional && !IDENTIFIERS.has(s.env)) || /TOKEN|SECRET|PASSWORD|KEY/.test(s.env)).map((s) => s.env),
+      ),
+    ),
   ];
 
   it('knows every credential the connectors read (activities/collect/README.md)', () => {
     expect(credentialVars.sort()).toEqual(
-      ['BLUESKY_APP_PASSWORD', 'FACEBOOK_ACCESS_TOKEN', 'INSTAGRAM_ACCESS_TOKEN', 'MASTODON_ACCESS_TOKEN', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET', 'REDDIT_PASSWORD', 'X_BEARER_TOKEN'].sort(),
+      [
+        'BLUESKY_APP_PASSWORD',
+        'FACEBOOK_ACCESS_TOKEN',
+        'INSTAGRAM_ACCESS_TOKEN',
+        'MASTODON_ACCESS_TOKEN',
+        'REDDIT_CLIENT_ID',
+        'REDDIT_CLIENT_SECRET',
+        'REDDIT_PASSWORD',
+        'X_BEARER_TOKEN',
+      ].sort(),
     );
   });
 
@@ -48,7 +61,11 @@ describe('maskSecrets: configured credential values', () => {
     );
     expect(maskSecrets('password authentication failed: s3cr@t-pw', env)).toBe('password authentication failed: [masked DATABASE_URL password]');
     expect(maskSecrets('rabbit-pw-77', env)).toBe('[masked OTHER_URL password]');
-    expect(secretValues(env).map((s) => s.name).sort()).toEqual(['DATABASE_URL password', 'OTHER_URL password']);
+    expect(
+      secretValues(env)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['DATABASE_URL password', 'OTHER_URL password']);
   });
 
   it('masks a longer secret whole when a shorter one is inside it', () => {
@@ -133,7 +150,13 @@ describe('maskError and maskDeep', () => {
     const token = secret();
     const env = { FACEBOOK_ACCESS_TOKEN: token };
     const cause = new Error(`socket to ?access_token=${token}`);
-    const f = ApplicationFailure.create({ message: `Graph said ${token}`, type: 'BadCredentials', nonRetryable: true, details: [{ echoed: token, nested: [token] }], cause });
+    const f = ApplicationFailure.create({
+      message: `Graph said ${token}`,
+      type: 'BadCredentials',
+      nonRetryable: true,
+      details: [{ echoed: token, nested: [token] }],
+      cause,
+    });
     const masked = maskError(f, env);
     expect(masked).toBe(f);
     expect(masked).toBeInstanceOf(ApplicationFailure);
@@ -149,7 +172,10 @@ describe('maskError and maskDeep', () => {
     expect(maskError(null)).toBe(null);
     const token = secret();
     const date = new Date(0);
-    expect(maskDeep({ a: [token, 1, { b: token }], d: date }, { X_BEARER_TOKEN: token })).toEqual({ a: ['[masked X_BEARER_TOKEN]', 1, { b: '[masked X_BEARER_TOKEN]' }], d: date });
+    expect(maskDeep({ a: [token, 1, { b: token }], d: date }, { X_BEARER_TOKEN: token })).toEqual({
+      a: ['[masked X_BEARER_TOKEN]', 1, { b: '[masked X_BEARER_TOKEN]' }],
+      d: date,
+    });
   });
 });
 
@@ -162,16 +188,26 @@ describe('worker interceptor: every activity failure is masked before the server
     process.env.DATABASE_URL = `postgres://app:${password}@db.internal:5432/socialsense`;
     try {
       const failing = async () => {
-        throw ApplicationFailure.create({ message: `connect ${process.env.DATABASE_URL} failed`, type: 'DbDown', details: [{ url: process.env.DATABASE_URL }] });
+        throw ApplicationFailure.create({
+          message: `connect ${process.env.DATABASE_URL} failed`,
+          type: 'DbDown',
+          details: [{ url: process.env.DATABASE_URL }],
+        });
       };
       const masked = new MockActivityEnvironment(undefined, { interceptors: [maskActivityFailures] });
-      const err = await masked.run(failing).then(() => null, (e: ApplicationFailure) => e);
+      const err = await masked.run(failing).then(
+        () => null,
+        (e: ApplicationFailure) => e,
+      );
       expect(err).toBeInstanceOf(ApplicationFailure);
       expect(err!.type).toBe('DbDown');
       expect(err!.message).toBe('connect postgres://app:[masked DATABASE_URL password]@db.internal:5432/socialsense failed');
       expect(JSON.stringify(err!.details)).not.toContain(password);
       // without the interceptor the same activity leaks: the test above is not vacuous
-      const raw = await new MockActivityEnvironment().run(failing).then(() => null, (e: ApplicationFailure) => e);
+      const raw = await new MockActivityEnvironment().run(failing).then(
+        () => null,
+        (e: ApplicationFailure) => e,
+      );
       expect(raw!.message).toContain(password);
     } finally {
       if (saved === undefined) delete process.env.DATABASE_URL;

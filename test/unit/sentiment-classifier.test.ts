@@ -20,7 +20,11 @@ describe('sentiment classifier scratch state', () => {
   // A: 2^14 buckets, char 3-5-grams, a domain lexicon; B: 2^12 buckets, char 2-4-grams, the labels
   // flipped: the two differ in weights, feature layout and lexicon features.
   const a = trainSentimentClassifier(train.texts, train.labels, { seed: 3, hashBits: 14, epochs: 3, lexicon: domainLexicon({ zorblax: 3, glorp: 2 }) });
-  const b = trainSentimentClassifier(train.texts, train.labels.map((l) => flip[l]), { seed: 4, hashBits: 12, epochs: 3, charMin: 2, charMax: 4 });
+  const b = trainSentimentClassifier(
+    train.texts,
+    train.labels.map((l) => flip[l]),
+    { seed: 4, hashBits: 12, epochs: 3, charMin: 2, charMax: 4 },
+  );
 
   it('gives two models interleaved call by call the same results as each alone', () => {
     // each alone: a fresh copy of the model, nothing else scoring between its calls
@@ -80,6 +84,8 @@ describe('sentiment classifier artifacts', () => {
     const { priorOffsets: _p, ...training } = header.training;
     const old = loadSentimentClassifier(writeFloatArtifact(magic, { ...header, training }, arrays));
     expect(old.predictBatch(test.texts)).toEqual(clf.predictBatch(test.texts));
-    expect(() => loadSentimentClassifier(writeFloatArtifact(magic, { ...header, version: 2 }, arrays))).toThrow(/unsupported format socialsense-sentiment-classifier version 2/);
+    expect(() => loadSentimentClassifier(writeFloatArtifact(magic, { ...header, version: 2 }, arrays))).toThrow(
+      /unsupported format socialsense-sentiment-classifier version 2/,
+    );
   });
 });

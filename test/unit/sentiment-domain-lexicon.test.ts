@@ -22,7 +22,11 @@ const skate = readDomainLexicon(fixture('domain-lexicon-skate.tsv'));
 describe('parseDomainLexicon', () => {
   it('reads tab, comma and space separated lines, skips comments and blank lines', () => {
     const d = parseDomainLexicon('# comment\nsick\t2.6\n\nGnarly, 2.2\nbail -1.8\n#Shred\t2\n');
-    expect([...d.words.entries()]).toEqual([['sick', 2.6], ['gnarly', 2.2], ['bail', -1.8]]);
+    expect([...d.words.entries()]).toEqual([
+      ['sick', 2.6],
+      ['gnarly', 2.2],
+      ['bail', -1.8],
+    ]);
     expect(skate.words.get('shred')).toBe(2);
     expect(skate.words.size).toBe(6);
   });
@@ -89,7 +93,14 @@ describe('domain lexicon in eval, the pipeline and the trained models', () => {
   });
 
   it('the features stage applies SOCIALSENSE_LEXICON and records its digest with the model', () => {
-    const post: Post = postSchema.parse({ id: 'x:1', platform: 'x', author: { id: 'a1', handle: 'a' }, text: 'that kickflip was sick', lang: 'en', created_at: '2026-01-01T00:00:00Z' });
+    const post: Post = postSchema.parse({
+      id: 'x:1',
+      platform: 'x',
+      author: { id: 'a1', handle: 'a' },
+      text: 'that kickflip was sick',
+      lang: 'en',
+      created_at: '2026-01-01T00:00:00Z',
+    });
     const env = { SOCIALSENSE_LEXICON: fixture('domain-lexicon-skate.tsv') };
     const lexicon = configuredDomainLexicon(env);
     expect(lexicon?.digest).toBe(skate.digest);

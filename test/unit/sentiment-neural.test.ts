@@ -76,14 +76,19 @@ describe('neural sentiment (TensorFlow.js)', () => {
     expect(plain.header.training).toMatchObject({ examples: 300, holdout: 30, priorOffsets: [0, 0, 0] });
     // posts without cue words, labelled negative in the held-out part: a shift toward negative is the only way to get them
     const vague = ['the team and we', 'it was that', 'our team today', 'a day and it', 'we and our', 'that was it today'];
-    const skewed = { texts: [...hold.texts, ...vague, ...vague], labels: [...hold.labels, ...vague.map(() => 'negative' as const), ...vague.map(() => 'negative' as const)] };
+    const skewed = {
+      texts: [...hold.texts, ...vague, ...vague],
+      labels: [...hold.labels, ...vague.map(() => 'negative' as const), ...vague.map(() => 'negative' as const)],
+    };
     const shifted = await trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: skewed, priorAdjust: true });
     const [neg, neu] = shifted.header.training.priorOffsets;
     expect(neu).toBe(0);
     expect(neg).toBeGreaterThan(0);
     // the offsets are part of the saved weights: the loaded model predicts the same
     expect(loadNeuralSentiment(shifted.serialize()).predictBatch(vague)).toEqual(shifted.predictBatch(vague));
-    await expect(trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: { texts: ['a'], labels: [] } })).rejects.toThrow(/holdout texts and labels differ/);
+    await expect(trainNeuralSentiment(train.texts, train.labels, { ...opts, holdout: { texts: ['a'], labels: [] } })).rejects.toThrow(
+      /holdout texts and labels differ/,
+    );
   }, 60_000);
 
   it('refuses bad training input with a clear message', async () => {
@@ -104,7 +109,12 @@ describe('eval sentiment --model neural', () => {
 
   it('trains on --train, scores --test, and prints the lexicon baseline from the same run', async () => {
     // the CLI uses the default (30k-tweet) sizes; the synthetic set is separable enough for them
-    const r = await evaluateSentiment({ test: tsv('test.tsv', test), train: tsv('train.tsv', syntheticSentiment(900, 5)), model: 'neural', allLanguages: true });
+    const r = await evaluateSentiment({
+      test: tsv('test.tsv', test),
+      train: tsv('train.tsv', syntheticSentiment(900, 5)),
+      model: 'neural',
+      allLanguages: true,
+    });
     expect(r).toMatchObject({ kind: 'labels', model: 'neural', n: 90, backend: 'cpu', lexicon: 'lexicon.v1' });
     expect(r.trainSeconds).toBeGreaterThan(0);
     expect(r.kind === 'labels' && r.macroRecall).toBeGreaterThanOrEqual(0.9);

@@ -115,7 +115,9 @@ describe('negation applies to words only (case 01-negated-emoticon)', () => {
   });
 
   it('marks only words and hashtags as negated in the tokens the classifier reads', () => {
-    const scoped = tokenize('not again :( 😡 #fail').filter((t) => t.negated).map((t) => t.text);
+    const scoped = tokenize('not again :( 😡 #fail')
+      .filter((t) => t.negated)
+      .map((t) => t.text);
     expect(scoped).toEqual(['again', '#fail']);
   });
 });
@@ -346,7 +348,10 @@ describe('eval sentiment errors', () => {
   });
 
   it('decides scoring by a lang column when the file has one, and reports what it left unscored', async () => {
-    const file = write('langs.tsv', 'text\tlabel\tlang\nI love it\tpositive\ten\nI hate it\tnegative\tde\nDie Post kommt\tneutral\ten-GB\nMerci beaucoup\tpositive\t\n');
+    const file = write(
+      'langs.tsv',
+      'text\tlabel\tlang\nI love it\tpositive\ten\nI hate it\tnegative\tde\nDie Post kommt\tneutral\ten-GB\nMerci beaucoup\tpositive\t\n',
+    );
     const r = await evaluateSentiment({ test: file });
     // "I hate it" is declared German: not scored, a miss; "Die Post kommt" is declared English: scored (and "die" reads negative)
     expect(r).toMatchObject({ n: 4, notScored: 2, notScoredLanguages: { de: 1, fr: 1 } });
@@ -389,10 +394,20 @@ describe('tuning on the newest slice (splitNewest, tuneOnNewest, priorAdjust)', 
     expect(t.options.priorAdjust).toBe(true);
     expect(t.options.holdout?.texts.length).toBe(6);
     // the held-out rows are the ones with the six largest ids
-    const newest = ids.map((id, i) => [Number(id), i] as const).sort((a, b) => a[0] - b[0]).slice(54).map(([, i]) => set.texts[i]);
+    const newest = ids
+      .map((id, i) => [Number(id), i] as const)
+      .sort((a, b) => a[0] - b[0])
+      .slice(54)
+      .map(([, i]) => set.texts[i]);
     expect(t.options.holdout?.texts).toEqual(newest);
     expect(tuneOnNewest(set.texts, set.labels, undefined)).toEqual({ texts: set.texts, labels: set.labels, options: {} });
-    expect(tuneOnNewest(set.texts, set.labels, ids.map((id, i) => (i === 5 ? '' : id))).options).toEqual({});
+    expect(
+      tuneOnNewest(
+        set.texts,
+        set.labels,
+        ids.map((id, i) => (i === 5 ? '' : id)),
+      ).options,
+    ).toEqual({});
   });
 
   it('priorAdjust shifts the class biases toward macro recall on the held-out part, and records the shift', () => {
@@ -405,7 +420,10 @@ describe('tuning on the newest slice (splitNewest, tuneOnNewest, priorAdjust)', 
     expect(adjusted.header.training.priorOffsets).toEqual([0, 0, 0]);
     // posts without any cue word, all negative in the held-out part: only a bias toward negative gets them right
     const vague = ['the team and we', 'it was that', 'our team today', 'a day and it', 'we and our', 'that was it today'];
-    const skewed = { texts: [...hold.texts, ...vague, ...vague], labels: [...hold.labels, ...vague.map((): SentimentLabel => 'negative'), ...vague.map((): SentimentLabel => 'negative')] };
+    const skewed = {
+      texts: [...hold.texts, ...vague, ...vague],
+      labels: [...hold.labels, ...vague.map((): SentimentLabel => 'negative'), ...vague.map((): SentimentLabel => 'negative')],
+    };
     const shifted = trainSentimentClassifier(train.texts, train.labels, { seed: 2, hashBits: 12, epochs: 3, holdout: skewed, refit: false, priorAdjust: true });
     const [neg, neu, pos] = shifted.header.training.priorOffsets!;
     expect(neu).toBe(0);

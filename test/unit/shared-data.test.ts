@@ -30,7 +30,9 @@ describe('requireSharedData', () => {
       process.env.SOCIALSENSE_SHARED_DATA = dir;
       fs.writeFileSync(path.join(dir, 'ratings.csv'), 'userId,movieId\n');
       expect(() => requireSharedData(sharedDataPath('ratings.csv'))).not.toThrow();
-      expect(() => requireSharedData(sharedDataPath('ratings.csv'), sharedDataPath('labels.json'))).toThrow(`quality test data missing: ${path.join(dir, 'labels.json')}. `);
+      expect(() => requireSharedData(sharedDataPath('ratings.csv'), sharedDataPath('labels.json'))).toThrow(
+        `quality test data missing: ${path.join(dir, 'labels.json')}. `,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

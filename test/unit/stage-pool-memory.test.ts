@@ -36,7 +36,10 @@ describe('stage thread heap limit', () => {
     // 8 MiB is too little to even load the stages' modules: the thread dies of a real V8 out-of-memory.
     const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage: storage }, heapMb: 8 });
     try {
-      const task = { stage: 'preprocess' as const, input: { runKey: 'r', source: 's', date: '2026-01-01', posts: { uri: 'x', count: 0, sha256: 'x' } } as never };
+      const task = {
+        stage: 'preprocess' as const,
+        input: { runKey: 'r', source: 's', date: '2026-01-01', posts: { uri: 'x', count: 0, sha256: 'x' } } as never,
+      };
       // twice: piscina replaces the dead thread, so the next task is answered (the same way), not left hanging
       for (let i = 0; i < 2; i++) {
         let err: unknown;
@@ -48,7 +51,9 @@ describe('stage thread heap limit', () => {
         expect(err).toBeInstanceOf(ApplicationFailure);
         expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
         expect((err as ApplicationFailure).nonRetryable).toBe(true);
-        expect((err as Error).message).toMatch(/preprocess stage ran out of memory in its thread \(heap limit 8 MiB\).*SOCIALSENSE_THREAD_HEAP_MB.*SOCIALSENSE_MAX_PARTITION_POSTS/);
+        expect((err as Error).message).toMatch(
+          /preprocess stage ran out of memory in its thread \(heap limit 8 MiB\).*SOCIALSENSE_THREAD_HEAP_MB.*SOCIALSENSE_MAX_PARTITION_POSTS/,
+        );
       }
       expect(pool.completed).toBe(2); // both tasks were answered by a thread (completed counts failed ones)
     } finally {

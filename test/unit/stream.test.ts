@@ -43,7 +43,10 @@ describe('micro-batching', () => {
     const b = new MessageBuffer();
     b.push([0, 1, 2, 3, 4, 5].map((o) => msg('2', o)));
     b.push([msg('0', 40), msg('0', 41)]);
-    const plan = [{ partition: '0', from: '40', to: '40' }, { partition: '2', from: '1', to: '3' }];
+    const plan = [
+      { partition: '0', from: '40', to: '40' },
+      { partition: '2', from: '1', to: '3' },
+    ];
     const r = await b.take({ max: 1, windowMs: 10, idleMs: 1000, plan });
     expect(rangesOf(r.messages)).toEqual(plan);
     expect(b.size).toBe(4); // 2/0 (before the plan: dropped later by the stored position), 2/4, 2/5, 0/41
@@ -88,13 +91,23 @@ describe('stream messages to posts', () => {
 
   it('maps a flat record by its columns; a record without an id gets its position as id', () => {
     const [r] = messageToPosts({ full_text: 'hello world', timestamp: '2026-11-30T11:00:00Z', screen_name: 'bob' }, 'kafka', 'topic-1-42', now);
-    expect('post' in r && [r.post.id, r.post.text, r.post.author.handle, r.post.created_at]).toEqual(['kafka:topic-1-42', 'hello world', 'bob', '2026-11-30T11:00:00.000Z']);
+    expect('post' in r && [r.post.id, r.post.text, r.post.author.handle, r.post.created_at]).toEqual([
+      'kafka:topic-1-42',
+      'hello world',
+      'bob',
+      '2026-11-30T11:00:00.000Z',
+    ]);
     const [none] = messageToPosts({ a: 1 }, 'kafka', 'x', now);
     expect('reason' in none && none.reason).toMatch(/no text column found/);
   });
 
   it('maps raw platform JSON through the file importer’s recognisers (a Bluesky repo record)', () => {
-    const [r] = messageToPosts({ uri: 'at://did:plc:z/app.bsky.feed.post/3kq', value: { text: 'from the firehose', createdAt: '2026-11-30T11:59:00Z' } }, 'bluesky', 'x', now);
+    const [r] = messageToPosts(
+      { uri: 'at://did:plc:z/app.bsky.feed.post/3kq', value: { text: 'from the firehose', createdAt: '2026-11-30T11:59:00Z' } },
+      'bluesky',
+      'x',
+      now,
+    );
     expect('post' in r && r.post.text).toBe('from the firehose');
     expect('post' in r && r.post.id.startsWith('bluesky:')).toBe(true);
   });
@@ -110,11 +123,33 @@ describe('stream messages to posts', () => {
 describe('platform stream frames', () => {
   it('Jetstream: post creates kept with time_us, others skipped, broken ones given a reason', () => {
     const base = { did: 'did:plc:a', time_us: 1725911162329308 };
-    const create = readJetstreamFrame(JSON.stringify({ ...base, kind: 'commit', commit: { rev: 'r', operation: 'create', collection: 'app.bsky.feed.post', rkey: 'k1', cid: 'c', record: { text: 'hi', createdAt: '2026-01-01T00:00:00Z' } } }));
-    expect(create).toEqual({ post: { offset: '1725911162329308', value: JSON.stringify({ uri: 'at://did:plc:a/app.bsky.feed.post/k1', cid: 'c', value: { text: 'hi', createdAt: '2026-01-01T00:00:00Z' } }) } });
+    const create = readJetstreamFrame(
+      JSON.stringify({
+        ...base,
+        kind: 'commit',
+        commit: {
+          rev: 'r',
+          operation: 'create',
+          collection: 'app.bsky.feed.post',
+          rkey: 'k1',
+          cid: 'c',
+          record: { text: 'hi', createdAt: '2026-01-01T00:00:00Z' },
+        },
+      }),
+    );
+    expect(create).toEqual({
+      post: {
+        offset: '1725911162329308',
+        value: JSON.stringify({ uri: 'at://did:plc:a/app.bsky.feed.post/k1', cid: 'c', value: { text: 'hi', createdAt: '2026-01-01T00:00:00Z' } }),
+      },
+    });
     expect(readJetstreamFrame(JSON.stringify({ ...base, kind: 'identity', identity: {} }))).toEqual({ skip: 'identity', offset: '1725911162329308' });
-    expect(readJetstreamFrame(JSON.stringify({ ...base, kind: 'commit', commit: { operation: 'update', collection: 'app.bsky.feed.post', rkey: 'k1' } }))).toEqual({ skip: 'update', offset: '1725911162329308' });
-    expect(readJetstreamFrame(JSON.stringify({ ...base, kind: 'commit', commit: { operation: 'create', collection: 'app.bsky.graph.follow', rkey: 'f' } }))).toEqual({ skip: 'commit:app.bsky.graph.follow', offset: '1725911162329308' });
+    expect(
+      readJetstreamFrame(JSON.stringify({ ...base, kind: 'commit', commit: { operation: 'update', collection: 'app.bsky.feed.post', rkey: 'k1' } })),
+    ).toEqual({ skip: 'update', offset: '1725911162329308' });
+    expect(
+      readJetstreamFrame(JSON.stringify({ ...base, kind: 'commit', commit: { operation: 'create', collection: 'app.bsky.graph.follow', rkey: 'f' } })),
+    ).toEqual({ skip: 'commit:app.bsky.graph.follow', offset: '1725911162329308' });
     expect(readJetstreamFrame('nope')).toMatchObject({ reason: expect.stringMatching(/^invalid JSON frame/) });
     expect(readJetstreamFrame(JSON.stringify({ kind: 'commit' }))).toEqual({ reason: 'event without a numeric time_us' });
   });
@@ -134,9 +169,23 @@ describe('platform stream frames', () => {
 describe('trend alerts on stream buckets', () => {
   const B = 5 * 60_000;
   const background = (buckets: number, perBucket: number): AlertPost[] =>
-    Array.from({ length: buckets * perBucket }, (_, i) => ({ id: `b${i}`, author: `u${i % 7}`, createdAt: Math.floor(i / perBucket) * B + (i % perBucket) * 1000, hashtags: ['daily'], terms: ['coffee'], topic: 1 }));
+    Array.from({ length: buckets * perBucket }, (_, i) => ({
+      id: `b${i}`,
+      author: `u${i % 7}`,
+      createdAt: Math.floor(i / perBucket) * B + (i % perBucket) * 1000,
+      hashtags: ['daily'],
+      terms: ['coffee'],
+      topic: 1,
+    }));
   const burst = (bucket: number, authors: string[], tag = 'quake'): AlertPost[] =>
-    authors.map((a, i) => ({ id: `q${bucket}-${i}`, author: a, createdAt: bucket * B + i * 1000, hashtags: [tag, 'daily'], terms: i % 2 ? ['shaking', 'coffee'] : ['shaking'], topic: 2 }));
+    authors.map((a, i) => ({
+      id: `q${bucket}-${i}`,
+      author: a,
+      createdAt: bucket * B + i * 1000,
+      hashtags: [tag, 'daily'],
+      terms: i % 2 ? ['shaking', 'coffee'] : ['shaking'],
+      topic: 2,
+    }));
 
   it('alerts on a planted burst with the baseline it beat and the drivers’ shares of the excess', () => {
     const posts = [...background(20, 6), ...burst(20, ['ana', 'ana', 'ana', 'ana', 'ben', 'ben', 'cy', 'dee'])];
@@ -158,8 +207,25 @@ describe('trend alerts on stream buckets', () => {
   });
 
   it('a driver that is usual for the key gets no share of the excess', () => {
-    const usual = Array.from({ length: 20 * 4 }, (_, i) => ({ id: `s${i}`, author: 'regular', createdAt: Math.floor(i / 4) * B, hashtags: ['quake'], terms: [], topic: null }));
-    const posts = [...usual, ...Array.from({ length: 36 }, (_, i) => ({ id: `n${i}`, author: i < 4 ? 'regular' : `new${i % 4}`, createdAt: 20 * B + i, hashtags: ['quake'], terms: [], topic: null }))];
+    const usual = Array.from({ length: 20 * 4 }, (_, i) => ({
+      id: `s${i}`,
+      author: 'regular',
+      createdAt: Math.floor(i / 4) * B,
+      hashtags: ['quake'],
+      terms: [],
+      topic: null,
+    }));
+    const posts = [
+      ...usual,
+      ...Array.from({ length: 36 }, (_, i) => ({
+        id: `n${i}`,
+        author: i < 4 ? 'regular' : `new${i % 4}`,
+        createdAt: 20 * B + i,
+        hashtags: ['quake'],
+        terms: [],
+        topic: null,
+      })),
+    ];
     const [a] = detectStreamAlerts(posts, { start: 0, watermark: 21 * B });
     expect(a).toMatchObject({ key: 'quake', posts: 36, baseline: 4, excess: 32 });
     expect(a.explanation.drivers.authors.find((d) => d.key === 'regular')).toEqual({ key: 'regular', posts: 4, baseline: 4, share: 0 });

@@ -57,9 +57,35 @@ describe('terminalSafe', () => {
   });
 
   it('leaves no control character in any string (seeded fuzz over a hostile alphabet)', () => {
-    const alphabet = [ESC, BEL, '\r', '\n', '\t', '\b', '\u0000', '\u007f', '\u0085', '\u009b', '\u009c', '\u009d', '[', ']', ';', '0', '3', '1', 'm', 'P', '\\', 'a', 'é', '😀', '\u202e'];
+    const alphabet = [
+      ESC,
+      BEL,
+      '\r',
+      '\n',
+      '\t',
+      '\b',
+      '\u0000',
+      '\u007f',
+      '\u0085',
+      '\u009b',
+      '\u009c',
+      '\u009d',
+      '[',
+      ']',
+      ';',
+      '0',
+      '3',
+      '1',
+      'm',
+      'P',
+      '\\',
+      'a',
+      'é',
+      '😀',
+      '\u202e',
+    ];
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 2000; i++) {
       const s = Array.from({ length: 1 + Math.floor(rand() * 30) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
       const one = terminalSafe(s);
@@ -77,7 +103,13 @@ describe('printers use it', () => {
   const hostile = `${ESC}]0;owned${BEL}${ESC}[31mmallory${ESC}[0m\r\b\u009b2J\nfake row`;
 
   it('formatTable: every cell and header, and a newline in a cell does not forge a row', () => {
-    const table = formatTable([{ header: 'who' }, { header: `n${ESC}[5m`, align: 'right' }], [[hostile, '1'], ['bob', '22']]);
+    const table = formatTable(
+      [{ header: 'who' }, { header: `n${ESC}[5m`, align: 'right' }],
+      [
+        [hostile, '1'],
+        ['bob', '22'],
+      ],
+    );
     expect(table).not.toMatch(CONTROL_BYTES);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4); // header, rule, two rows
@@ -106,8 +138,27 @@ describe('printers use it', () => {
   });
 
   it('formatTrends: hostile terms', () => {
-    const term = (t: string) => ({ term: t, kind: 'hashtag' as const, total: 10, lastVolume: 4, trending: true, flaggedDays: 1, score: 3.2, forecast: 5, forecastLow: 3, forecastHigh: 7 });
-    const text = formatTrends({ runKey: 'r', from: '2026-11-20', to: '2026-11-24', source: 'term_trends', top: [term(`${ESC}[8mhidden`)], emerging: [term(`x\r${BEL}y`)], series: [] } as unknown as Parameters<typeof formatTrends>[0]);
+    const term = (t: string) => ({
+      term: t,
+      kind: 'hashtag' as const,
+      total: 10,
+      lastVolume: 4,
+      trending: true,
+      flaggedDays: 1,
+      score: 3.2,
+      forecast: 5,
+      forecastLow: 3,
+      forecastHigh: 7,
+    });
+    const text = formatTrends({
+      runKey: 'r',
+      from: '2026-11-20',
+      to: '2026-11-24',
+      source: 'term_trends',
+      top: [term(`${ESC}[8mhidden`)],
+      emerging: [term(`x\r${BEL}y`)],
+      series: [],
+    } as unknown as Parameters<typeof formatTrends>[0]);
     expect(text).not.toMatch(CONTROL_BYTES);
     expect(text).toContain('#hidden');
     expect(text).toContain('#x y');

@@ -36,7 +36,13 @@ describe('text fast paths agree with the previous implementation', () => {
     expect(firstDifference(inputs, sanitizeText, sanitizeTextV1)).toBeNull();
     expect(firstDifference(inputs, sanitizeIdentifier, sanitizeIdentifierV1)).toBeNull();
     const record = (t: string) => ({ [t.slice(0, 3)]: t, nested: { list: [t, 1, null, { [t]: [t] }] }, n: 2 });
-    expect(firstDifference(inputs.slice(0, 40_000), (t) => sanitizeDeep(record(t)), (t) => sanitizeDeepV1(record(t)))).toBeNull();
+    expect(
+      firstDifference(
+        inputs.slice(0, 40_000),
+        (t) => sanitizeDeep(record(t)),
+        (t) => sanitizeDeepV1(record(t)),
+      ),
+    ).toBeNull();
     // a clean record comes back as itself, a dirty one as a copy (as before)
     const clean = record('fine 😂');
     expect(sanitizeDeep(clean)).toBe(clean);
@@ -47,14 +53,32 @@ describe('text fast paths agree with the previous implementation', () => {
 
   it('normalizeText (with and without decoding) and extractEntities', () => {
     expect(firstDifference(inputs, normalizeText, normalizeV1)).toBeNull();
-    expect(firstDifference(inputs, (t) => normalizeText(t, { decode: false }), (t) => normalizeV1(t, { decode: false }))).toBeNull();
+    expect(
+      firstDifference(
+        inputs,
+        (t) => normalizeText(t, { decode: false }),
+        (t) => normalizeV1(t, { decode: false }),
+      ),
+    ).toBeNull();
     expect(firstDifference(inputs, extractEntities, extractEntitiesV1)).toBeNull();
-    expect(firstDifference(inputs, (t) => extractEntities(normalizeText(t)), (t) => extractEntitiesV1(normalizeV1(t)))).toBeNull();
+    expect(
+      firstDifference(
+        inputs,
+        (t) => extractEntities(normalizeText(t)),
+        (t) => extractEntitiesV1(normalizeV1(t)),
+      ),
+    ).toBeNull();
   });
 
   it('tokenize, on raw and on normalised text', () => {
     expect(firstDifference(inputs, tokenize, tokenizeV1)).toBeNull();
-    expect(firstDifference(inputs, (t) => tokenize(normalizeText(t)), (t) => tokenizeV1(normalizeV1(t)))).toBeNull();
+    expect(
+      firstDifference(
+        inputs,
+        (t) => tokenize(normalizeText(t)),
+        (t) => tokenizeV1(normalizeV1(t)),
+      ),
+    ).toBeNull();
     // key order and optional keys too (JSON.stringify above drops nothing that is set)
     const sample = 'xD THE besttt #CamelCase 😂 http://a.b o.O';
     expect(tokenize(sample)).toStrictEqual(tokenizeV1(sample));

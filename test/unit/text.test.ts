@@ -129,7 +129,9 @@ describe('language', () => {
   });
 
   it('is not thrown by a single foreign-looking name in an English tweet', () => {
-    expect(detectLanguage("REELZ is going to broadcast Miss USA tomorrow, finally someone is brave enough to step up. NBC's liberal ways has got to go!!!")).toBe('en');
+    expect(
+      detectLanguage("REELZ is going to broadcast Miss USA tomorrow, finally someone is brave enough to step up. NBC's liberal ways has got to go!!!"),
+    ).toBe('en');
   });
 
   it('filters by language, keeps undetermined texts and counts what it drops', () => {
@@ -193,7 +195,9 @@ describe('htmlToText (the one HTML converter: preprocess and the Mastodon connec
 
   it('flattens nested inline tags and decodes entities exactly once', () => {
     expect(htmlToText('<p><strong>Big <em>news</em></strong> today, <span class="x"><b>really</b></span></p>')).toBe('Big news today, really');
-    expect(htmlToText('<p>Fish &amp; chips, it&#39;s &quot;great&quot; &lt;3 &#x1F600; &#128512; &apos;ok&apos;</p>')).toBe(`Fish & chips, it's "great" <3 😀 😀 'ok'`);
+    expect(htmlToText('<p>Fish &amp; chips, it&#39;s &quot;great&quot; &lt;3 &#x1F600; &#128512; &apos;ok&apos;</p>')).toBe(
+      `Fish & chips, it's "great" <3 😀 😀 'ok'`,
+    );
     // what the author typed was "&lt;": one level of escaping is undone, not two
     expect(htmlToText('<p>write &amp;lt;p&amp;gt; here</p>')).toBe('write &lt;p&gt; here');
     expect(htmlToText('<p>a&nbsp;b</p>')).toBe('a\u00a0b');
@@ -236,11 +240,21 @@ describe('htmlToText (the one HTML converter: preprocess and the Mastodon connec
   });
 
   it('reads malformed markup the forgiving way and never throws', () => {
-    expect(parseHtmlContent('<p>unclosed <a href="https://x.example/y">link')).toEqual({ text: 'unclosed link', links: ['https://x.example/y'], hashtags: [], mentions: [] });
+    expect(parseHtmlContent('<p>unclosed <a href="https://x.example/y">link')).toEqual({
+      text: 'unclosed link',
+      links: ['https://x.example/y'],
+      hashtags: [],
+      mentions: [],
+    });
     expect(htmlToText('<p>stray </b> close and <i>open')).toBe('stray close and open');
     expect(htmlToText('')).toBe('');
     // a link whose words start with '#' is not a hashtag of several words
-    expect(parseHtmlContent('<a href="https://e.example/rank">#1 ranked cafe</a>')).toEqual({ text: '#1 ranked cafe', links: ['https://e.example/rank'], hashtags: [], mentions: [] });
+    expect(parseHtmlContent('<a href="https://e.example/rank">#1 ranked cafe</a>')).toEqual({
+      text: '#1 ranked cafe',
+      links: ['https://e.example/rank'],
+      hashtags: [],
+      mentions: [],
+    });
     // nor is a profile link in words a mention
     expect(parseHtmlContent('<a class="u-url" href="https://e.example/@bob">Bob on the fediverse</a>')).toEqual({
       text: 'Bob on the fediverse',
@@ -250,7 +264,12 @@ describe('htmlToText (the one HTML converter: preprocess and the Mastodon connec
     });
     expect(htmlToText(undefined as unknown as string)).toBe('');
     // a non-web href (javascript:, mailto:) is never a link
-    expect(parseHtmlContent('<a href="javascript:alert(1)">click</a> <a href="mailto:a@b.c">mail</a>')).toEqual({ text: 'click mail', links: [], hashtags: [], mentions: [] });
+    expect(parseHtmlContent('<a href="javascript:alert(1)">click</a> <a href="mailto:a@b.c">mail</a>')).toEqual({
+      text: 'click mail',
+      links: [],
+      hashtags: [],
+      mentions: [],
+    });
   });
 });
 
@@ -270,7 +289,7 @@ describe('looksLikeHtml', () => {
   });
 
   it('leaves plain text with angle brackets alone: hearts, comparisons, a literal <script> and a tag named in prose', () => {
-    for (const text of ['I <3 you', 'a < b and c > d', '</3 heartbreak', '<script>alert(1)</script>', "use the <p> tag, ok?", 'x<y', '<<<>>>', 'no markup']) {
+    for (const text of ['I <3 you', 'a < b and c > d', '</3 heartbreak', '<script>alert(1)</script>', 'use the <p> tag, ok?', 'x<y', '<<<>>>', 'no markup']) {
       expect(looksLikeHtml(text), text).toBe(false);
     }
   });

@@ -22,7 +22,7 @@ describe('parseTimestamp: every form real exports use', () => {
     expect(iso('20240501')).toBe('2024-05-01T00:00:00.000Z');
   });
 
-  it("Twitter v1.1 and RFC 2822, with zones", () => {
+  it('Twitter v1.1 and RFC 2822, with zones', () => {
     expect(iso('Mon May 13 12:43:51 +0000 2024')).toBe('2024-05-13T12:43:51.000Z');
     expect(iso('Mon May 13 12:43:51 +0200 2024')).toBe('2024-05-13T10:43:51.000Z');
     expect(iso('Mon, 13 May 2024 12:43:51 +0000')).toBe('2024-05-13T12:43:51.000Z');
@@ -75,7 +75,10 @@ describe('plausibility and Excel column detection', () => {
     expect(plausibleTime(Date.parse('2003-12-31T23:59:59Z'), now)).toMatch(/before 2004-01-01/);
     expect(plausibleTime(now + 86_400_000, now)).toBeNull();
     expect(plausibleTime(now + 86_400_001, now)).toMatch(/more than a day in the future/);
-    expect(postTime('45414.5', { now })).toMatchObject({ ok: false, reason: expect.stringMatching(/^implausible time 1970-01-01T12:36:54\.500Z: before 2004-01-01/) });
+    expect(postTime('45414.5', { now })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^implausible time 1970-01-01T12:36:54\.500Z: before 2004-01-01/),
+    });
     expect(postTime('2031-01-01T00:00:00Z', { now })).toMatchObject({ ok: false, reason: expect.stringMatching(/future/) });
     expect(postTime(0, { now })).toMatchObject({ ok: false });
     expect(postTime('2024-05-01 12:00', { now })).toEqual({ ok: true, iso: '2024-05-01T12:00:00.000Z', ms: Date.parse('2024-05-01T12:00:00Z') });

@@ -6,7 +6,10 @@ import { elongationForms, emojiBase, tokenize } from '../../models/text/tokenize
 import { hashtagOf, textEntities } from '../../activities/collect/platforms/mapping';
 
 /** The words the tokenizer finds, by their lookup form. */
-const words = (text: string) => tokenize(normalizeText(text)).filter((t) => t.kind === 'word').map((t) => t.norm);
+const words = (text: string) =>
+  tokenize(normalizeText(text))
+    .filter((t) => t.kind === 'word')
+    .map((t) => t.norm);
 
 describe('words are whole words in every script', () => {
   it('keeps Devanagari matras, viramas and nuktas inside the word', () => {

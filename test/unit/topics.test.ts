@@ -134,8 +134,8 @@ describe.each<TopicMethod>(['lda', 'dmm'])('%s topic model', (method) => {
 /** log Γ(x), Lanczos approximation (g = 7), accurate to ~1e-13 for x > 0 */
 function logGamma(x: number): number {
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   x -= 1;
   let a = c[0];
@@ -207,7 +207,14 @@ describe('npmiCoherence', () => {
   it('matches hand-computed values', () => {
     // a,b always together (NPMI 1); c,d never together (NPMI -1); e,f independent: p(e)=p(f)=1/2, p(ef)=1/4 → 0
     const docs = [['a', 'b', 'e', 'f'], ['a', 'b', 'e'], ['c', 'f'], ['d']];
-    const r = npmiCoherence([['a', 'b'], ['c', 'd'], ['e', 'f']], docs);
+    const r = npmiCoherence(
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+        ['e', 'f'],
+      ],
+      docs,
+    );
     expect(r.perTopic[0]).toBeCloseTo(1, 10);
     expect(r.perTopic[1]).toBeCloseTo(-1, 10);
     expect(r.perTopic[2]).toBeCloseTo(0, 10);
@@ -222,8 +229,21 @@ describe('npmiCoherence', () => {
 
 describe('topicDiversity', () => {
   it('is the unique share of all top terms', () => {
-    expect(topicDiversity([['a', 'b'], ['b', 'c']])).toBeCloseTo(0.75, 10);
-    expect(topicDiversity([['a', 'b', 'c'], ['c', 'd', 'e']], 2)).toBe(1);
+    expect(
+      topicDiversity([
+        ['a', 'b'],
+        ['b', 'c'],
+      ]),
+    ).toBeCloseTo(0.75, 10);
+    expect(
+      topicDiversity(
+        [
+          ['a', 'b', 'c'],
+          ['c', 'd', 'e'],
+        ],
+        2,
+      ),
+    ).toBe(1);
     expect(topicDiversity([])).toBe(0);
   });
 });
@@ -379,7 +399,12 @@ describe('predefined topics (seed terms)', () => {
     expect(() => parseSeedTopics([])).toThrow(/at least one topic/);
     expect(() => parseSeedTopics([{ terms: ['x'] }])).toThrow(/topic 1 has no "name"/);
     expect(() => parseSeedTopics([{ name: 'A', terms: [] }])).toThrow(/"A" needs "terms"/);
-    expect(() => parseSeedTopics([{ name: 'A', terms: ['x'] }, { name: 'A', terms: ['y'] }])).toThrow(/listed twice/);
+    expect(() =>
+      parseSeedTopics([
+        { name: 'A', terms: ['x'] },
+        { name: 'A', terms: ['y'] },
+      ]),
+    ).toThrow(/listed twice/);
     const vocabulary = new Vocabulary(['cricket', 'match']);
     const docs = [Int32Array.of(0, 1)];
     expect(() => assignSeedTopics(docs, vocabulary, [{ name: 'Stop', terms: ['the', 'and'] }])).toThrow(/"Stop".*stop words/);

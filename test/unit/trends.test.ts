@@ -5,13 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { evaluateTrends, readVolumeCsv } from '../../cli/eval/trends';
 import { BurstDetector, burstOptionsFor, detectBursts, fixedThresholdAlarms } from '../../models/trends/burst';
-import {
-  evaluateForecast,
-  mergeAlarms,
-  scoreDetections,
-  scoreDetectionsPooled,
-  type AnomalyWindow,
-} from '../../models/trends/evaluate';
+import { evaluateForecast, mergeAlarms, scoreDetections, scoreDetectionsPooled, type AnomalyWindow } from '../../models/trends/evaluate';
 import { mase, quantileSorted, rollingForecast, seasonalNaive } from '../../models/trends/forecast';
 import { alarmsAt, calibrateThreshold, CountBurstDetector, countBurstOptionsFor, falseAlarmRate, scoreCountBursts } from '../../models/trends/countBurst';
 import { logGamma, logNegBinomialUpperTail, logPoissonUpperTail, tailSurprise } from '../../models/trends/countTail';
@@ -154,12 +148,23 @@ describe('NAB-style detection metrics', () => {
     // with a labelled instant the lead is measured to it
     expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 110 * MIN }] }).meanLeadMinutes).toBeCloseTo(-10, 12);
     // delay after the label: from the latest label at or before the first in-window alarm (120)
-    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 110 * MIN, points: [110 * MIN, 190 * MIN] }] }).meanDelayAfterLabelMinutes).toBeCloseTo(10, 12);
+    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 110 * MIN, points: [110 * MIN, 190 * MIN] }] }).meanDelayAfterLabelMinutes).toBeCloseTo(
+      10,
+      12,
+    );
     expect(scoreDetections({ alarms, windows: [{ ...windows[0], points: [105 * MIN, 115 * MIN] }] }).meanDelayAfterLabelMinutes).toBeCloseTo(5, 12);
     // an alarm before every label is early (negative)
     expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 150 * MIN }] }).meanDelayAfterLabelMinutes).toBeCloseTo(-30, 12);
     // alarms exactly at the labels would be this long after the window starts: 50 and 30 minutes
-    expect(scoreDetections({ alarms, windows: [{ ...windows[0], point: 150 * MIN }, { ...windows[1], point: 530 * MIN }] }).meanLabelOffsetMinutes).toBeCloseTo(40, 12);
+    expect(
+      scoreDetections({
+        alarms,
+        windows: [
+          { ...windows[0], point: 150 * MIN },
+          { ...windows[1], point: 530 * MIN },
+        ],
+      }).meanLabelOffsetMinutes,
+    ).toBeCloseTo(40, 12);
   });
 
   it('pools counts over series and handles empty cases', () => {
@@ -188,13 +193,33 @@ describe('missing data is not zero volume', () => {
   };
 
   it('bucket counts: buckets outside the collected spans are missing, a collected empty bucket is 0', () => {
-    const s = bucketCounts([1 * MIN, 6 * MIN, 31 * MIN], { bucketMs: 5 * MIN, start: 0, end: 40 * MIN, covered: [{ start: 0, end: 15 * MIN }, { start: 25 * MIN, end: 40 * MIN }] });
+    const s = bucketCounts([1 * MIN, 6 * MIN, 31 * MIN], {
+      bucketMs: 5 * MIN,
+      start: 0,
+      end: 40 * MIN,
+      covered: [
+        { start: 0, end: 15 * MIN },
+        { start: 25 * MIN, end: 40 * MIN },
+      ],
+    });
     // bucket 2 (10–15) was collected and empty; 3 and 4 (15–25) were not collected
     expect(Array.from(s.values)).toEqual([1, 1, 0, NaN, NaN, 0, 1, 0]);
     expect(missingCount(s.values)).toBe(2);
     // a bucket only partly inside a span would read as a dip: it is missing too
     expect(Array.from(coveredBuckets({ start: 0, bucketMs: 10 }, 4, [{ start: 5, end: 30 }]))).toEqual([0, 1, 1, 0]);
-    const byKey = volumeSeriesByKey([{ key: '#a', time: 0 }, { key: '#b', time: 11 * MIN }], { bucketMs: 5 * MIN, covered: [{ start: 0, end: 5 * MIN }, { start: 10 * MIN, end: 15 * MIN }] });
+    const byKey = volumeSeriesByKey(
+      [
+        { key: '#a', time: 0 },
+        { key: '#b', time: 11 * MIN },
+      ],
+      {
+        bucketMs: 5 * MIN,
+        covered: [
+          { start: 0, end: 5 * MIN },
+          { start: 10 * MIN, end: 15 * MIN },
+        ],
+      },
+    );
     expect(Array.from(byKey.get('#a')!.values)).toEqual([1, NaN, 0]);
     expect(Array.from(byKey.get('#b')!.values)).toEqual([0, NaN, 1]);
   });
@@ -292,9 +317,17 @@ describe('missing data is not zero volume', () => {
   it('a Holt-Winters forecast with missing points stays close to the full-data forecast', () => {
     const m = 24;
     const rng = createRng(9);
-    const full = Float64Array.from({ length: 20 * m }, (_, i) => Math.max(0, Math.round(200 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / m)) + 10 * rng.normal())));
+    const full = Float64Array.from({ length: 20 * m }, (_, i) =>
+      Math.max(0, Math.round(200 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / m)) + 10 * rng.normal())),
+    );
     // two 6-bucket outages (one in the training span) and three single missing buckets
-    const drop = [...Array.from({ length: 6 }, (_, k) => 3 * m + 5 + k), ...Array.from({ length: 6 }, (_, k) => 15 * m + 10 + k), 2 * m + 2, 11 * m + 20, 17 * m + 1];
+    const drop = [
+      ...Array.from({ length: 6 }, (_, k) => 3 * m + 5 + k),
+      ...Array.from({ length: 6 }, (_, k) => 15 * m + 10 + k),
+      2 * m + 2,
+      11 * m + 20,
+      17 * m + 1,
+    ];
     const gapped = full.slice();
     const zeroed = full.slice();
     for (const i of drop) {
@@ -367,7 +400,7 @@ function gamma(rng: Rng, shape: number): number {
 }
 
 /** Negative binomial draw with the given mean and dispersion φ (variance mean + φ·mean²): a gamma-Poisson mixture. */
-const negBinomial = (rng: Rng, mean: number, phi: number) => poisson(rng, (mean * gamma(rng, 1 / phi)) * phi);
+const negBinomial = (rng: Rng, mean: number, phi: number) => poisson(rng, mean * gamma(rng, 1 / phi) * phi);
 
 /** exact tails by summing the pmf (fine for small x) */
 function poissonTailBySum(x: number, m: number): number {
@@ -486,7 +519,9 @@ describe('count burst detector', () => {
     const nb = scoreCountBursts(values, { ...o, windows: [1], threshold: Infinity, normaliseDays: 0 });
     const poissonScores = Float64Array.from(values, (x, i) => (i < 2 * DAY ? NaN : tailSurprise(x, nb.expected[i], 0)));
     const q99 = (xs: Float64Array) => {
-      const sorted = Array.from(xs.subarray(2 * DAY)).filter(Number.isFinite).sort((a, b) => a - b);
+      const sorted = Array.from(xs.subarray(2 * DAY))
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
       return sorted[Math.floor(0.99 * (sorted.length - 1))];
     };
     // a calibrated NB has a 1-in-100 surprise of about 2 (−log10 0.01)
@@ -500,7 +535,9 @@ describe('count burst detector', () => {
     const gapStart = 5 * DAY + 3;
     const gap = DAY;
     const burst = gapStart + gap + 24; // two hours after collection resumes, traffic triples for two hours
-    const values = Float64Array.from({ length: 9 * DAY }, (_, i) => poisson(rng, (i >= burst && i < burst + 24 ? 3 : 1) * 20 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))));
+    const values = Float64Array.from({ length: 9 * DAY }, (_, i) =>
+      poisson(rng, (i >= burst && i < burst + 24 ? 3 : 1) * 20 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))),
+    );
     const gapped = values.slice().fill(NaN, gapStart, gapStart + gap);
     const zeroed = values.slice().fill(0, gapStart, gapStart + gap);
     const o = countBurstOptionsFor(5 * MIN);
@@ -542,7 +579,9 @@ describe('leave-one-series-out tuning', () => {
   function labelled(key: string, seed: number, bursts: number[], factor = 4): LabelledSeries {
     const rng = createRng(seed);
     const set = new Set(bursts.flatMap((b) => Array.from({ length: 12 }, (_, k) => b + k)));
-    const values = Float64Array.from({ length: 12 * DAY }, (_, i) => poisson(rng, (set.has(i) ? factor : 1) * 15 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))));
+    const values = Float64Array.from({ length: 12 * DAY }, (_, i) =>
+      poisson(rng, (set.has(i) ? factor : 1) * 15 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY))),
+    );
     const windows = bursts.map((b) => ({ start: t0 + (b - 36) * 5 * MIN, end: t0 + (b + 36) * 5 * MIN, point: t0 + b * 5 * MIN }));
     return { key, start: t0, bucketMs: 5 * MIN, values, windows };
   }

@@ -157,9 +157,7 @@ describe('user profiles', () => {
       );
       stored = JSON.stringify([...updated.values()]);
     }
-    const incremental = (JSON.parse(stored) as ProfileState[])
-      .map((s) => finalizeProfile(s))
-      .sort((x, y) => (x.userId < y.userId ? -1 : 1));
+    const incremental = (JSON.parse(stored) as ProfileState[]).map((s) => finalizeProfile(s)).sort((x, y) => (x.userId < y.userId ? -1 : 1));
 
     expect(incremental.map((p) => p.userId)).toEqual(oneShot.map((p) => p.userId));
     for (let i = 0; i < oneShot.length; i++) expectProfilesClose(incremental[i], oneShot[i]);
@@ -182,7 +180,8 @@ function expectProfilesClose(a: UserProfile, b: UserProfile) {
     const x = a[key];
     const y = b[key];
     if (typeof y === 'number') expect(x as number, key).toBeCloseTo(y, 9);
-    else if (key === 'topicMix') for (const t of Object.keys(y as object)) expect((x as Record<string, number>)[t]).toBeCloseTo((y as Record<string, number>)[t], 12);
+    else if (key === 'topicMix')
+      for (const t of Object.keys(y as object)) expect((x as Record<string, number>)[t]).toBeCloseTo((y as Record<string, number>)[t], 12);
     else expect(x, key).toEqual(y);
   }
 }
@@ -225,7 +224,8 @@ describe('bot-likeness', () => {
       const n = isBot ? 150 + rng.int(100) : 5 + rng.int(40);
       let t = start + rng.int(3_600_000);
       for (let i = 0; i < n; i++) {
-        if (isBot) t += 20 * 60_000 + rng.int(120_000); // every ~20 minutes, day and night
+        if (isBot)
+          t += 20 * 60_000 + rng.int(120_000); // every ~20 minutes, day and night
         else {
           // people post in bursts during waking hours
           t += rng.next() < 0.6 ? rng.int(30 * 60_000) : 6 * 3_600_000 + rng.int(30 * 3_600_000);
@@ -283,7 +283,11 @@ describe('segments', () => {
       rows.push(centres[g].map((c) => c + rng.normal()));
       truth.push(g);
     }
-    const seg = segmentRows(rows, ['a', 'b', 'c', 'd'].map((name) => ({ name })), { kMin: 2, kMax: 8, seed: 1 });
+    const seg = segmentRows(
+      rows,
+      ['a', 'b', 'c', 'd'].map((name) => ({ name })),
+      { kMin: 2, kMax: 8, seed: 1 },
+    );
     expect(seg.k).toBe(3);
     expect(adjustedRandIndex(seg.assignments, truth)).toBeGreaterThan(0.9);
     expect(seg.sizes.reduce((s, x) => s + x, 0)).toBe(300);
@@ -439,7 +443,9 @@ describe('engagement prediction', () => {
     const activity = dailyActivity(posts, engagements);
     const ex = engagementExamples(activity);
     const model = trainLogisticRegression(ex.x, ex.y, ex.n, ex.d);
-    const artifact = JSON.parse(JSON.stringify({ weights: [...model.weights], bias: model.bias, features: [...ENGAGEMENT_FEATURES], mean: [...model.mean], std: [...model.std] }));
+    const artifact = JSON.parse(
+      JSON.stringify({ weights: [...model.weights], bias: model.bias, features: [...ENGAGEMENT_FEATURES], mean: [...model.mean], std: [...model.std] }),
+    );
     const stored = engagementProbabilities(artifact, activity);
     const next = predictNextDayEngagement(model, activity);
     expect(stored.size).toBe(next.length);
@@ -475,7 +481,14 @@ describe('engagement prediction', () => {
 describe('what the promotion gate needs from the user models', () => {
   it('standardises new rows the way the fit did: log1p where flagged, median for unknown values, clipped', () => {
     const st = { mean: [1, 0], std: [2, 1], median: [3, 0.5], clipZ: 3 };
-    const x = standardizeRows([[Math.E - 1, 10], [NaN, -0.5]], [{ log: true }, {}], st);
+    const x = standardizeRows(
+      [
+        [Math.E - 1, 10],
+        [NaN, -0.5],
+      ],
+      [{ log: true }, {}],
+      st,
+    );
     // log1p(e − 1) = 1 → (1 − 1)/2 = 0; 10 → z = 10, clipped to 3; unknown → median 3 → (3 − 1)/2 = 1
     expect(Array.from(x)).toEqual([0, 3, 1, -0.5]);
     expect(Array.from(standardizeRows([[0, 10]], [{}, {}], { ...st, clipZ: undefined }))).toEqual([-0.5, 10]);
@@ -495,7 +508,14 @@ describe('what the promotion gate needs from the user models', () => {
 
   it('assigns to the nearest centroid, the first on ties', () => {
     const x = Float64Array.from([0, 0, 4, 4, 2, 2]);
-    expect(Array.from(nearestCentroids(x, 3, 2, [[0, 0], [4, 4]]))).toEqual([0, 1, 0]);
+    expect(
+      Array.from(
+        nearestCentroids(x, 3, 2, [
+          [0, 0],
+          [4, 4],
+        ]),
+      ),
+    ).toEqual([0, 1, 0]);
     expect(() => nearestCentroids(x, 3, 2, [])).toThrow(/no centroids/);
     expect(() => nearestCentroids(x, 3, 2, [[1]])).toThrow(/1 coordinates/);
   });
@@ -516,7 +536,9 @@ describe('what the promotion gate needs from the user models', () => {
     const x = Float64Array.from({ length: n * d }, () => rng.normal());
     const y = Array.from({ length: n }, (_, i) => (x[i * d] + 0.5 * rng.normal() > 0 ? 1 : 0));
     const model = trainLogisticRegression(x, y, n, d);
-    const stored = JSON.parse(JSON.stringify({ weights: [...model.weights], bias: model.bias, mean: [...model.mean], std: [...model.std], features: [...ENGAGEMENT_FEATURES] }));
+    const stored = JSON.parse(
+      JSON.stringify({ weights: [...model.weights], bias: model.bias, mean: [...model.mean], std: [...model.std], features: [...ENGAGEMENT_FEATURES] }),
+    );
     const a = model.predict(x, n);
     const b = logisticScorer(stored)(x, n);
     for (let i = 0; i < n; i++) expect(b[i]).toBeCloseTo(a[i], 12);

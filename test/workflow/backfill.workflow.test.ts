@@ -38,7 +38,13 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
         await new Promise((r) => setTimeout(r, 30));
         collected.push(input.endDate!);
         if (input.endDate === opts.failingDate) throw ApplicationFailure.nonRetryable(`no data for ${input.endDate}`, 'InvalidInput');
-        return { source: 'simulated', query: null, partitions: [{ date: input.endDate!, posts: ref('p'), raw: null }], quarantine: null, counts: { in: 10, quarantined: 0 } };
+        return {
+          source: 'simulated',
+          query: null,
+          partitions: [{ date: input.endDate!, posts: ref('p'), raw: null }],
+          quarantine: null,
+          counts: { in: 10, quarantined: 0 },
+        };
       } finally {
         active--;
       }
@@ -46,7 +52,13 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
   };
   const ml: Partial<MlActivities> = {
     async preprocess() {
-      return { clean: ref('c'), quarantine: null, spam: null, counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0 }, languages: {} };
+      return {
+        clean: ref('c'),
+        quarantine: null,
+        spam: null,
+        counts: { in: 10, kept: 10, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0 },
+        languages: {},
+      };
     },
     async extractFeatures() {
       return { features: ref('f'), models: { sentiment: 'lexicon.v1', topics: null } };
@@ -88,7 +100,14 @@ describe('backfill (time-skipping server)', () => {
     // every day not already done was collected once, the failing one once per attempt
     const counts = Object.fromEntries([...new Set(f.collected)].map((d) => [d, f.collected.filter((x) => x === d).length]));
     expect(counts).toEqual({
-      '2026-10-01': 1, '2026-10-03': 1, '2026-10-04': 1, '2026-10-05': 2, '2026-10-06': 1, '2026-10-08': 1, '2026-10-09': 1, '2026-10-10': 1,
+      '2026-10-01': 1,
+      '2026-10-03': 1,
+      '2026-10-04': 1,
+      '2026-10-05': 2,
+      '2026-10-06': 1,
+      '2026-10-08': 1,
+      '2026-10-09': 1,
+      '2026-10-10': 1,
     });
     expect(lastRunId).not.toBe(firstRunId); // 10 days at 4 per run: continued as new
     // a day's id is the one `socialsense run` gives the same input: the day plus a digest of the options
@@ -100,9 +119,9 @@ describe('backfill (time-skipping server)', () => {
   it('rejects a reversed range without retrying', async () => {
     const f = fakes({});
     const io = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bf-bad', workflowBundle: await workflowBundle(), activities: f.io });
-    const err = await io.runUntil(
-      env.client.workflow.execute(backfill, { taskQueue: 'bf-bad', workflowId: 'backfill-bad', args: [{ from: '2026-10-05', to: '2026-10-01' }] }),
-    ).catch((e) => e);
+    const err = await io
+      .runUntil(env.client.workflow.execute(backfill, { taskQueue: 'bf-bad', workflowId: 'backfill-bad', args: [{ from: '2026-10-05', to: '2026-10-01' }] }))
+      .catch((e) => e);
     expect(String(err.cause?.message)).toMatch(/from \(2026-10-05\) is after to \(2026-10-01\)/);
   });
 });

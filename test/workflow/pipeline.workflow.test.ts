@@ -9,7 +9,14 @@ import type { DatasetRef } from '../../lib/schema';
 import { workflowBundle } from '../../workers/worker';
 import { socialSensePipeline } from '../../workflows/pipeline';
 
-const ref = (name: string, records: number): DatasetRef => ({ uri: `s3://test/${name}`, format: 'ndjson.gz', schema: 'post.v1', records, bytes: 1, sha256: name });
+const ref = (name: string, records: number): DatasetRef => ({
+  uri: `s3://test/${name}`,
+  format: 'ndjson.gz',
+  schema: 'post.v1',
+  records,
+  bytes: 1,
+  sha256: name,
+});
 
 let env: TestWorkflowEnvironment;
 
@@ -38,7 +45,13 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
     },
     async collectSimulated(input) {
       calls.push(`collect:${input.endDate}:${input.days}`);
-      return { source: 'simulated', query: null, partitions: [{ date: input.endDate!, posts: ref('posts', 100), raw: null }], quarantine: null, counts: { in: 100, quarantined: 2 } };
+      return {
+        source: 'simulated',
+        query: null,
+        partitions: [{ date: input.endDate!, posts: ref('posts', 100), raw: null }],
+        quarantine: null,
+        counts: { in: 100, quarantined: 2 },
+      };
     },
   };
   const ml: Partial<MlActivities> = {
@@ -46,7 +59,13 @@ function fakeActivities(overrides: { preprocessFailures?: number; scored?: numbe
       preprocessAttempts++;
       if (preprocessAttempts <= (overrides.preprocessFailures ?? 0)) throw new Error('object store unavailable');
       calls.push(`preprocess:${input.inputs.map((r) => r.uri).join(',')}`);
-      return { clean: ref('clean', 90), quarantine: null, spam: null, counts: { in: 98, kept: 90, duplicates: 5, quarantined: 3, filteredLanguage: 0, filteredSpam: 0 }, languages: { en: 98 } };
+      return {
+        clean: ref('clean', 90),
+        quarantine: null,
+        spam: null,
+        counts: { in: 98, kept: 90, duplicates: 5, quarantined: 3, filteredLanguage: 0, filteredSpam: 0 },
+        languages: { en: 98 },
+      };
     },
     async extractFeatures(input) {
       calls.push(`features:${input.clean.uri}`);
@@ -76,7 +95,13 @@ describe('socialSensePipeline (time-skipping server)', () => {
     const summary = await withWorkers(fakes, 'wf-ok', () =>
       env.client.workflow.execute(socialSensePipeline, { taskQueue: 'wf-ok', workflowId: 'pipeline-wf-ok', args: [{ date: '2026-11-20', days: 3 }] }),
     );
-    expect(fakes.calls).toEqual(['start', 'collect:2026-11-20:3', 'preprocess:s3://test/posts', 'features:s3://test/clean', 'score:simulated/2026-11-20:s3://test/features']);
+    expect(fakes.calls).toEqual([
+      'start',
+      'collect:2026-11-20:3',
+      'preprocess:s3://test/posts',
+      'features:s3://test/clean',
+      'score:simulated/2026-11-20:s3://test/features',
+    ]);
     expect(summary).toMatchObject({ postsIn: 100, quarantined: 5, filtered: 5, scored: 90, date: '2026-11-20', source: 'simulated' });
     expect(fakes.runEnds).toEqual([expect.objectContaining({ status: 'completed' })]);
   });

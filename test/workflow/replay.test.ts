@@ -12,7 +12,10 @@ import { workflowBundle } from '../../workers/worker';
  * patched(): old runs still replay.
  */
 const dir = path.join(projectRoot, 'test', 'replay', 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function load(file: string) {
   const { workflowId, history } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
@@ -41,7 +44,10 @@ describe('replay of recorded histories', () => {
     // Drop the collect child from the recorded history: today's code schedules it, the history does not.
     const tampered = { events: history.events!.filter((e) => !e.startChildWorkflowExecutionInitiatedEventAttributes) };
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [{ workflowId: load('pipeline-v2.json').workflowId, history: tampered }])) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [
+      { workflowId: load('pipeline-v2.json').workflowId, history: tampered },
+    ]))
+      results.push(r);
     expect(results[0].error).toBeDefined();
   }, 60_000);
 });

@@ -61,7 +61,12 @@ export function createBlueskyConnector(): Connector {
   const sessions = new Map<string, Session>();
   const sessionKey = (env: Env) => sha256(`${serviceUrl(env)}\n${env[HANDLE]}\n${env[PASSWORD]}`);
 
-  async function xrpc(ctx: ConnectorContext, method: 'GET' | 'POST', nsid: string, opts: { params?: Record<string, string | number | null | undefined>; json?: unknown; bearer?: string; query?: string; acceptTokenErrors?: boolean }) {
+  async function xrpc(
+    ctx: ConnectorContext,
+    method: 'GET' | 'POST',
+    nsid: string,
+    opts: { params?: Record<string, string | number | null | undefined>; json?: unknown; bearer?: string; query?: string; acceptTokenErrors?: boolean },
+  ) {
     return ctx.http.json<Json>({
       platform: 'Bluesky',
       url: apiUrl(serviceUrl(ctx.env), `/xrpc/${nsid}`, opts.params ?? {}),
@@ -79,16 +84,24 @@ export function createBlueskyConnector(): Connector {
           return transientFailure(FailureType.SessionExpired, 'Bluesky refused a session it had just renewed; will retry with a new one');
         }
         if (reply.status === 401 || errName(reply) === 'AuthFactorTokenRequired' || errName(reply) === 'AuthenticationRequired') return authFailure(reply);
-        if (reply.status === 400 && errName(reply) === 'BadQueryString' && opts.query !== undefined) return invalidQuery('Bluesky', opts.query, errorDetail(reply.body));
+        if (reply.status === 400 && errName(reply) === 'BadQueryString' && opts.query !== undefined)
+          return invalidQuery('Bluesky', opts.query, errorDetail(reply.body));
         return undefined;
       },
     });
   }
 
   async function createSession(ctx: ConnectorContext): Promise<Session> {
-    const reply = await xrpc(ctx, 'POST', 'com.atproto.server.createSession', { json: { identifier: ctx.env[HANDLE]!.trim().replace(/^@/, ''), password: ctx.env[PASSWORD] } });
+    const reply = await xrpc(ctx, 'POST', 'com.atproto.server.createSession', {
+      json: { identifier: ctx.env[HANDLE]!.trim().replace(/^@/, ''), password: ctx.env[PASSWORD] },
+    });
     const s = reply.body;
-    const session = { accessJwt: str(s.accessJwt, 'accessJwt'), refreshJwt: str(s.refreshJwt, 'refreshJwt'), did: String(s.did ?? ''), handle: String(s.handle ?? '') };
+    const session = {
+      accessJwt: str(s.accessJwt, 'accessJwt'),
+      refreshJwt: str(s.refreshJwt, 'refreshJwt'),
+      did: String(s.did ?? ''),
+      handle: String(s.handle ?? ''),
+    };
     sessions.set(sessionKey(ctx.env), session);
     return session;
   }
@@ -146,7 +159,12 @@ export function createBlueskyConnector(): Connector {
           ? { lo: iso(Math.max(since, ctx.until.getTime() - W)), hi: ctx.until.toISOString(), c: null, n: 0, oldest: null }
           : (cursor as BskyCursor);
 
-      const { reply } = await authed(ctx, 'app.bsky.feed.searchPosts', { q, sort: 'latest', since: c.lo, until: c.hi, lang, limit: 100, cursor: c.c }, ctx.query);
+      const { reply } = await authed(
+        ctx,
+        'app.bsky.feed.searchPosts',
+        { q, sort: 'latest', since: c.lo, until: c.hi, lang, limit: 100, cursor: c.c },
+        ctx.query,
+      );
       const posts = Array.isArray(reply.body.posts) ? (reply.body.posts as Json[]) : [];
       let oldest = c.oldest ? Date.parse(c.oldest) : Infinity;
       for (const p of posts) {

@@ -51,9 +51,7 @@ export const facebookConnector: Connector = {
     if (!pageId) throw invalidQuery('Facebook', ctx.query, 'expected a Page id, username or facebook.com URL');
     const s = spec(ctx.env);
     const params =
-      cursor === null
-        ? { fields: POST_FIELDS, limit: 100, since: unixSeconds(ctx.since), until: unixSeconds(ctx.until) }
-        : (cursor as Record<string, string>);
+      cursor === null ? { fields: POST_FIELDS, limit: 100, since: unixSeconds(ctx.since), until: unixSeconds(ctx.until) } : (cursor as Record<string, string>);
     const reply = await graphGet(ctx, s, `/${encodeURIComponent(pageId)}/posts`, params);
     const { data, next } = graphList(reply.body);
     const items: FacebookItem[] = [];
@@ -81,7 +79,9 @@ export const facebookConnector: Connector = {
         id: `facebook:${id}`,
         platform: 'facebook',
         // a Page's own posts: the Page is the author (its id is the part before "_")
-        author: from?.id ? { id: String(from.id), handle: optStr(from.name) ?? '', followers: null, created_at: null } : { id: id.split('_')[0], handle: '', followers: null, created_at: null },
+        author: from?.id
+          ? { id: String(from.id), handle: optStr(from.name) ?? '', followers: null, created_at: null }
+          : { id: id.split('_')[0], handle: '', followers: null, created_at: null },
         text,
         lang: null,
         created_at: utcIso(p.created_time, 'created_time'),

@@ -39,7 +39,10 @@ function interpret(env: Env) {
     if (reply.status !== 401) return undefined;
     const host = hostOf(env);
     if (!env[TOKEN]) {
-      return permanentFailure(FailureType.BadCredentials, `${host} does not show tag timelines without logging in (HTTP 401): set ${TOKEN} to an access token with the read:statuses scope (Preferences → Development → New application)`);
+      return permanentFailure(
+        FailureType.BadCredentials,
+        `${host} does not show tag timelines without logging in (HTTP 401): set ${TOKEN} to an access token with the read:statuses scope (Preferences → Development → New application)`,
+      );
     }
     return badCredentials('Mastodon', [TOKEN, BASE], `HTTP 401 from ${host}: the token is invalid, revoked, or for another instance`);
   };

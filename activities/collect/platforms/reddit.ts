@@ -35,7 +35,10 @@ interface Token {
 
 /** "climate", "r/climate", "/r/climate/" or "climate+environment" (a multi) → the path part. */
 function subredditOf(query: string): string | null {
-  const s = query.trim().replace(/^\/?r\//i, '').replace(/\/+$/, '');
+  const s = query
+    .trim()
+    .replace(/^\/?r\//i, '')
+    .replace(/\/+$/, '');
   return /^[A-Za-z0-9_]{2,21}(\+[A-Za-z0-9_]{2,21})*$/.test(s) ? s : null;
 }
 
@@ -59,14 +62,20 @@ export function createRedditConnector(): Connector {
       credentials: credentialEnv(env),
       rateLimit: rateLimitHeaders.deltaSeconds('x-ratelimit'),
       // a wrong password comes back as HTTP 200 with {"error": "invalid_grant"}
-      interpret: (r) => (r.status === 200 && (r.body as Json | null)?.error ? badCredentials('Reddit', credentialEnv(env), `token request: ${errorDetail(r.body)}`) : undefined),
+      interpret: (r) =>
+        r.status === 200 && (r.body as Json | null)?.error ? badCredentials('Reddit', credentialEnv(env), `token request: ${errorDetail(r.body)}`) : undefined,
     });
     const token = { value: str(reply.body.access_token, 'access_token'), expiresAt: ctx.now() + (count(reply.body.expires_in, 3600) - 60) * 1000 };
     tokens.set(tokenKey(env), token);
     return token;
   }
 
-  async function listing(ctx: ConnectorContext, path: string, params: Record<string, string | number | null | undefined>, query?: string): Promise<HttpReply<Json>> {
+  async function listing(
+    ctx: ConnectorContext,
+    path: string,
+    params: Record<string, string | number | null | undefined>,
+    query?: string,
+  ): Promise<HttpReply<Json>> {
     const env = ctx.env;
     const call = async (token: Token, acceptExpired: boolean) =>
       ctx.http.json<Json>({
@@ -81,7 +90,12 @@ export function createRedditConnector(): Connector {
           if (r.status === 401 && acceptExpired) return 'accept';
           const reason = String((r.body as Json | null)?.reason ?? '');
           if (r.status === 403 && query !== undefined) {
-            return permissionDenied('Reddit', credentialEnv(env), `access to r/${query}`, `HTTP 403${reason ? ` (${reason})` : ''}: the subreddit is private, quarantined or banned`);
+            return permissionDenied(
+              'Reddit',
+              credentialEnv(env),
+              `access to r/${query}`,
+              `HTTP 403${reason ? ` (${reason})` : ''}: the subreddit is private, quarantined or banned`,
+            );
           }
           if (r.status === 404 && query !== undefined) return invalidQuery('Reddit', query, 'no such subreddit (HTTP 404)');
           return undefined;
@@ -101,7 +115,7 @@ export function createRedditConnector(): Connector {
       { env: ID, description: 'client id of a Reddit app (reddit.com/prefs/apps)' },
       { env: SECRET, description: 'its client secret' },
       { env: USERNAME, description: 'account for the password grant ("script" apps); client credentials are used without it', optional: true },
-      { env: PASSWORD, description: 'that account\'s password', optional: true },
+      { env: PASSWORD, description: "that account's password", optional: true },
       { env: 'REDDIT_USER_AGENT', description: 'unique User-Agent, e.g. "linux:socialsense:0.1.0 (by /u/you)"', optional: true },
     ],
     isConfigured: (env) => Boolean(env[ID]?.trim() && env[SECRET]?.trim()),
@@ -128,14 +142,16 @@ export function createRedditConnector(): Connector {
       const body = typeof d.selftext === 'string' ? d.selftext : '';
       const text = body ? `${title}\n\n${body}` : title;
       const ents = textEntities(body);
-      const link = d.is_self ? null : optStr(d.url_overridden_by_dest) ?? optStr(d.url);
+      const link = d.is_self ? null : (optStr(d.url_overridden_by_dest) ?? optStr(d.url));
       const urls = link ? [link, ...ents.urls.filter((u) => u !== link)] : ents.urls;
       const authorId = optStr(d.author_fullname);
       return {
         id: `reddit:${name}`,
         platform: 'reddit',
         // deleted accounts keep the post but lose author_fullname
-        author: authorId ? { id: authorId, handle: optStr(d.author) ?? '', followers: null, created_at: null } : { ...unknownAuthor(`reddit:${name}`), handle: optStr(d.author) ?? '' },
+        author: authorId
+          ? { id: authorId, handle: optStr(d.author) ?? '', followers: null, created_at: null }
+          : { ...unknownAuthor(`reddit:${name}`), handle: optStr(d.author) ?? '' },
         text,
         lang: null,
         created_at: utcIso(d.created_utc, 'created_utc'),

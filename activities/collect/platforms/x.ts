@@ -43,7 +43,10 @@ function interpret(reply: HttpReply): ApplicationFailure | undefined {
   if (!b || typeof b !== 'object') return undefined;
   // The monthly post cap answers 429 too, but waiting for the 15-minute window will not help.
   if (reply.status === 429 && (b.title === 'UsageCapExceeded' || String(b.type ?? '').includes('usage-capped'))) {
-    return permanentFailure(FailureType.QuotaExhausted, `X monthly post cap reached for the app behind ${TOKEN} (${String(b.detail ?? b.title)}); it resets with the billing period`);
+    return permanentFailure(
+      FailureType.QuotaExhausted,
+      `X monthly post cap reached for the app behind ${TOKEN} (${String(b.detail ?? b.title)}); it resets with the billing period`,
+    );
   }
   if (reply.status === 403 && String(b.reason ?? b.type ?? '').includes('client-not-enrolled')) {
     return permissionDenied(PLATFORM, [TOKEN], 'access to API v2: attach the app to a Project in the developer portal', String(b.detail ?? ''));
@@ -86,7 +89,8 @@ export const xConnector: Connector = {
           `recent search only covers the last 7 days and the window ends ${ctx.until.toISOString()}; older posts need full-archive search`,
         );
       }
-      if (ctx.since.getTime() < earliest) ctx.log.warn('X recent search covers the last 7 days only; collecting from then', { from: new Date(earliest).toISOString() });
+      if (ctx.since.getTime() < earliest)
+        ctx.log.warn('X recent search covers the last 7 days only; collecting from then', { from: new Date(earliest).toISOString() });
       const start = Math.max(ctx.since.getTime(), earliest);
       const end = Math.min(ctx.until.getTime(), latest);
       if (start >= end) return { items: [], next: null };

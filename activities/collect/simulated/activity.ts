@@ -47,7 +47,12 @@ export function createSimulatedCollectActivities(deps: { store: ObjectStore; db:
           day.truth.map((t) => ({ ...t, burstingTopics: day.bursts })),
           'simulated.truth.v1',
         );
-        for (const [ref, stage] of [[rawRef, 'raw'], [postsRef, 'posts'], [engRef, 'engagements'], [truthRef, 'truth']] as const) {
+        for (const [ref, stage] of [
+          [rawRef, 'raw'],
+          [postsRef, 'posts'],
+          [engRef, 'engagements'],
+          [truthRef, 'truth'],
+        ] as const) {
           await recordDataset(db, { ref, stage, source: 'simulated', date, runKey: input.runKey, meta: { seed: opts.seed } });
         }
         partitions.push({ date, posts: postsRef, raw: rawRef });

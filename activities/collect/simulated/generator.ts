@@ -18,14 +18,30 @@ export interface TopicSpec {
 }
 
 export const TOPICS: TopicSpec[] = [
-  { name: 'climate', hashtags: ['ClimateAction', 'climate', 'NetZero'], words: ['emissions', 'carbon', 'warming', 'solar', 'wind', 'heatwave', 'policy', 'renewables'] },
-  { name: 'football', hashtags: ['football', 'MatchDay', 'PremierLeague'], words: ['goal', 'striker', 'referee', 'match', 'league', 'keeper', 'penalty', 'derby'] },
+  {
+    name: 'climate',
+    hashtags: ['ClimateAction', 'climate', 'NetZero'],
+    words: ['emissions', 'carbon', 'warming', 'solar', 'wind', 'heatwave', 'policy', 'renewables'],
+  },
+  {
+    name: 'football',
+    hashtags: ['football', 'MatchDay', 'PremierLeague'],
+    words: ['goal', 'striker', 'referee', 'match', 'league', 'keeper', 'penalty', 'derby'],
+  },
   { name: 'ai', hashtags: ['AI', 'MachineLearning', 'LLM'], words: ['model', 'neural', 'dataset', 'training', 'robots', 'chatbot', 'gpu', 'benchmark'] },
   { name: 'music', hashtags: ['NewMusic', 'NowPlaying', 'concert'], words: ['album', 'guitar', 'singer', 'tour', 'playlist', 'chorus', 'vinyl', 'festival'] },
   { name: 'food', hashtags: ['foodie', 'recipe', 'BrunchTime'], words: ['pasta', 'bakery', 'spicy', 'dinner', 'chef', 'noodles', 'dessert', 'coffee'] },
   { name: 'travel', hashtags: ['travel', 'Wanderlust', 'RoadTrip'], words: ['flight', 'beach', 'hotel', 'mountains', 'passport', 'train', 'island', 'museum'] },
-  { name: 'finance', hashtags: ['stocks', 'crypto', 'investing'], words: ['market', 'shares', 'bitcoin', 'rates', 'earnings', 'inflation', 'portfolio', 'dividend'] },
-  { name: 'gaming', hashtags: ['gaming', 'esports', 'IndieGame'], words: ['console', 'speedrun', 'quest', 'patch', 'multiplayer', 'controller', 'level', 'stream'] },
+  {
+    name: 'finance',
+    hashtags: ['stocks', 'crypto', 'investing'],
+    words: ['market', 'shares', 'bitcoin', 'rates', 'earnings', 'inflation', 'portfolio', 'dividend'],
+  },
+  {
+    name: 'gaming',
+    hashtags: ['gaming', 'esports', 'IndieGame'],
+    words: ['console', 'speedrun', 'quest', 'patch', 'multiplayer', 'controller', 'level', 'stream'],
+  },
 ];
 
 const POSITIVE = ['love', 'great', 'amazing', 'so happy about', 'really enjoying', 'best', 'wonderful', 'excited about'];
@@ -33,8 +49,34 @@ const NEGATIVE = ['hate', 'terrible', 'awful', 'so disappointed by', 'really ann
 const NEUTRAL = ['thinking about', 'reading about', 'news on', 'an update on', 'notes on', 'a thread about'];
 // People vary their wording; bots do not. Without this spread, templated posts would look like spam.
 const OPENERS = ['', 'Honestly,', 'Well,', 'So', 'Okay,', 'Wow,', 'Hmm,', 'Just saw', 'Update:', 'Friends,', 'Ngl', 'Lol'];
-const CLOSERS = ['today', 'this week', 'right now', 'again', 'lately', 'tonight', 'at last', 'for real', 'so far', 'this morning', 'with my sister', 'after work'];
-const FILLERS = ['everyone', 'my team', 'the city', 'our group', 'the kids', 'my neighbours', 'the office', 'the crowd', 'my friends', 'the fans', 'locals', 'the class'];
+const CLOSERS = [
+  'today',
+  'this week',
+  'right now',
+  'again',
+  'lately',
+  'tonight',
+  'at last',
+  'for real',
+  'so far',
+  'this morning',
+  'with my sister',
+  'after work',
+];
+const FILLERS = [
+  'everyone',
+  'my team',
+  'the city',
+  'our group',
+  'the kids',
+  'my neighbours',
+  'the office',
+  'the crowd',
+  'my friends',
+  'the fans',
+  'locals',
+  'the class',
+];
 const POS_EMOJI = ['😍', '🎉', '😊', '👍', '🔥'];
 const NEG_EMOJI = ['😡', '😢', '👎', '😞'];
 const SPAM = ['WIN a FREE phone', 'Cheap followers fast', 'Crypto giveaway double your coins', 'Click now for a prize'];
@@ -85,7 +127,6 @@ export interface SimulatedDay {
   truth: PostTruth[];
   bursts: string[]; // topics bursting that day
 }
-
 
 export function normalizeSimulationOptions(opts: SimulationOptions = {}): Required<SimulationOptions> {
   return {

@@ -20,14 +20,17 @@ export function resolveBrokers(option?: string | string[] | null, env: NodeJS.Pr
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) {
-    throw configError('no Kafka brokers: pass --brokers host:port, or set KAFKA_BROKERS (`socialsense services up kafka` starts a local broker and writes it to .env)');
+    throw configError(
+      'no Kafka brokers: pass --brokers host:port, or set KAFKA_BROKERS (`socialsense services up kafka` starts a local broker and writes it to .env)',
+    );
   }
   const bad = brokers.filter((b) => !/^[^\s:/]+:\d{1,5}$/.test(b));
   if (bad.length > 0) throw configError(`not a broker address (host:port): ${bad.join(', ')}`);
   return brokers;
 }
 
-const logLevelFromEnv = (): logLevel => (process.env.KAFKAJS_LOG_LEVEL === 'debug' ? logLevel.DEBUG : process.env.KAFKAJS_LOG_LEVEL === 'info' ? logLevel.INFO : logLevel.ERROR);
+const logLevelFromEnv = (): logLevel =>
+  process.env.KAFKAJS_LOG_LEVEL === 'debug' ? logLevel.DEBUG : process.env.KAFKAJS_LOG_LEVEL === 'info' ? logLevel.INFO : logLevel.ERROR;
 
 /** A kafkajs client whose log lines go to the project's logger. */
 export function kafkaClient(brokers: string[], clientId = 'socialsense'): Kafka {
@@ -35,11 +38,13 @@ export function kafkaClient(brokers: string[], clientId = 'socialsense'): Kafka 
     clientId,
     brokers,
     logLevel: logLevelFromEnv(),
-    logCreator: () => ({ level, log }) => {
-      const { message, ...rest } = log;
-      if (level <= logLevel.ERROR) logger.warn({ kafka: rest }, `kafka: ${message}`);
-      else logger.debug({ kafka: rest }, `kafka: ${message}`);
-    },
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...rest } = log;
+        if (level <= logLevel.ERROR) logger.warn({ kafka: rest }, `kafka: ${message}`);
+        else logger.debug({ kafka: rest }, `kafka: ${message}`);
+      },
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
   });
 }
@@ -140,7 +145,10 @@ export function sharedProducer(brokers: string[]): Promise<Producer> {
   let p = producers.get(key);
   if (!p) {
     p = (async () => {
-      const producer = kafkaClient(brokers, 'socialsense-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      const producer = kafkaClient(brokers, 'socialsense-producer').producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+      });
       await producer.connect();
       return producer;
     })();

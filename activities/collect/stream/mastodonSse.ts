@@ -105,10 +105,14 @@ export class MastodonStreamSource extends PushStreamSource {
       this.abort = new AbortController();
       try {
         await this.fillGap(this.abort.signal);
-        const url = this.opts.hashtag ? `${this.base}/api/v1/streaming/hashtag?tag=${encodeURIComponent(this.opts.hashtag)}` : `${this.base}/api/v1/streaming/public`;
+        const url = this.opts.hashtag
+          ? `${this.base}/api/v1/streaming/hashtag?tag=${encodeURIComponent(this.opts.hashtag)}`
+          : `${this.base}/api/v1/streaming/public`;
         const res = await fetch(url, { headers: this.headers(), signal: this.abort.signal });
         if (res.status === 401 || res.status === 403) {
-          this.buffer.fail(configError(`Mastodon streaming refused (HTTP ${res.status}): set MASTODON_ACCESS_TOKEN to a token with read:statuses (needed since Mastodon 4.2)`));
+          this.buffer.fail(
+            configError(`Mastodon streaming refused (HTTP ${res.status}): set MASTODON_ACCESS_TOKEN to a token with read:statuses (needed since Mastodon 4.2)`),
+          );
           return;
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);

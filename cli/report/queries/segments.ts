@@ -94,9 +94,7 @@ export async function userSegments(db: Db, runKey: string, model: TopicModelRef)
       const o = overall.get(k);
       traitZ[k] = o && o.sd ? (v - o.mean) / o.sd : 0;
     }
-    const topTopics = (mixBySegment.get(s.name) ?? [])
-      .sort((a, b) => b.share - a.share || a.topic - b.topic)
-      .slice(0, 3);
+    const topTopics = (mixBySegment.get(s.name) ?? []).sort((a, b) => b.share - a.share || a.topic - b.topic).slice(0, 3);
     return { segment: s.segment, name: s.name, users: s.users, share: total ? s.users / total : 0, traits, traitZ, topTopics };
   });
   return { ...scope, segments };

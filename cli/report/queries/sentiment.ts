@@ -21,7 +21,16 @@ export interface SentimentDay {
 export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRef): Promise<SentimentDay[]> {
   const m = model;
   const labels = new Map((await topicTerms(db, m.version)).map((t) => [t.topic, t.label]));
-  const { rows } = await db.query<{ day: string; topic: number | null; posts: number; mean: number | null; positive: number; neutral: number; negative: number; not_scored: number }>(
+  const { rows } = await db.query<{
+    day: string;
+    topic: number | null;
+    posts: number;
+    mean: number | null;
+    positive: number;
+    neutral: number;
+    negative: number;
+    not_scored: number;
+  }>(
     `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
             count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
             count(*) FILTER (WHERE sentiment_label = 'neutral')::int AS neutral,
@@ -47,7 +56,17 @@ export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRe
 export function sentimentTotals(days: readonly SentimentDay[]): SentimentDay[] {
   const out = new Map<string, SentimentDay>();
   for (const d of days) {
-    const t = out.get(d.day) ?? { day: d.day, topic: null, topicName: 'all topics', posts: 0, meanSentiment: 0, positive: 0, neutral: 0, negative: 0, notScored: 0 };
+    const t = out.get(d.day) ?? {
+      day: d.day,
+      topic: null,
+      topicName: 'all topics',
+      posts: 0,
+      meanSentiment: 0,
+      positive: 0,
+      neutral: 0,
+      negative: 0,
+      notScored: 0,
+    };
     // weighted sum over the posts with sentiment until divided below
     t.meanSentiment = (t.meanSentiment ?? 0) + (d.meanSentiment ?? 0) * (d.posts - d.notScored);
     t.posts += d.posts;

@@ -100,7 +100,12 @@ export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'
   const top = (await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} ORDER BY total DESC, term LIMIT $4`, [from, to, kinds, limit])).rows.map(toTermSummary);
   if (top.length > 0) {
     const emerging = (
-      await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} HAVING bool_or(trend_flag) ORDER BY score DESC NULLS LAST, last_volume DESC, term LIMIT $4`, [from, to, kinds, limit])
+      await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} HAVING bool_or(trend_flag) ORDER BY score DESC NULLS LAST, last_volume DESC, term LIMIT $4`, [
+        from,
+        to,
+        kinds,
+        limit,
+      ])
     ).rows.map(toTermSummary);
     const wanted = [...top, ...emerging];
     const { rows } = await db.query<{
@@ -153,8 +158,29 @@ export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'
   }
   const fallbackTop: TermSummary[] = [...totals]
     .sort((a, b) => b[1].total - a[1].total || a[0].localeCompare(b[0]))
-    .map(([term, t]) => ({ term, kind: 'hashtag', total: t.total, lastVolume: t.last, trending: false, flaggedDays: 0, score: null, forecast: null, forecastLow: null, forecastHigh: null }));
-  const series: TermDay[] = rows.map((r) => ({ term: r.term, kind: 'hashtag', day: r.day, volume: r.volume, trendFlag: false, score: null, forecast: null, forecastLow: null, forecastHigh: null }));
+    .map(([term, t]) => ({
+      term,
+      kind: 'hashtag',
+      total: t.total,
+      lastVolume: t.last,
+      trending: false,
+      flaggedDays: 0,
+      score: null,
+      forecast: null,
+      forecastLow: null,
+      forecastHigh: null,
+    }));
+  const series: TermDay[] = rows.map((r) => ({
+    term: r.term,
+    kind: 'hashtag',
+    day: r.day,
+    volume: r.volume,
+    trendFlag: false,
+    score: null,
+    forecast: null,
+    forecastLow: null,
+    forecastHigh: null,
+  }));
   return { source: 'post_scores', from, to, historyFrom: from, top: fallbackTop, emerging: [], series };
 }
 
