@@ -20,6 +20,8 @@ fi
 trap '[ -n "$kafka_started" ] && bash scripts/services.sh down kafka; [ -n "$started" ] && bash scripts/services.sh down; true' EXIT
 
 npx tsc --noEmit -p .
+# ESLint (typescript-eslint's recommended rules) and prettier --check: a lint finding fails the run like a test.
+npm run lint
 mkdir -p test-artifacts
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
