@@ -326,114 +326,14 @@ export function createMinHasher(numHashes: number, shingle: ShingleOptions, seed
     }
     const x = shingleView;
     const n = hashed.count;
-    let i = 0;
-    // Eight hash functions per pass over the shingles: independent dependency chains keep
-    // the CPU's multipliers busy, and each shingle is loaded once per pass instead of once per function
-    // (eight measured ~10% faster than four on the simulated posts; the values are the same).
-    for (; i + 8 <= numHashes; i += 8) {
-      const a0 = a[i + 0],
-        a1 = a[i + 1],
-        a2 = a[i + 2],
-        a3 = a[i + 3],
-        a4 = a[i + 4],
-        a5 = a[i + 5],
-        a6 = a[i + 6],
-        a7 = a[i + 7];
-      const b0 = b[i + 0],
-        b1 = b[i + 1],
-        b2 = b[i + 2],
-        b3 = b[i + 3],
-        b4 = b[i + 4],
-        b5 = b[i + 5],
-        b6 = b[i + 6],
-        b7 = b[i + 7];
-      let m0 = 0x7fffffff,
-        m1 = 0x7fffffff,
-        m2 = 0x7fffffff,
-        m3 = 0x7fffffff,
-        m4 = 0x7fffffff,
-        m5 = 0x7fffffff,
-        m6 = 0x7fffffff,
-        m7 = 0x7fffffff;
-      for (let j = 0; j < n; j++) {
-        const xj = x[j];
-        let h0 = (Math.imul(a0, xj) + b0) | 0;
-        let h1 = (Math.imul(a1, xj) + b1) | 0;
-        let h2 = (Math.imul(a2, xj) + b2) | 0;
-        let h3 = (Math.imul(a3, xj) + b3) | 0;
-        let h4 = (Math.imul(a4, xj) + b4) | 0;
-        let h5 = (Math.imul(a5, xj) + b5) | 0;
-        let h6 = (Math.imul(a6, xj) + b6) | 0;
-        let h7 = (Math.imul(a7, xj) + b7) | 0;
-        h0 ^= h0 >>> 16;
-        h1 ^= h1 >>> 16;
-        h2 ^= h2 >>> 16;
-        h3 ^= h3 >>> 16;
-        h4 ^= h4 >>> 16;
-        h5 ^= h5 >>> 16;
-        h6 ^= h6 >>> 16;
-        h7 ^= h7 >>> 16;
-        h0 = Math.imul(h0, 0x85ebca6b);
-        h1 = Math.imul(h1, 0x85ebca6b);
-        h2 = Math.imul(h2, 0x85ebca6b);
-        h3 = Math.imul(h3, 0x85ebca6b);
-        h4 = Math.imul(h4, 0x85ebca6b);
-        h5 = Math.imul(h5, 0x85ebca6b);
-        h6 = Math.imul(h6, 0x85ebca6b);
-        h7 = Math.imul(h7, 0x85ebca6b);
-        h0 ^= h0 >>> 13;
-        h1 ^= h1 >>> 13;
-        h2 ^= h2 >>> 13;
-        h3 ^= h3 >>> 13;
-        h4 ^= h4 >>> 13;
-        h5 ^= h5 >>> 13;
-        h6 ^= h6 >>> 13;
-        h7 ^= h7 >>> 13;
-        h0 = Math.imul(h0, 0xc2b2ae35);
-        h1 = Math.imul(h1, 0xc2b2ae35);
-        h2 = Math.imul(h2, 0xc2b2ae35);
-        h3 = Math.imul(h3, 0xc2b2ae35);
-        h4 = Math.imul(h4, 0xc2b2ae35);
-        h5 = Math.imul(h5, 0xc2b2ae35);
-        h6 = Math.imul(h6, 0xc2b2ae35);
-        h7 = Math.imul(h7, 0xc2b2ae35);
-        h0 ^= h0 >>> 16;
-        h1 ^= h1 >>> 16;
-        h2 ^= h2 >>> 16;
-        h3 ^= h3 >>> 16;
-        h4 ^= h4 >>> 16;
-        h5 ^= h5 >>> 16;
-        h6 ^= h6 >>> 16;
-        h7 ^= h7 >>> 16;
-        if (h0 < m0) m0 = h0;
-        if (h1 < m1) m1 = h1;
-        if (h2 < m2) m2 = h2;
-        if (h3 < m3) m3 = h3;
-        if (h4 < m4) m4 = h4;
-        if (h5 < m5) m5 = h5;
-        if (h6 < m6) m6 = h6;
-        if (h7 < m7) m7 = h7;
-      }
-      out[i + 0] = m0;
-      out[i + 1] = m1;
-      out[i + 2] = m2;
-      out[i + 3] = m3;
-      out[i + 4] = m4;
-      out[i + 5] = m5;
-      out[i + 6] = m6;
-      out[i + 7] = m7;
-    }
-    for (; i < numHashes; i++) {
+    // The definition the kernel reproduces; a fallback only (no WebAssembly SIMD, or numHashes not a multiple of 8),
+    // so it stays the plain loop. Minima are taken as signed 32-bit values, like the kernel's.
+    for (let i = 0; i < numHashes; i++) {
       const ai = a[i];
       const bi = b[i];
       let min = 0x7fffffff;
       for (let j = 0; j < n; j++) {
-        let h = (Math.imul(ai, x[j]) + bi) | 0;
-        h ^= h >>> 16;
-        h = Math.imul(h, 0x85ebca6b);
-        h ^= h >>> 13;
-        h = Math.imul(h, 0xc2b2ae35);
-        h ^= h >>> 16;
+        const h = fmix32(Math.imul(ai, x[j]) + bi) | 0;
         if (h < min) min = h;
       }
       out[i] = min;
