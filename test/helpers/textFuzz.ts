@@ -207,14 +207,14 @@ const PIECES = [
   '<a href="x">',
 ];
 
-/** `n` random texts of 1-24 pieces (seeded, so a failure reproduces). */
-export function fuzzTexts(n: number, seed = 1): string[] {
+/** `n` random texts of 1 to `maxPieces` pieces drawn from `pieces` (seeded, so a failure reproduces). */
+export function fuzzTexts(n: number, seed = 1, pieces: readonly string[] = PIECES, maxPieces = 24): string[] {
   const rng = createRng(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     let s = '';
-    const k = 1 + rng.int(24);
-    for (let j = 0; j < k; j++) s += PIECES[rng.int(PIECES.length)];
+    const k = 1 + rng.int(maxPieces);
+    for (let j = 0; j < k; j++) s += pieces[rng.int(pieces.length)];
     out.push(s);
   }
   return out;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scoreSentiment as scoreV1 } from '../../bench/baselines/lexiconV1';
 import { tokenize as tokenizeV1 } from '../../bench/baselines/tokenizeV1';
 import { createLexiconScorer, domainLexicon, scoreSentiment } from '../../models/sentiment/lexicon';
-import { createRng } from '../../models/random';
+import { fuzzTexts } from '../helpers/textFuzz';
 import { tokenize } from '../../models/text/tokenize';
 
 /**
@@ -126,19 +126,7 @@ const ALPHABET = [
   'sick',
 ];
 
-function randomStrings(n: number, seed: number): string[] {
-  const rng = createRng(seed);
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    let s = '';
-    const k = 1 + rng.int(10);
-    for (let j = 0; j < k; j++) s += ALPHABET[rng.int(ALPHABET.length)];
-    out.push(s);
-  }
-  return out;
-}
-
-const texts = randomStrings(60_000, 12);
+const texts = fuzzTexts(60_000, 12, ALPHABET, 10);
 const domain = domainLexicon({ sick: 3, happy: -2, so: 1.5, no: 0.5, wait: -1, the: 1, '!': 1, ':': 0.5, '0': 1, lit: 2.5 });
 
 describe('lexicon scan and tokenizer fast paths on boundary strings', () => {
