@@ -224,17 +224,26 @@ const MALAY_WORDS: ReadonlySet<string> = new Set(
 );
 
 /**
+ * How many of a post's words are markers of each of two close languages: [in `a`, in `b`]. A word in
+ * both lists counts for `a`. The pairs below (id/ms, sr/hr, ru/uk) each decide by these counts.
+ */
+function markerVotes(content: string, a: ReadonlySet<string>, b: ReadonlySet<string>): [number, number] {
+  let inA = 0;
+  let inB = 0;
+  for (const w of content.toLowerCase().split(/[^\p{L}]+/u)) {
+    if (a.has(w)) inA++;
+    else if (b.has(w)) inB++;
+  }
+  return [inA, inB];
+}
+
+/**
  * eld has Malay and no Indonesian, so it calls both "ms". Marker words decide; with none (or a tie)
  * the answer is Indonesian, which social platforms carry several times more of (Indonesia has
  * ~280 M people, Malaysia and Brunei ~35 M).
  */
 function indonesianOrMalay(content: string): string {
-  let id = 0;
-  let ms = 0;
-  for (const w of content.toLowerCase().split(/[^\p{L}]+/u)) {
-    if (INDONESIAN_WORDS.has(w)) id++;
-    else if (MALAY_WORDS.has(w)) ms++;
-  }
+  const [id, ms] = markerVotes(content, INDONESIAN_WORDS, MALAY_WORDS);
   return ms > id ? 'ms' : 'id';
 }
 
@@ -261,12 +270,7 @@ const IJEKAVIAN_WORDS: ReadonlySet<string> = new Set(
 
 /** Serbian when the post's yat reflexes are mostly ekavian, else Croatian (Bosnian, also ijekavian, is not in eld). */
 function serbianOrCroatian(content: string): string {
-  let ekavian = 0;
-  let ijekavian = 0;
-  for (const w of content.toLowerCase().split(/[^\p{L}]+/u)) {
-    if (EKAVIAN_WORDS.has(w)) ekavian++;
-    else if (IJEKAVIAN_WORDS.has(w)) ijekavian++;
-  }
+  const [ekavian, ijekavian] = markerVotes(content, EKAVIAN_WORDS, IJEKAVIAN_WORDS);
   return ekavian > ijekavian ? 'sr' : 'hr';
 }
 
@@ -306,12 +310,7 @@ function cyrillicByAlphabet(content: string, lang: string): string {
   if (ukLetters && !ruLetters) return 'uk';
   if (ruLetters && !ukLetters) return 'ru';
   if (lang !== 'ru' && lang !== 'uk' && lang !== 'bg' && lang !== 'be') return lang;
-  let ru = 0;
-  let uk = 0;
-  for (const w of content.toLowerCase().split(/[^\p{L}]+/u)) {
-    if (RUSSIAN_WORDS.has(w)) ru++;
-    else if (UKRAINIAN_WORDS.has(w)) uk++;
-  }
+  const [ru, uk] = markerVotes(content, RUSSIAN_WORDS, UKRAINIAN_WORDS);
   return ru > uk ? 'ru' : uk > ru ? 'uk' : lang;
 }
 
