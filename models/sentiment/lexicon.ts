@@ -10,7 +10,7 @@
 import { lexicon as vaderLexicon } from 'vader-sentiment/src/vader_lexicon.js';
 import { createHash } from 'node:crypto';
 import type { SentimentLabel } from '../../lib/schema';
-import { normalizeText } from '../text/normalize';
+import { isAscii, normalizeText } from '../text/normalize';
 import {
   asciiMentionEnd,
   asciiPunctEnd,
@@ -545,11 +545,6 @@ function wordValence(form: string, info: WordInfo | undefined, domain: DomainWor
 function emojiValence(norm: string, domain: DomainWords): number {
   // ASCII punctuation (most 'punct' tokens) is its own base: emojiBase only removes characters outside ASCII
   return domain?.get(norm) ?? EMOJI.get(norm) ?? (isAscii(norm) ? undefined : EMOJI.get(emojiBase(norm))) ?? 0;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
-  return true;
 }
 
 /** The valence an item has before its context is applied (negators, boosters, caps, phrases). */

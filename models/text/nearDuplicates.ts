@@ -31,7 +31,7 @@
 
 import { createRng } from '../random';
 import { STOPWORDS } from '../topics/terms';
-import { HASHTAG_SOURCE, MENTION_SOURCE, URL_SOURCE } from './normalize';
+import { HASHTAG_SOURCE, isAscii, MENTION_SOURCE, URL_SOURCE } from './normalize';
 import { fmix32, hashInts, murmur32 } from './hash';
 import { createMinHashKernel } from './minhashKernel';
 
@@ -223,11 +223,6 @@ function splitWords(text: string): string[] {
 
 const TAG_MARK_CODE = TAG_MARK.charCodeAt(0);
 const APOSTROPHE = 39;
-
-function isAscii(word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
 
 /** Whether an ASCII word has a letter (a lowercased word: a-z; A-Z too, as HAS_LETTER_RE would say). */
 function hasAsciiLetter(word: string): boolean {

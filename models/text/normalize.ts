@@ -68,6 +68,12 @@ export interface NormalizeOptions {
  * (sanitizeText: decoding "\u0000" or "\ud83c" must not bring them back), applies Unicode NFC and collapses
  * whitespace runs to one space.
  */
+/** Whether every UTF-16 code unit of `s` is ASCII (< 128): the cue for the text modules' ASCII fast paths. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
+  return true;
+}
+
 export function normalizeText(text: string, options: NormalizeOptions = {}): string {
   const decode = options.decode ?? true;
   const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;
