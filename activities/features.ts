@@ -1,7 +1,7 @@
 import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput } from '../lib/catalog';
-import { inputDigest, openRecordWriter, readRecordChunks } from '../lib/datasets';
+import { inputDigest, readRecordChunks, writeRecords } from '../lib/datasets';
 import type { DatasetRef, Post } from '../lib/schema';
 import { configuredDomainLexicon } from '../lib/domainLexicon';
 import { extractFeatures, sentimentModelName, type FeaturedPost, type FeatureModels } from '../models/pipeline/features';
@@ -38,16 +38,11 @@ export async function extractPartitionFeatures(
   const key = `features/source=${input.source}/date=${input.date}/${digest}.parquet`;
   return onceForOutput(db, store.uri(key), async () => {
     // Read, featured and written a chunk at a time: memory holds one chunk, not the partition.
-    const writer = openRecordWriter<FeaturedPost>(store, key, 'post-features.v1');
-    try {
+    const ref = await writeRecords<FeaturedPost>(store, key, 'post-features.v1', async (write) => {
       for await (const chunk of readRecordChunks<Post>(store, input.clean)) {
-        await forEachSlice(chunk, 2000, (slice) => writer.write(extractFeatures(slice as Post[], models)));
+        await forEachSlice(chunk, 2000, (slice) => write(extractFeatures(slice as Post[], models)));
       }
-    } catch (err) {
-      await writer.abort(err as Error);
-      throw err;
-    }
-    const ref = await writer.close();
+    });
     return {
       result: { features: ref, models: versions },
       record: { ref, stage: 'features', source: input.source, date: input.date, runKey: input.runKey, inputs: [input.clean.uri], meta: { models: versions } },

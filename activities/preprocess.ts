@@ -1,7 +1,7 @@
 import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
 import { onceForOutput, recordDataset } from '../lib/catalog';
-import { inputDigest, openRecordWriter, readRecordChunks, writeNdjson } from '../lib/datasets';
+import { inputDigest, readRecordChunks, writeNdjson, writeRecords } from '../lib/datasets';
 import type { DatasetRef } from '../lib/schema';
 import { createPreprocessor, type PreprocessCounts } from '../models/pipeline/preprocess';
 import { forEachSlice } from './heartbeat';
@@ -42,14 +42,7 @@ export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, 
       for await (const chunk of readRecordChunks(store, ref)) await forEachSlice(chunk, 2000, preprocessor.add);
     }
     const { clean, spam, quarantined, counts, byLanguage } = preprocessor.finish();
-    const writer = openRecordWriter<(typeof clean)[number]>(store, key, 'post.v1');
-    try {
-      await forEachSlice(clean, 5000, (slice) => writer.write(slice));
-    } catch (err) {
-      await writer.abort(err as Error);
-      throw err;
-    }
-    const cleanRef = await writer.close();
+    const cleanRef = await writeRecords<(typeof clean)[number]>(store, key, 'post.v1', (write) => forEachSlice(clean, 5000, write));
     let spamRef: DatasetRef | null = null;
     if (spam.length > 0) {
       // Filtered, not lost: the spam zone keeps every removed post with the reason.

@@ -217,9 +217,9 @@ async function storeBatch(
   rows: readonly ScoreRow[],
   canCopy: boolean,
 ): Promise<Array<{ row: ScoreRow; reason: string }>> {
-  const bulk = canCopy ? rows.filter(copyable) : [];
-  const odd = bulk.length === rows.length ? [] : rows.filter((r) => !canCopy || !copyable(r));
-  const viaJson: ScoreRow[] = odd;
+  const bulk: ScoreRow[] = [];
+  const viaJson: ScoreRow[] = [];
+  for (const r of rows) (canCopy && copyable(r) ? bulk : viaJson).push(r);
   if (bulk.length > 0) {
     await client.query('SAVEPOINT copy_scores');
     try {

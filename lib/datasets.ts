@@ -237,3 +237,24 @@ export function openRecordWriter<T>(store: ObjectStore, key: string, schema: str
     },
   };
 }
+
+/**
+ * Writes a dataset through openRecordWriter: `fill` hands records to `write` as it produces them. When
+ * `fill` throws, the upload is abandoned (no object appears) and the error is rethrown.
+ * @returns the closed dataset's ref
+ */
+export async function writeRecords<T>(
+  store: ObjectStore,
+  key: string,
+  schema: string,
+  fill: (write: (records: readonly T[]) => Promise<void>) => Promise<void>,
+): Promise<DatasetRef> {
+  const writer = openRecordWriter<T>(store, key, schema);
+  try {
+    await fill((records) => writer.write(records));
+  } catch (err) {
+    await writer.abort(err as Error);
+    throw err;
+  }
+  return writer.close();
+}
