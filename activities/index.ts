@@ -17,6 +17,9 @@ import { Context } from '@temporalio/activity';
 import type { StagePool } from '../workers/threadPool';
 import type { PreprocessInput, PreprocessResult } from './preprocess';
 import type { FeaturesInput, FeaturesResult } from './features';
+import type { ScoreInput, ScoreResult } from './score';
+import type { ProfileUpdateInput, ProfileUpdateResult } from './profiles';
+import type { FileImportInput } from './collect/file';
 import { withHeartbeat } from './heartbeat';
 
 export interface ActivityDeps {
@@ -49,43 +52,57 @@ function createCatalogedPlatformActivities(deps: ActivityDeps) {
   };
 }
 
-/** I/O-bound activities: collection and the catalog. They run on the `socialsense` task queue. */
-export function createIoActivities(deps: ActivityDeps) {
+/**
+ * I/O-bound activities: collection and the catalog. They run on the `socialsense` task queue. With
+ * `pool`, importFile parses on the stage pool's threads: a million-record file makes a few hundred MiB of
+ * short-lived garbage, which the main thread's heap (sized by V8 for the whole machine) kept uncollected
+ * for a minute after the import, the worker's largest resident set (measured, bench/README.md).
+ */
+export function createIoActivities(deps: ActivityDeps, opts: { pool?: StagePool | null } = {}) {
+  const pool = opts.pool;
   return {
     ...createCatalogActivities(deps),
     ...createSimulatedCollectActivities(deps),
     ...createFileCollectActivities(deps),
+    ...(pool ? { importFile: (input: FileImportInput): Promise<CollectResult> => onPool((signal) => pool.run({ stage: 'importFile', input }, signal)) } : {}),
     ...createCatalogedPlatformActivities(deps),
     ...createStreamActivities(deps),
   };
 }
 
+/** Runs a pool task for the current activity: heartbeats while it waits, and aborts it on cancellation. */
+function onPool<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return withHeartbeat(() => run(Context.current().cancellationSignal), 2000);
+}
+
 /**
- * preprocess and extractFeatures on the stage pool's threads (workers/threadPool.ts). The activity on
- * the main thread only waits: it heartbeats meanwhile (the event loop is free, so heartbeats leave on
+ * preprocess, extractFeatures, scorePosts and updateUserProfiles on the stage pool's threads
+ * (workers/threadPool.ts): the stages that hold a partition's posts, so the main thread's heap stays the
+ * size of Temporal's work and the collection. The activity on the main thread only waits: it heartbeats meanwhile (the event loop is free, so heartbeats leave on
  * time however long the stage computes), and a cancellation aborts the thread's task.
  */
 function createPooledStageActivities(pool: StagePool) {
-  const onPool = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => withHeartbeat(() => run(Context.current().cancellationSignal), 2000);
   return {
     preprocess: (input: PreprocessInput): Promise<PreprocessResult> => onPool((signal) => pool.run({ stage: 'preprocess', input }, signal)),
     extractFeatures: (input: FeaturesInput): Promise<FeaturesResult> => onPool((signal) => pool.run({ stage: 'features', input }, signal)),
+    scorePosts: (input: ScoreInput): Promise<ScoreResult> => onPool((signal) => pool.run({ stage: 'score', input }, signal)),
+    updateUserProfiles: (input: ProfileUpdateInput): Promise<ProfileUpdateResult> => onPool((signal) => pool.run({ stage: 'profiles', input }, signal)),
   };
 }
 
 /**
- * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, preprocess and features
- * compute on its threads; without, inline on the calling thread (tests, the embedded demo).
+ * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, the partition stages
+ * (preprocess, features, scoring, profiles) compute on its threads; without, inline on the calling thread (tests, the embedded demo).
  */
 export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool | null } = {}) {
   return {
     ...createPreprocessActivities(deps),
     ...createFeatureActivities(deps),
-    ...(opts.pool ? createPooledStageActivities(opts.pool) : {}),
     ...createScoreActivities(deps),
     ...createTrainingActivities(deps),
     ...createInsightActivities(deps),
     ...createProfileActivities(deps),
+    ...(opts.pool ? createPooledStageActivities(opts.pool) : {}),
   };
 }
 

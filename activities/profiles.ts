@@ -1,19 +1,26 @@
 import type { Db } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
-import { inputDigest, readAllRecords } from '../lib/datasets';
+import { inputDigest, readAllRecords, readRecordChunks } from '../lib/datasets';
 import { insertRefusingBadRows, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
 import type { DatasetRef, Engagement } from '../lib/schema';
-import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfileState } from '../models/users/profile';
+import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfilePost, type ProfileState } from '../models/users/profile';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { withHeartbeat } from './heartbeat';
-import { profileInputs } from './userModelInputs';
+import { profileInputs, profilePostOf } from './userModelInputs';
 
 export interface ProfileUpdateInput {
   /** `source/day` of the posts; with their content it names the unit folded into the profiles at most once */
   partition: string;
   features: DatasetRef;
   engagements?: DatasetRef | null;
+}
+
+export interface ProfileUpdateResult {
+  updated: number;
+  alreadyFolded: number;
+  refused?: number;
+  refusedReasons?: string[];
 }
 
 export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
@@ -28,11 +35,13 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
      * A user row Postgres refuses for a data reason is left out (counted in `refused`, with the reason);
      * the other users are updated.
      */
-    async updateUserProfiles(input: ProfileUpdateInput): Promise<{ updated: number; alreadyFolded: number; refused?: number; refusedReasons?: string[] }> {
-      const posts = await readAllRecords<FeaturedPost>(store, input.features);
+    async updateUserProfiles(input: ProfileUpdateInput): Promise<ProfileUpdateResult> {
+      // The features stream in chunks and only the fields a profile needs are kept: a whole partition of
+      // FeaturedPosts (entities, features, author) held at once was the worker's largest heap (bench/README.md).
+      const posts: ProfilePost[] = [];
+      for await (const chunk of readRecordChunks<FeaturedPost>(store, input.features)) for (const p of chunk) posts.push(profilePostOf(p));
       const engagements = input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : [];
-      const inputs = profileInputs(posts, engagements);
-      const fresh = accumulateProfiles(inputs.posts, inputs.engagements);
+      const fresh = accumulateProfiles(posts, profileInputs([], engagements).engagements);
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
       const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
       return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () =>

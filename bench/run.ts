@@ -78,12 +78,14 @@ export interface E2eConfig {
   threads: number;
 }
 
-/** `1x1,2x1,1x4`: worker processes × threads per process. */
+/** `1x1,2x1,1x4`: worker processes × threads per process; `1x0` runs the stages on the worker's main thread (`worker --threads 0`), so `--profile` sees them. */
 export const configsOption = (value: string): E2eConfig[] =>
   value.split(',').map((item) => {
     const m = item.trim().match(/^(\d+)x(\d+)$/);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
-      throw new InvalidArgumentError(`expected configurations like 1x1,2x1,1x${os.availableParallelism()} (processes x threads, each >= 1), got "${value}"`);
+    if (!m || Number(m[1]) < 1)
+      throw new InvalidArgumentError(
+        `expected configurations like 1x1,2x1,1x${os.availableParallelism()} (processes x threads, processes >= 1, threads >= 0), got "${value}"`,
+      );
     return { workers: Number(m[1]), threads: Number(m[2]) };
   });
 

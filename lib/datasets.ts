@@ -5,7 +5,15 @@ import { Transform, type Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { DatasetRef } from './schema';
 import { keyFromUri, type ObjectStore } from './objectStore';
-import { createParquetEncoder, decodeParquetChunks } from './parquet';
+import type { ParquetEncoder } from './parquet';
+
+/**
+ * lib/parquet.ts (parquet-wasm and apache-arrow) is loaded on first use: a process that never reads or
+ * writes Parquet, such as a worker's main thread while its stage pool runs the stages, is spared their
+ * code and WebAssembly module (~30 MiB resident, measured).
+ */
+let parquetModule: Promise<typeof import('./parquet')> | null = null;
+const loadParquet = () => (parquetModule ??= import('./parquet'));
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -116,7 +124,7 @@ export async function* readRecordChunks<T = unknown>(
   const body = await store.getStream(keyFromUri(store, ref.uri));
   try {
     if (format === 'parquet') {
-      yield* decodeParquetChunks<T>(ref.schema ?? null, body, chunkSize);
+      yield* (await loadParquet()).decodeParquetChunks<T>(ref.schema ?? null, body, chunkSize);
     } else {
       const text = body.pipe(zlib.createGunzip());
       // A gunzip error (a truncated object) rejects the loop below; the source's own errors are forwarded to it.
@@ -197,22 +205,31 @@ export function openRecordWriter<T>(store: ObjectStore, key: string, schema: str
       counted.destroy(err);
     };
   } else {
-    const encoder = createParquetEncoder(schema);
-    encoder.output.on('error', (err) => counted.destroy(err));
-    encoder.output.pipe(counted);
+    const ready: Promise<ParquetEncoder> = loadParquet().then(({ createParquetEncoder }) => {
+      const encoder = createParquetEncoder(schema);
+      encoder.output.on('error', (err) => counted.destroy(err));
+      encoder.output.pipe(counted);
+      return encoder;
+    });
+    ready.catch(() => {}); // a failed load rejects the first write or close, not the process
     // A file needs its schema even with no rows: an empty dataset is written as one empty batch at the end.
     let started = false;
     encode = async (rs) => {
       if (rs.length === 0) return;
       started = true;
+      const encoder = await ready;
       await Promise.race([encoder.write(rs), failed]);
     };
     finish = async () => {
+      const encoder = await ready;
       if (!started) await encoder.write([]);
       encoder.end();
     };
     fail = (err) => {
-      encoder.abort(err);
+      void ready.then(
+        (encoder) => encoder.abort(err),
+        () => {},
+      );
       counted.destroy(err);
     };
   }

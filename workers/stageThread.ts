@@ -1,5 +1,5 @@
 /**
- * The worker-thread side of the stage pool (workers/threadPool.ts): runs one CPU-bound stage of one
+ * The worker-thread side of the stage pool (workers/threadPool.ts): runs one stage of one
  * partition with deps of the thread's own (a pg pool and an object store built from the same
  * configuration the worker process uses), and returns the stage's small result (references and counts).
  * Loaded through workers/stageThread.mjs, which registers tsx first so this file can be TypeScript.
@@ -10,10 +10,19 @@ import type { ObjectStore } from '../lib/objectStore';
 import { createObjectStore } from '../lib/stack';
 import { preprocessPartition } from '../activities/preprocess';
 import { extractPartitionFeatures } from '../activities/features';
+import { createScoreActivities } from '../activities/score';
+import { createProfileActivities } from '../activities/profiles';
+import { createFileCollectActivities } from '../activities/collect/file';
 import { createServingModels } from '../activities/servingModels';
-import type { StageTask, StageTaskOutcome, ThreadDepsSpec } from './threadPool';
+import type { StageTaskOutcome, StageThreadTask, ThreadDepsSpec } from './threadPool';
 
-let deps: { store: ObjectStore; db: Db; serving: ReturnType<typeof createServingModels> } | null = null;
+let deps: {
+  store: ObjectStore;
+  db: Db;
+  serving: ReturnType<typeof createServingModels>;
+  score: ReturnType<typeof createScoreActivities>;
+  profiles: ReturnType<typeof createProfileActivities>;
+} | null = null;
 
 /** Built on the first task and kept for the thread's life: connections and loaded models are reused. */
 function threadDeps(spec: ThreadDepsSpec) {
@@ -21,7 +30,13 @@ function threadDeps(spec: ThreadDepsSpec) {
     const store = createObjectStore(spec.storage);
     // Two connections: one task at a time runs in a thread; the catalog and onceForOutput's lock may overlap.
     const db = createDb(spec.databaseUrl, 2);
-    deps = { store, db, serving: createServingModels({ store, db }) };
+    deps = {
+      store,
+      db,
+      serving: createServingModels({ store, db }),
+      score: createScoreActivities({ store, db }),
+      profiles: createProfileActivities({ store, db }),
+    };
   }
   return deps;
 }
@@ -36,11 +51,17 @@ function describeError(err: unknown): StageTaskOutcome {
   return { error: { message: e.message, stack: e.stack ?? null, name: e.name, type: failure?.type ?? null, nonRetryable: failure?.nonRetryable ?? false } };
 }
 
-export default async function runStageTask(task: StageTask & { deps: ThreadDepsSpec }): Promise<StageTaskOutcome> {
+export default async function runStageTask(task: StageThreadTask): Promise<StageTaskOutcome> {
   try {
     const d = threadDeps(task.deps);
+    // This thread's own copy of the environment: os.tmpdir() (the Parquet reader's buffers) is the task's
+    // directory, which the pool removes when the task settles, however it ends.
+    process.env.TMPDIR = task.tmpDir;
+    if (task.stage === 'importFile') return { ok: await createFileCollectActivities({ store: d.store, db: d.db, tmpDir: task.tmpDir }).importFile(task.input) };
     if (task.stage === 'preprocess') return { ok: await preprocessPartition(d, task.input) };
     if (task.stage === 'features') return { ok: await extractPartitionFeatures(d, task.input) };
+    if (task.stage === 'score') return { ok: await d.score.scorePosts(task.input) };
+    if (task.stage === 'profiles') return { ok: await d.profiles.updateUserProfiles(task.input) };
     throw new Error(`unknown stage ${JSON.stringify((task as { stage: unknown }).stage)}`);
   } catch (err) {
     return describeError(err);

@@ -97,7 +97,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       namespace: opts.namespace,
       taskQueue: io,
       workflowBundle: workflowBundleCode,
-      activities: createIoActivities(opts.deps),
+      activities: createIoActivities(opts.deps, { pool: opts.pool }),
       interceptors: { activity: [maskActivityFailures] },
       maxConcurrentActivityTaskExecutions: 8,
       maxCachedWorkflows: MAX_CACHED_WORKFLOWS,

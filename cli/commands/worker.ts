@@ -9,7 +9,7 @@ export function registerWorker(program: Command): void {
     .option('--metrics-port <port>', 'serve Prometheus metrics from the Temporal runtime on 127.0.0.1:<port>/metrics', portOption)
     .option(
       '--threads <n>',
-      `worker threads for the CPU-bound stages (preprocess, features); also the ML activity slots. 0 runs them on the main thread, one at a time (default: the cores available, ${os.availableParallelism()})`,
+      `worker threads for the stages that parse or hold many posts (file import, preprocess, features, scoring, profiles); also the ML activity slots. 0 runs them on the main thread, one at a time (default: the cores available, ${os.availableParallelism()})`,
       wholeNumberOption(0, 256, 'threads'),
     )
     .action(async (opts: { metricsPort?: number; threads?: number }) => {

@@ -1,4 +1,8 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { createDb } from '../../lib/db';
@@ -9,10 +13,12 @@ import { startWorkers } from '../../workers/worker';
 import { copyServingModels, resetBenchDatabase } from '../../bench/benchDatabase';
 import { preprocessPartition } from '../../activities/preprocess';
 import { requireStack, uniqueId } from '../helpers/stack';
+import { FailureType } from '../../lib/failures';
 
 /**
  * The stage pool (workers/threadPool.ts) against the real stack: a pipeline run on a worker whose
- * preprocess and features run on 2 threads gives exactly what a run with the stages inline gives.
+ * file import, preprocess, features, scoring and profile update run on 2 threads gives exactly what a
+ * run with them inline gives.
  * Each run gets a fresh database of its own: the stages skip work the catalog already records
  * (onceForOutput), so a second run against one database would compare a run with a lookup.
  */
@@ -78,9 +84,9 @@ describe('the stage pool', () => {
     const a: PipelineSummary = await execute(pooled);
     const b: PipelineSummary = await execute(inline);
 
-    // Every preprocess and features task of the pooled run went through the threads.
+    // Every preprocess, features, score and profile task of the pooled run went through the threads.
     expect(a.datasets.clean).toHaveLength(2);
-    expect(pooled.workers.pool!.completed).toBe(a.datasets.clean.length + a.datasets.features.length);
+    expect(pooled.workers.pool!.completed).toBe(4 * a.datasets.clean.length);
 
     expect(a.postsIn).toBeGreaterThan(700);
     expect(a.counts).toEqual(b.counts);
@@ -123,5 +129,66 @@ describe('the stage pool', () => {
       input: { runKey: a.runKey, source: 'simulated', date: '2026-11-18', clean: a.datasets.clean[0] },
     });
     expect(again.features.sha256).toBe(a.datasets.features[0].sha256);
+  }, 240_000);
+
+  it('imports a messy export on its threads as inline: same partitions, quarantine, scores and profiles; a bad file fails the same way', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-pool-file-'));
+    try {
+      // Shapes people export: a BOM and `;` (European Excel), 64-bit ids, Mastodon HTML, a NUL, an Excel
+      // serial date, a day/month date, a row without text, and two days.
+      const file = path.join(dir, 'export.csv');
+      const rows = [
+        'id;text;created_at;author_id;author_handle;followers',
+        '1861234567890123457;"<p>Loving the <a href=""https://example.social/tags/launch"">#launch</a> today</p>";2026-11-18T09:00:00Z;9007199254740993;ana;120',
+        '1861234567890123458;"nul\u0000inside, still a good day";2026-11-18T10:30:00Z;9007199254740994;ben;7',
+        '1861234567890123459;excel serial date, terrible service;46344.5;9007199254740995;cy;0',
+        '1861234567890123460;;2026-11-18T11:00:00Z;9007199254740996;dee;3',
+        '1861234567890123461;second day, fine;19/11/2026 08:15;9007199254740993;ana;121',
+        '1861234567890123462;another one on the 19th, great;20/11/2026 08:15;9007199254740994;ben;8',
+      ];
+      fs.writeFileSync(file, '\ufeff' + rows.join('\n') + '\n');
+      const pooled = await startRun('poolfile', 2);
+      const inline = await startRun('inlinefile', 0);
+      const before = pooled.workers.pool!.completed;
+      const input: PipelineInput = { source: 'file', file: { path: file } };
+      const execute = (r: (typeof runs)[number]) =>
+        r.stack.client.workflow.execute(socialSensePipeline, { taskQueue: r.taskQueue, workflowId: uniqueId(`stage-pool-file-${r.name}`), args: [input] });
+      const a: PipelineSummary = await execute(pooled);
+      const b: PipelineSummary = await execute(inline);
+      // the import and 4 stages per partition ran on the threads
+      expect(pooled.workers.pool!.completed - before).toBe(1 + 4 * 3);
+      // the Excel serial 46344.5 is the 18th; 19/11 and 20/11 are day/month; the row without text is quarantined
+      expect(a.datasets.clean.map((c) => [c.uri.match(/date=([\d-]+)/)![1], c.records])).toEqual([
+        ['2026-11-18', 3],
+        ['2026-11-19', 1],
+        ['2026-11-20', 1],
+      ]);
+      expect(a.counts).toMatchObject({ collected: 6, quarantinedAtCollect: 1, quarantinedAtPreprocess: 0, duplicates: 0 });
+      expect(a.scored).toBe(5);
+      expect(a.counts).toEqual(b.counts);
+      expect(a.postsIn).toBe(b.postsIn);
+      expect(a.datasets.clean.map((r) => r.sha256)).toEqual(b.datasets.clean.map((r) => r.sha256));
+      const rowsA = await scoreRows(pooled.stack, a.runKey);
+      expect(rowsA).toEqual(await scoreRows(inline.stack, b.runKey));
+      // the 64-bit ids survive the thread boundary as strings, digit for digit
+      expect(rowsA.map((r) => r.post_id)).toEqual(
+        ['1861234567890123457', '1861234567890123458', '1861234567890123459', '1861234567890123461', '1861234567890123462'].map((id) => `file:${id}`),
+      );
+      const profiles = async (r: (typeof runs)[number]) => (await r.stack.db.query(`SELECT user_id, profile FROM user_profile_state ORDER BY user_id`)).rows;
+      const profilesA = await profiles(pooled);
+      expect(profilesA.map((p) => p.user_id)).toEqual(['9007199254740993', '9007199254740994', '9007199254740995']);
+      expect(profilesA).toEqual(await profiles(inline));
+
+      // A file the worker cannot read fails on a thread with the inline error's type, message and retryability.
+      const missing = { path: path.join(dir, 'missing.csv'), runKey: 'stage-pool-missing-file' };
+      let err: unknown;
+      await pooled.workers.pool!.run({ stage: 'importFile', input: missing }).catch((e: unknown) => (err = e));
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(FailureType.InvalidInput);
+      expect((err as ApplicationFailure).nonRetryable).toBe(true);
+      expect((err as Error).message).toBe(`file not found: ${missing.path} (the path is read by the worker)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 240_000);
 });

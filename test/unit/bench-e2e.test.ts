@@ -49,7 +49,12 @@ describe('bench end-to-end configurations', () => {
       { workers: 3, threads: 1 },
     ]);
     expect(() => parseOptions(['--e2e-configs', '2*1'])).toThrow(/processes x threads/);
-    expect(() => parseOptions(['--e2e-configs', '1x0'])).toThrow(/each >= 1/);
+    // 0 threads: the stages on the worker's main thread (worker --threads 0), what --profile can see
+    expect(parseOptions(['--e2e-configs', '1x0,2x0']).e2eConfigs).toEqual([
+      { workers: 1, threads: 0 },
+      { workers: 2, threads: 0 },
+    ]);
+    expect(() => parseOptions(['--e2e-configs', '0x1'])).toThrow(/processes >= 1/);
     expect(() => parseOptions(['--e2e-configs', '1x1', '--workers', '2'])).toThrow(/either --e2e-configs or --workers/);
     expect(parseOptions([]).costSizes).toEqual([1000, 10_000, 100_000, 1_000_000]);
     expect(parseOptions(['--quick']).costSizes).toEqual([1000, 10_000]);

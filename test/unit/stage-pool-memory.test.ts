@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
-import { createStagePool, DEFAULT_THREAD_HEAP_MB, threadHeapMb } from '../../workers/threadPool';
+import { createStagePool, DEFAULT_THREAD_HEAP_MB, DEFAULT_THREAD_YOUNG_MB, threadHeapMb, threadYoungMb } from '../../workers/threadPool';
 
 // A local object folder that is never touched: the tasks here fail before any I/O.
 const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexistent/socialsense-unit', S3_BUCKET: 'unused' });
@@ -16,25 +19,44 @@ describe('stage thread heap limit', () => {
     expect(threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: ' 0 ' })).toBe(0);
   });
 
+  it("the young generation defaults to V8's (DEFAULT_THREAD_YOUNG_MB 0) and takes SOCIALSENSE_THREAD_YOUNG_MB", () => {
+    expect(DEFAULT_THREAD_YOUNG_MB).toBe(0); // V8's own unless an operator trades CPU for memory
+    expect(threadYoungMb({})).toBe(DEFAULT_THREAD_YOUNG_MB);
+    expect(threadYoungMb({ SOCIALSENSE_THREAD_YOUNG_MB: '' })).toBe(DEFAULT_THREAD_YOUNG_MB);
+    expect(threadYoungMb({ SOCIALSENSE_THREAD_YOUNG_MB: '48' })).toBe(48);
+    expect(threadYoungMb({ SOCIALSENSE_THREAD_YOUNG_MB: ' 16 ' })).toBe(16);
+    // the two settings are read independently
+    expect(threadYoungMb({ SOCIALSENSE_THREAD_HEAP_MB: '512' })).toBe(DEFAULT_THREAD_YOUNG_MB);
+    expect(threadHeapMb({ SOCIALSENSE_THREAD_YOUNG_MB: '8' })).toBe(DEFAULT_THREAD_HEAP_MB);
+  });
+
   it('refuses a value that is not a whole number of MiB, naming the variable', () => {
-    for (const bad of ['-1', '1.5', '256MB', 'lots']) {
-      let err: unknown;
-      try {
-        threadHeapMb({ SOCIALSENSE_THREAD_HEAP_MB: bad });
-      } catch (e) {
-        err = e;
+    const settings = [
+      ['SOCIALSENSE_THREAD_HEAP_MB', threadHeapMb],
+      ['SOCIALSENSE_THREAD_YOUNG_MB', threadYoungMb],
+    ] as const;
+    for (const [name, read] of settings) {
+      for (const bad of ['-1', '1.5', '256MB', 'lots']) {
+        let err: unknown;
+        try {
+          read({ [name]: bad });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(ApplicationFailure);
+        expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
+        expect((err as Error).message).toContain(name);
+        expect((err as Error).message).toContain(JSON.stringify(bad));
       }
-      expect(err).toBeInstanceOf(ApplicationFailure);
-      expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
-      expect((err as Error).message).toContain('SOCIALSENSE_THREAD_HEAP_MB');
-      expect((err as Error).message).toContain(JSON.stringify(bad));
     }
     expect(() => createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused', storage: storage }, heapMb: -5 })).toThrow(RangeError);
+    expect(() => createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused', storage: storage }, youngMb: 2.5 })).toThrow(/young generation/);
   });
 
   it('a thread that runs out of its heap fails the task with a ConfigError that says what to change; the replaced thread answers the next task', async () => {
     // 8 MiB is too little to even load the stages' modules: the thread dies of a real V8 out-of-memory.
-    const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage: storage }, heapMb: 8 });
+    const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-pool-tmp-'));
+    const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage: storage }, heapMb: 8, tmpRoot });
     try {
       const task = {
         stage: 'preprocess' as const,
@@ -56,8 +78,11 @@ describe('stage thread heap limit', () => {
         );
       }
       expect(pool.completed).toBe(2); // both tasks were answered by a thread (completed counts failed ones)
+      // each task had a temporary directory of its own, removed although its thread died midway
+      expect(fs.readdirSync(tmpRoot)).toEqual([]);
     } finally {
       await pool.close();
+      fs.rmSync(tmpRoot, { recursive: true, force: true });
     }
   }, 60_000);
 });
