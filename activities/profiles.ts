@@ -18,7 +18,10 @@ export interface ProfileUpdateInput {
 
 export interface ProfileUpdateResult {
   updated: number;
+  /** users whose profile already held this unit (a retry or re-run of the same data) */
   alreadyFolded: number;
+  /** posts left out because profiles already held them (an earlier unit brought them) */
+  postsAlreadyFolded?: number;
   refused?: number;
   refusedReasons?: string[];
 }
@@ -32,6 +35,9 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
      * The unit is the partition *and its content* (`source/day#digest of the post ids and engagements`):
      * a second file imported for the same day is folded too, instead of being taken for the first.
      * A bare `source/day` entry (written before units had a digest) still counts as that whole day.
+     * Each post is folded once whatever unit brings it (table profile_folded_posts): a later file that repeats
+     * posts of an earlier one (a re-export, a longer export of the same days) adds only its new posts
+     * (`postsAlreadyFolded` counts the others). Posts folded before that table existed are not in it.
      * A user row Postgres refuses for a data reason is left out (counted in `refused`, with the reason);
      * the other users are updated.
      */
@@ -40,8 +46,7 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
       // FeaturedPosts (entities, features, author) held at once was the worker's largest heap (bench/README.md).
       const posts: ProfilePost[] = [];
       for await (const chunk of readRecordChunks<FeaturedPost>(store, input.features)) for (const p of chunk) posts.push(profilePostOf(p));
-      const engagements = input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : [];
-      const fresh = accumulateProfiles(posts, profileInputs([], engagements).engagements);
+      const engagements = profileInputs([], input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : []).engagements;
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
       const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
       return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () =>
@@ -50,6 +55,15 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
             // Partitions fold one at a time: concurrent partitions share most of their authors, and row
             // locks taken in parallel only make them wait on each other longer (measured in the benchmark).
             await client.query(`SELECT pg_advisory_xact_lock(hashtext('user_profile_state'))`);
+            // Posts an earlier fold took (another file or unit with the same posts) are left out; the ids
+            // inserted here are this fold's, and roll back with it.
+            const { rows: taken } = await client.query<{ post_id: string }>(
+              `INSERT INTO profile_folded_posts (post_id, unit) SELECT unnest($1::text[]), $2 ON CONFLICT (post_id) DO NOTHING RETURNING post_id`,
+              [posts.map((p) => p.id), unit],
+            );
+            const takenIds = new Set(taken.map((r) => r.post_id));
+            const newPosts = takenIds.size === posts.length ? posts : posts.filter((p) => takenIds.has(p.id));
+            const fresh = accumulateProfiles(newPosts, engagements);
             const ids = [...fresh.keys()];
             const { rows } = await client.query(`SELECT user_id, state, folded_days FROM user_profile_state WHERE user_id = ANY($1) FOR UPDATE`, [ids]);
             const stored = new Map(rows.map((r) => [r.user_id as string, r as { state: ProfileState; folded_days: string[] }]));
@@ -77,6 +91,7 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
             return {
               updated: upserts.length - refused.length,
               alreadyFolded,
+              postsAlreadyFolded: posts.length - newPosts.length,
               refused: refused.length,
               refusedReasons: refused.slice(0, 20).map((r) => `user ${JSON.stringify(r.row.user_id)}: ${r.reason}`),
             };

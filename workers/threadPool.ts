@@ -7,6 +7,7 @@
  * pg pool and an object store from the same configuration as the worker) and returns the stage's small
  * result (dataset references and counts); rows never cross the thread boundary.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,49 @@ function wholeMbSetting(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return Number(v.trim());
 }
 
+/** A task directory's name: `<stage>-<pid of the worker process>-<random>`. */
+const TASK_DIR_NAME = /^(?:importFile|preprocess|features|score|profiles)-(\d+)-[^/]+$/;
+
+/** The task directories of this process's pools in use now (a process can run several pools: tests do). */
+const liveTaskDirs = new Set<string>();
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Removes the task directories under `tmpRoot` whose worker process is gone: a process that was killed
+ * (SIGKILL, a crash, the machine) ran no clean-up, and an import's spill can be hundreds of MB. Directories of
+ * live processes, other workers sharing the data dir included, are left alone. A directory named with this
+ * process's own pid is an orphan unless one of its pools uses it: a restarted container often gets the pid its
+ * predecessor had. So tmp/ is assumed to be one machine's (the data dir is local state). Called when a pool starts.
+ * @returns the names removed
+ */
+export function removeOrphanedTaskDirs(tmpRoot: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmpRoot);
+  } catch {
+    return []; // no tmp/ yet
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TASK_DIR_NAME.exec(name);
+    if (!m) continue;
+    const dir = path.join(tmpRoot, name);
+    const pid = Number(m[1]);
+    if (pid === process.pid ? liveTaskDirs.has(dir) : processIsAlive(pid)) continue;
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** The default size of a worker's pool: the cores this process may use. */
 export const defaultThreads = (): number => os.availableParallelism();
 
@@ -132,6 +176,7 @@ const entry = new URL('./stageThread.mjs', import.meta.url).href;
  */
 export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; heapMb?: number; youngMb?: number; tmpRoot?: string }): StagePool {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a stage pool needs at least 1 thread, got ${opts.threads}`);
+  removeOrphanedTaskDirs(opts.tmpRoot ?? path.join(dataDir(), 'tmp'));
   const heapMb = opts.heapMb ?? threadHeapMb();
   const youngMb = opts.youngMb ?? threadYoungMb();
   if (!Number.isInteger(heapMb) || heapMb < 0) throw new RangeError(`a stage thread's heap limit is a whole number of MiB (0 = V8's default), got ${heapMb}`);
@@ -157,7 +202,8 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
       let outcome: StageTaskOutcome;
       const tmpRoot = opts.tmpRoot ?? path.join(dataDir(), 'tmp');
       await fsp.mkdir(tmpRoot, { recursive: true });
-      const tmpDir = await fsp.mkdtemp(path.join(tmpRoot, `${task.stage}-`));
+      const tmpDir = await fsp.mkdtemp(path.join(tmpRoot, `${task.stage}-${process.pid}-`));
+      liveTaskDirs.add(tmpDir);
       try {
         const sent: StageThreadTask = { ...task, deps: opts.deps, tmpDir };
         outcome = await pool.run(sent, { signal: signal ?? null });
@@ -172,6 +218,7 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
         throw err;
       } finally {
         await fsp.rm(tmpDir, { recursive: true, force: true });
+        liveTaskDirs.delete(tmpDir);
       }
       if ('ok' in outcome) return outcome.ok as StageResult<typeof task>;
       const e = outcome.error;

@@ -68,6 +68,15 @@ async function bundleInChild(): Promise<WorkflowBundleWithSourceMap> {
  */
 export const MAX_CACHED_WORKFLOWS = 64;
 
+/**
+ * The longest the SDK holds back an activity's heartbeats (WorkerOptions.maxHeartbeatThrottleInterval; by
+ * default it sends one per min(0.8 × heartbeatTimeout, 60 s)). A cancellation reaches a running activity only in
+ * a heartbeat's response, so with the defaults a cancelled import (heartbeatTimeout 2 min) went on for up to a
+ * minute and uploaded its partitions after its workflow had closed. 5 s: a cancel stops the work within ~5 s, for
+ * one heartbeat call per running activity every 5 s.
+ */
+export const MAX_HEARTBEAT_THROTTLE = '5 seconds';
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -101,6 +110,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       interceptors: { activity: [maskActivityFailures] },
       maxConcurrentActivityTaskExecutions: 8,
       maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+      maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     }),
     Worker.create({
       connection: opts.connection,
@@ -109,6 +119,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       activities: createMlActivities(opts.deps, { pool: opts.pool }),
       interceptors: { activity: [maskActivityFailures] },
       maxConcurrentActivityTaskExecutions: opts.mlSlots ?? Math.max(1, opts.pool?.threads ?? 1),
+      maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     }),
   ]);
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { normalizePlatformName } from '../../lib/platformName';
 import { installRuntime } from '../../lib/runtime';
@@ -90,7 +91,9 @@ export function registerRun(program: Command): void {
           posts: opts.posts,
           query: opts.query,
           languages: opts.languages ?? null,
-          file: opts.file ? { path: opts.file, mapping: opts.map, platform: opts.platform } : undefined,
+          // Resolved here: the run's identity hashes the file this command sees, and the worker (another process,
+          // maybe another directory) must read that file, not one of the same name in its own directory.
+          file: opts.file ? { path: path.resolve(opts.file), mapping: opts.map, platform: opts.platform } : undefined,
           maxQuarantinedShare: opts.maxQuarantined,
         };
         const go = () => runPipeline(stack, input);

@@ -9,10 +9,10 @@ export interface CliResult {
 }
 
 /** Runs the real `socialsense` command as a user would, in its own process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'socialsense.mjs'), ...args], {
-      cwd: projectRoot,
+      cwd: opts.cwd ?? projectRoot,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

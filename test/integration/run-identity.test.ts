@@ -252,7 +252,7 @@ describe('backfill days share their ids with `run`', () => {
 });
 
 describe('user profiles fold each file of a day once', () => {
-  it('an author in two files of the same day gets the posts of both; importing a file again folds nothing twice', async () => {
+  it('an author in two files of the same day gets the posts of both; importing a file again, or a longer export repeating its posts, folds no post twice', async () => {
     const author = `${tag}-author`;
     const one = path.join(tmp, `profile-one-${tag}.csv`);
     const two = path.join(tmp, `profile-two-${tag}.csv`);
@@ -273,6 +273,60 @@ describe('user profiles fold each file of a day once', () => {
     expect(await postsOf()).toBe(3); // was 1: the second file's day counted as already folded
     await runPipeline(local, { source: 'file', file: { path: one } });
     expect(await postsOf()).toBe(3);
+    // A longer export of the same day repeats p1 and p2 and brings p4: only p4 is new to the profile.
+    const longer = path.join(tmp, `profile-longer-${tag}.csv`);
+    fs.writeFileSync(
+      longer,
+      [
+        'id,author_id,text,created_at',
+        `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`,
+        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
+        `${tag}-p4,${author},Late swim under the stars,2024-06-03T23:00:00Z`,
+      ].join('\n') + '\n',
+    );
+    await runPipeline(local, { source: 'file', file: { path: longer } });
+    expect(await postsOf()).toBe(4); // was 6: p1 and p2 folded a second time
+    // an export with other posts of the day in another combination (p1, p2, p3: a unit never seen) adds nothing
+    const again = path.join(tmp, `profile-again-${tag}.csv`);
+    fs.writeFileSync(
+      again,
+      [
+        'id,author_id,text,created_at',
+        `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`,
+        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
+        `${tag}-p3,${author},Evening concert downtown,2024-06-03T20:00:00Z`,
+      ].join('\n') + '\n',
+    );
+    await runPipeline(local, { source: 'file', file: { path: again } });
+    expect(await postsOf()).toBe(4);
+    const folded = await stack.db.query(`SELECT post_id, unit FROM profile_folded_posts WHERE post_id LIKE $1 ORDER BY post_id`, [`file:${tag}-p%`]);
+    expect(folded.rows.map((r) => r.post_id)).toEqual([`file:${tag}-p1`, `file:${tag}-p2`, `file:${tag}-p3`, `file:${tag}-p4`]);
+    // each post belongs to the fold that first took it: p1 to the first file's unit
+    expect(folded.rows[0].unit).toMatch(/^file\/2024-06-03#[0-9a-f]{12}$/);
+    expect(folded.rows[0].unit).not.toBe(folded.rows[3].unit);
+  }, 300_000);
+
+  it('a relative --file is the file in the directory of the command, whichever directory the worker runs in', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'cwd-'));
+    const name = `relative-${tag}.csv`;
+    fs.writeFileSync(
+      path.join(dir, name),
+      [
+        'id,author_id,text,created_at',
+        `${tag}-r1,${tag}-rel,First light over the bay,2024-06-05T06:00:00Z`,
+        `${tag}-r2,${tag}-rel,Second coffee,2024-06-05T09:00:00Z`,
+      ].join('\n') + '\n',
+    );
+    // The test's workers run in the project root, where no such file is; the command runs in `dir`.
+    const r = await runCli(['run', '--source', 'file', '--file', name, '--no-worker', '--json'], {
+      env: { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue },
+      cwd: dir,
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as CliSummary;
+    expect(summary.scored).toBe(2);
+    expect(await carriedBy(summary.runKey)).toEqual([`file:${tag}-r1`, `file:${tag}-r2`]);
   }, 300_000);
 });
 

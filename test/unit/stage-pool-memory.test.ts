@@ -5,7 +5,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
-import { createStagePool, DEFAULT_THREAD_HEAP_MB, DEFAULT_THREAD_YOUNG_MB, threadHeapMb, threadYoungMb } from '../../workers/threadPool';
+import { execFileSync } from 'node:child_process';
+import {
+  createStagePool,
+  DEFAULT_THREAD_HEAP_MB,
+  DEFAULT_THREAD_YOUNG_MB,
+  removeOrphanedTaskDirs,
+  threadHeapMb,
+  threadYoungMb,
+} from '../../workers/threadPool';
 
 // A local object folder that is never touched: the tasks here fail before any I/O.
 const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexistent/socialsense-unit', S3_BUCKET: 'unused' });
@@ -85,4 +93,34 @@ describe('stage thread heap limit', () => {
       fs.rmSync(tmpRoot, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('task directories left by a killed worker', () => {
+  it('are removed when a pool starts: those of processes that are gone and unused ones of this process; live processes keep theirs', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-orphans-'));
+    try {
+      // a pid that was a process a moment ago and is gone now
+      const deadPid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
+      const make = (name: string) => {
+        fs.mkdirSync(path.join(root, name));
+        fs.writeFileSync(path.join(root, name, '0.ndjson.gz'), 'spilled');
+      };
+      make(`importFile-${deadPid}-AbC123`); // a killed worker's import
+      make(`score-${process.pid}-XyZ789`); // this pid, but no pool of this process uses it (a restarted container)
+      make(`features-${process.ppid}-live01`); // a live process: another worker's task in progress
+      make('import-Qw12Er'); // not a pool task's name: left to the importer's own sweep
+      fs.writeFileSync(path.join(root, 'notes.txt'), 'not a directory of ours');
+      expect(removeOrphanedTaskDirs(root).sort()).toEqual([`importFile-${deadPid}-AbC123`, `score-${process.pid}-XyZ789`]);
+      expect(fs.readdirSync(root).sort()).toEqual([`features-${process.ppid}-live01`, 'import-Qw12Er', 'notes.txt'].sort());
+      expect(removeOrphanedTaskDirs(path.join(root, 'missing'))).toEqual([]);
+
+      // createStagePool sweeps its tmpRoot
+      make(`preprocess-${deadPid}-Zz9`);
+      const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused', storage }, tmpRoot: root });
+      await pool.close();
+      expect(fs.existsSync(path.join(root, `preprocess-${deadPid}-Zz9`))).toBe(false);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
