@@ -249,7 +249,10 @@ export function parseCsvRecord(text: string, delimiter = ',', quote: string | fa
       }
       fields.push(value);
       if (i >= n) return { fields };
-      if (text[i] !== delimiter) return { error: `text after a closing quote in field ${fields.length} (${JSON.stringify(text.slice(i, i + 20))})` };
+      if (text[i] !== delimiter)
+        return {
+          error: `text after a closing quote in field ${fields.length} (${JSON.stringify(text.slice(i, i + 20))}); a quote inside a quoted field is written twice ("")`,
+        };
       i++;
       continue;
     }
@@ -317,7 +320,7 @@ export async function* csvRecords(
     if (fields) {
       const expected = opts.expected?.() ?? null;
       if (expected !== null && fields.length > expected && fields.slice(expected).some((f) => f !== '')) {
-        failure = `${fields.length} fields, the header has ${expected}`;
+        failure = `${fields.length} fields, the header has ${expected}; a field that holds the delimiter (${delimiterName(delimiter)}) needs quotes around it`;
         fields = null;
       }
     }

@@ -500,7 +500,9 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
     expect(parseCsvRecord('1,,')).toEqual({ fields: ['1', '', ''] });
     expect(parseCsvRecord('1,"open')).toEqual({ incomplete: true });
     expect(parseCsvRecord('2,he said "hi,2026')).toEqual({ error: expect.stringMatching(/stray quote in unquoted field 2/) });
-    expect(parseCsvRecord('2,"x"y,3')).toEqual({ error: expect.stringMatching(/text after a closing quote in field 2/) });
+    expect(parseCsvRecord('2,"x"y,3')).toEqual({
+      error: expect.stringMatching(/text after a closing quote in field 2 \("y,3"\); a quote inside a quoted field is written twice \(""\)$/),
+    });
     expect(parseCsvRecord('a\t"b\tc', '\t', false)).toEqual({ fields: ['a', '"b', 'c'] });
   });
 
@@ -562,7 +564,11 @@ describe('malformed CSV rows are quarantined, and the parser resynchronises', ()
       ['file:6', 'trailing commas are fine'],
     ]);
     expect(quarantine.map((q) => [q.line, q.reason, q.record])).toEqual([
-      [3, 'line 3: unreadable CSV row: 4 fields, the header has 3', '2,not quoted, has a comma,2024-05-01T11:00:00Z'],
+      [
+        3,
+        'line 3: unreadable CSV row: 4 fields, the header has 3; a field that holds the delimiter (comma) needs quotes around it',
+        '2,not quoted, has a comma,2024-05-01T11:00:00Z',
+      ],
       [4, expect.stringMatching(/^line 4: unreadable CSV row: text after a closing quote/), '3,"opened and never closed,2024-05-01T12:00:00Z'],
       [9, 'line 9: unreadable CSV row: a quote opened here is never closed', '7,"last line never closed,2024-05-01T16:00:00Z'],
     ]);
