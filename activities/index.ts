@@ -78,8 +78,9 @@ function onPool<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
 /**
  * preprocess, extractFeatures, scorePosts and updateUserProfiles on the stage pool's threads
  * (workers/threadPool.ts): the stages that hold a partition's posts, so the main thread's heap stays the
- * size of Temporal's work and the collection. The activity on the main thread only waits: it heartbeats meanwhile (the event loop is free, so heartbeats leave on
- * time however long the stage computes), and a cancellation aborts the thread's task.
+ * size of Temporal's work. The activity on the main thread only waits: it heartbeats meanwhile (the event
+ * loop is free, so heartbeats leave on time however long the stage computes), and a cancellation aborts
+ * the thread's task.
  */
 function createPooledStageActivities(pool: StagePool) {
   return {
@@ -92,7 +93,8 @@ function createPooledStageActivities(pool: StagePool) {
 
 /**
  * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, the partition stages
- * (preprocess, features, scoring, profiles) compute on its threads; without, inline on the calling thread (tests, the embedded demo).
+ * (preprocess, features, scoring, profiles) compute on its threads; without, inline on the calling
+ * thread (tests, the embedded demo).
  */
 export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool | null } = {}) {
   return {

@@ -24,12 +24,12 @@ export class LockBusyError extends Error {
 /** Lock files this process holds right now: a second open from the same process is refused as well. */
 const heldHere = new Set<string>();
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid is running (EPERM: it exists but belongs to someone else, so it is alive). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: the process exists but belongs to someone else; it is alive all the same.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
@@ -49,7 +49,7 @@ function readOwner(file: string): LockOwner | null {
  */
 export function lockHolder(file: string): LockOwner | null {
   const owner = readOwner(file);
-  return owner && (owner.pid === process.pid ? heldHere.has(path.resolve(file)) : alive(owner.pid)) ? owner : null;
+  return owner && (owner.pid === process.pid ? heldHere.has(path.resolve(file)) : processIsAlive(owner.pid)) ? owner : null;
 }
 
 /**
@@ -77,7 +77,7 @@ export function acquirePidLock(file: string, busyMessage: (owner: LockOwner) => 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
       const owner = readOwner(file);
-      if (owner && owner.pid !== process.pid && alive(owner.pid)) throw new LockBusyError(busyMessage(owner), owner);
+      if (owner && owner.pid !== process.pid && processIsAlive(owner.pid)) throw new LockBusyError(busyMessage(owner), owner);
       // Stale (or our own from an earlier open that was not released): remove and retry the atomic create.
       fs.rmSync(file, { force: true });
     }

@@ -15,6 +15,7 @@ import Piscina from 'piscina';
 import { ApplicationFailure } from '@temporalio/common';
 import { configError } from '../lib/failures';
 import { dataDir } from '../lib/paths';
+import { processIsAlive } from '../lib/pidLock';
 import type { StorageConfig } from '../lib/config';
 import type { PreprocessInput, PreprocessResult } from '../activities/preprocess';
 import type { FeaturesInput, FeaturesResult } from '../activities/features';
@@ -124,15 +125,6 @@ const TASK_DIR_NAME = /^(?:importFile|preprocess|features|score|profiles)-(\d+)-
 
 /** The task directories of this process's pools in use now (a process can run several pools: tests do). */
 const liveTaskDirs = new Set<string>();
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
-}
 
 /**
  * Removes the task directories under `tmpRoot` whose worker process is gone: a process that was killed

@@ -254,17 +254,20 @@ describe('backfill days share their ids with `run`', () => {
 describe('user profiles fold each file of a day once', () => {
   it('an author in two files of the same day gets the posts of both; importing a file again, or a longer export repeating its posts, folds no post twice', async () => {
     const author = `${tag}-author`;
-    const one = path.join(tmp, `profile-one-${tag}.csv`);
-    const two = path.join(tmp, `profile-two-${tag}.csv`);
-    fs.writeFileSync(one, ['id,author_id,text,created_at', `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`].join('\n') + '\n');
-    fs.writeFileSync(
-      two,
-      [
-        'id,author_id,text,created_at',
-        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
-        `${tag}-p3,${author},Evening concert downtown,2024-06-03T20:00:00Z`,
-      ].join('\n') + '\n',
-    );
+    const line = {
+      p1: 'Morning walk by the sea,2024-06-03T08:00:00Z',
+      p2: 'Lunch at the market,2024-06-03T12:00:00Z',
+      p3: 'Evening concert downtown,2024-06-03T20:00:00Z',
+      p4: 'Late swim under the stars,2024-06-03T23:00:00Z',
+    };
+    /** A CSV export of the author's posts `ids` (all of the same day). */
+    const exportOf = (name: string, ids: Array<keyof typeof line>) => {
+      const file = path.join(tmp, `profile-${name}-${tag}.csv`);
+      fs.writeFileSync(file, ['id,author_id,text,created_at', ...ids.map((id) => `${tag}-${id},${author},${line[id]}`)].join('\n') + '\n');
+      return file;
+    };
+    const one = exportOf('one', ['p1']);
+    const two = exportOf('two', ['p2', 'p3']);
     const postsOf = async () =>
       (await stack.db.query(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [author])).rows[0]?.posts;
     await runPipeline(local, { source: 'file', file: { path: one } });
@@ -274,29 +277,11 @@ describe('user profiles fold each file of a day once', () => {
     await runPipeline(local, { source: 'file', file: { path: one } });
     expect(await postsOf()).toBe(3);
     // A longer export of the same day repeats p1 and p2 and brings p4: only p4 is new to the profile.
-    const longer = path.join(tmp, `profile-longer-${tag}.csv`);
-    fs.writeFileSync(
-      longer,
-      [
-        'id,author_id,text,created_at',
-        `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`,
-        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
-        `${tag}-p4,${author},Late swim under the stars,2024-06-03T23:00:00Z`,
-      ].join('\n') + '\n',
-    );
+    const longer = exportOf('longer', ['p1', 'p2', 'p4']);
     await runPipeline(local, { source: 'file', file: { path: longer } });
     expect(await postsOf()).toBe(4); // was 6: p1 and p2 folded a second time
     // an export with other posts of the day in another combination (p1, p2, p3: a unit never seen) adds nothing
-    const again = path.join(tmp, `profile-again-${tag}.csv`);
-    fs.writeFileSync(
-      again,
-      [
-        'id,author_id,text,created_at',
-        `${tag}-p1,${author},Morning walk by the sea,2024-06-03T08:00:00Z`,
-        `${tag}-p2,${author},Lunch at the market,2024-06-03T12:00:00Z`,
-        `${tag}-p3,${author},Evening concert downtown,2024-06-03T20:00:00Z`,
-      ].join('\n') + '\n',
-    );
+    const again = exportOf('again', ['p1', 'p2', 'p3']);
     await runPipeline(local, { source: 'file', file: { path: again } });
     expect(await postsOf()).toBe(4);
     const folded = await stack.db.query(`SELECT post_id, unit FROM profile_folded_posts WHERE post_id LIKE $1 ORDER BY post_id`, [`file:${tag}-p%`]);
