@@ -7,7 +7,7 @@ import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfilePost, type ProfileState } from '../models/users/profile';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { withHeartbeat } from './heartbeat';
-import { profileInputs, profilePostOf } from './userModelInputs';
+import { profileEngagementOf, profilePostOf } from './userModelInputs';
 
 export interface ProfileUpdateInput {
   /** `source/day` of the posts; with their content it names the unit folded into the profiles at most once */
@@ -46,7 +46,7 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
       // FeaturedPosts (entities, features, author) held at once was the worker's largest heap (bench/README.md).
       const posts: ProfilePost[] = [];
       for await (const chunk of readRecordChunks<FeaturedPost>(store, input.features)) for (const p of chunk) posts.push(profilePostOf(p));
-      const engagements = profileInputs([], input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : []).engagements;
+      const engagements = input.engagements ? (await readAllRecords<Engagement>(store, input.engagements)).map(profileEngagementOf) : [];
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
       const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
       return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () =>

@@ -20,12 +20,14 @@ export function profilePostOf(p: FeaturedPost): ProfilePost {
   };
 }
 
+/** One stored engagement in the shape the pure user models take. */
+export function profileEngagementOf(e: Engagement): ProfileEngagement {
+  return { userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at };
+}
+
 /** Stored posts and engagements in the shape the pure user models take (models/ knows no post.v1). */
 export function profileInputs(posts: readonly FeaturedPost[], engagements: readonly Engagement[]): { posts: ProfilePost[]; engagements: ProfileEngagement[] } {
-  return {
-    posts: posts.map(profilePostOf),
-    engagements: engagements.map((e) => ({ userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at })),
-  };
+  return { posts: posts.map(profilePostOf), engagements: engagements.map(profileEngagementOf) };
 }
 
 /** Daily activity per user (posts written, engagements given and received) for engagement prediction. */

@@ -120,8 +120,10 @@ function wholeMbSetting(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return Number(v.trim());
 }
 
+/** Every stage once (the type makes the list complete): the first part of a task directory's name. */
+const STAGE_NAMES: Record<StageName, true> = { importFile: true, preprocess: true, features: true, score: true, profiles: true };
 /** A task directory's name: `<stage>-<pid of the worker process>-<random>`. */
-const TASK_DIR_NAME = /^(?:importFile|preprocess|features|score|profiles)-(\d+)-[^/]+$/;
+const TASK_DIR_NAME = new RegExp(`^(?:${Object.keys(STAGE_NAMES).join('|')})-(\\d+)-[^/]+$`);
 
 /** The task directories of this process's pools in use now (a process can run several pools: tests do). */
 const liveTaskDirs = new Set<string>();
@@ -168,7 +170,8 @@ const entry = new URL('./stageThread.mjs', import.meta.url).href;
  */
 export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; heapMb?: number; youngMb?: number; tmpRoot?: string }): StagePool {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a stage pool needs at least 1 thread, got ${opts.threads}`);
-  removeOrphanedTaskDirs(opts.tmpRoot ?? path.join(dataDir(), 'tmp'));
+  const tmpRoot = opts.tmpRoot ?? path.join(dataDir(), 'tmp');
+  removeOrphanedTaskDirs(tmpRoot);
   const heapMb = opts.heapMb ?? threadHeapMb();
   const youngMb = opts.youngMb ?? threadYoungMb();
   if (!Number.isInteger(heapMb) || heapMb < 0) throw new RangeError(`a stage thread's heap limit is a whole number of MiB (0 = V8's default), got ${heapMb}`);
@@ -192,7 +195,6 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
     },
     async run(task, signal) {
       let outcome: StageTaskOutcome;
-      const tmpRoot = opts.tmpRoot ?? path.join(dataDir(), 'tmp');
       await fsp.mkdir(tmpRoot, { recursive: true });
       const tmpDir = await fsp.mkdtemp(path.join(tmpRoot, `${task.stage}-${process.pid}-`));
       liveTaskDirs.add(tmpDir);
