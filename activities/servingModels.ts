@@ -9,17 +9,31 @@ import { loadAls, type AlsModel } from '../models/recommend/als';
 import type { EngagementArtifact } from '../models/users/engagement';
 import type { SegmentsArtifact } from '../models/users/segments';
 
-/** Artifacts are immutable per (name, version), so a worker loads each serving version once. */
-const cache = new Map<string, Promise<unknown>>();
+/**
+ * The loaded serving models of this thread: one per model name, the version that served when it was last asked
+ * for. A promotion replaces the entry, so the version it displaced is freed once no running task holds it; kept
+ * by version, a long-lived worker held every version it had ever served (a nightly retraining adds one a day per
+ * model, in every stage thread). Keyed by the artifact's URI, not the version number: two stacks served by one
+ * process (tests, a demo beside a worker) each have their own `sentiment` v1.
+ */
+const loaded = new Map<string, { uri: string; model: Promise<unknown> }>();
 
-async function load<T>(store: ObjectStore, m: ModelVersion, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>): Promise<T> {
-  const key = `${m.name}@${m.version}`;
-  if (!cache.has(key))
-    cache.set(
-      key,
-      decode(store, m).catch((err) => (cache.delete(key), Promise.reject(err))),
-    );
-  return cache.get(key) as Promise<T>;
+/**
+ * The model of serving version `m`, decoded on first use and kept until another version of `m.name` is asked for.
+ * A failed decode is not kept: the next call tries again.
+ */
+export function loadServingModel<T>(store: ObjectStore, m: ModelVersion, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>): Promise<T> {
+  const hit = loaded.get(m.name);
+  if (hit?.uri === m.artifactUri) return hit.model as Promise<T>;
+  const entry = {
+    uri: m.artifactUri,
+    model: decode(store, m).catch((err: unknown) => {
+      if (loaded.get(m.name) === entry) loaded.delete(m.name);
+      throw err;
+    }),
+  };
+  loaded.set(m.name, entry);
+  return entry.model;
 }
 
 // The artifact types live beside the models that apply them; re-exported for the training activity.
@@ -29,7 +43,7 @@ export function createServingModels(deps: { store: ObjectStore; db: Db }) {
   const { store, db } = deps;
   const serving = async <T>(name: string, decode: (store: ObjectStore, m: ModelVersion) => Promise<T>) => {
     const m = await servingModel(db, name);
-    return m ? { version: m.version, model: await load(store, m, decode) } : null;
+    return m ? { version: m.version, model: await loadServingModel(store, m, decode) } : null;
   };
   return {
     // a sentiment version is a linear classifier or a neural challenger: the loader tells them apart
