@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'minio';
+import type { Config } from './config';
 
 /**
  * The object store seen by activities. MinIO (or any S3) in real deployments; a local folder for the
@@ -349,3 +350,20 @@ export class LocalObjectStore implements ObjectStore {
     return `file://${this.root}/${key}`;
   }
 }
+
+/**
+ * The object store a configuration names: a folder for a `file:` endpoint (the embedded demo), else an S3 bucket.
+ * Lives here, not in lib/stack.ts, so the stage threads (workers/stageThread.ts) can build one without loading the
+ * Temporal client and worker packages that lib/stack needs (measured: ~70 MiB of resident memory per thread).
+ */
+export function createObjectStore(config: Pick<Config, 'S3_ENDPOINT' | 'S3_ACCESS_KEY' | 'S3_SECRET_KEY' | 'S3_BUCKET' | 'S3_REGION'>): ObjectStore {
+  if (config.S3_ENDPOINT.startsWith('file:')) return new LocalObjectStore(new URL(config.S3_ENDPOINT).pathname, config.S3_BUCKET);
+  return new S3ObjectStore({
+    endpoint: config.S3_ENDPOINT,
+    accessKey: config.S3_ACCESS_KEY!,
+    secretKey: config.S3_SECRET_KEY!,
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+  });
+}
+

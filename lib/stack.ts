@@ -5,7 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { findOrInstallPipBinary } from './binaries';
 import { ConfigError, databaseConfigSchema, loadConfig, parseConfig, storageConfigSchema, type Config } from './config';
 import { createDb, migrate, type Db } from './db';
-import { LocalObjectStore, S3ObjectStore, type ObjectStore } from './objectStore';
+import { createObjectStore, LocalObjectStore, type ObjectStore } from './objectStore';
 import { startDevServer } from './devServer';
 import { logger } from './logger';
 import { freePort } from './net';
@@ -26,16 +26,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export function createObjectStore(config: Pick<Config, 'S3_ENDPOINT' | 'S3_ACCESS_KEY' | 'S3_SECRET_KEY' | 'S3_BUCKET' | 'S3_REGION'>): ObjectStore {
-  if (config.S3_ENDPOINT.startsWith('file:')) return new LocalObjectStore(new URL(config.S3_ENDPOINT).pathname, config.S3_BUCKET);
-  return new S3ObjectStore({
-    endpoint: config.S3_ENDPOINT,
-    accessKey: config.S3_ACCESS_KEY!,
-    secretKey: config.S3_SECRET_KEY!,
-    bucket: config.S3_BUCKET,
-    region: config.S3_REGION,
-  });
-}
 
 async function prepareStorage(databaseUrl: string, store: ObjectStore, dbMax?: number): Promise<Db> {
   await migrate(databaseUrl);

@@ -6,8 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createDb, type Db } from '../lib/db';
-import type { ObjectStore } from '../lib/objectStore';
-import { createObjectStore } from '../lib/stack';
+import { createObjectStore, type ObjectStore } from '../lib/objectStore';
 import { preprocessPartition } from '../activities/preprocess';
 import { extractPartitionFeatures } from '../activities/features';
 import { createScoreActivities } from '../activities/score';
