@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../lib/db';
-import { finishRun, startRun } from '../lib/catalog';
+import { finishRun, startRun, type RunEndStatus } from '../lib/catalog';
 import type { DatasetRef } from '../lib/schema';
 
 export interface RunOverview {
@@ -89,7 +89,7 @@ export function createCatalogActivities(deps: { db: Db }) {
       // every row counts as scored (written to post_scores), with or without a sentiment label
       return { scored: sentiment.negative + sentiment.neutral + sentiment.positive + sentiment.notScored, sentiment, topHashtags: tags.rows };
     },
-    async recordRunEnd(input: { runKey: string; status: 'completed' | 'failed'; summary?: unknown; error?: string }): Promise<void> {
+    async recordRunEnd(input: { runKey: string; status: RunEndStatus; summary?: unknown; error?: string }): Promise<void> {
       await finishRun(db, input.runKey, input);
     },
   };

@@ -85,7 +85,16 @@ export async function startRun(db: Db, run: { runKey: string; workflowId: string
   );
 }
 
-export async function finishRun(db: Db, runKey: string, outcome: { status: 'completed' | 'failed'; summary?: unknown; error?: string }): Promise<void> {
+/**
+ * How a run ended, as `runs.status` records it: `cancelled` when someone cancelled its workflow (the Web UI,
+ * `temporal workflow cancel`, the API), `failed` for every other way it ended without its summary.
+ */
+export type RunEndStatus = 'completed' | 'failed' | 'cancelled';
+
+/** A run's status: `running` from its start until it ends (lib/catalog startRun, finishRun, reconcileRuns). */
+export type RunStatus = 'running' | RunEndStatus;
+
+export async function finishRun(db: Db, runKey: string, outcome: { status: RunEndStatus; summary?: unknown; error?: string }): Promise<void> {
   await db.query(`UPDATE runs SET status = $2, summary = $3, error = $4, finished_at = now() WHERE run_key = $1`, [
     runKey,
     outcome.status,
@@ -112,7 +121,7 @@ export interface RunListing {
   workflowId: string;
   runId: string | null;
   kind: string;
-  status: string;
+  status: RunStatus;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -129,7 +138,7 @@ export async function listRuns(db: Db, opts: { limit?: number } = {}): Promise<R
     workflowId: r.workflow_id,
     runId: r.run_id,
     kind: r.kind,
-    status: r.status,
+    status: r.status as RunStatus,
     error: r.error,
     startedAt: (r.started_at as Date).toISOString(),
     finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
@@ -139,7 +148,7 @@ export async function listRuns(db: Db, opts: { limit?: number } = {}): Promise<R
 /** What reconciling one run found: its new status and error, or why it stays as it is. */
 export interface ReconciledRun {
   runKey: string;
-  status: 'completed' | 'failed';
+  status: RunEndStatus;
   error: string | null;
 }
 
@@ -175,7 +184,7 @@ async function closedOutcome(
   client: Client,
   workflowId: string,
   runId: string | undefined,
-): Promise<{ status: 'completed' | 'failed'; error: string | null; summary?: unknown; closedAt: Date | null } | null> {
+): Promise<{ status: RunEndStatus; error: string | null; summary?: unknown; closedAt: Date | null } | null> {
   const handle = client.workflow.getHandle(workflowId, runId);
   let description;
   try {
@@ -201,7 +210,8 @@ async function closedOutcome(
         () => null,
         (e: unknown) => e,
       );
-      return { status: 'failed', error: err ? describeFailure(err) : `closed as ${description.status.name}`, closedAt };
+      const status = description.status.name === 'CANCELLED' ? 'cancelled' : 'failed';
+      return { status, error: err ? describeFailure(err) : `closed as ${description.status.name}`, closedAt };
     }
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { findOrInstallPipBinary } from './binaries';
-import { ConfigError, databaseConfigSchema, loadConfig, parseConfig, storageConfigSchema, type Config } from './config';
+import { ConfigError, databaseConfigSchema, loadConfig, parseConfig, storageConfigSchema } from './config';
 import { createDb, migrate, type Db } from './db';
 import { createObjectStore, LocalObjectStore, type ObjectStore } from './objectStore';
 import { startDevServer } from './devServer';

@@ -4,7 +4,8 @@ import type { DatasetRef } from '../lib/schema';
 import { collect, type CollectInput } from './collect';
 import { yesterday } from '../lib/dates';
 import { mapConcurrently } from './concurrency';
-import { accountingError, describeFailure } from '../lib/failures';
+import { accountingError } from '../lib/failures';
+import { runEndOf } from './runEnd';
 import { mlActivities } from './mlActivities';
 
 export interface PipelineInput extends Omit<CollectInput, 'runKey'> {
@@ -183,7 +184,7 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
     // Recorded even when the run was cancelled, so the catalog never shows a dead run as running.
     await CancellationScope.nonCancellable(() =>
       // The root cause with its type, not the wrapper's `Child Workflow execution failed`.
-      catalog.recordRunEnd({ runKey, status: 'failed', error: describeFailure(err) }),
+      catalog.recordRunEnd({ runKey, ...runEndOf(err) }),
     );
     throw err;
   }

@@ -4,6 +4,7 @@ import type { TrainOutcome } from '../activities/train';
 import type { InsightsResult } from '../activities/insights';
 import { addDays, ISO_DAY, yesterday } from '../lib/dates';
 import { describeFailure, FailureType, invalidInput, permanentFailure } from '../lib/failures';
+import { runEndOf } from './runEnd';
 import { backfill } from './backfill';
 import { mapConcurrently } from './concurrency';
 import { mlQueueFor } from './taskQueues';
@@ -88,7 +89,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     await catalog.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;
   } catch (err) {
-    await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, status: 'failed', error: describeFailure(err) }));
+    await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, ...runEndOf(err) }));
     throw err;
   }
 }

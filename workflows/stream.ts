@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities';
 import type { AlertRecord, StreamBatch, StreamSourceKind, StreamSpec } from '../activities/stream';
-import { accountingError, describeFailure, invalidInput, NON_RETRYABLE_TYPES } from '../lib/failures';
+import { accountingError, invalidInput, NON_RETRYABLE_TYPES } from '../lib/failures';
+import { runEndOf } from './runEnd';
 import { mlActivities } from './mlActivities';
 
 /**
@@ -136,7 +137,7 @@ export async function streamWindow(input: StreamWindowInput): Promise<StreamWind
     await io.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;
   } catch (err) {
-    await CancellationScope.nonCancellable(() => io.recordRunEnd({ runKey, status: 'failed', error: describeFailure(err) }));
+    await CancellationScope.nonCancellable(() => io.recordRunEnd({ runKey, ...runEndOf(err) }));
     throw err;
   }
 }

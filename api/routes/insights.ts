@@ -92,7 +92,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
           additionalProperties: false,
           properties: {
             kind: { type: 'string', enum: ['pipeline', 'backfill', 'retrain', 'collect', 'stream'] },
-            status: { type: 'string', enum: ['running', 'completed', 'failed'] },
+            status: { type: 'string', enum: ['running', 'completed', 'failed', 'cancelled'] },
             limit: limitSchema(),
             cursor: cursorSchema,
           },

@@ -6,6 +6,7 @@ import { loadConfig } from '../../lib/config';
 import { freePort } from '../../lib/net';
 import { createObjectStore, ObjectStoreConfigError } from '../../lib/objectStore';
 import type { Stack } from '../../lib/stack';
+import { collect } from '../../workflows/collect';
 import { socialSensePipeline } from '../../workflows/pipeline';
 import { runCli } from '../helpers/cli';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
@@ -131,6 +132,28 @@ describe('runs that Temporal closed behind the workflow’s back are reconciled 
       error: 'Timeout: the workflow ran past its execution timeout and Temporal closed it',
     });
     expect((await runRow(runKey))!.status).toBe('failed');
+  }, 120_000);
+
+  it('a run whose workflow was cancelled without recording its end is closed as cancelled, not failed', async () => {
+    // The collect workflow records no run of its own: a cancelled one stands for a pipeline whose catch block never
+    // ran (its worker was gone when the cancel was processed, its recording activity failed). Cancelled while it sleeps
+    // in its import's heartbeats, so it is CANCELLED by the time the activity notices.
+    const runKey = uniqueId('pipeline-cancelled-behind');
+    const handle = await stack.client.workflow.start(collect, {
+      taskQueue: workers.taskQueue,
+      workflowId: runKey,
+      args: [{ source: 'simulated', posts: 60_000, days: 3, date: '2026-09-26', seed: crypto.randomInt(1e9), runKey }],
+    });
+    await stack.db.query(`INSERT INTO runs (run_key, workflow_id, run_id, kind, status) VALUES ($1, $1, $2, 'pipeline', 'running')`, [
+      runKey,
+      handle.firstExecutionRunId,
+    ]);
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const changed = await reconcileRuns(stack.db, stack.client);
+    expect(changed.find((r) => r.runKey === runKey)).toEqual({ runKey, status: 'cancelled', error: 'Cancelled: Workflow canceled' });
+    expect(await runRow(runKey)).toMatchObject({ status: 'cancelled', finished: true });
   }, 120_000);
 
   it('a run whose workflow Temporal does not know is closed with that explanation', async () => {

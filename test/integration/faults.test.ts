@@ -119,8 +119,11 @@ describe('faults on the real local stack', () => {
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect(err.cause).toBeInstanceOf(CancelledFailure);
       expect((await handle.describe()).status.name).toBe('CANCELLED');
-      const run = await stack.db.query('SELECT status FROM runs WHERE run_key = $1', [cancelledId]);
-      expect(run.rows[0].status).toBe('failed');
+      // Listed as cancelled, not failed: nothing went wrong, somebody stopped it.
+      const run = await stack.db.query('SELECT status, error, finished_at IS NOT NULL AS finished FROM runs WHERE run_key = $1', [cancelledId]);
+      expect(run.rows[0]).toMatchObject({ status: 'cancelled', finished: true });
+      // the stage that was running when the cancel arrived (preprocess, or a later one on a fast machine)
+      expect(run.rows[0].error).toMatch(/^Cancelled: ActivityFailure: Activity cancelled \(activity \w+\)$/);
       const outputs = await stack.db.query(`SELECT count(*)::int AS n FROM datasets WHERE run_key = $1 AND stage IN ('clean', 'features')`, [cancelledId]);
       expect(outputs.rows[0].n).toBe(0);
       const rows = await stack.db.query('SELECT count(*)::int AS n FROM post_scores WHERE run_key = $1', [cancelledId]);
