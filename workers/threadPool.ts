@@ -7,15 +7,13 @@
  * pg pool and an object store from the same configuration as the worker) and returns the stage's small
  * result (dataset references and counts); rows never cross the thread boundary.
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Piscina from 'piscina';
 import { ApplicationFailure } from '@temporalio/common';
 import { configError } from '../lib/failures';
 import { dataDir } from '../lib/paths';
-import { processIsAlive } from '../lib/pidLock';
+import { makeProcessTempDir, removeOrphanedTempDirs, removeProcessTempDir } from '../lib/processTempDirs';
 import type { StorageConfig } from '../lib/config';
 import type { PreprocessInput, PreprocessResult } from '../activities/preprocess';
 import type { FeaturesInput, FeaturesResult } from '../activities/features';
@@ -120,40 +118,16 @@ function wholeMbSetting(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return Number(v.trim());
 }
 
-/** Every stage once (the type makes the list complete): the first part of a task directory's name. */
+/** Every stage once (the type makes the list complete): the prefix of its tasks' directories. */
 const STAGE_NAMES: Record<StageName, true> = { importFile: true, preprocess: true, features: true, score: true, profiles: true };
-/** A task directory's name: `<stage>-<pid of the worker process>-<random>`. */
-const TASK_DIR_NAME = new RegExp(`^(?:${Object.keys(STAGE_NAMES).join('|')})-(\\d+)-[^/]+$`);
-
-/** The task directories of this process's pools in use now (a process can run several pools: tests do). */
-const liveTaskDirs = new Set<string>();
 
 /**
- * Removes the task directories under `tmpRoot` whose worker process is gone: a process that was killed
- * (SIGKILL, a crash, the machine) ran no clean-up, and an import's spill can be hundreds of MB. Directories of
- * live processes, other workers sharing the data dir included, are left alone. A directory named with this
- * process's own pid is an orphan unless one of its pools uses it: a restarted container often gets the pid its
- * predecessor had. So tmp/ is assumed to be one machine's (the data dir is local state). Called when a pool starts.
+ * Removes the task directories (`<stage>-<pid>-*`) under `tmpRoot` whose worker process is gone (lib/processTempDirs):
+ * a killed worker ran no clean-up, and an import's spill can be hundreds of MB. Called when a pool starts.
  * @returns the names removed
  */
 export function removeOrphanedTaskDirs(tmpRoot: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(tmpRoot);
-  } catch {
-    return []; // no tmp/ yet
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = TASK_DIR_NAME.exec(name);
-    if (!m) continue;
-    const dir = path.join(tmpRoot, name);
-    const pid = Number(m[1]);
-    if (pid === process.pid ? liveTaskDirs.has(dir) : processIsAlive(pid)) continue;
-    fs.rmSync(dir, { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
+  return removeOrphanedTempDirs(tmpRoot, Object.keys(STAGE_NAMES));
 }
 
 /** The default size of a worker's pool: the cores this process may use. */
@@ -195,9 +169,7 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
     },
     async run(task, signal) {
       let outcome: StageTaskOutcome;
-      await fsp.mkdir(tmpRoot, { recursive: true });
-      const tmpDir = await fsp.mkdtemp(path.join(tmpRoot, `${task.stage}-${process.pid}-`));
-      liveTaskDirs.add(tmpDir);
+      const tmpDir = makeProcessTempDir(tmpRoot, task.stage);
       try {
         const sent: StageThreadTask = { ...task, deps: opts.deps, tmpDir };
         outcome = await pool.run(sent, { signal: signal ?? null });
@@ -211,8 +183,7 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
         }
         throw err;
       } finally {
-        await fsp.rm(tmpDir, { recursive: true, force: true });
-        liveTaskDirs.delete(tmpDir);
+        await removeProcessTempDir(tmpDir);
       }
       if ('ok' in outcome) return outcome.ok as StageResult<typeof task>;
       const e = outcome.error;

@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ObjectStore } from '../../lib/objectStore';
 import type { DatasetRef } from '../../lib/schema';
+import { makeProcessTempDir, removeProcessTempDir } from '../../lib/processTempDirs';
 import { InputFileError } from '../../lib/tabular';
 import { murmur32 } from '../../models/text/hash';
 
@@ -188,9 +189,8 @@ export class PartitionSpill {
   readonly dir: string;
 
   constructor(parentDir: string) {
-    fs.mkdirSync(parentDir, { recursive: true });
-    removeStaleSpills(parentDir);
-    this.dir = fs.mkdtempSync(path.join(parentDir, 'import-'));
+    // `import-<pid>-*`: a killed worker's spill is removed by the next import under the same folder (lib/processTempDirs).
+    this.dir = makeProcessTempDir(parentDir, 'import');
   }
 
   add(key: string, line: string): void {
@@ -308,25 +308,7 @@ export class PartitionSpill {
   /** Waits for pending writes and removes every temporary file. Safe to call after a failure. */
   async dispose(): Promise<void> {
     await Promise.allSettled([...this.entries.values()].map((e) => e.tail));
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** A spill folder untouched this long belongs to an import whose worker died (a live import writes all the time). */
-export const STALE_SPILL_MS = 24 * 3600 * 1000;
-
-/** Removes `import-*` folders under `parentDir` not modified for STALE_SPILL_MS: what a killed worker left behind. */
-function removeStaleSpills(parentDir: string, now = Date.now()): void {
-  for (const name of fs.readdirSync(parentDir)) {
-    if (!name.startsWith('import-')) continue;
-    const dir = path.join(parentDir, name);
-    try {
-      // the folder's and its files' last writes: appending to a file does not touch the folder's time
-      const last = Math.max(fs.statSync(dir).mtimeMs, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
-      if (now - last > STALE_SPILL_MS) fs.rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // removed meanwhile by another import: nothing to do
-    }
+    await removeProcessTempDir(this.dir);
   }
 }
 

@@ -1,18 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createFileCollectActivities, defaultMaxPartitionPosts, DEFAULT_MAX_PARTITION_POSTS, type FileImportInput } from '../../activities/collect/file';
-import {
-  jsonArrayItems,
-  partOf,
-  PartitionSpill,
-  spilledLines,
-  SPILL_CHUNK_CHARS,
-  SPILL_TOTAL_CHARS,
-  STALE_SPILL_MS,
-} from '../../activities/collect/fileStream';
+import { jsonArrayItems, partOf, PartitionSpill, spilledLines, SPILL_CHUNK_CHARS, SPILL_TOTAL_CHARS } from '../../activities/collect/fileStream';
 import type { CollectResult } from '../../activities/collect/types';
 import { createFileCollectActivitiesV1 } from '../../bench/baselines/importFileV1';
 import { readNdjson } from '../../lib/datasets';
@@ -231,20 +224,26 @@ describe('PartitionSpill', () => {
     await spill.dispose();
   });
 
-  it("removes what a killed worker's import left behind (over STALE_SPILL_MS old), not a live import's folder", async () => {
-    const parent = path.join(tmp, 'stale-parent');
-    const stale = path.join(parent, 'import-dead');
-    const live = path.join(parent, 'import-live');
-    const other = path.join(parent, 'not-ours');
-    for (const d of [stale, live, other]) fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(stale, '0.ndjson.gz'), 'x');
-    fs.writeFileSync(path.join(live, '0.ndjson.gz'), 'x');
-    const old = new Date(Date.now() - STALE_SPILL_MS - 60_000);
-    for (const f of [path.join(stale, '0.ndjson.gz'), stale, live, other]) fs.utimesSync(f, old, old);
-    // `live` is old itself but its file was written just now
+  it("removes what a killed worker's import left behind, not a live process's import folder", async () => {
+    const parent = path.join(tmp, 'orphan-parent');
+    // a pid that was a process a moment ago and is gone now
+    const deadPid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
+    const names = [`import-${deadPid}-dead01`, `import-${process.ppid}-live01`, `import-${process.pid}-mine01`, 'import-old6Xq', 'not-ours'];
+    for (const n of names) {
+      fs.mkdirSync(path.join(parent, n), { recursive: true });
+      fs.writeFileSync(path.join(parent, n, '0.ndjson.gz'), 'x');
+    }
     const spill = new PartitionSpill(parent);
-    expect(fs.readdirSync(parent).sort()).toEqual(['import-live', 'not-ours', path.basename(spill.dir)].sort());
+    expect(path.basename(spill.dir)).toMatch(new RegExp(`^import-${process.pid}-`));
+    // gone: the dead process's folder and this pid's folder no import of this process uses (a restarted container);
+    // kept: the live process's, and names without a pid (another tool's, or an older version's)
+    expect(fs.readdirSync(parent).sort()).toEqual([`import-${process.ppid}-live01`, 'import-old6Xq', 'not-ours', path.basename(spill.dir)].sort());
+    // a second import meanwhile leaves the first one's folder alone
+    const second = new PartitionSpill(parent);
+    expect(fs.existsSync(spill.dir)).toBe(true);
+    await second.dispose();
     await spill.dispose();
+    expect(fs.existsSync(spill.dir)).toBe(false);
   });
 });
 

@@ -108,10 +108,10 @@ describe('task directories left by a killed worker', () => {
       make(`importFile-${deadPid}-AbC123`); // a killed worker's import
       make(`score-${process.pid}-XyZ789`); // this pid, but no pool of this process uses it (a restarted container)
       make(`features-${process.ppid}-live01`); // a live process: another worker's task in progress
-      make('import-Qw12Er'); // not a pool task's name: left to the importer's own sweep
+      make(`import-${deadPid}-Qw12Er`); // an inline import's spill (no pool): the importer sweeps its own prefix
       fs.writeFileSync(path.join(root, 'notes.txt'), 'not a directory of ours');
       expect(removeOrphanedTaskDirs(root).sort()).toEqual([`importFile-${deadPid}-AbC123`, `score-${process.pid}-XyZ789`]);
-      expect(fs.readdirSync(root).sort()).toEqual([`features-${process.ppid}-live01`, 'import-Qw12Er', 'notes.txt'].sort());
+      expect(fs.readdirSync(root).sort()).toEqual([`features-${process.ppid}-live01`, `import-${deadPid}-Qw12Er`, 'notes.txt'].sort());
       expect(removeOrphanedTaskDirs(path.join(root, 'missing'))).toEqual([]);
 
       // createStagePool sweeps its tmpRoot
