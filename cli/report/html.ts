@@ -100,7 +100,7 @@ function header(d: ReportData): string {
   return `<header class="hero"><div class="wrap">
     <div class="brand">SocialSense <span>· insights report</span></div>
     <h1>What people said, ${esc(fmtWindow(r.from, r.to))}</h1>
-    <p class="meta">Run <code>${esc(r.runKey)}</code>${source ? ` · source <strong>${esc(source)}</strong>` : ''} · ${esc(r.status)} · generated ${esc(fmtTime(d.generatedAt))}</p>
+    <p class="meta">Run <code>${esc(r.runKey)}</code>${source ? ` · source <strong>${esc(source)}</strong>` : ''} · ${esc(r.status)}${r.error ? ` (${esc(r.error)})` : ''} · generated ${esc(fmtTime(d.generatedAt))}</p>
   </div></header>`;
 }
 
@@ -348,6 +348,7 @@ function aboutSection(p: Page, d: ReportData): string {
       const facts: Array<[string, string]> = [
         ['Run', `<code>${esc(r.runKey)}</code>`],
         ['Kind · status', `${esc(r.kind)} · ${esc(r.status)}`],
+        ...(r.error ? ([['Why it ended', `<code class="small">${esc(r.error)}</code>`]] as Array<[string, string]>) : []),
         ['Started', esc(fmtTime(r.startedAt))],
         ['Finished', esc(fmtTime(r.finishedAt))],
         ['Posts scored', esc(fmtInt(r.posts))],

@@ -44,7 +44,11 @@ const SEGMENTS = [
 
 export interface ReportFixture {
   runKey: string;
+  /** a failed run (nothing scored), with `emptyRunError` as its root cause */
   emptyRunKey: string;
+  emptyRunError: string;
+  /** a run somebody cancelled while it imported */
+  cancelledRunKey: string;
   topicVersion: number;
   modelVersion: number;
   terms: { worldcup: string; newalbum: string; marketdip: string; summerfest: string };
@@ -69,6 +73,8 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
   const suffix = crypto.randomUUID().slice(0, 6);
   const runKey = `test-report-${suffix}`;
   const emptyRunKey = `test-report-empty-${suffix}`;
+  const emptyRunError = `InvalidInput: file is empty: /data/empty-${suffix}.csv: nothing to import (activity importFile)`;
+  const cancelledRunKey = `test-report-cancelled-${suffix}`;
   const rng = createRng(seed);
   // Versions far above anything real; random so concurrent fixtures do not collide on (name, version).
   const topicVersion = 900_000 + (parseInt(suffix, 16) % 90_000);
@@ -76,7 +82,7 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
   const terms = { worldcup: `worldcup_${suffix}`, newalbum: `newalbum_${suffix}`, marketdip: `marketdip_${suffix}`, summerfest: `summerfest_${suffix}` };
   const uri = (path: string) => `s3://socialsense/test-report/${runKey}/${path}`;
   const cleanup = async () => {
-    const keys = [runKey, emptyRunKey];
+    const keys = [runKey, emptyRunKey, cancelledRunKey];
     await db.query(`DELETE FROM post_score_runs WHERE run_key = ANY($1)`, [keys]);
     await db.query(`DELETE FROM post_scores WHERE run_key = ANY($1)`, [keys]);
     await db.query(`DELETE FROM term_trends WHERE run_key = $1 OR term = ANY($2)`, [runKey, Object.values(terms)]);
@@ -122,10 +128,19 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
       datasets: { clean: { uri: lineage[3].uri }, features: { uri: lineage[4].uri } },
     };
     await db.query(
-      `INSERT INTO runs (run_key, workflow_id, kind, status, input, summary, started_at, finished_at) VALUES
-       ($1, $1, 'pipeline', 'completed', $2, $3, '2021-03-15T02:00:00Z', '2021-03-15T02:07:00Z'),
-       ($4, $4, 'pipeline', 'failed', '{"date":"2021-04-20"}', NULL, '2021-03-15T03:00:00Z', '2021-03-15T03:01:00Z')`,
-      [runKey, JSON.stringify({ source: 'simulated', date: '2021-03-14', days: 7, posts: 120 }), JSON.stringify(summary), emptyRunKey],
+      `INSERT INTO runs (run_key, workflow_id, kind, status, input, summary, error, started_at, finished_at) VALUES
+       ($1, $1, 'pipeline', 'completed', $2, $3, NULL, '2021-03-15T02:00:00Z', '2021-03-15T02:07:00Z'),
+       ($4, $4, 'pipeline', 'failed', '{"date":"2021-04-20"}', NULL, $5, '2021-03-15T03:00:00Z', '2021-03-15T03:01:00Z'),
+       ($6, $6, 'pipeline', 'cancelled', '{"date":"2021-04-21"}', NULL, 'Cancelled: ActivityFailure: Activity cancelled (activity importFile)',
+        '2021-03-15T04:00:00Z', '2021-03-15T04:00:09Z')`,
+      [
+        runKey,
+        JSON.stringify({ source: 'simulated', date: '2021-03-14', days: 7, posts: 120 }),
+        JSON.stringify(summary),
+        emptyRunKey,
+        emptyRunError,
+        cancelledRunKey,
+      ],
     );
     for (const d of lineage) {
       await db.query(
@@ -303,6 +318,8 @@ export async function insertReportFixture(db: Db, seed = 7): Promise<ReportFixtu
     return {
       runKey,
       emptyRunKey,
+      emptyRunError,
+      cancelledRunKey,
       topicVersion,
       modelVersion,
       terms,

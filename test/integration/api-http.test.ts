@@ -121,6 +121,25 @@ describe('lists and filters', () => {
     const failed = (await walk('/v1/runs?limit=200&status=failed')).items;
     expect(failed.map((r) => r.runKey)).toContain(fx.emptyRunKey);
     for (const r of failed) expect(r.status).toBe('failed');
+    expect(failed.find((r) => r.runKey === fx.emptyRunKey).error).toBe(fx.emptyRunError);
+    const cancelled = (await walk('/v1/runs?limit=200&status=cancelled')).items;
+    expect(cancelled.map((r) => r.runKey)).toContain(fx.cancelledRunKey);
+    for (const r of cancelled) expect(r.status).toBe('cancelled');
+    expect(failed.map((r) => r.runKey)).not.toContain(fx.cancelledRunKey);
+  });
+
+  it('one run and its report say why a run that did not complete ended', async () => {
+    expect(await getJson(`/v1/runs/${fx.emptyRunKey}`)).toMatchObject({ runKey: fx.emptyRunKey, status: 'failed', error: fx.emptyRunError });
+    expect(await getJson(`/v1/runs/${fx.cancelledRunKey}`)).toMatchObject({
+      status: 'cancelled',
+      error: 'Cancelled: ActivityFailure: Activity cancelled (activity importFile)',
+    });
+    expect(await getJson(`/v1/runs/${fx.runKey}`)).toMatchObject({ status: 'completed', error: null });
+    const page = await app.inject({ url: `/v1/runs/${fx.emptyRunKey}/report`, headers: viewer() });
+    expect(page.statusCode).toBe(200);
+    // the HTML-escaped root cause, beside the status
+    expect(page.body).toContain(`failed (${fx.emptyRunError})`);
+    expect(page.body).toContain(`<dt>Why it ended</dt><dd><code class="small">${fx.emptyRunError}</code></dd>`);
   });
 
   it('datasets carry their lineage, and a download link fetches the object until it expires', async () => {

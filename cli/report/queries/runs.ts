@@ -13,6 +13,8 @@ export interface RunInfo {
   runKey: string;
   kind: string;
   status: string;
+  /** why a failed or cancelled run ended: its root cause (lib/failures describeFailure); null otherwise */
+  error: string | null;
   startedAt: string;
   finishedAt: string | null;
   input: Record<string, unknown>;
@@ -32,6 +34,7 @@ interface RunRow {
   run_key: string;
   kind: string;
   status: string;
+  error: string | null;
   started_at: Date;
   finished_at: Date | null;
   input: Record<string, unknown> | null;
@@ -45,7 +48,7 @@ interface RunRow {
  */
 export const RUN_POSTS = '(SELECT p.* FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1)';
 
-const RUN_COLUMNS = 'run_key, kind, status, started_at, finished_at, input, summary';
+const RUN_COLUMNS = 'run_key, kind, status, error, started_at, finished_at, input, summary';
 
 export async function recentRuns(db: Db, limit = 5): Promise<Array<{ runKey: string; kind: string; status: string; startedAt: string }>> {
   const { rows } = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC LIMIT $1`, [limit]);
@@ -99,6 +102,7 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
     runKey: row.run_key,
     kind: row.kind,
     status: row.status,
+    error: row.error,
     startedAt: row.started_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
     input: row.input ?? {},
