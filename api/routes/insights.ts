@@ -3,7 +3,8 @@ import { addDays } from '../../lib/dates';
 import { listModels, type ModelVersion } from '../../lib/registry';
 import { buildReport } from '../../cli/report/build';
 import { esc } from '../../cli/report/html';
-import { recommendationsFor } from '../../cli/report/queries/recommendations';
+import { RETRAIN_HINT } from '../../cli/report/nextSteps';
+import { recommendationsFor, whyNoRecommendations } from '../../cli/report/queries/recommendations';
 import { findRun, recentRuns, RunNotFoundError, type RunInfo } from '../../cli/report/queries/runs';
 import { userSegments } from '../../cli/report/queries/segments';
 import { topicModelFor, topicSummary } from '../../cli/report/queries/topics';
@@ -319,7 +320,9 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request) => {
       const run = await runOr404(deps, request.query.run);
       const model = await topicModelFor(db, run);
-      return { runKey: run.runKey, model, topics: await topicSummary(db, run.runKey, model) };
+      const topics = await topicSummary(db, run.runKey, model);
+      // No topic assigned (nothing, or only the "all posts (no topic)" group): say what would fill it, as the CLI and the report do.
+      return { runKey: run.runKey, model, topics, ...(topics.every((t) => t.topic === null) ? { note: `no topics yet: ${RETRAIN_HINT}` } : {}) };
     },
   );
 
@@ -337,7 +340,8 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const run = await runOr404(deps, request.query.run);
-      return { runKey: run.runKey, ...(await userSegments(db, run.runKey, await topicModelFor(db, run))) };
+      const segments = await userSegments(db, run.runKey, await topicModelFor(db, run));
+      return { runKey: run.runKey, ...segments, ...(segments.segments.length === 0 ? { note: `no segments yet: ${RETRAIN_HINT}` } : {}) };
     },
   );
 
@@ -356,7 +360,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const found = await recommendationsFor(db, request.params.id, request.query.limit);
-      if (!found) throw notFound(`no insights for user "${request.params.id}" (not seen by a run yet, or not a user id or handle)`);
+      if (!found) throw notFound(await whyNoRecommendations(db, request.params.id));
       return found;
     },
   );

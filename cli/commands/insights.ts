@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Db } from '../../lib/db';
 import { fmtInt, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, humanizeKey, termLabel } from '../report/format';
-import { recommendationsFor } from '../report/queries/recommendations';
+import { RETRAIN_HINT } from '../report/nextSteps';
+import { recommendationsFor, whyNoRecommendations } from '../report/queries/recommendations';
 import { findRun, type RunInfo } from '../report/queries/runs';
 import { SEGMENT_TRAITS, userSegments } from '../report/queries/segments';
 import { sentimentByDay, sentimentTotals } from '../report/queries/sentiment';
@@ -63,10 +64,7 @@ export class UnknownUserError extends Error {
 
 export async function recommendInsights(db: Db, opts: { user: string; limit?: number }) {
   const found = await recommendationsFor(db, opts.user, opts.limit ?? 10);
-  if (!found)
-    throw new UnknownUserError(
-      `user "${opts.user}" has no insights yet (no user_insights row with that id or handle); users get one once a run has profiled them`,
-    );
+  if (!found) throw new UnknownUserError(await whyNoRecommendations(db, opts.user));
   return found;
 }
 
@@ -100,8 +98,10 @@ const noData = (why: string) => `no data yet: ${why}`;
 export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): string {
   const out = [title('Trends', r)];
   if (r.top.length === 0)
-    return [...out, noData('hashtag volumes appear once the run has scored posts with hashtags, forecasts once the trend model has run')].join('\n\n');
-  if (r.source === 'post_scores') out.push('(counted from the run’s posts; trend flags and forecasts appear once the trend model has run)');
+    return [...out, noData(`hashtag volumes appear once the run has scored posts with hashtags, forecasts once the trend model has run: ${RETRAIN_HINT}`)].join(
+      '\n\n',
+    );
+  if (r.source === 'post_scores') out.push(`(counted from the run’s posts; trend flags and forecasts appear once the trend model has run: ${RETRAIN_HINT})`);
   const range = (t: TermSummary) => (t.forecastLow === null || t.forecastHigh === null ? '–' : `${fmtInt(t.forecastLow)}–${fmtInt(t.forecastHigh)}`);
   out.push(
     `Top\n${formatTable(
@@ -138,7 +138,7 @@ export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): str
           ],
           r.emerging.map((t) => [termLabel(t.term, t.kind), fmtInt(t.lastVolume), fmtNum(t.score, 1), String(t.flaggedDays), fmtInt(t.forecast), range(t)]),
         )}`
-      : `Emerging\n${r.source === 'term_trends' ? 'nothing grew unusually fast in this period' : noData('emerging terms appear once the trend model has flagged some')}`,
+      : `Emerging\n${r.source === 'term_trends' ? 'nothing grew unusually fast in this period' : noData(`emerging terms appear once the trend model has flagged some: ${RETRAIN_HINT}`)}`,
   );
   return out.join('\n\n');
 }
@@ -189,7 +189,7 @@ export function formatSentiment(r: Awaited<ReturnType<typeof sentimentInsights>>
 export function formatTopics(r: Awaited<ReturnType<typeof topicsInsights>>): string {
   const described = r.topics.filter((t) => t.topic !== null);
   const out = [title('Topics', r)];
-  if (described.length === 0) return [...out, noData('topics appear once the topic model has assigned the run’s posts to topics')].join('\n\n');
+  if (described.length === 0) return [...out, noData(`topics appear once a topic model has assigned the run’s posts to topics: ${RETRAIN_HINT}`)].join('\n\n');
   out.push(`topic model version ${r.topicModel.version ?? '–'} (${r.topicModel.basis})`);
   out.push(
     formatTable(
@@ -214,7 +214,7 @@ export function formatTopics(r: Awaited<ReturnType<typeof topicsInsights>>): str
 
 export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>): string {
   const out = [title('Audience segments', r)];
-  if (r.segments.length === 0) return [...out, noData('segments appear once user profiles have been built and segmented')].join('\n\n');
+  if (r.segments.length === 0) return [...out, noData(`segments appear once user profiles have been segmented: ${RETRAIN_HINT}`)].join('\n\n');
   out.push(
     r.scope === 'run'
       ? `${fmtInt(r.users)} people active in this run, profiles as of ${fmtTime(r.updatedAt)}`

@@ -1,4 +1,5 @@
 import { fmtTrait } from './charts';
+import { RETRAIN_HINT_HTML } from './nextSteps';
 import { SEGMENT_TRAITS } from './queries/segments';
 import { fmtBytes, fmtDay, fmtInt, fmtMetric, fmtNum, fmtPct, fmtSigned, fmtTime, fmtWindow, scalarMetrics, sentimentWord, termLabel } from './format';
 import type { LineageDataset } from './queries/lineage';
@@ -189,7 +190,9 @@ function trendsSection(p: Page, d: ReportData): string {
     'The hashtags and terms people used most, and the ones growing faster than their recent normal. The shaded band is the range we expected for each day; points above it are surprises.',
     (p) => {
       if (t.top.length === 0)
-        return p.empty('Hashtag volumes appear once this run has scored posts with hashtags, and forecasts once the trend model has run.');
+        return p.empty(
+          `Hashtag volumes appear once this run has scored posts with hashtags, and forecasts once the trend model has run: ${RETRAIN_HINT_HTML}.`,
+        );
       const fromPosts = t.source === 'post_scores';
       const note = fromPosts ? `<p class="note">Counted from this run’s posts. Trend flags and forecast bands appear once the trend model has run.</p>` : '';
       const status = (x: TermSummary) =>
@@ -205,7 +208,7 @@ function trendsSection(p: Page, d: ReportData): string {
             t.emerging.map((x) => [esc(termLabel(x.term, x.kind)), esc(fmtInt(x.lastVolume)), esc(fmtNum(x.score, 1)), forecastCell(x)]),
             { caption: 'Emerging: flagged as trending' },
           )
-        : `<div class="table-wrap"><h3>Emerging: flagged as trending</h3>${fromPosts ? p.noData('Emerging terms appear once the trend model has flagged some.') : '<p class="note">Nothing grew unusually fast in this period.</p>'}</div>`;
+        : `<div class="table-wrap"><h3>Emerging: flagged as trending</h3>${fromPosts ? p.noData(`Emerging terms appear once the trend model has flagged some: ${RETRAIN_HINT_HTML}.`) : '<p class="note">Nothing grew unusually fast in this period.</p>'}</div>`;
       return `${note}<div class="grid2">
         ${p.chart('top-terms', `Posts per hashtag or term, ${esc(fmtWindow(t.from, t.to))}${fromPosts ? '' : '; orange = flagged as trending'}.`)}
         ${emerging}
@@ -231,7 +234,7 @@ function topicsSection(p: Page, d: ReportData): string {
     'What topics are about',
     'Topics are groups of posts that use the same words. Each topic is named by its most telling terms; bigger chips weigh more.',
     (p) => {
-      if (described.length === 0) return p.empty('Topics appear once the topic model has assigned this run’s posts to topics.');
+      if (described.length === 0) return p.empty(`Topics appear once a topic model has assigned this run’s posts to topics: ${RETRAIN_HINT_HTML}.`);
       const maxWeight = (t: TopicSummary) => Math.max(1e-9, ...(t.weights ?? [0]));
       const chips = (t: TopicSummary) =>
         t.terms?.length
@@ -264,7 +267,7 @@ function segmentsSection(p: Page, d: ReportData): string {
     'Who is posting',
     'People grouped by how they behave: how often they post, the reactions they get, when they are active and how they sound. Orange cells are well above the average user, blue cells well below.',
     (p) => {
-      if (s.segments.length === 0) return p.empty('Audience segments appear once user profiles have been built and segmented.');
+      if (s.segments.length === 0) return p.empty(`Audience segments appear once user profiles have been segmented: ${RETRAIN_HINT_HTML}.`);
       const scope =
         s.scope === 'run'
           ? `${fmtInt(s.users)} people active in this run, profiles as of ${fmtTime(s.updatedAt)}.`
@@ -294,7 +297,7 @@ function recommendationsSection(p: Page, d: ReportData): string {
     'Example recommendations',
     'What we would put in front of a few people, from the likeliest to engage in each segment: the items most similar to what they and people like them engaged with.',
     (p) => {
-      if (d.examples.length === 0) return p.empty('Recommendations appear once the recommender has scored users.');
+      if (d.examples.length === 0) return p.empty(`Recommendations appear once the recommender has scored users: ${RETRAIN_HINT_HTML}.`);
       const rows = d.examples.map((u) => [
         `<strong>${esc(u.handle ? `@${u.handle.replace(/^@/, '')}` : u.userId)}</strong>${u.handle ? `<div class="muted small">${esc(u.userId)}</div>` : ''}`,
         esc(u.segmentName ?? '–'),

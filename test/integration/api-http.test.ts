@@ -193,6 +193,30 @@ describe('lists and filters', () => {
     expect((await app.inject({ url: '/v1/runs/no-such-run', headers: viewer() })).json().error).toMatchObject({ status: 404, code: 'not_found' });
     expect((await app.inject({ url: '/v1/users/nobody-here/recommendations', headers: viewer() })).statusCode).toBe(404);
   });
+
+  it('an empty insight says what would fill it: a retrain', async () => {
+    const nobody = `nobody-${taskQueue}`;
+    const missing = await app.inject({ url: `/v1/users/${nobody}/recommendations`, headers: viewer() });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.message).toBe(
+      `no user with id "${nobody}" has been profiled by a run, and no user with insights has that handle: ids are the platforms' author ids (post_scores.author_id); handles are known once a retrain has computed insights`,
+    );
+    // profiled by a run (user_profile_state) but no retrain since: the message says so, and what to run
+    const profiled = `profiled-${taskQueue}`;
+    await stack.db.query(`INSERT INTO user_profile_state (user_id, state, profile) VALUES ($1, '{"posts": 3}', '{}')`, [profiled]);
+    cleanups.push(() => stack.db.query(`DELETE FROM user_profile_state WHERE user_id = $1`, [profiled]));
+    const waiting = await app.inject({ url: `/v1/users/${profiled}/recommendations`, headers: viewer() });
+    expect(waiting.statusCode).toBe(404);
+    expect(waiting.json().error.message).toBe(
+      `user "${profiled}" has been profiled (3 posts) but has no recommendations yet: run \`socialsense retrain\` (or let the nightly Schedule do it: \`socialsense schedule apply\`)`,
+    );
+    // the empty run's posts have no topic: one "all posts (no topic)" group, and the note
+    const topics = await getJson(`/v1/topics?run=${fx.emptyRunKey}`);
+    expect(topics.topics.map((t: { topic: number | null; posts: number }) => [t.topic, t.posts])).toEqual([[null, 2]]);
+    expect(topics.note).toBe('no topics yet: run `socialsense retrain` (or let the nightly Schedule do it: `socialsense schedule apply`)');
+    // a run with insights has no note
+    expect((await getJson(`/v1/topics?run=${fx.runKey}`)).note).toBeUndefined();
+  });
 });
 
 describe('HTTP behaviour', () => {

@@ -129,6 +129,10 @@ describe('report', () => {
       expect(byId[id].empty, id).toBe(true);
       expect(byId[id].charts).toEqual([]);
       expect(sectionHtml(html, id)).toMatch(/No data yet\./);
+      // and what fills it
+      expect(sectionHtml(html, id)).toContain(
+        ': run <code>socialsense retrain</code> (or let the nightly Schedule do it: <code>socialsense schedule apply</code>).',
+      );
     }
     // users are not per run: with none of its own the run shows everyone's latest profiles, or says there are none
     if (data.segments.scope === 'none') expect(byId.segments.empty).toBe(true);
@@ -177,7 +181,9 @@ describe('insights', () => {
     const recs = await recommendInsights(stack.db, { user: fx.expected.exampleUser, limit: 2 });
     expect(recs.recommendations.map((r) => r.kind)).toEqual(['hashtag', 'account']);
     expect(recs.recommendations[0]).toMatchObject({ item: fx.expected.exampleFirstItem });
-    await expect(recommendInsights(stack.db, { user: `${fx.runKey}:nobody` })).rejects.toThrow(/has no insights yet/);
+    await expect(recommendInsights(stack.db, { user: `${fx.runKey}:nobody` })).rejects.toThrow(
+      `no user with id "${fx.runKey}:nobody" has been profiled by a run, and no user with insights has that handle`,
+    );
   });
 
   it('print as aligned tables', async () => {
@@ -221,6 +227,6 @@ describe('CLI', () => {
 
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe('');
-    expect(unknown.stderr.trim()).toMatch(/^error: user ".*:nobody" has no insights yet/);
+    expect(unknown.stderr.trim()).toMatch(/^error: no user with id ".*:nobody" has been profiled by a run, and no user with insights has that handle: /);
   });
 });

@@ -1,4 +1,5 @@
 /** Recommendations per user as stored by the insights activity: one user's, or a few examples of a run's scope. */
+import { RETRAIN_HINT } from '../nextSteps';
 import type { Db } from '../../../lib/db';
 import { USER_SCOPE_SQL, userScope } from './runs';
 
@@ -58,6 +59,17 @@ export async function recommendationsFor(db: Db, user: string, limit = 10): Prom
     [user],
   );
   return rows[0] ? toUserRecommendations(rows[0], limit) : null;
+}
+
+/**
+ * Why `user` (an id or handle, as recommendationsFor takes it) has no recommendations, as one sentence that says
+ * what to do: recommendations, segments and engagement come from the models a retrain trains and applies
+ * (workflows/retrain.ts), so a user every run has profiled still has none until one ran.
+ */
+export async function whyNoRecommendations(db: Db, user: string): Promise<string> {
+  const { rows } = await db.query<{ posts: number }>(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [user]);
+  if (rows[0]) return `user "${user}" has been profiled (${rows[0].posts} posts) but has no recommendations yet: ${RETRAIN_HINT}`;
+  return `no user with id "${user}" has been profiled by a run, and no user with insights has that handle: ids are the platforms' author ids (post_scores.author_id); handles are known once a retrain has computed insights`;
 }
 
 /** A few users of the run's scope with recommendations, the likeliest to engage first, one per segment before repeating a segment. */
