@@ -1,6 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { Workflow } from '@temporalio/workflow';
+import { recordRunQueued } from '../lib/catalog';
+import type { Db } from '../lib/db';
 import { logger } from '../lib/logger';
 
 /** Registered by scripts/services.sh and the embedded stack; they make runs easy to find in the Temporal UI. */
@@ -17,11 +19,22 @@ export interface RunLabels {
 }
 
 /**
+ * The catalog entry of a workflow that records itself as a run (the pipeline, a retrain, a stream) under its
+ * workflow id: startOrAttach writes it as `queued` when it starts one (lib/catalog recordRunQueued).
+ */
+export interface QueuedRun {
+  db: Db;
+  kind: string;
+  input: unknown;
+}
+
+/**
  * Starts a workflow under a business-key id, or attaches to the run already going under that id:
  * starting the same thing twice is not an error, it is the same run. The labels go into the memo
- * and, where the server knows them, into search attributes.
+ * and, where the server knows them, into search attributes. With `run`, a workflow it starts is
+ * recorded in `runs` as `queued` at once, so the id it returns can be looked up before a worker takes it.
  */
-export async function startOrAttach<W extends Workflow>(client: Client, workflow: W, opts: WorkflowStartOptions<W>, labels?: RunLabels) {
+export async function startOrAttach<W extends Workflow>(client: Client, workflow: W, opts: WorkflowStartOptions<W>, labels?: RunLabels, run?: QueuedRun) {
   const memo = { ...opts.memo, ...labels };
   const typedSearchAttributes = labels
     ? new TypedSearchAttributes(
@@ -32,9 +45,21 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
     : undefined;
   const start = (withAttributes: boolean) =>
     client.workflow.start(workflow, { ...opts, memo, ...(withAttributes && typedSearchAttributes ? { typedSearchAttributes } : {}) });
+  const queued = async (handle: Awaited<ReturnType<typeof start>>) => {
+    // The run goes ahead without the row (the worker writes it when it starts): a catalog hiccup only delays its listing.
+    if (run)
+      await recordRunQueued(run.db, {
+        runKey: opts.workflowId,
+        workflowId: opts.workflowId,
+        runId: handle.firstExecutionRunId,
+        kind: run.kind,
+        input: run.input,
+      }).catch((err: unknown) => logger.warn({ err: (err as Error).message, workflowId: opts.workflowId }, 'could not record the run as queued'));
+    return handle;
+  };
   try {
     try {
-      return await start(true);
+      return await queued(await start(true));
     } catch (err) {
       // A server where nobody registered our search attributes still runs the workflow, just less findable.
       if (!/search attribute/i.test(String((err as Error).message))) throw err;
@@ -42,7 +67,7 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
         { err: (err as Error).message },
         'search attributes not registered on this server; run scripts/services.sh up or register SocialSenseStage/Source/Date',
       );
-      return await start(false);
+      return await queued(await start(false));
     }
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<W>(opts.workflowId);

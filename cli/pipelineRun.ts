@@ -56,6 +56,7 @@ export async function runPipeline(stack: Stack, input: PipelineInput, id?: strin
       args: [input],
     },
     { stage: 'pipeline', source: input.source ?? 'simulated', date: input.date },
+    { db: stack.db, kind: 'pipeline', input },
   );
   return { workflowId, summary: await handle.result() };
 }

@@ -86,13 +86,32 @@ export async function startRun(db: Db, run: { runKey: string; workflowId: string
 }
 
 /**
+ * Records a run its starter (the CLI, the API) has just handed to Temporal as `queued`, so it can be found under the
+ * id it was given before any worker has taken it: with no worker running, nothing else would write its row until one
+ * starts. The workflow's own recordRunStart (startRun) then marks it `running`. A row of the same execution (run_id)
+ * is left alone: a fast worker may have recorded it already, even finished it.
+ */
+export async function recordRunQueued(db: Db, run: { runKey: string; workflowId: string; runId: string; kind: string; input: unknown }): Promise<void> {
+  await db.query(
+    `INSERT INTO runs (run_key, workflow_id, run_id, kind, status, input) VALUES ($1,$2,$3,$4,'queued',$5)
+     ON CONFLICT (run_key) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, run_id = EXCLUDED.run_id, kind = EXCLUDED.kind, status = 'queued',
+       input = EXCLUDED.input, error = NULL, summary = NULL, started_at = now(), finished_at = NULL
+     WHERE runs.run_id IS DISTINCT FROM EXCLUDED.run_id`,
+    [run.runKey, run.workflowId, run.runId, run.kind, JSON.stringify(run.input ?? {})],
+  );
+}
+
+/**
  * How a run ended, as `runs.status` records it: `cancelled` when someone cancelled its workflow (the Web UI,
  * `temporal workflow cancel`, the API), `failed` for every other way it ended without its summary.
  */
 export type RunEndStatus = 'completed' | 'failed' | 'cancelled';
 
-/** A run's status: `running` from its start until it ends (lib/catalog startRun, finishRun, reconcileRuns). */
-export type RunStatus = 'running' | RunEndStatus;
+/**
+ * A run's status: `queued` from its start by the CLI or the API until a worker takes it (recordRunQueued), `running`
+ * until it ends (startRun), then how it ended (finishRun, reconcileRuns).
+ */
+export type RunStatus = 'queued' | 'running' | RunEndStatus;
 
 export async function finishRun(db: Db, runKey: string, outcome: { status: RunEndStatus; summary?: unknown; error?: string }): Promise<void> {
   await db.query(`UPDATE runs SET status = $2, summary = $3, error = $4, finished_at = now() WHERE run_key = $1`, [
@@ -153,7 +172,7 @@ export interface ReconciledRun {
 }
 
 /**
- * Makes `runs` agree with Temporal for every run still marked `running`: a workflow that was
+ * Makes `runs` agree with Temporal for every run still marked `queued` or `running`: a workflow that was
  * terminated, timed out, or closed in any way without reaching its own catch block (where it records
  * its end) is closed here, with the reason Temporal gives (`Terminated: <reason>`, `Timeout: …`, the
  * root cause of a failure). A workflow Temporal no longer knows (deleted, past retention, or an
@@ -161,18 +180,22 @@ export interface ReconciledRun {
  * still running are left alone. The update only touches the same execution (run_id) still `running`,
  * so a newer run under the same key is never overwritten.
  *
+ * @param opts.runKey only this run (the API's GET /v1/runs/{id}); default every run not ended
  * @returns the runs whose row changed
  * @throws when Temporal cannot be reached (the caller decides whether stale statuses are acceptable)
  */
-export async function reconcileRuns(db: Db, client: Client): Promise<ReconciledRun[]> {
-  const { rows } = await db.query(`SELECT run_key, workflow_id, run_id FROM runs WHERE status = 'running' ORDER BY started_at`);
+export async function reconcileRuns(db: Db, client: Client, opts: { runKey?: string } = {}): Promise<ReconciledRun[]> {
+  const { rows } = await db.query(
+    `SELECT run_key, workflow_id, run_id FROM runs WHERE status IN ('queued', 'running') AND ($1::text IS NULL OR run_key = $1) ORDER BY started_at`,
+    [opts.runKey ?? null],
+  );
   const changed: ReconciledRun[] = [];
   for (const row of rows as Array<{ run_key: string; workflow_id: string; run_id: string | null }>) {
     const outcome = await closedOutcome(client, row.workflow_id, row.run_id ?? undefined);
     if (!outcome) continue;
     const updated = await db.query(
       `UPDATE runs SET status = $3, error = $4, summary = COALESCE(summary, $5), finished_at = COALESCE($6, now())
-       WHERE run_key = $1 AND status = 'running' AND run_id IS NOT DISTINCT FROM $2`,
+       WHERE run_key = $1 AND status IN ('queued', 'running') AND run_id IS NOT DISTINCT FROM $2`,
       [row.run_key, row.run_id, outcome.status, outcome.error, outcome.summary === undefined ? null : JSON.stringify(outcome.summary), outcome.closedAt],
     );
     if (updated.rowCount) changed.push({ runKey: row.run_key, status: outcome.status, error: outcome.error });

@@ -165,6 +165,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
           socialSensePipeline,
           { workflowId, taskQueue, args: [input] },
           { stage: 'pipeline', source, date: input.date },
+          { db: deps.db, kind: 'pipeline', input },
         );
         return reply.code(202).send(answer(request, workflowId, handle as { firstExecutionRunId?: string }));
       } catch (err) {
@@ -372,7 +373,13 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile };
       const workflowId = retrainWorkflowId(b.source, date);
       try {
-        const handle = await startOrAttach(client, nightlyRetrain, { workflowId, taskQueue, args: [input] }, { stage: 'retrain', source: b.source, date });
+        const handle = await startOrAttach(
+          client,
+          nightlyRetrain,
+          { workflowId, taskQueue, args: [input] },
+          { stage: 'retrain', source: b.source, date },
+          { db: deps.db, kind: 'retrain', input },
+        );
         return reply.code(202).send(answer(request, workflowId, handle as { firstExecutionRunId?: string }));
       } catch (err) {
         temporalError(err);

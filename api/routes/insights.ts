@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { reconcileRuns } from '../../lib/catalog';
 import { addDays } from '../../lib/dates';
 import { listModels, type ModelVersion } from '../../lib/registry';
 import { buildReport } from '../../cli/report/build';
@@ -93,7 +94,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
           additionalProperties: false,
           properties: {
             kind: { type: 'string', enum: ['pipeline', 'backfill', 'retrain', 'collect', 'stream'] },
-            status: { type: 'string', enum: ['running', 'completed', 'failed', 'cancelled'] },
+            status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] },
             limit: limitSchema(),
             cursor: cursorSchema,
           },
@@ -143,7 +144,16 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const run = await runOr404(deps, request.params.id);
+      let run = await runOr404(deps, request.params.id);
+      if (run.status === 'queued' || run.status === 'running') {
+        // Closed behind the catalog's back (terminated, timed out, cancelled before it recorded itself): ask Temporal,
+        // as `socialsense runs` does. Without Temporal the stored status is answered.
+        const changed = await reconcileRuns(db, deps.temporal.client, { runKey: run.runKey }).catch((err: unknown) => {
+          request.log.warn({ err: (err as Error).message, runKey: run.runKey }, 'run status not checked against Temporal');
+          return [];
+        });
+        if (changed.length > 0) run = await runOr404(deps, run.runKey);
+      }
       return { ...run, report: `/v1/runs/${encodeURIComponent(run.runKey)}/report`, temporalUrl: temporalLink(deps, run.runKey) };
     },
   );
@@ -167,10 +177,12 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const run = await runOr404(deps, request.params.id);
       const cacheKey = `${run.runKey}\u0000${run.status}\u0000${run.finishedAt}\u0000${run.posts}`;
-      let html = run.status === 'running' ? undefined : reports.get(cacheKey);
+      // A run that has not ended changes under the page: built anew each time.
+      const ended = run.status !== 'queued' && run.status !== 'running';
+      let html = ended ? reports.get(cacheKey) : undefined;
       if (!html) {
         html = (await buildReport(db, { runKey: run.runKey })).html;
-        if (run.status !== 'running') {
+        if (ended) {
           if (reports.size >= 16) reports.delete(reports.keys().next().value!);
           reports.set(cacheKey, html);
         }

@@ -47,6 +47,7 @@ export function registerRetrain(program: Command): void {
               nightlyRetrain,
               { workflowId, taskQueue: stack.taskQueue, args: [input] },
               { stage: 'retrain', source: opts.source, date },
+              { db: stack.db, kind: 'retrain', input },
             )
           ).result();
         const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();

@@ -5,6 +5,7 @@ import { backfillWorkflowId } from '../../cli/commands/backfill';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
 import type { Stack } from '../../lib/stack';
 import { bearer, buildTestApi, createTestKeys, type TestKeys } from '../helpers/apiApp';
+import { startWorkers } from '../../workers/worker';
 import { requireStack, startTestWorkers } from '../helpers/stack';
 
 /**
@@ -86,6 +87,47 @@ describe('control calls through the Temporal client', () => {
     expect(run).toMatchObject({ runKey: cliId, status: 'completed', posts: summary.scored });
     const posts = (await app.inject({ url: `/v1/posts?run=${cliId}&limit=5`, headers: operator() })).json();
     expect(posts.items.length).toBe(Math.min(5, summary.scored));
+  });
+
+  it('a run accepted while no worker polls is found under its id as queued; cancelled before a worker took it, it is listed as cancelled', async () => {
+    // An API whose task queue has no worker yet: the run waits in Temporal.
+    const queue = `test-api-queued-${crypto.randomUUID().slice(0, 8)}`;
+    const idle = await buildTestApi(stack, queue);
+    try {
+      const res = await idle.inject({ method: 'POST', url: '/v1/runs', headers: operator(), payload: { source: 'simulated', date: day(9), posts: 30 } });
+      expect(res.statusCode, res.body).toBe(202);
+      const { workflowId, runId } = res.json();
+      started.add(workflowId);
+      const get = async () => (await idle.inject({ url: `/v1/runs/${workflowId}`, headers: operator() })).json();
+      expect(await get()).toMatchObject({ runKey: workflowId, kind: 'pipeline', status: 'queued', error: null, finishedAt: null });
+      const row = (await stack.db.query('SELECT run_id, input FROM runs WHERE run_key = $1', [workflowId])).rows[0];
+      expect(row).toEqual({ run_id: runId, input: { source: 'simulated', date: day(9), days: 1, posts: 30, languages: null } });
+      const queued = (await idle.inject({ url: '/v1/runs?status=queued&limit=200', headers: operator() })).json();
+      expect(queued.items.map((r: { runKey: string }) => r.runKey)).toContain(workflowId);
+
+      await stack.client.workflow.getHandle(workflowId).cancel();
+      // A worker that starts afterwards processes the cancel first: the workflow ends before it could record anything.
+      // Reading the run asks Temporal, and the row the API wrote is closed as cancelled (before, no row existed at all).
+      const late = await startWorkers({
+        connection: stack.nativeConnection,
+        namespace: stack.namespace,
+        taskQueue: queue,
+        deps: { store: stack.store, db: stack.db },
+      });
+      try {
+        await stack.client.workflow
+          .getHandle(workflowId)
+          .result()
+          .catch(() => undefined);
+        expect((await stack.client.workflow.getHandle(workflowId).describe()).status.name).toBe('CANCELLED');
+        expect(await get()).toMatchObject({ runKey: workflowId, status: 'cancelled', error: 'Cancelled: Workflow canceled' });
+        expect((await get()).finishedAt).not.toBeNull();
+      } finally {
+        await late.stop();
+      }
+    } finally {
+      await idle.close();
+    }
   });
 
   it('a backfill is paused, resumed and cancelled through the API', async () => {
