@@ -218,7 +218,7 @@ export function formatSegments(r: Awaited<ReturnType<typeof segmentsInsights>>):
   out.push(
     r.scope === 'run'
       ? `${fmtInt(r.users)} people active in this run, profiles as of ${fmtTime(r.updatedAt)}`
-      : `the run updated no profiles; the latest profiles of all ${fmtInt(r.users)} people (as of ${fmtTime(r.updatedAt)})`,
+      : `the latest profiles of ${fmtInt(r.users)} of the run’s authors (as of ${fmtTime(r.updatedAt)})`,
   );
   const traits = SEGMENT_TRAITS.filter((t) => r.segments.some((s) => Number.isFinite(s.traits[t.key])));
   const value = (v: number | undefined, t: (typeof SEGMENT_TRAITS)[number]) => (v === undefined ? '–' : t.percent ? fmtPct(v, t.digits) : fmtNum(v, t.digits));

@@ -271,7 +271,7 @@ function segmentsSection(p: Page, d: ReportData): string {
       const scope =
         s.scope === 'run'
           ? `${fmtInt(s.users)} people active in this run, profiles as of ${fmtTime(s.updatedAt)}.`
-          : `This run updated no profiles; showing the latest profiles of all ${fmtInt(s.users)} people (as of ${fmtTime(s.updatedAt)}).`;
+          : `The latest profiles of ${fmtInt(s.users)} of this run’s authors (as of ${fmtTime(s.updatedAt)}).`;
       const rows = s.segments.map((g) => [
         `<strong>${esc(g.name)}</strong>`,
         esc(fmtInt(g.users)),

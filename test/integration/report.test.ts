@@ -135,10 +135,48 @@ describe('report', () => {
       );
     }
     // users are not per run: with none of its own the run shows everyone's latest profiles, or says there are none
-    if (data.segments.scope === 'none') expect(byId.segments.empty).toBe(true);
-    else expect(sectionHtml(html, 'segments')).toContain('This run updated no profiles');
+    // its only author ('x') has no insights: no segments, rather than everyone else's
+    expect(data.segments).toMatchObject({ scope: 'none', users: 0, segments: [] });
+    expect(byId.segments.empty).toBe(true);
     expect(sectionHtml(html, 'about')).toMatch(/Lineage[\s\S]*No data yet\./);
     expect(count(html, '<svg')).toBe(sections.reduce((n, s) => n + s.charts.length, 0));
+  });
+
+  it('a file run on the days of simulated insights shows its own authors and hashtags, not the simulated ones', async () => {
+    // A pipeline run (it writes no user_insights itself) of a file, on a day the fixture's simulated trends cover,
+    // with two authors: one the fixture profiled, one nobody did.
+    const runKey = `${fx.runKey}-authors`;
+    await stack.db.query(
+      `INSERT INTO runs (run_key, workflow_id, kind, status, input, started_at, finished_at)
+       VALUES ($1, $1, 'pipeline', 'completed', '{"source":"file"}', '2021-03-15T02:00:00Z', '2021-03-15T02:01:00Z')`,
+      [runKey],
+    );
+    try {
+      await stack.db.query(
+        `INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, hashtags, sentiment_compound, sentiment_label, sentiment_model)
+         VALUES ($1 || ':1', $1, 'file/2021-03-14', 'x', $2, '2021-03-14T10:00:00Z', 'ok #mine', '{mine}', 0.2, 'positive', 'lexicon.v1'),
+                ($1 || ':2', $1, 'file/2021-03-14', 'x', $1 || ':stranger', '2021-03-14T11:00:00Z', 'meh #mine', '{mine}', -0.2, 'negative', 'lexicon.v1')`,
+        [runKey, fx.expected.exampleUser],
+      );
+      await stack.db.query(`INSERT INTO post_score_runs (run_key, post_id, partition) SELECT run_key, post_id, partition FROM post_scores WHERE run_key = $1`, [
+        runKey,
+      ]);
+      const segments = await segmentsInsights(stack.db, { runKey });
+      expect(segments).toMatchObject({ scope: 'latest', users: 1 });
+      expect(segments.segments.map((s) => [s.name, s.users])).toEqual([['influencers', 1]]);
+      const { html } = await buildReport(stack.db, { runKey });
+      expect(sectionHtml(html, 'segments')).toContain('The latest profiles of 1 of this run’s authors');
+      // the fixture's simulated term_trends cover 2021-03-14, but they are another source's: the run's own hashtags
+      const t = await trendsInsights(stack.db, { runKey });
+      expect(t.source).toBe('post_scores');
+      expect(t.top.map((x) => [x.term, x.total])).toEqual([['mine', 2]]);
+      // the simulated run itself still reads the trend model's rows
+      expect((await trendsInsights(stack.db, { runKey: fx.runKey })).source).toBe('term_trends');
+    } finally {
+      await stack.db.query(`DELETE FROM post_score_runs WHERE run_key = $1`, [runKey]);
+      await stack.db.query(`DELETE FROM post_scores WHERE run_key = $1`, [runKey]);
+      await stack.db.query(`DELETE FROM runs WHERE run_key = $1`, [runKey]);
+    }
   });
 
   it('names the recent runs when the run does not exist', async () => {

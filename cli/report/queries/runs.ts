@@ -19,6 +19,8 @@ export interface RunInfo {
   finishedAt: string | null;
   input: Record<string, unknown>;
   summary: Record<string, unknown> | null;
+  /** where the run's posts come from (`simulated`, `file`, a platform); null when its kind does not say (a stream window) */
+  source: string | null;
   /** first and last UTC day of the run's posts (from its scores, else from its input); null when unknown */
   from: string | null;
   to: string | null;
@@ -58,6 +60,13 @@ export async function recentRuns(db: Db, limit = 5): Promise<Array<{ runKey: str
 function describeRecent(runs: Awaited<ReturnType<typeof recentRuns>>): string {
   if (runs.length === 0) return 'there are no runs yet; start one with `socialsense run`';
   return `recent runs: ${runs.map((r) => `${r.runKey} (${r.status}, ${r.startedAt.slice(0, 10)})`).join(', ')}`;
+}
+
+/** A pipeline's or retrain's source as the workflow resolved it: the summary's, else the input's, else their default. */
+function runSource(row: Pick<RunRow, 'kind' | 'input' | 'summary'>): string | null {
+  const named = row.summary?.source ?? row.input?.source;
+  if (typeof named === 'string') return named;
+  return row.kind === 'pipeline' || row.kind === 'retrain' ? 'simulated' : null;
 }
 
 /**
@@ -107,25 +116,39 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
     finishedAt: row.finished_at?.toISOString() ?? null,
     input: row.input ?? {},
     summary: row.summary,
+    source: runSource(row),
     from,
     to,
     posts: span.posts,
   };
 }
 
-/** The users in scope for a run: those it updated, else (the run wrote no profiles) everyone's latest state. */
+/**
+ * The authors of a run's posts (post_score_runs: also the posts a later run merged); binds the run key as $1.
+ */
+const RUN_AUTHORS_SQL = `(SELECT DISTINCT p.author_id FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1)`;
+
+/**
+ * The users in scope for a run: those it computed insights for (a retrain: `run`), else the latest insights of the
+ * authors of its posts (`latest`: a pipeline run computes none itself), else none. Never users the run has nothing to
+ * do with: a file import's report once showed the segments of every simulated user a retrain had scored.
+ */
 export async function userScope(db: Db, runKey: string): Promise<{ scope: 'run' | 'latest' | 'none'; users: number; updatedAt: string | null }> {
-  const { rows } = await db.query<{ run: number; all: number; run_updated: Date | null; all_updated: Date | null }>(
-    `SELECT count(*) FILTER (WHERE run_key = $1)::int AS run, count(*)::int AS all,
-            max(updated_at) FILTER (WHERE run_key = $1) AS run_updated, max(updated_at) AS all_updated
-     FROM user_insights`,
-    [runKey],
-  );
-  const r = rows[0];
-  if (r.run > 0) return { scope: 'run', users: r.run, updatedAt: r.run_updated?.toISOString() ?? null };
-  if (r.all > 0) return { scope: 'latest', users: r.all, updatedAt: r.all_updated?.toISOString() ?? null };
+  const own = (
+    await db.query<{ users: number; updated: Date | null }>(`SELECT count(*)::int AS users, max(updated_at) AS updated FROM user_insights WHERE run_key = $1`, [
+      runKey,
+    ])
+  ).rows[0];
+  if (own.users > 0) return { scope: 'run', users: own.users, updatedAt: own.updated?.toISOString() ?? null };
+  const authors = (
+    await db.query<{ users: number; updated: Date | null }>(
+      `SELECT count(*)::int AS users, max(updated_at) AS updated FROM user_insights WHERE user_id IN ${RUN_AUTHORS_SQL}`,
+      [runKey],
+    )
+  ).rows[0];
+  if (authors.users > 0) return { scope: 'latest', users: authors.users, updatedAt: authors.updated?.toISOString() ?? null };
   return { scope: 'none', users: 0, updatedAt: null };
 }
 
-/** The user_insights rows in a run's scope (see userScope); binds the run key as $1 and "every user's latest" as $2. */
-export const USER_SCOPE_SQL = `(SELECT * FROM user_insights WHERE $2::boolean OR run_key = $1)`;
+/** The user_insights rows in a run's scope (see userScope); binds the run key as $1 and "its authors' latest" as $2. */
+export const USER_SCOPE_SQL = `(SELECT * FROM user_insights WHERE run_key = $1 OR ($2::boolean AND user_id IN ${RUN_AUTHORS_SQL}))`;

@@ -30,7 +30,7 @@ export interface Segment {
 }
 
 export interface Segments {
-  /** 'run': users this run updated; 'latest': the run updated none, so every user's latest profile */
+  /** 'run': users this run computed insights for (a retrain); 'latest': the latest insights of the run's authors */
   scope: 'run' | 'latest' | 'none';
   users: number;
   updatedAt: string | null;

@@ -50,6 +50,14 @@ export interface Trends {
 
 export const HISTORY_DAYS = 28;
 
+/**
+ * Whether the term_trends row written by run `col` is of the source `param` (null: any). Rows are written by the
+ * retrain of one source (activities/insights.ts), keyed by day alone: a file import's report once showed the trends
+ * of the simulated posts of its days, which a retrain had written.
+ */
+const OF_SOURCE_SQL = (col: string, param: string) =>
+  `(${param}::text IS NULL OR ${col} IN (SELECT run_key FROM runs WHERE coalesce(summary->>'source', input->>'source', 'simulated') = ${param}))`;
+
 const TERM_SUMMARY_SQL = `
   SELECT term, kind, sum(volume)::int AS total,
          coalesce(sum(volume) FILTER (WHERE day = $2::date), 0)::int AS last_volume,
@@ -58,7 +66,7 @@ const TERM_SUMMARY_SQL = `
          max(forecast) FILTER (WHERE day = $2::date)::float8 AS forecast,
          max(forecast_low) FILTER (WHERE day = $2::date)::float8 AS forecast_low,
          max(forecast_high) FILTER (WHERE day = $2::date)::float8 AS forecast_high
-  FROM term_trends WHERE day BETWEEN $1::date AND $2::date AND kind = ANY($3::text[])
+  FROM term_trends WHERE day BETWEEN $1::date AND $2::date AND kind = ANY($3::text[]) AND ${OF_SOURCE_SQL('run_key', '$5')}
   GROUP BY term, kind`;
 
 interface TermSummaryRow {
@@ -91,13 +99,19 @@ const toTermSummary = (r: TermSummaryRow): TermSummary => ({
  * those days, strongest first) with their daily series and forecast bands. term_trends is keyed by
  * (term, kind, day), not by run, so a run's trends are the rows of its days, whichever run wrote them.
  */
-export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'>, opts: { limit?: number; kinds?: TermKind[] } = {}): Promise<Trends> {
+export async function trends(
+  db: Db,
+  run: Pick<RunInfo, 'runKey' | 'from' | 'to' | 'source'>,
+  opts: { limit?: number; kinds?: TermKind[] } = {},
+): Promise<Trends> {
   const limit = opts.limit ?? 10;
   const kinds = opts.kinds ?? ['hashtag', 'term', 'topic'];
   const { from, to } = run;
   if (!from || !to) return { source: 'none', from, to, historyFrom: null, top: [], emerging: [], series: [] };
   const historyFrom = addDays(to, -(HISTORY_DAYS - 1)) < from ? addDays(to, -(HISTORY_DAYS - 1)) : from;
-  const top = (await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} ORDER BY total DESC, term LIMIT $4`, [from, to, kinds, limit])).rows.map(toTermSummary);
+  const top = (await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} ORDER BY total DESC, term LIMIT $4`, [from, to, kinds, limit, run.source])).rows.map(
+    toTermSummary,
+  );
   if (top.length > 0) {
     const emerging = (
       await db.query<TermSummaryRow>(`${TERM_SUMMARY_SQL} HAVING bool_or(trend_flag) ORDER BY score DESC NULLS LAST, last_volume DESC, term LIMIT $4`, [
@@ -105,6 +119,7 @@ export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'
         to,
         kinds,
         limit,
+        run.source,
       ])
     ).rows.map(toTermSummary);
     const wanted = [...top, ...emerging];
@@ -122,8 +137,8 @@ export async function trends(db: Db, run: Pick<RunInfo, 'runKey' | 'from' | 'to'
       `SELECT t.term, t.kind, t.day::text AS day, t.volume, t.trend_flag, t.score::float8 AS score,
               t.forecast::float8 AS forecast, t.forecast_low::float8 AS forecast_low, t.forecast_high::float8 AS forecast_high
        FROM term_trends t JOIN unnest($3::text[], $4::text[]) AS w(term, kind) ON w.term = t.term AND w.kind = t.kind
-       WHERE t.day BETWEEN $1::date AND $2::date ORDER BY t.term, t.kind, t.day`,
-      [historyFrom, to, wanted.map((w) => w.term), wanted.map((w) => w.kind)],
+       WHERE t.day BETWEEN $1::date AND $2::date AND ${OF_SOURCE_SQL('t.run_key', '$5')} ORDER BY t.term, t.kind, t.day`,
+      [historyFrom, to, wanted.map((w) => w.term), wanted.map((w) => w.kind), run.source],
     );
     const series = rows.map((r) => ({
       term: r.term,
