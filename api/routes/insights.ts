@@ -176,7 +176,9 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request, reply) => {
       const run = await runOr404(deps, request.params.id);
-      const cacheKey = `${run.runKey}\u0000${run.status}\u0000${run.finishedAt}\u0000${run.posts}`;
+      // A retrain changes a finished run's page (rescored posts, promoted models, trends, segments): its end is in the key.
+      const { rows } = await db.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM runs WHERE kind = 'retrain'`);
+      const cacheKey = `${run.runKey}\u0000${run.status}\u0000${run.finishedAt}\u0000${run.posts}\u0000${rows[0].at?.toISOString() ?? ''}`;
       // A run that has not ended changes under the page: built anew each time.
       const ended = run.status !== 'queued' && run.status !== 'running';
       let html = ended ? reports.get(cacheKey) : undefined;

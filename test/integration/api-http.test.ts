@@ -237,6 +237,29 @@ describe('HTTP behaviour', () => {
     expect(changed.headers.etag).not.toBe(etag);
   });
 
+  it('a finished run’s report is built anew after a retrain, which changes what it shows', async () => {
+    const url = `/v1/runs/${fx.runKey}/report`;
+    const people = (html: string) => /kpi-label">People profiled<\/div><div class="kpi-value[^"]*" title="(\d+)"/.exec(html)?.[1];
+    const first = await app.inject({ url, headers: viewer() });
+    expect(people(first.body)).toBe('21');
+    // what a retrain writes: insights for one more of the run's users, then its own end
+    const added = `${fx.runKey}:late-user`;
+    const retrainKey = `${fx.runKey}-retrain`;
+    cleanups.push(
+      () => stack.db.query(`DELETE FROM user_insights WHERE user_id = $1`, [added]),
+      () => stack.db.query(`DELETE FROM runs WHERE run_key = $1`, [retrainKey]),
+    );
+    await stack.db.query(`INSERT INTO user_insights (user_id, run_key, profile, segment_name) VALUES ($1, $2, '{}', 'typical users')`, [added, fx.runKey]);
+    // still the kept page: nothing in its key changed yet
+    expect(people((await app.inject({ url, headers: viewer() })).body)).toBe('21');
+    await stack.db.query(
+      `INSERT INTO runs (run_key, workflow_id, kind, status, input, started_at, finished_at) VALUES ($1, $1, 'retrain', 'completed', '{}', now(), now())`,
+      [retrainKey],
+    );
+    expect(people((await app.inject({ url, headers: viewer() })).body)).toBe('22');
+    await stack.db.query(`DELETE FROM user_insights WHERE user_id = $1`, [added]);
+  });
+
   it('sends security headers', async () => {
     const res = await app.inject({ url: '/v1/runs?limit=1', headers: viewer() });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
