@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyRequest,
   type onRequestAsyncHookHandler,
 } from 'fastify';
+import { describeSchemaError, type SchemaError } from './validationErrors';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import helmet from '@fastify/helmet';
@@ -218,7 +219,7 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     }
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }, request, reply) => {
     const [status, code, message] = classifyError(err, bodyLimit);
     if (status === 500) request.log.error({ err }, 'unexpected error');
     else if (status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'a dependency did not answer');
@@ -242,7 +243,8 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
 }
 
 function createAjv(coerceTypes: 'array' | false): Ajv {
-  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  // verbose: each error carries the value and its schema, which the 400 message quotes (api/validationErrors.ts)
+  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false, verbose: true });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ajv;
 }
@@ -255,9 +257,12 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 /** Status, code and message for any error a request can end in; input problems are 400, never 500. */
-function classifyError(err: Error & { statusCode?: number; code?: string; validation?: unknown }, bodyLimit: number): [number, ErrorCode, string] {
+function classifyError(
+  err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string },
+  bodyLimit: number,
+): [number, ErrorCode, string] {
   if (err instanceof ApiError) return [err.statusCode, err.code, err.message];
-  if (err.validation) return [400, 'invalid_request', err.message];
+  if (err.validation) return [400, 'invalid_request', describeSchemaError(err.validation as SchemaError[], err.validationContext)];
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return [400, 'body_too_large', `the request body is larger than the ${bodyLimit} bytes this API accepts`];
   // Malformed JSON, a wrong content type, an empty JSON body, a bad encoding: all the client's to fix.
   if (err.code?.startsWith('FST_ERR_CTP_') || err instanceof SyntaxError) return [400, 'invalid_request', `the request body could not be read: ${err.message}`];

@@ -233,6 +233,42 @@ describe('bad input gets 400 in one shape, never 500', () => {
     }
   });
 
+  it('a refused value is answered with what to send instead', async () => {
+    const message = async (res: Promise<LightMyRequestResponse>) => {
+      const r = await res;
+      expect400(r, r.body);
+      return r.json().error.message as string;
+    };
+    const postRun = (payload: unknown, contentType = 'application/json') =>
+      app.inject({ method: 'POST', url: '/v1/runs', headers: { ...admin(), 'content-type': contentType }, payload: JSON.stringify(payload) });
+    const cases: Array<[Promise<LightMyRequestResponse>, string]> = [
+      [get('/v1/posts', { from: 'yesterday' }), 'querystring/from must be a date as YYYY-MM-DD (UTC), e.g. 2026-11-24, got "yesterday"'],
+      [get('/v1/posts', { sentiment: 'happy' }), 'querystring/sentiment must be one of "positive", "neutral", "negative", "unscored", got "happy"'],
+      [
+        get('/v1/posts', { platform: 'X Corp' }),
+        'querystring/platform does not have the expected form (platform, e.g. x, mastodon, file): it must match ^[a-z][a-z0-9_-]{0,31}$, got "X Corp"',
+      ],
+      [get('/v1/posts', { limit: '1000' }), 'querystring/limit must be <= 200 (items per page (1–200)), got 1000'],
+      [
+        get('/v1/posts', { colour: 'red' }),
+        'querystring has an unknown parameter "colour"; the parameters are from, to, platform, topic, sentiment, hashtag, q, run, limit, cursor',
+      ],
+      [
+        postRun({ source: 'nope' }),
+        'body/source must be one of "simulated", "file", "x", "facebook", "instagram", "mastodon", "bluesky", "reddit", got "nope"',
+      ],
+      [postRun({ source: 'simulated', date: '2021/02/01' }), 'body/date must be a date as YYYY-MM-DD (UTC), e.g. 2026-11-24, got "2021/02/01"'],
+      [postRun({ source: 'simulated', days: 0 }), 'body/days must be >= 1, got 0'],
+      [
+        postRun({ source: 'simulated', mystery: 1 }),
+        'body has an unknown field "mystery"; the fields are source, date, days, posts, seed, users, query, since, until, languages, maxQuarantinedShare, file',
+      ],
+      [postRun({ source: 'simulated' }, 'text/plain'), 'the request body must be a JSON object, sent with Content-Type: application/json'],
+      [postRun(['simulated']), 'the request body must be a JSON object, sent with Content-Type: application/json'],
+    ];
+    for (const [res, expected] of cases) expect(await message(res)).toBe(expected);
+  });
+
   it('free text is searched for literally: an injection string finds nothing and breaks nothing', async () => {
     const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM post_scores`);
     for (const q of INJECTIONS.filter((v) => !/[\u0000-\u001f]/.test(v) && v.length <= 200)) {

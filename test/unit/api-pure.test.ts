@@ -4,6 +4,7 @@ import { keyLookup, looksLikeApiKey } from '../../api/auth/keys';
 import { oidcConfigFromEnv } from '../../api/auth/oidc';
 import { roleAllows, ROLES, strongestRole } from '../../api/auth/roles';
 import { ApiError, decodeCursor, encodeCursor, page } from '../../api/http';
+import { describeSchemaError } from '../../api/validationErrors';
 import { ConfigError } from '../../lib/config';
 
 describe('roles', () => {
@@ -116,5 +117,28 @@ describe('OIDC settings', () => {
   it('half a configuration or a JWKS URL that is no URL is an error naming the variables', () => {
     expect(() => oidcConfigFromEnv({ SOCIALSENSE_OIDC_ISSUER: 'https://idp' })).toThrow(/SOCIALSENSE_OIDC_AUDIENCE, SOCIALSENSE_OIDC_JWKS_URL missing/);
     expect(() => oidcConfigFromEnv({ ...base, SOCIALSENSE_OIDC_JWKS_URL: 'idp/certs' })).toThrow(ConfigError);
+  });
+});
+
+describe('schema error messages', () => {
+  it('say what to send for the keywords the integration tests do not reach', () => {
+    expect(describeSchemaError([{ keyword: 'required', instancePath: '/file', params: { missingProperty: 'path' } }])).toBe(
+      'body/file must have the field "path"',
+    );
+    expect(describeSchemaError([{ keyword: 'format', instancePath: '/since', params: { format: 'date-time' }, data: 'noon' }], 'querystring')).toBe(
+      'querystring/since must be a time in ISO 8601 with its offset, e.g. 2026-11-24T09:30:00Z, got "noon"',
+    );
+    expect(describeSchemaError([{ keyword: 'format', instancePath: '/id', params: { format: 'uuid' }, data: 'x' }], 'params')).toBe(
+      'params/id must be in the format "uuid", got "x"',
+    );
+    expect(describeSchemaError([{ keyword: 'type', instancePath: '/posts', params: { type: 'integer' }, data: '10' }])).toBe(
+      'body/posts must be of type integer, got "10"',
+    );
+    expect(
+      describeSchemaError([
+        { keyword: 'maxLength', instancePath: '/query', params: { limit: 200 }, message: 'must NOT have more than 200 characters', data: 'q'.repeat(300) },
+      ]),
+    ).toBe(`body/query must NOT have more than 200 characters, got "${'q'.repeat(56)}...`);
+    expect(describeSchemaError([], 'headers')).toBe('headers is not valid');
   });
 });
