@@ -65,7 +65,11 @@ export interface PipelineSummary {
     duplicates: number;
     filteredLanguage: number;
     filteredSpam: number;
+    /** posts whose text or fields the sanitiser changed (control characters, NUL, bidi overrides…); still scored */
+    sanitized: number;
   };
+  /** how the input was read (a file: its sniffed delimiter, columns, date order, `idsAreRowNumbers`); absent for other sources */
+  read?: Record<string, unknown>;
   /** posts per sentiment label; notScored: posts in a language without a sentiment model (absent in runs recorded before it) */
   sentiment: Record<'negative' | 'neutral' | 'positive', number> & { notScored?: number };
   topHashtags: Array<{ hashtag: string; posts: number }>;
@@ -154,7 +158,9 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
         duplicates: sum((r) => r.pre.counts.duplicates),
         filteredLanguage: sum((r) => r.pre.counts.filteredLanguage),
         filteredSpam: sum((r) => r.pre.counts.filteredSpam),
+        sanitized: sum((r) => r.pre.counts.sanitized ?? 0),
       },
+      ...(collected.read ? { read: collected.read } : {}),
       sentiment: overview.sentiment,
       topHashtags: overview.topHashtags,
       models: perPartition[0]?.models ?? { sentiment: 'lexicon.v1', topics: null },

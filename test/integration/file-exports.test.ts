@@ -80,6 +80,9 @@ describe('exports through the pipeline', () => {
   it('case 14: a spreadsheet CSV with Excel serial dates and a BOM', async () => {
     const summary = await runPipeline({ source: 'file', file: { path: path.join(cases, '14-excel-serial-date', 'export.csv') } });
     expect(summary).toMatchObject({ postsIn: 3, scored: 3, quarantined: 0 });
+    // how the file was read, in the run's result
+    expect(summary.read).toEqual({ format: 'csv', delimiter: 'comma', columns: { id: 'id', text: 'text', created_at: 'created_at', author_id: 'author_id' } });
+    expect(summary.counts.sanitized).toBe(0);
     const rows = await scoresOf(summary.runKey);
     expect(rows.map((r) => [r.post_id, r.author_id, r.created_at])).toEqual([
       ['file:x001', 'demo_shop', '2024-05-01T09:00:00.000Z'],

@@ -129,6 +129,12 @@ describe('hostile records through every stage of a file-import run', () => {
     expect(summary.postsIn).toBe(summary.scored + summary.filtered + summary.quarantined);
     expect(summary).toMatchObject({ scored: records.length - quarantinedKeys.length, filtered: 0, quarantined: quarantinedKeys.length });
     expect(summary.counts.quarantinedAtScore ?? 0).toBe(0); // sanitised in preprocess: nothing left for Postgres to refuse
+    // Posts the sanitiser changed and that were scored: those with unsafe code points in a field (NUL, C0/C1
+    // controls, lone surrogates, noncharacters, bidi overrides and isolates). Not `escaped` (its text is plain ASCII: the
+    // \\u escapes are decoded and cleaned by normalizeText afterwards), not `empty` (quarantined), nor the clean ones.
+    const sanitizedKeys = ['nul', 'lonehigh', 'lonelow', 'controls', 'osc', 'nonchar', 'handle', 'rtl', 'isolate'];
+    expect(summary.counts.sanitized).toBe(sanitizedKeys.length);
+    expect(summary.read).toEqual({ format: 'jsonl' });
 
     // What each quarantined record became: its reason names it.
     const reasons = (await Promise.all(summary.datasets.quarantine.map((ref) => readNdjson<{ reason: string; record: unknown }>(stack.store, ref)))).flat();
