@@ -82,11 +82,12 @@ export const SAMPLE_RECORDS = 1000;
 export function detectFormat(file: string): FileFormat {
   const name = file.replace(/\.gz$/, '').toLowerCase();
   if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
-  if (name.endsWith('.csv')) return 'csv';
+  // .txt: what Excel calls "Unicode Text" and "Text (Tab delimited)"; read as a table whose delimiter is sniffed.
+  if (name.endsWith('.csv') || name.endsWith('.txt')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
   throw invalidInput(
-    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
+    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .txt (a delimited table), .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
   );
 }
 

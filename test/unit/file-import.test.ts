@@ -113,6 +113,8 @@ describe('file import mapping', () => {
   it('tells the format from the file name, gzip included', () => {
     expect(detectFormat('a.tsv')).toBe('tsv');
     expect(detectFormat('a.csv.gz')).toBe('csv');
+    expect(detectFormat('Export.TXT')).toBe('csv'); // Excel's "Unicode Text": the delimiter is sniffed
+    expect(() => detectFormat('notes.md')).toThrow(/name it \.csv, \.tsv, \.txt \(a delimited table\), \.jsonl/);
     expect(detectFormat('a.ndjson.gz')).toBe('jsonl');
     expect(detectFormat('a.json')).toBe('jsonl');
     expect(() => detectFormat('a.xlsx')).toThrow(/cannot tell the format .*save it as "CSV UTF-8"/);
@@ -456,6 +458,10 @@ describe('files that are not what their name says', () => {
       const { posts } = await importAll(write(name, bytes));
       expect(posts.map((p) => p.text)).toEqual(['Grüße aus Köln', '日本語の投稿']);
     }
+    // what Excel saves as "Unicode Text": UTF-16LE with a BOM, tab-delimited, CRLF, named .txt
+    const txt = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv.replace(/,/g, '\t').replace(/\n/g, '\r\n'), 'utf16le')]);
+    const excel = await importAll(write('unicode-text.txt', txt));
+    expect(excel.posts.map((p) => p.text)).toEqual(['Grüße aus Köln', '日本語の投稿']);
   });
 
   it('a gzip file without .gz in its name, and a Windows-1252 CSV, are read as what they are', async () => {
@@ -765,8 +771,8 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
   });
 
   it('an unknown file type names the real ways out (there is no format option)', () => {
-    expect(() => detectFormat('export.txt')).toThrow(/name it \.csv, \.tsv, .* rename or copy it to such a name \(run has no format option\)/);
-    expect(() => detectFormat('export.txt')).not.toThrow(/or pass format/);
+    expect(() => detectFormat('export.dat')).toThrow(/name it \.csv, \.tsv, .* rename or copy it to such a name \(run has no format option\)/);
+    expect(() => detectFormat('export.dat')).not.toThrow(/or pass format/);
   });
 });
 
