@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
+import { readRecordChunks } from '../lib/datasets';
+import type { ObjectStore } from '../lib/objectStore';
 import type { Stack } from '../lib/stack';
 import { startWorkers } from '../workers/worker';
 import { checkQuarantineShare, DEFAULT_MAX_QUARANTINED_SHARE, socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
@@ -85,17 +87,40 @@ export function formatSummary(summary: PipelineSummary, extra: { workflowId: str
   return lines.join('\n');
 }
 
+/** Reasons shown with a quarantine warning: enough to see what went wrong without an S3 client. */
+export const QUARANTINE_EXAMPLES = 3;
+
+/**
+ * The first `n` reasons of a run's quarantine, in the order of its quarantine datasets (streamed: a huge quarantine
+ * is not read whole). Each reason names the record (line, id) and what to fix, e.g. `line 43: unparseable timestamp …`.
+ */
+export async function quarantineReasons(store: ObjectStore, summary: Pick<PipelineSummary, 'datasets'>, n = QUARANTINE_EXAMPLES): Promise<string[]> {
+  const reasons: string[] = [];
+  for (const ref of summary.datasets.quarantine) {
+    for await (const chunk of readRecordChunks<{ reason?: unknown }>(store, ref, 100)) {
+      for (const q of chunk) {
+        if (typeof q.reason === 'string') reasons.push(q.reason);
+        if (reasons.length >= n) return reasons;
+      }
+    }
+  }
+  return reasons;
+}
+
 /**
  * The CLI's side of the quarantine check: a run that quarantined more than `maxShare` of its posts
- * prints a warning on stderr and makes the command exit with status 3 (it completed, but its result is
- * not to be trusted as it is). Recomputed here from the summary, so attaching to a run started with
- * another threshold still applies this command's.
+ * prints a warning on stderr, with the first few reasons (read from the quarantine zone), and makes the command
+ * exit with status 3 (it completed, but its result is not to be trusted as it is). Recomputed here from the
+ * summary, so attaching to a run started with another threshold still applies this command's.
  * @returns the check, also for the JSON output
  */
-export function enforceQuarantineShare(summary: PipelineSummary, maxShare = DEFAULT_MAX_QUARANTINED_SHARE) {
+export async function enforceQuarantineShare(store: ObjectStore, summary: PipelineSummary, maxShare = DEFAULT_MAX_QUARANTINED_SHARE) {
   const check = checkQuarantineShare(summary.postsIn, summary.quarantined, maxShare);
   if (check.tooManyQuarantined) {
     printLine(`warning: run ${summary.runKey}: ${check.warning}`, process.stderr);
+    // The reasons are a convenience: a store that cannot be read now leaves the warning as it is.
+    const reasons = await quarantineReasons(store, summary).catch(() => []);
+    for (const r of reasons) printLine(`  e.g. ${r}`, process.stderr);
     process.exitCode = QUARANTINE_EXIT_CODE;
   }
   return check;

@@ -99,7 +99,7 @@ export function registerRun(program: Command): void {
         const go = () => runPipeline(stack, input);
         const { workflowId, summary } = opts.worker ? await withLocalWorkers(stack, go) : await go();
         // Judged by this command's --max-quarantined, also when it attached to a run started with another.
-        const check = enforceQuarantineShare(summary, opts.maxQuarantined);
+        const check = await enforceQuarantineShare(stack.store, summary, opts.maxQuarantined);
         const flags = { quarantineShare: check.quarantineShare, tooManyQuarantined: check.tooManyQuarantined, warnings: check.warning ? [check.warning] : [] };
         // A file import covers the file's own days (its partitions), not the --date window the workflow defaults to
         // (yesterday): its summary's date would be misleading, so it is reported as null.

@@ -455,6 +455,12 @@ describe('a run where most rows are quarantined', () => {
       '3 of 4 posts (75%) were quarantined, more than the allowed 50%: see the reasons in the quarantine zone (datasets.quarantine)',
     ]);
     expect(r.stderr).toMatch(/warning: run pipeline-file-mostly-bad-[\w.-]+: 3 of 4 posts \(75%\) were quarantined, more than the allowed 50%/);
+    // the first reasons, so the fix is clear without opening the quarantine zone (rows 2, 4 and 5 of the file)
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('  e.g. '))).toEqual([
+      '  e.g. line 2: no text (column "text" is empty or missing)',
+      '  e.g. line 4: no text (column "text" is empty or missing)',
+      '  e.g. line 5: no text (column "text" is empty or missing)',
+    ]);
   }, 180_000);
 
   it('the human-readable output warns the same way', async () => {
