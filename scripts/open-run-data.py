@@ -64,6 +64,8 @@ if __name__ == "__main__":
         "FROM read_parquet($uris) GROUP BY sentiment_label ORDER BY sentiment_label",
         {"uris": features_uris},
     ).fetchall()
+    # TIMESTAMP WITH TIME ZONE values fetched into Python: DuckDB needs pytz for that (scripts/setup.sh installs it)
+    first, last = con.execute("SELECT min(created_at), max(created_at) FROM read_parquet($uris)", {"uris": features_uris}).fetchone()
 
     print(
         json.dumps(
@@ -87,6 +89,7 @@ if __name__ == "__main__":
                     },
                 },
                 "duckdb": [{"sentiment_label": l, "posts": n, "created_at": t, "hashtags": h} for (l, n, t, h) in by_label],
+                "duckdbTimes": {"first": first.isoformat(), "last": last.isoformat()},
             }
         )
     )

@@ -108,15 +108,16 @@ fi
 # A Python venv with pyarrow and DuckDB: the clients the Parquet test (test/integration/parquet-clients.test.ts)
 # reads a run's data with, and the ones the README shows data scientists.
 VENV_DIR="$DATA_DIR/venv"
-if ! "$VENV_DIR/bin/python" -c 'import pyarrow, duckdb, duckdb_extension_httpfs' >/dev/null 2>&1; then
+if ! "$VENV_DIR/bin/python" -c 'import pyarrow, duckdb, duckdb_extension_httpfs, pytz' >/dev/null 2>&1; then
   command -v python3 >/dev/null || die "the Parquet client test needs Python 3 (for pyarrow and duckdb): 'apt-get install python3 python3-venv'"
   say "setup: creating $VENV_DIR with pyarrow and duckdb (pip)"
   [ -x "$VENV_DIR/bin/python" ] || python3 -m venv "$VENV_DIR" >&2 \
     || die "could not create $VENV_DIR: 'apt-get install python3-venv', then re-run scripts/setup.sh"
   # duckdb-extension-httpfs is DuckDB's own signed httpfs build (it loads with signature checks on), so DuckDB reads
-  # s3:// without downloading an extension at run time; its version must be DuckDB's, hence the pins.
-  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow 'duckdb==1.5.5' 'duckdb-extension-httpfs==1.5.5' >&2 \
-    || die "could not install pyarrow and duckdb into $VENV_DIR: '$VENV_DIR/bin/python -m pip install pyarrow duckdb==1.5.5 duckdb-extension-httpfs==1.5.5'"
+  # s3:// without downloading an extension at run time; its version must be DuckDB's, hence the pins. pytz: DuckDB
+  # needs it to hand a TIMESTAMP WITH TIME ZONE (created_at) to Python.
+  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow 'duckdb==1.5.5' 'duckdb-extension-httpfs==1.5.5' pytz >&2 \
+    || die "could not install pyarrow and duckdb into $VENV_DIR: '$VENV_DIR/bin/python -m pip install pyarrow duckdb==1.5.5 duckdb-extension-httpfs==1.5.5 pytz'"
 fi
 
 say "setup: ok ($(ls "$BIN_DIR" | tr '\n' ' '))"

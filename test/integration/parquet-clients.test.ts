@@ -48,6 +48,8 @@ interface ClientView {
     };
   };
   duckdb: Array<{ sentiment_label: string | null; posts: number; created_at: string; hashtags: string }>;
+  /** the first and last created_at, fetched into Python datetimes by DuckDB */
+  duckdbTimes: { first: string; last: string };
 }
 
 describe("a run's Parquet, read by pyarrow and DuckDB", () => {
@@ -110,5 +112,9 @@ describe("a run's Parquet, read by pyarrow and DuckDB", () => {
     for (const r of scored) pgByLabel.set(r.sentiment_label, (pgByLabel.get(r.sentiment_label) ?? 0) + 1);
     expect(new Map(view.duckdb.map((d) => [d.sentiment_label, d.posts]))).toEqual(pgByLabel);
     for (const d of view.duckdb) expect([d.created_at, d.hashtags]).toEqual(['TIMESTAMP WITH TIME ZONE', 'VARCHAR[]']);
+    // the instants themselves, as Python datetimes (what a data scientist's fetchall() gives): post_scores' first and last
+    const times = scored.map((r) => (r.created_at as Date).getTime());
+    expect(new Date(view.duckdbTimes.first).getTime()).toBe(Math.min(...times));
+    expect(new Date(view.duckdbTimes.last).getTime()).toBe(Math.max(...times));
   }, 240_000);
 });
