@@ -9,7 +9,7 @@ import { collectWorkflowId } from '../../cli/commands/sources';
 import { startOrAttach } from '../../cli/follow';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
 import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
-import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillInput } from '../../workflows/backfill';
+import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { collect, PLATFORM_SOURCES, type CollectInput } from '../../workflows/collect';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
@@ -80,6 +80,20 @@ export function importPath(importDir: string | null, file: string, field: string
   const realRoot = fs.existsSync(root) ? fs.realpathSync(root) : root;
   if (!real.startsWith(realRoot + path.sep)) throw badRequest(`${field}: "${file}" is outside the import folder ${root}`);
   return resolved;
+}
+
+/**
+ * What became of a backfill, for people: Temporal's `status` says COMPLETED for a backfill stopped by its cancel signal
+ * (the workflow returns what it did), so `cancelled` is told from its progress. `completed` may include failed days
+ * (progress.daysFailed).
+ */
+export function backfillOutcome(
+  status: string,
+  progress: Pick<BackfillProgress, 'paused' | 'cancelled'> | null,
+): 'running' | 'paused' | 'completed' | 'cancelled' | 'failed' {
+  if (status === 'RUNNING') return progress?.paused ? 'paused' : 'running';
+  if (status === 'COMPLETED') return progress?.cancelled ? 'cancelled' : 'completed';
+  return status === 'CANCELED' || status === 'CANCELLED' ? 'cancelled' : 'failed';
 }
 
 export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts: { importDir: string | null }): void {
@@ -301,6 +315,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       return {
         workflowId: request.params.id,
         status,
+        outcome: backfillOutcome(status, progress as BackfillProgress | null),
         progress,
         ...(progress === null && status === 'RUNNING'
           ? { note: `no worker answered the progress query within ${QUERY_TIMEOUT_MS / 1000} s: is a worker polling task queue ${taskQueue}?` }

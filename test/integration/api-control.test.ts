@@ -141,6 +141,7 @@ describe('control calls through the Temporal client', () => {
     const progress = async () => (await app.inject({ url: `/v1/backfills/${id}`, headers: operator() })).json();
     expect((await post(`/v1/backfills/${id}/pause`)).statusCode).toBe(202);
     await until('the pause to show', async () => (await progress()).progress?.paused === true);
+    expect((await progress()).outcome).toBe('paused');
     expect((await post(`/v1/backfills/${id}/resume`)).statusCode).toBe(202);
     await until('the resume to show', async () => (await progress()).progress?.paused === false);
     expect((await post(`/v1/backfills/${id}/cancel`)).statusCode).toBe(202);
@@ -149,6 +150,8 @@ describe('control calls through the Temporal client', () => {
     expect(result.daysDone + result.daysSkipped + result.daysFailed).toBeLessThan(3);
     const closed = await progress();
     expect(closed.status).toBe('COMPLETED');
+    // Temporal's status is COMPLETED (the cancel signal makes it return what it did); what became of it is `outcome`
+    expect(closed.outcome).toBe('cancelled');
     expect(closed.progress).toMatchObject({ cancelled: true, daysTotal: 3 });
     // a finished backfill can no longer be steered
     const late = await post(`/v1/backfills/${id}/pause`);

@@ -4,6 +4,7 @@ import { keyLookup, looksLikeApiKey } from '../../api/auth/keys';
 import { oidcConfigFromEnv } from '../../api/auth/oidc';
 import { roleAllows, ROLES, strongestRole } from '../../api/auth/roles';
 import { ApiError, decodeCursor, encodeCursor, page } from '../../api/http';
+import { backfillOutcome } from '../../api/routes/control';
 import { describeSchemaError } from '../../api/validationErrors';
 import { ConfigError } from '../../lib/config';
 
@@ -140,5 +141,16 @@ describe('schema error messages', () => {
       ]),
     ).toBe(`body/query must NOT have more than 200 characters, got "${'q'.repeat(56)}...`);
     expect(describeSchemaError([], 'headers')).toBe('headers is not valid');
+  });
+});
+
+describe('backfill outcome', () => {
+  it('tells a cancelled backfill from a completed one, though Temporal calls both COMPLETED', () => {
+    expect(backfillOutcome('COMPLETED', { paused: false, cancelled: true })).toBe('cancelled');
+    expect(backfillOutcome('COMPLETED', { paused: true, cancelled: false })).toBe('completed'); // paused while its last day ran
+    expect(backfillOutcome('RUNNING', { paused: true, cancelled: false })).toBe('paused');
+    expect(backfillOutcome('RUNNING', null)).toBe('running'); // no worker answered the query
+    expect(backfillOutcome('CANCELLED', null)).toBe('cancelled');
+    for (const s of ['FAILED', 'TERMINATED', 'TIMED_OUT']) expect(backfillOutcome(s, null), s).toBe('failed');
   });
 });
