@@ -73,10 +73,12 @@ export function formatSummary(summary: PipelineSummary, extra: { workflowId: str
     `  filtered      ${summary.filtered} (duplicates ${summary.counts.duplicates}, spam ${summary.counts.filteredSpam}, other language ${summary.counts.filteredLanguage})`,
     `  quarantined   ${summary.quarantined} (kept with their reason in the quarantine zone${summary.counts.quarantinedAtScore ? `; ${summary.counts.quarantinedAtScore} refused by Postgres when scored` : ''})`,
     `  sentiment     positive ${pct(summary.sentiment.positive)}%  neutral ${pct(summary.sentiment.neutral)}%  negative ${pct(summary.sentiment.negative)}%${summary.sentiment.notScored ? `  not scored ${pct(summary.sentiment.notScored)}% (${summary.sentiment.notScored} posts in languages without a sentiment model)` : ''}`,
-    `  top hashtags  ${summary.topHashtags
-      .slice(0, 5)
-      .map((h) => `#${h.hashtag} (${h.posts})`)
-      .join('  ')}`,
+    `  top hashtags  ${
+      summary.topHashtags
+        .slice(0, 5)
+        .map((h) => `#${h.hashtag} (${h.posts})`)
+        .join('  ') || 'none (no scored post has a hashtag)'
+    }`,
   ];
   for (const m of summary.merged ?? []) {
     lines.push(

@@ -43,7 +43,14 @@ export function registerModels(program: Command): void {
     .action((name: string, version: number | undefined) =>
       withDb(async (db) => {
         const m = version ? await getModel(db, name, version) : (await listModels(db, name)).find((x) => x.status === 'serving');
-        if (!m) throw new Error(`no ${version ? `version ${version} of ` : 'serving version of '}${name}; see \`socialsense models list\``);
+        if (!m) {
+          const known = [...new Set((await listModels(db)).map((x) => x.name))].sort();
+          if (!known.includes(name))
+            throw new Error(
+              `unknown model "${name}": ${known.length ? `the registry holds ${known.join(', ')}` : 'no model is registered yet: run `socialsense retrain`'}`,
+            );
+          throw new Error(`no ${version ? `version ${version} of ` : 'serving version of '}${name}; see \`socialsense models list\``);
+        }
         process.stdout.write(JSON.stringify(m, null, 2) + '\n');
       }),
     );

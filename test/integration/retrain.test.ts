@@ -161,5 +161,14 @@ describe('nightlyRetrain on the real stack', () => {
     const missing = await runCli(['models', 'promote', name, '9']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no model .* version 9/);
+
+    // show: a version that does not exist, and a model name the registry does not hold (a typo)
+    const noVersion = await runCli(['models', 'show', name, '9']);
+    expect(noVersion.code).toBe(2);
+    expect(noVersion.stderr.trim()).toBe(`error: no version 9 of ${name}; see \`socialsense models list\``);
+    const typo = await runCli(['models', 'show', `${name}-typo`]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toMatch(new RegExp(`^error: unknown model "${name}-typo": the registry holds .*\\b${name}\\b`));
+    expect(JSON.parse((await runCli(['models', 'show', name])).stdout)).toMatchObject({ name, version: 1, status: 'serving' });
   });
 });

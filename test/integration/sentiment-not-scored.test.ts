@@ -76,7 +76,10 @@ describe('posts in a language without a sentiment model', () => {
     // the lexicon's compound is stored whatever labels the post: both complaints are below zero
     expect(rows.filter((r) => r.post_id.includes(`${p}e`)).map((r) => Math.sign(r.sentiment_compound!))).toEqual([-1, -1, 1]);
 
-    expect(formatSummary(summary, { workflowId: summary.runKey, uiUrl: null })).toMatch(/not scored 50\.0% \(3 posts in languages without a sentiment model\)/);
+    const text = formatSummary(summary, { workflowId: summary.runKey, uiUrl: null });
+    expect(text).toMatch(/not scored 50\.0% \(3 posts in languages without a sentiment model\)/);
+    // none of the six posts has a hashtag: the line says so instead of standing empty
+    expect(text.split('\n')).toContain('  top hashtags  none (no scored post has a hashtag)');
 
     const report = await buildReport(stack.db, { runKey: summary.runKey });
     const day = report.data.sentimentTotals.find((t) => t.day === '2024-05-08')!;
