@@ -51,14 +51,15 @@ async function control(action: 'status' | 'stop', id: string, json: boolean): Pr
   const stack = await connectStack();
   try {
     const handle = stack.client.workflow.getHandle(id);
-    if (action === 'stop') await handle.signal(stopStreamSignal);
+    // A stream that has already ended (idle-exit, max-posts, stopped) has nothing to stop: that is an answer, not an error.
+    const running = (await handle.describe()).status.name === 'RUNNING';
+    if (action === 'stop' && running) await handle.signal(stopStreamSignal);
     const desc = await handle.describe();
     const status = await handle.query(streamStatusQuery);
-    if (json) process.stdout.write(JSON.stringify({ workflowStatus: desc.status.name, ...status }) + '\n');
-    else
-      printLine(
-        `${formatStatus(status)}\n  workflow ${desc.status.name}${action === 'stop' ? ' · stop requested: the batch in flight finishes, then it stops' : ''}`,
-      );
+    const stopNote = action !== 'stop' ? '' : running ? ' · stop requested: the batch in flight finishes, then it stops' : ' · already ended: nothing to stop';
+    if (json)
+      process.stdout.write(JSON.stringify({ workflowStatus: desc.status.name, ...status, ...(action === 'stop' ? { stopRequested: running } : {}) }) + '\n');
+    else printLine(`${formatStatus(status)}\n  workflow ${desc.status.name}${stopNote}`);
   } finally {
     await stack.close();
   }

@@ -300,6 +300,11 @@ describe('streaming from Kafka into the store', () => {
       expect(stop.stdout).toMatch(/stop requested/);
       const final = await handle.result();
       expect(final).toMatchObject({ state: 'stopped', reason: 'stopped', messages: 50, scored: 50 });
+      // stopping it again: an answer, not Temporal's "workflow execution already completed"
+      const again = await runCli(['stream', 'stop', '--id', workflowId, '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ workflowStatus: 'COMPLETED', state: 'stopped', reason: 'stopped', stopRequested: false });
+      expect((await runCli(['stream', 'stop', '--id', workflowId])).stdout).toMatch(/workflow COMPLETED · already ended: nothing to stop$/m);
 
       // --max-posts: stops by itself after exactly that many messages (the last batch is cut short to fit).
       const capped = await stack.client.workflow.execute(stream, {
