@@ -19,6 +19,30 @@ export interface TrainingInputs {
   truthUsers: DatasetRef | null;
 }
 
+/**
+ * A collected source's window: one dataset per stage and day, the newest (a day is collected once per source; a re-run
+ * of it replaces what the window trains on). Binds source, stages, first and last day.
+ */
+const COLLECTED_WINDOW_SQL = `
+  SELECT DISTINCT ON (stage, partition_date) stage, partition_date::text AS date, uri, format, schema, records, bytes, sha256, run_key
+  FROM datasets WHERE source = $1 AND stage = ANY($2) AND partition_date BETWEEN $3 AND $4
+  ORDER BY stage, partition_date, created_at DESC`;
+
+/**
+ * Imported files' window: every completed import's datasets on those days (several files may share a day, and a big
+ * day is stored in parts), as each run's summary lists them: exactly its last completed attempt's, not an earlier
+ * attempt's that partitioned otherwise (both stay in the catalog). Binds the same parameters.
+ */
+const IMPORTED_WINDOW_SQL = `
+  WITH listed AS (
+    SELECT DISTINCT d->>'uri' AS uri
+    FROM runs r, jsonb_array_elements(coalesce(r.summary->'datasets'->'clean', '[]') || coalesce(r.summary->'datasets'->'features', '[]')) d
+    WHERE r.kind = 'pipeline' AND r.status = 'completed' AND r.summary->>'source' = $1)
+  SELECT DISTINCT ON (ds.uri) ds.stage, ds.partition_date::text AS date, ds.uri, ds.format, ds.schema, ds.records, ds.bytes, ds.sha256, ds.run_key
+  FROM listed JOIN datasets ds USING (uri)
+  WHERE ds.source = $1 AND ds.stage = ANY($2) AND ds.partition_date BETWEEN $3 AND $4
+  ORDER BY ds.uri, ds.created_at DESC`;
+
 export function createCatalogActivities(deps: { db: Db }) {
   const { db } = deps;
   return {
@@ -36,12 +60,12 @@ export function createCatalogActivities(deps: { db: Db }) {
      * planted truth exist for the simulated source only.
      */
     async trainingInputs(input: { source: string; from: string; to: string }): Promise<TrainingInputs> {
-      const { rows } = await db.query(
-        `SELECT DISTINCT ON (stage, partition_date) stage, partition_date::text AS date, uri, format, schema, records, bytes, sha256, run_key
-         FROM datasets WHERE source = $1 AND stage = ANY($2) AND partition_date BETWEEN $3 AND $4
-         ORDER BY stage, partition_date, created_at DESC`,
-        [input.source, ['clean', 'features', 'engagements', 'truth'], input.from, input.to],
-      );
+      const { rows } = await db.query(input.source === 'file' ? IMPORTED_WINDOW_SQL : COLLECTED_WINDOW_SQL, [
+        input.source,
+        ['clean', 'features', 'engagements', 'truth'],
+        input.from,
+        input.to,
+      ]);
       const pick = (stage: string) => rows.filter((r) => r.stage === stage).map(({ stage: _s, date: _d, run_key: _r, ...ref }) => ref as DatasetRef);
       // The planted users of the run that wrote the window's newest truth, not the newest users of any
       // simulated run: another run (another seed) has other users, and scoring segments against them gave ARI ≈ 0.

@@ -1,4 +1,4 @@
-import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IoActivities, MlActivities } from '../activities';
 import type { TrainOutcome } from '../activities/train';
 import type { InsightsResult } from '../activities/insights';
@@ -57,13 +57,20 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
 
   await catalog.recordRunStart({ runKey, kind: 'retrain', input });
   try {
-    // Every day of the window must have gone through the pipeline; days already done are skipped.
-    await executeChild(backfill, {
-      workflowId: `${runKey}-window`,
-      args: [{ from, to, source, concurrency: 2, pipeline: input.posts ? { posts: input.posts } : undefined }],
-    });
+    // Every day of the window must have gone through the pipeline; days already done are skipped. Imported files
+    // cannot be collected again: their window is what was imported (patched: histories before this had no such branch).
+    const imported = source === 'file' && patched('retrain-file-window-as-imported');
+    if (!imported) {
+      await executeChild(backfill, {
+        workflowId: `${runKey}-window`,
+        args: [{ from, to, source, concurrency: 2, pipeline: input.posts ? { posts: input.posts } : undefined }],
+      });
+    }
     const data = await catalog.trainingInputs({ source, from, to });
-    if (data.features.length === 0) throw invalidInput(`no scored posts from ${source} between ${from} and ${to}`);
+    if (data.features.length === 0)
+      throw invalidInput(
+        `no scored posts from ${source} between ${from} and ${to}${imported ? ": a file's posts are on their own days; pass --date and --days that cover them (the run summaries' datasets name the days)" : ''}`,
+      );
 
     const jobs: Array<[string, () => Promise<TrainOutcome | TrainOutcome[]>]> = [
       ['sentiment', () => training.trainSentiment({ runKey, trainFile: input.sentimentTrainFile ?? null })],

@@ -372,7 +372,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
           properties: {
             date: { ...dateSchema, description: 'last day of the window (default: yesterday)' },
             days: { ...days, default: 7 },
-            source: { ...collectableSourceSchema, default: 'simulated' },
+            // file: trains on the imports of the window's days (nothing is collected)
+            source: { ...sourceSchema, default: 'simulated' },
             posts,
             topics: { type: 'integer', minimum: 2, maximum: 200 },
             sentimentTrainFile: { ...printable(1000), description: 'labelled TSV (text, label) the worker can read' },

@@ -5,7 +5,7 @@ import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { withLocalWorkers } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
-import { collectableSourceOption, dateOption, daysOption, postsOption } from '../options';
+import { dateOption, daysOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
@@ -20,8 +20,8 @@ export function registerRetrain(program: Command): void {
     .option('--days <n>', 'days in the window', daysOption, 7)
     .option(
       '--source <name>',
-      'source whose posts train the models (one that can be collected again: simulated or a platform)',
-      collectableSourceOption,
+      'source whose posts train the models: simulated or a platform (days not collected yet are collected), or file (the files imported for the window\'s days)',
+      sourceOption,
       'simulated',
     )
     .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)

@@ -208,12 +208,14 @@ describe('lists and filters', () => {
     const waiting = await app.inject({ url: `/v1/users/${profiled}/recommendations`, headers: viewer() });
     expect(waiting.statusCode).toBe(404);
     expect(waiting.json().error.message).toBe(
-      `user "${profiled}" has been profiled (3 posts) but has no recommendations yet: run \`socialsense retrain\` (or let the nightly Schedule do it: \`socialsense schedule apply\`)`,
+      `user "${profiled}" has been profiled (3 posts) but has no recommendations yet: run \`socialsense retrain\` (\`--source file --date D --days N\` for imported files; or let the nightly Schedule do it: \`socialsense schedule apply\`)`,
     );
     // the empty run's posts have no topic: one "all posts (no topic)" group, and the note
     const topics = await getJson(`/v1/topics?run=${fx.emptyRunKey}`);
     expect(topics.topics.map((t: { topic: number | null; posts: number }) => [t.topic, t.posts])).toEqual([[null, 2]]);
-    expect(topics.note).toBe('no topics yet: run `socialsense retrain` (or let the nightly Schedule do it: `socialsense schedule apply`)');
+    expect(topics.note).toBe(
+      'no topics yet: run `socialsense retrain` (`--source file --date D --days N` for imported files; or let the nightly Schedule do it: `socialsense schedule apply`)',
+    );
     // a run with insights has no note
     expect((await getJson(`/v1/topics?run=${fx.runKey}`)).note).toBeUndefined();
   });

@@ -153,7 +153,15 @@ const BODIES: Array<{ url: string; valid: Record<string, unknown>; bad: Record<s
   {
     url: '/v1/retrain',
     valid: { date: '2021-02-01', days: 2, posts: 10 },
-    bad: { date: ['2021-02-29'], days: [0, 400], source: ['file'], posts: ['x'], topics: [1, 201], sentimentTrainFile: ['', 'a\u0000b'], force: [true] },
+    bad: {
+      date: ['2021-02-29'],
+      days: [0, 400],
+      source: ['myspace', 'FILE'],
+      posts: ['x'],
+      topics: [1, 201],
+      sentimentTrainFile: ['', 'a\u0000b'],
+      force: [true],
+    },
   },
   {
     url: '/v1/keys',

@@ -65,12 +65,13 @@ const cases: Array<[string, string[], RegExp]> = [
     ['collect', '--source', 'x', '--query', 'q', '--since', '2024-06-05', '--until', '2024-06-01'],
     /--since 2024-06-05 must be before --until 2024-06-01 \(--until is exclusive\)/,
   ],
+  // retrain takes file (it trains on the imports of its window); backfill collects every day, so it cannot
+  ['retrain --source unknown', ['retrain', '--source', 'myspace'], /option '--source <name>' argument 'myspace' is invalid/],
   [
-    'retrain --source file',
-    ['retrain', '--source', 'file'],
+    'backfill --source file',
+    ['backfill', '--from', '2024-06-01', '--to', '2024-06-02', '--source', 'file'],
     /option '--source <name>' argument 'file' is invalid\. "file" cannot be collected again: this command collects every day of its window itself, and a file import has no file for those days; use simulated, x, facebook/,
   ],
-  ['backfill --source file', ['backfill', '--from', '2024-06-01', '--to', '2024-06-02', '--source', 'file'], /"file" cannot be collected again/],
   [
     'unknown source',
     ['run', '--source', 'myspace'],

@@ -131,7 +131,7 @@ describe('report', () => {
       expect(sectionHtml(html, id)).toMatch(/No data yet\./);
       // and what fills it
       expect(sectionHtml(html, id)).toContain(
-        ': run <code>socialsense retrain</code> (or let the nightly Schedule do it: <code>socialsense schedule apply</code>).',
+        ': run <code>socialsense retrain</code> (<code>--source file --date D --days N</code> for imported files; or let the nightly Schedule do it: <code>socialsense schedule apply</code>).',
       );
     }
     // users are not per run: with none of its own the run shows everyone's latest profiles, or says there are none

@@ -172,3 +172,68 @@ describe('nightlyRetrain on the real stack', () => {
     expect(JSON.parse((await runCli(['models', 'show', name])).stdout)).toMatchObject({ name, version: 1, status: 'serving' });
   });
 });
+
+describe('retrain on imported files', () => {
+  it('trains on every file imported for the window’s days (two files share each day), collects nothing, and rescores them all', async () => {
+    // A window no import has touched (checked: the rescored count below is then exactly these files'), with two
+    // exports of different posts for its last two days.
+    let days: string[] = [];
+    for (let free = false; !free;) {
+      const start = new Date(Date.UTC(2005, 0, 2) + Math.floor(Math.random() * 3650) * 86_400_000);
+      days = [0, 1, 2].map((d) => new Date(start.getTime() + d * 86_400_000).toISOString().slice(0, 10));
+      const taken = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM datasets WHERE source = 'file' AND partition_date BETWEEN $1 AND $2`, [
+        days[0],
+        days[2],
+      ]);
+      free = taken.rows[0].n === 0;
+    }
+    const tag = uniqueId('rf').replace(/-/g, '');
+    // Real tweets (SemEval train; templated text would be filtered as a spam campaign), 120 per export.
+    const tweets = fs
+      .readFileSync(path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t').at(-1)!)
+      .filter((t) => t && t.length > 40);
+    const file = (n: number) => {
+      const lines = tweets
+        .slice((n - 1) * 120, n * 120)
+        .map((text, i) =>
+          JSON.stringify({
+            id: `${tag}f${n}p${i}`,
+            author_id: `${tag}u${i % 30}`,
+            created_at: `${days[1 + (i % 2)]}T${String(8 + (i % 12)).padStart(2, '0')}:00:00Z`,
+            text,
+          }),
+        );
+      const p = path.join(tmp, `export-${n}.jsonl`);
+      fs.writeFileSync(p, lines.join('\n') + '\n');
+      return p;
+    };
+    const imports = [];
+    for (const n of [1, 2])
+      imports.push(
+        await runCli(['run', '--source', 'file', '--file', file(n), '--json', '--no-worker'], {
+          env: { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue },
+        }),
+      );
+    for (const r of imports) expect(r.code, r.stderr).toBe(0);
+    const scored = imports.map((r) => JSON.parse(r.stdout).scored as number);
+    expect(Math.min(...scored)).toBeGreaterThan(100);
+
+    const fileKey = uniqueId('retrain-file');
+    const result = await stack.client.workflow.execute(nightlyRetrain, {
+      taskQueue: workers.taskQueue,
+      workflowId: fileKey,
+      args: [{ source: 'file', date: days[2], days: 3, sentimentTrainFile: path.join(tmp, 'train.tsv') }],
+    });
+    expect(result.window).toEqual({ from: days[0], to: days[2], source: 'file' });
+    // both files of both days, not the newest dataset of each day
+    expect(result.rescored).toBe(scored[0] + scored[1]);
+    expect(result.models.map((m) => m.name).sort()).toEqual(['sentiment', 'topics']); // no engagements in a file: no user models
+    // nothing was collected: a file's days cannot be
+    await expect(stack.client.workflow.getHandle(`${fileKey}-window`).describe()).rejects.toThrow(/not found/i);
+    const rows = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM post_scores WHERE post_id LIKE $1`, [`file:${tag}%`]);
+    expect(rows.rows[0].n).toBe(scored[0] + scored[1]);
+  }, 300_000);
+});
