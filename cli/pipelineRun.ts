@@ -128,5 +128,17 @@ export async function enforceQuarantineShare(store: ObjectStore, summary: Pipeli
   return check;
 }
 
+/**
+ * Warnings about how a file was read that change what its posts are (summary.read, activities/collect/file.ts):
+ * ids a spreadsheet cut to scientific notation were replaced by ids made from the file.
+ */
+export function readWarnings(summary: Pick<PipelineSummary, 'read'>): string[] {
+  const column = summary.read?.idsLostDigits;
+  if (typeof column !== 'string') return [];
+  return [
+    `the id column "${column}" holds numbers in scientific notation (e.g. 1.86253E+18: a spreadsheet cut their digits), so its ids cannot tell posts apart; the posts got ids made from the file and line instead. Save the id column as text to keep the platform's ids`,
+  ];
+}
+
 /** Exit status of a run that completed with more than the allowed share of its posts quarantined. */
 export const QUARANTINE_EXIT_CODE = 3;

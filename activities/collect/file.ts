@@ -314,6 +314,12 @@ export interface ImportPlan {
    * such a column is no identity (two spreadsheets would share `file:1`), so posts get the ids of files without one
    */
   rowNumberColumn: string | null;
+  /**
+   * the id column when sampled values are numbers in scientific notation (`1.86253E+18`: what a spreadsheet shows for a
+   * 19-digit id, and saves so when the sheet is saved again), `idsLostDigits`: different posts share such an id, so
+   * posts get the ids of files without one
+   */
+  lostDigitsColumn: string | null;
   excelColumns: Set<string>;
   /** the day/month order of the time column's numeric dates; `unknown` when the sample does not prove it */
   dayOrders: Map<string, DayOrder>;
@@ -347,8 +353,22 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
     dayOrders.set(timeColumn, dayMonthOrder(values) ?? 'unknown');
   }
   const idColumn = mapping?.id;
-  const rowNumberColumn = idColumn && rowNumberIds(rest.map((r) => getPath(r, idColumn))) ? idColumn : null;
-  return { shapes, shape: shapes ? dominantShape(sample) : null, mapping, excelColumns, dayOrders, rowNumberColumn };
+  const ids = idColumn ? rest.map((r) => getPath(r, idColumn)) : [];
+  const rowNumberColumn = idColumn && rowNumberIds(ids) ? idColumn : null;
+  const lostDigitsColumn = idColumn && idsLostDigits(ids) ? idColumn : null;
+  return { shapes, shape: shapes ? dominantShape(sample) : null, mapping, excelColumns, dayOrders, rowNumberColumn, lostDigitsColumn };
+}
+
+/** A number written in scientific notation: 1.86253E+18, 1.8e19, 2E+18. */
+const SCIENTIFIC = /^\s*-?\d+(?:\.\d+)?[eE]\+?\d+\s*$/;
+
+/**
+ * Whether an id column's sampled values lost their digits: some are written in scientific notation, as a spreadsheet
+ * saves a 64-bit id it has turned into a number (1862530000000000123 → `1.86253E+18`). Such ids no longer tell posts
+ * apart: three different tweets of one export shared `1.86253E+18` and two were dropped as duplicates.
+ */
+export function idsLostDigits(values: readonly unknown[]): boolean {
+  return values.some((v) => typeof v === 'string' && SCIENTIFIC.test(v));
 }
 
 /**
@@ -494,6 +514,8 @@ export type FileReadNotes = {
   dateOrder?: string;
   /** the id column, when its values were taken for row numbers (1, 2, 3, …) and post ids were made as without one */
   idsAreRowNumbers?: string;
+  /** the id column, when its values lost digits (scientific notation, a spreadsheet's doing) and post ids were made as without one */
+  idsLostDigits?: string;
 };
 
 const dayOrderNames: Record<DayOrder, string | null> = {
@@ -574,7 +596,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
         let postMapping: Partial<Record<MappableField, string>> | null = null;
         const decide = (p: ImportPlan) => {
           plan = p;
-          postMapping = p.mapping && p.rowNumberColumn ? { ...p.mapping, id: undefined } : p.mapping;
+          postMapping = p.mapping && (p.rowNumberColumn || p.lostDigitsColumn) ? { ...p.mapping, id: undefined } : p.mapping;
         };
         let delimiter: string | null = null;
         const accept = (item: FileItem) => {
@@ -702,6 +724,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           ...(plan?.mapping ? { columns: plan.mapping } : {}),
           ...(dateOrder ? { dateOrder } : {}),
           ...(plan?.rowNumberColumn ? { idsAreRowNumbers: plan.rowNumberColumn } : {}),
+          ...(plan?.lostDigitsColumn ? { idsLostDigits: plan.lostDigitsColumn } : {}),
         };
         log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
         return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantinedCount }, read };

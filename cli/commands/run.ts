@@ -5,7 +5,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
-import { enforceQuarantineShare, formatSummary, runPipeline, withLocalWorkers } from '../pipelineRun';
+import { enforceQuarantineShare, formatSummary, readWarnings, runPipeline, withLocalWorkers } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
 import { yesterday } from '../../lib/dates';
 import { dateOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
@@ -100,7 +100,13 @@ export function registerRun(program: Command): void {
         const { workflowId, summary } = opts.worker ? await withLocalWorkers(stack, go) : await go();
         // Judged by this command's --max-quarantined, also when it attached to a run started with another.
         const check = await enforceQuarantineShare(stack.store, summary, opts.maxQuarantined);
-        const flags = { quarantineShare: check.quarantineShare, tooManyQuarantined: check.tooManyQuarantined, warnings: check.warning ? [check.warning] : [] };
+        const read = readWarnings(summary);
+        for (const w of read) printLine(`warning: run ${summary.runKey}: ${w}`, process.stderr);
+        const flags = {
+          quarantineShare: check.quarantineShare,
+          tooManyQuarantined: check.tooManyQuarantined,
+          warnings: [...(check.warning ? [check.warning] : []), ...read],
+        };
         // A file import covers the file's own days (its partitions), not the --date window the workflow defaults to
         // (yesterday): its summary's date would be misleading, so it is reported as null.
         const shown = opts.source === 'file' ? { ...summary, date: null } : summary;

@@ -477,3 +477,28 @@ describe('a run where most rows are quarantined', () => {
     expect(r.stderr).not.toMatch(/were quarantined/);
   }, 180_000);
 });
+
+describe('an export whose ids a spreadsheet cut to scientific notation', () => {
+  it('keeps every post, under ids made from the file, and says why on stderr and in the JSON warnings', async () => {
+    const file = path.join(tmp, `excel-ids-${tag}.csv`);
+    fs.writeFileSync(
+      file,
+      [
+        'id,author_id,created_at,text',
+        `1.86253E+18,${tag}ann,2026-10-02T09:00:00Z,first tweet about the late trains again`,
+        `1.86253E+18,${tag}bob,2026-10-02T10:00:00Z,second one is about the weather in town`,
+        `1.86253E+18,${tag}cat,2026-10-02T11:00:00Z,third talks about lunch plans with friends`,
+      ].join('\n') + '\n',
+    );
+    const r = await cli(['run', '--source', 'file', '--file', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    // before: postsIn 3, scored 1, duplicates 2: two real posts gone, and the counts still balanced
+    expect(summary).toMatchObject({ postsIn: 3, scored: 3, filtered: 0, quarantined: 0, read: { idsLostDigits: 'id' } });
+    expect(summary.counts.duplicates).toBe(0);
+    const warning =
+      'the id column "id" holds numbers in scientific notation (e.g. 1.86253E+18: a spreadsheet cut their digits), so its ids cannot tell posts apart; the posts got ids made from the file and line instead. Save the id column as text to keep the platform\'s ids';
+    expect(summary.warnings).toEqual([warning]);
+    expect(r.stderr).toContain(`warning: run ${summary.runKey}: ${warning}`);
+  }, 180_000);
+});

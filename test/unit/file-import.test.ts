@@ -12,6 +12,7 @@ import {
   recordToPost,
   resolveMapping,
   rowNumberIds,
+  idsLostDigits,
   SAMPLE_RECORDS,
   snowflakeTime,
   type FileImportInput,
@@ -839,6 +840,40 @@ describe('a record that fails the file’s shape or mapping is quarantined with 
     const { posts, quarantine } = await importAll(write('empty-cell.csv', 'id,text,created_at\n17,a,2024-05-01\n25,,2024-05-01\n31,c,2024-05-02\n'));
     expect(posts.map((p) => p.id)).toEqual(['file:17', 'file:31']);
     expect(quarantine.map((q) => q.reason)).toEqual(['line 3: no text (column "text" is empty or missing)']);
+  });
+});
+
+describe('an id column whose digits a spreadsheet cut is not an identity', () => {
+  it('idsLostDigits: any value in scientific notation, as a spreadsheet saves a 19-digit id', () => {
+    expect(idsLostDigits(['1.86253E+18', '1.86253E+18'])).toBe(true);
+    expect(idsLostDigits(['1862530000000000123', '1.8e19'])).toBe(true); // one is enough: the column is not to be trusted
+    expect(idsLostDigits([' 2E+18 '])).toBe(true);
+    expect(idsLostDigits(['1862530000000000123', '1862530000000000124'])).toBe(false);
+    expect(idsLostDigits(['e5', 'E+18', '1.5', 'abc1E+18', 'id-1E+2x'])).toBe(false);
+    expect(idsLostDigits([1.86253e18])).toBe(false); // a JSON number: read digit for digit by the importer, not this check's kind
+  });
+
+  it('three different tweets of an Excel-saved export that share 1.86253E+18 stay three posts, with ids from the file', async () => {
+    const csv = [
+      'id,author_id,created_at,text',
+      '1.86253E+18,ann,2024-11-28T09:00:00Z,first tweet about the trains',
+      '1.86253E+18,bob,2024-11-28T10:00:00Z,second one is about the weather',
+      '1.86253E+18,cat,2024-11-28T11:00:00Z,third talks about lunch plans',
+    ].join('\n');
+    const { posts, result } = await importAll(write('excel-mangled-ids.csv', csv + '\n'));
+    expect(posts.map((p) => p.text)).toEqual(['first tweet about the trains', 'second one is about the weather', 'third talks about lunch plans']);
+    expect(new Set(posts.map((p) => p.id)).size).toBe(3);
+    expect(posts.some((p) => p.id.includes('E+18'))).toBe(false);
+    expect(result.read).toMatchObject({ idsLostDigits: 'id' });
+    // the same export saved with the id column as text keeps the platform's ids
+    const whole = await importAll(
+      write(
+        'whole-ids.csv',
+        csv.replace('1.86253E+18', '1862530000000000123').replace('1.86253E+18', '1862530000000000456').replace('1.86253E+18', '1862530000000000789') + '\n',
+      ),
+    );
+    expect(whole.posts.map((p) => p.id)).toEqual(['file:1862530000000000123', 'file:1862530000000000456', 'file:1862530000000000789']);
+    expect(whole.result.read).not.toHaveProperty('idsLostDigits');
   });
 });
 
