@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+// CommonJS (protobufjs): the namespace is the default export's property, not a named ESM export.
+import proto from '@temporalio/proto';
 import type { Workflow } from '@temporalio/workflow';
 import { recordRunQueued } from '../lib/catalog';
 import type { Db } from '../lib/db';
@@ -73,4 +75,33 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<W>(opts.workflowId);
     throw err;
   }
+}
+
+/** How long a started run may wait before the CLI looks for a worker on its task queue. */
+export const NO_WORKER_CHECK_MS = 5_000;
+
+/**
+ * After `delayMs`, asks Temporal which workers polled `taskQueue` for workflow tasks (DescribeTaskQueue; the server
+ * keeps pollers of the last 5 minutes) and calls `warn` when there are none: a run started with `--no-worker` and no
+ * worker anywhere otherwise waits in Temporal without a word. A check that fails says nothing: it is a courtesy.
+ * @returns cancels the check (call it when the run settles first)
+ */
+export function warnWhenNoWorker(client: Client, taskQueue: string, warn: (message: string) => void, delayMs = NO_WORKER_CHECK_MS): () => void {
+  const timer = setTimeout(() => {
+    client.workflowService
+      .describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      })
+      .then((d) => {
+        if ((d.pollers ?? []).length === 0)
+          warn(
+            `no worker is polling task queue "${taskQueue}": the run waits in Temporal until one does; start one with \`socialsense worker\` (or run without --no-worker)`,
+          );
+      })
+      .catch(() => undefined);
+  }, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
 }

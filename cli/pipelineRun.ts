@@ -8,7 +8,7 @@ import type { Stack } from '../lib/stack';
 import { startWorkers } from '../workers/worker';
 import { checkQuarantineShare, DEFAULT_MAX_QUARANTINED_SHARE, socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
 import { pipelineRunKey } from '../workflows/runIdentity';
-import { startOrAttach } from './follow';
+import { startOrAttach, warnWhenNoWorker } from './follow';
 import { printLine } from './terminalText';
 
 /** sha256 (hex) of a file's bytes, streamed; null when this process cannot read it (a remote worker may). */
@@ -30,6 +30,20 @@ export async function fileContentDigest(file: string): Promise<string | null> {
 export async function pipelineWorkflowId(input: PipelineInput): Promise<string> {
   const fileDigest = input.source === 'file' && input.file?.path ? await fileContentDigest(input.file.path) : null;
   return pipelineRunKey(input, { fileDigest });
+}
+
+/**
+ * Runs `fn` (which starts and follows a run) with this process's workers, or, with `worker` false, alone, warning on
+ * stderr after a few seconds when no worker polls the stack's task queue (follow.ts warnWhenNoWorker).
+ */
+export async function followRun<T>(stack: Stack, worker: boolean, fn: () => Promise<T>): Promise<T> {
+  if (worker) return withLocalWorkers(stack, fn);
+  const cancel = warnWhenNoWorker(stack.client, stack.taskQueue, (m) => printLine(`warning: ${m}`, process.stderr));
+  try {
+    return await fn();
+  } finally {
+    cancel();
+  }
 }
 
 /** Runs workers of this process until `fn` settles, then drains them. */

@@ -5,7 +5,7 @@ import { connectStack } from '../../lib/stack';
 import { backfill, progressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { startOrAttach } from '../follow';
-import { withLocalWorkers } from '../pipelineRun';
+import { followRun } from '../pipelineRun';
 import { checkDateRange, collectableSourceOption, concurrencyOption, dateOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 
@@ -85,7 +85,7 @@ export function registerBackfill(program: Command): void {
             bar?.stop();
           }
         };
-        const result = opts.worker ? await withLocalWorkers(stack, follow) : await follow();
+        const result = await followRun(stack, opts.worker, follow);
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
         else {
           printLine(`${workflowId}: ${result.daysDone} done, ${result.daysSkipped} skipped (already done), ${result.daysFailed} failed, ${result.posts} posts`);

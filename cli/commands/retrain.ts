@@ -3,7 +3,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
-import { withLocalWorkers } from '../pipelineRun';
+import { followRun } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
 import { dateOption, daysOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
@@ -20,7 +20,7 @@ export function registerRetrain(program: Command): void {
     .option('--days <n>', 'days in the window', daysOption, 7)
     .option(
       '--source <name>',
-      'source whose posts train the models: simulated or a platform (days not collected yet are collected), or file (the files imported for the window\'s days)',
+      "source whose posts train the models: simulated or a platform (days not collected yet are collected), or file (the files imported for the window's days)",
       sourceOption,
       'simulated',
     )
@@ -50,7 +50,7 @@ export function registerRetrain(program: Command): void {
               { db: stack.db, kind: 'retrain', input },
             )
           ).result();
-        const summary = opts.worker ? await withLocalWorkers(stack, go) : await go();
+        const summary = await followRun(stack, opts.worker, go);
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
         for (const m of summary.models) {

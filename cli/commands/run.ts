@@ -5,7 +5,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
-import { enforceQuarantineShare, formatSummary, readWarnings, runPipeline, withLocalWorkers } from '../pipelineRun';
+import { enforceQuarantineShare, followRun, formatSummary, readWarnings, runPipeline } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
 import { yesterday } from '../../lib/dates';
 import { dateOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
@@ -97,7 +97,7 @@ export function registerRun(program: Command): void {
           maxQuarantinedShare: opts.maxQuarantined,
         };
         const go = () => runPipeline(stack, input);
-        const { workflowId, summary } = opts.worker ? await withLocalWorkers(stack, go) : await go();
+        const { workflowId, summary } = await followRun(stack, opts.worker, go);
         // Judged by this command's --max-quarantined, also when it attached to a run started with another.
         const check = await enforceQuarantineShare(stack.store, summary, opts.maxQuarantined);
         const read = readWarnings(summary);

@@ -4,7 +4,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { collect, type CollectInput } from '../../workflows/collect';
 import { startOrAttach } from '../follow';
-import { withLocalWorkers } from '../pipelineRun';
+import { followRun } from '../pipelineRun';
 import { addDays, isoDay } from '../../lib/dates';
 import { dateOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
@@ -62,7 +62,7 @@ export function registerSources(program: Command): void {
           );
           return handle.result();
         };
-        const result = opts.worker ? await withLocalWorkers(stack, go) : await go();
+        const result = await followRun(stack, opts.worker, go);
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
         else {
           printLine(`${workflowId}: ${result.counts.in} posts in ${result.partitions.length} day partition(s), ${result.counts.quarantined} quarantined`);

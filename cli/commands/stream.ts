@@ -4,7 +4,7 @@ import { connectStack, type Stack } from '../../lib/stack';
 import { resolveBrokers } from '../../activities/collect/stream/kafka';
 import { stream, streamStatusQuery, stopStreamSignal, type StreamInput, type StreamStatus } from '../../workflows/stream';
 import { startOrAttach } from '../follow';
-import { withLocalWorkers } from '../pipelineRun';
+import { followRun } from '../pipelineRun';
 import { platformOption } from './run';
 import { printLine } from '../terminalText';
 
@@ -131,7 +131,7 @@ export function registerStream(program: Command): void {
           return;
         }
         const wait = () => handle.result();
-        const status = opts.worker ? await withLocalWorkers(stack, wait) : await wait();
+        const status = await followRun(stack, opts.worker, wait);
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId: id, ...status }) + '\n');
         else printLine(formatStatus(status));
       } finally {

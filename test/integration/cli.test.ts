@@ -1,9 +1,10 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../lib/binaries';
-import { envWithoutServices, runCli } from '../helpers/cli';
+import { envWithoutServices, runCli, spawnCli } from '../helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -45,4 +46,33 @@ describe('socialsense CLI', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/expected a whole number, got "lots"/);
   });
+});
+
+describe('a run nobody works on', () => {
+  it('run --no-worker says within seconds that no worker polls its task queue, instead of waiting without a word', async () => {
+    const { requireStack } = await import('../helpers/stack');
+    const stack = await requireStack();
+    const queue = `nobody-polls-${crypto.randomUUID().slice(0, 8)}`;
+    const cli = spawnCli(['run', '--source', 'simulated', '--posts', String(30 + crypto.randomInt(1000)), '--date', '2026-10-20', '--no-worker'], {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: queue,
+    });
+    try {
+      await cli.waitFor(new RegExp(`warning: no worker is polling task queue "${queue}": the run waits in Temporal until one does`), 30_000);
+      expect(cli.output()).toContain('start one with `socialsense worker` (or run without --no-worker)');
+      // the run is there meanwhile, queued under its id (the API and `runs` find it)
+      const ids: string[] = [];
+      for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}"` })) ids.push(w.workflowId);
+      expect(ids).toHaveLength(1);
+      expect((await stack.db.query('SELECT status FROM runs WHERE run_key = $1', [ids[0]])).rows).toEqual([{ status: 'queued' }]);
+    } finally {
+      cli.child.kill('SIGTERM');
+      for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"` }))
+        await stack.client.workflow
+          .getHandle(w.workflowId)
+          .terminate('test: nobody works on it')
+          .catch(() => undefined);
+      await stack.close();
+    }
+  }, 60_000);
 });
