@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { unreachableServiceMessage } from './unreachableService';
 import { Command, CommanderError } from 'commander';
 import { chainMessage } from '../lib/failures';
 import { maskSecrets } from '../lib/secrets';
@@ -59,7 +60,7 @@ export async function main(argv = process.argv): Promise<void> {
     }
     // One clear line for the person at the terminal (a failed workflow's message is generic: the reason is
     // at the bottom of its cause chain); the stack only when asked for.
-    const message = err instanceof ConfigError ? err.message : `error: ${chainMessage(err)}`;
+    const message = err instanceof ConfigError ? err.message : `error: ${unreachableServiceMessage(err) ?? chainMessage(err)}`;
     // A platform's error text can echo a credential or carry escape sequences: masked, then terminal-safe.
     printLine(maskSecrets(message), process.stderr);
     if (process.env.DEBUG) printLine(maskSecrets(inspect(err)), process.stderr);

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { backfillWorkflowId, MAX_BACKFILL_DAYS } from '../../cli/commands/backfill';
 import { retrainWorkflowId } from '../../cli/commands/retrain';
-import { describeForPeople, nightlyScheduleId } from '../../cli/commands/schedule';
+import { describeForPeople, nightlyScheduleId, noScheduleMessage } from '../../cli/commands/schedule';
 import { collectWorkflowId } from '../../cli/commands/sources';
 import { startOrAttach } from '../../cli/follow';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
@@ -419,7 +419,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       try {
         return describeForPeople(await client.schedule.getHandle(id).describe());
       } catch (err) {
-        if (err instanceof ScheduleNotFoundError) throw notFound(`there is no Schedule ${id} yet; create it with \`socialsense schedule apply\``);
+        if (err instanceof ScheduleNotFoundError) throw notFound(noScheduleMessage(id));
         temporalError(err);
       }
     },

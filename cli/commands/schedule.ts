@@ -57,6 +57,9 @@ export function describeForPeople(d: ScheduleDescription) {
   };
 }
 
+/** What to say when the nightly Schedule does not exist (the CLI and GET /v1/schedule). */
+export const noScheduleMessage = (scheduleId: string) => `there is no Schedule ${scheduleId} yet; create it with \`socialsense schedule apply\``;
+
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('the nightly retraining Schedule (Temporal Schedules)');
   const withStack =
@@ -65,6 +68,10 @@ export function registerSchedule(program: Command): void {
       const stack = await connectStack();
       try {
         await fn(stack, ...args);
+      } catch (err) {
+        // Temporal's own text names its internal workflow (temporal-sys-scheduler:…), not what to do.
+        if (err instanceof ScheduleNotFoundError) throw new Error(noScheduleMessage(nightlyScheduleId(stack.taskQueue)));
+        throw err;
       } finally {
         await stack.close();
       }

@@ -48,6 +48,29 @@ describe('socialsense CLI', () => {
   });
 });
 
+describe('a service that is down', () => {
+  it('is named, with its setting and how to start it, not as a bare ECONNREFUSED', async () => {
+    const { freePort } = await import('../../lib/net');
+    const port = await freePort();
+    const r = await runCli(['insights', 'trends'], { env: { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/socialsense` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `error: cannot reach Postgres at 127.0.0.1:${port} (DATABASE_URL): the connection was refused. Is it running? \`socialsense services up\` starts the local stack; \`socialsense services status\` shows what runs`,
+    );
+  });
+});
+
+describe('the nightly Schedule before it exists', () => {
+  it('describe, pause and trigger say to create it, not the name of Temporal’s internal workflow', async () => {
+    const queue = `no-schedule-${crypto.randomUUID().slice(0, 8)}`;
+    for (const action of ['describe', 'pause', 'trigger']) {
+      const r = await runCli(['schedule', action], { env: { ...process.env, TEMPORAL_TASK_QUEUE: queue } });
+      expect(r.code, action).toBe(2);
+      expect(r.stderr.trim(), action).toBe(`error: there is no Schedule ${queue}-nightly-retrain yet; create it with \`socialsense schedule apply\``);
+    }
+  });
+});
+
 describe('a run nobody works on', () => {
   it('run --no-worker says within seconds that no worker polls its task queue, instead of waiting without a word', async () => {
     const { requireStack } = await import('../helpers/stack');
