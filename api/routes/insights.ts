@@ -203,6 +203,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       hashtag?: string;
       q?: string;
       run?: string;
+      author?: string;
       limit: number;
       cursor?: string;
     };
@@ -212,7 +213,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       config: viewer,
       schema: {
         tags: ['insights'],
-        summary: 'scored posts, newest first, filtered by date range, platform, topic, sentiment, hashtag and text',
+        summary: 'scored posts, newest first, filtered by date range, platform, topic, sentiment, hashtag, text, run and author',
         security,
         querystring: {
           type: 'object',
@@ -226,6 +227,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
             hashtag: hashtagSchema,
             q: searchTextSchema,
             run: { ...runKeySchema, description: 'only posts last scored by this run' },
+            author: { ...userIdSchema, description: "only this author's posts: the author id as posts carry it (authorId)" },
             limit: limitSchema(),
             cursor: cursorSchema,
           },
@@ -234,7 +236,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const { from, to, platform, topic, sentiment, hashtag, q, run, limit, cursor } = request.query;
+      const { from, to, platform, topic, sentiment, hashtag, q, run, author, limit, cursor } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
       const after = decodeCursor(cursor, ['number', 'string']);
       const { rows } = await db.query<PostRow>(
@@ -250,6 +252,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
            AND ($7::text IS NULL OR text ILIKE $7)
            AND ($8::text IS NULL OR run_key = $8)
            AND ($9::bigint IS NULL OR (created_at, post_id) < (${FROM_EPOCH_US_SQL('$9')}, $10::text))
+           AND ($12::text IS NULL OR author_id = $12)
          ORDER BY created_at DESC, post_id DESC LIMIT $11`,
         [
           from ?? null,
@@ -263,6 +266,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
           after?.[0] ?? null,
           after?.[1] ?? null,
           limit + 1,
+          author ?? null,
         ],
       );
       return page(

@@ -108,6 +108,15 @@ describe('lists and filters', () => {
 
     r = await walk(`/v1/posts?run=${fx.runKey}&platform=nosuchplatform`);
     expect(r.items).toEqual([]);
+
+    // one author's posts (a content creator's own)
+    const author = (await stack.db.query(`SELECT author_id FROM post_scores WHERE run_key = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, [fx.runKey]))
+      .rows[0].author_id as string;
+    r = await walk(`/v1/posts?run=${fx.runKey}&author=${encodeURIComponent(author)}&limit=7`);
+    expect(r.items.length).toBe(await count('author_id = $2', [author]));
+    expect(r.items.length).toBeGreaterThan(1);
+    for (const p of r.items) expect(p.authorId).toBe(author);
+    expect((await walk(`/v1/posts?run=${fx.runKey}&author=nobody-${taskQueue}`)).items).toEqual([]);
   });
 
   it('pages through runs without repeats, and filters them by kind and status', async () => {

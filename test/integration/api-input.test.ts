@@ -74,6 +74,7 @@ const QUERY_PARAMS: Record<string, Record<string, string[]>> = {
     from: ['2024-02-30', '2023-13-01', '24-01-01', '2024-1-1', 'yesterday', '2024-01-01T00:00:00Z'],
     to: ['2024-02-30', 'today'],
     platform: ['X Corp', 'UPPER', '-x'],
+    author: ['has space', '-x', ''],
     topic: ['-1', 'one', '1.5', '100001'],
     sentiment: ['happy', 'POSITIVE'],
     hashtag: ['two words', '#a#b', '#'],
@@ -259,7 +260,7 @@ describe('bad input gets 400 in one shape, never 500', () => {
       [get('/v1/posts', { limit: '1000' }), 'querystring/limit must be <= 200 (items per page (1–200)), got 1000'],
       [
         get('/v1/posts', { colour: 'red' }),
-        'querystring has an unknown parameter "colour"; the parameters are from, to, platform, topic, sentiment, hashtag, q, run, limit, cursor',
+        'querystring has an unknown parameter "colour"; the parameters are from, to, platform, topic, sentiment, hashtag, q, run, author, limit, cursor',
       ],
       [
         postRun({ source: 'nope' }),
