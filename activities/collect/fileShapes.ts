@@ -322,7 +322,13 @@ function postViews(r: Json): Json[] {
 const blueskyShape: FileShape = {
   name: 'bluesky',
   matches: (r) => postViews(r).length > 0,
-  posts: (r, ctx) => postViews(r).map((p) => one(p, (p.record as Json).createdAt, 'record.createdAt', ctx, () => viaConnector(bluesky, p, ctx.platform))),
+  // record.createdAt is what the author's client wrote; a view without it still has indexedAt (app.bsky.feed.defs#postView)
+  posts: (r, ctx) =>
+    postViews(r).map((p) => {
+      const written = (p.record as Json).createdAt;
+      const [time, field] = written === undefined || written === null ? [p.indexedAt, 'indexedAt, as record.createdAt,'] : [written, 'record.createdAt'];
+      return one(p, time, field, ctx, () => viaConnector(bluesky, p, ctx.platform));
+    }),
 };
 
 // ---------------------------------------------------------------- Reddit / Pushshift

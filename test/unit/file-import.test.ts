@@ -358,6 +358,34 @@ describe('recognised export shapes, without a mapping', () => {
       ['Cycled past the new tram stop, looks great', 'did:plc:demoauthor333'],
       ['Tram tickets are cheaper this month', 'did:plc:demoauthor444'], // a repo record: the author from its at:// uri
     ]);
+    // a post view without record.createdAt (a client that wrote none) is dated by indexedAt, which every view has;
+    // with neither it is quarantined naming both
+    const view = (rkey: string, record: Record<string, unknown>, indexedAt?: string) => ({
+      post: {
+        uri: `at://did:plc:demoauthor555/app.bsky.feed.post/${rkey}`,
+        cid: `bafy${rkey}`,
+        author: { did: 'did:plc:demoauthor555', handle: 'late-clock.bsky.social' },
+        record: { $type: 'app.bsky.feed.post', text: `post ${rkey} about the harbour`, ...record },
+        ...(indexedAt ? { indexedAt } : {}),
+      },
+    });
+    const odd = await importAll(
+      write(
+        'bsky-indexed-only.json',
+        JSON.stringify({
+          feed: [
+            view('3kx1', { createdAt: '2024-05-11T08:00:00.000Z' }, '2024-05-11T08:00:02.000Z'),
+            view('3kx2', {}, '2024-05-11T09:30:00.000Z'),
+            view('3kx3', {}),
+          ],
+        }),
+      ),
+    );
+    expect(odd.posts.map((p) => [p.text, p.created_at])).toEqual([
+      ['post 3kx1 about the harbour', '2024-05-11T08:00:00.000Z'],
+      ['post 3kx2 about the harbour', '2024-05-11T09:30:00.000Z'],
+    ]);
+    expect(odd.quarantine.map((q) => q.reason)).toEqual(['line 1 (post 3 of 3): no time (indexedAt, as record.createdAt, is missing)']);
   });
 
   it('Facebook Graph: a page of posts saved as .json; the story-only post is quarantined as "no text"', async () => {

@@ -219,7 +219,8 @@ export function createBlueskyConnector(): Connector {
         author: { id: str(author.did, 'author.did'), handle, followers: null, created_at: optUtcIso(author.createdAt) },
         text,
         lang: typeof langs[0] === 'string' ? langs[0] : null,
-        created_at: utcIso(record.createdAt, 'record.createdAt'),
+        created_at:
+          record.createdAt === undefined || record.createdAt === null ? utcIso(p.indexedAt, 'indexedAt') : utcIso(record.createdAt, 'record.createdAt'),
         url: handle && rkey ? `https://bsky.app/profile/${handle}/post/${rkey}` : null,
         metrics: { likes: count(p.likeCount), reposts: count(p.repostCount) + count(p.quoteCount), replies: count(p.replyCount), views: null },
         reply_to: parentUri ? `bluesky:${parentUri}` : null,
