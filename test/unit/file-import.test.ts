@@ -272,6 +272,51 @@ describe('recognised export shapes, without a mapping', () => {
     expect(byId['file:1790000000000001003'].created_at).toBe('2024-05-14T07:15:00.000Z');
   });
 
+  it('X API v2: t.co links read as the links they stand for, in the text and once in urls (a long post: its note_tweet links)', async () => {
+    const response = {
+      data: [
+        {
+          id: '1790000000000002001',
+          author_id: '50002',
+          created_at: '2024-05-15T09:00:00.000Z',
+          text: 'Read the plan https://t.co/AbC123xyz and the map https://t.co/MaP456qrs #climate',
+          entities: {
+            urls: [
+              { start: 14, end: 37, url: 'https://t.co/AbC123xyz', expanded_url: 'https://example.org/climate-plan', display_url: 'example.org/climate-plan' },
+              {
+                start: 50,
+                end: 73,
+                url: 'https://t.co/MaP456qrs',
+                expanded_url: 'https://maps.example.org/route?id=7',
+                display_url: 'maps.example.org/route?i…',
+              },
+            ],
+            hashtags: [{ start: 74, end: 82, tag: 'climate' }],
+          },
+        },
+        {
+          id: '1790000000000002002',
+          author_id: '50002',
+          created_at: '2024-05-15T10:00:00.000Z',
+          text: 'A long thread starts here https://t.co/cut0000001 …',
+          note_tweet: {
+            text: 'A long thread starts here, all of it: https://t.co/LoNg789abc and more',
+            entities: { urls: [{ start: 38, end: 61, url: 'https://t.co/LoNg789abc', expanded_url: 'https://example.org/long-read' }] },
+          },
+        },
+      ],
+      includes: { users: [{ id: '50002', username: 'planner_demo', name: 'Planner' }] },
+    };
+    const { posts } = await importAll(write('x-v2-links.json', JSON.stringify(response)));
+    expect(posts.map((p) => [p.text, p.urls])).toEqual([
+      [
+        'Read the plan https://example.org/climate-plan and the map https://maps.example.org/route?id=7 #climate',
+        ['https://example.org/climate-plan', 'https://maps.example.org/route?id=7'],
+      ],
+      ['A long thread starts here, all of it: https://example.org/long-read and more', ['https://example.org/long-read']],
+    ]);
+  });
+
   it('Pushshift comments: body, created_utc as number, string or float; deleted ones quarantined', async () => {
     const { posts, quarantine } = await importAll(path.join(exportsDir, 'pushshift-comments.ndjson'));
     expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.reply_to])).toEqual([

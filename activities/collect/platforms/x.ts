@@ -140,6 +140,11 @@ export const xConnector: Connector = {
     };
     const list = (key: string) => (Array.isArray(entities[key]) ? (entities[key] as Json[]) : []);
     const note = (tweet.note_tweet ?? null) as Json | null;
+    // X shortens every link to t.co in the text and gives the link itself in entities.urls (url → expanded_url);
+    // a long post's links are in note_tweet.entities. The text reads the full links, as the urls list does.
+    const noteLinks = Array.isArray((note?.entities as Json | undefined)?.urls) ? ((note!.entities as Json).urls as Json[]) : [];
+    const links = [...list('urls'), ...noteLinks].filter((u) => typeof u.url === 'string' && u.url !== '');
+    const expand = (text: string) => links.reduce((t, u) => (typeof u.expanded_url === 'string' ? t.split(String(u.url)).join(u.expanded_url) : t), text);
     return {
       id: `x:${id}`,
       platform: 'x',
@@ -150,7 +155,7 @@ export const xConnector: Connector = {
         created_at: optUtcIso(user?.created_at),
       },
       // long posts carry their full text in note_tweet; `text` is then truncated
-      text: typeof note?.text === 'string' ? note.text : typeof tweet.text === 'string' ? tweet.text : '',
+      text: expand(typeof note?.text === 'string' ? note.text : typeof tweet.text === 'string' ? tweet.text : ''),
       lang: optStr(tweet.lang),
       created_at: utcIso(tweet.created_at),
       url: `https://x.com/${handle || 'i/web'}/status/${id}`,
@@ -164,7 +169,7 @@ export const xConnector: Connector = {
       repost_of: ref('retweeted'),
       hashtags: list('hashtags').map((h) => String(h.tag)),
       mentions: list('mentions').map((m) => String(m.username)),
-      urls: list('urls').map((u) => String(u.expanded_url ?? u.url)),
+      urls: [...new Set(links.map((u) => String(u.expanded_url ?? u.url)))],
     };
   },
 
