@@ -607,7 +607,8 @@ function postView(s: Seed) {
     ],
   };
   if (s.i % 5 === 3) record.reply = { root: { uri: bskyUri(seeds[s.i - 1]), cid: 'bafyroot' }, parent: { uri: bskyUri(seeds[s.i - 1]), cid: 'bafyparent' } };
-  if (s.broken) delete record.createdAt;
+  // broken: a time that cannot be read (a post view without createdAt is dated by its indexedAt, so that is not broken)
+  if (s.broken) record.createdAt = 'sometime last week';
   return {
     uri: bskyUri(s),
     cid: `bafyreib${s.i}`,
