@@ -366,4 +366,3 @@ export function createObjectStore(config: Pick<Config, 'S3_ENDPOINT' | 'S3_ACCES
     region: config.S3_REGION,
   });
 }
-

@@ -26,7 +26,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-
 async function prepareStorage(databaseUrl: string, store: ObjectStore, dbMax?: number): Promise<Db> {
   await migrate(databaseUrl);
   await store.ensureBucket();

@@ -196,16 +196,14 @@ describe('retrain on imported files', () => {
       .map((l) => l.split('\t').at(-1)!)
       .filter((t) => t && t.length > 40);
     const file = (n: number) => {
-      const lines = tweets
-        .slice((n - 1) * 120, n * 120)
-        .map((text, i) =>
-          JSON.stringify({
-            id: `${tag}f${n}p${i}`,
-            author_id: `${tag}u${i % 30}`,
-            created_at: `${days[1 + (i % 2)]}T${String(8 + (i % 12)).padStart(2, '0')}:00:00Z`,
-            text,
-          }),
-        );
+      const lines = tweets.slice((n - 1) * 120, n * 120).map((text, i) =>
+        JSON.stringify({
+          id: `${tag}f${n}p${i}`,
+          author_id: `${tag}u${i % 30}`,
+          created_at: `${days[1 + (i % 2)]}T${String(8 + (i % 12)).padStart(2, '0')}:00:00Z`,
+          text,
+        }),
+      );
       const p = path.join(tmp, `export-${n}.jsonl`);
       fs.writeFileSync(p, lines.join('\n') + '\n');
       return p;
