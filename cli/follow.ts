@@ -105,3 +105,43 @@ export function warnWhenNoWorker(client: Client, taskQueue: string, warn: (messa
   timer.unref();
   return () => clearTimeout(timer);
 }
+
+/** How often a followed run's workflows are looked at for activities that are retrying. */
+export const RETRY_CHECK_MS = 5_000;
+
+/**
+ * Every `intervalMs`, describes the workflows `ids` (a run and its children; one not started yet or gone is skipped)
+ * and calls `warn` once per attempt of each pending activity that has failed before: a run retrying a transient fault
+ * (a platform out of reach, a service restarting) otherwise shows nothing for minutes while it waits between attempts.
+ * @returns stops the checks
+ */
+export function reportRetries(client: Client, ids: readonly string[], warn: (message: string) => void, intervalMs = RETRY_CHECK_MS): () => void {
+  const told = new Set<string>();
+  let busy = false;
+  const check = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const id of ids) {
+        const d = await client.workflow
+          .getHandle(id)
+          .describe()
+          .catch(() => null);
+        for (const a of d?.raw.pendingActivities ?? []) {
+          const failure = a.lastFailure?.message;
+          if (!failure || !a.attempt || a.attempt < 2) continue;
+          const key = `${id}/${a.activityId}/${a.attempt}`;
+          if (told.has(key)) continue;
+          told.add(key);
+          const of = a.maximumAttempts ? ` of ${a.maximumAttempts}` : '';
+          warn(`retrying ${a.activityType?.name ?? 'an activity'} (attempt ${a.attempt}${of}): ${failure}`);
+        }
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void check(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

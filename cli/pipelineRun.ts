@@ -8,7 +8,7 @@ import type { Stack } from '../lib/stack';
 import { startWorkers } from '../workers/worker';
 import { checkQuarantineShare, DEFAULT_MAX_QUARANTINED_SHARE, socialSensePipeline, type PipelineInput, type PipelineSummary } from '../workflows/pipeline';
 import { pipelineRunKey } from '../workflows/runIdentity';
-import { startOrAttach, warnWhenNoWorker } from './follow';
+import { reportRetries, startOrAttach, warnWhenNoWorker } from './follow';
 import { printLine } from './terminalText';
 
 /** sha256 (hex) of a file's bytes, streamed; null when this process cannot read it (a remote worker may). */
@@ -34,15 +34,17 @@ export async function pipelineWorkflowId(input: PipelineInput): Promise<string> 
 
 /**
  * Runs `fn` (which starts and follows a run) with this process's workers, or, with `worker` false, alone, warning on
- * stderr after a few seconds when no worker polls the stack's task queue (follow.ts warnWhenNoWorker).
+ * stderr after a few seconds when no worker polls the stack's task queue (follow.ts warnWhenNoWorker). With `watch`
+ * (the run's workflow ids), each retry of one of their activities is told on stderr with its cause (reportRetries).
  */
-export async function followRun<T>(stack: Stack, worker: boolean, fn: () => Promise<T>): Promise<T> {
-  if (worker) return withLocalWorkers(stack, fn);
-  const cancel = warnWhenNoWorker(stack.client, stack.taskQueue, (m) => printLine(`warning: ${m}`, process.stderr));
+export async function followRun<T>(stack: Stack, worker: boolean, fn: () => Promise<T>, watch: readonly string[] = []): Promise<T> {
+  const warn = (m: string) => printLine(`warning: ${m}`, process.stderr);
+  const stops = [watch.length > 0 ? reportRetries(stack.client, watch, warn) : () => undefined];
+  if (!worker) stops.push(warnWhenNoWorker(stack.client, stack.taskQueue, warn));
   try {
-    return await fn();
+    return worker ? await withLocalWorkers(stack, fn) : await fn();
   } finally {
-    cancel();
+    for (const stop of stops) stop();
   }
 }
 

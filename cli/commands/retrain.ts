@@ -50,7 +50,7 @@ export function registerRetrain(program: Command): void {
               { db: stack.db, kind: 'retrain', input },
             )
           ).result();
-        const summary = await followRun(stack, opts.worker, go);
+        const summary = await followRun(stack, opts.worker, go, [workflowId]);
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
         for (const m of summary.models) {

@@ -5,7 +5,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
-import { enforceQuarantineShare, followRun, formatSummary, readWarnings, runPipeline } from '../pipelineRun';
+import { enforceQuarantineShare, followRun, formatSummary, pipelineWorkflowId, readWarnings, runPipeline } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
 import { yesterday } from '../../lib/dates';
 import { dateOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
@@ -96,8 +96,9 @@ export function registerRun(program: Command): void {
           file: opts.file ? { path: path.resolve(opts.file), mapping: opts.map, platform: opts.platform } : undefined,
           maxQuarantinedShare: opts.maxQuarantined,
         };
-        const go = () => runPipeline(stack, input);
-        const { workflowId, summary } = await followRun(stack, opts.worker, go);
+        const id = await pipelineWorkflowId(input);
+        // the pipeline and its collect child (workflows/pipeline.ts): where a platform or file error retries
+        const { workflowId, summary } = await followRun(stack, opts.worker, () => runPipeline(stack, input, id), [id, `${id}-collect`]);
         // Judged by this command's --max-quarantined, also when it attached to a run started with another.
         const check = await enforceQuarantineShare(stack.store, summary, opts.maxQuarantined);
         const read = readWarnings(summary);

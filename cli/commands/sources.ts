@@ -62,7 +62,7 @@ export function registerSources(program: Command): void {
           );
           return handle.result();
         };
-        const result = await followRun(stack, opts.worker, go);
+        const result = await followRun(stack, opts.worker, go, [workflowId]);
         if (opts.json) process.stdout.write(JSON.stringify({ workflowId, ...result }) + '\n');
         else {
           printLine(`${workflowId}: ${result.counts.in} posts in ${result.partitions.length} day partition(s), ${result.counts.quarantined} quarantined`);

@@ -71,6 +71,37 @@ describe('the nightly Schedule before it exists', () => {
   });
 });
 
+describe('a run that retries', () => {
+  it('tells each retry with its cause on stderr, instead of minutes of silence between attempts', async () => {
+    const { requireStack } = await import('../helpers/stack');
+    const { freePort } = await import('../../lib/net');
+    const stack = await requireStack();
+    const queue = `retrying-${crypto.randomUUID().slice(0, 8)}`;
+    // A Mastodon instance nobody serves: the collect activity's connection is refused and retried (a transient fault).
+    const base = `http://127.0.0.1:${await freePort()}`;
+    const cli = spawnCli(['run', '--source', 'mastodon', '--query', `retry${crypto.randomInt(1e9)}`, '--date', '2026-10-21'], {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: queue,
+      MASTODON_BASE_URL: base,
+    });
+    try {
+      await cli.waitFor(/warning: retrying collectPlatform \(attempt 2 of 40\): /, 45_000);
+      const host = new URL(base).host;
+      expect(cli.output()).toContain(`warning: retrying collectPlatform (attempt 2 of 40): cannot reach Mastodon at ${host}: ECONNREFUSED; will retry`);
+      // each attempt once
+      expect(cli.output().match(/retrying collectPlatform \(attempt 2 of 40\)/g)).toHaveLength(1);
+    } finally {
+      cli.child.kill('SIGTERM');
+      for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"` }))
+        await stack.client.workflow
+          .getHandle(w.workflowId)
+          .terminate('test: retries seen')
+          .catch(() => undefined);
+      await stack.close();
+    }
+  }, 90_000);
+});
+
 describe('a run nobody works on', () => {
   it('run --no-worker says within seconds that no worker polls its task queue, instead of waiting without a word', async () => {
     const { requireStack } = await import('../helpers/stack');
