@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../lib/binaries';
+import type { Stack } from '../../lib/stack';
 import { envWithoutServices, runCli, spawnCli } from '../helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-cli-'));
@@ -71,6 +72,17 @@ describe('the nightly Schedule before it exists', () => {
   });
 });
 
+/** Ends a test's CLI run: the process, the workflows it left running on its own task queue, the test's stack. */
+async function stopCliRun(cli: ReturnType<typeof spawnCli>, stack: Stack, queue: string, reason: string): Promise<void> {
+  cli.child.kill('SIGTERM');
+  for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"` }))
+    await stack.client.workflow
+      .getHandle(w.workflowId)
+      .terminate(reason)
+      .catch(() => undefined);
+  await stack.close();
+}
+
 describe('a run that retries', () => {
   it('tells each retry with its cause on stderr, instead of minutes of silence between attempts', async () => {
     const { requireStack } = await import('../helpers/stack');
@@ -91,13 +103,7 @@ describe('a run that retries', () => {
       // each attempt once
       expect(cli.output().match(/retrying collectPlatform \(attempt 2 of 40\)/g)).toHaveLength(1);
     } finally {
-      cli.child.kill('SIGTERM');
-      for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"` }))
-        await stack.client.workflow
-          .getHandle(w.workflowId)
-          .terminate('test: retries seen')
-          .catch(() => undefined);
-      await stack.close();
+      await stopCliRun(cli, stack, queue, 'test: retries seen');
     }
   }, 90_000);
 });
@@ -120,13 +126,7 @@ describe('a run nobody works on', () => {
       expect(ids).toHaveLength(1);
       expect((await stack.db.query('SELECT status FROM runs WHERE run_key = $1', [ids[0]])).rows).toEqual([{ status: 'queued' }]);
     } finally {
-      cli.child.kill('SIGTERM');
-      for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"` }))
-        await stack.client.workflow
-          .getHandle(w.workflowId)
-          .terminate('test: nobody works on it')
-          .catch(() => undefined);
-      await stack.close();
+      await stopCliRun(cli, stack, queue, 'test: nobody works on it');
     }
   }, 60_000);
 });
