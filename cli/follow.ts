@@ -21,8 +21,8 @@ export interface RunLabels {
 }
 
 /**
- * The catalog entry of a workflow that records itself as a run (the pipeline, a retrain, a stream) under its
- * workflow id: startOrAttach writes it as `queued` when it starts one (lib/catalog recordRunQueued).
+ * The catalog entry of a workflow that records itself as a run under its workflow id (the pipeline, a retrain; not a
+ * stream, whose windows are the runs): startOrAttach writes it as `queued` when it starts one (lib/catalog recordRunQueued).
  */
 export interface QueuedRun {
   db: Db;

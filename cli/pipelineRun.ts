@@ -39,7 +39,8 @@ export async function pipelineWorkflowId(input: PipelineInput): Promise<string> 
  */
 export async function followRun<T>(stack: Stack, worker: boolean, fn: () => Promise<T>, watch: readonly string[] = []): Promise<T> {
   const warn = (m: string) => printLine(`warning: ${m}`, process.stderr);
-  const stops = [watch.length > 0 ? reportRetries(stack.client, watch, warn) : () => undefined];
+  const stops: Array<() => void> = [];
+  if (watch.length > 0) stops.push(reportRetries(stack.client, watch, warn));
   if (!worker) stops.push(warnWhenNoWorker(stack.client, stack.taskQueue, warn));
   try {
     return worker ? await withLocalWorkers(stack, fn) : await fn();

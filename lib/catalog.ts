@@ -113,6 +113,12 @@ export type RunEndStatus = 'completed' | 'failed' | 'cancelled';
  */
 export type RunStatus = 'queued' | 'running' | RunEndStatus;
 
+/** The statuses of a run that has not ended: what reconcileRuns asks Temporal about. */
+export const OPEN_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+/** Whether a run with this status has not ended yet (queued or running). */
+export const runIsOpen = (status: string): boolean => (OPEN_RUN_STATUSES as readonly string[]).includes(status);
+
 export async function finishRun(db: Db, runKey: string, outcome: { status: RunEndStatus; summary?: unknown; error?: string }): Promise<void> {
   await db.query(`UPDATE runs SET status = $2, summary = $3, error = $4, finished_at = now() WHERE run_key = $1`, [
     runKey,
@@ -177,7 +183,7 @@ export interface ReconciledRun {
  * its end) is closed here, with the reason Temporal gives (`Terminated: <reason>`, `Timeout: …`, the
  * root cause of a failure). A workflow Temporal no longer knows (deleted, past retention, or an
  * embedded dev server that is gone) is marked failed with that explanation. Runs whose workflow is
- * still running are left alone. The update only touches the same execution (run_id) still `running`,
+ * still running are left alone. The update only touches the same execution (run_id) still `queued` or `running`,
  * so a newer run under the same key is never overwritten.
  *
  * @param opts.runKey only this run (the API's GET /v1/runs/{id}); default every run not ended
@@ -186,8 +192,8 @@ export interface ReconciledRun {
  */
 export async function reconcileRuns(db: Db, client: Client, opts: { runKey?: string } = {}): Promise<ReconciledRun[]> {
   const { rows } = await db.query(
-    `SELECT run_key, workflow_id, run_id FROM runs WHERE status IN ('queued', 'running') AND ($1::text IS NULL OR run_key = $1) ORDER BY started_at`,
-    [opts.runKey ?? null],
+    `SELECT run_key, workflow_id, run_id FROM runs WHERE status = ANY($2) AND ($1::text IS NULL OR run_key = $1) ORDER BY started_at`,
+    [opts.runKey ?? null, OPEN_RUN_STATUSES],
   );
   const changed: ReconciledRun[] = [];
   for (const row of rows as Array<{ run_key: string; workflow_id: string; run_id: string | null }>) {
@@ -195,8 +201,16 @@ export async function reconcileRuns(db: Db, client: Client, opts: { runKey?: str
     if (!outcome) continue;
     const updated = await db.query(
       `UPDATE runs SET status = $3, error = $4, summary = COALESCE(summary, $5), finished_at = COALESCE($6, now())
-       WHERE run_key = $1 AND status IN ('queued', 'running') AND run_id IS NOT DISTINCT FROM $2`,
-      [row.run_key, row.run_id, outcome.status, outcome.error, outcome.summary === undefined ? null : JSON.stringify(outcome.summary), outcome.closedAt],
+       WHERE run_key = $1 AND status = ANY($7) AND run_id IS NOT DISTINCT FROM $2`,
+      [
+        row.run_key,
+        row.run_id,
+        outcome.status,
+        outcome.error,
+        outcome.summary === undefined ? null : JSON.stringify(outcome.summary),
+        outcome.closedAt,
+        OPEN_RUN_STATUSES,
+      ],
     );
     if (updated.rowCount) changed.push({ runKey: row.run_key, status: outcome.status, error: outcome.error });
   }

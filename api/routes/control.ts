@@ -93,7 +93,7 @@ export function backfillOutcome(
 ): 'running' | 'paused' | 'completed' | 'cancelled' | 'failed' {
   if (status === 'RUNNING') return progress?.paused ? 'paused' : 'running';
   if (status === 'COMPLETED') return progress?.cancelled ? 'cancelled' : 'completed';
-  return status === 'CANCELED' || status === 'CANCELLED' ? 'cancelled' : 'failed';
+  return status === 'CANCELLED' ? 'cancelled' : 'failed';
 }
 
 export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts: { importDir: string | null }): void {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { reconcileRuns } from '../../lib/catalog';
+import { reconcileRuns, runIsOpen } from '../../lib/catalog';
 import { addDays } from '../../lib/dates';
 import { listModels, type ModelVersion } from '../../lib/registry';
 import { buildReport } from '../../cli/report/build';
@@ -145,7 +145,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       let run = await runOr404(deps, request.params.id);
-      if (run.status === 'queued' || run.status === 'running') {
+      if (runIsOpen(run.status)) {
         // Closed behind the catalog's back (terminated, timed out, cancelled before it recorded itself): ask Temporal,
         // as `socialsense runs` does. Without Temporal the stored status is answered.
         const changed = await reconcileRuns(db, deps.temporal.client, { runKey: run.runKey }).catch((err: unknown) => {
@@ -176,15 +176,17 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request, reply) => {
       const run = await runOr404(deps, request.params.id);
-      // A retrain changes a finished run's page (rescored posts, promoted models, trends, segments): its end is in the key.
-      const { rows } = await db.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM runs WHERE kind = 'retrain'`);
-      const cacheKey = `${run.runKey}\u0000${run.status}\u0000${run.finishedAt}\u0000${run.posts}\u0000${rows[0].at?.toISOString() ?? ''}`;
-      // A run that has not ended changes under the page: built anew each time.
-      const ended = run.status !== 'queued' && run.status !== 'running';
-      let html = ended ? reports.get(cacheKey) : undefined;
+      // A run that has not ended changes under the page: built anew each time, never kept.
+      let cacheKey: string | null = null;
+      if (!runIsOpen(run.status)) {
+        // A retrain changes a finished run's page (rescored posts, promoted models, trends, segments): its end is in the key.
+        const { rows } = await db.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM runs WHERE kind = 'retrain'`);
+        cacheKey = `${run.runKey}\u0000${run.status}\u0000${run.finishedAt}\u0000${run.posts}\u0000${rows[0].at?.toISOString() ?? ''}`;
+      }
+      let html = cacheKey === null ? undefined : reports.get(cacheKey);
       if (!html) {
         html = (await buildReport(db, { runKey: run.runKey })).html;
-        if (ended) {
+        if (cacheKey !== null) {
           if (reports.size >= 16) reports.delete(reports.keys().next().value!);
           reports.set(cacheKey, html);
         }

@@ -52,9 +52,12 @@ async function control(action: 'status' | 'stop', id: string, json: boolean): Pr
   try {
     const handle = stack.client.workflow.getHandle(id);
     // A stream that has already ended (idle-exit, max-posts, stopped) has nothing to stop: that is an answer, not an error.
-    const running = (await handle.describe()).status.name === 'RUNNING';
-    if (action === 'stop' && running) await handle.signal(stopStreamSignal);
-    const desc = await handle.describe();
+    let desc = await handle.describe();
+    const running = desc.status.name === 'RUNNING';
+    if (action === 'stop' && running) {
+      await handle.signal(stopStreamSignal);
+      desc = await handle.describe();
+    }
     const status = await handle.query(streamStatusQuery);
     const stopNote = action !== 'stop' ? '' : running ? ' · stop requested: the batch in flight finishes, then it stops' : ' · already ended: nothing to stop';
     if (json)

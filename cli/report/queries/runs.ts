@@ -41,6 +41,7 @@ interface RunRow {
   finished_at: Date | null;
   input: Record<string, unknown> | null;
   summary: Record<string, unknown> | null;
+  source: string | null;
 }
 
 /**
@@ -50,7 +51,14 @@ interface RunRow {
  */
 export const RUN_POSTS = '(SELECT p.* FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1)';
 
-const RUN_COLUMNS = 'run_key, kind, status, error, started_at, finished_at, input, summary';
+/**
+ * A run's source (`simulated`, `file`, a platform) as its workflow resolved it, over a `runs` row: the summary's, else
+ * the input's, else the default of the pipeline and retrain (simulated); null for a kind that names none (a stream
+ * window). One rule for a run's reports and for the term_trends rows of its source (queries/trends.ts).
+ */
+export const RUN_SOURCE_SQL = `coalesce(summary->>'source', input->>'source', CASE WHEN kind IN ('pipeline', 'retrain') THEN 'simulated' END)`;
+
+const RUN_COLUMNS = `run_key, kind, status, error, started_at, finished_at, input, summary, ${RUN_SOURCE_SQL} AS source`;
 
 export async function recentRuns(db: Db, limit = 5): Promise<Array<{ runKey: string; kind: string; status: string; startedAt: string }>> {
   const { rows } = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC LIMIT $1`, [limit]);
@@ -60,13 +68,6 @@ export async function recentRuns(db: Db, limit = 5): Promise<Array<{ runKey: str
 function describeRecent(runs: Awaited<ReturnType<typeof recentRuns>>): string {
   if (runs.length === 0) return 'there are no runs yet; start one with `socialsense run`';
   return `recent runs: ${runs.map((r) => `${r.runKey} (${r.status}, ${r.startedAt.slice(0, 10)})`).join(', ')}`;
-}
-
-/** A pipeline's or retrain's source as the workflow resolved it: the summary's, else the input's, else their default. */
-function runSource(row: Pick<RunRow, 'kind' | 'input' | 'summary'>): string | null {
-  const named = row.summary?.source ?? row.input?.source;
-  if (typeof named === 'string') return named;
-  return row.kind === 'pipeline' || row.kind === 'retrain' ? 'simulated' : null;
 }
 
 /**
@@ -116,7 +117,7 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
     finishedAt: row.finished_at?.toISOString() ?? null,
     input: row.input ?? {},
     summary: row.summary,
-    source: runSource(row),
+    source: row.source,
     from,
     to,
     posts: span.posts,

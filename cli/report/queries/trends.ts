@@ -1,7 +1,7 @@
 /** Trending terms of a run's days: top and emerging terms with their daily series and forecast bands. */
 import type { Db } from '../../../lib/db';
 import { addDays } from '../../../lib/dates';
-import { RUN_POSTS, type RunInfo } from './runs';
+import { RUN_POSTS, RUN_SOURCE_SQL, type RunInfo } from './runs';
 
 export type TermKind = 'hashtag' | 'topic' | 'term';
 
@@ -55,8 +55,7 @@ export const HISTORY_DAYS = 28;
  * retrain of one source (activities/insights.ts), keyed by day alone: a file import's report once showed the trends
  * of the simulated posts of its days, which a retrain had written.
  */
-const OF_SOURCE_SQL = (col: string, param: string) =>
-  `(${param}::text IS NULL OR ${col} IN (SELECT run_key FROM runs WHERE coalesce(summary->>'source', input->>'source', 'simulated') = ${param}))`;
+const OF_SOURCE_SQL = (col: string, param: string) => `(${param}::text IS NULL OR ${col} IN (SELECT run_key FROM runs WHERE ${RUN_SOURCE_SQL} = ${param}))`;
 
 const TERM_SUMMARY_SQL = `
   SELECT term, kind, sum(volume)::int AS total,
