@@ -1,7 +1,7 @@
 import type { Post } from '../../lib/schema';
 import { postTime } from '../../lib/timestamps';
 import type { Connector } from './connector';
-import { createBlueskyConnector } from './platforms/bluesky';
+import { blueskyPostTime, createBlueskyConnector } from './platforms/bluesky';
 import { facebookConnector } from './platforms/facebook';
 import { instagramConnector } from './platforms/instagram';
 import { count, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
@@ -322,12 +322,10 @@ function postViews(r: Json): Json[] {
 const blueskyShape: FileShape = {
   name: 'bluesky',
   matches: (r) => postViews(r).length > 0,
-  // record.createdAt is what the author's client wrote; a view without it still has indexedAt (app.bsky.feed.defs#postView)
   posts: (r, ctx) =>
     postViews(r).map((p) => {
-      const written = (p.record as Json).createdAt;
-      const [time, field] = written === undefined || written === null ? [p.indexedAt, 'indexedAt, as record.createdAt,'] : [written, 'record.createdAt'];
-      return one(p, time, field, ctx, () => viaConnector(bluesky, p, ctx.platform));
+      const time = blueskyPostTime(p);
+      return one(p, time.value, time.field, ctx, () => viaConnector(bluesky, p, ctx.platform));
     }),
 };
 

@@ -57,6 +57,17 @@ function authFailure(reply: HttpReply): ApplicationFailure {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * When a post view was written, and the field that says so: `record.createdAt` (what the author's client wrote), else
+ * `indexedAt`, which every app.bsky.feed.defs#postView has. Used by the connector and the file importer alike.
+ */
+export function blueskyPostTime(view: Json): { value: unknown; field: string } {
+  const written = (view.record as Json | undefined)?.createdAt;
+  return written === undefined || written === null
+    ? { value: view.indexedAt, field: 'indexedAt, as record.createdAt,' }
+    : { value: written, field: 'record.createdAt' };
+}
+
 export function createBlueskyConnector(): Connector {
   const sessions = new Map<string, Session>();
   const sessionKey = (env: Env) => sha256(`${serviceUrl(env)}\n${env[HANDLE]}\n${env[PASSWORD]}`);
@@ -213,14 +224,14 @@ export function createBlueskyConnector(): Connector {
       const parentUri = optStr((reply?.parent as Json | undefined)?.uri);
       const rkey = uri.split('/').pop();
       const langs = Array.isArray(record.langs) ? (record.langs as unknown[]) : [];
+      const time = blueskyPostTime(p);
       return {
         id: `bluesky:${uri}`,
         platform: 'bluesky',
         author: { id: str(author.did, 'author.did'), handle, followers: null, created_at: optUtcIso(author.createdAt) },
         text,
         lang: typeof langs[0] === 'string' ? langs[0] : null,
-        created_at:
-          record.createdAt === undefined || record.createdAt === null ? utcIso(p.indexedAt, 'indexedAt') : utcIso(record.createdAt, 'record.createdAt'),
+        created_at: utcIso(time.value, time.field),
         url: handle && rkey ? `https://bsky.app/profile/${handle}/post/${rkey}` : null,
         metrics: { likes: count(p.likeCount), reposts: count(p.repostCount) + count(p.quoteCount), replies: count(p.replyCount), views: null },
         reply_to: parentUri ? `bluesky:${parentUri}` : null,
