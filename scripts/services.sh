@@ -136,8 +136,11 @@ logger.server.name = kafka.server.KafkaRaftServer
 logger.server.level = INFO
 LOG4J
   if [ ! -f "$dir/data/meta.properties" ]; then
-    # A cluster id is 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-    local cluster_id; cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    # A cluster id is 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). One that
+    # starts with '-' (1 in 64) is drawn again, as Kafka's own does: the tool's argument parser takes it for an option
+    # and formatting failed with "argument --cluster-id/-t: expected one argument".
+    local cluster_id=-
+    while [[ $cluster_id == -* ]]; do cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
     java -Xmx256m -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool \
       format -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted >"$LOG_DIR/kafka-format.log" 2>&1 \
       || die "formatting Kafka's storage failed; see $LOG_DIR/kafka-format.log"
