@@ -19,6 +19,23 @@ ENV_FILE="${SOCIALSENSE_ENV_FILE:-$ROOT/.env}"
 
 pid_alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
 
+port_open() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# refuse_taken_ports <service> <setting=port>...: before starting a service. A process that this script did not
+# start (a MinIO of another clone, another Postgres) would otherwise answer the readiness check in place of the new
+# one, which exits on the taken port, and the clients would then fail later with the other's credentials or data.
+refuse_taken_ports() {
+  local service="$1" pair; shift
+  for pair in "$@"; do
+    if port_open "${pair#*=}"; then
+      die "$service: port ${pair#*=} is taken by a process this script did not start: stop it, or set ${pair%%=*} to a free port"
+    fi
+  done
+}
+
+# started_or_die <service>: after its readiness check, the process this script started must be the one that answered.
+started_or_die() { pid_alive "$1" || die "$1 exited while starting; see $LOG_DIR/$1.log"; }
+
 wait_for() { # wait_for <name> <seconds> <command...>
   local name="$1" secs="$2"; shift 2
   local i
@@ -48,17 +65,20 @@ temporal_up() {
   if pid_alive temporal; then return; fi
   mkdir -p "$DATA_DIR/temporal"
   command -v temporal >/dev/null || die "temporal CLI not found: run scripts/setup.sh"
+  refuse_taken_ports temporal SOCIALSENSE_TEMPORAL_PORT="$TEMPORAL_PORT" SOCIALSENSE_TEMPORAL_UI_PORT="$TEMPORAL_UI_PORT"
   nohup temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$DATA_DIR/temporal/dev.db" --log-level warn --ui-disable-news-fetch \
     --search-attribute SocialSenseStage=Keyword --search-attribute SocialSenseSource=Keyword \
     --search-attribute SocialSenseDate=Keyword >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$RUN_DIR/temporal.pid"
   wait_for temporal 60 temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+  started_or_die temporal
 }
 
 minio_up() {
   if pid_alive minio; then return; fi
   mkdir -p "$DATA_DIR/minio"
+  refuse_taken_ports minio SOCIALSENSE_MINIO_PORT="$MINIO_PORT" SOCIALSENSE_MINIO_CONSOLE_PORT="$MINIO_CONSOLE_PORT"
   if command -v minio >/dev/null; then
     MINIO_ROOT_USER=socialsense MINIO_ROOT_PASSWORD="$(minio_secret)" nohup minio server "$DATA_DIR/minio" \
       --address "127.0.0.1:$MINIO_PORT" --console-address "127.0.0.1:$MINIO_CONSOLE_PORT" --quiet >"$LOG_DIR/minio.log" 2>&1 &
@@ -70,8 +90,9 @@ minio_up() {
     die "neither minio nor rclone found: run scripts/setup.sh"
   fi
   echo $! >"$RUN_DIR/minio.pid"
-  wait_for minio 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$MINIO_PORT"
+  wait_for minio 60 port_open "$MINIO_PORT"
   if command -v minio >/dev/null; then wait_for minio 60 curl -fsS "http://127.0.0.1:$MINIO_PORT/minio/health/live"; fi
+  started_or_die minio
 }
 
 postgres_up() {
@@ -84,6 +105,7 @@ postgres_up() {
   fi
   [ "$(id -u)" = 0 ] && chown postgres "$PG_SOCKET_DIR" "$LOG_DIR" 2>/dev/null || true
   if ! as_pg_user pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
+    refuse_taken_ports postgres SOCIALSENSE_PG_PORT="$PG_PORT"
     touch "$LOG_DIR/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres "$LOG_DIR/postgres.log"
     as_pg_user pg_ctl -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 \
       -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
@@ -97,9 +119,7 @@ postgres_up() {
 # Kafka 4.x in KRaft combined mode (one process is broker and controller), jars from scripts/setup.sh --kafka.
 kafka_up() {
   if pid_alive kafka; then return; fi
-  if bash -c "exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT" 2>/dev/null; then
-    die "port $KAFKA_PORT is taken by a process this script did not start: stop it or set SOCIALSENSE_KAFKA_PORT"
-  fi
+  refuse_taken_ports kafka SOCIALSENSE_KAFKA_PORT="$KAFKA_PORT" SOCIALSENSE_KAFKA_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
   [ -f "$KAFKA_HOME/libs/.complete" ] || bash "$ROOT/scripts/setup.sh" --kafka
   local dir="$DATA_DIR/kafka"
   mkdir -p "$dir/data"
@@ -177,9 +197,9 @@ kafka_down() { stop_pid kafka; }
 postgres_down() { [ -f "$PG_DATA/PG_VERSION" ] && as_pg_user pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; }
 
 temporal_status() { temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1; }
-minio_status() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$MINIO_PORT" 2>/dev/null; }
+minio_status() { port_open "$MINIO_PORT"; }
 postgres_status() { pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
-kafka_status() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT" 2>/dev/null; }
+kafka_status() { port_open "$KAFKA_PORT"; }
 
 write_env() {
   cat >"$ENV_FILE" <<ENV
