@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { FailureType, permanentFailure, transientFailure } from '../../lib/failures';
+import { FailureType, configError, permanentFailure, transientFailure } from '../../lib/failures';
 import { maskError, maskSecrets, type SecretEnv } from '../../lib/secrets';
 
 /**
@@ -131,6 +131,8 @@ export interface JsonRequest {
   form?: Record<string, string>;
   /** env vars named when the platform answers 401/403 */
   credentials: readonly string[];
+  /** the env var that holds `url`'s base, named when its host does not resolve (e.g. MASTODON_BASE_URL) */
+  hostSetting?: string;
   /** what to grant when the platform answers 403, e.g. "the pages_read_engagement permission" */
   permission?: string;
   /** the user's query, named when the platform answers 400/404 */
@@ -245,6 +247,12 @@ export function createHttp(opts: HttpOptions = {}): Http {
         throw transientFailure(FailureType.PlatformTimeout, `${platform} did not answer within ${timeoutMs / 1000}s (${where(url)}); will retry`);
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      // ENOTFOUND is getaddrinfo's "no such name" (EAI_NONAME): DNS answered and the host does not exist, a typo in
+      // a base URL that 40 retries over hours would not fix. A resolver that is down or slow is EAI_AGAIN: retried.
+      if (cause?.code === 'ENOTFOUND') {
+        const setting = req.hostSetting ? `check ${req.hostSetting}` : `check the URL`;
+        throw configError(`cannot reach ${platform}: the host ${url.hostname} does not resolve (ENOTFOUND): ${setting}, and that this machine has DNS`);
+      }
       throw transientFailure(
         FailureType.NetworkError,
         `cannot reach ${platform} at ${url.host}: ${cause?.code ?? cause?.message ?? (err as Error).message}; will retry`,

@@ -838,6 +838,16 @@ async function storedPosts(store: LocalObjectStore, result: CollectResult): Prom
   return out;
 }
 
+/** the env var each connector reads its first request's base URL from */
+const BASE_URL_SETTING: Record<string, string> = {
+  x: 'X_API_BASE_URL',
+  facebook: 'FACEBOOK_GRAPH_BASE_URL',
+  instagram: 'INSTAGRAM_GRAPH_BASE_URL',
+  mastodon: 'MASTODON_BASE_URL',
+  bluesky: 'BLUESKY_SERVICE_URL',
+  reddit: 'REDDIT_AUTH_BASE_URL',
+};
+
 function expectFailure(error: unknown, type: string, nonRetryable: boolean): ApplicationFailure {
   expect(error).toBeInstanceOf(ApplicationFailure);
   const f = error as ApplicationFailure;
@@ -947,6 +957,16 @@ describe.each(fixtures)('$name connector', (fx) => {
     const { error } = await attempt(acts, input());
     const f = expectFailure(error, 'BadCredentials', true);
     expect(f.message).toContain(fx.unauthorized.envVar);
+    noSecrets(fx, f.message);
+  });
+
+  it('fails non-retryably when the host of the base URL does not resolve, naming the setting to check', async () => {
+    // .invalid never resolves (RFC 2606): a typo in a base URL, which retries over hours would not fix
+    const typo = createPlatformCollectActivities({ store, env: fx.env('http://socialsense-typo.invalid'), now: () => NOW, httpTimeoutMs: 2_000 });
+    const { error } = await attempt(typo, input());
+    const f = expectFailure(error, 'ConfigError', true);
+    expect(f.message).toContain('the host socialsense-typo.invalid does not resolve (ENOTFOUND)');
+    expect(f.message).toContain(`check ${BASE_URL_SETTING[fx.name]}`);
     noSecrets(fx, f.message);
   });
 

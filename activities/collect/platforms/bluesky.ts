@@ -81,6 +81,7 @@ export function createBlueskyConnector(): Connector {
     return ctx.http.json<Json>({
       platform: 'Bluesky',
       url: apiUrl(serviceUrl(ctx.env), `/xrpc/${nsid}`, opts.params ?? {}),
+      hostSetting: 'BLUESKY_SERVICE_URL',
       method,
       json: opts.json,
       headers: opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {},

@@ -16,6 +16,7 @@ const spec = (env: Env): GraphSpec & { base: string } => ({
   platform: 'Facebook',
   tokenEnv: TOKEN,
   permissions: 'pages_read_engagement and pages_read_user_content on this Page (use a Page access token)',
+  baseEnv: 'FACEBOOK_GRAPH_BASE_URL',
   base: env.FACEBOOK_GRAPH_BASE_URL?.trim() || DEFAULT_GRAPH_BASE,
 });
 

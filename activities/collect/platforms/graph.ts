@@ -45,6 +45,8 @@ export interface GraphSpec {
   tokenEnv: string;
   /** the permissions the connector needs, named when Meta says one is missing */
   permissions: string;
+  /** the env var that can override the Graph API base URL, named when its host does not resolve */
+  baseEnv: string;
 }
 
 export function graphInterpreter(spec: GraphSpec, query: string | undefined, now: () => number) {
@@ -82,6 +84,7 @@ export async function graphGet(
   return ctx.http.json<Json>({
     platform: spec.platform,
     url: apiUrl(spec.base, path, { ...params, access_token: ctx.env[spec.tokenEnv] }),
+    hostSetting: spec.baseEnv,
     credentials: [spec.tokenEnv],
     permission: spec.permissions,
     query,

@@ -20,6 +20,7 @@ const spec = (env: Env): GraphSpec & { base: string } => ({
   platform: 'Instagram',
   tokenEnv: TOKEN,
   permissions: 'instagram_basic and instagram_manage_comments (and the Instagram Public Content Access feature for hashtags)',
+  baseEnv: 'INSTAGRAM_GRAPH_BASE_URL',
   base: env.INSTAGRAM_GRAPH_BASE_URL?.trim() || DEFAULT_GRAPH_BASE,
 });
 

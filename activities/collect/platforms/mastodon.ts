@@ -55,6 +55,7 @@ async function get(ctx: ConnectorContext, path: string, params: Record<string, s
     url: apiUrl(baseUrl(ctx.env), path, params),
     headers: token ? { authorization: `Bearer ${token}` } : {},
     credentials: token ? [TOKEN] : [TOKEN, BASE],
+    hostSetting: BASE,
     permission: 'the read:statuses scope',
     query,
     rateLimit: rateLimitHeaders.isoTime('x-ratelimit'),

@@ -53,6 +53,7 @@ export function createRedditConnector(): Connector {
     const reply = await ctx.http.json<Json>({
       platform: 'Reddit',
       url: apiUrl(authBase(env), '/api/v1/access_token'),
+      hostSetting: 'REDDIT_AUTH_BASE_URL',
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${env[ID]}:${env[SECRET] ?? ''}`).toString('base64')}`,
@@ -81,6 +82,7 @@ export function createRedditConnector(): Connector {
       ctx.http.json<Json>({
         platform: 'Reddit',
         url: apiUrl(apiBase(env), path, params),
+        hostSetting: 'REDDIT_API_BASE_URL',
         headers: { authorization: `bearer ${token.value}`, 'user-agent': redditUserAgent(env) },
         credentials: credentialEnv(env),
         permission: 'the read scope',

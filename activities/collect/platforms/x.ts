@@ -58,6 +58,7 @@ async function get(ctx: ConnectorContext, path: string, params: Record<string, s
   return ctx.http.json<Json>({
     platform: PLATFORM,
     url: apiUrl(baseUrl(ctx.env), path, params),
+    hostSetting: 'X_API_BASE_URL',
     headers: { authorization: `Bearer ${ctx.env[TOKEN]}` },
     credentials: [TOKEN],
     permission: 'access to the v2 search endpoint (an app in a Project with Basic access or above)',
