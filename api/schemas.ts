@@ -18,19 +18,31 @@ export const userIdSchema = { type: 'string', pattern: '^@?[\\p{L}\\p{N}_][\\p{L
 /** A calendar day, checked to exist (2024-02-30 is refused). */
 export const dateSchema = { type: 'string', format: 'date', description: 'YYYY-MM-DD (UTC)' } as const;
 
-/** A platform name as post ids carry it (lib/platformName.ts). */
-export const platformSchema = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$', description: 'platform, e.g. x, mastodon, file' } as const;
+/**
+ * A platform name as post ids carry it (lib/platformName.ts), in any case: `X` can only mean `x`, and the CLI lowers it
+ * the same way (normalizePlatformName). Handlers read it through `platformParam`.
+ */
+export const platformSchema = {
+  type: 'string',
+  pattern: '^[A-Za-z][A-Za-z0-9_-]{0,31}$',
+  description: 'platform, e.g. x, mastodon or file; upper case is read as lower case',
+} as const;
+/** A platformSchema value as the tables hold it: lower case. */
+export const platformParam = (value: string | undefined): string | undefined => value?.toLowerCase();
 
 export const hashtagSchema = { type: 'string', pattern: '^#?[\\p{L}\\p{N}_]{1,100}$', description: 'a hashtag, with or without #' } as const;
 
+/**
+ * One line of printable text: no C0 control character or DEL, and no U+FFFD. The replacement character is what
+ * fastify's decoders make of bytes that are not UTF-8 (`?q=%FF%FE`, a Latin-1 JSON body), so a value holding it was
+ * not sent as UTF-8; searching for or collecting it would silently answer another question. api/validationErrors.ts
+ * explains both refusals.
+ */
+export const PRINTABLE_LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f\\ufffd]+$';
+export const printableLine = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: PRINTABLE_LINE_PATTERN }) as const;
+
 /** Free text: any printable characters (quotes included: they are searched for literally), one line. */
-export const searchTextSchema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 200,
-  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-  description: 'text the post contains (case-insensitive, literal)',
-} as const;
+export const searchTextSchema = { ...printableLine(200), description: 'text the post contains (case-insensitive, literal)' } as const;
 
 export const sourceSchema = { type: 'string', enum: ['simulated', 'file', 'x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'reddit'] } as const;
 export const collectableSourceSchema = {
@@ -40,7 +52,7 @@ export const collectableSourceSchema = {
 } as const;
 
 /** Platform query / hashtag / page / subreddit: printable, one line. */
-export const queryTextSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+export const queryTextSchema = printableLine(200);
 
 /** Numeric path ids (API keys, datasets). */
 export const numericIdSchema = { type: 'string', pattern: '^[1-9][0-9]{0,15}$', description: 'a numeric id' } as const;

@@ -28,6 +28,7 @@ import { registerControlRoutes } from './routes/control';
 import { registerDatasetRoutes } from './routes/datasets';
 import { registerHealthRoutes } from './routes/health';
 import { registerInsightRoutes } from './routes/insights';
+import { parseQueryString } from './queryString';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -95,7 +96,8 @@ export async function buildApi(deps: ApiDeps, opts: ApiOptions = {}): Promise<Fa
     // A request must arrive whole within a minute (slow-drip clients do not hold sockets forever).
     requestTimeout: 60_000,
     // Ids are short; a longer path segment is bad input, answered in the API's error shape like any other.
-    routerOptions: { maxParamLength: 300 },
+    // Query values whose bytes are not UTF-8 decode to U+FFFD, which the text schemas refuse (api/queryString.ts).
+    routerOptions: { maxParamLength: 300, querystringParser: parseQueryString },
     frameworkErrors: (err, request, reply) => {
       request.errorMessage = err.message;
       const message =

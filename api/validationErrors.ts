@@ -6,6 +6,7 @@
  * Input: the errors Ajv reports (fastify passes them as `err.validation`, with `err.validationContext`: `body`,
  * `querystring`, `params`, `headers`); the API's Ajv runs with `verbose`, so each carries `data` and `parentSchema`.
  */
+import { PRINTABLE_LINE_PATTERN } from './schemas';
 
 /** The fields of an Ajv ErrorObject used here. */
 export interface SchemaError {
@@ -23,6 +24,13 @@ const FORMAT_SHAPES: Record<string, string> = {
   'date-time': 'a time in ISO 8601 with its offset, e.g. 2026-11-24T09:30:00Z',
   uri: 'an absolute URI, e.g. https://example.org/feed',
 };
+
+/** Why a string breaks PRINTABLE_LINE_PATTERN, and what to send instead. */
+function printableProblem(text: string): string {
+  if (text.includes('\ufffd'))
+    return 'is not UTF-8: it holds bytes that decode to U+FFFD (the replacement character); send the text UTF-8 encoded (percent-encode its UTF-8 bytes in a URL)';
+  return 'must be one line of printable text: remove its control characters (newline, tab, NUL, ...)';
+}
 
 /** A value as it was sent, short enough for one line. */
 function shown(value: unknown): string {
@@ -49,6 +57,7 @@ export function describeSchemaError(errors: readonly SchemaError[], context = 'b
       return `${where} must be ${FORMAT_SHAPES[format] ?? `in the format "${format}"`}${got}`;
     }
     case 'pattern':
+      if (e.params.pattern === PRINTABLE_LINE_PATTERN) return `${where} ${printableProblem(String(e.data))}${got}`;
       return `${where} does not have the expected form${about}: it must match ${String(e.params.pattern)}${got}`;
     case 'additionalProperties': {
       const allowed = Object.keys(e.parentSchema?.properties ?? {});

@@ -3,7 +3,7 @@ import { listAudit } from '../audit';
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/keys';
 import { ROLES } from '../auth/roles';
 import { cursorSchema, decodeCursor, errorSchema, limitSchema, listSchema, notFound, page } from '../http';
-import { anyObject, numericIdSchema } from '../schemas';
+import { anyObject, numericIdSchema, printableLine } from '../schemas';
 import type { ApiDeps } from '../server';
 
 /** Admins: API keys (the same functions as `socialsense api keys …`) and the audit log. */
@@ -51,7 +51,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
           additionalProperties: false,
           properties: {
             role: { type: 'string', enum: [...ROLES] },
-            name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+            name: printableLine(100),
           },
           required: ['role', 'name'],
         },

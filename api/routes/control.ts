@@ -15,7 +15,7 @@ import { socialSensePipeline, type PipelineInput } from '../../workflows/pipelin
 import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { ApiError, badRequest, errorSchema, notFound } from '../http';
-import { anyObject, collectableSourceSchema, dateSchema, platformSchema, queryTextSchema, sourceSchema } from '../schemas';
+import { anyObject, collectableSourceSchema, dateSchema, platformParam, platformSchema, printableLine, queryTextSchema, sourceSchema } from '../schemas';
 import type { ApiDeps } from '../server';
 
 /**
@@ -41,7 +41,6 @@ const accepted = {
   required: ['workflowId', 'temporalUrl'],
 } as const;
 
-const printable = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }) as const;
 const posts = { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'simulated posts per day; platforms: the most posts to fetch' } as const;
 const days = { type: 'integer', minimum: 1, maximum: 366 } as const;
 /** How long GET /v1/backfills/:id waits for a worker to answer the progress query. */
@@ -145,12 +144,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
               type: 'object',
               additionalProperties: false,
               properties: {
-                path: { ...printable(1000), description: 'a CSV, TSV or JSONL file the worker can read' },
+                path: { ...printableLine(1000), description: 'a CSV, TSV or JSONL file the worker can read' },
                 format: { type: 'string', enum: ['csv', 'tsv', 'jsonl'] },
                 mapping: {
                   type: 'object',
                   maxProperties: 50,
-                  additionalProperties: printable(200),
+                  additionalProperties: printableLine(200),
                   propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,63}$' },
                 },
                 platform: platformSchema,
@@ -170,7 +169,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       if (PLATFORM_SOURCES.includes(source) && !b.query) throw badRequest(`source "${source}" needs a query (search terms, hashtag, page or subreddit)`);
       if (b.since && b.until && b.since >= b.until) throw badRequest(`since ${b.since} must be before until ${b.until} (until is exclusive)`);
       // The CLI's defaults, resolved here because they are part of the run's id.
-      const file = b.file ? { ...b.file, path: importPath(opts.importDir, b.file.path, 'file.path') } : undefined;
+      const file = b.file
+        ? { ...b.file, path: importPath(opts.importDir, b.file.path, 'file.path'), ...(b.file.platform ? { platform: platformParam(b.file.platform) } : {}) }
+        : undefined;
       const input: PipelineInput = { ...b, file, source, date: b.date ?? yesterday(), days: b.days ?? 1, languages: normalizeLanguages(b.languages) };
       try {
         const workflowId = await pipelineWorkflowId(input);
@@ -376,7 +377,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
             source: { ...sourceSchema, default: 'simulated' },
             posts,
             topics: { type: 'integer', minimum: 2, maximum: 200 },
-            sentimentTrainFile: { ...printable(1000), description: 'labelled TSV (text, label) the worker can read' },
+            sentimentTrainFile: { ...printableLine(1000), description: 'labelled TSV (text, label) the worker can read' },
           },
         },
         response: { 202: accepted, ...errors },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { datasetFields, type DatasetRow } from '../../lib/catalog';
 import { keyFromUri, type ObjectStore } from '../../lib/objectStore';
 import { ApiError, cursorSchema, decodeCursor, errorSchema, limitSchema, listSchema, notFound, page, badRequest } from '../http';
-import { anyObject, dateSchema, EPOCH_US_SQL, FROM_EPOCH_US_SQL, numericIdSchema, platformSchema, runKeySchema } from '../schemas';
+import { anyObject, dateSchema, EPOCH_US_SQL, FROM_EPOCH_US_SQL, numericIdSchema, platformParam, platformSchema, runKeySchema } from '../schemas';
 import type { ApiDeps } from '../server';
 
 /** Analysts: the catalog's datasets with their lineage, and time-limited download links to the objects. */
@@ -57,7 +57,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
            AND ($4::date IS NULL OR partition_date >= $4) AND ($5::date IS NULL OR partition_date <= $5)
            AND ($6::bigint IS NULL OR (created_at, id) < (${FROM_EPOCH_US_SQL('$6')}, $7::bigint))
          ORDER BY created_at DESC, id DESC LIMIT $8`,
-        [stage ?? null, source ?? null, run ?? null, from ?? null, to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+        [stage ?? null, platformParam(source) ?? null, run ?? null, from ?? null, to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
       );
       // Lineage one step up: the ids of the inputs that are catalogued, so a client can walk further.
       const inputs = [...new Set(rows.flatMap((r) => r.inputs))];

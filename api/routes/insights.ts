@@ -17,6 +17,7 @@ import {
   EPOCH_US_SQL,
   FROM_EPOCH_US_SQL,
   hashtagSchema,
+  platformParam,
   platformSchema,
   runKeySchema,
   searchTextSchema,
@@ -259,7 +260,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
         [
           from ?? null,
           to ? addDays(to, 1) : null,
-          platform ?? null,
+          platformParam(platform) ?? null,
           topic ?? null,
           sentiment ?? null,
           hashtag ? hashtag.replace(/^#/, '').toLowerCase() : null,

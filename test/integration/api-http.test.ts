@@ -108,6 +108,11 @@ describe('lists and filters', () => {
 
     r = await walk(`/v1/posts?run=${fx.runKey}&platform=nosuchplatform`);
     expect(r.items).toEqual([]);
+    // upper case is lowered, as the CLI's --platform does: `Simulated` can only mean `simulated`
+    for (const platform of ['simulated', 'Simulated', 'SIMULATED']) {
+      r = await walk(`/v1/posts?run=${fx.runKey}&platform=${platform}&limit=200`);
+      expect(r.items, platform).toHaveLength(fx.expected.posts);
+    }
 
     // one author's posts (a content creator's own)
     const author = (await stack.db.query(`SELECT author_id FROM post_scores WHERE run_key = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, [fx.runKey]))

@@ -37,6 +37,10 @@ const INJECTIONS = [
   'a'.repeat(5000),
 ];
 
+/** the refusal of a text that arrived as bytes that are not UTF-8 */
+const UTF8_FIX = (where: string, got: string) =>
+  `${where} is not UTF-8: it holds bytes that decode to U+FFFD (the replacement character); send the text UTF-8 encoded (percent-encode its UTF-8 bytes in a URL), got ${got}`;
+
 const expect400 = (res: LightMyRequestResponse, what: string) => {
   expect(res.statusCode, `${what}: ${res.body.slice(0, 200)}`).toBe(400);
   const body = res.json();
@@ -73,7 +77,7 @@ const QUERY_PARAMS: Record<string, Record<string, string[]>> = {
   '/v1/posts': {
     from: ['2024-02-30', '2023-13-01', '24-01-01', '2024-1-1', 'yesterday', '2024-01-01T00:00:00Z'],
     to: ['2024-02-30', 'today'],
-    platform: ['X Corp', 'UPPER', '-x'],
+    platform: ['X Corp', 'x.com', '-x', '\ufffd'],
     author: ['has space', '-x', ''],
     topic: ['-1', 'one', '1.5', '100001'],
     sentiment: ['happy', 'POSITIVE'],
@@ -255,7 +259,7 @@ describe('bad input gets 400 in one shape, never 500', () => {
       [get('/v1/posts', { sentiment: 'happy' }), 'querystring/sentiment must be one of "positive", "neutral", "negative", "unscored", got "happy"'],
       [
         get('/v1/posts', { platform: 'X Corp' }),
-        'querystring/platform does not have the expected form (platform, e.g. x, mastodon, file): it must match ^[a-z][a-z0-9_-]{0,31}$, got "X Corp"',
+        'querystring/platform does not have the expected form (platform, e.g. x, mastodon or file; upper case is read as lower case): it must match ^[A-Za-z][A-Za-z0-9_-]{0,31}$, got "X Corp"',
       ],
       [get('/v1/posts', { limit: '1000' }), 'querystring/limit must be <= 200 (items per page (1–200)), got 1000'],
       [
@@ -273,6 +277,26 @@ describe('bad input gets 400 in one shape, never 500', () => {
         'body has an unknown field "mystery"; the fields are source, date, days, posts, seed, users, query, since, until, languages, maxQuarantinedShare, file',
       ],
       [postRun({ source: 'simulated' }, 'text/plain'), 'the request body must be a JSON object, sent with Content-Type: application/json'],
+      // bytes that are not UTF-8 decode to U+FFFD: refused, not searched for or collected as another text
+      [app.inject({ method: 'GET', url: '/v1/posts?q=%FF%FE', headers: admin() }), UTF8_FIX('querystring/q', '"\ufffd\ufffd"')],
+      [app.inject({ method: 'GET', url: '/v1/posts?q=caf%E9', headers: admin() }), UTF8_FIX('querystring/q', '"caf\ufffd"')],
+      [
+        app.inject({
+          method: 'POST',
+          url: '/v1/runs',
+          headers: { ...admin(), 'content-type': 'application/json' },
+          payload: Buffer.concat([Buffer.from('{"source":"mastodon","query":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+        }),
+        UTF8_FIX('body/query', '"caf\ufffd"'),
+      ],
+      [
+        get('/v1/posts', { q: 'two\nlines' }),
+        'querystring/q must be one line of printable text: remove its control characters (newline, tab, NUL, ...), got "two\\nlines"',
+      ],
+      [
+        postRun({ source: 'mastodon', query: 'tab\there' }),
+        'body/query must be one line of printable text: remove its control characters (newline, tab, NUL, ...), got "tab\\there"',
+      ],
       [postRun(['simulated']), 'the request body must be a JSON object, sent with Content-Type: application/json'],
     ];
     for (const [res, expected] of cases) expect(await message(res)).toBe(expected);
