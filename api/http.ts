@@ -55,15 +55,34 @@ export const cursorSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$',
 export const limitSchema = (max = 200, dflt = 50) =>
   ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `items per page (1–${max})` }) as const;
 
-export function encodeCursor(values: Array<string | number>): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** A list request's query as the cursor helpers read it: its page parameters and its filters. */
+export type ListQuery = { cursor?: string; limit: number } & Record<string, unknown>;
+
+/**
+ * What a cursor is bound to: the list's filters, i.e. every query parameter but `cursor` and `limit` (a client may
+ * change the page size between pages). A cursor of `?from=2026-11-28` sent with `?from=2026-11-27` would otherwise
+ * page through a mix of the two queries. 72 bits of SHA-256 of the sorted parameters.
+ */
+function cursorScope(query: ListQuery): string {
+  const filters = Object.entries(query)
+    .filter(([name, value]) => name !== 'cursor' && name !== 'limit' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return crypto.createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 12);
+}
+
+/** The cursor of the page after a row with these sort-key values, bound to the request's filters. */
+export function encodeCursor(values: Array<string | number>, query: ListQuery): string {
+  return Buffer.from(JSON.stringify([...values, cursorScope(query)])).toString('base64url');
 }
 
 /**
- * The values inside a cursor this API gave out, checked against the kinds it must hold.
- * @throws ApiError 400 when the cursor was not made by this endpoint
+ * The sort-key values inside the request's cursor, checked against the kinds it must hold and against the filters it
+ * was given out for.
+ * @returns null when the request has no cursor (the first page)
+ * @throws ApiError 400 when the cursor was not made by this endpoint, or was made for other filters
  */
-export function decodeCursor(cursor: string | undefined, kinds: Array<'string' | 'number' | 'date'>): Array<string | number> | null {
+export function decodeCursor(query: ListQuery, kinds: Array<'string' | 'number' | 'date'>): Array<string | number> | null {
+  const cursor = query.cursor;
   if (cursor === undefined) return null;
   let values: unknown;
   try {
@@ -73,22 +92,34 @@ export function decodeCursor(cursor: string | undefined, kinds: Array<'string' |
   }
   const ok =
     Array.isArray(values) &&
-    values.length === kinds.length &&
-    values.every((v, i) =>
-      kinds[i] === 'number'
-        ? Number.isSafeInteger(v)
-        : kinds[i] === 'date'
-          ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
-          : typeof v === 'string' && v.length <= 1000,
-    );
+    values.length === kinds.length + 1 &&
+    typeof values[kinds.length] === 'string' &&
+    values
+      .slice(0, kinds.length)
+      .every((v, i) =>
+        kinds[i] === 'number'
+          ? Number.isSafeInteger(v)
+          : kinds[i] === 'date'
+            ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
+            : typeof v === 'string' && v.length <= 1000,
+      );
   if (!ok) throw badRequest('cursor is not one this endpoint gave out: pass the nextCursor of the previous page unchanged');
-  return values as Array<string | number>;
+  if ((values as unknown[])[kinds.length] !== cursorScope(query))
+    throw badRequest(
+      'cursor was given out for other filters: send the same parameters as the first page (limit may change), or leave cursor out to start again',
+    );
+  return (values as Array<string | number>).slice(0, kinds.length);
 }
 
-/** One page of `rows` (fetched with limit + 1) and the cursor to the next, from the last row's sort key. */
-export function page<T, U>(rows: T[], limit: number, key: (row: T) => Array<string | number>, map: (row: T) => U): { items: U[]; nextCursor: string | null } {
-  const items = rows.slice(0, limit);
-  return { items: items.map(map), nextCursor: rows.length > limit ? encodeCursor(key(items[items.length - 1])) : null };
+/** One page of `rows` (fetched with query.limit + 1) and the cursor to the next, from the last row's sort key. */
+export function page<T, U>(
+  rows: T[],
+  query: ListQuery,
+  key: (row: T) => Array<string | number>,
+  map: (row: T) => U,
+): { items: U[]; nextCursor: string | null } {
+  const items = rows.slice(0, query.limit);
+  return { items: items.map(map), nextCursor: rows.length > query.limit ? encodeCursor(key(items[items.length - 1]), query) : null };
 }
 
 export const listSchema = (item: object) => ({

@@ -98,11 +98,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const after = decodeCursor(request.query.cursor, ['number']);
+      const after = decodeCursor(request.query, ['number']);
       const rows = await listAudit(db, { limit: request.query.limit, before: (after?.[0] as number | undefined) ?? null });
       return page(
         rows,
-        request.query.limit,
+        request.query,
         (r) => [r.id],
         (r) => r,
       );

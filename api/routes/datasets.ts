@@ -48,7 +48,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     async (request) => {
       const { stage, source, run, from, to, limit, cursor } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
-      const after = decodeCursor(cursor, ['number', 'number']);
+      const after = decodeCursor(request.query, ['number', 'number']);
       const { rows } = await db.query<DatasetPageRow>(
         `SELECT id, uri, stage, source, partition_date::text AS partition_date, schema, format, records, bytes, sha256, run_key, inputs, created_at,
                 ${EPOCH_US_SQL('created_at')} AS created_us
@@ -68,7 +68,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       }
       return page(
         rows,
-        limit,
+        request.query,
         (r) => [Number(r.created_us), Number(r.id)],
         (r) => ({
           id: Number(r.id),

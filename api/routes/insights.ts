@@ -105,7 +105,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { kind, status, limit, cursor } = request.query;
-      const after = decodeCursor(cursor, ['number', 'string']);
+      const after = decodeCursor(request.query, ['number', 'string']);
       const { rows } = await db.query<RunRow>(
         `SELECT run_key, workflow_id, kind, status, error, started_at, finished_at, ${EPOCH_US_SQL('started_at')} AS started_us FROM runs
          WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
@@ -115,7 +115,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       );
       return page(
         rows,
-        limit,
+        request.query,
         (r) => [Number(r.started_us), r.run_key],
         (r) => ({
           runKey: r.run_key,
@@ -241,7 +241,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request) => {
       const { from, to, platform, topic, sentiment, hashtag, q, run, author, limit, cursor } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
-      const after = decodeCursor(cursor, ['number', 'string']);
+      const after = decodeCursor(request.query, ['number', 'string']);
       const { rows } = await db.query<PostRow>(
         `SELECT post_id, run_key, platform, author_id, created_at, text, lang, hashtags, sentiment_compound, sentiment_label, sentiment_model, topic,
                 ${EPOCH_US_SQL('created_at')} AS created_us
@@ -274,7 +274,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       );
       return page(
         rows,
-        limit,
+        request.query,
         (r) => [Number(r.created_us), r.post_id],
         (r) => ({
           id: r.post_id,
@@ -409,13 +409,13 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { name, status, limit, cursor } = request.query;
-      const after = decodeCursor(cursor, ['string', 'number']);
+      const after = decodeCursor(request.query, ['string', 'number']);
       // listModels orders by (name, version DESC); the registry is small, so the page is cut here.
       const all = (await listModels(db, name)).filter((m) => !status || m.status === status);
       const rest = after ? all.filter((m) => m.name > after[0] || (m.name === after[0] && m.version < (after[1] as number))) : all;
       return page(
         rest.slice(0, limit + 1),
-        limit,
+        request.query,
         (m) => [m.name, m.version],
         (m: ModelVersion) => ({
           ...m,

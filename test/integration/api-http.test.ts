@@ -77,6 +77,18 @@ describe('lists and filters', () => {
     }
   });
 
+  it('a cursor pages only the query that gave it out: other filters are refused, another page size is not', async () => {
+    const first = await getJson(`/v1/posts?run=${fx.runKey}&from=${FIXTURE_DAYS[1]}&limit=5`);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const refused = await app.inject({ url: `/v1/posts?run=${fx.runKey}&from=${FIXTURE_DAYS[0]}&limit=5&cursor=${first.nextCursor}`, headers: viewer() });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toMatch(/^cursor was given out for other filters: send the same parameters as the first page/);
+    const next = await getJson(`/v1/posts?run=${fx.runKey}&from=${FIXTURE_DAYS[1]}&limit=7&cursor=${first.nextCursor}`);
+    expect(next.items).toHaveLength(7);
+    expect(next.items[0].createdAt <= first.items[4].createdAt).toBe(true);
+    expect(next.items.map((p: { id: string }) => p.id)).not.toContain(first.items[4].id);
+  });
+
   it('every filter holds for every post it returns, and returns all of them', async () => {
     const count = async (where: string, params: unknown[]) =>
       (await stack.db.query(`SELECT count(*)::int AS n FROM post_scores WHERE run_key = $1 AND ${where}`, [fx.runKey, ...params])).rows[0].n as number;

@@ -60,47 +60,73 @@ describe('audit entries', () => {
 });
 
 describe('cursors', () => {
+  const q = (cursor?: string, filters: Record<string, unknown> = { from: '2026-11-28' }, limit = 2) => ({ ...filters, limit, cursor });
+
   it('round-trip the sort key of the last item', () => {
-    const c = encodeCursor([1711000000000000, 'x:1']);
+    const c = encodeCursor([1711000000000000, 'x:1'], q());
     expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(c, ['number', 'string'])).toEqual([1711000000000000, 'x:1']);
-    expect(decodeCursor(undefined, ['number'])).toBeNull();
+    expect(decodeCursor(q(c), ['number', 'string'])).toEqual([1711000000000000, 'x:1']);
+    expect(decodeCursor(q(undefined), ['number'])).toBeNull();
   });
 
+  const refusal = (query: ReturnType<typeof q>, kinds: Array<'number' | 'string' | 'date'>): string => {
+    try {
+      decodeCursor(query, kinds);
+    } catch (e) {
+      expect(e, query.cursor).toBeInstanceOf(ApiError);
+      expect((e as ApiError).statusCode).toBe(400);
+      return (e as ApiError).message;
+    }
+    throw new Error(`cursor ${query.cursor} was accepted`);
+  };
+
   it('refuse anything this API did not give out, with a 400', () => {
+    const scope = (values: unknown[]) => JSON.parse(Buffer.from(encodeCursor(values as number[], q()), 'base64url').toString()).at(-1);
     for (const [cursor, kinds] of [
       ['AAAA', ['number']],
-      [encodeCursor(['x']), ['number']],
-      [encodeCursor([1.5]), ['number']],
-      [encodeCursor([1, 2]), ['number']],
-      [encodeCursor(['not a date']), ['date']],
+      [encodeCursor(['x'], q()), ['number']],
+      [encodeCursor([1.5], q()), ['number']],
+      [encodeCursor([1, 2], q()), ['number']],
+      [encodeCursor(['not a date'], q()), ['date']],
       [Buffer.from('{"a":1}').toString('base64url'), ['string']],
+      // the unbound cursors of before: no filter scope
+      [Buffer.from('[1]').toString('base64url'), ['number']],
+      [Buffer.from(JSON.stringify([1, 7])).toString('base64url'), ['number']],
+      [Buffer.from(JSON.stringify([1, scope([1])])).toString('base64url'), ['number', 'number']],
     ] as Array<[string, Array<'number' | 'string' | 'date'>]>) {
-      let err: unknown;
-      try {
-        decodeCursor(cursor, kinds);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, cursor).toBeInstanceOf(ApiError);
-      expect((err as ApiError).statusCode).toBe(400);
+      expect(refusal(q(cursor), kinds)).toBe('cursor is not one this endpoint gave out: pass the nextCursor of the previous page unchanged');
     }
+  });
+
+  it('are bound to the filters of the query that gave them out, not to its page size', () => {
+    const c = encodeCursor([5, 'x:5'], q(undefined, { from: '2026-11-28', to: '2026-11-28', platform: 'x' }, 30));
+    const otherFilters =
+      'cursor was given out for other filters: send the same parameters as the first page (limit may change), or leave cursor out to start again';
+    for (const filters of [
+      { from: '2026-11-27', to: '2026-11-28', platform: 'x' }, // another value
+      { from: '2026-11-28', platform: 'x' }, // a filter left out
+      { from: '2026-11-28', to: '2026-11-28', platform: 'x', q: 'rain' }, // a filter added
+      {},
+    ])
+      expect(refusal(q(c, filters), ['number', 'string']), JSON.stringify(filters)).toBe(otherFilters);
+    // the same filters in another order, another limit, or an absent one sent as undefined: the same query
+    expect(decodeCursor(q(c, { platform: 'x', to: '2026-11-28', from: '2026-11-28', q: undefined }, 50), ['number', 'string'])).toEqual([5, 'x:5']);
   });
 
   it('a page has a next cursor exactly when there were more rows than the limit', () => {
     const rows = [{ id: 3 }, { id: 2 }, { id: 1 }];
     const full = page(
       rows,
-      2,
+      q(),
       (r) => [r.id],
       (r) => r.id,
     );
     expect(full.items).toEqual([3, 2]);
-    expect(decodeCursor(full.nextCursor!, ['number'])).toEqual([2]);
+    expect(decodeCursor(q(full.nextCursor!), ['number'])).toEqual([2]);
     expect(
       page(
         rows.slice(0, 2),
-        2,
+        q(),
         (r) => [r.id],
         (r) => r.id,
       ).nextCursor,
