@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
 import { daysBetween } from '../lib/dates';
+import { plausibleDataDay } from '../lib/timestamps';
 import { PLATFORM_SOURCES } from '../workflows/collect';
 
 /**
@@ -54,6 +55,17 @@ export function dateOption(value: string): string {
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day < 1 || day > daysInMonth) throw new InvalidArgumentError(`"${value}" is not a date: ${MONTHS[month - 1]} ${year} has ${daysInMonth} days`);
   return m[0];
+}
+
+/**
+ * A day of a data window (run --date, backfill --from/--to, retrain --date, collect --since/--until): a date as
+ * dateOption reads it, from 2004-01-01 to tomorrow (lib/timestamps plausibleDataDay).
+ */
+export function dataDayOption(value: string): string {
+  const day = dateOption(value);
+  const problem = plausibleDataDay(day);
+  if (problem) throw new InvalidArgumentError(problem);
+  return day;
 }
 
 /**

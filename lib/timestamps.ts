@@ -20,7 +20,7 @@
  * Implausible instants (before 2004-01-01, or more than a day after `now`) are rejected by `plausibleTime` with a
  * reason, so they never reach a partition key.
  */
-import { DAY_MS } from './dates';
+import { DAY_MS, isoDay } from './dates';
 
 export type TimestampResult = { ok: true; iso: string; ms: number } | { ok: false; reason: string };
 
@@ -251,6 +251,19 @@ export function dayMonthOrder(values: readonly unknown[]): DayOrder | null {
   }
   if (!seen) return null;
   return dayFirst && monthFirst ? 'mixed' : dayFirst ? 'dmy' : monthFirst ? 'mdy' : 'unknown';
+}
+
+/**
+ * null when `day` (YYYY-MM-DD, UTC) can hold posts, i.e. a run, backfill, collect or retrain window may name it; otherwise
+ * why not. The same bounds as plausibleTime: from 2004-01-01 to tomorrow (a window's exclusive end, and a post may be up to
+ * FUTURE_TOLERANCE_MS ahead). A typo such as 2062 for 2026 would otherwise make a run of simulated posts in 2062 the
+ * "latest" that every insight and report defaults to.
+ */
+export function plausibleDataDay(day: string, now: number = Date.now()): string | null {
+  const tomorrow = isoDay(now + FUTURE_TOLERANCE_MS);
+  if (day < isoDay(EARLIEST_PLAUSIBLE_MS)) return `${day} is before 2004-01-01, the earliest day SocialSense reads posts of`;
+  if (day > tomorrow) return `${day} is in the future: days up to ${tomorrow} (tomorrow, UTC) can hold posts`;
+  return null;
 }
 
 /** null when `ms` is a plausible time for a social media post; otherwise the reason it is not. */

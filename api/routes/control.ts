@@ -17,6 +17,7 @@ import { normalizeLanguages } from '../../workflows/runIdentity';
 import { ApiError, badRequest, errorSchema, notFound } from '../http';
 import { anyObject, collectableSourceSchema, dateSchema, platformParam, platformSchema, printableLine, queryTextSchema, sourceSchema } from '../schemas';
 import type { ApiDeps } from '../server';
+import { plausibleDataDay } from '../../lib/timestamps';
 
 /**
  * Operators: start and steer runs through the Temporal client, with the same inputs and the same
@@ -59,6 +60,17 @@ function temporalError(err: unknown): never {
     );
   }
   throw err;
+}
+
+/**
+ * Refuses a body's window days that cannot hold posts (lib/timestamps plausibleDataDay), as the CLI's options do.
+ * @throws ApiError 400 naming the field
+ */
+function checkDataDays(days: Record<string, string | undefined>): void {
+  for (const [field, day] of Object.entries(days)) {
+    const problem = day === undefined ? null : plausibleDataDay(day);
+    if (problem) throw badRequest(`body/${field}: ${problem}`);
+  }
 }
 
 /**
@@ -168,6 +180,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       if (source !== 'file' && b.file) throw badRequest(`file is for source "file", not "${source}"`);
       if (PLATFORM_SOURCES.includes(source) && !b.query) throw badRequest(`source "${source}" needs a query (search terms, hashtag, page or subreddit)`);
       if (b.since && b.until && b.since >= b.until) throw badRequest(`since ${b.since} must be before until ${b.until} (until is exclusive)`);
+      checkDataDays({ date: b.date, since: b.since, until: b.until });
       // The CLI's defaults, resolved here because they are part of the run's id.
       const file = b.file
         ? { ...b.file, path: importPath(opts.importDir, b.file.path, 'file.path'), ...(b.file.platform ? { platform: platformParam(b.file.platform) } : {}) }
@@ -215,6 +228,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     async (request, reply) => {
       const b = request.body;
       if (PLATFORM_SOURCES.includes(b.source) && !b.query) throw badRequest(`source "${b.source}" needs a query (search terms, hashtag, page or subreddit)`);
+      checkDataDays({ since: b.since, until: b.until });
       const until = b.until ?? isoDay(Date.now());
       const since = b.since ?? addDays(until, -1);
       if (since >= until) throw badRequest(`since ${since} must be before until ${until} (until is exclusive)`);
@@ -256,6 +270,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     async (request, reply) => {
       const b = request.body;
       if (b.from > b.to) throw badRequest(`from ${b.from} is after to ${b.to}; the range must start on or before its last day`);
+      checkDataDays({ from: b.from, to: b.to });
       if (daysBetween(b.from, b.to) > MAX_BACKFILL_DAYS)
         throw badRequest(`from … to spans ${daysBetween(b.from, b.to)} days; at most ${MAX_BACKFILL_DAYS} are allowed`);
       const input: BackfillInput = { from: b.from, to: b.to, source: b.source, concurrency: b.concurrency, pipeline: b.posts ? { posts: b.posts } : undefined };
@@ -385,6 +400,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     },
     async (request, reply) => {
       const b = request.body;
+      checkDataDays({ date: b.date });
       const date = b.date ?? yesterday();
       const sentimentTrainFile = b.sentimentTrainFile ? importPath(opts.importDir, b.sentimentTrainFile, 'sentimentTrainFile') : null;
       const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile };

@@ -6,7 +6,7 @@ import { backfill, progressQuery, type BackfillInput, type BackfillProgress } fr
 import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
-import { checkDateRange, collectableSourceOption, concurrencyOption, dateOption, postsOption } from '../options';
+import { checkDateRange, collectableSourceOption, concurrencyOption, dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 
 /** Ten years of daily runs: more is a typo (a wrong century), not a backfill. */
@@ -23,8 +23,8 @@ export function registerBackfill(program: Command): void {
   program
     .command('backfill')
     .description('run one pipeline per day over a date range (days already done are skipped)')
-    .requiredOption('--from <YYYY-MM-DD>', 'first day', dateOption)
-    .requiredOption('--to <YYYY-MM-DD>', 'last day', dateOption)
+    .requiredOption('--from <YYYY-MM-DD>', 'first day', dataDayOption)
+    .requiredOption('--to <YYYY-MM-DD>', 'last day', dataDayOption)
     .option('--source <name>', 'source of every day (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
     .option('--concurrency <n>', 'days running at once', concurrencyOption, 4)
     .option('--posts <n>', 'simulated posts per day', postsOption)

@@ -5,7 +5,7 @@ import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
-import { dateOption, daysOption, postsOption, sourceOption } from '../options';
+import { dataDayOption, daysOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
@@ -16,7 +16,7 @@ export function registerRetrain(program: Command): void {
   program
     .command('retrain')
     .description('what the nightly Schedule runs, now: train on the last N days, evaluate, promote if better, rescore')
-    .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday)', dateOption)
+    .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday)', dataDayOption)
     .option('--days <n>', 'days in the window', daysOption, 7)
     .option(
       '--source <name>',

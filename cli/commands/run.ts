@@ -8,7 +8,7 @@ import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
 import { enforceQuarantineShare, followRun, formatSummary, pipelineWorkflowId, readWarnings, runPipeline } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
 import { yesterday } from '../../lib/dates';
-import { dateOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
+import { dataDayOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
 import type { PipelineInput } from '../../workflows/pipeline';
 
@@ -46,7 +46,7 @@ export function registerRun(program: Command): void {
     .option('--source <name>', 'simulated | file | a platform (see `socialsense sources`)', sourceOption, 'simulated')
     .option('--posts <n>', 'simulated posts per day', postsOption)
     .option('--days <n>', 'days in the window ending at --date', daysOption, 1)
-    .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday, UTC)', dateOption)
+    .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday, UTC)', dataDayOption)
     .option('--query <q>', 'platform query / hashtag / page / subreddit')
     .option('--file <path>', 'for --source file: a CSV, TSV, JSONL/NDJSON or JSON file (optionally .gz)')
     .option('--map <field=column>', 'for --source file: map a post field to a column (repeatable)', mappingOption)

@@ -6,7 +6,7 @@ import { collect, type CollectInput } from '../../workflows/collect';
 import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
 import { addDays, isoDay } from '../../lib/dates';
-import { dateOption, postsOption } from '../options';
+import { dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 
 /** A collection's workflow id: its source, query and window, so collecting the same thing twice is one run (CLI and API). */
@@ -38,8 +38,8 @@ export function registerSources(program: Command): void {
     .description('collect posts from one source into the raw and posts zones, and follow it to the end')
     .requiredOption('--source <name>', 'a platform (x, facebook, instagram, mastodon, bluesky, reddit), simulated or file')
     .option('--query <q>', 'search query, hashtag, page or subreddit (platforms)')
-    .option('--since <YYYY-MM-DD>', 'first day (inclusive)', dateOption)
-    .option('--until <YYYY-MM-DD>', 'end of the window (exclusive; default: today)', dateOption)
+    .option('--since <YYYY-MM-DD>', 'first day (inclusive)', dataDayOption)
+    .option('--until <YYYY-MM-DD>', 'end of the window (exclusive; default: today)', dataDayOption)
     .option('--max-posts <n>', 'stop after this many posts', postsOption)
     .option('--json', 'print the result as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')

@@ -57,8 +57,30 @@ const cases: Array<[string, string[], RegExp]> = [
   ['schedule backfill --from after --to', ['schedule', 'backfill', '--from', '2024-03-01', '--to', '2024-02-01'], /--from 2024-03-01 is after --to 2024-02-01/],
   [
     'a range of decades',
-    ['backfill', '--from', '1990-01-01', '--to', '2024-12-31'],
-    /--from 1990-01-01 … --to 2024-12-31 spans 12,784 days; at most 3,660 are allowed in one command/,
+    ['backfill', '--from', '2004-01-01', '--to', '2024-12-31'],
+    /--from 2004-01-01 … --to 2024-12-31 spans 7,671 days; at most 3,660 are allowed in one command/,
+  ],
+  // days no post can be on: a typo of the year (2099 for 2026, 1990 for 2019) is refused, never run
+  [
+    'run --date in the future',
+    ['run', '--date', '2099-01-01'],
+    /option '--date <YYYY-MM-DD>' argument '2099-01-01' is invalid\. 2099-01-01 is in the future: days up to \d{4}-\d{2}-\d{2} \(tomorrow, UTC\) can hold posts/,
+  ],
+  ['retrain --date in the future', ['retrain', '--date', '2062-11-30'], /argument '2062-11-30' is invalid\. 2062-11-30 is in the future/],
+  [
+    'backfill --to in the future',
+    ['backfill', '--from', '2026-11-01', '--to', '2099-11-02'],
+    /option '--to <YYYY-MM-DD>' argument '2099-11-02' is invalid\. 2099-11-02 is in the future/,
+  ],
+  [
+    'backfill --from before 2004',
+    ['backfill', '--from', '1990-01-01', '--to', '1990-01-02'],
+    /option '--from <YYYY-MM-DD>' argument '1990-01-01' is invalid\. 1990-01-01 is before 2004-01-01, the earliest day SocialSense reads posts of/,
+  ],
+  [
+    'collect --until in the future',
+    ['collect', '--source', 'x', '--query', 'q', '--until', '2099-05-02'],
+    /argument '2099-05-02' is invalid\. 2099-05-02 is in the future/,
   ],
   [
     'collect --since after --until',

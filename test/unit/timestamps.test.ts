@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayMonthOrder, epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleTime, postTime } from '../../lib/timestamps';
+import { dayMonthOrder, epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleDataDay, plausibleTime, postTime } from '../../lib/timestamps';
 
 const iso = (v: unknown, opts = {}) => {
   const r = parseTimestamp(v, opts);
@@ -69,6 +69,17 @@ describe('parseTimestamp: every form real exports use', () => {
 
 describe('plausibility and Excel column detection', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
+
+  it('a window may name the days from 2004-01-01 to tomorrow (UTC), the same bounds', () => {
+    for (const day of ['2004-01-01', '2019-06-15', '2026-11-29', '2026-11-30', '2026-12-01']) expect(plausibleDataDay(day, now), day).toBeNull();
+    expect(plausibleDataDay('2026-12-02', now)).toBe('2026-12-02 is in the future: days up to 2026-12-01 (tomorrow, UTC) can hold posts');
+    expect(plausibleDataDay('2062-11-30', now)).toBe('2062-11-30 is in the future: days up to 2026-12-01 (tomorrow, UTC) can hold posts');
+    expect(plausibleDataDay('2003-12-31', now)).toBe('2003-12-31 is before 2004-01-01, the earliest day SocialSense reads posts of');
+    expect(plausibleDataDay('1990-01-01', now)).toMatch(/^1990-01-01 is before 2004-01-01/);
+    // just before midnight UTC, tomorrow is still the next calendar day
+    expect(plausibleDataDay('2026-12-01', Date.parse('2026-11-30T23:59:59Z'))).toBeNull();
+    expect(plausibleDataDay('2026-12-02', Date.parse('2026-12-01T00:00:00Z'))).toBeNull();
+  });
 
   it('quarantines times before 2004 or more than a day ahead, and names why', () => {
     expect(plausibleTime(Date.parse('2004-01-01T00:00:00Z'), now)).toBeNull();
