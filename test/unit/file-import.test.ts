@@ -317,6 +317,33 @@ describe('recognised export shapes, without a mapping', () => {
     ]);
   });
 
+  it('X v2 tweet lookups: the author is the included user whose id is author_id, wherever it stands in includes.users', async () => {
+    // GET /2/tweets/:id with expansions=author_id,entities.mentions.username,in_reply_to_user_id: includes.users holds the
+    // mentioned and replied-to users too, in no promised order
+    const lookup = (id: string, authorId: string, users: Array<[string, string]>) =>
+      JSON.stringify({
+        data: { id, author_id: authorId, in_reply_to_user_id: '111', created_at: '2024-05-15T09:00:00.000Z', text: `@alice reply ${id}` },
+        includes: { users: users.map(([uid, username]) => ({ id: uid, username, name: username })) },
+      });
+    const lines = [
+      lookup('1790000000000003001', '222', [
+        ['111', 'alice'],
+        ['222', 'bob'],
+      ]), // the author second
+      lookup('1790000000000003002', '222', [
+        ['222', 'bob'],
+        ['111', 'alice'],
+      ]), // the author first
+      lookup('1790000000000003003', '333', [['111', 'alice']]), // the author not included: no handle, not alice's
+    ];
+    const { posts } = await importAll(write('x-v2-lookups.jsonl', lines.join('\n')));
+    expect(posts.map((p) => [p.id.split(':').pop(), p.author.id, p.author.handle])).toEqual([
+      ['1790000000000003001', '222', 'bob'],
+      ['1790000000000003002', '222', 'bob'],
+      ['1790000000000003003', '333', ''],
+    ]);
+  });
+
   it('Pushshift comments: body, created_utc as number, string or float; deleted ones quarantined', async () => {
     const { posts, quarantine } = await importAll(path.join(exportsDir, 'pushshift-comments.ndjson'));
     expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.reply_to])).toEqual([

@@ -128,7 +128,10 @@ export const xConnector: Connector = {
     const { data: t, includes } = obj(item, 'X item') as unknown as XItem;
     const tweet = obj(t, 'tweet');
     const id = str(tweet.id, 'tweet id');
-    const user = includes?.users?.[0] as Json | undefined;
+    // includes.users lists every user a response references (authors, mentioned and replied-to users, in no promised
+    // order): the author is the one whose id is the tweet's author_id; without an author_id, a lone user is taken.
+    const users = (Array.isArray(includes?.users) ? includes.users : []) as Json[];
+    const user = tweet.author_id !== undefined ? users.find((u) => String(u.id) === String(tweet.author_id)) : users.length === 1 ? users[0] : undefined;
     const authorId = str(user?.id ?? tweet.author_id, 'author_id');
     const handle = optStr(user?.username) ?? '';
     const pm = (tweet.public_metrics ?? {}) as Json;
