@@ -173,9 +173,17 @@ export function describeFailure(err: unknown): string {
 /**
  * The whole chain in one line for a person at the terminal: the bottom message (the reason), then the
  * messages above it, outermost first, e.g. `file is empty: /x.csv (Workflow execution failed ← Activity
- * task failed)`. A single error is just its message.
+ * task failed)`. A single error is just its message. A message repeated by the link above it is shown once (the client
+ * gives a terminated workflow's reason as both its WorkflowFailedError and its TerminatedFailure), and a termination
+ * says so: `terminated: <reason>`.
  */
 export function chainMessage(err: unknown): string {
-  const messages = (causeChain(err) as ChainLink[]).flatMap((e) => (typeof e === 'object' && e.message ? [e.message] : []));
+  const chain = causeChain(err) as ChainLink[];
+  const messages = chain.flatMap((e) => (typeof e === 'object' && e.message ? [e.message] : [])).filter((m, i, all) => i === 0 || m !== all[i - 1]);
+  const root = chain.at(-1);
+  if (typeof root === 'object' && root?.name === 'TerminatedFailure' && messages.length > 0) {
+    const reason = messages.at(-1) === 'Workflow execution terminated' ? 'no reason given' : messages.at(-1);
+    messages[messages.length - 1] = `terminated: ${reason}`;
+  }
   return messages.length > 1 ? `${messages.at(-1)} (${messages.slice(0, -1).join(' ← ')})` : (messages[0] ?? String(err));
 }

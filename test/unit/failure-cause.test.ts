@@ -104,6 +104,22 @@ describe('the cause chain (one walk for the catalog, the workflows and the CLI)'
     expect(chainMessage(err)).toBe('file is empty: /x.csv (Workflow execution failed ← Child Workflow execution failed ← Activity task failed)');
     expect(rootMessage(err)).toBe('file is empty: /x.csv');
     expect(chainMessage(new Error('plain'))).toBe('plain');
+    // the client gives a terminated workflow's reason as the message of both links: shown once, and called a termination
+    const terminated = (reason?: string) =>
+      new WorkflowFailedError(
+        reason ?? 'Workflow execution terminated',
+        new TerminatedFailure(reason ?? 'Workflow execution terminated'),
+        RetryState.NON_RETRYABLE_FAILURE,
+      );
+    expect(chainMessage(terminated('operator: wrong file'))).toBe('terminated: operator: wrong file');
+    expect(chainMessage(terminated())).toBe('terminated: no reason given');
+    expect(
+      chainMessage(new WorkflowFailedError('Workflow execution failed', child(new TerminatedFailure('stuck import')), RetryState.NON_RETRYABLE_FAILURE)),
+    ).toBe('terminated: stuck import (Workflow execution failed ← Child Workflow execution failed)');
+    // a message repeated further up, not by the link just above, stays: the links between say where
+    expect(chainMessage(new WorkflowFailedError('same', activity('x', new Error('same')), RetryState.NON_RETRYABLE_FAILURE))).toBe(
+      'same (same ← Activity task failed)',
+    );
     expect(chainMessage('thrown text')).toBe('thrown text');
   });
 });
