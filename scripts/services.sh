@@ -230,6 +230,10 @@ TXT
 
 action="${1:-status}"
 services="${2:-temporal minio postgres}"
+case "${2:-}" in
+  "" | temporal | minio | postgres | kafka) ;;
+  *) die "unknown service \"$2\": use temporal, minio, postgres or kafka" ;;
+esac
 case "$action" in
   up)
     [ -x "$BIN_DIR/temporal" ] || bash "$ROOT/scripts/setup.sh"

@@ -1,18 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { projectRoot } from '../../lib/paths';
 
 export function registerServices(program: Command): void {
   program
     .command('services')
     .description('start, stop or check the local stack (Temporal dev server + UI, MinIO, Postgres); `up` writes .env')
-    .argument('<action>', 'up | down | status')
-    .argument('[service]', 'only this one: temporal | minio | postgres | kafka (the Kafka broker starts only when named: `up kafka`)')
+    // choices: a misspelt action or service is refused as a bad option value is (exit 1, the allowed values named)
+    .addArgument(new Argument('<action>', 'up | down | status').choices(['up', 'down', 'status']))
+    .addArgument(
+      new Argument('[service]', 'only this one (the Kafka broker starts only when named: `up kafka`)').choices(['temporal', 'minio', 'postgres', 'kafka']),
+    )
     .action((action: string, service?: string) => {
-      if (!['up', 'down', 'status'].includes(action)) throw new Error(`unknown action "${action}": use up, down or status`);
-      if (service && !['temporal', 'minio', 'postgres', 'kafka'].includes(service))
-        throw new Error(`unknown service "${service}": use temporal, minio, postgres or kafka`);
       const result = spawnSync('bash', [path.join(projectRoot, 'scripts', 'services.sh'), action, ...(service ? [service] : [])], { stdio: 'inherit' });
       process.exitCode = result.status ?? 1;
     });
