@@ -8,7 +8,7 @@ export function registerServices(program: Command): void {
     .command('services')
     .description('start, stop or check the local stack (Temporal dev server + UI, MinIO, Postgres); `up` writes .env')
     // choices: a misspelt action or service is refused as a bad option value is (exit 1, the allowed values named)
-    .addArgument(new Argument('<action>', 'up | down | status').choices(['up', 'down', 'status']))
+    .addArgument(new Argument('<action>', 'what to do').choices(['up', 'down', 'status']))
     .addArgument(
       new Argument('[service]', 'only this one (the Kafka broker starts only when named: `up kafka`)').choices(['temporal', 'minio', 'postgres', 'kafka']),
     )
