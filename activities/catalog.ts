@@ -46,9 +46,19 @@ const IMPORTED_WINDOW_SQL = `
 export function createCatalogActivities(deps: { db: Db }) {
   const { db } = deps;
   return {
-    async recordRunStart(input: { runKey: string; kind: string; input: unknown }): Promise<void> {
+    /**
+     * Marks a run `running`. `followsContinueAsNew`: the workflow continues as new (a backfill), so the row keeps no
+     * run id and reconcileRuns follows the workflow id's latest execution instead of one that continued.
+     */
+    async recordRunStart(input: { runKey: string; kind: string; input: unknown; followsContinueAsNew?: boolean }): Promise<void> {
       const info = Context.current().info.workflowExecution ?? { workflowId: input.runKey, runId: undefined };
-      await startRun(db, { ...input, workflowId: info.workflowId, runId: info.runId });
+      await startRun(db, {
+        runKey: input.runKey,
+        kind: input.kind,
+        input: input.input,
+        workflowId: info.workflowId,
+        runId: input.followsContinueAsNew ? undefined : info.runId,
+      });
     },
     /** Which of these runs already completed: how a repeated backfill knows what to skip. */
     async completedRuns(runKeys: string[]): Promise<string[]> {

@@ -1,4 +1,6 @@
 import {
+  CancellationScope,
+  ContinueAsNew,
   ParentClosePolicy,
   condition,
   continueAsNew,
@@ -14,6 +16,7 @@ import type { IoActivities } from '../activities';
 import { addDays, dayRange, ISO_DAY, yesterday } from '../lib/dates';
 import { describeFailure, invalidInput } from '../lib/failures';
 import { socialSensePipeline, type PipelineInput } from './pipeline';
+import { runEndOf } from './runEnd';
 import { pipelineRunKey } from './runIdentity';
 
 export interface BackfillInput {
@@ -66,10 +69,64 @@ export const legacyDayWorkflowId = (source: string, date: string) => `pipeline-$
  */
 export const dayWorkflowId = (source: string, date: string, pipeline: BackfillInput['pipeline'] = {}) => pipelineRunKey({ ...pipeline, source, date, days: 1 });
 
-/** One pipeline per day from `from` to `to`, at most `concurrency` at a time, resumable and restartable. */
+/**
+ * One pipeline per day from `from` to `to`, at most `concurrency` at a time, resumable and restartable.
+ *
+ * A backfill people start (not the window of a retrain, which is part of that retrain's row) is a row of `runs`, kind
+ * `backfill`: `running` from its first execution, then `completed`, `cancelled` (the cancel signal: the days running
+ * finish, the rest are not started) or `failed` (a day failed all its attempts, or the backfill itself failed), with
+ * its progress as the summary. The row carries no run id: a backfill continues as new every `daysPerRun` days, and the
+ * catalog follows the workflow id's latest execution (lib/catalog reconcileRuns).
+ */
 export async function backfill(input: BackfillInput = {}): Promise<BackfillResult> {
+  // Histories recorded before backfills had rows replay without these activity calls.
+  const recorded = !workflowInfo().parent && patched('backfill-in-runs');
+  const runKey = workflowInfo().workflowId;
+  const recordStart = async () => {
+    if (recorded && !input.carry) await catalog.recordRunStart({ runKey, kind: 'backfill', input, followsContinueAsNew: true });
+  };
+  try {
+    const progress = await backfillDays(input, recordStart);
+    if (recorded) await catalog.recordRunEnd({ runKey, ...backfillEnd(progress), summary: progress });
+    return progress;
+  } catch (err) {
+    // Continuing as new is not an end: the next execution goes on under the same row.
+    if (recorded && !(err instanceof ContinueAsNew)) await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, ...runEndOf(err) }));
+    throw err;
+  }
+}
+
+/** How a backfill that returned ended: cancelled by its signal, failed when a day failed all its attempts, else completed. */
+export function backfillEnd(progress: BackfillProgress): { status: 'completed' | 'failed' | 'cancelled'; error?: string } {
+  if (progress.daysFailed > 0) {
+    const first = progress.failed[0];
+    const failed = `${progress.daysFailed} of ${progress.daysTotal} days failed${first ? ` (${first.date}: ${first.error})` : ''}`;
+    return { status: 'failed', error: progress.cancelled ? `cancelled; ${failed}` : failed };
+  }
+  if (progress.cancelled) {
+    const started = progress.daysDone + progress.daysSkipped + progress.daysFailed;
+    return { status: 'cancelled', error: `cancelled with ${progress.daysTotal - started} of ${progress.daysTotal} days not started` };
+  }
+  return { status: 'completed' };
+}
+
+/** The days of a backfill; `started` runs once its query and signals answer, before the range is checked. */
+async function backfillDays(input: BackfillInput, started: () => Promise<void>): Promise<BackfillResult> {
   const to = input.to ?? yesterday();
   const from = input.from ?? addDays(to, -6);
+  const valid = ISO_DAY.test(from) && ISO_DAY.test(to) && from <= to;
+  const all = valid ? dayRange(from, to) : [];
+  const progress: BackfillProgress = input.carry
+    ? { ...input.carry, daysRunning: 0 }
+    : { daysTotal: all.length, daysDone: 0, daysSkipped: 0, daysFailed: 0, daysRunning: 0, posts: 0, failed: [], paused: false, cancelled: false };
+
+  // Before any activity: a progress query must be answered from the first moment the workflow runs.
+  setHandler(progressQuery, () => progress);
+  setHandler(pauseSignal, () => void (progress.paused = true));
+  setHandler(resumeSignal, () => void (progress.paused = false));
+  setHandler(cancelSignal, () => void (progress.cancelled = true));
+  await started();
+
   for (const [name, value] of [
     ['from', from],
     ['to', to],
@@ -81,17 +138,7 @@ export async function backfill(input: BackfillInput = {}): Promise<BackfillResul
   const concurrency = Math.max(1, input.concurrency ?? 4);
   const dayAttempts = Math.max(1, input.dayAttempts ?? 2);
   const daysPerRun = Math.max(concurrency, input.daysPerRun ?? 60);
-
-  const all = dayRange(from, to);
-  const progress: BackfillProgress = input.carry
-    ? { ...input.carry, daysRunning: 0 }
-    : { daysTotal: all.length, daysDone: 0, daysSkipped: 0, daysFailed: 0, daysRunning: 0, posts: 0, failed: [], paused: false, cancelled: false };
   const pending = all.filter((d) => d >= (input.carry?.next ?? from));
-
-  setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => void (progress.paused = true));
-  setHandler(resumeSignal, () => void (progress.paused = false));
-  setHandler(cancelSignal, () => void (progress.cancelled = true));
 
   // Added after the first release: backfills recorded before it replay with the old day ids.
   const idOf = patched('run-ids-with-input-digest') ? (d: string) => dayWorkflowId(source, d, input.pipeline) : (d: string) => legacyDayWorkflowId(source, d);

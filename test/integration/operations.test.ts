@@ -109,7 +109,7 @@ describe('backfill', () => {
     const env = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-backfill') };
     // Year and post count are part of the days' run identity: drawn at random, so that a database kept between
     // runs (a developer's) does not already hold these days as done.
-    const year = 2000 + Math.floor(Math.random() * 20);
+    const year = 2004 + Math.floor(Math.random() * 20);
     const posts = String(20 + Math.floor(Math.random() * 80));
     const args = ['backfill', '--from', `${year}-05-01`, '--to', `${year}-05-04`, '--posts', posts, '--concurrency', '2', '--follow', '--json'];
     const first = await runCli(args, { env });
@@ -117,6 +117,13 @@ describe('backfill', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ daysTotal: 4, daysDone: 4, daysSkipped: 0, daysFailed: 0 });
     const second = await runCli(args, { env });
     expect(JSON.parse(second.stdout)).toMatchObject({ daysTotal: 4, daysDone: 0, daysSkipped: 4, daysFailed: 0 });
+    // the backfill is a row of `runs` (one, run twice under the same id), beside its days' pipelines
+    const { rows } = await stack.db.query(
+      `SELECT kind, status, error, run_id, summary FROM runs WHERE kind = 'backfill' AND input->>'from' = $1 AND input->'pipeline'->>'posts' = $2`,
+      [`${year}-05-01`, posts],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'backfill', status: 'completed', error: null, run_id: null, summary: { daysTotal: 4, daysSkipped: 4 } });
   }, 180_000);
 
   it('reports progress, and pause holds new days back until resume', async () => {

@@ -6,7 +6,7 @@ import { createTimeSkippingEnv } from '../helpers/timeSkipping';
 import type { IoActivities, MlActivities } from '../../activities';
 import type { DatasetRef } from '../../lib/schema';
 import { workflowBundle } from '../../workers/worker';
-import { backfill, dayWorkflowId } from '../../workflows/backfill';
+import { backfill, backfillEnd, cancelSignal, dayWorkflowId } from '../../workflows/backfill';
 
 const ref = (name: string): DatasetRef => ({ uri: `s3://test/${name}`, format: 'ndjson.gz', schema: 'post.v1', records: 10, bytes: 1, sha256: name });
 
@@ -18,13 +18,22 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
+type RunStart = Parameters<IoActivities['recordRunStart']>[0];
+type RunEnd = Parameters<IoActivities['recordRunEnd']>[0];
+
+function fakes(opts: { alreadyDone?: string[]; failingDate?: string; collectMs?: number }) {
   let active = 0;
   let maxActive = 0;
   const collected: string[] = [];
+  const starts: RunStart[] = [];
+  const ends: RunEnd[] = [];
   const io: Partial<IoActivities> = {
-    async recordRunStart() {},
-    async recordRunEnd() {},
+    async recordRunStart(input) {
+      starts.push(input);
+    },
+    async recordRunEnd(input) {
+      ends.push(input);
+    },
     async summarizeRun() {
       return { scored: 10, sentiment: { negative: 3, neutral: 3, positive: 4 }, topHashtags: [] };
     },
@@ -35,7 +44,7 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
       active++;
       maxActive = Math.max(maxActive, active);
       try {
-        await new Promise((r) => setTimeout(r, 30));
+        await new Promise((r) => setTimeout(r, opts.collectMs ?? 30));
         collected.push(input.endDate!);
         if (input.endDate === opts.failingDate) throw ApplicationFailure.nonRetryable(`no data for ${input.endDate}`, 'InvalidInput');
         return {
@@ -70,7 +79,9 @@ function fakes(opts: { alreadyDone?: string[]; failingDate?: string }) {
       return { scored: 10 };
     },
   };
-  return { io, ml, collected, maxActive: () => maxActive };
+  // the backfill's own row (its days' pipelines record theirs with kind 'pipeline')
+  const backfillRow = () => ({ starts: starts.filter((s) => s.kind === 'backfill'), ends: ends.filter((e) => !e.runKey.startsWith('pipeline-')) });
+  return { io, ml, collected, maxActive: () => maxActive, backfillRow };
 }
 
 describe('backfill (time-skipping server)', () => {
@@ -110,6 +121,24 @@ describe('backfill (time-skipping server)', () => {
       '2026-10-10': 1,
     });
     expect(lastRunId).not.toBe(firstRunId); // 10 days at 4 per run: continued as new
+    // one row for the whole backfill across its executions, without a run id to follow, ended as failed (a day failed)
+    const row = f.backfillRow();
+    expect(row.starts).toEqual([
+      {
+        runKey: 'backfill-test',
+        kind: 'backfill',
+        input: { from: '2026-10-01', to: '2026-10-10', concurrency: 3, daysPerRun: 4, dayAttempts: 2 },
+        followsContinueAsNew: true,
+      },
+    ]);
+    expect(row.ends).toEqual([
+      {
+        runKey: 'backfill-test',
+        status: 'failed',
+        error: '1 of 10 days failed (2026-10-05: InvalidInput: no data for 2026-10-05 (activity collectSimulated))',
+        summary: result,
+      },
+    ]);
     // a day's id is the one `socialsense run` gives the same input: the day plus a digest of the options
     expect(dayWorkflowId('simulated', '2026-10-01')).toMatch(/^pipeline-simulated-2026-10-01-[0-9a-f]{12}$/);
     expect(dayWorkflowId('simulated', '2026-10-01', { posts: 300 })).not.toBe(dayWorkflowId('simulated', '2026-10-01'));
@@ -123,5 +152,30 @@ describe('backfill (time-skipping server)', () => {
       .runUntil(env.client.workflow.execute(backfill, { taskQueue: 'bf-bad', workflowId: 'backfill-bad', args: [{ from: '2026-10-05', to: '2026-10-01' }] }))
       .catch((e) => e);
     expect(String(err.cause?.message)).toMatch(/from \(2026-10-05\) is after to \(2026-10-01\)/);
+    expect(f.backfillRow().ends).toEqual([{ runKey: 'backfill-bad', status: 'failed', error: 'InvalidInput: from (2026-10-05) is after to (2026-10-01)' }]);
+  });
+
+  it('a backfill cancelled by its signal ends as cancelled, with how many days it did not start; one that did every day, as completed', async () => {
+    const f = fakes({ collectMs: 2_000 });
+    const io = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bf-cancel', workflowBundle: await workflowBundle(), activities: f.io });
+    const ml = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bf-cancel-ml', activities: f.ml });
+    const result = await io.runUntil(
+      ml.runUntil(async () => {
+        const handle = await env.client.workflow.start(backfill, {
+          taskQueue: 'bf-cancel',
+          workflowId: 'backfill-cancel',
+          args: [{ from: '2026-10-01', to: '2026-10-06', concurrency: 1 }],
+        });
+        await handle.signal(cancelSignal);
+        return handle.result();
+      }),
+    );
+    expect(result.cancelled).toBe(true);
+    const notStarted = result.daysTotal - result.daysDone - result.daysSkipped - result.daysFailed;
+    expect(notStarted).toBeGreaterThan(0);
+    expect(f.backfillRow().ends).toEqual([
+      { runKey: 'backfill-cancel', status: 'cancelled', error: `cancelled with ${notStarted} of 6 days not started`, summary: result },
+    ]);
+    expect(backfillEnd({ ...result, cancelled: false, daysDone: 6 })).toEqual({ status: 'completed' });
   });
 });

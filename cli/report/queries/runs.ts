@@ -53,10 +53,10 @@ export const RUN_POSTS = '(SELECT p.* FROM post_score_runs r JOIN post_scores p 
 
 /**
  * A run's source (`simulated`, `file`, a platform) as its workflow resolved it, over a `runs` row: the summary's, else
- * the input's, else the default of the pipeline and retrain (simulated); null for a kind that names none (a stream
+ * the input's, else the default of the pipeline, retrain and backfill (simulated); null for a kind that names none (a stream
  * window). One rule for a run's reports and for the term_trends rows of its source (queries/trends.ts).
  */
-export const RUN_SOURCE_SQL = `coalesce(summary->>'source', input->>'source', CASE WHEN kind IN ('pipeline', 'retrain') THEN 'simulated' END)`;
+export const RUN_SOURCE_SQL = `coalesce(summary->>'source', input->>'source', CASE WHEN kind IN ('pipeline', 'retrain', 'backfill') THEN 'simulated' END)`;
 
 const RUN_COLUMNS = `run_key, kind, status, error, started_at, finished_at, input, summary, ${RUN_SOURCE_SQL} AS source`;
 
