@@ -46,7 +46,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       },
     },
     async (request) => {
-      const { stage, source, run, from, to, limit, cursor } = request.query;
+      const { stage, source, run, from, to, limit } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
       const after = decodeCursor(request.query, ['number', 'number']);
       const { rows } = await db.query<DatasetPageRow>(

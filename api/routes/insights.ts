@@ -104,7 +104,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const { kind, status, limit, cursor } = request.query;
+      const { kind, status, limit } = request.query;
       const after = decodeCursor(request.query, ['number', 'string']);
       const { rows } = await db.query<RunRow>(
         `SELECT run_key, workflow_id, kind, status, error, started_at, finished_at, ${EPOCH_US_SQL('started_at')} AS started_us FROM runs
@@ -239,7 +239,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const { from, to, platform, topic, sentiment, hashtag, q, run, author, limit, cursor } = request.query;
+      const { from, to, platform, topic, sentiment, hashtag, q, run, author, limit } = request.query;
       if (from && to && from > to) throw badRequest(`from ${from} is after to ${to}`);
       const after = decodeCursor(request.query, ['number', 'string']);
       const { rows } = await db.query<PostRow>(
@@ -408,7 +408,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const { name, status, limit, cursor } = request.query;
+      const { name, status, limit } = request.query;
       const after = decodeCursor(request.query, ['string', 'number']);
       // listModels orders by (name, version DESC); the registry is small, so the page is cut here.
       const all = (await listModels(db, name)).filter((m) => !status || m.status === status);
