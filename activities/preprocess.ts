@@ -1,10 +1,12 @@
 import type { Db } from '../lib/db';
 import type { ObjectStore } from '../lib/objectStore';
-import { onceForOutput, recordDataset } from '../lib/catalog';
-import { inputDigest, readRecordChunks, writeNdjson, writeRecords } from '../lib/datasets';
-import type { DatasetRef } from '../lib/schema';
+import { onceForOutput, recordDataset, type DatasetRecord } from '../lib/catalog';
+import { inputDigest, openRecordWriter, readRecordChunks, writeNdjson, writeRecords } from '../lib/datasets';
+import { createRecordSpill } from '../lib/recordSpill';
+import type { DatasetRef, Post, Quarantined } from '../lib/schema';
 import { createPreprocessor, type PreprocessCounts } from '../models/pipeline/preprocess';
-import { forEachSlice } from './heartbeat';
+import { forEachSlice, heartbeat } from './heartbeat';
+import { configError } from '../lib/failures';
 
 export interface PreprocessInput {
   runKey: string;
@@ -23,6 +25,22 @@ export interface PreprocessResult {
   languages: Record<string, number>;
 }
 
+const MEMORY_POSTS_ENV = 'SOCIALSENSE_PREPROCESS_MEMORY_POSTS';
+/** Accepted posts a preprocess task holds in memory before it spills the rest to its temp folder (lib/recordSpill). */
+export const DEFAULT_PREPROCESS_MEMORY_POSTS = 50_000;
+
+/**
+ * How many accepted posts preprocess holds in memory: `SOCIALSENSE_PREPROCESS_MEMORY_POSTS`, else
+ * DEFAULT_PREPROCESS_MEMORY_POSTS. Memory for CPU: fewer holds less and re-reads more from disk.
+ * @throws configError when the setting is not a whole number
+ */
+export function preprocessMemoryPosts(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env[MEMORY_POSTS_ENV]?.trim();
+  if (v === undefined || v === '') return DEFAULT_PREPROCESS_MEMORY_POSTS;
+  if (!/^\d+$/.test(v)) throw configError(`${MEMORY_POSTS_ENV} must be a whole number of posts, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 /**
  * The preprocess stage of one partition: reads its raw posts, writes the clean, spam and quarantine zones.
  * A plain function (not only an activity) so that a worker thread can run it with deps of its own.
@@ -34,19 +52,56 @@ export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, 
   const digest = inputDigest({ stage: 'preprocess.v4', inputs: input.inputs.map((r) => r.sha256), languages });
   const key = `clean/source=${input.source}/date=${input.date}/${digest}.parquet`;
   return onceForOutput(db, store.uri(key), async () => {
-    const preprocessor = createPreprocessor(languages);
-    // The raw posts stream in chunks (each still carries its platform JSON, the bulk of the bytes), so only
-    // the accepted posts stay in memory: the near-duplicate decision needs the whole partition's texts
-    // before any post can be written. The partition split bounds how many that is.
-    for (const ref of input.inputs) {
-      for await (const chunk of readRecordChunks(store, ref)) await forEachSlice(chunk, 2000, preprocessor.add);
-    }
-    const { clean, spam, quarantined, counts, byLanguage } = preprocessor.finish();
-    const cleanRef = await writeRecords<(typeof clean)[number]>(store, key, 'post.v1', (write) => forEachSlice(clean, 5000, write));
-    let spamRef: DatasetRef | null = null;
-    if (spam.length > 0) {
+    // The raw posts stream in chunks (each still carries its platform JSON, the bulk of the bytes). Whether an
+    // accepted post is spam is known only once the whole partition has been seen, so the accepted posts are held
+    // until then: in memory up to preprocessMemoryPosts(), the rest in a file of this task's temp folder.
+    const accepted = createRecordSpill<Post>({ memoryRecords: preprocessMemoryPosts() });
+    try {
+      const preprocessor = createPreprocessor(languages, (post) => accepted.push(post));
+      for (const ref of input.inputs) {
+        for await (const chunk of readRecordChunks(store, ref)) await forEachSlice(chunk, 2000, preprocessor.add);
+      }
+      const { quarantined, counts, byLanguage, spamReason } = preprocessor.finish();
       // Filtered, not lost: the spam zone keeps every removed post with the reason.
-      spamRef = await writeNdjson(store, `filtered/reason=spam/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`, spam, 'filtered.v1');
+      const spamKey = `filtered/reason=spam/source=${input.source}/date=${input.date}/${digest}.ndjson.gz`;
+      const spamWriter = counts.filteredSpam > 0 ? openRecordWriter<{ reason: string; post: Post }>(store, spamKey, 'filtered.v1') : null;
+      let cleanRef: DatasetRef;
+      let spamRef: DatasetRef | null = null;
+      try {
+        let i = 0;
+        cleanRef = await writeRecords<Post>(store, key, 'post.v1', async (write) => {
+          for await (const batch of accepted.batches(5000)) {
+            heartbeat();
+            const kept: Post[] = [];
+            const spam: Array<{ reason: string; post: Post }> = [];
+            for (const post of batch) {
+              const reason = spamReason(i++);
+              if (reason === null) kept.push(post);
+              else spam.push({ reason, post });
+            }
+            if (kept.length > 0) await write(kept);
+            if (spam.length > 0) await spamWriter!.write(spam);
+          }
+        });
+        spamRef = spamWriter ? await spamWriter.close() : null;
+      } catch (err) {
+        await spamWriter?.abort(err as Error);
+        throw err;
+      }
+      return await catalogued(cleanRef, spamRef, quarantined, counts, byLanguage);
+    } finally {
+      accepted.close();
+    }
+  });
+
+  async function catalogued(
+    cleanRef: DatasetRef,
+    spamRef: DatasetRef | null,
+    quarantined: Quarantined[],
+    counts: PreprocessCounts,
+    byLanguage: Record<string, number>,
+  ): Promise<{ result: PreprocessResult; record: DatasetRecord }> {
+    if (spamRef) {
       await recordDataset(db, {
         ref: spamRef,
         stage: 'spam',
@@ -78,7 +133,7 @@ export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, 
       result,
       record: { ref: cleanRef, stage: 'clean', source: input.source, date: input.date, runKey: input.runKey, inputs: input.inputs.map((r) => r.uri) },
     };
-  });
+  }
 }
 
 export function createPreprocessActivities(deps: { store: ObjectStore; db: Db }) {

@@ -4,7 +4,7 @@
  * activities/preprocess.ts is the I/O around it.
  */
 import { parsePostFast, postSchema, type Post, type Quarantined } from '../../lib/schema';
-import { findNearDuplicates } from '../text/nearDuplicates';
+import { createNearDuplicateIndex } from '../text/nearDuplicates';
 import { extractEntities, normalizeText } from '../text/normalize';
 import { looksLikeHtml, parseHtmlContent } from '../text/html';
 import { sanitizeDeep, sanitizeIdentifier } from '../text/sanitize';
@@ -105,10 +105,17 @@ function sanitizePostFields(post: Post): boolean {
 /**
  * Validates, normalises and de-duplicates raw posts. Fed in slices so a long run can heartbeat;
  * pure, so it is tested without a store.
+ *
+ * Every accepted post goes into the near-duplicate index as it arrives (its signature, not its text, is kept);
+ * whether it is spam is known once the whole partition has been seen. Without `sink` the accepted posts are kept and
+ * finish() splits them into `clean` and `spam`. With `sink` each accepted post is handed to it, in order, and kept
+ * nowhere here: finish() then gives `spamReason(i)` for the i-th post the sink received (0-based), so the caller can
+ * hold the posts where it likes (activities/preprocess.ts spills a large partition to disk) and split them itself.
  */
-export function createPreprocessor(languages: string[] | null = null) {
+export function createPreprocessor(languages: string[] | null = null, sink?: (post: Post) => void) {
   const seen = new Set<string>();
   const clean: Post[] = [];
+  const nearDuplicates = createNearDuplicateIndex();
   const quarantined: Quarantined[] = [];
   const byLanguage: Record<string, number> = {};
   const counts: PreprocessCounts = { in: 0, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0, sanitized: 0 };
@@ -167,23 +174,38 @@ export function createPreprocessor(languages: string[] | null = null) {
     }
     delete post.raw;
     if (sanitized) counts.sanitized!++;
-    clean.push(post);
+    nearDuplicates.add(post.id, post.text);
+    if (sink) sink(post);
+    else clean.push(post);
   };
   return {
     add: (records: readonly unknown[]) => records.forEach(add),
     finish() {
-      const { assignments } = findNearDuplicates(clean.map((p) => ({ id: p.id, text: p.text })));
+      // A post is spam when its near-duplicate cluster (the posts sharing its representative) is a campaign.
+      const accepted = nearDuplicates.size;
+      const clusterSize = new Map<number, number>();
+      for (let i = 0; i < accepted; i++) {
+        const rep = nearDuplicates.representative(i);
+        clusterSize.set(rep, (clusterSize.get(rep) ?? 0) + 1);
+      }
+      const spamReason = (i: number): string | null => {
+        const rep = nearDuplicates.representative(i);
+        const size = clusterSize.get(rep)!;
+        return size < SPAM_CLUSTER_SIZE ? null : `near-duplicate of ${size - 1} other posts (cluster ${nearDuplicates.id(rep)})`;
+      };
       const spam: Array<{ reason: string; post: Post }> = [];
       const kept = clean.filter((post, i) => {
-        const a = assignments[i];
-        if (a.clusterSize < SPAM_CLUSTER_SIZE) return true;
-        spam.push({ reason: `near-duplicate of ${a.clusterSize - 1} other posts (cluster ${a.clusterId})`, post });
+        const reason = spamReason(i);
+        if (reason === null) return true;
+        spam.push({ reason, post });
         return false;
       });
-      counts.filteredSpam = spam.length;
-      counts.kept = kept.length;
+      let spamCount = 0;
+      for (const size of clusterSize.values()) if (size >= SPAM_CLUSTER_SIZE) spamCount += size;
+      counts.filteredSpam = spamCount;
+      counts.kept = accepted - spamCount;
       counts.quarantined = quarantined.length;
-      return { clean: kept, spam, quarantined, counts, byLanguage };
+      return { clean: kept, spam, quarantined, counts, byLanguage, spamReason };
     },
   };
 }

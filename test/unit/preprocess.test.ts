@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { precisionRecall } from '../../models/users/bots';
-import { preprocessPosts, SPAM_CLUSTER_SIZE } from '../../models/pipeline/preprocess';
+import { createPreprocessor, preprocessPosts, SPAM_CLUSTER_SIZE } from '../../models/pipeline/preprocess';
+import type { Post } from '../../lib/schema';
 import { extractFeatures } from '../../models/pipeline/features';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
 import { findUnsafeChar } from '../../models/text/sanitize';
@@ -32,6 +33,22 @@ describe('preprocess', () => {
     expect(spam[0].reason).toMatch(new RegExp(`near-duplicate of \\d+ other posts`));
     expect(SPAM_CLUSTER_SIZE).toBeGreaterThanOrEqual(3);
     expect(quarantined.length).toBe(day.truth.filter((t) => t.malformed).length);
+  });
+
+  it('with a sink, hands every accepted post over in order and names the same spam as the in-memory split', () => {
+    const day = simulateNetwork({ days: 1, postsPerDay: 3000, seed: 5 }).days[0];
+    const inMemory = preprocessPosts(day.posts.map((p) => structuredClone(p)));
+    const received: Post[] = [];
+    const p = createPreprocessor(null, (post) => received.push(post));
+    p.add(day.posts.map((x) => structuredClone(x)));
+    const streamed = p.finish();
+    expect(streamed.clean).toEqual([]); // nothing kept here: the sink has them
+    expect(streamed.counts).toEqual(inMemory.counts);
+    const kept = received.filter((_, i) => streamed.spamReason(i) === null);
+    const spam = received.flatMap((post, i) => (streamed.spamReason(i) === null ? [] : [{ reason: streamed.spamReason(i)!, post }]));
+    expect(kept).toEqual(inMemory.clean);
+    expect(spam).toEqual(inMemory.spam);
+    expect(spam.length).toBeGreaterThan(0);
   });
 
   it('scores sentiment with the lexicon when no trained model serves', () => {

@@ -208,7 +208,29 @@ export function burstingTopics(seed: number, date: string): string[] {
   return TOPICS.filter((t) => createRng(hashSeed(seed, 'burst', t.name, date)).next() < 0.12).map((t) => t.name);
 }
 
+/** What one simulated post brings: its record (twice when delivered twice), their truth rows, and its engagements. */
+export interface SimulatedPost {
+  posts: Array<Post | Record<string, unknown>>;
+  truth: PostTruth[];
+  engagements: Engagement[];
+}
+
+/** One simulated day, all in memory (tests, benchmarks); the collect activity streams simulatedPosts instead. */
 export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[], date: string): SimulatedDay {
+  const day: SimulatedDay = { date, posts: [], engagements: [], truth: [], bursts: burstingTopics(opts.seed, date) };
+  for (const p of simulatedPosts(opts, users, date)) {
+    for (const r of p.posts) day.posts.push(r);
+    for (const t of p.truth) day.truth.push(t);
+    for (const e of p.engagements) day.engagements.push(e);
+  }
+  return day;
+}
+
+/**
+ * The posts of one simulated day, one at a time in a fixed order (the same as simulateDay's), so that a day of any
+ * size is written without being held: memory holds one post. Deterministic in (seed, date, users).
+ */
+export function* simulatedPosts(opts: Required<SimulationOptions>, users: SimUser[], date: string): Generator<SimulatedPost> {
   const rng = createRng(hashSeed(opts.seed, 'day', date));
   const dayStart = Date.parse(`${date}T00:00:00Z`);
   const bursts = burstingTopics(opts.seed, date);
@@ -221,11 +243,8 @@ export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[],
   const totalWeight = topicWeights.reduce((a, b) => a + b, 0);
   const nPosts = Math.round((opts.postsPerDay * totalWeight) / TOPICS.length);
 
-  const posts: SimulatedDay['posts'] = [];
-  const truth: PostTruth[] = [];
-  const engagements: Engagement[] = [];
-
   for (let i = 0; i < nPosts; i++) {
+    const engagements: Engagement[] = [];
     const isBot = bots.length > 0 && rng.next() < opts.botShare * 2;
     const ti = isBot ? bots[rng.int(bots.length)].interests[0] : weightedIndex(rng, topicCum);
     const topic = TOPICS[ti];
@@ -302,14 +321,17 @@ export function simulateDay(opts: Required<SimulationOptions>, users: SimUser[],
 
     const malformed = rng.next() < opts.malformedRate;
     const record: Post | Record<string, unknown> = malformed ? { ...post, created_at: 'not-a-date', author: { handle: author.handle } } : post;
-    posts.push(record);
-    truth.push({ id, topic: topic.name, sentiment, bot: isBot, nearDuplicate: isBot, duplicateDelivery: false, malformed });
+    const out: SimulatedPost = {
+      posts: [record],
+      truth: [{ id, topic: topic.name, sentiment, bot: isBot, nearDuplicate: isBot, duplicateDelivery: false, malformed }],
+      engagements,
+    };
     if (!malformed && rng.next() < opts.duplicateRate) {
-      posts.push(post);
-      truth.push({ id, topic: topic.name, sentiment, bot: isBot, nearDuplicate: isBot, duplicateDelivery: true, malformed: false });
+      out.posts.push(post);
+      out.truth.push({ id, topic: topic.name, sentiment, bot: isBot, nearDuplicate: isBot, duplicateDelivery: true, malformed: false });
     }
+    yield out;
   }
-  return { date, posts, engagements, truth, bursts };
 }
 
 export interface Simulation {
