@@ -233,6 +233,26 @@ export interface RecordOptions {
  * reason it cannot be a post: `no text (…)`, an unparseable or implausible time (lib/timestamps), no time and no
  * Snowflake id, a column holding an object where a value belongs. `raw` keeps the record verbatim.
  */
+/**
+ * Ids for the rows of a file without an id column (or with one set aside: row numbers, ids Excel cut to scientific
+ * notation): `r` and 16 hex digits of the SHA-256 of the row's cells, the set-aside column left out, and `-2`, `-3`, …
+ * for the second, third identical row of the file. The same rows imported again (a re-download of a sheet with one row
+ * more, a copy under another name, the file touched) keep their ids, so their posts merge instead of being counted
+ * twice; a row edited in between is a new post. Memory: one entry per distinct row.
+ */
+export function createRowIds(): { of(record: Record<string, unknown>, setAside?: string): string } {
+  const seen = new Map<string, number>();
+  return {
+    of(record, setAside) {
+      const cells = Object.entries(record).filter(([name]) => name !== setAside);
+      const digest = `r${sha256(JSON.stringify(cells, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).slice(0, 16)}`;
+      const n = (seen.get(digest) ?? 0) + 1;
+      seen.set(digest, n);
+      return n === 1 ? digest : `${digest}-${n}`;
+    },
+  };
+}
+
 export function recordToPost(
   record: Record<string, unknown>,
   mapping: Partial<Record<MappableField, string>>,
@@ -599,6 +619,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           postMapping = p.mapping && (p.rowNumberColumn || p.lostDigitsColumn) ? { ...p.mapping, id: undefined } : p.mapping;
         };
         let delimiter: string | null = null;
+        const rowIds = createRowIds();
         const accept = (item: FileItem) => {
           if (item.line % 5000 === 0) heartbeat({ line: item.line });
           const at = `${item.unit ?? 'line'} ${item.line}`;
@@ -612,7 +633,9 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           if (shape) {
             results.push(...shape.posts(item.record, { platform, now }));
           } else if (postMapping) {
-            const r = recordToPost(item.record, postMapping, platform, `${fileDigest}-${item.line}`, {
+            // no id column: an id from the row's own cells, so a later download or a copy of the same sheet keeps it
+            const fallbackId = postMapping.id ? `${fileDigest}-${item.line}` : rowIds.of(item.record, plan!.mapping?.id);
+            const r = recordToPost(item.record, postMapping, platform, fallbackId, {
               excelColumns: plan!.excelColumns,
               dayOrders: plan!.dayOrders,
               now,

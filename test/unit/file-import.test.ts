@@ -978,6 +978,51 @@ describe('an id column whose digits a spreadsheet cut is not an identity', () =>
 });
 
 describe('an id column of row numbers is not an identity', () => {
+  it('rows without an id keep their ids when the same rows come again: a copy, a later download with a row more, a touched file', async () => {
+    const header = 'Timestamp,Username,Post,Likes\r\n';
+    const rows = [
+      '11/28/2026 9:00:00,alice,Loving the new coffee place,3',
+      '11/28/2026 9:05:00,bob,Rain again today,0',
+      '11/28/2026 9:05:00,bob,Rain again today,0', // the same row twice: two posts
+      '11/13/2026 10:00:00,carol,"Quoted, with a comma",1',
+    ];
+    // ids in file order (the posts come back by day)
+    const idsOf = async (file: string) => {
+      const { posts } = await importAll(file, { mapping: { text: 'Post' } });
+      const rank = (text: string) => ['Loving', 'Rain', 'Quoted', 'New'].findIndex((w) => text.startsWith(w));
+      return [...posts].sort((a, b) => rank(a.text) - rank(b.text) || a.id.length - b.id.length).map((p) => p.id);
+    };
+    const first = await idsOf(write('sheet.csv', header + rows.join('\r\n') + '\r\n'));
+    expect(first).toHaveLength(4);
+    expect(new Set(first).size).toBe(4);
+    expect(first[2]).toBe(`${first[1]}-2`); // the identical row's second occurrence
+    for (const id of first) expect(id).toMatch(/^file:r[0-9a-f]{16}(-\d+)?$/);
+    // the browser's "sheet (1).csv": the same bytes under another name
+    expect(await idsOf(write('sheet (1).csv', header + rows.join('\r\n') + '\r\n'))).toEqual(first);
+    // downloaded a day later with one row more, and LF line ends
+    const later = await idsOf(write('sheet-v2.csv', header.replace('\r\n', '\n') + [...rows, '11/29/2026 8:00:00,dave,New row,0'].join('\n')));
+    expect(later.slice(0, 4)).toEqual(first);
+    expect(first).not.toContain(later[4]);
+    // the same path touched: a new modification time, the same ids
+    const touched = path.join(tmp, 'sheet.csv');
+    fs.utimesSync(touched, new Date(), new Date(Date.now() + 60_000));
+    expect(await idsOf(touched)).toEqual(first);
+    // an edited row is another post; the others keep theirs
+    const edited = await idsOf(write('sheet-edited.csv', header + [rows[0], rows[1], rows[2], rows[3].replace('comma', 'comma!')].join('\r\n')));
+    expect(edited.slice(0, 3)).toEqual(first.slice(0, 3));
+    expect(edited[3]).not.toBe(first[3]);
+  });
+
+  it('a row-number id column is left out of the row ids: the same rows numbered otherwise keep their ids', async () => {
+    const make = (name: string, order: number[]) =>
+      write(name, ['id,text,created_at', ...order.map((k, i) => `${i + 1},post number ${k},2026-11-28T0${k}:00:00Z`)].join('\n'));
+    const a = await importAll(make('numbered-a.csv', [1, 2, 3]));
+    const b = await importAll(make('numbered-b.csv', [3, 1, 2])); // rows sorted otherwise: other row numbers
+    expect(a.result.read).toMatchObject({ idsAreRowNumbers: 'id' });
+    const byText = (r: typeof a) => Object.fromEntries(r.posts.map((p) => [p.text, p.id]));
+    expect(byText(b)).toEqual(byText(a));
+  });
+
   it('rowNumberIds: 0.. or 1.. in file order, as numbers or digit strings; anything else is a real id', () => {
     expect(rowNumberIds(['1', '2', '3'])).toBe(true);
     expect(rowNumberIds([0, 1, 2])).toBe(true);
