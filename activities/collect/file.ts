@@ -85,6 +85,12 @@ export function detectFormat(file: string): FileFormat {
   // .txt: what Excel calls "Unicode Text" and "Text (Tab delimited)"; read as a table whose delimiter is sniffed.
   if (name.endsWith('.csv') || name.endsWith('.txt')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
+  // an X (Twitter) account archive's data/tweets.js: a JSON array behind a `window.YTD.tweets.part0 = ` assignment
+  if (name.endsWith('.js')) return 'jsonl';
+  if (name.endsWith('.car'))
+    throw invalidInput(
+      `${file} is a Bluesky repository export (CAR, binary), which is not read: save the posts as JSON instead, e.g. the response of com.atproto.repo.listRecords (collection app.bsky.feed.post) or app.bsky.feed.getAuthorFeed, and import that .json`,
+    );
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
   throw invalidInput(
     `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .txt (a delimited table), .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
@@ -421,10 +427,12 @@ const MAX_JSON_DOCUMENT_CHARS = 512 * 1024 * 1024;
  * archive's outbox) read whole, up to 512 MB.
  */
 async function* jsonItems(file: string): AsyncGenerator<FileItem> {
-  const shape = /\.json(\.gz)?$/i.test(file) ? await jsonDocumentShape(file) : 'lines';
+  const archive = /\.js(\.gz)?$/i.test(file);
+  const shape = archive ? 'array' : /\.json(\.gz)?$/i.test(file) ? await jsonDocumentShape(file) : 'lines';
   const name = path.basename(file);
   if (shape === 'array') {
-    for await (const { index, text } of jsonArrayItems(await openText(file), name)) {
+    const chunks = archive ? withoutArchiveAssignment(await openText(file), name) : await openText(file);
+    for await (const { index, text } of jsonArrayItems(chunks, name)) {
       let v: unknown;
       try {
         v = parseJsonKeepingBigInts(text);
@@ -467,6 +475,35 @@ async function* jsonItems(file: string): AsyncGenerator<FileItem> {
       yield { line, error: `invalid JSON: ${(err as Error).message}`, raw: text };
     }
   }
+}
+
+/** The assignment before the JSON array of an X archive's data file: `window.YTD.tweets.part0 = `. */
+const ARCHIVE_ASSIGNMENT = /^\s*window\.YTD\.[A-Za-z0-9_]+\.part\d+\s*=\s*/;
+
+/**
+ * The text of an X (Twitter) archive's `data/*.js` file without its `window.YTD.<name>.part<N> = ` assignment, i.e. the
+ * JSON array of its items (`[{ "tweet": {...} }, ...]`).
+ * @throws InputFileError when the file does not start with that assignment (a .js file is read only as such)
+ */
+async function* withoutArchiveAssignment(chunks: AsyncIterable<string>, name: string): AsyncGenerator<string> {
+  let head: string | null = '';
+  for await (const chunk of chunks) {
+    if (head === null) {
+      yield chunk;
+      continue;
+    }
+    head += chunk;
+    if (head.length < 256 && !/=/.test(head)) continue;
+    const m = ARCHIVE_ASSIGNMENT.exec(head);
+    if (!m)
+      throw new InputFileError(
+        `${name} is a .js file that is not an X (Twitter) archive data file (those start with window.YTD.tweets.part0 = [): a .js file is read only as one; export other data as .json, .jsonl or .csv`,
+      );
+    yield head.slice(m[0].length);
+    head = null;
+  }
+  if (head !== null && head.trim() !== '')
+    throw new InputFileError(`${name} is a .js file that is not an X (Twitter) archive data file (those start with window.YTD.tweets.part0 = [)`);
 }
 
 /** A first line longer than this is not taken for a JSON Lines record (a one-line document is read as a document). */

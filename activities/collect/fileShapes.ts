@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Post } from '../../lib/schema';
 import { postTime } from '../../lib/timestamps';
 import type { Connector } from './connector';
@@ -9,6 +10,7 @@ import { mastodonConnector } from './platforms/mastodon';
 import { createRedditConnector } from './platforms/reddit';
 import { xConnector } from './platforms/x';
 import { parseHtmlContent } from '../../models/text/html';
+import { repairLatin1MojibakeDeep } from '../../models/text/latin1Mojibake';
 
 /**
  * The record shapes of JSON exports that the file importer recognises without a column mapping, in one table.
@@ -27,6 +29,9 @@ import { parseHtmlContent } from '../../models/text/html';
  * | reddit | a Pushshift dump line (`author`, `body` or `title`+`selftext`, `created_utc` number or string), a listing child `{ kind: t1/t3, data }`, or a whole Listing |
  * | facebook | a Graph post or comment (`id`, `message`, `created_time`, `from`), the connector's `{ kind, post/comment }`, or a Graph `{ data: [...] }` page |
  * | instagram | a Graph media (`caption`, `timestamp`, `media_type`) or the connector's `{ kind: media/comment }` |
+ * | x-archive | an X account archive's `data/tweets.js` item `{ tweet }` (the file's `window.YTD.tweets.part0 = ` is dropped by the reader); author: the archive's owner |
+ * | facebook-archive | a Facebook "Download Your Information" post: `timestamp`, `data[].post`, `attachments`; Meta's byte-per-character text repaired |
+ * | instagram-archive | an Instagram "Download Your Information" post: `media[]` with `uri`, `creation_timestamp`, `title`; text repaired as for Facebook |
  *
  * Post ids keep the platform's native id under the import's platform prefix (`file:` unless told otherwise); the
  * creation time is read with lib/timestamps (all forms, plausibility checked) whatever the connector would do.
@@ -440,8 +445,109 @@ const instagram: FileShape = {
     }),
 };
 
+// ---------------------------------------------------------------- Account archives (one's own posts, downloaded)
+
+/**
+ * The author of an account archive's posts: the account the archive belongs to, which its post file does not name
+ * (X keeps it in account.js, Meta in another folder). One author for all of them, per id prefix: `--platform` tells
+ * two people's archives apart.
+ */
+const archiveOwner = (platform: string): Post['author'] => ({ id: `unknown:${platform}:archive-owner`, handle: '', followers: null, created_at: null });
+
+/** An id for an archive item that has none (Meta's posts): `a` and a digest of the item, the same in every download. */
+const archiveItemId = (item: Json) =>
+  `a${crypto
+    .createHash('sha256')
+    .update(JSON.stringify(item, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('hex')
+    .slice(0, 16)}`;
+
+const fromArchiveItem = (platform: string, id: string, text: string, urls: string[]): Post => ({
+  id: `${platform}:${id}`,
+  platform,
+  author: archiveOwner(platform),
+  text,
+  lang: null,
+  created_at: '', // set by `one`
+  url: null,
+  metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+  reply_to: null,
+  repost_of: null,
+  ...textEntities(text),
+  urls: [...new Set([...urls, ...textEntities(text).urls])],
+});
+
+/** X's account archive, `data/tweets.js`: `{ "tweet": { id_str, full_text, created_at, entities, … } }`, no `user`. */
+const xArchive: FileShape = {
+  name: 'x-archive',
+  matches: (r) => isObj(r.tweet) && ('id_str' in r.tweet || 'id' in r.tweet) && (isText(r.tweet.full_text) || isText(r.tweet.text)) && !isObj(r.tweet.user),
+  posts(r, ctx) {
+    const t = r.tweet as Json;
+    return [
+      one(r, t.created_at, 'tweet.created_at', ctx, () => ({
+        ...tweetV1({ ...t, user: { id_str: 'owner' } }, ctx.platform),
+        author: archiveOwner(ctx.platform),
+      })),
+    ];
+  },
+};
+
+/**
+ * Facebook's "Download Your Information", `your_facebook_activity/posts/your_posts_1.json`: an array of
+ * `{ timestamp (epoch s), data: [{ post }], title, attachments: [{ data: [{ external_context: { url } }] }] }`,
+ * without ids, its text written as UTF-8 bytes one per character (models/text/latin1Mojibake repairs it).
+ */
+const facebookArchive: FileShape = {
+  name: 'facebook-archive',
+  matches: (r) => typeof r.timestamp === 'number' && !('id' in r) && (Array.isArray(r.data) || Array.isArray(r.attachments) || isText(r.title)),
+  posts(r0, ctx) {
+    const r = repairLatin1MojibakeDeep(r0);
+    const text = arr(r.data)
+      .map((d) => (isText(d.post) ? d.post : ''))
+      .filter((t) => t.trim() !== '')
+      .join('\n');
+    const urls = arr(r.attachments)
+      .flatMap((a) => arr(a.data))
+      .map((d) => (isObj(d.external_context) ? d.external_context.url : undefined))
+      .filter(isText);
+    if (!text) return [{ reason: `no text (a post without words${isText(r.title) ? `: "${r.title}"` : ''})`, raw: r }];
+    return [one(r, r.timestamp, 'timestamp', ctx, () => fromArchiveItem(ctx.platform, archiveItemId(r0), text, urls))];
+  },
+};
+
+/**
+ * Instagram's "Download Your Information", `your_instagram_activity/content/posts_1.json`: an array of
+ * `{ media: [{ uri, creation_timestamp, title }], title?, creation_timestamp? }`. A single photo keeps its caption and
+ * time on its media item, a carousel on the post; no ids; text written as Meta's exports write it (see facebookArchive).
+ */
+const instagramArchive: FileShape = {
+  name: 'instagram-archive',
+  matches: (r) => Array.isArray(r.media) && arr(r.media).some((m) => 'uri' in m && 'creation_timestamp' in m) && !('id' in r),
+  posts(r0, ctx) {
+    const r = repairLatin1MojibakeDeep(r0);
+    const media = arr(r.media);
+    const text = [r.title, ...media.map((m) => m.title)].find((t): t is string => isText(t) && t.trim() !== '') ?? '';
+    const time = r.creation_timestamp ?? media.find((m) => m.creation_timestamp !== undefined)?.creation_timestamp;
+    if (!text) return [{ reason: 'no text (a post without a caption)', raw: r }];
+    return [one(r, time, 'creation_timestamp', ctx, () => fromArchiveItem(ctx.platform, archiveItemId(r0), text, []))];
+  },
+};
+
 /** The recognisers, most specific first: the first one that matches a record maps it. */
-export const fileShapes: readonly FileShape[] = [twarc2, xV2, twitterV1, mastodon, activityPub, blueskyShape, redditShape, facebook, instagram];
+export const fileShapes: readonly FileShape[] = [
+  twarc2,
+  xV2,
+  twitterV1,
+  xArchive,
+  mastodon,
+  activityPub,
+  blueskyShape,
+  redditShape,
+  facebook,
+  instagram,
+  facebookArchive,
+  instagramArchive,
+];
 
 /** The first recogniser whose shape the record has, or null. */
 export function recogniseRecord(record: Json): FileShape | null {

@@ -317,6 +317,61 @@ describe('recognised export shapes, without a mapping', () => {
     ]);
   });
 
+  it('X account archive (data/tweets.js): the window.YTD assignment dropped, tweets read as v1.1, the owner one author', async () => {
+    const { posts, quarantine, result } = await importAll(path.join(exportsDir, 'x-archive-tweets.js'));
+    const owner = { id: 'unknown:file:archive-owner', handle: '', followers: null, created_at: null };
+    expect(posts.map((p) => [p.id, p.created_at, p.lang, p.reply_to])).toEqual([
+      ['file:1050118621198921728', '2018-10-10T20:19:24.000Z', 'en', null],
+      ['file:1050118621198921999', '2018-10-11T08:00:00.000Z', 'en', 'file:1050118621198921000'],
+      ['file:1050118621198922000', '2018-10-11T09:30:00.000Z', 'es', null],
+    ]);
+    for (const p of posts) expect(p.author).toEqual(owner);
+    expect(posts[0]).toMatchObject({ hashtags: ['climate'], metrics: { likes: 3, reposts: 1 } }); // counts stored as strings
+    expect(posts[1]).toMatchObject({ mentions: ['bob'], urls: ['https://example.org/plan'] });
+    expect(posts[2].text).toBe('¡Qué calor hace hoy en Madrid!');
+    expect(quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/^item 4: .*"not a date"/)]);
+    expect(result.read).toMatchObject({ format: 'jsonl' });
+  });
+
+  it('a .js file that is not an X archive data file is refused with what it is read as', async () => {
+    const { err } = await failureOf(write('app.js', 'console.log("hello");\n'));
+    expect(err.message).toMatch(/app\.js is a \.js file that is not an X \(Twitter\) archive data file \(those start with window\.YTD\.tweets\.part0 = \[\)/);
+  });
+
+  it("Facebook's Download Your Information posts: Meta's byte-per-character text repaired, ids from the item, a share without words quarantined", async () => {
+    const first = await importAll(path.join(exportsDir, 'facebook-your_posts_1.json'));
+    expect(first.posts.map((p) => [p.text, p.created_at, p.urls])).toEqual([
+      ['Lovely evening at the café with friends, best crème brûlée ever 😍', '2025-11-28T09:20:00.000Z', []],
+      ['Привет всем! Как дела?', '2025-11-28T10:20:00.000Z', []],
+      ['Walk by the river https://example.org/river #weekend', '2025-11-28T12:20:00.000Z', ['https://example.org/river']],
+    ]);
+    expect(first.posts[2].hashtags).toEqual(['weekend']);
+    for (const p of first.posts) {
+      expect(p.id).toMatch(/^file:a[0-9a-f]{16}$/);
+      expect(p.author.id).toBe('unknown:file:archive-owner');
+    }
+    expect(first.quarantine.map((q) => q.reason)).toEqual(['item 3: no text (a post without words: "Zoë Demo shared a link.")']);
+    // the same export downloaded again, under another name: the same ids
+    const again = await importAll(write('your_posts_1 (1).json', fs.readFileSync(path.join(exportsDir, 'facebook-your_posts_1.json'))));
+    expect(again.posts.map((p) => p.id)).toEqual(first.posts.map((p) => p.id));
+  });
+
+  it("Instagram's Download Your Information posts: a photo's caption on its media item, a carousel's on the post", async () => {
+    const { posts, quarantine } = await importAll(path.join(exportsDir, 'instagram-posts_1.json'));
+    expect(posts.map((p) => [p.text, p.created_at, p.hashtags])).toEqual([
+      ['Sunset at the beach 🌅 #travel #sunset', '2025-11-28T14:26:40.000Z', ['travel', 'sunset']],
+      ['Weekend in Zürich ❄️ #travel', '2025-11-28T17:13:20.000Z', ['travel']],
+    ]);
+    expect(quarantine.map((q) => q.reason)).toEqual(['item 3: no text (a post without a caption)']);
+  });
+
+  it('a Bluesky repository (.car) is refused with how to export the posts instead', async () => {
+    const { err } = await failureOf(write('repo-did_plc_abc123.car', Buffer.from([0x3a, 0xa2, 0x65, 0x72, 0x6f, 0x6f, 0x74, 0x73])));
+    expect(err.message).toMatch(
+      /is a Bluesky repository export \(CAR, binary\), which is not read: save the posts as JSON instead, e\.g\. the response of com\.atproto\.repo\.listRecords/,
+    );
+  });
+
   it('X v2 tweet lookups: the author is the included user whose id is author_id, wherever it stands in includes.users', async () => {
     // GET /2/tweets/:id with expansions=author_id,entities.mentions.username,in_reply_to_user_id: includes.users holds the
     // mentioned and replied-to users too, in no promised order

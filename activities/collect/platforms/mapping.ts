@@ -19,6 +19,7 @@ export const optStr = (v: unknown): string | null => (typeof v === 'string' && v
 
 /** A non-negative count, or the fallback when the platform hides or omits it. */
 export function count(v: unknown, fallback = 0): number {
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v); // X's account archive writes counts as strings
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
