@@ -339,11 +339,20 @@ const blueskyShape: FileShape = {
 const reddit = createRedditConnector();
 const DELETED = new Set(['[deleted]', '[removed]']);
 
+/**
+ * A Reddit author's id: `author_fullname` (t2_…), else `u/<username>` when the dump names a live account (older
+ * Pushshift dumps carry only `author`; usernames are unique on Reddit and never reused), else null (deleted).
+ */
+function redditAuthorId(d: Json): string | null {
+  const handle = optStr(d.author);
+  return optStr(d.author_fullname) ?? (handle && !DELETED.has(handle) ? `u/${handle}` : null);
+}
+
 function redditComment(d: Json, platform: string): Post {
   const name = fullname(d, 't1');
   const body = String(d.body ?? '');
   if (DELETED.has(body.trim())) throw new Error(`no text (the comment was ${body.trim().slice(1, -1)})`);
-  const authorId = optStr(d.author_fullname);
+  const authorId = redditAuthorId(d);
   const handle = optStr(d.author) ?? '';
   return {
     id: `${platform}:${name}`,
@@ -394,6 +403,8 @@ const redditShape: FileShape = {
         const seconds = postTime(d.created_utc ?? d.created);
         const data = {
           ...d,
+          // the connector reads the author's id from author_fullname: a dump without it names the username
+          author_fullname: redditAuthorId(d),
           name: fullname(d, 't3'),
           selftext: DELETED.has(String(d.selftext ?? '').trim()) ? '' : d.selftext,
           created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc,

@@ -403,8 +403,9 @@ describe('recognised export shapes, without a mapping', () => {
     const { posts, quarantine } = await importAll(path.join(exportsDir, 'pushshift-comments.ndjson'));
     expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.reply_to])).toEqual([
       ['file:t1_l0abc01', 't2_aaa111', 'soup_fan_demo', '2024-05-01T10:00:00.000Z', 'file:t3_1cabc00'],
-      ['file:t1_l0abc02', 'unknown:file:t1_l0abc02', 'broth_lover_demo', '2024-05-01T11:00:00.000Z', 'file:t1_l0abc01'],
-      ['file:t1_l0abc04', 'unknown:file:t1_l0abc04', 'late_cook_demo', '2024-05-01T13:00:00.000Z', 'file:t3_1cabc00'],
+      // no author_fullname in older dumps: the username is the id (unique on Reddit), not one unknown author per comment
+      ['file:t1_l0abc02', 'u/broth_lover_demo', 'broth_lover_demo', '2024-05-01T11:00:00.000Z', 'file:t1_l0abc01'],
+      ['file:t1_l0abc04', 'u/late_cook_demo', 'late_cook_demo', '2024-05-01T13:00:00.000Z', 'file:t3_1cabc00'],
     ]);
     expect(posts[1].metrics.likes).toBe(3);
     expect(quarantine.map((q) => q.reason)).toEqual(['line 3: no text (the comment was deleted)']);
@@ -417,6 +418,7 @@ describe('recognised export shapes, without a mapping', () => {
       ['file:t3_1cabc05', 'A guide to stock from scraps', '2024-05-02T08:00:00.000Z'],
     ]);
     expect(posts[0].author).toMatchObject({ id: 't2_aaa111', handle: 'soup_fan_demo' });
+    expect(posts[1].author).toMatchObject({ id: 'u/link_poster_demo', handle: 'link_poster_demo' }); // no author_fullname
     expect(posts[1].urls).toEqual(['https://example.org/stock-guide']);
   });
 
