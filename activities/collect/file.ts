@@ -21,7 +21,20 @@ import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, ty
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 
 /** post.v1 fields a file column can be mapped to. */
-export const mappableFields = ['id', 'text', 'created_at', 'author_id', 'author_handle', 'followers', 'lang', 'url', 'likes', 'reposts', 'replies'] as const;
+export const mappableFields = [
+  'id',
+  'text',
+  'title',
+  'created_at',
+  'author_id',
+  'author_handle',
+  'followers',
+  'lang',
+  'url',
+  'likes',
+  'reposts',
+  'replies',
+] as const;
 export type MappableField = (typeof mappableFields)[number];
 export type ColumnMapping = Partial<Record<MappableField, string>>;
 
@@ -32,7 +45,9 @@ export type ColumnMapping = Partial<Record<MappableField, string>>;
 const defaultColumns: Record<MappableField, string[]> = {
   // id_str before id: in Twitter v1.1 JSON `id` is a 64-bit number and `id_str` its exact digits
   id: ['id_str', 'id', 'post_id', 'tweet_id', 'status_id'],
-  text: ['text', 'full_text', 'content', 'body', 'message', 'caption', 'tweet', 'tweet_text'],
+  text: ['text', 'full_text', 'content', 'body', 'selftext', 'message', 'caption', 'post', 'tweet', 'tweet_text'],
+  // a title read before the text, as Reddit shows a submission (its GDPR export's posts.csv: title, body)
+  title: ['title'],
   created_at: ['created_at', 'created_time', 'created_utc', 'createdAt', 'timestamp', 'published', 'date', 'time', 'datetime', 'created'],
   // these may hold an object (`user`, `account`, `author`, `from`): its id and handle are used
   author_id: ['author_id', 'user_id', 'userId', 'author', 'user', 'account', 'from', 'owner'],
@@ -239,6 +254,9 @@ export interface RecordOptions {
  * reason it cannot be a post: `no text (…)`, an unparseable or implausible time (lib/timestamps), no time and no
  * Snowflake id, a column holding an object where a value belongs. `raw` keeps the record verbatim.
  */
+/** What Reddit writes in place of a deleted or removed post's or comment's text. */
+const PLACEHOLDER_TEXTS = new Set(['[deleted]', '[removed]']);
+
 /**
  * Ids for the rows of a file without an id column (or with one set aside: row numbers, ids Excel cut to scientific
  * notation): `r` and 16 hex digits of the SHA-256 of the row's cells, the set-aside column left out, and `-2`, `-3`, …
@@ -269,8 +287,12 @@ export function recordToPost(
   try {
     const get = (f: MappableField) => (mapping[f] ? getPath(record, mapping[f]!) : undefined);
     const str = (f: MappableField) => scalar(get(f), mapping[f]);
-    const text = get('text');
-    if (typeof text !== 'string' || text.trim() === '') return { reason: `no text (column "${mapping.text}" is empty or missing)` };
+    const body = get('text');
+    // Reddit writes a deleted or removed text as this placeholder: no text, as a deleted post has none
+    if (typeof body === 'string' && PLACEHOLDER_TEXTS.has(body.trim())) return { reason: `no text (column "${mapping.text}" holds ${body.trim()})` };
+    const title = get('title');
+    const text = [title, body].filter((t): t is string => typeof t === 'string' && t.trim() !== '').join('\n\n');
+    if (text === '') return { reason: `no text (column "${mapping.text}"${mapping.title ? ` and column "${mapping.title}" are` : ' is'} empty or missing)` };
     const nativeId = str('id')?.trim() || fallbackId;
     const rawTime = get('created_at');
     let createdAt: string | null;
@@ -573,6 +595,8 @@ export type FileReadNotes = {
   idsAreRowNumbers?: string;
   /** the id column, when its values lost digits (scientific notation, a spreadsheet's doing) and post ids were made as without one */
   idsLostDigits?: string;
+  /** rows whose every cell is empty (a spreadsheet's formatted blank rows): skipped, not posts */
+  emptyRows?: number;
 };
 
 const dayOrderNames: Record<DayOrder, string | null> = {
@@ -657,12 +681,18 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
         };
         let delimiter: string | null = null;
         const rowIds = createRowIds();
+        let emptyRows = 0;
         const accept = (item: FileItem) => {
           if (item.line % 5000 === 0) heartbeat({ line: item.line });
           const at = `${item.unit ?? 'line'} ${item.line}`;
           if ('error' in item) {
             count++;
             quarantine({ reason: `${at}: ${item.error}`, line: item.line, record: item.raw });
+            return;
+          }
+          // a table row whose every cell is empty (`,,,`: what a spreadsheet writes for formatted blank rows) holds no post
+          if (format !== 'jsonl' && Object.values(item.record).every((v) => v === '' || v === null || v === undefined)) {
+            emptyRows++;
             return;
           }
           const shape = plan!.shapes ? recogniseRecord(item.record) : null;
@@ -785,6 +815,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
           ...(dateOrder ? { dateOrder } : {}),
           ...(plan?.rowNumberColumn ? { idsAreRowNumbers: plan.rowNumberColumn } : {}),
           ...(plan?.lostDigitsColumn ? { idsLostDigits: plan.lostDigitsColumn } : {}),
+          ...(emptyRows > 0 ? { emptyRows } : {}),
         };
         log(`imported ${path.basename(file)}: ${JSON.stringify(read)}`);
         return { source: 'file', query: null, partitions, quarantine: quarantineRef, counts: { in: count, quarantined: quarantinedCount }, read };

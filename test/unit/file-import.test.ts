@@ -1070,6 +1070,56 @@ describe('an id column of row numbers is not an identity', () => {
     expect(edited[3]).not.toBe(first[3]);
   });
 
+  it("Reddit's data request export: posts.csv reads title + body, a link post its title; a [deleted] comment is no text", async () => {
+    const posts = await importAll(
+      write(
+        'posts.csv',
+        [
+          'id,permalink,date,ip,subreddit,gildings,title,url,body',
+          '10abc,https://www.reddit.com/r/learnpython/comments/10abc/how_to_parse_dates/,2023-01-05 14:22:01 UTC,,learnpython,0,How to parse dates in Python?,https://www.reddit.com/r/learnpython/comments/10abc/,"I keep getting errors with strptime, any help appreciated"',
+          '10abf,https://www.reddit.com/r/pics/comments/10abf/my_favourite_sunset/,2023-01-06 09:00:00 UTC,,pics,0,My favourite sunset photo,https://i.redd.it/xyz.jpg,',
+        ].join('\n'),
+      ),
+    );
+    expect(posts.posts.map((p) => [p.id, p.text])).toEqual([
+      ['file:10abc', 'How to parse dates in Python?\n\nI keep getting errors with strptime, any help appreciated'],
+      ['file:10abf', 'My favourite sunset photo'],
+    ]);
+    expect(posts.result.read?.columns).toMatchObject({ text: 'body', title: 'title', created_at: 'date' });
+    const comments = await importAll(
+      write(
+        'comments.csv',
+        [
+          'id,permalink,date,ip,subreddit,gildings,link,parent,body,media',
+          'jb3k2x1,/r/x/comments/1/a/jb3k2x1/,2023-01-05 14:22:01 UTC,,x,0,https://www.reddit.com/r/x/comments/1/,t3_1,Nice one,',
+          'jb3k2x3,/r/x/comments/1/a/jb3k2x3/,2023-01-05 15:00:00 UTC,,x,0,https://www.reddit.com/r/x/comments/1/,t3_1,[deleted],',
+          'jb3k2x4,/r/x/comments/1/a/jb3k2x4/,2023-01-05 15:10:00 UTC,,x,0,https://www.reddit.com/r/x/comments/1/,t3_1,[removed],',
+        ].join('\n'),
+      ),
+    );
+    expect(comments.posts.map((p) => p.text)).toEqual(['Nice one']);
+    expect(comments.quarantine.map((q) => q.reason)).toEqual([
+      'line 3: no text (column "body" holds [deleted])',
+      'line 4: no text (column "body" holds [removed])',
+    ]);
+  });
+
+  it('a Google Sheets download: its Post column is the text, and its formatted blank rows are skipped and counted, not posts', async () => {
+    const { posts, quarantine, result } = await importAll(
+      write(
+        'gsheets.csv',
+        'Timestamp,Username,Post,Likes\r\n11/28/2026 9:00:00,alice,Loving the new coffee place,3\r\n11/13/2026 10:00:00,bob,Rain again,0\r\n,,,\r\n,,,\r\n',
+      ),
+    );
+    expect(posts.map((p) => [p.text, p.created_at])).toEqual([
+      ['Rain again', '2026-11-13T10:00:00.000Z'],
+      ['Loving the new coffee place', '2026-11-28T09:00:00.000Z'],
+    ]);
+    expect(quarantine).toEqual([]);
+    expect(result.read).toMatchObject({ emptyRows: 2, columns: { text: 'Post' } });
+    expect(result.counts.in).toBe(2);
+  });
+
   it('a row-number id column is left out of the row ids: the same rows numbered otherwise keep their ids', async () => {
     const make = (name: string, order: number[]) =>
       write(name, ['id,text,created_at', ...order.map((k, i) => `${i + 1},post number ${k},2026-11-28T0${k}:00:00Z`)].join('\n'));
