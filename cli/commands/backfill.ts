@@ -29,7 +29,7 @@ export function registerBackfill(program: Command): void {
     .option('--concurrency <n>', 'days running at once', concurrencyOption, 4)
     .option('--posts <n>', 'simulated posts per day', postsOption)
     .option('--follow', 'wait for the end, with a live progress bar')
-    .option('--json', 'with --follow: print the result as one JSON object')
+    .option('--json', 'print one JSON object: the result with --follow, else {workflowId, started, followed}')
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .action(async (opts, cmd: Command) => {
       checkDateRange(cmd, { fromFlag: '--from', from: opts.from, toFlag: '--to', to: opts.to, maxDays: MAX_BACKFILL_DAYS });
@@ -56,9 +56,12 @@ export function registerBackfill(program: Command): void {
           { stage: 'backfill', source: opts.source },
         );
         if (!opts.follow) {
-          printLine(
-            `started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`,
-          );
+          // --json promises one JSON object on stdout, followed or not
+          if (opts.json) process.stdout.write(JSON.stringify({ workflowId, started: true, followed: false }) + '\n');
+          else
+            printLine(
+              `started ${workflowId}; follow it with --follow or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`,
+            );
           return;
         }
         const follow = async (): Promise<BackfillProgress> => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import { connectStack, type Stack } from '../../lib/stack';
 import { DAY_MS, dayStartMs } from '../../lib/dates';
 import { checkDateRange, cronOption, dateOption, timezoneOption } from '../options';
@@ -55,6 +55,29 @@ export function describeForPeople(d: ScheduleDescription) {
     recentRuns: d.info.recentActions.slice(-5).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
     runningWorkflows: d.info.runningActions.map((a) => a.workflow.workflowId),
   };
+}
+
+/**
+ * Triggers the Schedule's action now with its own overlap policy (the SDK's trigger() defaults to ALLOW_ALL, which
+ * started a second retrain of the same window beside a running one), and says which workflow that started.
+ * @returns `started: false` with the running workflow when one of the Schedule's runs is still going
+ */
+export async function triggerOnce(handle: ScheduleHandle): Promise<{ started: boolean; workflowId: string | null }> {
+  const before = await handle.describe();
+  const running = before.info.runningActions[0];
+  if (running) return { started: false, workflowId: running.workflow.workflowId };
+  const seen = new Set(before.info.recentActions.map((a) => a.action.workflow.workflowId));
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  // the Schedule starts the workflow asynchronously: its id shows in the description within moments
+  for (let i = 0; i < 20; i++) {
+    const now = await handle.describe();
+    const started = [...now.info.runningActions.map((a) => a.workflow.workflowId), ...now.info.recentActions.map((a) => a.action.workflow.workflowId)].find(
+      (id) => !seen.has(id),
+    );
+    if (started) return { started: true, workflowId: started };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { started: true, workflowId: null };
 }
 
 /** What to say when the nightly Schedule does not exist (the CLI and GET /v1/schedule). */
@@ -115,8 +138,21 @@ export function registerSchedule(program: Command): void {
     .action(withStack(async (stack, opts) => void (await handleOf(stack).unpause(opts.note))));
   schedule
     .command('trigger')
-    .description('start a run now')
-    .action(withStack(async (stack) => void (await handleOf(stack).trigger())));
+    .description("start a run now, unless one of the Schedule's runs is still going (its overlap policy: skip)")
+    .option('--json', 'one JSON object: {workflowId, started}')
+    .action(
+      withStack(async (stack, opts) => {
+        const outcome = await triggerOnce(handleOf(stack));
+        if (opts.json) process.stdout.write(JSON.stringify(outcome) + '\n');
+        else if (!outcome.started)
+          printLine(`not started: ${outcome.workflowId} of this Schedule is still running (overlap policy skip); follow it with \`socialsense runs\``);
+        else if (outcome.workflowId)
+          printLine(
+            `started ${outcome.workflowId}; follow it with \`socialsense runs\` or in the Temporal UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${outcome.workflowId}`,
+          );
+        else printLine('triggered; the run is listed by `socialsense runs` once a worker takes it');
+      }),
+    );
   schedule.command('delete').action(withStack(async (stack) => void (await handleOf(stack).delete())));
   schedule
     .command('backfill')

@@ -71,10 +71,12 @@ describe('the nightly retraining Schedule from the CLI', () => {
     expect(await state()).toMatchObject({ paused: false, note: 'resumed from the CLI', recentRuns: [] });
 
     const triggeredAt = Date.now();
-    expect((await cli('trigger')).code).toBe(0);
+    const trigger = await cli('trigger', '--json');
+    expect(trigger.code, trigger.stderr).toBe(0);
     const triggered = await actionsOnce(1);
     expect(triggered.recentRuns).toHaveLength(1);
     const [run] = triggered.recentRuns;
+    expect(JSON.parse(trigger.stdout)).toEqual({ started: true, workflowId: run.workflowId }); // it says what it started
     expect(run.workflowId.startsWith(`${queue}-nightly-retrain-`)).toBe(true);
     expect(Math.abs(Date.parse(run.scheduledAt) - triggeredAt)).toBeLessThan(30_000);
     // the action really started a nightlyRetrain on this queue (no worker polls it, so it waits there)
@@ -84,6 +86,13 @@ describe('the nightly retraining Schedule from the CLI', () => {
       taskQueue: queue,
       status: 'RUNNING',
     });
+    // a second trigger while that run goes on starts nothing (the Schedule's overlap policy), and says so
+    const again = await cli('trigger');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.trim()).toBe(
+      `not started: ${run.workflowId} of this Schedule is still running (overlap policy skip); follow it with \`socialsense runs\``,
+    );
+    expect((await state()).recentRuns).toHaveLength(1);
 
     const backfilled = await cli('backfill', '--from', '2026-10-01', '--to', '2026-10-02');
     expect(backfilled.code, backfilled.stderr).toBe(0);
@@ -125,6 +134,15 @@ describe('backfill', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'backfill', status: 'completed', error: null, run_id: null, summary: { daysTotal: 4, daysSkipped: 4 } });
   }, 180_000);
+
+  it('--json without --follow prints one JSON object naming the backfill it started', async () => {
+    const env = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-backfill-json') };
+    const started = await runCli(['backfill', '--from', '2026-09-01', '--to', '2026-09-02', '--no-worker', '--json'], { env });
+    expect(started.code, started.stderr).toBe(0);
+    const out = JSON.parse(started.stdout);
+    expect(out).toEqual({ workflowId: expect.stringMatching(/^backfill-simulated-2026-09-01-2026-09-02-/), started: true, followed: false });
+    await stack.client.workflow.getHandle(out.workflowId).terminate('test done');
+  });
 
   it('reports progress, and pause holds new days back until resume', async () => {
     const workers = await startTestWorkers(stack, 'backfill-signals');
