@@ -42,12 +42,18 @@ const retry = {
   nonRetryableErrorTypes: [FailureType.InvalidInput],
 };
 
+/**
+ * The shortest window a retrain trains on, in days: a shorter one is widened to this (histories before the CLI and the
+ * API refused shorter ones replay with it). Few days give the trainers and the promotion gate too few posts to judge.
+ */
+export const MIN_RETRAIN_DAYS = 3;
+
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
 export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {
   const runKey = workflowInfo().workflowId;
   const to = input.date ?? yesterday();
   if (!ISO_DAY.test(to)) throw invalidInput(`date must be YYYY-MM-DD, got "${to}"`);
-  const days = Math.max(3, input.days ?? 7);
+  const days = Math.max(MIN_RETRAIN_DAYS, input.days ?? 7);
   const from = addDays(to, 1 - days);
   const source = input.source ?? 'simulated';
   const mlQueue = mlQueueFor(workflowInfo().taskQueue);

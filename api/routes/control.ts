@@ -12,7 +12,7 @@ import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
 import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { collect, PLATFORM_SOURCES, type CollectInput } from '../../workflows/collect';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
-import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
+import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { normalizeLanguages } from '../../workflows/runIdentity';
 import { ApiError, badRequest, errorSchema, notFound } from '../http';
 import { anyObject, collectableSourceSchema, dateSchema, platformParam, platformSchema, printableLine, queryTextSchema, sourceSchema } from '../schemas';
@@ -387,7 +387,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
           additionalProperties: false,
           properties: {
             date: { ...dateSchema, description: 'last day of the window (default: yesterday)' },
-            days: { ...days, default: 7 },
+            days: { ...days, minimum: MIN_RETRAIN_DAYS, default: 7, description: `days in the training window (at least ${MIN_RETRAIN_DAYS})` },
             // file: trains on the imports of the window's days (nothing is collected)
             source: { ...sourceSchema, default: 'simulated' },
             posts,

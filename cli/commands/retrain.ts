@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
-import { nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
+import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
-import { dataDayOption, daysOption, postsOption, sourceOption } from '../options';
+import { dataDayOption, postsOption, sourceOption, wholeNumberOption } from '../options';
+
+const retrainDaysOption = wholeNumberOption(MIN_RETRAIN_DAYS, 366, 'days in the training window');
 import { printLine } from '../terminalText';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
@@ -17,7 +19,7 @@ export function registerRetrain(program: Command): void {
     .command('retrain')
     .description('what the nightly Schedule runs, now: train on the last N days, evaluate, promote if better, rescore')
     .option('--date <YYYY-MM-DD>', 'last day of the window (default: yesterday)', dataDayOption)
-    .option('--days <n>', 'days in the window', daysOption, 7)
+    .option('--days <n>', `days in the window (at least ${MIN_RETRAIN_DAYS})`, retrainDaysOption, 7)
     .option(
       '--source <name>',
       "source whose posts train the models: simulated or a platform (days not collected yet are collected), or file (the files imported for the window's days)",

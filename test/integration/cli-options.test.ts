@@ -19,8 +19,14 @@ const cases: Array<[string, string[], RegExp]> = [
   [
     '--days absurdly large',
     ['retrain', '--days', '100000'],
-    /option '--days <n>' argument '100000' is invalid\. too large: got 100000 \(days in the window: a whole number from 1 to 366\)/,
+    /option '--days <n>' argument '100000' is invalid\. too large: got 100000 \(days in the training window: a whole number from 3 to 366\)/,
   ],
+  [
+    'retrain --days below its minimum',
+    ['retrain', '--days', '1'],
+    /option '--days <n>' argument '1' is invalid\. too small: got 1 \(days in the training window: a whole number from 3 to 366\)/,
+  ],
+  ['run --days absurdly large', ['run', '--days', '100000'], /too large: got 100000 \(days in the window: a whole number from 1 to 366\)/],
   ['--posts 0', ['demo', '--posts', '0'], /option '--posts <n>' argument '0' is invalid\. too small: got 0 \(posts: a whole number from 1 to 1,000,000\)/],
   ['--max-posts 0', ['collect', '--source', 'x', '--max-posts', '0'], /option '--max-posts <n>' argument '0' is invalid\. too small/],
   [
