@@ -22,6 +22,16 @@ const cases: Array<[string, string[], RegExp]> = [
     /option '--days <n>' argument '100000' is invalid\. too large: got 100000 \(days in the training window: a whole number from 3 to 366\)/,
   ],
   [
+    'services with an unknown service',
+    ['services', 'up', 'foo'],
+    /command-argument value 'foo' is invalid for argument 'service'\. Allowed choices are temporal, minio, postgres, kafka/,
+  ],
+  [
+    'services with an unknown action',
+    ['services', 'restart'],
+    /command-argument value 'restart' is invalid for argument 'action'\. Allowed choices are up, down, status/,
+  ],
+  [
     'retrain --days below its minimum',
     ['retrain', '--days', '1'],
     /option '--days <n>' argument '1' is invalid\. too small: got 1 \(days in the training window: a whole number from 3 to 366\)/,
