@@ -17,6 +17,13 @@ export interface ScoreInput {
   /** `source/day`: the partition these posts belong to */
   partition: string;
   features: DatasetRef;
+  /**
+   * A retrain's rescoring of a partition this run scored before: only the scores (sentiment, topic) of the rows this
+   * run still owns are replaced. A row another run took over since (a newer import of the day) keeps its content and
+   * its owner, and no claim is added or removed. Without it, a retrain that read a day's inputs before a newer import
+   * of that day finished wrote the old texts back over the new ones.
+   */
+  rescore?: boolean;
 }
 
 export interface ScoreResult {
@@ -107,6 +114,26 @@ export const CLAIMS_FROM_T = `
    SELECT $1, t.post_id, $2 FROM t
    ON CONFLICT (run_key, post_id) DO UPDATE SET partition = EXCLUDED.partition, scored_at = now()`;
 
+/**
+ * A rescore from `t` ($1 run key, $2 partition `source/day`): the model outputs of the rows of that day (any of its
+ * parts) that this run still owns, nothing else; `SELECT n` counts them. Rows another run owns, or that no longer exist, are left as they are.
+ */
+export const RESCORE_FROM_T = `
+   rescored AS (
+     UPDATE post_scores p SET sentiment_compound = t.compound, sentiment_label = t.label, sentiment_model = t.model, topic = t.topic,
+       scored_at = now()
+     FROM t
+     WHERE p.post_id = t.post_id AND p.run_key = $1 AND split_part(p.partition, '/part-', 1) = $2
+     RETURNING 1
+   )
+   SELECT count(*)::int AS n FROM rescored`;
+
+/** What a batch's statement does after `WITH t AS (…),`: merge and claim (a run's scoring), or rescore (a retrain's). */
+const writeFromT = (rescore: boolean) => (rescore ? RESCORE_FROM_T : `${MERGE_FROM_T}${CLAIMS_FROM_T}`);
+
+/** Rows a batch's statement stored: all of them when merging, the owned rows it counted when rescoring. */
+const storedBy = (result: pg.QueryResult, rows: number, rescore: boolean) => (rescore ? (result.rows[0].n as number) : rows);
+
 /** The temp table COPY fills: all text, so COPY itself refuses nothing a cast would (the INSERT refuses it, with its message). */
 export const SCORE_IN_COLUMNS = `post_id text, platform text, author_id text, created_at text, text text, lang text,
   hashtags text, compound text, label text, model text, topic text`;
@@ -125,16 +152,17 @@ export const SCORE_IN_TYPED = `SELECT post_id, platform, author_id, created_at::
  * batch COPY could not store (bisected by insertRefusingBadRows), rows COPY cannot carry, and the
  * embedded database, which has no COPY FROM STDIN.
  */
-async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
-  await client.query(
+async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[], rescore: boolean): Promise<number> {
+  const result = await client.query(
     `WITH t AS (
        SELECT j.post_id, j.platform, j.author_id, j.created_at, j.text, j.lang,
               ARRAY(SELECT jsonb_array_elements_text(j.hashtags)) AS hashtags, j.compound, j.label, j.model, j.topic
        FROM jsonb_to_recordset($3::jsonb) AS j(post_id text, platform text, author_id text, created_at timestamptz,
             text text, lang text, hashtags jsonb, compound real, label text, model text, topic int)
-     ),${MERGE_FROM_T}${CLAIMS_FROM_T}`,
+     ),${writeFromT(rescore)}`,
     [runKey, partition, JSON.stringify(rows)],
   );
+  return storedBy(result, rows.length, rescore);
 }
 
 /** Other runs that had claimed the posts this call claimed ($1 run key, $2 partition), with how many: ScoreResult.mergedFrom. */
@@ -199,10 +227,10 @@ export function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
  * columns, so COPY itself refuses nothing a cast would), then one INSERT … SELECT with the casts and
  * the same merge and claims as insertScores. A data error in either throws (the caller falls back).
  */
-async function copyScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[]): Promise<void> {
+async function copyScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[], rescore: boolean): Promise<number> {
   await client.query('TRUNCATE score_in');
   await pipeline(Readable.from(copyLines(rows)), client.query(copyFrom('COPY score_in FROM STDIN')));
-  await client.query(`WITH t AS (${SCORE_IN_TYPED}),${MERGE_FROM_T}${CLAIMS_FROM_T}`, [runKey, partition]);
+  return storedBy(await client.query(`WITH t AS (${SCORE_IN_TYPED}),${writeFromT(rescore)}`, [runKey, partition]), rows.length, rescore);
 }
 
 /**
@@ -216,28 +244,32 @@ async function storeBatch(
   partition: string,
   rows: readonly ScoreRow[],
   canCopy: boolean,
-): Promise<Array<{ row: ScoreRow; reason: string }>> {
+  rescore: boolean,
+): Promise<{ refused: Array<{ row: ScoreRow; reason: string }>; stored: number }> {
   const bulk: ScoreRow[] = [];
   const viaJson: ScoreRow[] = [];
+  let stored = 0;
   for (const r of rows) (canCopy && copyable(r) ? bulk : viaJson).push(r);
   if (bulk.length > 0) {
     await client.query('SAVEPOINT copy_scores');
     try {
-      await copyScores(client, runKey, partition, bulk);
+      stored += await copyScores(client, runKey, partition, bulk, rescore);
       await client.query('RELEASE SAVEPOINT copy_scores');
     } catch (err) {
       if (!isPgDataError(err)) throw err;
       await client.query('ROLLBACK TO SAVEPOINT copy_scores');
       await client.query('RELEASE SAVEPOINT copy_scores');
+      stored = 0;
       viaJson.push(...bulk);
     }
   }
   const refused: Array<{ row: ScoreRow; reason: string }> = [];
   for (let i = 0; i < viaJson.length; i += BATCH) {
     const batch = viaJson.slice(i, i + BATCH);
-    refused.push(...(await insertRefusingBadRows(client, batch, (b) => insertScores(client, runKey, partition, b))));
+    // a batch that fails is bisected and retried in halves: only what succeeded counts
+    refused.push(...(await insertRefusingBadRows(client, batch, async (b) => void (stored += await insertScores(client, runKey, partition, b, rescore)))));
   }
-  return refused;
+  return { refused, stored };
 }
 
 export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
@@ -260,6 +292,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
      * Postgres message; the rest are stored. Connection errors are thrown as they are, for Temporal to retry.
      */
     async scorePosts(input: ScoreInput): Promise<ScoreResult> {
+      const rescore = input.rescore === true;
       let total = 0;
       // Only the refused posts are kept, whole, for the quarantine zone.
       const refusedPosts = new Map<string, FeaturedPost>();
@@ -281,8 +314,8 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
               const chunk = item.value;
               next = chunks.next();
               next.catch(() => {}); // observed at the loop's next await; this only avoids an early unhandled rejection
-              total += chunk.length;
-              const refusedHere = await storeBatch(client, input.runKey, input.partition, chunk.map(toRow), canCopy);
+              const { refused: refusedHere, stored: storedHere } = await storeBatch(client, input.runKey, input.partition, chunk.map(toRow), canCopy, rescore);
+              total += storedHere;
               if (refusedHere.length > 0) {
                 const ids = new Set(refusedHere.map((r) => r.row.post_id));
                 for (const p of chunk) if (ids.has(p.id)) refusedPosts.set(p.id, p);
@@ -298,6 +331,8 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
           // Every claim this call wrote carries the transaction's now(): older claims of this run and partition
           // are what a re-run no longer produces. No id lists as parameters: a 100k-post partition would make
           // `NOT IN (…)` compare every pair, and a refused id may be one Postgres cannot even hold.
+          // a rescore claims nothing: no run merged, nothing stale
+          if (rescore) return { refused, mergedFrom: [] };
           const merged = await client.query(MERGED_FROM_SQL, [input.runKey, input.partition]);
           await client.query(DELETE_STALE_SQL, [input.runKey, input.partition]);
           return { refused, mergedFrom: merged.rows.map((r) => ({ runKey: r.run_key as string, posts: r.posts as number })) };
@@ -316,7 +351,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
         quarantine = await writeNdjson(store, `quarantine/stage=score/source=${source}/date=${date}/${digest}.ndjson.gz`, records, 'quarantine.v1');
         await recordDataset(db, { ref: quarantine, stage: 'quarantine', source, date, runKey: input.runKey, inputs: [input.features.uri] });
       }
-      return { scored: total - refused.length, quarantined: refused.length, quarantine, mergedFrom };
+      return { scored: total, quarantined: refused.length, quarantine, mergedFrom };
     },
   };
 }

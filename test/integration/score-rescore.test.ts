@@ -1,0 +1,105 @@
+/**
+ * A retrain's rescoring (scorePosts with `rescore`) on the real Postgres: it replaces only the scores of the rows its
+ * run still owns, whatever part of the day they are in, and never the content or the owner of a row another run took
+ * over meanwhile. Found by a retrain that read a day's inputs while a newer import of that day landed: the retrain
+ * wrote the first file's texts back over the edited ones.
+ */
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createScoreActivities, type ScoreInput, type ScoreResult } from '../../activities/score';
+import { openRecordWriter } from '../../lib/datasets';
+import type { Stack } from '../../lib/stack';
+import type { FeaturedPost } from '../../models/pipeline/features';
+import { requireStack, uniqueId } from '../helpers/stack';
+
+let stack: Stack;
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const tag = crypto.randomUUID().slice(0, 8);
+const day = 'rescoretest/2026-10-03';
+
+beforeAll(async () => {
+  stack = await requireStack();
+});
+afterAll(async () => {
+  await stack?.db.query(`DELETE FROM post_score_runs WHERE post_id LIKE $1`, [`rescoretest:${tag}-%`]);
+  await stack?.db.query(`DELETE FROM post_scores WHERE post_id LIKE $1`, [`rescoretest:${tag}-%`]);
+  await stack?.close();
+});
+
+const id = (n: number) => `rescoretest:${tag}-${n}`;
+function post(n: number, text: string, compound: number, topic: number): FeaturedPost {
+  return {
+    id: id(n),
+    platform: 'rescoretest',
+    author: { id: `author-${n}`, handle: `h${n}`, followers: null, created_at: null },
+    text,
+    lang: 'en',
+    created_at: new Date(Date.UTC(2026, 9, 3) + n * 1000).toISOString(),
+    url: null,
+    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    reply_to: null,
+    repost_of: null,
+    hashtags: [],
+    mentions: [],
+    urls: [],
+    features: { sentiment: { compound, label: compound > 0 ? 'positive' : 'negative', model: compound > 0.5 ? 'classifier.v2' : 'lexicon.v1' }, topic },
+  };
+}
+
+let dataset = 0;
+async function score(input: Omit<ScoreInput, 'features'>, rows: FeaturedPost[]): Promise<ScoreResult> {
+  const w = openRecordWriter<FeaturedPost>(stack.store, `test/score-rescore/${tag}/${dataset++}.parquet`, 'post-features.v1');
+  await w.write(rows);
+  const features = await w.close();
+  const acts = createScoreActivities({ store: stack.store, db: stack.db });
+  return (await new MockActivityEnvironment(undefined, { logger: silent }).run(acts.scorePosts, { ...input, features })) as ScoreResult;
+}
+
+const table = async () =>
+  (
+    await stack.db.query(
+      `SELECT post_id, run_key, partition, text, sentiment_compound AS compound, sentiment_model AS model, topic FROM post_scores WHERE post_id LIKE $1 ORDER BY post_id`,
+      [`rescoretest:${tag}-%`],
+    )
+  ).rows;
+const claims = async () =>
+  (await stack.db.query(`SELECT run_key, post_id, partition FROM post_score_runs WHERE post_id LIKE $1 ORDER BY run_key, post_id`, [`rescoretest:${tag}-%`]))
+    .rows;
+
+describe('a rescore', () => {
+  it('replaces the scores of the rows its run still owns, in every part of the day, and nothing of a row another run took over', async () => {
+    const first = uniqueId('import-first');
+    const newer = uniqueId('import-newer');
+    // the first import: posts 1–2 in part 0 of the day, 3 in part 1
+    await score({ runKey: first, partition: `${day}/part-0` }, [post(1, 'one', 0.1, 1), post(2, 'two', 0.1, 1)]);
+    await score({ runKey: first, partition: `${day}/part-1` }, [post(3, 'three', 0.1, 1)]);
+    // a newer import of the day takes post 2 over with an edited text
+    expect(await score({ runKey: newer, partition: day }, [post(2, 'two, edited', 0.2, 2)])).toMatchObject({
+      scored: 1,
+      mergedFrom: [{ runKey: first, posts: 1 }],
+    });
+    const claimsBefore = await claims();
+
+    // the retrain rescores the first import's day from its (old) features with the new models
+    const rescored = await score({ runKey: first, partition: day, rescore: true }, [post(1, 'one', 0.9, 7), post(2, 'two', 0.9, 7), post(3, 'three', 0.9, 7)]);
+    expect(rescored).toEqual({ scored: 2, quarantined: 0, quarantine: null, mergedFrom: [] });
+    expect(await table()).toEqual([
+      { post_id: id(1), run_key: first, partition: `${day}/part-0`, text: 'one', compound: 0.9, model: 'classifier.v2', topic: 7 },
+      // the newer import's row: its text, its scores, its owner
+      { post_id: id(2), run_key: newer, partition: day, text: 'two, edited', compound: 0.2, model: 'lexicon.v1', topic: 2 },
+      { post_id: id(3), run_key: first, partition: `${day}/part-1`, text: 'three', compound: 0.9, model: 'classifier.v2', topic: 7 },
+    ]);
+    // no claim added, moved or removed
+    expect(await claims()).toEqual(claimsBefore);
+  });
+
+  it('of another day, or by a run that owns nothing, changes nothing', async () => {
+    const run = uniqueId('import-day');
+    await score({ runKey: run, partition: day }, [post(10, 'ten', 0.1, 1)]);
+    const before = await table();
+    expect(await score({ runKey: run, partition: 'rescoretest/2026-10-04', rescore: true }, [post(10, 'ten', 0.9, 7)])).toMatchObject({ scored: 0 });
+    expect(await score({ runKey: uniqueId('nobody'), partition: day, rescore: true }, [post(10, 'ten', 0.9, 7)])).toMatchObject({ scored: 0 });
+    expect(await table()).toEqual(before);
+  });
+});
