@@ -204,17 +204,32 @@ export async function* readLines(file: string): AsyncGenerator<{ line: number; t
   let line = 0;
   for await (const chunk of await openText(file)) {
     rest += chunk;
-    let at: number;
     let from = 0;
-    while ((at = rest.indexOf('\n', from)) >= 0) {
-      const end = at > from && rest.charCodeAt(at - 1) === 13 ? at - 1 : at;
-      yield { line: ++line, text: rest.slice(from, end) };
-      from = at + 1;
+    if (!LONE_CR.test(rest)) {
+      // the common case, LF or CRLF only: indexOf is the fast path
+      let at: number;
+      while ((at = rest.indexOf('\n', from)) >= 0) {
+        const end = at > from && rest.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        yield { line: ++line, text: rest.slice(from, end) };
+        from = at + 1;
+      }
+    } else {
+      // a lone CR ends a line too (classic Mac OS, some Excel for Mac exports); one at the very end may be the first
+      // half of a CRLF cut by the chunk boundary, so it waits for the next chunk
+      const breaks = /\r\n|\n|\r/g;
+      for (let m = breaks.exec(rest); m !== null; m = breaks.exec(rest)) {
+        if (m[0] === '\r' && m.index === rest.length - 1) break;
+        yield { line: ++line, text: rest.slice(from, m.index) };
+        from = m.index + m[0].length;
+      }
     }
     rest = rest.slice(from);
   }
   if (rest !== '') yield { line: line + 1, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest };
 }
+
+/** A CR not followed by LF (a CR that ends the text may be half of a CRLF: not counted). */
+const LONE_CR = /\r(?!\n|$)/;
 
 export type CsvItem = { line: number; fields: string[]; raw: string } | { line: number; error: string; raw: string };
 

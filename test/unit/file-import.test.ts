@@ -1104,6 +1104,23 @@ describe('an id column of row numbers is not an identity', () => {
     ]);
   });
 
+  it('a CSV mixing CRLF, LF, a lone CR (classic Mac), a quoted CRLF and no final newline: every record once', async () => {
+    const { posts, quarantine } = await importAll(
+      write(
+        'mixed_eol.csv',
+        'id,created_at,text\r\nm1,2026-11-28T09:00:00Z,first CRLF\r\nm2,2026-11-28T09:01:00Z,second line LF\nm3,2026-11-28T09:02:00Z,third after a lone CR\rm4,2026-11-28T09:03:00Z,"quoted\r\nacross lines"\r\nm5,2026-11-28T09:04:00Z,no final newline',
+      ),
+    );
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => [p.id, p.text])).toEqual([
+      ['file:m1', 'first CRLF'],
+      ['file:m2', 'second line LF'],
+      ['file:m3', 'third after a lone CR'],
+      ['file:m4', 'quoted\nacross lines'],
+      ['file:m5', 'no final newline'],
+    ]);
+  });
+
   it('a Google Sheets download: its Post column is the text, and its formatted blank rows are skipped and counted, not posts', async () => {
     const { posts, quarantine, result } = await importAll(
       write(
