@@ -24,6 +24,8 @@ export interface ScoreInput {
    * of that day finished wrote the old texts back over the new ones.
    */
   rescore?: boolean;
+  /** the topic model the features' `topic` ids are of (FeaturesResult.models.topics, e.g. `topics.v3`): post_scores.topic_model */
+  topicModel?: string | null;
 }
 
 export interface ScoreResult {
@@ -75,7 +77,7 @@ const toRow = (p: FeaturedPost): ScoreRow => ({
 
 /**
  * The upsert into post_scores from a relation `t` of the ScoreRow columns already typed ($1 run key, $2
- * partition), as a CTE named `stored`; CLAIMS_FROM_T completes the statement with this run's claims.
+ * partition, $3 the topic model of the rows' topic ids), as a CTE named `stored`; CLAIMS_FROM_T completes the statement with this run's claims.
  * A row whose stored values are all the same (a retry or re-run of the same run on the same data) is
  * left as it is: no new row version, so no index entries and no dead tuple to vacuum, and its
  * scored_at stays the time it was first scored with these values. The claim is still refreshed.
@@ -83,8 +85,9 @@ const toRow = (p: FeaturedPost): ScoreRow => ({
 export const MERGE_FROM_T = `
    stored AS (
      INSERT INTO post_scores AS p (post_id, run_key, partition, platform, author_id, created_at, text, lang, hashtags,
-                                   sentiment_compound, sentiment_label, sentiment_model, topic)
-     SELECT t.post_id, $1, $2, t.platform, t.author_id, t.created_at, t.text, t.lang, t.hashtags, t.compound, t.label, t.model, t.topic
+                                   sentiment_compound, sentiment_label, sentiment_model, topic, topic_model)
+     SELECT t.post_id, $1, $2, t.platform, t.author_id, t.created_at, t.text, t.lang, t.hashtags, t.compound, t.label, t.model, t.topic,
+            CASE WHEN t.topic IS NULL THEN NULL ELSE $3::text END
      FROM t
      -- Every column the post carries is replaced, so the row is the post as its latest run saw it
      -- (a corrected re-import fixes its time and author too, not only its text and scores).
@@ -92,12 +95,12 @@ export const MERGE_FROM_T = `
        author_id = EXCLUDED.author_id, created_at = EXCLUDED.created_at, text = EXCLUDED.text, lang = EXCLUDED.lang,
        hashtags = EXCLUDED.hashtags, sentiment_compound = EXCLUDED.sentiment_compound,
        sentiment_label = EXCLUDED.sentiment_label, sentiment_model = EXCLUDED.sentiment_model,
-       topic = EXCLUDED.topic, scored_at = now()
+       topic = EXCLUDED.topic, topic_model = EXCLUDED.topic_model, scored_at = now()
      WHERE (p.run_key, p.partition, p.platform, p.author_id, p.created_at, p.text, p.lang, p.hashtags,
-            p.sentiment_compound, p.sentiment_label, p.sentiment_model, p.topic)
+            p.sentiment_compound, p.sentiment_label, p.sentiment_model, p.topic, p.topic_model)
        IS DISTINCT FROM (EXCLUDED.run_key, EXCLUDED.partition, EXCLUDED.platform, EXCLUDED.author_id, EXCLUDED.created_at,
             EXCLUDED.text, EXCLUDED.lang, EXCLUDED.hashtags, EXCLUDED.sentiment_compound, EXCLUDED.sentiment_label,
-            EXCLUDED.sentiment_model, EXCLUDED.topic)
+            EXCLUDED.sentiment_model, EXCLUDED.topic, EXCLUDED.topic_model)
    )`;
 
 /**
@@ -121,12 +124,21 @@ export const CLAIMS_FROM_T = `
 export const RESCORE_FROM_T = `
    rescored AS (
      UPDATE post_scores p SET sentiment_compound = t.compound, sentiment_label = t.label, sentiment_model = t.model, topic = t.topic,
-       scored_at = now()
+       topic_model = CASE WHEN t.topic IS NULL THEN NULL ELSE $3::text END, scored_at = now()
      FROM t
      WHERE p.post_id = t.post_id AND p.run_key = $1 AND split_part(p.partition, '/part-', 1) = $2
      RETURNING 1
    )
    SELECT count(*)::int AS n FROM rescored`;
+
+/** Where a batch goes: the statement's $1 run key, $2 partition, $3 topic model, and whether it merges or rescores. */
+interface BatchTarget {
+  runKey: string;
+  partition: string;
+  topicModel: string | null;
+  rescore: boolean;
+}
+const targetParams = (t: BatchTarget) => [t.runKey, t.partition, t.topicModel];
 
 /** What a batch's statement does after `WITH t AS (…),`: merge and claim (a run's scoring), or rescore (a retrain's). */
 const writeFromT = (rescore: boolean) => (rescore ? RESCORE_FROM_T : `${MERGE_FROM_T}${CLAIMS_FROM_T}`);
@@ -152,17 +164,17 @@ export const SCORE_IN_TYPED = `SELECT post_id, platform, author_id, created_at::
  * batch COPY could not store (bisected by insertRefusingBadRows), rows COPY cannot carry, and the
  * embedded database, which has no COPY FROM STDIN.
  */
-async function insertScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[], rescore: boolean): Promise<number> {
+async function insertScores(client: pg.PoolClient, target: BatchTarget, rows: readonly ScoreRow[]): Promise<number> {
   const result = await client.query(
     `WITH t AS (
        SELECT j.post_id, j.platform, j.author_id, j.created_at, j.text, j.lang,
               ARRAY(SELECT jsonb_array_elements_text(j.hashtags)) AS hashtags, j.compound, j.label, j.model, j.topic
-       FROM jsonb_to_recordset($3::jsonb) AS j(post_id text, platform text, author_id text, created_at timestamptz,
+       FROM jsonb_to_recordset($4::jsonb) AS j(post_id text, platform text, author_id text, created_at timestamptz,
             text text, lang text, hashtags jsonb, compound real, label text, model text, topic int)
-     ),${writeFromT(rescore)}`,
-    [runKey, partition, JSON.stringify(rows)],
+     ),${writeFromT(target.rescore)}`,
+    [...targetParams(target), JSON.stringify(rows)],
   );
-  return storedBy(result, rows.length, rescore);
+  return storedBy(result, rows.length, target.rescore);
 }
 
 /** Other runs that had claimed the posts this call claimed ($1 run key, $2 partition), with how many: ScoreResult.mergedFrom. */
@@ -227,10 +239,10 @@ export function* copyLines(rows: readonly ScoreRow[]): Generator<string> {
  * columns, so COPY itself refuses nothing a cast would), then one INSERT … SELECT with the casts and
  * the same merge and claims as insertScores. A data error in either throws (the caller falls back).
  */
-async function copyScores(client: pg.PoolClient, runKey: string, partition: string, rows: readonly ScoreRow[], rescore: boolean): Promise<number> {
+async function copyScores(client: pg.PoolClient, target: BatchTarget, rows: readonly ScoreRow[]): Promise<number> {
   await client.query('TRUNCATE score_in');
   await pipeline(Readable.from(copyLines(rows)), client.query(copyFrom('COPY score_in FROM STDIN')));
-  return storedBy(await client.query(`WITH t AS (${SCORE_IN_TYPED}),${writeFromT(rescore)}`, [runKey, partition]), rows.length, rescore);
+  return storedBy(await client.query(`WITH t AS (${SCORE_IN_TYPED}),${writeFromT(target.rescore)}`, targetParams(target)), rows.length, target.rescore);
 }
 
 /**
@@ -240,11 +252,9 @@ async function copyScores(client: pg.PoolClient, runKey: string, partition: stri
  */
 async function storeBatch(
   client: pg.PoolClient,
-  runKey: string,
-  partition: string,
+  target: BatchTarget,
   rows: readonly ScoreRow[],
   canCopy: boolean,
-  rescore: boolean,
 ): Promise<{ refused: Array<{ row: ScoreRow; reason: string }>; stored: number }> {
   const bulk: ScoreRow[] = [];
   const viaJson: ScoreRow[] = [];
@@ -253,7 +263,7 @@ async function storeBatch(
   if (bulk.length > 0) {
     await client.query('SAVEPOINT copy_scores');
     try {
-      stored += await copyScores(client, runKey, partition, bulk, rescore);
+      stored += await copyScores(client, target, bulk);
       await client.query('RELEASE SAVEPOINT copy_scores');
     } catch (err) {
       if (!isPgDataError(err)) throw err;
@@ -267,7 +277,7 @@ async function storeBatch(
   for (let i = 0; i < viaJson.length; i += BATCH) {
     const batch = viaJson.slice(i, i + BATCH);
     // a batch that fails is bisected and retried in halves: only what succeeded counts
-    refused.push(...(await insertRefusingBadRows(client, batch, async (b) => void (stored += await insertScores(client, runKey, partition, b, rescore)))));
+    refused.push(...(await insertRefusingBadRows(client, batch, async (b) => void (stored += await insertScores(client, target, b)))));
   }
   return { refused, stored };
 }
@@ -293,6 +303,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
      */
     async scorePosts(input: ScoreInput): Promise<ScoreResult> {
       const rescore = input.rescore === true;
+      const target: BatchTarget = { runKey: input.runKey, partition: input.partition, topicModel: input.topicModel ?? null, rescore };
       let total = 0;
       // Only the refused posts are kept, whole, for the quarantine zone.
       const refusedPosts = new Map<string, FeaturedPost>();
@@ -314,7 +325,7 @@ export function createScoreActivities(deps: { store: ObjectStore; db: Db }) {
               const chunk = item.value;
               next = chunks.next();
               next.catch(() => {}); // observed at the loop's next await; this only avoids an early unhandled rejection
-              const { refused: refusedHere, stored: storedHere } = await storeBatch(client, input.runKey, input.partition, chunk.map(toRow), canCopy, rescore);
+              const { refused: refusedHere, stored: storedHere } = await storeBatch(client, target, chunk.map(toRow), canCopy);
               total += storedHere;
               if (refusedHere.length > 0) {
                 const ids = new Set(refusedHere.map((r) => r.row.post_id));

@@ -125,7 +125,7 @@ export async function socialSensePipeline(input: PipelineInput = {}): Promise<Pi
       // Added with parts: runs recorded before never have one, so they replay without reaching the marker.
       const part = p.part !== undefined && patched('partition-parts') ? p.part : null;
       const partition = partitionLabel(source, p.date, part);
-      const scored = await ml.scorePosts({ runKey, partition, features });
+      const scored = await ml.scorePosts({ runKey, partition, features, topicModel: models.topics });
       // Added after the first release: runs recorded before it replay without this step.
       if (patched('incremental-user-profiles')) {
         // A day's engagements are folded once, with its first part (or the whole day): never once per part.

@@ -94,9 +94,12 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
     const rescored = await mapConcurrently(data.clean, 4, async (c) => {
-      const { features } = await scoring.extractFeatures({ runKey: c.runKey, source, date: c.date, clean: c.ref });
+      const { features, models } = await scoring.extractFeatures({ runKey: c.runKey, source, date: c.date, clean: c.ref });
       // rescore: only the scores of the rows that run still owns (a newer import of the day keeps its rows)
-      return { features, scored: (await scoring.scorePosts({ runKey: c.runKey, partition: `${source}/${c.date}`, features, rescore: true })).scored };
+      return {
+        features,
+        scored: (await scoring.scorePosts({ runKey: c.runKey, partition: `${source}/${c.date}`, features, rescore: true, topicModel: models.topics })).scored,
+      };
     });
     const insights = await scoring.scoreInsights({ runKey, features: rescored.map((r) => r.features), engagements: data.engagements });
     const summary: RetrainSummary = { runKey, window: { from, to, source }, models, failures, rescored: rescored.reduce((a, r) => a + r.scored, 0), insights };

@@ -121,9 +121,9 @@ export async function streamWindow(input: StreamWindowInput): Promise<StreamWind
     let quarantined = batch.counts.quarantined;
     for (const p of batch.partitions) {
       const pre = await ml.preprocess({ runKey, source, date: p.date, inputs: [p.posts], languages: input.languages ?? null });
-      const { features } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
+      const { features, models } = await ml.extractFeatures({ runKey, source, date: p.date, clean: pre.clean });
       const partition = `${source}/${p.date}`;
-      const result = await ml.scorePosts({ runKey, partition, features });
+      const result = await ml.scorePosts({ runKey, partition, features, topicModel: models.topics });
       await ml.updateUserProfiles({ partition, features, engagements: null });
       scored += result.scored;
       filtered += pre.counts.duplicates + pre.counts.filteredLanguage + pre.counts.filteredSpam;

@@ -220,6 +220,7 @@ function trendsSection(p: Page, d: ReportData): string {
 }
 
 const TOPIC_BASIS: Record<TopicModelRef['basis'], string> = {
+  posts: "the one that scored this run's posts",
   run: 'recorded by this run',
   'at-run': 'serving when this run finished',
   serving: 'serving now',

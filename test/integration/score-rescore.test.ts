@@ -12,6 +12,7 @@ import { openRecordWriter } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import type { FeaturedPost } from '../../models/pipeline/features';
 import { requireStack, uniqueId } from '../helpers/stack';
+import { topicModelFor, topicVersionOf } from '../../cli/report/queries/topics';
 
 let stack: Stack;
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -59,7 +60,7 @@ async function score(input: Omit<ScoreInput, 'features'>, rows: FeaturedPost[]):
 const table = async () =>
   (
     await stack.db.query(
-      `SELECT post_id, run_key, partition, text, sentiment_compound AS compound, sentiment_model AS model, topic FROM post_scores WHERE post_id LIKE $1 ORDER BY post_id`,
+      `SELECT post_id, run_key, partition, text, sentiment_compound AS compound, sentiment_model AS model, topic, topic_model FROM post_scores WHERE post_id LIKE $1 ORDER BY post_id`,
       [`rescoretest:${tag}-%`],
     )
   ).rows;
@@ -72,26 +73,50 @@ describe('a rescore', () => {
     const first = uniqueId('import-first');
     const newer = uniqueId('import-newer');
     // the first import: posts 1–2 in part 0 of the day, 3 in part 1
-    await score({ runKey: first, partition: `${day}/part-0` }, [post(1, 'one', 0.1, 1), post(2, 'two', 0.1, 1)]);
-    await score({ runKey: first, partition: `${day}/part-1` }, [post(3, 'three', 0.1, 1)]);
+    await score({ runKey: first, partition: `${day}/part-0`, topicModel: 'topics.v1' }, [post(1, 'one', 0.1, 1), post(2, 'two', 0.1, 1)]);
+    await score({ runKey: first, partition: `${day}/part-1`, topicModel: 'topics.v1' }, [post(3, 'three', 0.1, 1)]);
+    // the rows say which model their topic ids are of, before what the run's summary says
+    expect(await topicModelFor(stack.db, { runKey: first, finishedAt: null, summary: { models: { topics: 'topics.v9' } } })).toEqual({
+      version: 1,
+      basis: 'posts',
+    });
     // a newer import of the day takes post 2 over with an edited text
-    expect(await score({ runKey: newer, partition: day }, [post(2, 'two, edited', 0.2, 2)])).toMatchObject({
+    expect(await score({ runKey: newer, partition: day, topicModel: 'topics.v2' }, [post(2, 'two, edited', 0.2, 2)])).toMatchObject({
       scored: 1,
       mergedFrom: [{ runKey: first, posts: 1 }],
     });
     const claimsBefore = await claims();
 
     // the retrain rescores the first import's day from its (old) features with the new models
-    const rescored = await score({ runKey: first, partition: day, rescore: true }, [post(1, 'one', 0.9, 7), post(2, 'two', 0.9, 7), post(3, 'three', 0.9, 7)]);
+    const rescored = await score({ runKey: first, partition: day, rescore: true, topicModel: 'topics.v7' }, [
+      post(1, 'one', 0.9, 7),
+      post(2, 'two', 0.9, 7),
+      post(3, 'three', 0.9, 7),
+    ]);
     expect(rescored).toEqual({ scored: 2, quarantined: 0, quarantine: null, mergedFrom: [] });
     expect(await table()).toEqual([
-      { post_id: id(1), run_key: first, partition: `${day}/part-0`, text: 'one', compound: 0.9, model: 'classifier.v2', topic: 7 },
-      // the newer import's row: its text, its scores, its owner
-      { post_id: id(2), run_key: newer, partition: day, text: 'two, edited', compound: 0.2, model: 'lexicon.v1', topic: 2 },
-      { post_id: id(3), run_key: first, partition: `${day}/part-1`, text: 'three', compound: 0.9, model: 'classifier.v2', topic: 7 },
+      { post_id: id(1), run_key: first, partition: `${day}/part-0`, text: 'one', compound: 0.9, model: 'classifier.v2', topic: 7, topic_model: 'topics.v7' },
+      // the newer import's row: its text, its scores, its owner, its topic model
+      { post_id: id(2), run_key: newer, partition: day, text: 'two, edited', compound: 0.2, model: 'lexicon.v1', topic: 2, topic_model: 'topics.v2' },
+      { post_id: id(3), run_key: first, partition: `${day}/part-1`, text: 'three', compound: 0.9, model: 'classifier.v2', topic: 7, topic_model: 'topics.v7' },
     ]);
     // no claim added, moved or removed
     expect(await claims()).toEqual(claimsBefore);
+    // each run's topics are named with the model most of its posts carry now
+    expect(await topicModelFor(stack.db, { runKey: first, finishedAt: null, summary: null })).toEqual({ version: 7, basis: 'posts' });
+    expect(await topicModelFor(stack.db, { runKey: newer, finishedAt: null, summary: null })).toEqual({ version: 2, basis: 'posts' });
+  });
+
+  it('names topic model versions the ways runs and rows wrote them', () => {
+    const versions = [
+      topicVersionOf('topics.v3'),
+      topicVersionOf(3),
+      topicVersionOf({ version: 12 }),
+      topicVersionOf('topics.vx'),
+      topicVersionOf(null),
+      topicVersionOf('3'),
+    ];
+    expect(versions).toEqual([3, 3, 12, null, null, null]);
   });
 
   it('of another day, or by a run that owns nothing, changes nothing', async () => {

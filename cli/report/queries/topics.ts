@@ -5,26 +5,34 @@ import { RUN_POSTS, type RunInfo } from './runs';
 export interface TopicModelRef {
   version: number | null;
   /**
-   * why this version: the run's summary names it ('run'), it was serving when the run finished
-   * ('at-run'), it serves now ('serving'), or it is the newest with terms ('latest')
+   * why this version: the run's posts carry it ('posts': post_scores.topic_model, most of them), the run's summary
+   * names it ('run'), it was serving when the run finished ('at-run'), it serves now ('serving'), or it is the newest
+   * with terms ('latest')
    */
-  basis: 'run' | 'at-run' | 'serving' | 'latest' | 'none';
+  basis: 'posts' | 'run' | 'at-run' | 'serving' | 'latest' | 'none';
 }
 
-/** The version in a run summary's `models.topics` (a number, or an object with `version`), if any. */
-function summaryTopicVersion(summary: Record<string, unknown> | null | undefined): number | null {
-  const t = (summary?.models as Record<string, unknown> | undefined)?.topics;
-  const v = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).version : t;
-  return Number.isInteger(v) ? (v as number) : null;
+/** The version of a topic model name as features and post_scores write it (`topics.v3`), a bare number, or an object with `version`. */
+export function topicVersionOf(t: unknown): number | null {
+  const v = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).version : typeof t === 'string' ? /^topics\.v(\d+)$/.exec(t)?.[1] : t;
+  const n = typeof v === 'string' ? Number(v) : v;
+  return Number.isInteger(n) ? (n as number) : null;
 }
 
 /**
- * The topic model whose ids the run's posts carry. post_scores does not record it, so: the version
- * the run's summary names, else the one serving when the run finished, else the one serving now,
- * else the newest version with terms.
+ * The topic model whose ids the run's posts carry: the one most of its posts record (post_scores.topic_model; a
+ * retrain rescores only its window, so an older run's rows keep their own model's ids), else the version the run's
+ * summary names, else the one serving when the run finished, else the one serving now, else the newest version with
+ * terms (rows scored before post_scores recorded it).
  */
 export async function topicModelFor(db: Db, run: Pick<RunInfo, 'runKey' | 'finishedAt' | 'summary'>): Promise<TopicModelRef> {
-  const recorded = summaryTopicVersion(run.summary);
+  const { rows: onPosts } = await db.query<{ topic_model: string }>(
+    `SELECT topic_model FROM ${RUN_POSTS} AS run_posts WHERE topic_model IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 DESC LIMIT 1`,
+    [run.runKey],
+  );
+  const fromPosts = topicVersionOf(onPosts[0]?.topic_model);
+  if (fromPosts !== null) return { version: fromPosts, basis: 'posts' };
+  const recorded = topicVersionOf((run.summary?.models as Record<string, unknown> | undefined)?.topics);
   if (recorded !== null) return { version: recorded, basis: 'run' };
   const { rows } = await db.query<{ version: number; basis: TopicModelRef['basis'] }>(
     `(SELECT version, 'at-run' AS basis, 1 AS rank FROM models
