@@ -1013,6 +1013,9 @@ class ItemScorer implements LexiconScorer {
     }
     if (detail !== undefined) fillDetail(detail, val, items);
     if (items === 0) return { compound: 0, positive: 0, neutral: 0, negative: 0, label: 'neutral' };
+    // Valences that cancel ("great" twice, "terrible" twice) leave floating-point dust (-1.1e-16), which the
+    // negative cut at 0 would label negative: a sum that small is a balance, so it is 0.
+    if (Math.abs(sum) < 1e-9) sum = 0;
     let emphasis = Math.min(this.exclamations, 4) * EXCLAMATION_INCR;
     const questions = this.questions;
     if (questions > 1) emphasis += questions <= 3 ? questions * QUESTION_INCR : 0.96;

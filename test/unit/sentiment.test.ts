@@ -432,3 +432,21 @@ describe('tuning on the newest slice (splitNewest, tuneOnNewest, priorAdjust)', 
     expect(shifted.header.bias[0] - shifted.header.bias[1]).toBeGreaterThan(adjusted.header.bias[0] - adjusted.header.bias[1]);
   });
 });
+
+describe('the lexicon on valences that cancel', () => {
+  it('labels a balance neutral with compound 0, not negative from floating-point dust', async () => {
+    const { scoreSentiment } = await import('../../models/sentiment/lexicon');
+    const scorer = { score: scoreSentiment };
+    for (const text of [
+      // from an import: its valences summed to -1.1e-16 and it was labelled negative
+      'coffee service launch team terrible terrible launch team hate team sad city great win great service #service 9305',
+    ]) {
+      const s = scorer.score(text);
+      expect(s.compound, text).toBe(0);
+      expect(s.label, text).toBe('neutral');
+    }
+    // a real lean stays a lean
+    expect(scorer.score('great great great terrible').label).toBe('positive');
+    expect(scorer.score('great terrible terrible terrible').label).toBe('negative');
+  });
+});
