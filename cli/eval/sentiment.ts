@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { sentimentLabels, type SentimentLabel } from '../../lib/schema';
 import { readTableAll, requireColumns, type Row } from '../../lib/tabular';
 import { trainSentimentClassifier, tuneOnNewest, type SentimentClassifier } from '../../models/sentiment/classifier';
-import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
+import { canScoreSentimentOf, sentimentLanguageOf } from '../../models/sentiment/languages';
 import { lexiconModelName, scoreSentiment } from '../../models/sentiment/lexicon';
 import { readDomainLexicon } from '../../lib/domainLexicon';
 import { trainNeuralSentiment } from '../../models/sentiment/neural';
@@ -174,8 +174,11 @@ function languageGate(file: string, texts: readonly string[], langs: readonly st
   const gate: LanguageGate = { scoredIdx: [], notScoredLanguages: {} };
   for (let i = 0; i < texts.length; i++) {
     const lang = sentimentLanguageOf(texts[i], langs?.[i]);
-    if (canScoreSentiment(lang)) gate.scoredIdx.push(i);
-    else gate.notScoredLanguages[lang!] = (gate.notScoredLanguages[lang!] ?? 0) + 1;
+    if (canScoreSentimentOf(texts[i], lang)) gate.scoredIdx.push(i);
+    else {
+      const why = lang ?? 'und (non-Latin script)';
+      gate.notScoredLanguages[why] = (gate.notScoredLanguages[why] ?? 0) + 1;
+    }
   }
   gateCache.set(key, gate);
   return gate;

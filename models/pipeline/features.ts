@@ -4,7 +4,7 @@
  */
 import type { Post, SentimentLabel } from '../../lib/schema';
 import type { SentimentScorer } from '../sentiment/classifier';
-import { canScoreSentiment } from '../sentiment/languages';
+import { canScoreSentimentOf } from '../sentiment/languages';
 import { lexiconModelName, scoreSentiment, type DomainLexicon } from '../sentiment/lexicon';
 import type { TopicModel } from '../topics/topicModel';
 import { extractTerms, Vocabulary } from '../topics/terms';
@@ -46,7 +46,7 @@ export function extractFeatures(posts: Post[], models: FeatureModels = {}): Feat
   const sentimentModel = sentimentModelName(models);
   return posts.map((post) => {
     const topic = topicModel && vocabulary ? topicModel.assign(vocabulary.encode(extractTerms(post.text)), { iterations: 10, seed: 1 }) : null;
-    if (!canScoreSentiment(post.lang)) return { ...post, features: { sentiment: { compound: null, label: null, model: null }, topic } };
+    if (!canScoreSentimentOf(post.text, post.lang)) return { ...post, features: { sentiment: { compound: null, label: null, model: null }, topic } };
     const lexicon = scoreSentiment(post.text, models.lexicon);
     const label = classifier ? classifier.predict(post.text).label : lexicon.label;
     return { ...post, features: { sentiment: { compound: lexicon.compound, label, model: sentimentModel }, topic } };

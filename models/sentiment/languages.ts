@@ -6,9 +6,11 @@
  * (a null label, counted and shown as "not scored") rather than a wrong one.
  *
  * Posts whose language is unknown (too short to tell, emoji only, a platform's "und") are scored:
- * most such posts are English, and an emoji means the same in every language.
+ * most such posts are English, and an emoji means the same in every language; unless most of their
+ * letters are of another script than Latin (a short Arabic post with a hashtag and a link): those
+ * are not English either (canScoreSentimentOf).
  */
-import { detectLanguage } from '../text/language';
+import { detectLanguage, mostlyNonLatin } from '../text/language';
 import { normalizeText } from '../text/normalize';
 
 /** ISO 639-1 codes of the languages the sentiment models were built for. */
@@ -33,6 +35,17 @@ export function canScoreSentiment(lang: string | null | undefined): boolean {
   const primary = lang.trim().toLowerCase().split(/[-_]/)[0];
   if (primary === '' || UNDETERMINED.has(primary)) return true;
   return SENTIMENT_LANGUAGES.includes(THREE_LETTER[primary] ?? primary);
+}
+
+/**
+ * Whether a post gets sentiment: canScoreSentiment of its language, and, when that is unknown, its text is not
+ * mostly in a non-Latin script.
+ */
+export function canScoreSentimentOf(text: string, lang: string | null | undefined): boolean {
+  if (!canScoreSentiment(lang)) return false;
+  const primary = lang?.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  const known = primary !== '' && !UNDETERMINED.has(primary);
+  return known || !mostlyNonLatin(text);
 }
 
 /**

@@ -131,6 +131,24 @@ function eld(): EldModel {
  * Galician as Spanish or Portuguese (neither is in eld). Accuracy on test/fixtures/langid/sample.tsv and the SemEval tweets:
  * bench/README.md, "Language identification".
  */
+/**
+ * Whether most of the letters of `text` (links, mentions and hashtags left out, as detectLanguage leaves them out) are
+ * of a script other than Latin: Arabic, Cyrillic, Devanagari, CJK... A text with no letters (emoji only) is not.
+ * For posts whose language cannot be told (too short): written in such a script, they are not English either.
+ */
+export function mostlyNonLatin(text: string): boolean {
+  const content = text.slice(0, MAX_DETECTION_CHARS).replace(NON_LANGUAGE_RE, ' ');
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (!isBmpLetter(c)) continue;
+    if (SCRIPT_OF[c] === LATIN) latin++;
+    else other++;
+  }
+  return other > latin;
+}
+
 export function detectLanguage(text: string): string | null {
   // A post's language shows in its first few thousand characters; a pasted 100 KB document must cost what a post costs.
   const content = text.slice(0, MAX_DETECTION_CHARS).replace(NON_LANGUAGE_RE, ' ');

@@ -450,3 +450,42 @@ describe('the lexicon on valences that cancel', () => {
     expect(scorer.score('great terrible terrible terrible').label).toBe('negative');
   });
 });
+
+describe('posts whose language cannot be told', () => {
+  it('are scored when written in Latin letters or emoji, not when most letters are of another script', async () => {
+    const { canScoreSentimentOf } = await import('../../models/sentiment/languages');
+    const { extractFeatures } = await import('../../models/pipeline/features');
+    const cases: Array<[string, boolean]> = [
+      ['مرحبا @alice شاهد #السعودية https://example.com/ar', false], // Arabic, too short to tell
+      ['Привет! #москва', false], // Cyrillic
+      ['नमस्ते दोस्तों', false], // Devanagari
+      ['שלום @bob', false], // Hebrew
+      ['Nice!! 😍', true], // Latin, short
+      ['😍🔥🎉', true], // no letters: emoji only
+      ['ok #السعودية', true], // the hashtag is not the text: Latin letters remain
+    ];
+    for (const [text, scored] of cases) expect(canScoreSentimentOf(text, null), text).toBe(scored);
+    // a language a platform declared decides, whatever the script
+    expect(canScoreSentimentOf('Привет', 'en')).toBe(true);
+    expect(canScoreSentimentOf('hello', 'de')).toBe(false);
+    // through the features stage: not scored is a null label
+    const post = (text: string) => ({
+      id: `x:${text.length}`,
+      platform: 'x',
+      author: { id: 'a', handle: 'a', followers: null, created_at: null },
+      text,
+      lang: null,
+      created_at: '2026-11-28T10:00:00.000Z',
+      url: null,
+      metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+      reply_to: null,
+      repost_of: null,
+      hashtags: [],
+      mentions: [],
+      urls: [],
+    });
+    const [arabic, latin] = extractFeatures([post('مرحبا @alice شاهد #السعودية https://example.com/ar'), post('Nice!! 😍')]);
+    expect(arabic.features.sentiment).toEqual({ compound: null, label: null, model: null });
+    expect(latin.features.sentiment.label).toBe('positive');
+  });
+});
