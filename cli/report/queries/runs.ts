@@ -99,8 +99,9 @@ export async function findRun(db: Db, runKey?: string | null): Promise<RunInfo> 
     )
   ).rows[0];
   let { from, to } = span;
-  if (!to) {
-    // No scored posts (yet): the window the run was asked for.
+  if (!to && row.source !== 'file') {
+    // No scored posts (yet): the window the run was asked for. A file has none (its posts are on their own days;
+    // its input's date is only the command's default), so a failed import shows no one else's posts of that day.
     const input = row.input ?? {};
     const date = (row.summary?.date ?? input.date) as string | undefined;
     if (typeof date === 'string' && ISO_DAY.test(date)) {
