@@ -11,6 +11,7 @@ import { createScoreActivities, type ScoreResult } from '../../activities/score'
 import { openRecordWriter, readNdjson } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import type { FeaturedPost } from '../../models/pipeline/features';
+import { testFeaturedPost } from '../helpers/posts';
 import { requireStack, uniqueId } from '../helpers/stack';
 
 let stack: Stack;
@@ -27,21 +28,15 @@ afterAll(async () => {
 });
 
 function post(n: number, over: Partial<FeaturedPost> = {}): FeaturedPost {
+  const features: FeaturedPost['features'] = {
+    sentiment: { compound: (n % 200) / 100 - 1, label: n % 2 ? 'positive' : 'negative', model: 'lexicon.v1' },
+    topic: n % 7,
+  };
   return {
-    id: `copytest:${tag}-${String(n).padStart(6, '0')}`,
-    platform: 'copytest',
-    author: { id: `author-${n % 97}`, handle: `h${n}`, followers: null, created_at: null },
-    text: `post ${n}`,
-    lang: 'en',
-    created_at: new Date(Date.UTC(2026, 9, 1) + n * 1000).toISOString(),
-    url: null,
-    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
-    reply_to: null,
-    repost_of: null,
-    hashtags: [],
-    mentions: [],
-    urls: [],
-    features: { sentiment: { compound: (n % 200) / 100 - 1, label: n % 2 ? 'positive' : 'negative', model: 'lexicon.v1' }, topic: n % 7 },
+    ...testFeaturedPost(`copytest:${tag}-${String(n).padStart(6, '0')}`, `post ${n}`, features, {
+      author: { id: `author-${n % 97}`, handle: `h${n}`, followers: null, created_at: null },
+      created_at: new Date(Date.UTC(2026, 9, 1) + n * 1000).toISOString(),
+    }),
     ...over,
   };
 }

@@ -11,6 +11,7 @@ import { createScoreActivities, type ScoreInput, type ScoreResult } from '../../
 import { openRecordWriter } from '../../lib/datasets';
 import type { Stack } from '../../lib/stack';
 import type { FeaturedPost } from '../../models/pipeline/features';
+import { testFeaturedPost } from '../helpers/posts';
 import { requireStack, uniqueId } from '../helpers/stack';
 import { topicModelFor, topicVersionOf } from '../../cli/report/queries/topics';
 
@@ -29,24 +30,13 @@ afterAll(async () => {
 });
 
 const id = (n: number) => `rescoretest:${tag}-${n}`;
-function post(n: number, text: string, compound: number, topic: number): FeaturedPost {
-  return {
-    id: id(n),
-    platform: 'rescoretest',
-    author: { id: `author-${n}`, handle: `h${n}`, followers: null, created_at: null },
+const post = (n: number, text: string, compound: number, topic: number): FeaturedPost =>
+  testFeaturedPost(
+    id(n),
     text,
-    lang: 'en',
-    created_at: new Date(Date.UTC(2026, 9, 3) + n * 1000).toISOString(),
-    url: null,
-    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
-    reply_to: null,
-    repost_of: null,
-    hashtags: [],
-    mentions: [],
-    urls: [],
-    features: { sentiment: { compound, label: compound > 0 ? 'positive' : 'negative', model: compound > 0.5 ? 'classifier.v2' : 'lexicon.v1' }, topic },
-  };
-}
+    { sentiment: { compound, label: compound > 0 ? 'positive' : 'negative', model: compound > 0.5 ? 'classifier.v2' : 'lexicon.v1' }, topic },
+    { author: { id: `author-${n}`, handle: `h${n}`, followers: null, created_at: null }, created_at: new Date(Date.UTC(2026, 9, 3) + n * 1000).toISOString() },
+  );
 
 let dataset = 0;
 async function score(input: Omit<ScoreInput, 'features'>, rows: FeaturedPost[]): Promise<ScoreResult> {

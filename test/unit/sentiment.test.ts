@@ -7,6 +7,7 @@ import { evaluateSentiment } from '../../cli/eval/sentiment';
 import { readTableAll } from '../../lib/tabular';
 import { postSchema, type Post, type SentimentLabel } from '../../lib/schema';
 import { syntheticSentiment } from '../helpers/sentimentSynthetic';
+import { testPost } from '../helpers/posts';
 import { loadSentimentClassifier, splitNewest, trainSentimentClassifier, tuneOnNewest } from '../../models/sentiment/classifier';
 import { canScoreSentiment, sentimentLanguageOf } from '../../models/sentiment/languages';
 import { labelForCompound, NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, scoreSentiment } from '../../models/sentiment/lexicon';
@@ -469,21 +470,7 @@ describe('posts whose language cannot be told', () => {
     expect(canScoreSentimentOf('Привет', 'en')).toBe(true);
     expect(canScoreSentimentOf('hello', 'de')).toBe(false);
     // through the features stage: not scored is a null label
-    const post = (text: string) => ({
-      id: `x:${text.length}`,
-      platform: 'x',
-      author: { id: 'a', handle: 'a', followers: null, created_at: null },
-      text,
-      lang: null,
-      created_at: '2026-11-28T10:00:00.000Z',
-      url: null,
-      metrics: { likes: 0, reposts: 0, replies: 0, views: null },
-      reply_to: null,
-      repost_of: null,
-      hashtags: [],
-      mentions: [],
-      urls: [],
-    });
+    const post = (text: string) => testPost(`x:${text.length}`, text, { lang: null });
     const [arabic, latin] = extractFeatures([post('مرحبا @alice شاهد #السعودية https://example.com/ar'), post('Nice!! 😍')]);
     expect(arabic.features.sentiment).toEqual({ compound: null, label: null, model: null });
     expect(latin.features.sentiment.label).toBe('positive');
