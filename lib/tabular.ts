@@ -419,6 +419,21 @@ export type TableItem = { line: number; row: Row; raw: string } | { line: number
  * (not the file it claims to be, truncated gzip) are thrown as `InputFileError`.
  * TSV is read without quote handling: the SemEval files contain unbalanced quotes inside tweets.
  */
+/**
+ * A header's names made unique, so that no column's values overwrite another's in a row object: an empty name becomes
+ * `column N` (its 1-based position), and the second, third `text` become `text (2)`, `text (3)`. The first of a name
+ * keeps it, so a mapping by name reads the leftmost column, as a spreadsheet user would expect.
+ */
+export function uniqueColumnNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name, i) => {
+    const base = name === '' ? `column ${i + 1}` : name;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base} (${n})`;
+  });
+}
+
 export async function* readTableItems(file: string, opts: { delimiter?: string } = {}): AsyncGenerator<TableItem> {
   if (!fs.existsSync(file)) throw new Error(`file not found: ${path.resolve(file)}`);
   const delimiter = opts.delimiter ?? delimiterFor(file);
@@ -426,7 +441,7 @@ export async function* readTableItems(file: string, opts: { delimiter?: string }
   for await (const item of csvRecords(readLines(file), { delimiter, quote: delimiter === '\t' ? false : '"', expected: () => header?.length ?? null })) {
     if (header === null) {
       if ('error' in item) throw new InputFileError(`${path.basename(file)}: the header row (line ${item.line}) cannot be read: ${item.error}`);
-      header = item.fields.map((h) => h.trim());
+      header = uniqueColumnNames(item.fields.map((h) => h.trim()));
       continue;
     }
     if ('error' in item) {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { uniqueColumnNames } from '../../lib/tabular';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -1119,6 +1120,13 @@ describe('an id column of row numbers is not an identity', () => {
       ['file:m4', 'quoted\nacross lines'],
       ['file:m5', 'no final newline'],
     ]);
+  });
+
+  it('a header naming a column twice, or not at all: each column keeps its values, the leftmost of a name is read', async () => {
+    const { posts, result } = await importAll(write('dup_header.csv', 'id,text,text,,created_at\nd1,first text col,second text col,x,2026-11-28T09:00:00Z\n'));
+    expect(posts.map((p) => [p.id, p.text])).toEqual([['file:d1', 'first text col']]);
+    expect(result.read?.columns).toMatchObject({ text: 'text', created_at: 'created_at' });
+    expect(uniqueColumnNames(['id', 'text', 'text', '', 'text', ''])).toEqual(['id', 'text', 'text (2)', 'column 4', 'text (3)', 'column 6']);
   });
 
   it('a Google Sheets download: its Post column is the text, and its formatted blank rows are skipped and counted, not posts', async () => {
