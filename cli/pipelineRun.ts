@@ -42,11 +42,43 @@ export async function followRun<T>(stack: Stack, worker: boolean, fn: () => Prom
   const stops: Array<() => void> = [];
   if (watch.length > 0) stops.push(reportRetries(stack.client, watch, warn));
   if (!worker) stops.push(warnWhenNoWorker(stack.client, stack.taskQueue, warn));
+  stops.push(stopFollowingOnSignal(worker));
   try {
     return worker ? await withLocalWorkers(stack, fn) : await fn();
   } finally {
     for (const stop of stops) stop();
   }
+}
+
+/** How long this process's own workers get to finish their running activities after Ctrl-C before the CLI exits. */
+export const INTERRUPT_DRAIN_MS = 10_000;
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM while a command follows a run: the run is Temporal's and goes on, so the command stops
+ * following and exits with 130, saying where the run is. Temporal's runtime takes those signals to drain this
+ * process's workers, and the result the command waits for would otherwise keep it alive: with its own workers it
+ * gets INTERRUPT_DRAIN_MS to drain them (an activity cut short is retried by Temporal), without any it exits at once.
+ * A second signal exits at once.
+ * @returns removes the listeners
+ */
+function stopFollowingOnSignal(ownWorkers: boolean): () => void {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    printLine(
+      `interrupted (${signal}): the run goes on in Temporal; \`socialsense runs\` shows it${ownWorkers ? ', and another worker takes over what this one was doing' : ''}`,
+      process.stderr,
+    );
+    if (!ownWorkers) process.exit(130);
+    setTimeout(() => process.exit(130), INTERRUPT_DRAIN_MS).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 /** Runs workers of this process until `fn` settles, then drains them. */

@@ -125,6 +125,13 @@ describe('a run nobody works on', () => {
       for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}"` })) ids.push(w.workflowId);
       expect(ids).toHaveLength(1);
       expect((await stack.db.query('SELECT status FROM runs WHERE run_key = $1', [ids[0]])).rows).toEqual([{ status: 'queued' }]);
+      // Ctrl-C stops following at once (exit 130) and says where the run is; the run stays queued in Temporal
+      const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+      cli.child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5_000))]);
+      expect(code).toBe(130);
+      expect(cli.output()).toContain('interrupted (SIGINT): the run goes on in Temporal; `socialsense runs` shows it');
+      expect((await stack.client.workflow.getHandle(ids[0]).describe()).status.name).toBe('RUNNING');
     } finally {
       await stopCliRun(cli, stack, queue, 'test: nobody works on it');
     }
