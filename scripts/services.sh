@@ -237,6 +237,9 @@ esac
 case "$action" in
   up)
     [ -x "$BIN_DIR/temporal" ] || bash "$ROOT/scripts/setup.sh"
+    # Temporal last: its dev server binds its HTTP API and metrics on random free ports, which could be the very
+    # ports chosen for MinIO or Postgres (a test's private stack picks free ephemeral ports) if those were not bound yet.
+    [ -z "${2:-}" ] && services="minio postgres temporal"
     for s in $services; do "${s}_up"; say "services: $s up"; done
     write_env
     endpoints
