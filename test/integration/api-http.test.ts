@@ -236,6 +236,20 @@ describe('lists and filters', () => {
     expect(waiting.json().error.message).toBe(
       `user "${profiled}" has been profiled (3 posts) but has no recommendations yet: run \`socialsense retrain\` (\`--source file --date D --days N\` for imported files; or let the nightly Schedule do it: \`socialsense schedule apply\`)`,
     );
+    // one whose posts all came from imported files: a retrain cannot give recommendations, and the message says why
+    const importer = `imported-${taskQueue}`;
+    await stack.db.query(`INSERT INTO user_profile_state (user_id, state, profile) VALUES ($1, '{"posts": 1}', '{}')`, [importer]);
+    await stack.db.query(
+      `INSERT INTO post_scores (post_id, run_key, partition, platform, author_id, created_at, text, hashtags, sentiment_compound, sentiment_label, sentiment_model)
+       VALUES ($1, 'run-of-a-file', 'file/2021-04-20', 'file', $2, '2021-04-20T10:00:00Z', 'hi', '{}', 0, 'neutral', 'lexicon.v1')`,
+      [`file:${importer}`, importer],
+    );
+    cleanups.push(() => stack.db.query(`DELETE FROM user_profile_state WHERE user_id = $1`, [importer]));
+    cleanups.push(() => stack.db.query(`DELETE FROM post_scores WHERE author_id = $1`, [importer]));
+    const fromFiles = await app.inject({ url: `/v1/users/${importer}/recommendations`, headers: viewer() });
+    expect(fromFiles.json().error.message).toBe(
+      `user "${importer}" has been profiled (1 posts, all from imported files) but has no recommendations: they are learned from engagements (likes, reposts, replies), which imported files do not carry; collect the user's platform (\`socialsense run --source mastodon --query …\`, or simulated data), then retrain`,
+    );
     // the empty run's posts have no topic: one "all posts (no topic)" group, and the note
     const topics = await getJson(`/v1/topics?run=${fx.emptyRunKey}`);
     expect(topics.topics.map((t: { topic: number | null; posts: number }) => [t.topic, t.posts])).toEqual([[null, 2]]);

@@ -68,7 +68,17 @@ export async function recommendationsFor(db: Db, user: string, limit = 10): Prom
  */
 export async function whyNoRecommendations(db: Db, user: string): Promise<string> {
   const { rows } = await db.query<{ posts: number }>(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [user]);
-  if (rows[0]) return `user "${user}" has been profiled (${rows[0].posts} posts) but has no recommendations yet: ${RETRAIN_HINT}`;
+  if (rows[0]) {
+    // Recommendations are learned from engagements, which imported files do not carry: a retrain cannot help there.
+    const { rows: sources } = await db.query<{ files: number; other: number }>(
+      `SELECT count(*) FILTER (WHERE partition LIKE 'file/%')::int AS files, count(*) FILTER (WHERE partition NOT LIKE 'file/%')::int AS other
+       FROM post_scores WHERE author_id = $1`,
+      [user],
+    );
+    if (sources[0].files > 0 && sources[0].other === 0)
+      return `user "${user}" has been profiled (${rows[0].posts} posts, all from imported files) but has no recommendations: they are learned from engagements (likes, reposts, replies), which imported files do not carry; collect the user's platform (\`socialsense run --source mastodon --query …\`, or simulated data), then retrain`;
+    return `user "${user}" has been profiled (${rows[0].posts} posts) but has no recommendations yet: ${RETRAIN_HINT}`;
+  }
   return `no user with id "${user}" has been profiled by a run, and no user with insights has that handle: ids are the platforms' author ids (post_scores.author_id); handles are known once a retrain has computed insights`;
 }
 
