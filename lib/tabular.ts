@@ -440,7 +440,14 @@ export async function* readTableItems(file: string, opts: { delimiter?: string }
   let header: string[] | null = null;
   for await (const item of csvRecords(readLines(file), { delimiter, quote: delimiter === '\t' ? false : '"', expected: () => header?.length ?? null })) {
     if (header === null) {
-      if ('error' in item) throw new InputFileError(`${path.basename(file)}: the header row (line ${item.line}) cannot be read: ${item.error}`);
+      if ('error' in item) {
+        // a file named .csv that holds JSON (the header "row" is a JSON object): say so, not how to quote a field
+        if (/^\s*[[{]/.test(item.raw))
+          throw new InputFileError(
+            `${path.basename(file)} looks like JSON, not a table (it starts with ${item.raw.trim()[0]}): name it .jsonl (one object per line) or .json`,
+          );
+        throw new InputFileError(`${path.basename(file)}: the header row (line ${item.line}) cannot be read: ${item.error}`);
+      }
       header = uniqueColumnNames(item.fields.map((h) => h.trim()));
       continue;
     }

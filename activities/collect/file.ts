@@ -477,7 +477,14 @@ async function* jsonItems(file: string): AsyncGenerator<FileItem> {
     try {
       doc = parseJsonKeepingBigInts(text);
     } catch (err) {
-      throw new InputFileError(`${name} is not valid JSON (${(err as Error).message}); if it holds one record per line, name it .jsonl`);
+      // a file named .json that holds a table: its first line is a header, not JSON
+      const head = text.trimStart().split(/\r?\n/, 1)[0];
+      const table = !/^[[{"]/.test(head) && /[,;\t|]/.test(head);
+      throw new InputFileError(
+        table
+          ? `${name} is not JSON: it looks like a delimited table (its first line is ${JSON.stringify(head.slice(0, 60))}): name it .csv (or .tsv)`
+          : `${name} is not valid JSON (${(err as Error).message}); if it holds one record per line, name it .jsonl`,
+      );
     }
     const list = Array.isArray(doc) ? doc : [doc];
     for (let i = 0; i < list.length; i++) {

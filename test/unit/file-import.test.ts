@@ -366,6 +366,21 @@ describe('recognised export shapes, without a mapping', () => {
     expect(quarantine.map((q) => q.reason)).toEqual(['item 3: no text (a post without a caption)']);
   });
 
+  it('a file whose extension lies is refused with the name it needs, not advice for the wrong format', async () => {
+    const jsonl = await failureOf(write('really_jsonl.csv', '{"id": "j0", "text": "hello", "created_at": "2026-11-28T09:00:00Z"}\n'));
+    expect(jsonl.err.message).toMatch(
+      /^really_jsonl\.csv looks like JSON, not a table \(it starts with \{\): name it \.jsonl \(one object per line\) or \.json/,
+    );
+    const array = await failureOf(write('really_array.csv', '[{"id": "j0", "text": "hello"}]\n'));
+    expect(array.err.message).toMatch(/^really_array\.csv looks like JSON, not a table \(it starts with \[\)/);
+    const csv = await failureOf(write('really_csv.json', 'id,text,created_at\nc1,hello,2026-11-28T09:00:00Z\n'));
+    expect(csv.err.message).toMatch(
+      /^really_csv\.json is not JSON: it looks like a delimited table \(its first line is "id,text,created_at"\): name it \.csv \(or \.tsv\)/,
+    );
+    const broken = await failureOf(write('broken.json', '{"id": "x", "text": tru'));
+    expect(broken.err.message).toMatch(/^broken\.json is not valid JSON \(.*\); if it holds one record per line, name it \.jsonl/);
+  });
+
   it('a Bluesky repository (.car) is refused with how to export the posts instead', async () => {
     const { err } = await failureOf(write('repo-did_plc_abc123.car', Buffer.from([0x3a, 0xa2, 0x65, 0x72, 0x6f, 0x6f, 0x74, 0x73])));
     expect(err.message).toMatch(
