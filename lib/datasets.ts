@@ -21,11 +21,12 @@ const gunzip = promisify(zlib.gunzip);
 export const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
- * A short stable digest of a stage's inputs. Object keys contain it, so a retried or repeated run
- * with the same inputs writes (or finds) the same object instead of a second copy.
+ * A short stable digest of a stage's inputs (16 hex digits of the SHA-256 of their JSON; a bigint, as the importer
+ * keeps 64-bit ids, as its digits). Object keys contain it, so a retried or repeated run with the same inputs writes
+ * (or finds) the same object instead of a second copy; the importer also names id-less rows and archive items by it.
  */
 export function inputDigest(parts: unknown): string {
-  return sha256(JSON.stringify(parts)).slice(0, 16);
+  return sha256(JSON.stringify(parts, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).slice(0, 16);
 }
 
 export function encodeNdjson(records: readonly unknown[]): string {

@@ -413,13 +413,6 @@ export async function sniffDelimiter(file: string): Promise<string | null> {
 export type TableItem = { line: number; row: Row; raw: string } | { line: number; error: string; raw: string };
 
 /**
- * Streams a CSV/TSV file (optionally gzipped, any of the encodings `sniffFile` knows) with a header row: each data
- * record as an object keyed by the (trimmed) column names with its 1-based line number and raw text, or as an
- * error with its line number and raw text when it cannot be read (see `csvRecords`). Errors reading the bytes
- * (not the file it claims to be, truncated gzip) are thrown as `InputFileError`.
- * TSV is read without quote handling: the SemEval files contain unbalanced quotes inside tweets.
- */
-/**
  * A header's names made unique, so that no column's values overwrite another's in a row object: an empty name becomes
  * `column N` (its 1-based position), and the second, third `text` become `text (2)`, `text (3)`. The first of a name
  * keeps it, so a mapping by name reads the leftmost column, as a spreadsheet user would expect.
@@ -434,6 +427,13 @@ export function uniqueColumnNames(names: readonly string[]): string[] {
   });
 }
 
+/**
+ * Streams a CSV/TSV file (optionally gzipped, any of the encodings `sniffFile` knows) with a header row: each data
+ * record as an object keyed by the (trimmed) column names with its 1-based line number and raw text, or as an
+ * error with its line number and raw text when it cannot be read (see `csvRecords`). Errors reading the bytes
+ * (not the file it claims to be, truncated gzip) are thrown as `InputFileError`.
+ * TSV is read without quote handling: the SemEval files contain unbalanced quotes inside tweets.
+ */
 export async function* readTableItems(file: string, opts: { delimiter?: string } = {}): AsyncGenerator<TableItem> {
   if (!fs.existsSync(file)) throw new Error(`file not found: ${path.resolve(file)}`);
   const delimiter = opts.delimiter ?? delimiterFor(file);

@@ -15,7 +15,7 @@ import { InputFileError, delimiterName, openText, readLines, readTableItems, sni
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
-import { dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
+import { DELETED_TEXTS, dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
 import { unknownAuthor, type Json } from './platforms/mapping';
 import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
@@ -250,14 +250,6 @@ export interface RecordOptions {
 }
 
 /**
- * Maps one flat record (a CSV row or a JSON object) to post.v1 through a resolved column mapping, or gives the
- * reason it cannot be a post: `no text (…)`, an unparseable or implausible time (lib/timestamps), no time and no
- * Snowflake id, a column holding an object where a value belongs. `raw` keeps the record verbatim.
- */
-/** What Reddit writes in place of a deleted or removed post's or comment's text. */
-const PLACEHOLDER_TEXTS = new Set(['[deleted]', '[removed]']);
-
-/**
  * Ids for the rows of a file without an id column (or with one set aside: row numbers, ids Excel cut to scientific
  * notation): `r` and 16 hex digits of the SHA-256 of the row's cells, the set-aside column left out, and `-2`, `-3`, …
  * for the second, third identical row of the file. The same rows imported again (a re-download of a sheet with one row
@@ -269,7 +261,7 @@ export function createRowIds(): { of(record: Record<string, unknown>, setAside?:
   return {
     of(record, setAside) {
       const cells = Object.entries(record).filter(([name]) => name !== setAside);
-      const digest = `r${sha256(JSON.stringify(cells, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).slice(0, 16)}`;
+      const digest = `r${inputDigest(cells)}`;
       const n = (seen.get(digest) ?? 0) + 1;
       seen.set(digest, n);
       return n === 1 ? digest : `${digest}-${n}`;
@@ -277,6 +269,11 @@ export function createRowIds(): { of(record: Record<string, unknown>, setAside?:
   };
 }
 
+/**
+ * Maps one flat record (a CSV row or a JSON object) to post.v1 through a resolved column mapping, or gives the
+ * reason it cannot be a post: `no text (…)`, an unparseable or implausible time (lib/timestamps), no time and no
+ * Snowflake id, a column holding an object where a value belongs. `raw` keeps the record verbatim.
+ */
 export function recordToPost(
   record: Record<string, unknown>,
   mapping: Partial<Record<MappableField, string>>,
@@ -289,7 +286,7 @@ export function recordToPost(
     const str = (f: MappableField) => scalar(get(f), mapping[f]);
     const body = get('text');
     // Reddit writes a deleted or removed text as this placeholder: no text, as a deleted post has none
-    if (typeof body === 'string' && PLACEHOLDER_TEXTS.has(body.trim())) return { reason: `no text (column "${mapping.text}" holds ${body.trim()})` };
+    if (typeof body === 'string' && DELETED_TEXTS.has(body.trim())) return { reason: `no text (column "${mapping.text}" holds ${body.trim()})` };
     const title = get('title');
     const text = [title, body].filter((t): t is string => typeof t === 'string' && t.trim() !== '').join('\n\n');
     if (text === '') return { reason: `no text (column "${mapping.text}"${mapping.title ? ` and column "${mapping.title}" are` : ' is'} empty or missing)` };

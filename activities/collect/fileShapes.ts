@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { inputDigest } from '../../lib/datasets';
 import type { Post } from '../../lib/schema';
 import { postTime } from '../../lib/timestamps';
 import type { Connector } from './connector';
@@ -337,7 +337,8 @@ const blueskyShape: FileShape = {
 // ---------------------------------------------------------------- Reddit / Pushshift
 
 const reddit = createRedditConnector();
-const DELETED = new Set(['[deleted]', '[removed]']);
+/** What Reddit writes in place of a deleted or removed post's or comment's text (its dumps and its data-request CSVs). */
+export const DELETED_TEXTS: ReadonlySet<string> = new Set(['[deleted]', '[removed]']);
 
 /**
  * A Reddit author's id: `author_fullname` (t2_…), else `u/<username>` when the dump names a live account (older
@@ -345,13 +346,13 @@ const DELETED = new Set(['[deleted]', '[removed]']);
  */
 function redditAuthorId(d: Json): string | null {
   const handle = optStr(d.author);
-  return optStr(d.author_fullname) ?? (handle && !DELETED.has(handle) ? `u/${handle}` : null);
+  return optStr(d.author_fullname) ?? (handle && !DELETED_TEXTS.has(handle) ? `u/${handle}` : null);
 }
 
 function redditComment(d: Json, platform: string): Post {
   const name = fullname(d, 't1');
   const body = String(d.body ?? '');
-  if (DELETED.has(body.trim())) throw new Error(`no text (the comment was ${body.trim().slice(1, -1)})`);
+  if (DELETED_TEXTS.has(body.trim())) throw new Error(`no text (the comment was ${body.trim().slice(1, -1)})`);
   const authorId = redditAuthorId(d);
   const handle = optStr(d.author) ?? '';
   return {
@@ -359,7 +360,7 @@ function redditComment(d: Json, platform: string): Post {
     platform,
     author: authorId
       ? { id: authorId, handle, followers: null, created_at: null }
-      : { ...unknownAuthor(`${platform}:${name}`), handle: DELETED.has(handle) ? '' : handle },
+      : { ...unknownAuthor(`${platform}:${name}`), handle: DELETED_TEXTS.has(handle) ? '' : handle },
     text: body,
     lang: null,
     created_at: '',
@@ -398,7 +399,7 @@ const redditShape: FileShape = {
       const d = child.data;
       return one(child, d.created_utc ?? d.created, 'created_utc', ctx, () => {
         if (child.kind === 't1') return redditComment(d, ctx.platform);
-        if (DELETED.has(String(d.selftext ?? '').trim()) && !optStr(d.title)) throw new Error('no text (the post was deleted)');
+        if (DELETED_TEXTS.has(String(d.selftext ?? '').trim()) && !optStr(d.title)) throw new Error('no text (the post was deleted)');
         // the connector wants a name and epoch seconds; Pushshift may give neither as such
         const seconds = postTime(d.created_utc ?? d.created);
         const data = {
@@ -406,7 +407,7 @@ const redditShape: FileShape = {
           // the connector reads the author's id from author_fullname: a dump without it names the username
           author_fullname: redditAuthorId(d),
           name: fullname(d, 't3'),
-          selftext: DELETED.has(String(d.selftext ?? '').trim()) ? '' : d.selftext,
+          selftext: DELETED_TEXTS.has(String(d.selftext ?? '').trim()) ? '' : d.selftext,
           created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc,
         };
         return viaConnector(reddit, { kind: 't3', data }, ctx.platform);
@@ -466,27 +467,26 @@ const instagram: FileShape = {
 const archiveOwner = (platform: string): Post['author'] => ({ id: `unknown:${platform}:archive-owner`, handle: '', followers: null, created_at: null });
 
 /** An id for an archive item that has none (Meta's posts): `a` and a digest of the item, the same in every download. */
-const archiveItemId = (item: Json) =>
-  `a${crypto
-    .createHash('sha256')
-    .update(JSON.stringify(item, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
-    .digest('hex')
-    .slice(0, 16)}`;
+const archiveItemId = (item: Json) => `a${inputDigest(item)}`;
 
-const fromArchiveItem = (platform: string, id: string, text: string, urls: string[]): Post => ({
-  id: `${platform}:${id}`,
-  platform,
-  author: archiveOwner(platform),
-  text,
-  lang: null,
-  created_at: '', // set by `one`
-  url: null,
-  metrics: { likes: 0, reposts: 0, replies: 0, views: null },
-  reply_to: null,
-  repost_of: null,
-  ...textEntities(text),
-  urls: [...new Set([...urls, ...textEntities(text).urls])],
-});
+function fromArchiveItem(platform: string, id: string, text: string, urls: string[]): Post {
+  const entities = textEntities(text);
+  return {
+    id: `${platform}:${id}`,
+    platform,
+    author: archiveOwner(platform),
+    text,
+    lang: null,
+    created_at: '', // set by `one`
+    url: null,
+    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    reply_to: null,
+    repost_of: null,
+    hashtags: entities.hashtags,
+    mentions: entities.mentions,
+    urls: [...new Set([...urls, ...entities.urls])],
+  };
+}
 
 /** X's account archive, `data/tweets.js`: `{ "tweet": { id_str, full_text, created_at, entities, … } }`, no `user`. */
 const xArchive: FileShape = {

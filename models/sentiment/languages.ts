@@ -31,10 +31,14 @@ const THREE_LETTER: Readonly<Record<string, string>> = { eng: 'en' };
  * and "undetermined" codes count as unknown, which is scored.
  */
 export function canScoreSentiment(lang: string | null | undefined): boolean {
-  if (lang === null || lang === undefined) return true;
-  const primary = lang.trim().toLowerCase().split(/[-_]/)[0];
-  if (primary === '' || UNDETERMINED.has(primary)) return true;
-  return SENTIMENT_LANGUAGES.includes(THREE_LETTER[primary] ?? primary);
+  const primary = primaryLanguage(lang);
+  return primary === null || SENTIMENT_LANGUAGES.includes(THREE_LETTER[primary] ?? primary);
+}
+
+/** The primary subtag of `lang`, lower case ("en-GB" → "en"), or null when it names no language (null, empty, und…). */
+function primaryLanguage(lang: string | null | undefined): string | null {
+  const primary = lang?.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  return primary === '' || UNDETERMINED.has(primary) ? null : primary;
 }
 
 /**
@@ -43,9 +47,7 @@ export function canScoreSentiment(lang: string | null | undefined): boolean {
  */
 export function canScoreSentimentOf(text: string, lang: string | null | undefined): boolean {
   if (!canScoreSentiment(lang)) return false;
-  const primary = lang?.trim().toLowerCase().split(/[-_]/)[0] ?? '';
-  const known = primary !== '' && !UNDETERMINED.has(primary);
-  return known || !mostlyNonLatin(text);
+  return primaryLanguage(lang) !== null || !mostlyNonLatin(text);
 }
 
 /**

@@ -121,6 +121,34 @@ function eld(): EldModel {
   return eldModel;
 }
 
+/** What a language is told from: the first MAX_DETECTION_CHARS of `text`, links, mentions and hashtags left out. */
+function detectionContent(text: string): string {
+  // A post's language shows in its first few thousand characters; a pasted 100 KB document must cost what a post costs.
+  return text.slice(0, MAX_DETECTION_CHARS).replace(NON_LANGUAGE_RE, ' ');
+}
+
+/** Letters per script (index = script id) of a detectionContent: what detectLanguage and mostlyNonLatin decide by. */
+function scriptCensus(content: string): Int32Array {
+  const census = new Int32Array(SCRIPT_COUNT);
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (isBmpLetter(c)) census[SCRIPT_OF[c]]++;
+  }
+  return census;
+}
+
+/**
+ * Whether most of the letters of `text` (links, mentions and hashtags left out, as detectLanguage leaves them out) are
+ * of a script other than Latin: Arabic, Cyrillic, Devanagari, CJK... A text with no letters (emoji only) is not.
+ * For posts whose language cannot be told (too short): written in such a script, they are not English either.
+ */
+export function mostlyNonLatin(text: string): boolean {
+  const census = scriptCensus(detectionContent(text));
+  let letters = 0;
+  for (let s = 0; s < SCRIPT_COUNT; s++) letters += census[s];
+  return letters - census[LATIN] > census[LATIN];
+}
+
 /**
  * ISO 639-1 code of the text's language, or null when the text is too short or has no letters.
  *
@@ -131,33 +159,9 @@ function eld(): EldModel {
  * Galician as Spanish or Portuguese (neither is in eld). Accuracy on test/fixtures/langid/sample.tsv and the SemEval tweets:
  * bench/README.md, "Language identification".
  */
-/**
- * Whether most of the letters of `text` (links, mentions and hashtags left out, as detectLanguage leaves them out) are
- * of a script other than Latin: Arabic, Cyrillic, Devanagari, CJK... A text with no letters (emoji only) is not.
- * For posts whose language cannot be told (too short): written in such a script, they are not English either.
- */
-export function mostlyNonLatin(text: string): boolean {
-  const content = text.slice(0, MAX_DETECTION_CHARS).replace(NON_LANGUAGE_RE, ' ');
-  let latin = 0;
-  let other = 0;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    if (!isBmpLetter(c)) continue;
-    if (SCRIPT_OF[c] === LATIN) latin++;
-    else other++;
-  }
-  return other > latin;
-}
-
 export function detectLanguage(text: string): string | null {
-  // A post's language shows in its first few thousand characters; a pasted 100 KB document must cost what a post costs.
-  const content = text.slice(0, MAX_DETECTION_CHARS).replace(NON_LANGUAGE_RE, ' ');
-  // letters per script (index = script id)
-  const census = new Int32Array(SCRIPT_COUNT);
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    if (isBmpLetter(c)) census[SCRIPT_OF[c]]++;
-  }
+  const content = detectionContent(text);
+  const census = scriptCensus(content);
   let letters = 0;
   for (let s = 1; s < SCRIPT_COUNT; s++) letters += census[s];
   if (letters === 0) return null;
