@@ -10,7 +10,7 @@ import { computeProfiles } from '../models/users/profile';
 import { nearestSegment } from '../models/users/segments';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { forEachSlice, heartbeat } from './heartbeat';
-import { activityOf, profileInputs } from './userModelInputs';
+import { activityOf, keyAuthorsInPlace, profileInputs } from './userModelInputs';
 import { createServingModels } from './servingModels';
 
 /**
@@ -49,6 +49,7 @@ export function createInsightActivities(deps: { store: ObjectStore; db: Db }) {
       for (const ref of input.features) for (const p of await readAllRecords<FeaturedPost>(store, ref)) posts.push(p);
       const engagements: Engagement[] = [];
       for (const ref of input.engagements) for (const e of await readAllRecords<Engagement>(store, ref)) engagements.push(e);
+      keyAuthorsInPlace(posts, engagements);
       heartbeat({ posts: posts.length });
       const inputs = profileInputs(posts, engagements);
       const profiles = computeProfiles(inputs.posts, inputs.engagements);

@@ -8,6 +8,7 @@ import type { ObjectStore } from '../lib/objectStore';
 import { recordDataset } from '../lib/catalog';
 import { inputDigest, readRecordChunks, writeNdjson } from '../lib/datasets';
 import { insertRefusingBadRows, isPgDataError, rethrowDataErrorAsNonRetryable } from '../lib/pgDataErrors';
+import { authorKey } from '../lib/platformName';
 import type { DatasetRef, Quarantined } from '../lib/schema';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { forEachSlice } from './heartbeat';
@@ -64,7 +65,8 @@ export interface ScoreRow {
 const toRow = (p: FeaturedPost): ScoreRow => ({
   post_id: p.id,
   platform: p.platform,
-  author_id: p.author.id,
+  // features written before preprocess keyed authors hold bare ids (a rescore of an older day reads them)
+  author_id: authorKey(p.platform, p.author.id),
   created_at: p.created_at,
   text: p.text,
   lang: p.lang,

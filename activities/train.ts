@@ -25,7 +25,8 @@ import { computeProfiles } from '../models/users/profile';
 import { activityQuantileSegments, nearestCentroids, segmentProfiles, SEGMENT_FEATURES, silhouetteScore, standardizeRows } from '../models/users/segments';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { heartbeat } from './heartbeat';
-import { activityOf, profileInputs } from './userModelInputs';
+import { activityOf, keyAuthorsInPlace, profileInputs } from './userModelInputs';
+import { authorKey } from '../lib/platformName';
 import type { EngagementArtifact, SegmentsArtifact } from './servingModels';
 
 export interface TrainOutcome {
@@ -287,9 +288,8 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
      * artifact scored on the same users' histories) on the same held-out interactions.
      */
     async trainRecommender(input: { runKey: string; features: DatasetRef[]; engagements: DatasetRef[] }): Promise<TrainOutcome> {
-      const posts = await readAll<FeaturedPost>(store, input.features);
+      const { posts, engagements } = keyAuthorsInPlace(await readAll<FeaturedPost>(store, input.features), await readAll<Engagement>(store, input.engagements));
       const authorOf = new Map(posts.map((p) => [p.id, p.author.id]));
-      const engagements = await readAll<Engagement>(store, input.engagements);
       const log = indexInteractions(
         engagements
           .filter((e) => authorOf.has(e.post_id) && authorOf.get(e.post_id) !== e.user_id)
@@ -338,8 +338,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       engagements: DatasetRef[];
       truthUsers?: DatasetRef | null;
     }): Promise<TrainOutcome[]> {
-      const posts = await readAll<FeaturedPost>(store, input.features);
-      const engagements = await readAll<Engagement>(store, input.engagements);
+      const { posts, engagements } = keyAuthorsInPlace(await readAll<FeaturedPost>(store, input.features), await readAll<Engagement>(store, input.engagements));
       const inputs = profileInputs(posts, engagements);
       const profiles = computeProfiles(inputs.posts, inputs.engagements);
       heartbeat({ profiles: profiles.length });
@@ -365,7 +364,8 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const allX = standardizeRows(rawRows, SEGMENT_FEATURES, seg.standardization);
       const heldX = Float64Array.from(heldIdx.flatMap((i) => Array.from(allX.subarray(i * d, (i + 1) * d))));
       const planted = input.truthUsers
-        ? new Map((await readNdjson<{ id: string; segment: string }>(store, input.truthUsers)).map((u) => [u.id, u.segment]))
+        ? // the simulated network's truth names its users by bare id; its posts' authors are keyed `simulated:<id>`
+          new Map((await readNdjson<{ id: string; segment: string }>(store, input.truthUsers)).map((u) => [authorKey('simulated', u.id), u.segment]))
         : null;
       /** silhouette of a contender's assignment of every user, measured on the held-out users; ARI (when truth is known) over all users */
       const segFigures = (assign: Int32Array, k: number): Record<string, number> => {

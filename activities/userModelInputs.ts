@@ -1,13 +1,18 @@
 import type { Engagement } from '../lib/schema';
+import { authorKey, engagementUserKey } from '../lib/platformName';
 import { dailyActivity, type ActivityData } from '../models/users/engagement';
 import type { ProfileEngagement, ProfilePost } from '../models/users/profile';
 import type { FeaturedPost } from '../models/pipeline/features';
 
-/** One stored post in the shape the pure user models take (models/ knows no post.v1). */
+/**
+ * One stored post in the shape the pure user models take (models/ knows no post.v1). Authors and engaging users are
+ * keyed by platform here too (lib/platformName.ts authorKey): features written before preprocess keyed them hold
+ * bare ids.
+ */
 export function profilePostOf(p: FeaturedPost): ProfilePost {
   return {
     id: p.id,
-    authorId: p.author.id,
+    authorId: authorKey(p.platform, p.author.id),
     createdAt: p.created_at,
     text: p.text,
     hashtags: p.hashtags,
@@ -22,7 +27,7 @@ export function profilePostOf(p: FeaturedPost): ProfilePost {
 
 /** One stored engagement in the shape the pure user models take. */
 export function profileEngagementOf(e: Engagement): ProfileEngagement {
-  return { userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at };
+  return { userId: engagementUserKey(e.post_id, e.user_id), postId: e.post_id, kind: e.kind, at: e.at };
 }
 
 /** Stored posts and engagements in the shape the pure user models take (models/ knows no post.v1). */
@@ -30,7 +35,18 @@ export function profileInputs(posts: readonly FeaturedPost[], engagements: reado
   return { posts: posts.map(profilePostOf), engagements: engagements.map(profileEngagementOf) };
 }
 
-/** Daily activity per user (posts written, engagements given and received) for engagement prediction. */
+/**
+ * Keys every author and engaging user by platform (lib/platformName.ts authorKey), in place, for code that reads whole
+ * windows of features and engagements (insights, training): features written before preprocess keyed authors hold
+ * bare ids, and a window can mix both. Returns its arguments.
+ */
+export function keyAuthorsInPlace<P extends FeaturedPost, E extends Engagement>(posts: P[], engagements: E[]): { posts: P[]; engagements: E[] } {
+  for (const p of posts) p.author.id = authorKey(p.platform, p.author.id);
+  for (const e of engagements) e.user_id = engagementUserKey(e.post_id, e.user_id);
+  return { posts, engagements };
+}
+
+/** Daily activity per user (posts written, engagements given and received) for engagement prediction; authors keyed by keyAuthorsInPlace first. */
 export function activityOf(posts: readonly FeaturedPost[], engagements: readonly Engagement[]): ActivityData {
   return dailyActivity(
     posts.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.created_at })),

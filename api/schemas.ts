@@ -13,7 +13,8 @@ export const runKeySchema = {
 } as const;
 
 /** A user's id (`platform:native`) or handle (with or without @, Mastodon's user@instance too). */
-export const userIdSchema = { type: 'string', pattern: '^@?[\\p{L}\\p{N}_][\\p{L}\\p{N}._:@+-]{0,199}$', description: "a user's id or handle" } as const;
+/** An author key (`x:12`, `mastodon:mastodon.social/109…`: hence `/`), a platform's bare id, or a handle (with or without @). */
+export const userIdSchema = { type: 'string', pattern: '^@?[\\p{L}\\p{N}_][\\p{L}\\p{N}._:@+/-]{0,199}$', description: "a user's id or handle" } as const;
 
 /** A calendar day, checked to exist (2024-02-30 is refused). */
 export const dateSchema = { type: 'string', format: 'date', description: 'YYYY-MM-DD (UTC)' } as const;

@@ -34,21 +34,25 @@ function logConnectionError(err: Error): void {
 
 export const migrationsDir = path.join(projectRoot, 'db', 'migrations');
 
-/** Applies db/migrations in order; safe to call from every process at start (node-pg-migrate takes a lock). */
-export async function migrate(url: string): Promise<string[]> {
+/**
+ * Applies db/migrations in order; safe to call from every process at start (node-pg-migrate takes a lock).
+ * @param count how many pending migrations to apply, in order (default all; a test of one migration stops before it)
+ * @returns the names of the migrations applied
+ */
+export async function migrate(url: string, count = Infinity): Promise<string[]> {
   // Our own client, not node-pg-migrate's: its client has no `error` listener, so a server restart
   // during the migration would crash the process instead of failing this call.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   client.on('error', logConnectionError);
   await client.connect();
   try {
-    return await applyMigrations(client);
+    return await applyMigrations(client, count);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-async function applyMigrations(client: pg.Client): Promise<string[]> {
+async function applyMigrations(client: pg.Client, count: number): Promise<string[]> {
   // Loaded here, not at the top: every process and stage thread uses this module, few of them migrate
   // (node-pg-migrate is ~20 MiB of resident memory per thread, measured).
   const { runner } = await import('node-pg-migrate');
@@ -57,7 +61,7 @@ async function applyMigrations(client: pg.Client): Promise<string[]> {
     dir: migrationsDir,
     direction: 'up',
     migrationsTable: 'pgmigrations',
-    count: Infinity,
+    count,
     // Workers, the CLI and tests may start together; the second waits for the first's migration.
     advisoryLockMode: 'wait',
     log: () => undefined,

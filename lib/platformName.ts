@@ -34,3 +34,36 @@ export function normalizePlatformName(value: string): string {
   if (problem) throw new Error(problem.replace(`"${name}"`, JSON.stringify(value)));
   return name;
 }
+
+/** Prefix of the ids of authors a record does not name (activities/collect/platforms/mapping.ts unknownAuthor). */
+export const UNKNOWN_AUTHOR_PREFIX = 'unknown:';
+
+/**
+ * The key an author is known by everywhere after collection (clean and features zones, `post_scores.author_id`,
+ * profiles, insights, recommenders): `platform:native_id`, the rule post ids follow. Numeric ids are only unique
+ * within a platform (X's 12 and a Facebook 12), and a generic file's `u123` is not the simulated network's `u123`,
+ * so a bare id would merge different people into one profile.
+ *
+ * Idempotent: an id that already starts with `platform:` (a key made before, or a file column that holds keys) and
+ * the `unknown:…` ids of authors no record names are returned as they are. Engagements take their post's platform
+ * (engagementUserKey).
+ * @param platform the post's platform (lib/platformName.ts PLATFORM_NAME)
+ * @param id the author id the source gives (X user id, Mastodon `host/account_id`, Bluesky DID, a file's column)
+ * @returns the author key
+ */
+export function authorKey(platform: string, id: string): string {
+  if (id.startsWith(UNKNOWN_AUTHOR_PREFIX)) return id;
+  const prefix = `${platform}:`;
+  return id.startsWith(prefix) ? id : prefix + id;
+}
+
+/**
+ * The author key of a user who engaged with a post (liked, reposted, replied): the engagement happened on the
+ * post's platform, so the user is keyed by the platform part of `postId` (`platform:native_id`).
+ * @throws Error when `postId` has no platform part (post ids are validated by the post schema before this)
+ */
+export function engagementUserKey(postId: string, userId: string): string {
+  const colon = postId.indexOf(':');
+  if (colon < 1) throw new Error(`engagement on post "${postId}": a post id must look like "platform:native_id"`);
+  return authorKey(postId.slice(0, colon), userId);
+}

@@ -230,7 +230,11 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
             hashtag: hashtagSchema,
             q: searchTextSchema,
             run: { ...runKeySchema, description: 'only posts last scored by this run' },
-            author: { ...userIdSchema, description: "only this author's posts: the author id as posts carry it (authorId)" },
+            author: {
+              ...userIdSchema,
+              description:
+                "only this author's posts: the author key as posts carry it (authorId, `platform:id`), or a platform's bare id (every platform's author with that id)",
+            },
             limit: limitSchema(),
             cursor: cursorSchema,
           },
@@ -255,7 +259,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
            AND ($7::text IS NULL OR text ILIKE $7)
            AND ($8::text IS NULL OR run_key = $8)
            AND ($9::bigint IS NULL OR (created_at, post_id) < (${FROM_EPOCH_US_SQL('$9')}, $10::text))
-           AND ($12::text IS NULL OR author_id = $12)
+           AND ($12::text IS NULL OR author_id = $12 OR right(author_id, length($12) + 1) = ':' || $12)
          ORDER BY created_at DESC, post_id DESC LIMIT $11`,
         [
           from ?? null,

@@ -8,6 +8,7 @@ import { createNearDuplicateIndex } from '../text/nearDuplicates';
 import { extractEntities, normalizeText } from '../text/normalize';
 import { looksLikeHtml, parseHtmlContent } from '../text/html';
 import { sanitizeDeep, sanitizeIdentifier } from '../text/sanitize';
+import { authorKey } from '../../lib/platformName';
 import { detectLanguage } from '../text/language';
 
 export interface PreprocessCounts {
@@ -136,6 +137,8 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
       post = parsed.data;
     }
     const sanitized = sanitizePostFields(post) || record !== raw;
+    // Not counted as sanitizing: every author is keyed by platform from here on (lib/platformName.ts authorKey).
+    post.author.id = authorKey(post.platform, post.author.id);
     if (seen.has(post.id)) {
       counts.duplicates++;
       return;

@@ -220,12 +220,38 @@ describe('lists and filters', () => {
     expect((await app.inject({ url: '/v1/users/nobody-here/recommendations', headers: viewer() })).statusCode).toBe(404);
   });
 
+  it("finds a user by author key, by the platform's bare id when one author has it, and asks which when several do", async () => {
+    const n = crypto.randomUUID().slice(0, 8);
+    const insert = (userId: string, handle: string) =>
+      stack.db.query(`INSERT INTO user_insights (user_id, run_key, handle, profile, recommendations) VALUES ($1, 'retrain-keys', $2, '{}', $3)`, [
+        userId,
+        handle,
+        JSON.stringify([{ item: `simulated:other-${n}`, kind: 'author', score: 0.5 }]),
+      ]);
+    const ids = [`simulated:u${n}`, `x:${n}`, `facebook:${n}`, `mastodon:m.example/${n}`];
+    for (const [i, id] of ids.entries()) await insert(id, `handle${i}-${n}`);
+    cleanups.push(() => stack.db.query(`DELETE FROM user_insights WHERE user_id = ANY($1)`, [ids]));
+    const get = (user: string) => app.inject({ url: `/v1/users/${encodeURIComponent(user)}/recommendations`, headers: viewer() });
+    // the key itself, and the bare id one author has
+    expect((await get(`x:${n}`)).json().userId).toBe(`x:${n}`);
+    expect((await get(`u${n}`)).json().userId).toBe(`simulated:u${n}`);
+    // a Mastodon key holds its instance: a slash, sent percent-encoded
+    expect((await get(`mastodon:m.example/${n}`)).json().userId).toBe(`mastodon:m.example/${n}`);
+    expect((await get(`m.example/${n}`)).json().userId).toBe(`mastodon:m.example/${n}`);
+    // the bare id of an X user and a Facebook user: two people, so the answer names both keys
+    const both = await get(n);
+    expect(both.statusCode).toBe(404);
+    expect(both.json().error.message).toBe(`"${n}" is the id of several authors (facebook:${n}, x:${n}): authors are keyed by platform; give the one you mean`);
+    // the handle still finds its user
+    expect((await get(`@handle1-${n}`)).json().userId).toBe(`x:${n}`);
+  });
+
   it('an empty insight says what would fill it: a retrain', async () => {
     const nobody = `nobody-${taskQueue}`;
     const missing = await app.inject({ url: `/v1/users/${nobody}/recommendations`, headers: viewer() });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.message).toBe(
-      `no user with id "${nobody}" has been profiled by a run, and no user with insights has that handle: ids are the platforms' author ids (post_scores.author_id); handles are known once a retrain has computed insights`,
+      `no user with id "${nobody}" has been profiled by a run, and no user with insights has that handle: ids are the authors' keys, \`platform:id\` (post_scores.author_id, e.g. x:12 or simulated:u42), or the platform's id alone when one author has it; handles are known once a retrain has computed insights`,
     );
     // profiled by a run (user_profile_state) but no retrain since: the message says so, and what to run
     const profiled = `profiled-${taskQueue}`;

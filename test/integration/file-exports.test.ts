@@ -51,15 +51,16 @@ function activityFailureOf(err: unknown): { retryState?: RetryState; activityTyp
 }
 
 describe('exports through the pipeline', () => {
+  // Author ids carry their platform (`file:` for imports, lib/platformName.ts authorKey), the digits exact.
   it('case 07: Twitter v1.1 JSON keeps the 64-bit id_str values and the nested authors', async () => {
     const summary = await runPipeline({ source: 'file', file: { path: path.join(cases, '07-tweet-v1-numeric-id', 'tweets.jsonl') } });
     expect(summary).toMatchObject({ postsIn: 3, scored: 3, quarantined: 0, filtered: 0 });
     expect(summary.counts.duplicates).toBe(0);
     const rows = await scoresOf(summary.runKey);
     expect(rows.map((r) => [r.post_id, r.author_id, r.created_at])).toEqual([
-      ['file:1790000000000000001', '40001', '2024-05-13T12:43:51.000Z'],
-      ['file:1790000000000000002', '40002', '2024-05-13T12:43:51.000Z'],
-      ['file:1790000000000000191', '40003', '2024-05-13T12:43:51.000Z'],
+      ['file:1790000000000000001', 'file:40001', '2024-05-13T12:43:51.000Z'],
+      ['file:1790000000000000002', 'file:40002', '2024-05-13T12:43:51.000Z'],
+      ['file:1790000000000000191', 'file:40003', '2024-05-13T12:43:51.000Z'],
     ]);
   });
 
@@ -69,8 +70,8 @@ describe('exports through the pipeline', () => {
       expect(summary).toMatchObject({ postsIn: 3, scored: 2, quarantined: 1 });
       const rows = await scoresOf(summary.runKey);
       expect(rows.map((r) => [r.post_id, r.author_id, r.created_at])).toEqual([
-        ['file:100000000000001_200000000000002', '100000000000001', '2024-05-02T11:40:00.000Z'],
-        ['file:100000000000001_200000000000003', '100000000000001', '2024-05-02T16:05:00.000Z'],
+        ['file:100000000000001_200000000000002', 'file:100000000000001', '2024-05-02T11:40:00.000Z'],
+        ['file:100000000000001_200000000000003', 'file:100000000000001', '2024-05-02T16:05:00.000Z'],
       ]);
       const quarantine = await readNdjson<{ reason: string }>(stack.store, summary.datasets.quarantine[0]);
       expect(quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/^line 1: no text/)]);
@@ -85,9 +86,9 @@ describe('exports through the pipeline', () => {
     expect(summary.counts.sanitized).toBe(0);
     const rows = await scoresOf(summary.runKey);
     expect(rows.map((r) => [r.post_id, r.author_id, r.created_at])).toEqual([
-      ['file:x001', 'demo_shop', '2024-05-01T09:00:00.000Z'],
-      ['file:x002', 'demo_shop', '2024-05-01T12:00:00.000Z'],
-      ['file:x003', 'demo_shop', '2024-05-02T12:00:00.000Z'],
+      ['file:x001', 'file:demo_shop', '2024-05-01T09:00:00.000Z'],
+      ['file:x002', 'file:demo_shop', '2024-05-01T12:00:00.000Z'],
+      ['file:x003', 'file:demo_shop', '2024-05-02T12:00:00.000Z'],
     ]);
   });
 

@@ -88,7 +88,7 @@ describe('hostile records through every stage of a file-import run', () => {
         text: 'my handle is hostile but my words are fine',
         author: `u\u0000${tag}\u202e`,
         handle: '\u202eevil\u202c_\u0000admin\u001b[2J',
-        expect: { text: 'my handle is hostile but my words are fine', authorId: `u${tag}` },
+        expect: { text: 'my handle is hostile but my words are fine', authorId: `file:u${tag}` },
       },
       { key: 'long', text: long, expect: { text: long } },
       { key: 'empty', text: '\u0000\u0001\u001b[2J\u007f', expect: { quarantined: /empty/ } },
@@ -190,7 +190,7 @@ describe('hostile records through every stage of a file-import run', () => {
       "SELECT user_id, state, profile FROM user_profile_state WHERE user_id LIKE '%' || $1 || '%'",
       [tag],
     );
-    expect(profiles.rows.map((r) => r.user_id)).toContain(`u${tag}`);
+    expect(profiles.rows.map((r) => r.user_id)).toContain(`file:u${tag}`);
     expect(profiles.rows).toHaveLength(records.length - quarantinedKeys.length);
     for (const row of profiles.rows) expect(unsafeStrings(row), row.user_id).toEqual([]);
 
@@ -219,6 +219,6 @@ describe('hostile records through every stage of a file-import run', () => {
       [[1, 2, 3].map((i) => `file:${tag}-${i}`)],
     );
     expect(stored.rows.map((r) => r.text)).toEqual(['escape bold and a bell here', 'next line and del and C1 gone', ordinary]);
-    expect(stored.rows.map((r) => r.author_id)).toEqual(['a1', 'a2', 'a3']);
+    expect(stored.rows.map((r) => r.author_id)).toEqual(['file:a1', 'file:a2', 'file:a3']);
   }, 120_000);
 });

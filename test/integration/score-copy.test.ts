@@ -82,7 +82,7 @@ describe('scorePosts through COPY', () => {
       tricky.map((p) => ({
         post_id: p.id,
         platform: p.platform,
-        author_id: p.author.id,
+        author_id: `${p.platform}:${p.author.id}`, // scoring keys a bare author id by platform
         created_at: new Date(p.created_at),
         text: p.text,
         lang: p.lang,

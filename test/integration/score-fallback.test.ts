@@ -199,7 +199,7 @@ describe('scorePosts ownership: a run replaces only its own rows', () => {
         run_key: second,
         partition: 'scoretest/2026-10-05',
         platform: 'scoretest',
-        author_id: 'author-fixed',
+        author_id: 'scoretest:author-fixed', // features of bare ids are keyed by platform when scored
         created_at: new Date('2026-10-05T08:30:00Z'),
         text: 'the corrected row',
         sentiment_label: 'negative',

@@ -176,7 +176,7 @@ describe('the stage pool', () => {
       );
       const profiles = async (r: (typeof runs)[number]) => (await r.stack.db.query(`SELECT user_id, profile FROM user_profile_state ORDER BY user_id`)).rows;
       const profilesA = await profiles(pooled);
-      expect(profilesA.map((p) => p.user_id)).toEqual(['9007199254740993', '9007199254740994', '9007199254740995']);
+      expect(profilesA.map((p) => p.user_id)).toEqual(['file:9007199254740993', 'file:9007199254740994', 'file:9007199254740995']);
       expect(profilesA).toEqual(await profiles(inline));
 
       // A file the worker cannot read fails on a thread with the inline error's type, message and retryability.

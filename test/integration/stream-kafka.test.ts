@@ -231,7 +231,8 @@ describe('streaming from Kafka into the store', () => {
       expect(flood.posts).toBe(12);
       expect(flood.baseline).toBe(0);
       expect(flood.explanation.beat.excess).toBe(12);
-      expect(flood.explanation.drivers.authors[0]).toMatchObject({ key: 'ana', posts: 6, share: 0.5 });
+      // authors are keyed by platform (lib/platformName.ts authorKey)
+      expect(flood.explanation.drivers.authors[0]).toMatchObject({ key: `${platform}:ana`, posts: 6, share: 0.5 });
       expect(flood.explanation.drivers.terms.map((t: { key: string }) => t.key)).toEqual(expect.arrayContaining(['river', 'levels']));
       // The webhook got it as JSON.
       await waitFor('the webhook', async () => received.length > 0, 10_000);

@@ -198,7 +198,7 @@ describe('preprocess: characters that Postgres or JSON cannot hold are removed a
     const [p] = clean;
     expect(p).toMatchObject({
       id: 'x:h1',
-      author: { id: 'u\ufffd1', handle: 'evil_admin', created_at: '2020-01-01T00:00:00Z' },
+      author: { id: 'x:u\ufffd1', handle: 'evil_admin', created_at: '2020-01-01T00:00:00Z' },
       text: 'fine text red',
       lang: 'en',
       url: 'https://x.example/s/1 ',

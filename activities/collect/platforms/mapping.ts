@@ -1,4 +1,5 @@
 import type { Author } from '../../../lib/schema';
+import { UNKNOWN_AUTHOR_PREFIX } from '../../../lib/platformName';
 
 /** Helpers shared by the platform → post.v1 mappings. */
 
@@ -44,7 +45,7 @@ export const optUtcIso = (v: unknown): string | null => {
  * being merged into one giant fake user by the user analytics.
  */
 export function unknownAuthor(itemId: string): Author {
-  return { id: `unknown:${itemId}`, handle: '', followers: null, created_at: null };
+  return { id: `${UNKNOWN_AUTHOR_PREFIX}${itemId}`, handle: '', followers: null, created_at: null };
 }
 
 // \p{M}: combining marks (Devanagari vowel signs, decomposed accents) belong to the word, as in models/text/normalize.ts.
