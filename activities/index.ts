@@ -14,7 +14,8 @@ import { createPreprocessActivities } from './preprocess';
 import { createScoreActivities } from './score';
 import { createStreamActivities } from './stream';
 import { Context } from '@temporalio/activity';
-import type { StagePool } from '../workers/threadPool';
+import type { StagePool, StageResult, StageTask } from '../workers/threadPool';
+import { TRAINING_METHODS, type TrainingActivities, type TrainingMethod } from '../workers/trainingTask';
 import type { PreprocessInput, PreprocessResult } from './preprocess';
 import type { FeaturesInput, FeaturesResult } from './features';
 import type { ScoreInput, ScoreResult } from './score';
@@ -64,15 +65,36 @@ export function createIoActivities(deps: ActivityDeps, opts: { pool?: StagePool 
     ...createCatalogActivities(deps),
     ...createSimulatedCollectActivities(deps),
     ...createFileCollectActivities(deps),
-    ...(pool ? { importFile: (input: FileImportInput): Promise<CollectResult> => onPool((signal) => pool.run({ stage: 'importFile', input }, signal)) } : {}),
+    ...(pool ? { importFile: (input: FileImportInput): Promise<CollectResult> => onPool(pool, { stage: 'importFile', input }) } : {}),
     ...createCatalogedPlatformActivities(deps),
     ...createStreamActivities(deps),
   };
 }
 
-/** Runs a pool task for the current activity: heartbeats while it waits, and aborts it on cancellation. */
-function onPool<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  return withHeartbeat(() => run(Context.current().cancellationSignal), 2000);
+/**
+ * Runs a pool task for the current activity: heartbeats while it waits, aborts it on cancellation, and counts it in
+ * the worker's metrics (`--metrics-port`, beside Temporal's own): `socialsense_stage_tasks` by stage and outcome
+ * (completed, failed, cancelled) and `socialsense_stage_task_seconds`, a histogram of how long tasks take, waiting
+ * for a free thread included.
+ */
+async function onPool<T extends StageTask>(pool: StagePool, task: T): Promise<StageResult<T>> {
+  const ctx = Context.current();
+  const started = performance.now();
+  const record = (outcome: 'completed' | 'failed' | 'cancelled') => {
+    const meter = ctx.metricMeter.withTags({ stage: task.stage });
+    meter.createCounter('socialsense_stage_tasks', 'tasks', 'stage pool tasks by stage and outcome').add(1, { outcome });
+    meter
+      .createHistogram('socialsense_stage_task_seconds', 'float', 's', 'stage pool task duration, queueing included')
+      .record((performance.now() - started) / 1000);
+  };
+  try {
+    const result = await withHeartbeat(() => pool.run(task, ctx.cancellationSignal), 2000);
+    record('completed');
+    return result;
+  } catch (err) {
+    record(ctx.cancellationSignal.aborted ? 'cancelled' : 'failed');
+    throw err;
+  }
 }
 
 /**
@@ -84,19 +106,32 @@ function onPool<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
  */
 function createPooledStageActivities(pool: StagePool) {
   return {
-    preprocess: (input: PreprocessInput): Promise<PreprocessResult> => onPool((signal) => pool.run({ stage: 'preprocess', input }, signal)),
-    extractFeatures: (input: FeaturesInput): Promise<FeaturesResult> => onPool((signal) => pool.run({ stage: 'features', input }, signal)),
-    scorePosts: (input: ScoreInput): Promise<ScoreResult> => onPool((signal) => pool.run({ stage: 'score', input }, signal)),
-    updateUserProfiles: (input: ProfileUpdateInput): Promise<ProfileUpdateResult> => onPool((signal) => pool.run({ stage: 'profiles', input }, signal)),
+    preprocess: (input: PreprocessInput): Promise<PreprocessResult> => onPool(pool, { stage: 'preprocess', input }),
+    extractFeatures: (input: FeaturesInput): Promise<FeaturesResult> => onPool(pool, { stage: 'features', input }),
+    scorePosts: (input: ScoreInput): Promise<ScoreResult> => onPool(pool, { stage: 'score', input }),
+    updateUserProfiles: (input: ProfileUpdateInput): Promise<ProfileUpdateResult> => onPool(pool, { stage: 'profiles', input }),
   };
 }
 
 /**
- * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, the partition stages
- * (preprocess, features, scoring, profiles) compute on its threads; without, inline on the calling
- * thread (tests, the embedded demo).
+ * The retrain's training and insights activities on the training pool's threads (workers/trainingTask.ts): the
+ * activity heartbeats every 2 s while a thread computes, so a worker that dies mid-training is noticed at the
+ * heartbeat timeout instead of the 1-hour start-to-close timeout.
  */
-export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool | null } = {}) {
+function createPooledTrainingActivities(pool: StagePool): TrainingActivities {
+  const onTrainingPool =
+    <M extends TrainingMethod>(method: M) =>
+    (input: Parameters<TrainingActivities[M]>[0]) =>
+      onPool(pool, { stage: 'train', input: { method, input } }) as ReturnType<TrainingActivities[M]>;
+  return Object.fromEntries(TRAINING_METHODS.map((m) => [m, onTrainingPool(m)])) as unknown as TrainingActivities;
+}
+
+/**
+ * CPU-bound stages. They run on the `socialsense-ml` task queue. With `pool`, the partition stages
+ * (preprocess, features, scoring, profiles) compute on its threads, and with `trainingPool` the retrain's training
+ * and insights; without, inline on the calling thread (tests, the embedded demo).
+ */
+export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool | null; trainingPool?: StagePool | null } = {}) {
   return {
     ...createPreprocessActivities(deps),
     ...createFeatureActivities(deps),
@@ -105,6 +140,7 @@ export function createMlActivities(deps: ActivityDeps, opts: { pool?: StagePool 
     ...createInsightActivities(deps),
     ...createProfileActivities(deps),
     ...(opts.pool ? createPooledStageActivities(opts.pool) : {}),
+    ...(opts.trainingPool ? createPooledTrainingActivities(opts.trainingPool) : {}),
   };
 }
 

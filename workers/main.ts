@@ -3,7 +3,7 @@ import { logger } from '../lib/logger';
 import { installRuntime } from '../lib/runtime';
 import { connectStack } from '../lib/stack';
 import { createStagePool, defaultThreads } from './threadPool';
-import { createWorkers } from './worker';
+import { createTrainingPool, createWorkers } from './worker';
 
 export interface WorkerProcessOptions {
   metricsPort?: number;
@@ -17,7 +17,9 @@ export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
   const config = loadConfig();
   const stack = await connectStack();
   // The threads connect with the same settings this process connected with.
-  const pool = threads > 0 ? createStagePool({ threads, deps: { databaseUrl: stack.databaseUrl, storage: config } }) : null;
+  const threadDeps = { databaseUrl: stack.databaseUrl, storage: config };
+  const pool = threads > 0 ? createStagePool({ threads, deps: threadDeps }) : null;
+  const trainingPool = threads > 0 ? createTrainingPool(threads, threadDeps) : null;
   try {
     const workers = await createWorkers({
       connection: stack.nativeConnection,
@@ -25,11 +27,13 @@ export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
       taskQueue: stack.taskQueue,
       deps: { store: stack.store, db: stack.db },
       pool,
+      trainingPool,
     });
     logger.info({ taskQueue: stack.taskQueue, metricsPort: opts.metricsPort ?? null, pid: process.pid, threads }, 'worker started');
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await pool?.close();
+    await trainingPool?.close();
     await stack.close();
     logger.info('worker stopped');
   }

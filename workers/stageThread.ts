@@ -14,6 +14,7 @@ import { createProfileActivities } from '../activities/profiles';
 import { createFileCollectActivities } from '../activities/collect/file';
 import { createServingModels } from '../activities/servingModels';
 import type { StageTaskOutcome, StageThreadTask, ThreadDepsSpec } from './threadPool';
+import type { TrainingActivities, TrainingTask } from './trainingTask';
 
 let deps: {
   store: ObjectStore;
@@ -40,6 +41,31 @@ function threadDeps(spec: ThreadDepsSpec) {
   return deps;
 }
 
+let training: TrainingActivities | null = null;
+
+/**
+ * Runs a retrain's training or insights activity (workers/trainingTask.ts). Their modules (the neural sentiment
+ * model's TensorFlow.js among them) are loaded on the first such task only, so the partition stages' threads never
+ * hold them.
+ */
+async function runTraining(d: ReturnType<typeof threadDeps>, task: TrainingTask): Promise<unknown> {
+  if (!training) {
+    const [{ createTrainingActivities }, { createInsightActivities }] = await Promise.all([import('../activities/train'), import('../activities/insights')]);
+    const t = createTrainingActivities({ store: d.store, db: d.db });
+    const i = createInsightActivities({ store: d.store, db: d.db });
+    training = {
+      trainSentiment: t.trainSentiment,
+      trainTopics: t.trainTopics,
+      trainRecommender: t.trainRecommender,
+      trainUserModels: t.trainUserModels,
+      scoreInsights: i.scoreInsights,
+    };
+  }
+  const run = training[task.method] as ((input: unknown) => Promise<unknown>) | undefined;
+  if (!run) throw new Error(`unknown training activity ${JSON.stringify(task.method)}`);
+  return run(task.input);
+}
+
 /**
  * Errors cross the thread boundary by structured clone, which keeps message and stack but not the
  * class: an ApplicationFailure's type and retryability are sent as fields and rebuilt on the main thread.
@@ -61,6 +87,7 @@ export default async function runStageTask(task: StageThreadTask): Promise<Stage
     if (task.stage === 'features') return { ok: await extractPartitionFeatures(d, task.input) };
     if (task.stage === 'score') return { ok: await d.score.scorePosts(task.input) };
     if (task.stage === 'profiles') return { ok: await d.profiles.updateUserProfiles(task.input) };
+    if (task.stage === 'train') return { ok: (await runTraining(d, task.input)) as never };
     throw new Error(`unknown stage ${JSON.stringify((task as { stage: unknown }).stage)}`);
   } catch (err) {
     return describeError(err);

@@ -21,6 +21,7 @@ import type { ScoreInput, ScoreResult } from '../activities/score';
 import type { ProfileUpdateInput, ProfileUpdateResult } from '../activities/profiles';
 import type { FileImportInput } from '../activities/collect/file';
 import type { CollectResult } from '../activities/collect/types';
+import type { TrainingTask } from './trainingTask';
 
 /** How a thread reaches the services: the worker's own DATABASE_URL and S3_* settings. */
 export interface ThreadDepsSpec {
@@ -35,13 +36,15 @@ interface StageIo {
   features: { input: FeaturesInput; result: FeaturesResult };
   score: { input: ScoreInput; result: ScoreResult };
   profiles: { input: ProfileUpdateInput; result: ProfileUpdateResult };
+  /** a retrain's training or insights activity (workers/trainingTask.ts), on the training pool */
+  train: { input: TrainingTask; result: unknown };
 }
 
 export type StageName = keyof StageIo;
 
 export type StageTask = { [S in StageName]: { stage: S; input: StageIo[S]['input'] } }[StageName];
 
-type StageResult<T extends StageTask> = StageIo[T['stage']]['result'];
+export type StageResult<T extends StageTask> = StageIo[T['stage']]['result'];
 
 /**
  * What a thread is sent: the stage and its input, how to reach the services, and `tmpDir`, a directory
@@ -119,7 +122,7 @@ function wholeMbSetting(env: NodeJS.ProcessEnv, name: string, fallback: number):
 }
 
 /** Every stage once (the type makes the list complete): the prefix of its tasks' directories. */
-const STAGE_NAMES: Record<StageName, true> = { importFile: true, preprocess: true, features: true, score: true, profiles: true };
+const STAGE_NAMES: Record<StageName, true> = { importFile: true, preprocess: true, features: true, score: true, profiles: true, train: true };
 
 /**
  * Removes the task directories (`<stage>-<pid>-*`) under `tmpRoot` whose worker process is gone (lib/processTempDirs):
@@ -141,8 +144,17 @@ const entry = new URL('./stageThread.mjs', import.meta.url).href;
  * @param heapMb each thread's old-generation limit in MiB (0 = V8's default); default threadHeapMb()
  * @param youngMb each thread's young-generation limit in MiB (0 = V8's default); default threadYoungMb()
  * @param tmpRoot where each task's temporary directory is made; default the data dir's `tmp/` (lib/paths)
+ * @param idleMs with a value, threads start on the first task and end after this many ms without one (the training
+ *   pool: a nightly retrain's memory is given back after it); without, all threads start up front and stay
  */
-export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; heapMb?: number; youngMb?: number; tmpRoot?: string }): StagePool {
+export function createStagePool(opts: {
+  threads: number;
+  deps: ThreadDepsSpec;
+  heapMb?: number;
+  youngMb?: number;
+  tmpRoot?: string;
+  idleMs?: number;
+}): StagePool {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a stage pool needs at least 1 thread, got ${opts.threads}`);
   const tmpRoot = opts.tmpRoot ?? path.join(dataDir(), 'tmp');
   removeOrphanedTaskDirs(tmpRoot);
@@ -154,9 +166,9 @@ export function createStagePool(opts: { threads: number; deps: ThreadDepsSpec; h
   const pool = new Piscina({
     filename: entry,
     // Started up front and kept: a thread's start (tsx, the models it loads) is paid once, not per partition.
-    minThreads: opts.threads,
+    minThreads: opts.idleMs === undefined ? opts.threads : 0,
     maxThreads: opts.threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
+    idleTimeout: opts.idleMs ?? Number.POSITIVE_INFINITY,
     // A bounded old generation makes V8 collect a thread's garbage early instead of letting its heap
     // grow towards the process default (~4 GiB here) between major collections.
     // The young generation only when asked for (threadYoungMb): smaller saves memory for CPU.

@@ -87,6 +87,8 @@ export interface WorkerOptions {
   mlSlots?: number;
   /** the stage pool preprocess and features run on (owned by the caller); none: they run inline */
   pool?: StagePool | null;
+  /** the pool a retrain's training and insights run on (owned by the caller); none: they run inline */
+  trainingPool?: StagePool | null;
 }
 
 /**
@@ -116,12 +118,25 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       connection: opts.connection,
       namespace: opts.namespace,
       taskQueue: mlQueue,
-      activities: createMlActivities(opts.deps, { pool: opts.pool }),
+      activities: createMlActivities(opts.deps, { pool: opts.pool, trainingPool: opts.trainingPool }),
       interceptors: { activity: [maskActivityFailures] },
       maxConcurrentActivityTaskExecutions: opts.mlSlots ?? Math.max(1, opts.pool?.threads ?? 1),
       maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     }),
   ]);
+}
+
+/** How long a training thread stays after its last task: a retrain's jobs follow each other within seconds. */
+export const TRAINING_THREAD_IDLE_MS = 60_000;
+
+/**
+ * The pool a retrain's training and insights activities run on (workers/trainingTask.ts). Not the stage pool: they
+ * read a whole window, far more than a partition, so their threads keep V8's heap limit instead of the stage
+ * threads' (threadPool.ts DEFAULT_THREAD_HEAP_MB), and they start on the first training task and end a minute after
+ * the last, so a worker holds no training memory between retrains.
+ */
+export function createTrainingPool(threads: number, deps: ThreadDepsSpec): StagePool {
+  return createStagePool({ threads, deps, heapMb: 0, youngMb: 0, idleMs: TRAINING_THREAD_IDLE_MS });
 }
 
 /**
@@ -132,26 +147,30 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
  */
 export async function startWorkers(
   stack: Pick<WorkerOptions, 'connection' | 'namespace' | 'deps'> & { taskQueue: string; threads?: number; threadDeps?: ThreadDepsSpec },
-): Promise<{ workers: Worker[]; pool: StagePool | null; stop(): Promise<void> }> {
+): Promise<{ workers: Worker[]; pool: StagePool | null; trainingPool: StagePool | null; stop(): Promise<void> }> {
   const threads = stack.threads ?? 0;
   if (threads > 0 && !stack.threadDeps)
     throw new Error('startWorkers: threads > 0 needs threadDeps (how the threads connect to Postgres and the object store)');
   const pool = threads > 0 ? createStagePool({ threads, deps: stack.threadDeps! }) : null;
+  const trainingPool = threads > 0 ? createTrainingPool(threads, stack.threadDeps!) : null;
   let workers: Worker[];
   try {
-    workers = await createWorkers({ ...stack, pool });
+    workers = await createWorkers({ ...stack, pool, trainingPool });
   } catch (err) {
     await pool?.close();
+    await trainingPool?.close();
     throw err;
   }
   const running = workers.map((w) => w.run());
   return {
     workers,
     pool,
+    trainingPool,
     async stop() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await pool?.close();
+      await trainingPool?.close();
     },
   };
 }

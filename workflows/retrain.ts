@@ -48,6 +48,9 @@ const retry = {
  */
 export const MIN_RETRAIN_DAYS = 3;
 
+/** How long a training activity may go without a heartbeat before Temporal takes its worker for lost. */
+const TRAINING_HEARTBEAT_TIMEOUT = '5 minutes';
+
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
 export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {
   const runKey = workflowInfo().workflowId;
@@ -57,8 +60,12 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
   const from = addDays(to, 1 - days);
   const source = input.source ?? 'simulated';
   const mlQueue = mlQueueFor(workflowInfo().taskQueue);
-  // Training loops are single long computations that cannot heartbeat; the start-to-close timeout bounds them.
-  const training = proxyActivities<MlActivities>({ taskQueue: mlQueue, startToCloseTimeout: '1 hour', retry });
+  // A worker with a stage pool trains on its training pool and heartbeats every 2 s meanwhile (workers/trainingTask.ts),
+  // so a worker that dies mid-training is noticed in TRAINING_HEARTBEAT_TIMEOUT, not at the 1-hour start-to-close.
+  // Before the patch training could not heartbeat at all. An inline worker (`--threads 0`, the embedded demo) still
+  // computes on its main thread, between heartbeats a training step holds: the timeout leaves room for long steps.
+  const heartbeats = patched('training-heartbeats') ? { heartbeatTimeout: TRAINING_HEARTBEAT_TIMEOUT } : {};
+  const training = proxyActivities<MlActivities>({ taskQueue: mlQueue, startToCloseTimeout: '1 hour', ...heartbeats, retry });
   const scoring = proxyActivities<MlActivities>({ taskQueue: mlQueue, startToCloseTimeout: '1 hour', heartbeatTimeout: '30 seconds', retry });
 
   await catalog.recordRunStart({ runKey, kind: 'retrain', input });

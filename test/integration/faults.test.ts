@@ -9,7 +9,7 @@ import type { Stack } from '../../lib/stack';
 import { postSchema } from '../../lib/schema';
 import { socialSensePipeline, type PipelineSummary } from '../../workflows/pipeline';
 import { freePort } from '../../lib/net';
-import { spawnCli } from '../helpers/cli';
+import { runCli, spawnCli } from '../helpers/cli';
 import { startPrivateStack, type PrivateStack, type Service } from '../helpers/privateStack';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 
@@ -86,18 +86,36 @@ describe('faults on the real local stack', () => {
     }
   }, 240_000);
 
-  it('a worker serves Prometheus metrics, logs JSON with its ids, and stops gracefully on SIGTERM', async () => {
+  it('a worker serves Prometheus metrics (its stage tasks among them), logs JSON with its ids, and stops gracefully on SIGTERM', async () => {
     const port = await freePort();
-    const worker = spawnCli(['worker', '--metrics-port', String(port)], { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' });
+    const env = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' };
+    const worker = spawnCli(['worker', '--metrics-port', String(port), '--threads', '1'], env);
     await worker.waitFor(/worker started/);
-    let metrics = '';
-    for (let i = 0; i < 40 && !metrics.includes('temporal_'); i++) {
-      metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
-        .then((r) => r.text())
-        .catch(() => '');
-      if (!metrics.includes('temporal_')) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(metrics).toMatch(/^temporal_\w+/m);
+    const scrape = async (want: RegExp) => {
+      let metrics = '';
+      for (let i = 0; i < 40 && !want.test(metrics); i++) {
+        metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
+        if (!want.test(metrics)) await new Promise((r) => setTimeout(r, 250));
+      }
+      return metrics;
+    };
+    expect(await scrape(/^temporal_\w+/m)).toMatch(/^temporal_\w+/m);
+    // a run through this worker: its pooled stages are counted by stage and outcome, with their durations
+    const day = `2021-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
+    const run = await runCli(['run', '--source', 'simulated', '--posts', '40', '--date', day, '--no-worker', '--json'], { env, timeoutMs: 90_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const metrics = await scrape(/^socialsense_stage_tasks\{.*stage="profiles"/m);
+    /** the value of the series `name` whose labels include every one of `labels` */
+    const value = (name: string, labels: string[]) =>
+      metrics
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)))
+        .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    for (const stage of ['preprocess', 'features', 'score', 'profiles'])
+      expect(value('socialsense_stage_tasks', [`stage="${stage}"`, 'outcome="completed"']), stage).toEqual([1]);
+    expect(value('socialsense_stage_task_seconds_count', ['stage="preprocess"'])).toEqual([1]);
     const started = worker
       .output()
       .split('\n')
