@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { FILE_FORMAT_NAMES, fileFormatNamed, type FileFormat } from '../lib/fileFormat';
 import { CronExpressionParser } from 'cron-parser';
 import { daysBetween } from '../lib/dates';
 import { plausibleDataDay } from '../lib/timestamps';
@@ -146,6 +147,13 @@ export function timezoneOption(value: string): string {
     throw new InvalidArgumentError(`unknown time zone "${value}"; use an IANA name such as UTC, Europe/Berlin or America/New_York`);
   }
   return v;
+}
+
+/** `--format`: how to read a file whatever its name says (lib/fileFormat.ts); `json` and `ndjson` are read as `jsonl`. */
+export function fileFormatOption(value: string): FileFormat {
+  const format = fileFormatNamed(value);
+  if (!format) throw new InvalidArgumentError(`expected one of ${FILE_FORMAT_NAMES.join(', ')}, got "${value}"`);
+  return format;
 }
 
 /** `--map text=body --map id=post_id` → { text: 'body', id: 'post_id' } */

@@ -60,7 +60,8 @@ const defaultColumns: Record<MappableField, string[]> = {
   replies: ['replies', 'reply_count', 'replies_count', 'comments', 'replyCount'],
 };
 
-export type FileFormat = 'csv' | 'tsv' | 'jsonl';
+import type { FileFormat } from '../../lib/fileFormat';
+export type { FileFormat };
 
 export interface FileImportInput {
   path: string;
@@ -108,7 +109,7 @@ export function detectFormat(file: string): FileFormat {
     );
   const hint = /\.(xlsx|xls|ods|numbers)$/.test(name) ? ' (a spreadsheet: save it as "CSV UTF-8" first)' : '';
   throw invalidInput(
-    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .txt (a delimited table), .jsonl, .ndjson or .json (optionally .gz), or, from the command line, rename or copy it to such a name (run has no format option)`,
+    `cannot tell the format of ${file}${hint}: name it .csv, .tsv, .txt (a delimited table), .jsonl, .ndjson or .json (optionally .gz), or give its format: \`run --format csv|tsv|jsonl|json\` (the API: file.format)`,
   );
 }
 
@@ -440,14 +441,16 @@ export type FileItem = ({ line: number; record: Json } | { line: number; error: 
 const MAX_JSON_DOCUMENT_CHARS = 512 * 1024 * 1024;
 
 /**
- * JSON records of a JSONL/NDJSON file, one per line; a `.json` file whose first line is not a JSON object on its
- * own is read as one document: a top-level array streamed element by element (`jsonArrayItems`: memory holds one
+ * JSON records of a JSONL/NDJSON file, one per line; a `.json` file (or one of another name read as JSON) whose first
+ * line is not a JSON object on its own is read as one document: a top-level array streamed element by element (`jsonArrayItems`: memory holds one
  * element, whatever the file's size), any other document (one object that may hold many posts: an API response, an
  * archive's outbox) read whole, up to 512 MB.
  */
 async function* jsonItems(file: string): AsyncGenerator<FileItem> {
   const archive = /\.js(\.gz)?$/i.test(file);
-  const shape = archive ? 'array' : /\.json(\.gz)?$/i.test(file) ? await jsonDocumentShape(file) : 'lines';
+  // .jsonl/.ndjson say "one record per line"; any other name (.json, or a file read as JSON by its given format) is
+  // looked at: JSON Lines, an array or one document
+  const shape = archive ? 'array' : /\.(jsonl|ndjson)(\.gz)?$/i.test(file) ? 'lines' : await jsonDocumentShape(file);
   const name = path.basename(file);
   if (shape === 'array') {
     const chunks = archive ? withoutArchiveAssignment(await openText(file), name) : await openText(file);
@@ -536,7 +539,7 @@ async function* withoutArchiveAssignment(chunks: AsyncIterable<string>, name: st
 const MAX_FIRST_LINE_CHARS = 64 * 1024 * 1024;
 
 /**
- * How a `.json` file is read: `lines` when its first non-empty line is a JSON object on its own (JSON Lines named
+ * How a `.json` file (or one of another name read as JSON) is read: `lines` when its first non-empty line is a JSON object on its own (JSON Lines named
  * .json), `array` when its text starts with `[`, else `document`. Reads only the first line (bounded), never the file.
  */
 async function jsonDocumentShape(file: string): Promise<'lines' | 'array' | 'document'> {

@@ -30,8 +30,8 @@ import { repairLatin1MojibakeDeep } from '../../models/text/latin1Mojibake';
  * | facebook | a Graph post or comment (`id`, `message`, `created_time`, `from`), the connector's `{ kind, post/comment }`, or a Graph `{ data: [...] }` page |
  * | instagram | a Graph media (`caption`, `timestamp`, `media_type`) or the connector's `{ kind: media/comment }` |
  * | x-archive | an X account archive's `data/tweets.js` item `{ tweet }` (the file's `window.YTD.tweets.part0 = ` is dropped by the reader); author: the archive's owner |
- * | facebook-archive | a Facebook "Download Your Information" post: `timestamp`, `data[].post`, `attachments`; Meta's byte-per-character text repaired |
- * | instagram-archive | an Instagram "Download Your Information" post: `media[]` with `uri`, `creation_timestamp`, `title`; text repaired as for Facebook |
+ * | facebook-archive | a Facebook "Download Your Information" post (`timestamp`, `data[].post`, `attachments`) or comments file (`comments_v2[]`, `data[].comment`); Meta's byte-per-character text repaired |
+ * | instagram-archive | an Instagram "Download Your Information" post (`media[]` with `uri`, `creation_timestamp`, `title`) or comment (`string_map_data.Comment`, `comments_reels_comments[]`); text repaired as for Facebook |
  *
  * Post ids keep the platform's native id under the import's platform prefix (`file:` unless told otherwise); the
  * creation time is read with lib/timestamps (all forms, plausibility checked) whatever the connector would do.
@@ -504,38 +504,61 @@ const xArchive: FileShape = {
 };
 
 /**
- * Facebook's "Download Your Information", `your_facebook_activity/posts/your_posts_1.json`: an array of
- * `{ timestamp (epoch s), data: [{ post }], title, attachments: [{ data: [{ external_context: { url } }] }] }`,
- * without ids, its text written as UTF-8 bytes one per character (models/text/latin1Mojibake repairs it).
+ * Facebook's "Download Your Information": `your_facebook_activity/posts/your_posts_1.json`, an array of
+ * `{ timestamp (epoch s), data: [{ post }], title, attachments: [{ data: [{ external_context: { url } }] }] }`, and
+ * `comments_and_reactions/comments.json`, `{ comments_v2: [{ timestamp, data: [{ comment: { timestamp, comment, author }
+ * }], title, attachments? }] }` (one's own comments and replies; a sticker or GIF comment has `comment: ""`). Without
+ * ids, text written as UTF-8 bytes one per character (models/text/latin1Mojibake repairs it).
  */
 const facebookArchive: FileShape = {
   name: 'facebook-archive',
-  matches: (r) => typeof r.timestamp === 'number' && !('id' in r) && (Array.isArray(r.data) || Array.isArray(r.attachments) || isText(r.title)),
+  matches: (r) =>
+    Array.isArray(r.comments_v2) ||
+    (typeof r.timestamp === 'number' && !('id' in r) && (Array.isArray(r.data) || Array.isArray(r.attachments) || isText(r.title))),
   posts(r0, ctx) {
+    if (Array.isArray(r0.comments_v2)) return arr(r0.comments_v2).flatMap((item) => facebookArchive.posts(item, ctx));
     const r = repairLatin1MojibakeDeep(r0);
-    const text = arr(r.data)
-      .map((d) => (isText(d.post) ? d.post : ''))
+    const entries = arr(r.data);
+    const comment = entries.map((d) => d.comment).find(isObj);
+    const text = entries
+      .map((d) => (isText(d.post) ? d.post : isObj(d.comment) && isText(d.comment.comment) ? d.comment.comment : ''))
       .filter((t) => t.trim() !== '')
       .join('\n');
     const urls = arr(r.attachments)
       .flatMap((a) => arr(a.data))
       .map((d) => (isObj(d.external_context) ? d.external_context.url : undefined))
       .filter(isText);
-    if (!text) return [{ reason: `no text (a post without words${isText(r.title) ? `: "${r.title}"` : ''})`, raw: r }];
-    return [one(r, r.timestamp, 'timestamp', ctx, () => fromArchiveItem(ctx.platform, archiveItemId(r0), text, urls))];
+    const what = comment ? 'a comment without words: a sticker, GIF or photo' : 'a post without words';
+    if (!text) return [{ reason: `no text (${what}${isText(r.title) ? `: "${r.title}"` : ''})`, raw: r }];
+    return [one(r, r.timestamp ?? comment?.timestamp, 'timestamp', ctx, () => fromArchiveItem(ctx.platform, archiveItemId(r0), text, urls))];
   },
 };
 
 /**
- * Instagram's "Download Your Information", `your_instagram_activity/content/posts_1.json`: an array of
- * `{ media: [{ uri, creation_timestamp, title }], title?, creation_timestamp? }`. A single photo keeps its caption and
- * time on its media item, a carousel on the post; no ids; text written as Meta's exports write it (see facebookArchive).
+ * Instagram's "Download Your Information": `your_instagram_activity/content/posts_1.json`, an array of
+ * `{ media: [{ uri, creation_timestamp, title }], title?, creation_timestamp? }` (a single photo keeps its caption and
+ * time on its media item, a carousel on the post), and the comments one wrote, `comments/post_comments_1.json`, an
+ * array of `{ string_map_data: { Comment: { value }, "Media Owner": { value }, Time: { timestamp } } }`, or
+ * `reels_comments.json`, `{ comments_reels_comments: [the same] }`. No ids; text written as Meta's exports write it
+ * (see facebookArchive).
  */
 const instagramArchive: FileShape = {
   name: 'instagram-archive',
-  matches: (r) => Array.isArray(r.media) && arr(r.media).some((m) => 'uri' in m && 'creation_timestamp' in m) && !('id' in r),
+  matches: (r) =>
+    (Array.isArray(r.media) && arr(r.media).some((m) => 'uri' in m && 'creation_timestamp' in m) && !('id' in r)) ||
+    (isObj(r.string_map_data) && isObj(r.string_map_data.Comment)) ||
+    Array.isArray(r.comments_reels_comments),
   posts(r0, ctx) {
+    if (Array.isArray(r0.comments_reels_comments)) return arr(r0.comments_reels_comments).flatMap((item) => instagramArchive.posts(item, ctx));
     const r = repairLatin1MojibakeDeep(r0);
+    if (isObj(r.string_map_data)) {
+      const fields = r.string_map_data;
+      const value = (k: string) => (isObj(fields[k]) ? fields[k].value : undefined);
+      const text = isText(value('Comment')) ? (value('Comment') as string) : '';
+      const time = isObj(fields.Time) ? fields.Time.timestamp : undefined;
+      if (!text.trim()) return [{ reason: 'no text (a comment without words)', raw: r }];
+      return [one(r, time, 'string_map_data.Time.timestamp', ctx, () => fromArchiveItem(ctx.platform, archiveItemId(r0), text, []))];
+    }
     const media = arr(r.media);
     const text = [r.title, ...media.map((m) => m.title)].find((t): t is string => isText(t) && t.trim() !== '') ?? '';
     const time = r.creation_timestamp ?? media.find((m) => m.creation_timestamp !== undefined)?.creation_timestamp;

@@ -346,6 +346,44 @@ describe('bad input gets 400 in one shape, never 500', () => {
     expect((await stack.db.query(`SELECT name FROM api_keys WHERE id = $1`, [id])).rows[0].name).toBe(name);
   });
 
+  it('file.format takes json and ndjson (read as jsonl), and refuses a format it cannot read with the names it can', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-format-'));
+    const withImports = await buildTestApi(stack, taskQueue, { rateLimit: { max: 100_000, timeWindowMs: 60_000 }, importDir: dir });
+    try {
+      fs.writeFileSync(path.join(dir, 'tweets-backup'), JSON.stringify([{ id: 'f1', text: 'hi', created_at: '2024-05-01T10:00:00Z' }]));
+      for (const [given, read] of [
+        ['json', 'jsonl'],
+        ['ndjson', 'jsonl'],
+        ['tsv', 'tsv'],
+      ]) {
+        const res = await withImports.inject({
+          method: 'POST',
+          url: '/v1/runs',
+          headers: admin(),
+          payload: { source: 'file', date: '2024-05-01', file: { path: 'tweets-backup', format: given, platform: `fmt-${given}` } },
+        });
+        expect(res.statusCode, res.body).toBe(202);
+        const handle = stack.client.workflow.getHandle(res.json().workflowId);
+        const history = await handle.fetchHistory();
+        const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+        const input = JSON.parse(Buffer.from(started!.input!.payloads![0].data!).toString()) as { file: { format: string } };
+        expect(input.file.format).toBe(read);
+        await handle.terminate('api-input test: only the accepted input is checked');
+      }
+      const refused = await withImports.inject({
+        method: 'POST',
+        url: '/v1/runs',
+        headers: admin(),
+        payload: { source: 'file', file: { path: 'tweets-backup', format: 'xlsx' } },
+      });
+      expect400(refused, 'format xlsx');
+      expect(refused.json().error.message).toMatch(/csv.*tsv.*jsonl.*json.*ndjson/);
+    } finally {
+      await withImports.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('files named in control calls must be inside the import folder, and are refused when none is configured', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-import-'));
     try {

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileFormatNamed } from '../../lib/fileFormat';
+import { fileFormatOption } from '../../cli/options';
 import fs from 'node:fs';
 import { uniqueColumnNames } from '../../lib/tabular';
 import os from 'node:os';
@@ -120,6 +122,27 @@ describe('file import mapping', () => {
     expect(detectFormat('a.ndjson.gz')).toBe('jsonl');
     expect(detectFormat('a.json')).toBe('jsonl');
     expect(() => detectFormat('a.xlsx')).toThrow(/cannot tell the format .*save it as "CSV UTF-8"/);
+  });
+});
+
+describe('a format given instead of the one the name says (run --format, the API file.format)', () => {
+  it('names json and ndjson as the JSON reader, whatever the case, and refuses what it cannot read', () => {
+    expect(['csv', 'TSV', ' jsonl ', 'json', 'NDJSON'].map(fileFormatNamed)).toEqual(['csv', 'tsv', 'jsonl', 'jsonl', 'jsonl']);
+    expect(fileFormatNamed('xlsx')).toBeNull();
+    expect(fileFormatOption('Json')).toBe('jsonl');
+    expect(() => fileFormatOption('parquet')).toThrow(/expected one of csv, tsv, jsonl, json, ndjson, got "parquet"/);
+  });
+
+  it("reads a file whose name tells nothing (an archive's .txt, a download without an extension) as the format given", async () => {
+    const json = write('tweets-backup', JSON.stringify([{ id: 'g1', text: 'saved without a name', created_at: '2026-11-28T09:00:00Z' }]));
+    const { err } = await failureOf(json);
+    expect(err.message).toMatch(/or give its format: `run --format csv\|tsv\|jsonl\|json` \(the API: file\.format\)/);
+    expect((await importAll(json, { format: 'jsonl' })).posts.map((p) => [p.id, p.text])).toEqual([['file:g1', 'saved without a name']]);
+    // a JSON export saved as .txt would be read as a table: the format says otherwise
+    const txt = write('comments.txt', '{"id": "g2", "text": "one per line", "created_at": "2026-11-28T10:00:00Z"}\n');
+    expect((await importAll(txt, { format: 'jsonl' })).posts.map((p) => p.text)).toEqual(['one per line']);
+    const tsv = write('table.dat', 'id\ttext\tcreated_at\ng3\ttab separated\t2026-11-28T11:00:00Z\n');
+    expect((await importAll(tsv, { format: 'tsv' })).posts.map((p) => p.text)).toEqual(['tab separated']);
   });
 });
 
@@ -355,6 +378,36 @@ describe('recognised export shapes, without a mapping', () => {
     // the same export downloaded again, under another name: the same ids
     const again = await importAll(write('your_posts_1 (1).json', fs.readFileSync(path.join(exportsDir, 'facebook-your_posts_1.json'))));
     expect(again.posts.map((p) => p.id)).toEqual(first.posts.map((p) => p.id));
+  });
+
+  it("Facebook's Download Your Information comments (comments_v2): each comment a post of the owner, a sticker comment quarantined", async () => {
+    const { posts, quarantine } = await importAll(path.join(exportsDir, 'facebook-comments.json'));
+    expect(posts.map((p) => [p.text, p.created_at, p.urls, p.hashtags])).toEqual([
+      ['Félicitations à vous deux ! 🎉', '2025-11-28T09:20:00.000Z', [], []],
+      ['Try this one #baking', '2025-11-28T11:20:00.000Z', ['https://example.org/recipe'], ['baking']],
+      ["no outer timestamp, the comment's is used", '2025-11-28T12:20:00.000Z', [], []],
+    ]);
+    for (const p of posts) {
+      expect(p.id).toMatch(/^file:a[0-9a-f]{16}$/);
+      expect(p.author.id).toBe('unknown:file:archive-owner');
+    }
+    expect(quarantine.map((q) => q.reason)).toEqual([
+      `item 1 (post 2 of 4): no text (a comment without words: a sticker, GIF or photo: "Zoë Demo replied to Sam Lee's comment.")`,
+    ]);
+    expect(posts.length + quarantine.length).toBe(4); // one JSON object, four comments in it, every one accounted for
+  });
+
+  it("Instagram's Download Your Information comments: post_comments_1.json items and the reels_comments wrapper", async () => {
+    const comments = await importAll(path.join(exportsDir, 'instagram-post_comments_1.json'));
+    expect(comments.posts.map((p) => [p.text, p.created_at, p.hashtags])).toEqual([
+      ['So beautiful 😍', '2025-11-28T09:20:00.000Z', []],
+      ['Schön! #zürich', '2025-11-28T10:20:00.000Z', ['zürich']],
+    ]);
+    expect(comments.quarantine.map((q) => q.reason)).toEqual(['item 3: no text (a comment without words)']);
+    const reels = await importAll(path.join(exportsDir, 'instagram-reels_comments.json'));
+    expect(reels.posts.map((p) => [p.text, p.created_at, p.author.id])).toEqual([
+      ['Haha this reel 😂', '2025-11-28T13:20:00.000Z', 'unknown:file:archive-owner'],
+    ]);
   });
 
   it("Instagram's Download Your Information posts: a photo's caption on its media item, a carousel's on the post", async () => {
@@ -944,9 +997,10 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
     ]);
   });
 
-  it('an unknown file type names the real ways out (there is no format option)', () => {
-    expect(() => detectFormat('export.dat')).toThrow(/name it \.csv, \.tsv, .* rename or copy it to such a name \(run has no format option\)/);
-    expect(() => detectFormat('export.dat')).not.toThrow(/or pass format/);
+  it('an unknown file type names the real ways out: a name to give it, or the format option of the CLI and the API', () => {
+    expect(() => detectFormat('export.dat')).toThrow(
+      /name it \.csv, \.tsv, .* or give its format: `run --format csv\|tsv\|jsonl\|json` \(the API: file\.format\)$/,
+    );
   });
 });
 
