@@ -19,6 +19,12 @@ export interface CollectInput {
   users?: number;
   /** platform search query, hashtag, page or subreddit */
   query?: string;
+  /**
+   * platforms: the instance of a federated platform (Mastodon) when not its default, as configured where the run is
+   * started (activities/collect/platformActivities.ts instanceInput); part of the run's identity, and a worker
+   * configured for another instance refuses the run
+   */
+  instance?: string;
   /** platforms: first day (inclusive); default: the window of `days` ending at `date` */
   since?: string;
   /** platforms: end of the window (exclusive); default: the day after `date` */
@@ -77,6 +83,7 @@ export async function collect(input: CollectInput = {}): Promise<CollectResult> 
         since: input.since ?? addDays(date, 1 - days),
         until: input.until ?? addDays(date, 1),
         maxPosts: input.posts,
+        ...(input.instance ? { instance: input.instance } : {}),
       });
   }
 }

@@ -14,7 +14,7 @@ export const SIMULATED_DEFAULTS = { posts: 500, seed: 42, users: 300 } as const;
 /** The input fields that decide a pipeline run's data (their meaning: CollectInput and PipelineInput). */
 export type RunIdentityInput = Pick<
   PipelineInput,
-  'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages'
+  'source' | 'date' | 'days' | 'posts' | 'seed' | 'users' | 'query' | 'since' | 'until' | 'file' | 'languages' | 'instance'
 >;
 
 /**
@@ -85,6 +85,8 @@ export function runIdentity(input: RunIdentityInput, opts: { fileDigest?: string
   }
   return {
     source,
+    // only when set (a non-default instance): the runs of the default instance keep the keys they had
+    ...(input.instance ? { instance: input.instance } : {}),
     query: input.query ?? null,
     since: input.since ?? (date ? addDays(date, 1 - days) : null),
     until: input.until ?? (date ? addDays(date, 1) : null),

@@ -62,6 +62,24 @@ export interface Connector {
   toPost(item: unknown, ctx: Pick<ConnectorContext, 'env' | 'query'>): Post;
   /** cheap reachability check that spends no search quota where the platform allows it */
   probe?(ctx: ConnectorContext): Promise<ProbeResult>;
+  /**
+   * For a federated platform, the server a query runs on, as configured in `env` (Mastodon: the instance's host):
+   * the same query on two instances is two collections, with their own objects and runs. Absent for a platform
+   * that is one service.
+   */
+  instance?(env: Env): string;
+  /** the instance used when `env` names none (with `instance`) */
+  defaultInstance?: string;
+}
+
+/**
+ * The instance a run of `connector` collects from, when it is not the connector's default: what a run's input carries
+ * (PipelineInput.instance), so that the same query on two instances is two runs. null for the default instance and
+ * for platforms that are one service.
+ */
+export function nonDefaultInstance(connector: Pick<Connector, 'instance' | 'defaultInstance'>, env: Env): string | null {
+  const instance = connector.instance?.(env) ?? null;
+  return instance !== null && instance !== connector.defaultInstance ? instance : null;
 }
 
 /** Required credentials that are not set. */
@@ -200,9 +218,12 @@ async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<C
   };
   const info = actx.info;
   const query = input.query.trim();
+  const instance = connector.instance?.(ctx.env);
   const digest = inputDigest({
     collector: 'platform.v1',
     source: connector.name,
+    // a federated platform's instance: the same query on another instance must not land in the same objects
+    ...(instance ? { instance } : {}),
     query,
     since: ctx.since.toISOString(),
     until: ctx.until.toISOString(),

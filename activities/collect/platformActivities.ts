@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { DAY_MS } from '../../lib/dates';
-import { FailureType, invalidInput, permanentFailure } from '../../lib/failures';
+import { configError, FailureType, invalidInput, permanentFailure } from '../../lib/failures';
 import type { ObjectStore } from '../../lib/objectStore';
-import { missingCredentials, parseInstant, runConnector, type Connector, type ConnectorContext, type Env } from './connector';
+import { missingCredentials, nonDefaultInstance, parseInstant, runConnector, type Connector, type ConnectorContext, type Env } from './connector';
 import { createHttp, type FetchFn } from './http';
 import { createConnectorRegistry, type ConnectorRegistry } from './platforms';
 import type { CollectResult } from './types';
@@ -18,6 +18,11 @@ export interface PlatformCollectInput {
   until: string;
   /** stop after this many posts (after de-duplication) */
   maxPosts?: number;
+  /**
+   * The instance the run was started for (PipelineInput.instance: a federated platform's non-default server, as
+   * configured where the run was started); absent: the default. A worker configured for another instance refuses it.
+   */
+  instance?: string | null;
 }
 
 export interface SourceStatus {
@@ -125,6 +130,17 @@ function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry,
   if (typeof input.query !== 'string' || input.query.trim() === '') {
     throw invalidInput(`a query is required for ${connector.name}: ${connector.queryHelp}`);
   }
+  // The run's identity (its key, its rows) names the instance it was started for; collecting another instance's
+  // posts under it would replace that run's data with another server's.
+  const wanted = input.instance ?? null;
+  const here = nonDefaultInstance(connector, env);
+  if (wanted !== here) {
+    const setting = connector.credentials.find((c) => c.optional && /BASE_URL$/.test(c.env))?.env ?? 'its base URL setting';
+    const name = (i: string | null) => i ?? `${connector.defaultInstance} (the default)`;
+    throw configError(
+      `this ${connector.name} run was started for ${name(wanted)}, but this worker collects from ${name(here)}: set ${setting} the same where runs are started (the CLI, the API) and on the workers`,
+    );
+  }
   const since = parseInstant(input.since, 'since');
   const until = parseInstant(input.until, 'until');
   if (since >= until) {
@@ -134,6 +150,16 @@ function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry,
     throw invalidInput(`maxPosts must be a positive integer, got ${JSON.stringify(input.maxPosts)}`);
   }
   return { connector, since, until };
+}
+
+/**
+ * What a run's input says of the instance a platform source collects from (PipelineInput.instance), as `env` (where
+ * the run is started) configures it: `{ instance }` for a federated platform's non-default server, else `{}`.
+ */
+export function instanceInput(source: string | undefined, env: Env, registry: ConnectorRegistry = createConnectorRegistry()): { instance?: string } {
+  const connector = source ? registry.get(source) : undefined;
+  const instance = connector ? nonDefaultInstance(connector, env) : null;
+  return instance ? { instance } : {};
 }
 
 export function createPlatformCollectActivities(deps: PlatformActivityDeps) {

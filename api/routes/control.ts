@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { FILE_FORMAT_NAMES, fileFormatNamed } from '../../lib/fileFormat';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
@@ -6,6 +7,7 @@ import { backfillWorkflowId, MAX_BACKFILL_DAYS } from '../../cli/commands/backfi
 import { retrainWorkflowId } from '../../cli/commands/retrain';
 import { describeForPeople, nightlyScheduleId, noScheduleMessage } from '../../cli/commands/schedule';
 import { collectWorkflowId } from '../../cli/commands/sources';
+import { instanceInput } from '../../activities/collect/platformActivities';
 import { startOrAttach } from '../../cli/follow';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
 import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
@@ -124,7 +126,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     return body;
   };
 
-  app.post<{ Body: PipelineInput & { file?: { path: string; mapping?: Record<string, string>; platform?: string } } }>(
+  app.post<{ Body: PipelineInput & { file?: { path: string; format?: string; mapping?: Record<string, string>; platform?: string } } }>(
     '/v1/runs',
     {
       config: operator,
@@ -157,7 +159,11 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
               additionalProperties: false,
               properties: {
                 path: { ...printableLine(1000), description: 'a CSV, TSV or JSONL file the worker can read' },
-                format: { type: 'string', enum: ['csv', 'tsv', 'jsonl'] },
+                format: {
+                  type: 'string',
+                  enum: [...FILE_FORMAT_NAMES],
+                  description: 'how to read the file whatever its name: json and ndjson are read as jsonl',
+                },
                 mapping: {
                   type: 'object',
                   maxProperties: 50,
@@ -183,9 +189,23 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       checkDataDays({ date: b.date, since: b.since, until: b.until });
       // The CLI's defaults, resolved here because they are part of the run's id.
       const file = b.file
-        ? { ...b.file, path: importPath(opts.importDir, b.file.path, 'file.path'), ...(b.file.platform ? { platform: platformParam(b.file.platform) } : {}) }
+        ? {
+            ...b.file,
+            path: importPath(opts.importDir, b.file.path, 'file.path'),
+            ...(b.file.platform ? { platform: platformParam(b.file.platform) } : {}),
+            ...(b.file.format ? { format: fileFormatNamed(b.file.format) ?? undefined } : {}),
+          }
         : undefined;
-      const input: PipelineInput = { ...b, file, source, date: b.date ?? yesterday(), days: b.days ?? 1, languages: normalizeLanguages(b.languages) };
+      const input: PipelineInput = {
+        ...b,
+        file,
+        source,
+        date: b.date ?? yesterday(),
+        days: b.days ?? 1,
+        languages: normalizeLanguages(b.languages),
+        // the instance this API's environment names for a federated platform: part of the run's identity
+        ...instanceInput(source, process.env),
+      };
       try {
         const workflowId = await pipelineWorkflowId(input);
         const handle = await startOrAttach(
@@ -233,8 +253,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       const since = b.since ?? addDays(until, -1);
       if (since >= until) throw badRequest(`since ${since} must be before until ${until} (until is exclusive)`);
       if (daysBetween(since, until) > MAX_BACKFILL_DAYS) throw badRequest(`since … until spans more than ${MAX_BACKFILL_DAYS} days`);
-      const workflowId = collectWorkflowId(b.source, b.query, since, until);
-      const input: CollectInput = { source: b.source, query: b.query, since, until, date: since, posts: b.maxPosts, runKey: workflowId };
+      const instance = instanceInput(b.source, process.env);
+      const workflowId = collectWorkflowId(b.source, b.query, since, until, instance.instance);
+      const input: CollectInput = { source: b.source, query: b.query, since, until, date: since, posts: b.maxPosts, runKey: workflowId, ...instance };
       try {
         const handle = await startOrAttach(client, collect, { workflowId, taskQueue, args: [input] }, { stage: 'collect', source: b.source, date: since });
         return reply.code(202).send(answer(request, workflowId, handle as { firstExecutionRunId?: string }));

@@ -8,7 +8,8 @@ import { DEFAULT_MAX_QUARANTINED_SHARE } from '../../workflows/pipeline';
 import { enforceQuarantineShare, followRun, formatSummary, pipelineWorkflowId, readWarnings, runPipeline } from '../pipelineRun';
 import { useLexiconOption } from '../../lib/domainLexicon';
 import { yesterday } from '../../lib/dates';
-import { dataDayOption, daysOption, mappingOption, postsOption, sourceOption } from '../options';
+import { instanceInput } from '../../activities/collect/platformActivities';
+import { dataDayOption, daysOption, fileFormatOption, mappingOption, postsOption, sourceOption } from '../options';
 import { printLine } from '../terminalText';
 import type { PipelineInput } from '../../workflows/pipeline';
 
@@ -50,6 +51,7 @@ export function registerRun(program: Command): void {
     .option('--query <q>', 'platform query / hashtag / page / subreddit')
     .option('--file <path>', 'for --source file: a CSV, TSV, JSONL/NDJSON or JSON file (optionally .gz)')
     .option('--map <field=column>', 'for --source file: map a post field to a column (repeatable)', mappingOption)
+    .option('--format <name>', 'for --source file: read the file as csv, tsv, jsonl or json whatever its name (default: from its extension)', fileFormatOption)
     .option(
       '--platform <name>',
       'for --source file: platform prefix of the post ids: a lower-case letter, then up to 31 of a-z 0-9 _ - (upper case is lowered)',
@@ -72,7 +74,8 @@ export function registerRun(program: Command): void {
     .action(async (opts, cmd: Command) => {
       // Options that only make sense together are checked before anything starts.
       if (opts.source === 'file' && !opts.file) cmd.error('error: --source file needs --file PATH (a CSV, TSV, JSONL/NDJSON or JSON file)');
-      if (opts.source !== 'file' && (opts.file || opts.map)) cmd.error(`error: --file and --map are for --source file, not --source ${opts.source}`);
+      if (opts.source !== 'file' && (opts.file || opts.map || opts.format))
+        cmd.error(`error: --file, --map and --format are for --source file, not --source ${opts.source}`);
       if (opts.lexicon) {
         try {
           useLexiconOption(opts.lexicon);
@@ -90,10 +93,14 @@ export function registerRun(program: Command): void {
           days: opts.days,
           posts: opts.posts,
           query: opts.query,
+          // a federated platform's instance (Mastodon's MASTODON_BASE_URL) when not the default: part of the run's identity
+          ...instanceInput(opts.source, process.env),
           languages: opts.languages ?? null,
           // Resolved here: the run's identity hashes the file this command sees, and the worker (another process,
           // maybe another directory) must read that file, not one of the same name in its own directory.
-          file: opts.file ? { path: path.resolve(opts.file), mapping: opts.map, platform: opts.platform } : undefined,
+          file: opts.file
+            ? { path: path.resolve(opts.file), mapping: opts.map, platform: opts.platform, ...(opts.format ? { format: opts.format } : {}) }
+            : undefined,
           maxQuarantinedShare: opts.maxQuarantined,
         };
         const id = await pipelineWorkflowId(input);

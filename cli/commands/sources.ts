@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeSources } from '../../activities/collect/platformActivities';
+import { describeSources, instanceInput } from '../../activities/collect/platformActivities';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { collect, type CollectInput } from '../../workflows/collect';
@@ -10,8 +10,9 @@ import { dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 
 /** A collection's workflow id: its source, query and window, so collecting the same thing twice is one run (CLI and API). */
-export const collectWorkflowId = (source: string, query: string | undefined, since: string, until: string) =>
-  `collect-${source}-${encodeURIComponent(query ?? 'all')}-${since}-${until}`;
+/** A collection's workflow id: the same (source, query, window, instance: `instanceInput`) is the same collection. */
+export const collectWorkflowId = (source: string, query: string | undefined, since: string, until: string, instance?: string) =>
+  `collect-${source}${instance ? `@${encodeURIComponent(instance)}` : ''}-${encodeURIComponent(query ?? 'all')}-${since}-${until}`;
 
 export function registerSources(program: Command): void {
   program
@@ -49,8 +50,16 @@ export function registerSources(program: Command): void {
       const since = opts.since ?? addDays(until, -1);
       if (since >= until)
         cmd.error(`error: --since ${since} must be before --until ${until} (--until is exclusive)`, { exitCode: 1, code: 'socialsense.invalidRange' });
-      const input: CollectInput = { source: opts.source, query: opts.query, since, until, date: since, posts: opts.maxPosts };
-      const workflowId = collectWorkflowId(opts.source, opts.query, since, until);
+      const input: CollectInput = {
+        source: opts.source,
+        query: opts.query,
+        since,
+        until,
+        date: since,
+        posts: opts.maxPosts,
+        ...instanceInput(opts.source, process.env),
+      };
+      const workflowId = collectWorkflowId(opts.source, opts.query, since, until, input.instance);
       const stack = await connectStack();
       try {
         const go = async () => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli';
+import { requireStack } from '../helpers/stack';
 
 /**
  * A platform source through the whole pipeline, driven from the CLI: a stand-in Mastodon instance on
@@ -67,6 +68,38 @@ describe('a platform source end to end', () => {
     expect(summary.sentiment.positive).toBeGreaterThan(0);
     expect(summary.topHashtags[0]).toEqual({ hashtag: 'climate', posts: 7 });
     expect(requests.filter((r) => r.startsWith('/api/v1/timelines/tag/climate')).length).toBeGreaterThanOrEqual(3); // 3 + 3 + 1 (+ the empty end)
+  });
+
+  it("the same hashtag and day from two instances are two runs: neither deletes the other's posts", async () => {
+    const other = '2026-11-19';
+    const port = new URL(base).port;
+    // one stand-in answering under two host names: two instances as far as SocialSense can tell
+    const bases = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    const ids: string[] = [];
+    for (const instance of bases) {
+      const result = await runCli(['run', '--source', 'mastodon', '--query', 'climate', '--date', other, '--days', '2', '--json'], {
+        env: { ...process.env, MASTODON_BASE_URL: instance },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary).toMatchObject({ postsIn: 7, scored: 7 });
+      ids.push(summary.runKey);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    const stack = await requireStack();
+    try {
+      const { rows } = await stack.db.query<{ host: string; posts: number }>(
+        `SELECT split_part(split_part(post_id, ':', 2), '/', 1) AS host, count(*)::int AS posts FROM post_scores
+         WHERE run_key = ANY($1) GROUP BY 1 ORDER BY 1`,
+        [ids],
+      );
+      expect(rows).toEqual([
+        { host: '127.0.0.1', posts: 7 },
+        { host: 'localhost', posts: 7 },
+      ]);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('says which credentials are missing for an unconfigured platform', async () => {

@@ -269,7 +269,7 @@ describe('user profiles fold each file of a day once', () => {
     const one = exportOf('one', ['p1']);
     const two = exportOf('two', ['p2', 'p3']);
     const postsOf = async () =>
-      (await stack.db.query(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [author])).rows[0]?.posts;
+      (await stack.db.query(`SELECT (state->>'posts')::int AS posts FROM user_profile_state WHERE user_id = $1`, [`file:${author}`])).rows[0]?.posts;
     await runPipeline(local, { source: 'file', file: { path: one } });
     expect(await postsOf()).toBe(1);
     await runPipeline(local, { source: 'file', file: { path: two } });
@@ -420,7 +420,7 @@ describe('case 18 and other platform names: validated up front, one pattern with
     expect(noFile.stderr).toMatch(/--source file needs --file PATH/);
     const fileElsewhere = await cli(['run', '--source', 'simulated', '--file', 'x.csv']);
     expect(fileElsewhere.code).toBe(1);
-    expect(fileElsewhere.stderr).toMatch(/--file and --map are for --source file, not --source simulated/);
+    expect(fileElsewhere.stderr).toMatch(/--file, --map and --format are for --source file, not --source simulated/);
     const lang = await cli(['run', '--languages', 'english']);
     expect(lang.code).toBe(1);
     expect(lang.stderr).toMatch(/not a language code: "english"/);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizePlatformName, platformNameProblem, PLATFORM_NAME, POST_ID } from '../../lib/platformName';
 import { postSchema } from '../../lib/schema';
 import { checkQuarantineShare } from '../../workflows/pipeline';
-import { canonicalJson, fnv1a64, normalizeLanguages, pipelineRunKey, runIdentity } from '../../workflows/runIdentity';
+import { canonicalJson, fnv1a64, normalizeLanguages, pipelineRunKey, runDigest, runIdentity } from '../../workflows/runIdentity';
+import { createPlatformCollectActivities, instanceInput } from '../../activities/collect/platformActivities';
+import type { ApplicationFailure } from '@temporalio/common';
 
 const base = { source: 'simulated', date: '2026-11-24', days: 1 };
 
@@ -33,6 +35,44 @@ describe('run identity: every input that changes the data gives another run', ()
     expect(new Set(ids).size).toBe(ids.length);
     // a window given by days or by the same explicit bounds is the same window
     expect(pipelineRunKey({ ...p, days: 2 })).toBe(pipelineRunKey({ ...p, since: '2026-11-23', until: '2026-11-25', days: 2 }));
+  });
+
+  it("a federated platform's instance: another instance is another run; the default instance keeps the keys it had", async () => {
+    const p = { source: 'mastodon', query: 'climate', date: '2026-11-24', days: 1 };
+    const key = pipelineRunKey(p);
+    expect(key).toBe('pipeline-mastodon-2026-11-24-' + runDigest(p)); // no instance: the key of every run before instances
+    const a = pipelineRunKey({ ...p, instance: 'fosstodon.org' });
+    const b = pipelineRunKey({ ...p, instance: 'mastodon.example:8443' });
+    expect(new Set([key, a, b]).size).toBe(3);
+    // what the starting side puts in a run's input, from its environment
+    expect(instanceInput('mastodon', {})).toEqual({});
+    expect(instanceInput('mastodon', { MASTODON_BASE_URL: 'https://mastodon.social' })).toEqual({}); // the default, named
+    expect(instanceInput('mastodon', { MASTODON_BASE_URL: 'https://fosstodon.org/' })).toEqual({ instance: 'fosstodon.org' });
+    expect(instanceInput('mastodon', { MASTODON_BASE_URL: 'http://127.0.0.1:18555/mastodon' })).toEqual({ instance: '127.0.0.1:18555' });
+    expect(instanceInput('x', { X_API_BASE_URL: 'http://127.0.0.1:9' })).toEqual({}); // one service: no instances
+    expect(instanceInput('simulated', {})).toEqual({});
+  });
+
+  it('a worker configured for another instance refuses the run, naming both and the setting, before any request', async () => {
+    const input = { source: 'mastodon', query: 'climate', since: '2026-11-24', until: '2026-11-25' };
+    const worker = (env: Record<string, string>) => createPlatformCollectActivities({ store: null as never, env });
+    /** what a collection attempt was refused with; a collection that went ahead fails the test */
+    const refusal = (run: Promise<unknown>) =>
+      run.then(
+        () => ({ type: null, nonRetryable: null, message: 'collected: not refused' }),
+        (e: ApplicationFailure) => ({ type: e.type, nonRetryable: e.nonRetryable, message: e.message }),
+      );
+    const started = await refusal(worker({ MASTODON_BASE_URL: 'https://fosstodon.org' }).collectPlatform({ ...input, instance: 'hachyderm.io' }));
+    expect(started).toEqual({
+      type: 'ConfigError',
+      nonRetryable: true,
+      message:
+        'this mastodon run was started for hachyderm.io, but this worker collects from fosstodon.org: set MASTODON_BASE_URL the same where runs are started (the CLI, the API) and on the workers',
+    });
+    const unset = await refusal(worker({ MASTODON_BASE_URL: 'https://fosstodon.org' }).collectPlatform(input));
+    expect(unset.message).toMatch(/^this mastodon run was started for mastodon\.social \(the default\), but this worker collects from fosstodon\.org/);
+    const backwards = await refusal(worker({}).collectPlatform({ ...input, instance: 'fosstodon.org' }));
+    expect(backwards.message).toMatch(/started for fosstodon\.org, but this worker collects from mastodon\.social \(the default\)/);
   });
 
   it('the same input written differently is the same run (defaults, language order and case)', () => {
