@@ -3,7 +3,7 @@ import { FILE_FORMAT_NAMES, fileFormatNamed } from '../../lib/fileFormat';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { backfillWorkflowId, MAX_BACKFILL_DAYS } from '../../cli/commands/backfill';
+import { backfillInputOf, backfillWorkflowId, MAX_BACKFILL_DAYS } from '../../cli/commands/backfill';
 import { retrainWorkflowId } from '../../cli/commands/retrain';
 import { describeForPeople, nightlyScheduleId, noScheduleMessage } from '../../cli/commands/schedule';
 import { collectWorkflowId } from '../../cli/commands/sources';
@@ -265,7 +265,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     },
   );
 
-  app.post<{ Body: { from: string; to: string; source: string; concurrency: number; posts?: number } }>(
+  app.post<{ Body: { from: string; to: string; source: string; concurrency: number; posts?: number; query?: string } }>(
     '/v1/backfills',
     {
       config: operator,
@@ -282,6 +282,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
             source: { ...collectableSourceSchema, default: 'simulated' },
             concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
             posts,
+            query: { ...queryTextSchema, description: "a platform source's query for every day (search terms, hashtag, page or subreddit)" },
           },
           required: ['from', 'to'],
         },
@@ -294,7 +295,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       checkDataDays({ from: b.from, to: b.to });
       if (daysBetween(b.from, b.to) > MAX_BACKFILL_DAYS)
         throw badRequest(`from … to spans ${daysBetween(b.from, b.to)} days; at most ${MAX_BACKFILL_DAYS} are allowed`);
-      const input: BackfillInput = { from: b.from, to: b.to, source: b.source, concurrency: b.concurrency, pipeline: b.posts ? { posts: b.posts } : undefined };
+      let input: BackfillInput;
+      try {
+        input = backfillInputOf(b, process.env);
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
       const workflowId = backfillWorkflowId(b.source, b.from, b.to, input.pipeline);
       try {
         const handle = await startOrAttach(

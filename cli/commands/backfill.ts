@@ -8,6 +8,8 @@ import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
 import { checkDateRange, collectableSourceOption, concurrencyOption, dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
+import { instanceInput } from '../../activities/collect/platformActivities';
+import { PLATFORM_SOURCES } from '../../workflows/collect';
 
 /** Ten years of daily runs: more is a typo (a wrong century), not a backfill. */
 export const MAX_BACKFILL_DAYS = 3660;
@@ -19,6 +21,31 @@ export const MAX_BACKFILL_DAYS = 3660;
 export const backfillWorkflowId = (source: string, from: string, to: string, pipeline: BackfillInput['pipeline'] = {}) =>
   `backfill-${source}-${from}-${to}-${fnv1a64(canonicalJson(pipeline ?? {})).slice(0, 8)}`;
 
+/**
+ * A backfill's input from what a person gives (the CLI's options, the API's body), checked before anything starts:
+ * a platform source needs its query (every day would fail without one), and only a platform takes one. A federated
+ * platform's instance comes from `env`, where the backfill is started (activities/collect/platformActivities.ts
+ * instanceInput), and is part of every day's identity.
+ * @throws Error saying what to give or leave out
+ */
+export function backfillInputOf(
+  given: { from: string; to: string; source: string; concurrency?: number; posts?: number; query?: string },
+  env: NodeJS.ProcessEnv,
+): BackfillInput {
+  const platform = PLATFORM_SOURCES.includes(given.source);
+  const query = given.query?.trim() || undefined;
+  if (platform && !query) throw new Error(`source "${given.source}" needs a query for its days (search terms, hashtag, page or subreddit)`);
+  if (!platform && query) throw new Error(`a query is for platform sources (${PLATFORM_SOURCES.join(', ')}), not "${given.source}"`);
+  const pipeline = { ...(given.posts ? { posts: given.posts } : {}), ...(query ? { query } : {}), ...(platform ? instanceInput(given.source, env) : {}) };
+  return {
+    from: given.from,
+    to: given.to,
+    source: given.source,
+    concurrency: given.concurrency,
+    pipeline: Object.keys(pipeline).length > 0 ? pipeline : undefined,
+  };
+}
+
 export function registerBackfill(program: Command): void {
   program
     .command('backfill')
@@ -27,21 +54,21 @@ export function registerBackfill(program: Command): void {
     .requiredOption('--to <YYYY-MM-DD>', 'last day', dataDayOption)
     .option('--source <name>', 'source of every day (one that can be collected again: simulated or a platform)', collectableSourceOption, 'simulated')
     .option('--concurrency <n>', 'days running at once', concurrencyOption, 4)
-    .option('--posts <n>', 'simulated posts per day', postsOption)
+    .option('--posts <n>', 'simulated posts per day; for a platform, the most posts to fetch a day', postsOption)
+    .option('--query <q>', 'for a platform source: the query of every day (search terms, hashtag, page or subreddit)')
     .option('--follow', 'wait for the end, with a live progress bar')
     .option('--json', 'print one JSON object: the result with --follow, else {workflowId, started, followed}')
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .action(async (opts, cmd: Command) => {
       checkDateRange(cmd, { fromFlag: '--from', from: opts.from, toFlag: '--to', to: opts.to, maxDays: MAX_BACKFILL_DAYS });
+      let input: BackfillInput;
+      try {
+        input = backfillInputOf(opts, process.env);
+      } catch (err) {
+        cmd.error(`error: ${(err as Error).message.replace(/^source/, '--source').replace(/^a query/, '--query')}`);
+      }
       installRuntime();
       const stack = await connectStack();
-      const input: BackfillInput = {
-        from: opts.from,
-        to: opts.to,
-        source: opts.source,
-        concurrency: opts.concurrency,
-        pipeline: opts.posts ? { posts: opts.posts } : undefined,
-      };
       const workflowId = backfillWorkflowId(opts.source, opts.from, opts.to, input.pipeline);
       try {
         const handle = await startOrAttach(

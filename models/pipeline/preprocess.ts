@@ -9,6 +9,7 @@ import { extractEntities, normalizeText } from '../text/normalize';
 import { looksLikeHtml, parseHtmlContent } from '../text/html';
 import { sanitizeDeep, sanitizeIdentifier } from '../text/sanitize';
 import { authorKey } from '../../lib/platformName';
+import { plausibleTime } from '../../lib/timestamps';
 import { detectLanguage } from '../text/language';
 
 export interface PreprocessCounts {
@@ -112,8 +113,13 @@ function sanitizePostFields(post: Post): boolean {
  * finish() splits them into `clean` and `spam`. With `sink` each accepted post is handed to it, in order, and kept
  * nowhere here: finish() then gives `spamReason(i)` for the i-th post the sink received (0-based), so the caller can
  * hold the posts where it likes (activities/preprocess.ts spills a large partition to disk) and split them itself.
+ *
+ * A post whose time cannot be a post's (before 2004-01-01 or more than a day after `now`, lib/timestamps.ts
+ * plausibleTime: the file importer's rule) is quarantined with the reason, whatever source sent it: a producer's
+ * clock error on a stream would otherwise head every "newest first" list for years.
+ * @param now the clock the future bound is measured from, in ms (default Date.now(); tests fix it)
  */
-export function createPreprocessor(languages: string[] | null = null, sink?: (post: Post) => void) {
+export function createPreprocessor(languages: string[] | null = null, sink?: (post: Post) => void, now: number = Date.now()) {
   const seen = new Set<string>();
   const clean: Post[] = [];
   const nearDuplicates = createNearDuplicateIndex();
@@ -135,6 +141,11 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
         return;
       }
       post = parsed.data;
+    }
+    const implausible = plausibleTime(Date.parse(post.created_at), now);
+    if (implausible) {
+      quarantined.push({ reason: `record ${counts.in}: created_at: ${implausible}`, line: counts.in, record });
+      return;
     }
     const sanitized = sanitizePostFields(post) || record !== raw;
     // Not counted as sanitizing: every author is keyed by platform from here on (lib/platformName.ts authorKey).
@@ -213,8 +224,8 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
   };
 }
 
-export function preprocessPosts(records: unknown[], languages: string[] | null = null) {
-  const p = createPreprocessor(languages);
+export function preprocessPosts(records: unknown[], languages: string[] | null = null, now: number = Date.now()) {
+  const p = createPreprocessor(languages, undefined, now);
   p.add(records);
   return p.finish();
 }

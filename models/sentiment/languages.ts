@@ -42,10 +42,12 @@ function primaryLanguage(lang: string | null | undefined): string | null {
 }
 
 /**
- * Whether a post gets sentiment: canScoreSentiment of its language, and, when that is unknown, its text is not
+ * Whether a post gets sentiment: it has text (a media-only post, `<p></p>` on Mastodon, says nothing: counting it
+ * neutral would dilute the shares), canScoreSentiment of its language, and, when that is unknown, its text is not
  * mostly in a non-Latin script.
  */
 export function canScoreSentimentOf(text: string, lang: string | null | undefined): boolean {
+  if (text.trim() === '') return false;
   if (!canScoreSentiment(lang)) return false;
   return primaryLanguage(lang) !== null || !mostlyNonLatin(text);
 }

@@ -346,6 +346,18 @@ describe('bad input gets 400 in one shape, never 500', () => {
     expect((await stack.db.query(`SELECT name FROM api_keys WHERE id = $1`, [id])).rows[0].name).toBe(name);
   });
 
+  it('a platform backfill needs its query, and only a platform takes one: refused before anything starts', async () => {
+    const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/backfills', headers: admin(), payload });
+    const noQuery = await post({ from: '2021-03-01', to: '2021-03-02', source: 'mastodon' });
+    expect400(noQuery, 'mastodon without a query');
+    expect(noQuery.json().error.message).toBe('source "mastodon" needs a query for its days (search terms, hashtag, page or subreddit)');
+    const blank = await post({ from: '2021-03-01', to: '2021-03-02', source: 'reddit', query: '   ' });
+    expect400(blank, 'a blank query');
+    const simulated = await post({ from: '2021-03-01', to: '2021-03-02', source: 'simulated', query: 'climate' });
+    expect400(simulated, 'a query for simulated');
+    expect(simulated.json().error.message).toMatch(/^a query is for platform sources \(x, facebook, instagram, mastodon, bluesky, reddit\), not "simulated"$/);
+  });
+
   it('file.format takes json and ndjson (read as jsonl), and refuses a format it cannot read with the names it can', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-format-'));
     const withImports = await buildTestApi(stack, taskQueue, { rateLimit: { max: 100_000, timeWindowMs: 60_000 }, importDir: dir });

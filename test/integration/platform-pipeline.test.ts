@@ -102,6 +102,35 @@ describe('a platform source end to end', () => {
     }
   });
 
+  it('backfill --source mastodon --query runs every day with the query (and refuses a platform without one before starting)', async () => {
+    const env = { ...process.env, MASTODON_BASE_URL: base };
+    const refused = await runCli(['backfill', '--source', 'mastodon', '--from', '2026-11-16', '--to', '2026-11-18', '--no-worker'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--source "mastodon" needs a query for its days/);
+    const result = await runCli(
+      ['backfill', '--source', 'mastodon', '--query', 'climate', '--from', '2026-11-16', '--to', '2026-11-18', '--follow', '--json'],
+      {
+        env,
+        timeoutMs: 180_000,
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const progress = JSON.parse(result.stdout);
+    expect(progress).toMatchObject({ daysTotal: 3, daysFailed: 0 });
+    expect(progress.daysDone + progress.daysSkipped).toBe(3);
+    const stack = await requireStack();
+    try {
+      // the 18th's seven statuses, scored under the backfill's day run (or the earlier run of that day)
+      const { rows } = await stack.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM post_scores WHERE platform = 'mastodon' AND post_id LIKE $1 AND created_at >= '2026-11-18' AND created_at < '2026-11-19'`,
+        [`mastodon:127.0.0.1:${new URL(base).port}/%`],
+      );
+      expect(rows[0].n).toBe(7);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('says which credentials are missing for an unconfigured platform', async () => {
     const env = { ...process.env };
     delete env.X_BEARER_TOKEN;

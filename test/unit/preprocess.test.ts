@@ -180,6 +180,31 @@ describe('preprocess: characters that Postgres or JSON cannot hold are removed a
     expect(JSON.stringify(clean)).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
   });
 
+  it("quarantines a post whose time cannot be a post's, from any source (a stream producer's clock, a platform's bad field)", () => {
+    const now = Date.UTC(2026, 10, 30, 12);
+    const at = (created_at: string) => post(`k:${created_at}`, 'a perfectly fine post', { created_at });
+    const { clean, quarantined } = preprocessPosts(
+      [
+        at('2030-01-01T00:00:00Z'), // years ahead
+        at('2026-12-02T12:00:01Z'), // just over a day ahead
+        at('2003-12-31T23:59:59Z'), // before 2004
+        at('1999-06-01T00:00:00+02:00'),
+        at('2026-12-01T11:00:00Z'), // within a day ahead: a clock a little fast
+        at('2004-01-01T00:00:00Z'),
+        at('2026-11-30T11:59:00-05:00'),
+      ],
+      null,
+      now,
+    );
+    expect(clean.map((p) => p.created_at)).toEqual(['2026-12-01T11:00:00Z', '2004-01-01T00:00:00Z', '2026-11-30T11:59:00-05:00']);
+    expect(quarantined.map((q) => q.reason)).toEqual([
+      'record 1: created_at: implausible time 2030-01-01T00:00:00.000Z: more than a day in the future',
+      'record 2: created_at: implausible time 2026-12-02T12:00:01.000Z: more than a day in the future',
+      'record 3: created_at: implausible time 2003-12-31T23:59:59.000Z: before 2004-01-01',
+      'record 4: created_at: implausible time 1999-05-31T22:00:00.000Z: before 2004-01-01',
+    ]);
+  });
+
   it('cleans every string field of a post: ids, author id and handle, lang, url, reply ids, hashtags, mentions, urls', () => {
     const hostile = post('x:h\u00001', 'fine text \u001b[31mred\u001b[0m', {
       platform: 'x',

@@ -452,6 +452,26 @@ describe('the lexicon on valences that cancel', () => {
   });
 });
 
+describe('posts without text (a media-only post: Mastodon sends <p></p>, a photo post its caption only when it has one)', () => {
+  it('are not scored, whatever their language, instead of counting as neutral', async () => {
+    const { canScoreSentimentOf } = await import('../../models/sentiment/languages');
+    const { extractFeatures } = await import('../../models/pipeline/features');
+    for (const [text, lang] of [
+      ['', 'en'],
+      ['   ', null],
+      ['\n\t', 'en'],
+      ['', null],
+    ] as const)
+      expect(canScoreSentimentOf(text, lang), JSON.stringify(text)).toBe(false);
+    const [empty, words] = extractFeatures([
+      testPost('mastodon:m.example/1', '', { lang: 'en' }),
+      testPost('mastodon:m.example/2', 'what a lovely day', { lang: 'en' }),
+    ]);
+    expect(empty.features.sentiment).toEqual({ compound: null, label: null, model: null });
+    expect(words.features.sentiment.label).toBe('positive');
+  });
+});
+
 describe('posts whose language cannot be told', () => {
   it('are scored when written in Latin letters or emoji, not when most letters are of another script', async () => {
     const { canScoreSentimentOf } = await import('../../models/sentiment/languages');
