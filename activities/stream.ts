@@ -270,6 +270,10 @@ export function createStreamActivities(deps: { store: ObjectStore; db: Db }) {
       const source = await liveSource(db, input);
       const status = () => ({ buffered: source.buffer.size, reconnects: source.reconnects, skipped: { ...source.skipped } });
       if (pending.rows[0]) return { batch: rowToBatch(streamId, pending.rows[0], true), idle: false, ...status() };
+      // What any worker stored since this source last looked: push sources (Jetstream, Mastodon) send every event to
+      // every connection, so another worker's source, or a server re-sending its last event on a reconnect, leaves
+      // stored positions in this buffer, which would be cut into a batch again (the stream's counts doubled).
+      for (const [partition, last] of await storedPositions(db, streamId)) source.buffer.setStored(partition, last);
 
       const planned = await db.query(`SELECT seq, ranges FROM stream_batches WHERE stream_id = $1 AND status = 'planned' ORDER BY seq LIMIT 1`, [streamId]);
       // canonical: jsonb does not keep key order, and the ranges are part of the batch's object keys

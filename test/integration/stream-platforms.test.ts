@@ -6,6 +6,8 @@ import type { Stack } from '../../lib/stack';
 import { stream } from '../../workflows/stream';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 import { variedText } from '../helpers/streamFixtures';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createStreamActivities, type ReadBatchInput, type ReadBatchResult } from '../../activities/stream';
 
 let stack: Stack;
 let workers: Awaited<ReturnType<typeof startTestWorkers>>;
@@ -219,4 +221,48 @@ describe('Mastodon streaming API (server-sent events)', () => {
       server.closeAllConnections();
     }
   }, 120_000);
+});
+
+describe('a push source shared by workers (every connection gets every event)', () => {
+  it('never cuts a batch of positions another worker has stored, nor of a status the server sends again on reconnect', async () => {
+    const base = 114_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e9)) * 1000n;
+    const ids = Array.from({ length: 6 }, (_, i) => (base + BigInt(i)).toString());
+    const status = (i: number) => ({
+      id: ids[i],
+      created_at: new Date(Date.now() - 60_000 + i * 100).toISOString(),
+      content: `<p>${variedText(900 + i)}</p>`,
+      language: 'en',
+      account: { id: String(i), acct: `u${i}`, username: `u${i}` },
+      tags: [],
+    });
+    const open: http.ServerResponse[] = [];
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname !== '/api/v1/streaming/public') return void res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 6; i++) res.write(`event: update\ndata: ${JSON.stringify(status(i))}\n\n`);
+      open.push(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const streamId = uniqueId('stream-shared');
+    const acts = createStreamActivities({ store: stack.store, db: stack.db });
+    const env = new MockActivityEnvironment();
+    const input: ReadBatchInput = { streamId, source: 'mastodon', url, afterSeq: 0, windowMs: 1000, maxMessages: 2, idleMs: 5000 };
+    const read = async (i: ReadBatchInput) => (await env.run(acts.readStreamBatch, i)) as ReadBatchResult;
+    try {
+      const first = await read(input);
+      expect(first.batch!.ranges).toEqual([{ partition: '0', from: ids[0], to: ids[1] }]);
+      // another worker's connection got the same events and stored up to the 4th status meanwhile
+      await stack.db.query(`UPDATE stream_offsets SET last_offset = $2 WHERE stream_id = $1`, [streamId, ids[3]]);
+      const second = await read({ ...input, afterSeq: 1 });
+      expect(second.batch!.ranges).toEqual([{ partition: '0', from: ids[4], to: ids[5] }]);
+      expect(second.batch!.counts).toMatchObject({ messages: 2, posts: 2 });
+    } finally {
+      await env.run(acts.closeStreamSource, { streamId });
+      for (const r of open) r.end();
+      server.close();
+      server.closeAllConnections();
+    }
+  }, 60_000);
 });
