@@ -200,8 +200,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
         ...b,
         file,
         source,
-        date: b.date ?? yesterday(),
-        days: b.days ?? 1,
+        // a file's posts fall on their own days: no window is stored as if the file were of one
+        ...(source === 'file' ? { date: undefined, days: undefined } : { date: b.date ?? yesterday(), days: b.days ?? 1 }),
         languages: normalizeLanguages(b.languages),
         // the instance this API's environment names for a federated platform: part of the run's identity
         ...instanceInput(source, process.env),

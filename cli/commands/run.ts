@@ -86,11 +86,12 @@ export function registerRun(program: Command): void {
       installRuntime();
       const stack = await connectStack();
       try {
-        const date = opts.date ?? yesterday();
+        // A file's posts fall on their own days: a window (--date, --days) would only be stored in the run's input
+        // as if the file were of that day.
+        const window = opts.source === 'file' ? {} : { date: opts.date ?? yesterday(), days: opts.days };
         const input: PipelineInput = {
           source: opts.source,
-          date,
-          days: opts.days,
+          ...window,
           posts: opts.posts,
           query: opts.query,
           // a federated platform's instance (Mastodon's MASTODON_BASE_URL) when not the default: part of the run's identity

@@ -111,6 +111,11 @@ describe('case 15: two files imported on the same day', () => {
     expect([againA.scored, againB.scored]).toEqual([3, 2]);
     const after = await stack.db.query(`SELECT count(*)::int AS n FROM post_scores WHERE post_id = ANY($1)`, [all]);
     expect(after.rows[0].n).toBe(5);
+    // The stored input names no window: a file's posts are on their own days (it said the CLI's yesterday before)
+    const inputOf = await stack.db.query(`SELECT input FROM runs WHERE run_key = $1`, [againA.workflowId]);
+    expect(inputOf.rows[0].input).not.toHaveProperty('date');
+    expect(inputOf.rows[0].input).not.toHaveProperty('days');
+    expect(inputOf.rows[0].input).toMatchObject({ source: 'file', file: { path: a } });
   }, 300_000);
 
   it('the same file twice: one run id, no duplicate row, equal counts, nothing reported as merged', async () => {
