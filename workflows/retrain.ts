@@ -17,6 +17,10 @@ export interface RetrainInput {
   source?: string;
   /** simulated posts per day, for days the window still has to collect */
   posts?: number;
+  /** a platform source's query, for days the window still has to collect (cli/commands/backfill.ts windowCollectionOf) */
+  query?: string;
+  /** a federated platform's non-default instance (PipelineInput.instance) */
+  instance?: string;
   /** labelled TSV (`text`, `label`) for the sentiment classifier; default: SemEval train in the shared data */
   sentimentTrainFile?: string | null;
   /** topics of the topic model */
@@ -25,7 +29,8 @@ export interface RetrainInput {
 
 export interface RetrainSummary {
   runKey: string;
-  window: { from: string; to: string; source: string };
+  /** `daysFailed`: days of the window that could not be collected (the models trained without them), with the first error */
+  window: { from: string; to: string; source: string; daysFailed?: number; firstFailure?: string };
   models: TrainOutcome[];
   failures: Array<{ model: string; error: string }>;
   rescored: number;
@@ -73,11 +78,27 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     // Every day of the window must have gone through the pipeline; days already done are skipped. Imported files
     // cannot be collected again: their window is what was imported (patched: histories before this had no such branch).
     const imported = source === 'file' && patched('retrain-file-window-as-imported');
+    let windowFailures: Pick<RetrainSummary['window'], 'daysFailed' | 'firstFailure'> = {};
     if (!imported) {
-      await executeChild(backfill, {
+      // only what was given: a retrain without query or instance starts the child it always started
+      const collection = {
+        ...(input.posts ? { posts: input.posts } : {}),
+        ...(input.query ? { query: input.query } : {}),
+        ...(input.instance ? { instance: input.instance } : {}),
+      };
+      const window = await executeChild(backfill, {
         workflowId: `${runKey}-window`,
-        args: [{ from, to, source, concurrency: 2, pipeline: input.posts ? { posts: input.posts } : undefined }],
+        args: [{ from, to, source, concurrency: 2, pipeline: Object.keys(collection).length > 0 ? collection : undefined }],
       });
+      // Days that could not be collected: none collected is a failed retrain (it said "completed" and rescored older
+      // posts), some is said in the summary. Histories before the patch went on without looking.
+      if (window.daysFailed > 0 && patched('retrain-window-failures')) {
+        const first = window.failed[0];
+        const firstFailure = first ? `${first.date}: ${first.error}` : undefined;
+        if (window.daysFailed === window.daysTotal)
+          throw invalidInput(`every day of the window ${from} … ${to} failed to collect${firstFailure ? ` (${firstFailure})` : ''}: nothing to train on`);
+        windowFailures = { daysFailed: window.daysFailed, ...(firstFailure ? { firstFailure } : {}) };
+      }
     }
     const data = await catalog.trainingInputs({ source, from, to });
     if (data.features.length === 0)
@@ -109,7 +130,14 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       };
     });
     const insights = await scoring.scoreInsights({ runKey, features: rescored.map((r) => r.features), engagements: data.engagements });
-    const summary: RetrainSummary = { runKey, window: { from, to, source }, models, failures, rescored: rescored.reduce((a, r) => a + r.scored, 0), insights };
+    const summary: RetrainSummary = {
+      runKey,
+      window: { from, to, source, ...windowFailures },
+      models,
+      failures,
+      rescored: rescored.reduce((a, r) => a + r.scored, 0),
+      insights,
+    };
     await catalog.recordRunEnd({ runKey, status: 'completed', summary });
     return summary;
   } catch (err) {

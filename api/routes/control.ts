@@ -3,7 +3,7 @@ import { FILE_FORMAT_NAMES, fileFormatNamed } from '../../lib/fileFormat';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { backfillInputOf, backfillWorkflowId, MAX_BACKFILL_DAYS } from '../../cli/commands/backfill';
+import { backfillInputOf, backfillWorkflowId, MAX_BACKFILL_DAYS, windowCollectionOf } from '../../cli/commands/backfill';
 import { retrainWorkflowId } from '../../cli/commands/retrain';
 import { describeForPeople, nightlyScheduleId, noScheduleMessage } from '../../cli/commands/schedule';
 import { collectWorkflowId } from '../../cli/commands/sources';
@@ -401,7 +401,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
     );
   }
 
-  app.post<{ Body: { date?: string; days: number; source: string; posts?: number; topics?: number; sentimentTrainFile?: string } }>(
+  app.post<{ Body: { date?: string; days: number; source: string; posts?: number; query?: string; topics?: number; sentimentTrainFile?: string } }>(
     '/v1/retrain',
     {
       config: operator,
@@ -418,6 +418,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
             // file: trains on the imports of the window's days (nothing is collected)
             source: { ...sourceSchema, default: 'simulated' },
             posts,
+            query: { ...queryTextSchema, description: "a platform source's query, for the days of the window not collected yet" },
             topics: { type: 'integer', minimum: 2, maximum: 200 },
             sentimentTrainFile: { ...printableLine(1000), description: 'labelled TSV (text, label) the worker can read' },
           },
@@ -430,8 +431,14 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       checkDataDays({ date: b.date });
       const date = b.date ?? yesterday();
       const sentimentTrainFile = b.sentimentTrainFile ? importPath(opts.importDir, b.sentimentTrainFile, 'sentimentTrainFile') : null;
-      const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile };
-      const workflowId = retrainWorkflowId(b.source, date);
+      let collection: { query?: string; instance?: string };
+      try {
+        collection = windowCollectionOf(b.source, b.query, process.env);
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile, ...collection };
+      const workflowId = retrainWorkflowId(b.source, date, collection);
       try {
         const handle = await startOrAttach(
           client,

@@ -22,21 +22,30 @@ export const backfillWorkflowId = (source: string, from: string, to: string, pip
   `backfill-${source}-${from}-${to}-${fnv1a64(canonicalJson(pipeline ?? {})).slice(0, 8)}`;
 
 /**
- * A backfill's input from what a person gives (the CLI's options, the API's body), checked before anything starts:
- * a platform source needs its query (every day would fail without one), and only a platform takes one. A federated
- * platform's instance comes from `env`, where the backfill is started (activities/collect/platformActivities.ts
- * instanceInput), and is part of every day's identity.
+ * What every day of a window (a backfill's, a retrain's) needs to collect a source again, from what a person gives:
+ * a platform needs its query (every day would fail without one), only a platform takes one, and a federated platform's
+ * instance comes from `env`, where the window is started (activities/collect/platformActivities.ts instanceInput).
+ * @returns the pipeline input to add to every day: `query` and `instance` when they apply
+ * @throws Error saying what to give or leave out
+ */
+export function windowCollectionOf(source: string, query: string | undefined, env: NodeJS.ProcessEnv): { query?: string; instance?: string } {
+  const platform = PLATFORM_SOURCES.includes(source);
+  const q = query?.trim() || undefined;
+  if (platform && !q) throw new Error(`source "${source}" needs a query for its days (search terms, hashtag, page or subreddit)`);
+  if (!platform && q) throw new Error(`a query is for platform sources (${PLATFORM_SOURCES.join(', ')}), not "${source}"`);
+  return platform ? { query: q, ...instanceInput(source, env) } : {};
+}
+
+/**
+ * A backfill's input from what a person gives (the CLI's options, the API's body), checked before anything starts
+ * (windowCollectionOf).
  * @throws Error saying what to give or leave out
  */
 export function backfillInputOf(
   given: { from: string; to: string; source: string; concurrency?: number; posts?: number; query?: string },
   env: NodeJS.ProcessEnv,
 ): BackfillInput {
-  const platform = PLATFORM_SOURCES.includes(given.source);
-  const query = given.query?.trim() || undefined;
-  if (platform && !query) throw new Error(`source "${given.source}" needs a query for its days (search terms, hashtag, page or subreddit)`);
-  if (!platform && query) throw new Error(`a query is for platform sources (${PLATFORM_SOURCES.join(', ')}), not "${given.source}"`);
-  const pipeline = { ...(given.posts ? { posts: given.posts } : {}), ...(query ? { query } : {}), ...(platform ? instanceInput(given.source, env) : {}) };
+  const pipeline = { ...(given.posts ? { posts: given.posts } : {}), ...windowCollectionOf(given.source, given.query, env) };
   return {
     from: given.from,
     to: given.to,

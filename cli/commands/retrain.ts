@@ -9,10 +9,16 @@ import { dataDayOption, postsOption, sourceOption, wholeNumberOption } from '../
 
 const retrainDaysOption = wholeNumberOption(MIN_RETRAIN_DAYS, 366, 'days in the training window');
 import { printLine } from '../terminalText';
+import { windowCollectionOf } from './backfill';
+import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
-/** A retrain's workflow id: source and last day of the window, so one retrain per day and source runs (CLI and API). */
-export const retrainWorkflowId = (source: string, date: string) => `retrain-${source}-${date}`;
+/**
+ * A retrain's workflow id: source and last day of the window, so one retrain per day and source runs (CLI and API);
+ * a platform's query and instance (windowCollectionOf) add a digest, so another query is another retrain.
+ */
+export const retrainWorkflowId = (source: string, date: string, collection: { query?: string; instance?: string } = {}) =>
+  `retrain-${source}-${date}${Object.keys(collection).length > 0 ? `-${fnv1a64(canonicalJson(collection)).slice(0, 8)}` : ''}`;
 
 export function registerRetrain(program: Command): void {
   program
@@ -27,6 +33,7 @@ export function registerRetrain(program: Command): void {
       'simulated',
     )
     .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)
+    .option('--query <q>', 'for a platform source: the query of the days not collected yet (search terms, hashtag, page or subreddit)')
     .option('--sentiment-train <file>', 'labelled TSV (text, label) for the sentiment classifier')
     .option(
       '--lexicon <file>',
@@ -34,13 +41,26 @@ export function registerRetrain(program: Command): void {
     )
     .option('--json', 'print the summary as one JSON object')
     .option('--no-worker', 'do not run a worker in this process')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
       if (opts.lexicon) useLexiconOption(opts.lexicon);
+      let collection: { query?: string; instance?: string } = {};
+      try {
+        collection = windowCollectionOf(opts.source, opts.query, process.env);
+      } catch (err) {
+        cmd.error(`error: ${(err as Error).message.replace(/^source/, '--source').replace(/^a query/, '--query')}`);
+      }
       installRuntime();
       const stack = await connectStack();
       const date = opts.date ?? yesterday();
-      const input: RetrainInput = { date, days: opts.days, source: opts.source, posts: opts.posts, sentimentTrainFile: opts.sentimentTrain ?? null };
-      const workflowId = retrainWorkflowId(opts.source, date);
+      const input: RetrainInput = {
+        date,
+        days: opts.days,
+        source: opts.source,
+        posts: opts.posts,
+        sentimentTrainFile: opts.sentimentTrain ?? null,
+        ...collection,
+      };
+      const workflowId = retrainWorkflowId(opts.source, date, collection);
       try {
         const go = async () =>
           (
@@ -55,6 +75,11 @@ export function registerRetrain(program: Command): void {
         const summary = await followRun(stack, opts.worker, go, [workflowId]);
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
+        if (summary.window.daysFailed)
+          printLine(
+            `warning: ${summary.window.daysFailed} day(s) of the window could not be collected and were left out of training (${summary.window.firstFailure ?? 'see socialsense runs'})`,
+            process.stderr,
+          );
         for (const m of summary.models) {
           printLine(`  ${m.name.padEnd(12)} v${m.version} ${m.promoted ? 'PROMOTED' : 'kept old '}  ${m.reason}`);
           const c = m.challenger;

@@ -1,3 +1,4 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -233,5 +234,28 @@ describe('retrain on imported files', () => {
     await expect(stack.client.workflow.getHandle(`${fileKey}-window`).describe()).rejects.toThrow(/not found/i);
     const rows = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM post_scores WHERE post_id LIKE $1`, [`file:${tag}%`]);
     expect(rows.rows[0].n).toBe(scored[0] + scored[1]);
+  }, 300_000);
+
+  it('a platform window that cannot be collected fails the retrain with the reason, and a platform without a query is refused before it starts', async () => {
+    // no X credentials in this worker's environment: every day of the window fails at collect
+    const saved = process.env.X_BEARER_TOKEN;
+    delete process.env.X_BEARER_TOKEN;
+    try {
+      const key = uniqueId('retrain-x');
+      const err = await stack.client.workflow
+        .execute(nightlyRetrain, { taskQueue: workers.taskQueue, workflowId: key, args: [{ source: 'x', query: 'climate', date: '2024-03-20', days: 3 }] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(String((err as WorkflowFailedError).cause?.message)).toMatch(
+        /^every day of the window 2024-03-18 … 2024-03-20 failed to collect \(2024-03-\d\d: .*X_BEARER_TOKEN.*\): nothing to train on$/,
+      );
+      const { rows } = await stack.db.query(`SELECT status FROM runs WHERE run_key = $1`, [key]);
+      expect(rows[0].status).toBe('failed'); // it said "completed" before
+    } finally {
+      if (saved !== undefined) process.env.X_BEARER_TOKEN = saved;
+    }
+    const refused = await runCli(['retrain', '--source', 'mastodon', '--date', '2024-03-20', '--no-worker']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--source "mastodon" needs a query for its days/);
   }, 300_000);
 });
