@@ -20,7 +20,8 @@ export interface PlatformCollectInput {
   maxPosts?: number;
   /**
    * The instance the run was started for (PipelineInput.instance: a federated platform's non-default server, as
-   * configured where the run was started); absent: the default. A worker configured for another instance refuses it.
+   * configured where the run was started). A worker configured for another instance refuses the run; absent, the
+   * worker's own instance is used.
    */
   instance?: string | null;
 }
@@ -132,9 +133,11 @@ function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry,
   }
   // The run's identity (its key, its rows) names the instance it was started for; collecting another instance's
   // posts under it would replace that run's data with another server's.
+  // A run that names none (started where the setting is not known, or before instances were part of a run) collects
+  // from this worker's.
   const wanted = input.instance ?? null;
   const here = nonDefaultInstance(connector, env);
-  if (wanted !== here) {
+  if (wanted !== null && wanted !== here) {
     const setting = connector.credentials.find((c) => c.optional && /BASE_URL$/.test(c.env))?.env ?? 'its base URL setting';
     const name = (i: string | null) => i ?? `${connector.defaultInstance} (the default)`;
     throw configError(

@@ -69,8 +69,10 @@ describe('run identity: every input that changes the data gives another run', ()
       message:
         'this mastodon run was started for hachyderm.io, but this worker collects from fosstodon.org: set MASTODON_BASE_URL the same where runs are started (the CLI, the API) and on the workers',
     });
+    // a run that names no instance (started where MASTODON_BASE_URL is not set) is not refused: it gets as far as
+    // collecting, which needs the activity context this test does not give
     const unset = await refusal(worker({ MASTODON_BASE_URL: 'https://fosstodon.org' }).collectPlatform(input));
-    expect(unset.message).toMatch(/^this mastodon run was started for mastodon\.social \(the default\), but this worker collects from fosstodon\.org/);
+    expect(unset.message).not.toMatch(/was started for/);
     const backwards = await refusal(worker({}).collectPlatform({ ...input, instance: 'fosstodon.org' }));
     expect(backwards.message).toMatch(/started for fosstodon\.org, but this worker collects from mastodon\.social \(the default\)/);
   });
