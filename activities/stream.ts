@@ -12,7 +12,7 @@ import { extractTerms } from '../models/topics/terms';
 import { partitionKey, type CollectedPartition } from './collect/types';
 import { JetstreamSource, DEFAULT_JETSTREAM_URL } from './collect/stream/jetstream';
 import { KafkaSource, publishJson, resolveBrokers } from './collect/stream/kafka';
-import { MastodonStreamSource } from './collect/stream/mastodonSse';
+import { MastodonStreamSource, mastodonStreamBase } from './collect/stream/mastodonSse';
 import { canonicalRanges, rangesOf, type PositionRange, type StreamMessage } from './collect/stream/microBatch';
 import { messageToPosts, parseMessage } from './collect/stream/records';
 import type { StreamSource } from './collect/stream/source';
@@ -175,9 +175,20 @@ function rowToBatch(
   return { seq: row.seq, runKey: batchRunKey(streamId, row.seq), ranges: canonicalRanges(row.ranges), ...row.result, resumed };
 }
 
+/** The host of the instance a Mastodon stream reads (its statuses' ids are that instance's), or undefined for a bad URL. */
+function mastodonStreamHost(spec: StreamSpec): string | undefined {
+  try {
+    return new URL(mastodonStreamBase(spec.url)).host;
+  } catch {
+    return undefined; // the source refuses such a URL with a ConfigError
+  }
+}
+
 /** Messages → posts by day, raw records alongside, and what cannot be a post with its reason and position. */
 export function mapMessages(messages: readonly StreamMessage[], spec: StreamSpec, now = Date.now()) {
   const platform = defaultPlatform(spec);
+  // a Mastodon stream's statuses carry ids of the instance it reads (MastodonStreamSource's base URL)
+  const instance = spec.source === 'mastodon' ? mastodonStreamHost(spec) : undefined;
   const byDay = new Map<string, { posts: Post[]; raw: unknown[] }>();
   const quarantined: Quarantined[] = [];
   let posts = 0;
@@ -190,7 +201,7 @@ export function mapMessages(messages: readonly StreamMessage[], spec: StreamSpec
     }
     // The fallback id of a record without one is its position: a re-delivered message keeps its post id.
     const fallback = spec.source === 'kafka' ? `${spec.topic}-${m.partition}-${m.offset}` : `${spec.source}-${m.offset}`;
-    for (const r of messageToPosts(parsed.record, platform, fallback, now)) {
+    for (const r of messageToPosts(parsed.record, platform, fallback, now, instance)) {
       if ('reason' in r) {
         quarantined.push({ reason: `message ${at}: ${r.reason}`, record: r.raw });
         continue;

@@ -44,6 +44,11 @@ export interface ShapeContext {
   platform: string;
   /** epoch ms for the plausibility check; default Date.now() */
   now?: number;
+  /**
+   * The Mastodon instance that served the records (a Mastodon stream's host), which issued their ids: a status
+   * federated from elsewhere names only its origin in `uri`/`url`, while its id is this instance's
+   */
+  mastodonInstance?: string;
 }
 
 export interface FileShape {
@@ -223,7 +228,7 @@ const mastodon: FileShape = {
   matches: (r) => isText(r.content) && isObj(r.account) && ('acct' in r.account || 'username' in r.account) && 'id' in r,
   posts(r, ctx) {
     const status = { ...r, id: idString(r.id, 'status id'), account: { ...(r.account as Json), id: idString((r.account as Json).id, 'account.id') } };
-    const host = mastodonHost(status);
+    const host = mastodonHost(status) ?? ctx.mastodonInstance ?? null;
     return [
       one(r, r.created_at, 'created_at', ctx, () => {
         const post = viaConnector(mastodonConnector, status, ctx.platform, { MASTODON_BASE_URL: `https://${host ?? NO_HOST}` });

@@ -120,6 +120,48 @@ describe('stream messages to posts', () => {
   });
 });
 
+describe('Mastodon statuses on a stream of one instance', () => {
+  // What mastodon.social's streaming API sends: a local status (uri on the instance itself) and one federated from
+  // fosstodon.org (uri and url on its origin, id and account.id this instance's own)
+  const status = (id: string, uri: string, account: Record<string, string>) => ({
+    id,
+    created_at: '2026-11-29T10:00:00.000Z',
+    content: '<p>Northern lights tonight <a href="https://x/tags/aurora">#aurora</a></p>',
+    uri,
+    url: uri,
+    account,
+    tags: [{ name: 'aurora' }],
+  });
+  const local = status('115000000000000998', 'https://mastodon.social/users/ann/statuses/115000000000000998', {
+    id: '778',
+    acct: 'ann',
+    username: 'ann',
+    url: 'https://mastodon.social/@ann',
+  });
+  const remote = status('115000000000000999', 'https://fosstodon.org/users/bob/statuses/113999', {
+    id: '777',
+    acct: 'bob@fosstodon.org',
+    username: 'bob',
+    url: 'https://fosstodon.org/@bob',
+  });
+  const ids = (r: ReturnType<typeof messageToPosts>) => r.map((x) => ('post' in x ? [x.post.id, x.post.author.id] : x.reason));
+
+  it("give a federated status the stream's instance, as the REST connector on that instance does", () => {
+    expect(ids(messageToPosts(remote, 'mastodon', 'f', Date.now(), 'mastodon.social'))).toEqual([
+      ['mastodon:mastodon.social/115000000000000999', 'mastodon.social/777'],
+    ]);
+    expect(ids(messageToPosts(local, 'mastodon', 'f', Date.now(), 'mastodon.social'))).toEqual([
+      ['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778'],
+    ]);
+  });
+
+  it('keep ids bare when nothing says which instance issued them (a status on a Kafka topic)', () => {
+    expect(ids(messageToPosts(remote, 'mastodon', 'f'))).toEqual([['mastodon:115000000000000999', '777']]);
+    // a status of its own instance still says which: its uri ends in its id
+    expect(ids(messageToPosts(local, 'mastodon', 'f'))).toEqual([['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778']]);
+  });
+});
+
 describe('platform stream frames', () => {
   it('Jetstream: post creates kept with time_us, others skipped, broken ones given a reason', () => {
     const base = { did: 'did:plc:a', time_us: 1725911162329308 };

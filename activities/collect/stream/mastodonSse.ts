@@ -19,6 +19,11 @@ export interface MastodonStreamOptions {
   token?: string | null;
 }
 
+/** The instance a Mastodon stream reads: `baseUrl`, else MASTODON_BASE_URL, else mastodon.social; no trailing slash. */
+export function mastodonStreamBase(baseUrl?: string | null): string {
+  return (baseUrl ?? process.env.MASTODON_BASE_URL ?? 'https://mastodon.social').replace(/\/+$/, '');
+}
+
 const isDigits = (s: unknown): s is string => typeof s === 'string' && /^\d{1,30}$/.test(s);
 const newer = (a: string, b: string) => BigInt(a) > BigInt(b);
 
@@ -51,7 +56,7 @@ export class MastodonStreamSource extends PushStreamSource {
 
   constructor(private readonly opts: MastodonStreamOptions = {}) {
     super();
-    this.base = (opts.baseUrl ?? process.env.MASTODON_BASE_URL ?? 'https://mastodon.social').replace(/\/+$/, '');
+    this.base = mastodonStreamBase(opts.baseUrl);
     this.token = opts.token ?? process.env.MASTODON_ACCESS_TOKEN ?? null;
     try {
       new URL(this.base);

@@ -37,8 +37,10 @@ export function looksLikePostV1(r: Json): boolean {
  * @param platform id prefix for raw and flat records (post.v1 keeps its own ids)
  * @param fallbackId native id for a flat record without an id column: deterministic in the message's
  *   position (e.g. `topic-partition-offset`), so a re-delivered message gets the same post id
+ * @param mastodonInstance the host of the Mastodon instance that served the messages (a Mastodon stream), whose ids
+ *   they carry: statuses federated from elsewhere get `host/id` ids as the REST connector gives them
  */
-export function messageToPosts(record: Json, platform: string, fallbackId: string, now = Date.now()): ShapeResult[] {
+export function messageToPosts(record: Json, platform: string, fallbackId: string, now = Date.now(), mastodonInstance?: string): ShapeResult[] {
   if (looksLikePostV1(record)) {
     const parsed = postSchema.safeParse(record);
     if (parsed.success) {
@@ -48,7 +50,7 @@ export function messageToPosts(record: Json, platform: string, fallbackId: strin
     return [{ reason: `not a valid post.v1: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: record }];
   }
   const shape = recogniseRecord(record);
-  if (shape) return shape.posts(record, { platform, now });
+  if (shape) return shape.posts(record, { platform, now, ...(mastodonInstance ? { mastodonInstance } : {}) });
   try {
     const mapping = resolveMapping(columnsOf([record]), {}, 'message', [record]);
     const r = recordToPost(record, mapping, platform, fallbackId, { now });
