@@ -15,8 +15,8 @@ import { InputFileError, delimiterName, openText, readLines, readTableItems, sni
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
-import { DELETED_TEXTS, dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
-import { unknownAuthor, type Json } from './platforms/mapping';
+import { dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
+import { DELETED_TEXTS, unknownAuthor, type Json } from './platforms/mapping';
 import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
 

@@ -5,7 +5,7 @@ import type { Connector } from './connector';
 import { blueskyPostTime, createBlueskyConnector } from './platforms/bluesky';
 import { facebookConnector } from './platforms/facebook';
 import { instagramConnector } from './platforms/instagram';
-import { count, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
+import { count, DELETED_TEXTS, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
 import { mastodonConnector } from './platforms/mastodon';
 import { createRedditConnector } from './platforms/reddit';
 import { xConnector } from './platforms/x';
@@ -342,8 +342,6 @@ const blueskyShape: FileShape = {
 // ---------------------------------------------------------------- Reddit / Pushshift
 
 const reddit = createRedditConnector();
-/** What Reddit writes in place of a deleted or removed post's or comment's text (its dumps and its data-request CSVs). */
-export const DELETED_TEXTS: ReadonlySet<string> = new Set(['[deleted]', '[removed]']);
 
 /**
  * A Reddit author's id: `author_fullname` (t2_…), else `u/<username>` when the dump names a live account (older
@@ -404,7 +402,6 @@ const redditShape: FileShape = {
       const d = child.data;
       return one(child, d.created_utc ?? d.created, 'created_utc', ctx, () => {
         if (child.kind === 't1') return redditComment(d, ctx.platform);
-        if (DELETED_TEXTS.has(String(d.selftext ?? '').trim()) && !optStr(d.title)) throw new Error('no text (the post was deleted)');
         // the connector wants a name and epoch seconds; Pushshift may give neither as such
         const seconds = postTime(d.created_utc ?? d.created);
         const data = {
@@ -412,7 +409,6 @@ const redditShape: FileShape = {
           // the connector reads the author's id from author_fullname: a dump without it names the username
           author_fullname: redditAuthorId(d),
           name: fullname(d, 't3'),
-          selftext: DELETED_TEXTS.has(String(d.selftext ?? '').trim()) ? '' : d.selftext,
           created_utc: seconds.ok ? seconds.ms / 1000 : d.created_utc,
         };
         return viaConnector(reddit, { kind: 't3', data }, ctx.platform);

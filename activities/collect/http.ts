@@ -10,7 +10,7 @@ import { maskError, maskSecrets, type SecretEnv } from '../../lib/secrets';
  * |--------------------------------------|---------------------|--------------------------------------------|
  * | 429 / quota exhausted                | RateLimited         | yes, after the reset the headers announce  |
  * | 5xx, 408, timeout, connection error  | PlatformUnavailable / PlatformTimeout / NetworkError | yes, with the policy's backoff |
- * | 2xx whose body is not JSON           | MalformedResponse   | yes (usually a proxy or gateway page)      |
+ * | 2xx whose body is not JSON           | MalformedResponse   | yes, twice (a proxy or gateway page); from the 3rd attempt a ConfigError naming the base URL setting |
  * | 401                                  | BadCredentials      | no: names the env vars to fix              |
  * | 403                                  | PermissionDenied    | no: names the credential and permission    |
  * | 400 / 404 / 422                      | InvalidQuery        | no: names the query                        |
@@ -158,7 +158,15 @@ export interface HttpOptions {
   now?: () => number;
   /** the environment the credentials come from, when not process.env: its secret values are masked too */
   env?: SecretEnv;
+  /** the activity attempt making the requests (1-based; Temporal's info.attempt), which bounds MalformedResponse retries */
+  attempt?: number;
 }
+
+/**
+ * Attempts after which a success that is not JSON is taken for a wrong base URL (a web page, a login or captive portal
+ * answering 200), not a passing proxy page: a ConfigError instead of hours of retries.
+ */
+export const MALFORMED_RESPONSE_ATTEMPTS = 3;
 
 /**
  * First characters of a body, on one line, for error messages. Credentials are masked before the text
@@ -281,11 +289,12 @@ export function createHttp(opts: HttpOptions = {}): Http {
     if (status >= 200 && status < 300) {
       if (!isJson) {
         const type = resHeaders.get('content-type') ?? 'no content-type';
-        throw transientFailure(
-          FailureType.MalformedResponse,
-          `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON ` +
-            `(${type}, ${text.length} bytes: ${JSON.stringify(snippet(text, 120, opts.env))}); usually a proxy or gateway page, will retry`,
-        );
+        const what = `${platform} answered ${where(url)} with HTTP ${status} but the body is not JSON (${type}, ${text.length} bytes: ${JSON.stringify(snippet(text, 120, opts.env))})`;
+        if ((opts.attempt ?? 1) >= MALFORMED_RESPONSE_ATTEMPTS)
+          throw configError(
+            `${what}, on attempt ${opts.attempt} of this collection: not a passing proxy page but a wrong base URL (a web page, a login or captive portal); ${req.hostSetting ? `check ${req.hostSetting}` : 'check the URL'}`,
+          );
+        throw transientFailure(FailureType.MalformedResponse, `${what}; usually a proxy or gateway page, will retry`);
       }
       return reply as HttpReply<T>;
     }

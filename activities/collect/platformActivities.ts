@@ -185,7 +185,7 @@ export function createPlatformCollectActivities(deps: PlatformActivityDeps) {
         since,
         until,
         env,
-        http: createHttp({ fetch: deps.fetch, signal: actx.cancellationSignal, timeoutMs: deps.httpTimeoutMs, now, env }),
+        http: createHttp({ fetch: deps.fetch, signal: actx.cancellationSignal, timeoutMs: deps.httpTimeoutMs, now, env, attempt: actx.info.attempt }),
         now,
         log: actx.log,
       };

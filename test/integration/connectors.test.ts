@@ -977,6 +977,12 @@ describe.each(fixtures)('$name connector', (fx) => {
     expect(f.message).toContain('{\\"data\\": [{\\"id\\": \\"17');
     expect(f.message).toMatch(/not JSON/);
     expect(beats.at(-1)).toMatchObject({ page: 1 });
+    // the third attempt still answered by a page that is not JSON: a wrong base URL, said at once, not hours of retries
+    api.clearFaults();
+    api.fail('listing', 1, { raw: '<html><body>Sign in to the Wi-Fi</body></html>', headers: { 'content-type': 'text/html' } }, 1);
+    const third = await attempt(acts, input(), { attempt: 3 });
+    const c = expectFailure(third.error, 'ConfigError', true);
+    expect(c.message).toMatch(/not JSON .*on attempt 3 of this collection: not a passing proxy page but a wrong base URL .*; check [A-Z_]+_URL$/);
   });
 
   it('resumes after being killed mid-collection: no gaps, no duplicates, no page fetched twice', async () => {

@@ -155,6 +155,29 @@ describe('Mastodon statuses on a stream of one instance', () => {
     ]);
   });
 
+  it("a boost carries the boosted text and links to it, with the boost's own counts, not the original's again", () => {
+    const boost = {
+      ...status('115000000000001000', 'https://mastodon.social/users/dave/statuses/115000000000001000/activity', {
+        id: '779',
+        acct: 'dave',
+        username: 'dave',
+        url: 'https://mastodon.social/@dave',
+      }),
+      content: '',
+      favourites_count: 0,
+      reblogs_count: 0,
+      replies_count: 0,
+      reblog: { ...local, favourites_count: 40, reblogs_count: 12, replies_count: 3 },
+    };
+    const [r] = messageToPosts(boost, 'mastodon', 'f', Date.now(), 'mastodon.social');
+    expect('post' in r && r.post).toMatchObject({
+      text: 'Northern lights tonight #aurora',
+      repost_of: 'mastodon:mastodon.social/115000000000000998',
+      author: { id: 'mastodon.social/779' },
+      metrics: { likes: 0, reposts: 0, replies: 0 },
+    });
+  });
+
   it('keep ids bare when nothing says which instance issued them (a status on a Kafka topic)', () => {
     expect(ids(messageToPosts(remote, 'mastodon', 'f'))).toEqual([['mastodon:115000000000000999', '777']]);
     // a status of its own instance still says which: its uri ends in its id

@@ -39,6 +39,9 @@ export const optUtcIso = (v: unknown): string | null => {
   }
 };
 
+/** What Reddit writes in place of a deleted or removed post's or comment's text: its API, its dumps and its data-request CSVs. */
+export const DELETED_TEXTS: ReadonlySet<string> = new Set(['[deleted]', '[removed]']);
+
 /**
  * Some APIs hide who wrote a record (hashtag media on Instagram, comments of private profiles on
  * Facebook). The post is still worth keeping for text analytics; a per-record id keeps such posts from

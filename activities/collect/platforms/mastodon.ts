@@ -120,7 +120,8 @@ export const mastodonConnector: Connector = {
       lang: optStr(content.language),
       created_at: utcIso(s.created_at),
       url: optStr(content.url) ?? optStr(content.uri),
-      metrics: { likes: count(content.favourites_count), reposts: count(content.reblogs_count), replies: count(content.replies_count), views: null },
+      // A boost's own counts: the boosted status's likes and boosts are the original's, counted again on every boost
+      metrics: { likes: count(s.favourites_count), reposts: count(s.reblogs_count), replies: count(s.replies_count), views: null },
       reply_to: optStr(s.in_reply_to_id) ? `mastodon:${host}/${s.in_reply_to_id}` : null,
       repost_of: s.reblog && typeof s.reblog === 'object' ? `mastodon:${host}/${str(content.id, 'reblog.id')}` : null,
       hashtags: tags.map((t) => String(t.name)),

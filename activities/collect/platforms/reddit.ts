@@ -3,7 +3,7 @@ import { sha256 } from '../../../lib/datasets';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Env } from '../connector';
 import { apiUrl, badCredentials, errorDetail, invalidQuery, permissionDenied, rateLimitHeaders, type HttpReply } from '../http';
-import { count, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
+import { count, DELETED_TEXTS, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
 
 /**
  * Reddit: an OAuth token from /api/v1/access_token (client credentials, or the password grant for a
@@ -141,7 +141,9 @@ export function createRedditConnector(): Connector {
       const d = obj(child.data, 'data');
       const name = str(d.name, 'name');
       const title = typeof d.title === 'string' ? d.title : '';
-      const body = typeof d.selftext === 'string' ? d.selftext : '';
+      // a deleted or removed post keeps its title; its body says "[removed]", which is no text
+      const body = typeof d.selftext === 'string' && !DELETED_TEXTS.has(d.selftext.trim()) ? d.selftext : '';
+      if (!title.trim() && !body) throw new Error(`no text (the post was ${DELETED_TEXTS.has(String(d.selftext ?? '').trim()) ? 'deleted' : 'empty'})`);
       const text = body ? `${title}\n\n${body}` : title;
       const ents = textEntities(body);
       const link = d.is_self ? null : (optStr(d.url_overridden_by_dest) ?? optStr(d.url));
