@@ -123,6 +123,8 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
   const seen = new Set<string>();
   const clean: Post[] = [];
   const nearDuplicates = createNearDuplicateIndex();
+  /** by near-duplicate index: whether the post is a repost (see finish) */
+  const isRepost: boolean[] = [];
   const quarantined: Quarantined[] = [];
   const byLanguage: Record<string, number> = {};
   const counts: PreprocessCounts = { in: 0, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0, sanitized: 0 };
@@ -189,20 +191,25 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
     delete post.raw;
     if (sanitized) counts.sanitized!++;
     nearDuplicates.add(post.id, post.text);
+    isRepost.push(post.repost_of !== null);
     if (sink) sink(post);
     else clean.push(post);
   };
   return {
     add: (records: readonly unknown[]) => records.forEach(add),
     finish() {
-      // A post is spam when its near-duplicate cluster (the posts sharing its representative) is a campaign.
+      // A post is spam when its near-duplicate cluster (the posts sharing its representative) is a campaign. A repost
+      // (repost_of set: a retweet, a boost) is a copy by design: it neither counts towards a campaign nor is one, so a
+      // viral wave of retweets stays visible to volumes, trends and alerts instead of being filtered whole.
       const accepted = nearDuplicates.size;
       const clusterSize = new Map<number, number>();
       for (let i = 0; i < accepted; i++) {
+        if (isRepost[i]) continue;
         const rep = nearDuplicates.representative(i);
         clusterSize.set(rep, (clusterSize.get(rep) ?? 0) + 1);
       }
       const spamReason = (i: number): string | null => {
+        if (isRepost[i]) return null;
         const rep = nearDuplicates.representative(i);
         const size = clusterSize.get(rep)!;
         return size < SPAM_CLUSTER_SIZE ? null : `near-duplicate of ${size - 1} other posts (cluster ${nearDuplicates.id(rep)})`;

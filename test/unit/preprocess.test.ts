@@ -180,6 +180,34 @@ describe('preprocess: characters that Postgres or JSON cannot hold are removed a
     expect(JSON.stringify(clean)).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
   });
 
+  it('keeps a wave of reposts (retweets, boosts) of one post: copies by design, not a campaign; copied originals still are', () => {
+    const text = 'RT @nasa: The northern lights are visible tonight as far south as Kansas #aurora';
+    const retweet = (i: number) =>
+      post(`x:18625312345678900${String(i).padStart(2, '0')}`, text, { author: { id: `fan${i}`, handle: `fan${i}` }, repost_of: 'x:1862531234567800000' });
+    const campaign = (i: number) =>
+      post(
+        `x:18625312345679000${String(i).padStart(2, '0')}`,
+        'Claim your free crypto bonus today, limited offer for early wallet owners https://scam.example #giveaway',
+        { author: { id: `bot${i}`, handle: `bot${i}` } },
+      );
+    const own = (i: number) => post(`x:18625312345680000${String(i).padStart(2, '0')}`, text, { author: { id: `copier${i}`, handle: `copier${i}` } });
+    const { clean, spam, counts } = preprocessPosts([
+      ...Array.from({ length: 60 }, (_, i) => retweet(i)),
+      ...Array.from({ length: 5 }, (_, i) => campaign(i)),
+      own(1),
+      own(2),
+    ]);
+    // all 60 retweets, and the two who wrote the text themselves (two copies are not a campaign once reposts do not count)
+    expect(clean).toHaveLength(62);
+    expect(clean.filter((p) => p.repost_of !== null)).toHaveLength(60);
+    expect(spam.map((s) => s.post.author.id).sort()).toEqual(['x:bot0', 'x:bot1', 'x:bot2', 'x:bot3', 'x:bot4']);
+    expect(counts).toMatchObject({ kept: 62, filteredSpam: 5 });
+    // a third copier makes the originals a campaign again, reposts or not
+    const more = preprocessPosts([...Array.from({ length: 10 }, (_, i) => retweet(i)), own(1), own(2), own(3)]);
+    expect(more.spam.map((s) => s.post.author.id).sort()).toEqual(['x:copier1', 'x:copier2', 'x:copier3']);
+    expect(more.clean).toHaveLength(10);
+  });
+
   it("quarantines a post whose time cannot be a post's, from any source (a stream producer's clock, a platform's bad field)", () => {
     const now = Date.UTC(2026, 10, 30, 12);
     const at = (created_at: string) => post(`k:${created_at}`, 'a perfectly fine post', { created_at });
