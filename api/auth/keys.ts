@@ -119,6 +119,18 @@ export async function revokeApiKey(db: Db, id: number): Promise<ApiKeyInfo | nul
 }
 
 /**
+ * Whether key `id` is the only admin key not revoked: revoking it over the API would leave no key that can make
+ * another (the command line can, with database access).
+ */
+export async function isLastAdminKey(db: Db, id: number): Promise<boolean> {
+  const { rows } = await db.query<{ last: boolean }>(
+    `SELECT bool_and(id = $1) AND bool_or(id = $1) AS last FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL`,
+    [id],
+  );
+  return rows[0]?.last === true;
+}
+
+/**
  * Checks keys against the database. scrypt is slow on purpose, so a secret that matched its row's hash
  * once is remembered (as its SHA-256, per row) and not hashed again; the row itself — its role and
  * whether it is revoked — is read on every request, so a revocation or a role change applies at once.

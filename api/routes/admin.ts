@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../audit';
-import { createApiKey, listApiKeys, revokeApiKey } from '../auth/keys';
+import { createApiKey, isLastAdminKey, listApiKeys, revokeApiKey } from '../auth/keys';
 import { ROLES } from '../auth/roles';
-import { cursorSchema, decodeCursor, errorSchema, limitSchema, listSchema, notFound, page } from '../http';
+import { ApiError, cursorSchema, decodeCursor, errorSchema, limitSchema, listSchema, notFound, page } from '../http';
 import { anyObject, numericIdSchema, printableLine } from '../schemas';
 import type { ApiDeps } from '../server';
 
@@ -74,11 +74,18 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
         summary: 'revoke a key: its next request is refused',
         security,
         params: { type: 'object', properties: { id: numericIdSchema }, required: ['id'] },
-        response: { 200: keyInfo, 404: errorSchema, ...errors },
+        response: { 200: keyInfo, 404: errorSchema, 409: errorSchema, ...errors },
       },
     },
     async (request) => {
-      const revoked = await revokeApiKey(db, Number(request.params.id));
+      const id = Number(request.params.id);
+      if (await isLastAdminKey(db, id))
+        throw new ApiError(
+          409,
+          'conflict',
+          `key ${id} is the last admin key: revoking it would leave no key that can make keys; create another admin key first (POST /v1/keys), or revoke it from the command line (\`socialsense api keys revoke ${id}\`)`,
+        );
+      const revoked = await revokeApiKey(db, id);
       if (!revoked) throw notFound(`no API key ${request.params.id}`);
       request.auditResult = { keyId: revoked.id };
       return revoked;

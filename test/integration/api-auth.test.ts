@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, roleAllows, type Role } from '../../api/auth/roles';
 import { createApiKey } from '../../api/auth/keys';
+import { buildApi } from '../../api/server';
+import { createDb } from '../../lib/db';
+import { resetBenchDatabase } from '../../bench/benchDatabase';
 import { backfillWorkflowId } from '../../cli/commands/backfill';
 import { applyNightlySchedule, nightlyScheduleId } from '../../cli/commands/schedule';
 import type { Stack } from '../../lib/stack';
@@ -165,6 +168,34 @@ describe('auth matrix', () => {
     expect((await app.inject({ method: 'DELETE', url: `/v1/keys/${k.id}`, headers: bearer(keys.byRole.admin.key) })).statusCode).toBe(200);
     const after = await app.inject({ url: '/v1/runs?limit=1', headers: bearer(k.key) });
     expect(after.statusCode).toBe(401);
+  });
+
+  it('refuses to revoke the last admin key over the API (nothing could make keys after it), and revokes it once another exists', async () => {
+    // a registry of its own: the shared database holds other tests' admin keys
+    const database = `socialsense_lastadmin_${crypto.randomUUID().slice(0, 8)}`;
+    const url = await resetBenchDatabase(stack.databaseUrl, database);
+    const db = createDb(url, 2);
+    const own = await buildApi({ db, store: stack.store, temporal: { client: stack.client, namespace: stack.namespace, taskQueue, uiUrl: stack.uiUrl } });
+    try {
+      const only = await createApiKey(db, { role: 'admin', name: 'the only admin' });
+      const viewer = await createApiKey(db, { role: 'viewer', name: 'a viewer' });
+      const refused = await own.inject({ method: 'DELETE', url: `/v1/keys/${only.id}`, headers: bearer(only.key) });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error.message).toBe(
+        `key ${only.id} is the last admin key: revoking it would leave no key that can make keys; create another admin key first (POST /v1/keys), or revoke it from the command line (\`socialsense api keys revoke ${only.id}\`)`,
+      );
+      expect((await own.inject({ url: '/v1/runs?limit=1', headers: bearer(only.key) })).statusCode).toBe(200); // still works
+      expect((await own.inject({ method: 'DELETE', url: `/v1/keys/${viewer.id}`, headers: bearer(only.key) })).statusCode).toBe(200);
+      const second = await createApiKey(db, { role: 'admin', name: 'a second admin' });
+      expect((await own.inject({ method: 'DELETE', url: `/v1/keys/${only.id}`, headers: bearer(second.key) })).statusCode).toBe(200);
+      expect((await own.inject({ method: 'DELETE', url: `/v1/keys/${second.id}`, headers: bearer(second.key) })).statusCode).toBe(409);
+    } finally {
+      await own.close();
+      await db.end();
+      const admin = createDb(stack.databaseUrl, 1);
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 
   it('records operator and admin calls in the audit log, refused ones too, and no viewer reads', async () => {
