@@ -274,6 +274,21 @@ export function plausibleTime(ms: number, now: number = Date.now()): string | nu
   return null;
 }
 
+/**
+ * plausibleTime for post.v1 `created_at` strings (ISO-8601, validated), made for a check of every post: a time whose
+ * date lies strictly between 2004-01-01 and today (UTC, of `now`) is plausible whatever its offset (at most ±18 h)
+ * and is decided from its first ten characters, without Date.parse; only the others are parsed.
+ * @returns a function giving null for a plausible time, else the reason (plausibleTime's)
+ */
+export function postTimeCheck(now: number = Date.now()): (iso: string) => string | null {
+  const earliest = isoDay(EARLIEST_PLAUSIBLE_MS);
+  const today = isoDay(now);
+  return (iso) => {
+    const day = iso.slice(0, 10);
+    return day > earliest && day < today ? null : plausibleTime(Date.parse(iso), now);
+  };
+}
+
 /** `parseTimestamp` and `plausibleTime` in one: a UTC ISO string, or the reason the value cannot be a post's time. */
 export function postTime(value: unknown, opts: TimestampOptions & { now?: number } = {}): TimestampResult {
   const t = parseTimestamp(value, opts);

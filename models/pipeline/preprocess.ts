@@ -9,7 +9,7 @@ import { extractEntities, normalizeText } from '../text/normalize';
 import { looksLikeHtml, parseHtmlContent } from '../text/html';
 import { sanitizeDeep, sanitizeIdentifier } from '../text/sanitize';
 import { authorKey } from '../../lib/platformName';
-import { plausibleTime } from '../../lib/timestamps';
+import { postTimeCheck } from '../../lib/timestamps';
 import { detectLanguage } from '../text/language';
 
 export interface PreprocessCounts {
@@ -125,6 +125,7 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
   const nearDuplicates = createNearDuplicateIndex();
   /** by near-duplicate index: whether the post is a repost (see finish) */
   const isRepost: boolean[] = [];
+  const implausibleTime = postTimeCheck(now);
   const quarantined: Quarantined[] = [];
   const byLanguage: Record<string, number> = {};
   const counts: PreprocessCounts = { in: 0, kept: 0, duplicates: 0, quarantined: 0, filteredLanguage: 0, filteredSpam: 0, sanitized: 0 };
@@ -144,7 +145,7 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
       }
       post = parsed.data;
     }
-    const implausible = plausibleTime(Date.parse(post.created_at), now);
+    const implausible = implausibleTime(post.created_at);
     if (implausible) {
       quarantined.push({ reason: `record ${counts.in}: created_at: ${implausible}`, line: counts.in, record });
       return;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { dayMonthOrder, epochToMs, excelSerialColumn, excelSerialToMs, parseTimestamp, plausibleDataDay, plausibleTime, postTime } from '../../lib/timestamps';
+import {
+  dayMonthOrder,
+  epochToMs,
+  excelSerialColumn,
+  excelSerialToMs,
+  parseTimestamp,
+  plausibleDataDay,
+  plausibleTime,
+  postTime,
+  postTimeCheck,
+} from '../../lib/timestamps';
 
 const iso = (v: unknown, opts = {}) => {
   const r = parseTimestamp(v, opts);
@@ -102,6 +112,27 @@ describe('plausibility and Excel column detection', () => {
     expect(excelSerialColumn(['1714557600', '45414.5'], 'created_at')).toBe(false); // epoch seconds among them
     expect(excelSerialColumn(['2024-05-01', ''], 'created_at')).toBe(false); // no numbers at all
     expect(excelSerialColumn([12.5, 45413.2], 'date')).toBe(false); // 12.5 is outside the Excel range
+  });
+});
+
+describe('postTimeCheck: plausibleTime for every post, parsing only times near the bounds', () => {
+  it('gives what plausibleTime gives, also at the edges and across offsets', () => {
+    const now = Date.UTC(2026, 10, 30, 12);
+    const check = postTimeCheck(now);
+    const times = [
+      '2026-11-28T10:00:00Z', // decided from its date
+      '2015-06-01T00:00:00+14:00',
+      '2004-01-01T00:00:00Z', // the first plausible instant
+      '2004-01-01T04:00:00+05:00', // 2003-12-31T23:00Z
+      '2003-12-31T23:00:00-05:00', // 2004-01-01T04:00Z: plausible, though its date says 2003
+      '2026-11-30T23:59:59-12:00', // today's date, tomorrow in UTC: within the day ahead allowed
+      '2026-12-01T12:00:00Z', // exactly a day ahead
+      '2026-12-01T12:00:01Z', // a second more
+      '2030-01-01T00:00:00Z',
+      '1999-12-31T23:59:59Z',
+    ];
+    for (const t of times) expect(check(t), t).toBe(plausibleTime(Date.parse(t), now));
+    expect(times.map(check).map((r) => r === null)).toEqual([true, true, true, false, true, true, true, false, false, false]);
   });
 });
 
