@@ -186,7 +186,8 @@ function mastodonStreamHost(spec: StreamSpec): string | undefined {
 
 /** Messages → posts by day, raw records alongside, and what cannot be a post with its reason and position. */
 export function mapMessages(messages: readonly StreamMessage[], spec: StreamSpec, now = Date.now()) {
-  const platform = defaultPlatform(spec);
+  // `--platform` names every post; without it a Kafka topic's platform JSON is named by its platform, flat records `kafka`
+  const platform = spec.platform ?? (spec.source === 'kafka' ? undefined : defaultPlatform(spec));
   // a Mastodon stream's statuses carry ids of the instance it reads (MastodonStreamSource's base URL)
   const instance = spec.source === 'mastodon' ? mastodonStreamHost(spec) : undefined;
   const byDay = new Map<string, { posts: Post[]; raw: unknown[] }>();
@@ -201,7 +202,7 @@ export function mapMessages(messages: readonly StreamMessage[], spec: StreamSpec
     }
     // The fallback id of a record without one is its position: a re-delivered message keeps its post id.
     const fallback = spec.source === 'kafka' ? `${spec.topic}-${m.partition}-${m.offset}` : `${spec.source}-${m.offset}`;
-    for (const r of messageToPosts(parsed.record, platform, fallback, now, instance)) {
+    for (const r of messageToPosts(parsed.record, { platform, flatPlatform: defaultPlatform(spec), fallbackId: fallback, now, mastodonInstance: instance })) {
       if ('reason' in r) {
         quarantined.push({ reason: `message ${at}: ${r.reason}`, record: r.raw });
         continue;

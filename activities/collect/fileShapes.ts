@@ -53,6 +53,8 @@ export interface ShapeContext {
 
 export interface FileShape {
   name: string;
+  /** the platform whose export or API response this is: a stream without `--platform` names its posts by it */
+  platform: string;
   matches(record: Json): boolean;
   /** the posts a record holds (one, or many for a whole API response), each mapped or with the reason it is not */
   posts(record: Json, ctx: ShapeContext): ShapeResult[];
@@ -110,6 +112,7 @@ const looksLikeV2Tweet = (t: Json) =>
 
 const twarc2: FileShape = {
   name: 'twarc2',
+  platform: 'x',
   matches: (r) => Array.isArray(r.data) && (isObj(r.includes) || isObj(r.meta) || '__twarc' in r) && arr(r.data).some(looksLikeV2Tweet),
   posts(r, ctx) {
     const users = new Map(arr((r.includes as Json | undefined)?.users).map((u) => [String(u.id), u]));
@@ -123,6 +126,7 @@ const twarc2: FileShape = {
 
 const xV2: FileShape = {
   name: 'x-v2',
+  platform: 'x',
   problem(r0) {
     const r = isObj(r0.data) ? r0.data : r0;
     if (r.id === undefined || r.id === null) return 'no id (id is missing)';
@@ -177,6 +181,7 @@ function tweetV1(t: Json, platform: string): Post {
 
 const twitterV1: FileShape = {
   name: 'twitter-v1.1',
+  platform: 'x',
   matches: (r) =>
     isObj(r.user) &&
     ('id_str' in r || 'id' in r) &&
@@ -218,6 +223,7 @@ const NO_HOST = 'host.invalid';
 
 const mastodon: FileShape = {
   name: 'mastodon',
+  platform: 'mastodon',
   problem(r) {
     if (r.id === undefined || r.id === null) return 'no id (id is missing)';
     if (!isText(r.content)) return 'no text (content is missing)';
@@ -299,6 +305,7 @@ function apNote(note: Json, platform: string): Post {
 
 const activityPub: FileShape = {
   name: 'activitypub',
+  platform: 'mastodon',
   matches: (r) => apItems(r).length > 0,
   posts: (r, ctx) =>
     apItems(r).map((a) => {
@@ -331,6 +338,7 @@ function postViews(r: Json): Json[] {
 
 const blueskyShape: FileShape = {
   name: 'bluesky',
+  platform: 'bluesky',
   matches: (r) => postViews(r).length > 0,
   posts: (r, ctx) =>
     postViews(r).map((p) => {
@@ -396,6 +404,7 @@ function redditChildren(r: Json): { kind: string; data: Json }[] {
 
 const redditShape: FileShape = {
   name: 'reddit',
+  platform: 'reddit',
   matches: (r) => redditChildren(r).length > 0,
   posts(r, ctx) {
     return redditChildren(r).map((child) => {
@@ -434,6 +443,7 @@ function facebookItems(r: Json): Json[] {
 
 const facebook: FileShape = {
   name: 'facebook',
+  platform: 'facebook',
   matches: (r) => facebookItems(r).length > 0,
   posts: (r, ctx) =>
     facebookItems(r).map((item) => {
@@ -450,6 +460,7 @@ function instagramItems(r: Json): Json[] {
 
 const instagram: FileShape = {
   name: 'instagram',
+  platform: 'instagram',
   matches: (r) => instagramItems(r).length > 0,
   posts: (r, ctx) =>
     instagramItems(r).map((item) => {
@@ -492,6 +503,7 @@ function fromArchiveItem(platform: string, id: string, text: string, urls: strin
 /** X's account archive, `data/tweets.js`: `{ "tweet": { id_str, full_text, created_at, entities, … } }`, no `user`. */
 const xArchive: FileShape = {
   name: 'x-archive',
+  platform: 'x',
   matches: (r) => isObj(r.tweet) && ('id_str' in r.tweet || 'id' in r.tweet) && (isText(r.tweet.full_text) || isText(r.tweet.text)) && !isObj(r.tweet.user),
   posts(r, ctx) {
     const t = r.tweet as Json;
@@ -513,6 +525,7 @@ const xArchive: FileShape = {
  */
 const facebookArchive: FileShape = {
   name: 'facebook-archive',
+  platform: 'facebook',
   matches: (r) =>
     Array.isArray(r.comments_v2) ||
     (typeof r.timestamp === 'number' && !('id' in r) && (Array.isArray(r.data) || Array.isArray(r.attachments) || isText(r.title))),
@@ -545,6 +558,7 @@ const facebookArchive: FileShape = {
  */
 const instagramArchive: FileShape = {
   name: 'instagram-archive',
+  platform: 'instagram',
   matches: (r) =>
     (Array.isArray(r.media) && arr(r.media).some((m) => 'uri' in m && 'creation_timestamp' in m) && !('id' in r)) ||
     (isObj(r.string_map_data) && isObj(r.string_map_data.Comment)) ||

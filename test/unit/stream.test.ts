@@ -83,30 +83,31 @@ describe('stream messages to posts', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
   it('keeps a valid post.v1 as it is, quarantines an invalid one with the field', () => {
     const p = postV1('demo', 1, { at: now - 1000, hashtags: ['x'] });
-    const [ok] = messageToPosts(p, 'kafka', 'fallback', now);
+    const [ok] = messageToPosts(p, { platform: 'kafka', flatPlatform: 'kafka', fallbackId: 'fallback', now });
     expect('post' in ok && ok.post.id).toBe('demo:1');
-    const [bad] = messageToPosts({ ...p, created_at: 'soon' }, 'kafka', 'fallback', now);
+    const [bad] = messageToPosts({ ...p, created_at: 'soon' }, { platform: 'kafka', flatPlatform: 'kafka', fallbackId: 'fallback', now });
     expect('reason' in bad && bad.reason).toMatch(/^not a valid post\.v1: created_at/);
   });
 
   it('maps a flat record by its columns; a record without an id gets its position as id', () => {
-    const [r] = messageToPosts({ full_text: 'hello world', timestamp: '2026-11-30T11:00:00Z', screen_name: 'bob' }, 'kafka', 'topic-1-42', now);
+    const [r] = messageToPosts(
+      { full_text: 'hello world', timestamp: '2026-11-30T11:00:00Z', screen_name: 'bob' },
+      { platform: 'kafka', flatPlatform: 'kafka', fallbackId: 'topic-1-42', now },
+    );
     expect('post' in r && [r.post.id, r.post.text, r.post.author.handle, r.post.created_at]).toEqual([
       'kafka:topic-1-42',
       'hello world',
       'bob',
       '2026-11-30T11:00:00.000Z',
     ]);
-    const [none] = messageToPosts({ a: 1 }, 'kafka', 'x', now);
+    const [none] = messageToPosts({ a: 1 }, { platform: 'kafka', flatPlatform: 'kafka', fallbackId: 'x', now });
     expect('reason' in none && none.reason).toMatch(/no text column found/);
   });
 
   it('maps raw platform JSON through the file importer’s recognisers (a Bluesky repo record)', () => {
     const [r] = messageToPosts(
       { uri: 'at://did:plc:z/app.bsky.feed.post/3kq', value: { text: 'from the firehose', createdAt: '2026-11-30T11:59:00Z' } },
-      'bluesky',
-      'x',
-      now,
+      { platform: 'bluesky', flatPlatform: 'bluesky', fallbackId: 'x', now },
     );
     expect('post' in r && r.post.text).toBe('from the firehose');
     expect('post' in r && r.post.id.startsWith('bluesky:')).toBe(true);
@@ -117,6 +118,35 @@ describe('stream messages to posts', () => {
     expect(parseMessage('[1]')).toMatchObject({ reason: expect.stringMatching(/^not a JSON object/) });
     expect(parseMessage('{"a":')).toMatchObject({ reason: expect.stringMatching(/^invalid JSON/) });
     expect(parseMessage(Buffer.from('{"id":1790000000000000001}'))).toEqual({ record: { id: '1790000000000000001' } });
+  });
+});
+
+describe('platform JSON on a Kafka topic without --platform', () => {
+  const tweet = {
+    data: { id: '1862531234567899999', text: 'aurora tonight #aurora', author_id: '42', created_at: '2026-11-29T10:00:00.000Z' },
+    includes: { users: [{ id: '42', username: 'bob', name: 'Bob' }] },
+  };
+  const status = {
+    id: '115000000000000777',
+    created_at: '2026-11-29T10:00:00.000Z',
+    content: '<p>aurora here too</p>',
+    uri: 'https://mastodon.social/users/ann/statuses/115000000000000777',
+    account: { id: '7', acct: 'ann', username: 'ann', url: 'https://mastodon.social/@ann' },
+  };
+  const reddit = { kind: 't3', data: { name: 't3_kk', title: 'Aurora photos', selftext: '', author: 'rd', author_fullname: 't2_rd', created_utc: 1764410400 } };
+  const flat = { text: 'a plain message', created_at: '2026-11-29T10:00:00Z', user: 'carl' };
+  const idsOf = (platform?: string) =>
+    [tweet, status, reddit, flat].map((r, i) => {
+      const [x] = messageToPosts(r, { platform, flatPlatform: 'kafka', fallbackId: `t-0-${i}`, now: Date.UTC(2026, 10, 30) });
+      return 'post' in x ? x.post.id : x.reason;
+    });
+
+  it('names each post by the platform its JSON is from, as its connector does, and a flat record by the topic', () => {
+    expect(idsOf()).toEqual(['x:1862531234567899999', 'mastodon:mastodon.social/115000000000000777', 'reddit:t3_kk', 'kafka:t-0-3']);
+  });
+
+  it('--platform still names every post', () => {
+    expect(idsOf('brk')).toEqual(['brk:1862531234567899999', 'brk:mastodon.social/115000000000000777', 'brk:t3_kk', 'brk:t-0-3']);
   });
 });
 
@@ -147,10 +177,10 @@ describe('Mastodon statuses on a stream of one instance', () => {
   const ids = (r: ReturnType<typeof messageToPosts>) => r.map((x) => ('post' in x ? [x.post.id, x.post.author.id] : x.reason));
 
   it("give a federated status the stream's instance, as the REST connector on that instance does", () => {
-    expect(ids(messageToPosts(remote, 'mastodon', 'f', Date.now(), 'mastodon.social'))).toEqual([
+    expect(ids(messageToPosts(remote, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f', mastodonInstance: 'mastodon.social' }))).toEqual([
       ['mastodon:mastodon.social/115000000000000999', 'mastodon.social/777'],
     ]);
-    expect(ids(messageToPosts(local, 'mastodon', 'f', Date.now(), 'mastodon.social'))).toEqual([
+    expect(ids(messageToPosts(local, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f', mastodonInstance: 'mastodon.social' }))).toEqual([
       ['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778'],
     ]);
   });
@@ -169,7 +199,7 @@ describe('Mastodon statuses on a stream of one instance', () => {
       replies_count: 0,
       reblog: { ...local, favourites_count: 40, reblogs_count: 12, replies_count: 3 },
     };
-    const [r] = messageToPosts(boost, 'mastodon', 'f', Date.now(), 'mastodon.social');
+    const [r] = messageToPosts(boost, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f', mastodonInstance: 'mastodon.social' });
     expect('post' in r && r.post).toMatchObject({
       text: 'Northern lights tonight #aurora',
       repost_of: 'mastodon:mastodon.social/115000000000000998',
@@ -179,9 +209,11 @@ describe('Mastodon statuses on a stream of one instance', () => {
   });
 
   it('keep ids bare when nothing says which instance issued them (a status on a Kafka topic)', () => {
-    expect(ids(messageToPosts(remote, 'mastodon', 'f'))).toEqual([['mastodon:115000000000000999', '777']]);
+    expect(ids(messageToPosts(remote, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f' }))).toEqual([['mastodon:115000000000000999', '777']]);
     // a status of its own instance still says which: its uri ends in its id
-    expect(ids(messageToPosts(local, 'mastodon', 'f'))).toEqual([['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778']]);
+    expect(ids(messageToPosts(local, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f' }))).toEqual([
+      ['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778'],
+    ]);
   });
 });
 

@@ -31,16 +31,31 @@ export function looksLikePostV1(r: Json): boolean {
   return typeof r.id === 'string' && typeof r.platform === 'string' && isObj(r.author) && typeof r.text === 'string' && 'created_at' in r;
 }
 
-/**
- * The posts one message holds, each mapped or with the reason it cannot be a post (never throws).
- * @param record a parsed message
- * @param platform id prefix for raw and flat records (post.v1 keeps its own ids)
- * @param fallbackId native id for a flat record without an id column: deterministic in the message's
- *   position (e.g. `topic-partition-offset`), so a re-delivered message gets the same post id
- * @param mastodonInstance the host of the Mastodon instance that served the messages (a Mastodon stream), whose ids
- *   they carry: statuses federated from elsewhere get `host/id` ids as the REST connector gives them
- */
-export function messageToPosts(record: Json, platform: string, fallbackId: string, now = Date.now(), mastodonInstance?: string): ShapeResult[] {
+export interface MessageMapping {
+  /** the id prefix of every post the message holds (`--platform`; post.v1 keeps its own ids); absent: see `flatPlatform` */
+  platform?: string;
+  /**
+   * Without `platform`: raw platform JSON (an X tweet, a Mastodon status, a Reddit listing…) is named by the platform the
+   * file importer's recogniser says it is from (`x:…`, `mastodon:…`), as its connector names it; a flat record gets this
+   */
+  flatPlatform: string;
+  /**
+   * native id for a flat record without an id column: deterministic in the message's position (e.g.
+   * `topic-partition-offset`), so a re-delivered message gets the same post id
+   */
+  fallbackId: string;
+  /** epoch ms for the plausibility checks; default Date.now() */
+  now?: number;
+  /**
+   * the host of the Mastodon instance that served the messages (a Mastodon stream), whose ids they carry: statuses
+   * federated from elsewhere get `host/id` ids as the REST connector gives them
+   */
+  mastodonInstance?: string;
+}
+
+/** The posts one message holds, each mapped or with the reason it cannot be a post (never throws). */
+export function messageToPosts(record: Json, m: MessageMapping): ShapeResult[] {
+  const now = m.now ?? Date.now();
   if (looksLikePostV1(record)) {
     const parsed = postSchema.safeParse(record);
     if (parsed.success) {
@@ -50,10 +65,11 @@ export function messageToPosts(record: Json, platform: string, fallbackId: strin
     return [{ reason: `not a valid post.v1: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: record }];
   }
   const shape = recogniseRecord(record);
-  if (shape) return shape.posts(record, { platform, now, ...(mastodonInstance ? { mastodonInstance } : {}) });
+  if (shape)
+    return shape.posts(record, { platform: m.platform ?? shape.platform, now, ...(m.mastodonInstance ? { mastodonInstance: m.mastodonInstance } : {}) });
   try {
     const mapping = resolveMapping(columnsOf([record]), {}, 'message', [record]);
-    const r = recordToPost(record, mapping, platform, fallbackId, { now });
+    const r = recordToPost(record, mapping, m.platform ?? m.flatPlatform, m.fallbackId, { now });
     if ('post' in r) {
       const { raw, ...post } = r.post;
       return [{ post: post as Post, raw }];
