@@ -29,6 +29,15 @@ import { activityOf, keyAuthorsInPlace, profileInputs } from './userModelInputs'
 import { authorKey } from '../lib/platformName';
 import type { EngagementArtifact, SegmentsArtifact } from './servingModels';
 
+/**
+ * The fewest held-out posts a topic model is promoted on (every tenth post of the window is held out, so a window of
+ * 1,000 posts). NPMI on a few posts is noise, and a promoted topic model names the topics of every source: a 65-post
+ * file once replaced the model of a simulated and platform history (breaker s6 G27). A judgment, not a measured
+ * threshold: it keeps windows of a few hundred posts from deciding, and lets the 7-day simulated windows of the tests
+ * (~1,000 posts) decide.
+ */
+export const MIN_HELD_OUT_TOPIC_POSTS = 100;
+
 export interface TrainOutcome {
   name: string;
   version: number;
@@ -116,7 +125,13 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
    */
   async function gateAndRecord(
     m: { name: string; version: number; artifact: DatasetRef; metrics: Record<string, number>; params?: object; lineage: object; runKey: string },
-    gate: { metric: string; baseline: { name: string; figures: Record<string, number> } | null; serving: TrainOutcome['serving']; digits?: number },
+    gate: {
+      metric: string;
+      baseline: { name: string; figures: Record<string, number> } | null;
+      serving: TrainOutcome['serving'];
+      digits?: number;
+      heldOut?: { count: number; min: number; what: string };
+    },
   ): Promise<TrainOutcome> {
     const serving = gate.serving ?? null;
     const decision = promotionGate({
@@ -125,6 +140,7 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       baseline: gate.baseline ? { name: gate.baseline.name, value: gate.baseline.figures[gate.metric] } : null,
       serving: serving === null ? null : 'figures' in serving ? { version: serving.version, value: serving.figures[gate.metric] } : serving,
       digits: gate.digits,
+      heldOut: gate.heldOut,
     });
     const baseline = gate.baseline?.figures ?? null;
     await registerModel(db, { ...m, baseline: gateRecord(baseline && { ...baseline }, serving, decision), artifactUri: m.artifact.uri });
@@ -278,7 +294,12 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
           lineage: { features: input.features.map((r) => r.uri) },
           runKey: input.runKey,
         },
-        { metric: 'npmi', baseline: { name: 'frequent terms', figures: { npmi: npmi(frequent) } }, serving },
+        {
+          metric: 'npmi',
+          baseline: { name: 'frequent terms', figures: { npmi: npmi(frequent) } },
+          serving,
+          heldOut: { count: testTerms.length, min: MIN_HELD_OUT_TOPIC_POSTS, what: 'posts' },
+        },
       );
     },
 

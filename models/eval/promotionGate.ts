@@ -7,7 +7,8 @@
  *  1. its figure is a finite number;
  *  2. it is strictly better than the baseline's figure (when the model has a baseline);
  *  3. it is strictly better than the serving version's figure (when a version serves and its
- *     artifact could be loaded and scored).
+ *     artifact could be loaded and scored);
+ *  4. the held-out set is not too small to tell (when the caller gives its size and minimum).
  * A tie never promotes: replacing a serving model costs a rescore and churns what users see, and
  * a tie is no evidence of improvement. A serving version whose artifact is missing or unreadable
  * cannot be scored; the decision then rests on the baseline alone and the reason says so (with no
@@ -31,6 +32,11 @@ export interface GateInput {
   serving: ServingFigure | null;
   /** digits in the reason (default 4) */
   digits?: number;
+  /**
+   * How many items the figures were measured on, and the fewest a decision needs (rule 4): on a handful of held-out
+   * posts a difference of figures is noise, and a promoted version serves every source
+   */
+  heldOut?: { count: number; min: number; what: string };
 }
 
 export interface GateDecision {
@@ -57,6 +63,10 @@ export function promotionGate(input: GateInput): GateDecision {
   const notes: string[] = [];
   let promote = Number.isFinite(candidate);
   if (!promote) verdicts.push(`the candidate's ${metric} is not a number`);
+  if (input.heldOut && input.heldOut.count < input.heldOut.min) {
+    promote = false;
+    verdicts.push(`held out ${input.heldOut.count} ${input.heldOut.what}, fewer than the ${input.heldOut.min} a decision needs`);
+  }
 
   if (baseline) {
     parts.push(`${baseline.name} ${fmt(baseline.value)}`);

@@ -10,8 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
 import { extractFeatures } from '../../models/pipeline/features';
-import { createTrainingActivities, type TrainOutcome } from '../../activities/train';
-import { writeJson, writeNdjson } from '../../lib/datasets';
+import { createTrainingActivities, MIN_HELD_OUT_TOPIC_POSTS, type TrainOutcome } from '../../activities/train';
+import { readAllRecords, writeJson, writeNdjson } from '../../lib/datasets';
+import type { FeaturedPost } from '../../models/pipeline/features';
 import { createDb, migrate, type Db } from '../../lib/db';
 import { keyFromUri, LocalObjectStore } from '../../lib/objectStore';
 import { getModel, listModels, nextVersion, promoteModel, registerModel, servingModel } from '../../lib/registry';
@@ -137,6 +138,19 @@ describe('one promotion gate, every contender on the same held-out data', () => 
     expect(segments.promoted).toBe(false);
     expect((await servingModel(db, 'segments'))!.version).toBe(servingSegments!.version);
   }, 120_000);
+
+  it('topics: a window too small to tell is not promoted, whatever its figures (a 65-post file once replaced the model of every source)', async () => {
+    // the window's first 300 posts: 30 held out
+    const few = (await readAllRecords<FeaturedPost>(store, inputs.features[0])).slice(0, 300);
+    const smallWindow = await writeNdjson(store, 'features/small-window.ndjson.gz', few, 'featured-post.v1');
+    const small = await train.trainTopics({ runKey: 'gate-topics-small', features: [smallWindow], k: 8 });
+    const heldOut = Math.ceil(small.metrics.posts / 10);
+    expect(heldOut).toBe(30);
+    expect(heldOut).toBeLessThan(MIN_HELD_OUT_TOPIC_POSTS);
+    expect(small.promoted).toBe(false);
+    expect(small.reason).toMatch(new RegExp(`kept out: .*held out ${heldOut} posts, fewer than the ${MIN_HELD_OUT_TOPIC_POSTS} a decision needs`));
+    expect((await getModel(db, 'topics', small.version))!.status).toBe('rejected');
+  });
 
   it('topics: a refit that reproduces the serving model ties on the held-out posts and is not promoted (it used to be)', async () => {
     const first = await train.trainTopics({ runKey: 'gate-topics-1', features: inputs.features, k: 8 });

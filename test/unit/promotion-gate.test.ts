@@ -12,6 +12,22 @@ describe('promotion gate: one rule for every model, on the same held-out data', 
     expect(d.reason).toBe('held-out ndcg10 0.3100 vs popularity 0.2000 vs serving v3 0.3000 on the same data → promoted');
   });
 
+  it('does not decide on a held-out set smaller than the minimum, however good the figures', () => {
+    const base = { metric: 'npmi', candidate: 0.3, baseline: { name: 'frequent terms', value: -0.9 }, serving: { version: 4, value: -0.5 } };
+    const small = promotionGate({ ...base, heldOut: { count: 7, min: 100, what: 'posts' } });
+    expect(small.promote).toBe(false);
+    expect(small.reason).toBe(
+      'held-out npmi 0.3000 vs frequent terms -0.9000 vs serving v4 -0.5000 on the same data → kept out: held out 7 posts, fewer than the 100 a decision needs',
+    );
+    expect(promotionGate({ ...base, heldOut: { count: 99, min: 100, what: 'posts' } }).promote).toBe(false);
+    expect(promotionGate({ ...base, heldOut: { count: 100, min: 100, what: 'posts' } }).promote).toBe(true);
+    expect(promotionGate(base).promote).toBe(true); // no size given: rules 1-3 only
+    // with nothing serving and no baseline, too small still does not promote
+    expect(promotionGate({ metric: 'npmi', candidate: 0.3, baseline: null, serving: null, heldOut: { count: 12, min: 100, what: 'posts' } }).promote).toBe(
+      false,
+    );
+  });
+
   it('does not promote a tie with the serving version', () => {
     const d = promotionGate({ metric: 'npmi', candidate: 0.12, baseline: null, serving: { version: 2, value: 0.12 } });
     expect(d.promote).toBe(false);
