@@ -7,7 +7,7 @@ import type { DatasetRef, Engagement } from '../lib/schema';
 import { accumulateProfiles, finalizeProfile, mergeProfileStates, type ProfilePost, type ProfileState } from '../models/users/profile';
 import type { FeaturedPost } from '../models/pipeline/features';
 import { withHeartbeat } from './heartbeat';
-import { profileEngagementOf, profilePostOf } from './userModelInputs';
+import { keyAuthorsInPlace, profileEngagementOf, profilePostOf } from './userModelInputs';
 
 export interface ProfileUpdateInput {
   /** `source/day` of the posts; with their content it names the unit folded into the profiles at most once */
@@ -45,8 +45,10 @@ export function createProfileActivities(deps: { store: ObjectStore; db: Db }) {
       // The features stream in chunks and only the fields a profile needs are kept: a whole partition of
       // FeaturedPosts (entities, features, author) held at once was the worker's largest heap (bench/README.md).
       const posts: ProfilePost[] = [];
-      for await (const chunk of readRecordChunks<FeaturedPost>(store, input.features)) for (const p of chunk) posts.push(profilePostOf(p));
-      const engagements = input.engagements ? (await readAllRecords<Engagement>(store, input.engagements)).map(profileEngagementOf) : [];
+      for await (const chunk of readRecordChunks<FeaturedPost>(store, input.features))
+        for (const p of keyAuthorsInPlace(chunk, []).posts) posts.push(profilePostOf(p));
+      const engagementRecords = input.engagements ? await readAllRecords<Engagement>(store, input.engagements) : [];
+      const engagements = keyAuthorsInPlace([], engagementRecords).engagements.map(profileEngagementOf);
       // The model versions that scored the posts do not change what is folded, so only ids are in the digest.
       const unit = `${input.partition}#${inputDigest({ posts: posts.map((p) => p.id).sort(), engagements: input.engagements?.sha256 ?? null }).slice(0, 12)}`;
       return rethrowDataErrorAsNonRetryable(`updating user profiles for ${input.partition}`, () =>

@@ -4,15 +4,11 @@ import { dailyActivity, type ActivityData } from '../models/users/engagement';
 import type { ProfileEngagement, ProfilePost } from '../models/users/profile';
 import type { FeaturedPost } from '../models/pipeline/features';
 
-/**
- * One stored post in the shape the pure user models take (models/ knows no post.v1). Authors and engaging users are
- * keyed by platform here too (lib/platformName.ts authorKey): features written before preprocess keyed them hold
- * bare ids.
- */
+/** One stored post in the shape the pure user models take (models/ knows no post.v1); authors keyed by keyAuthorsInPlace first. */
 export function profilePostOf(p: FeaturedPost): ProfilePost {
   return {
     id: p.id,
-    authorId: authorKey(p.platform, p.author.id),
+    authorId: p.author.id,
     createdAt: p.created_at,
     text: p.text,
     hashtags: p.hashtags,
@@ -27,7 +23,7 @@ export function profilePostOf(p: FeaturedPost): ProfilePost {
 
 /** One stored engagement in the shape the pure user models take. */
 export function profileEngagementOf(e: Engagement): ProfileEngagement {
-  return { userId: engagementUserKey(e.post_id, e.user_id), postId: e.post_id, kind: e.kind, at: e.at };
+  return { userId: e.user_id, postId: e.post_id, kind: e.kind, at: e.at };
 }
 
 /** Stored posts and engagements in the shape the pure user models take (models/ knows no post.v1). */
@@ -36,9 +32,9 @@ export function profileInputs(posts: readonly FeaturedPost[], engagements: reado
 }
 
 /**
- * Keys every author and engaging user by platform (lib/platformName.ts authorKey), in place, for code that reads whole
- * windows of features and engagements (insights, training): features written before preprocess keyed authors hold
- * bare ids, and a window can mix both. Returns its arguments.
+ * Keys every author and engaging user by platform (lib/platformName.ts authorKey), in place, for every reader of
+ * stored features and engagements (profiles, insights, training): features written before preprocess keyed authors
+ * hold bare ids, and a window can mix both. The one place stored authors are keyed when read. Returns its arguments.
  */
 export function keyAuthorsInPlace<P extends FeaturedPost, E extends Engagement>(posts: P[], engagements: E[]): { posts: P[]; engagements: E[] } {
   for (const p of posts) p.author.id = authorKey(p.platform, p.author.id);

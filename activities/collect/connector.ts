@@ -63,13 +63,17 @@ export interface Connector {
   /** cheap reachability check that spends no search quota where the platform allows it */
   probe?(ctx: ConnectorContext): Promise<ProbeResult>;
   /**
-   * For a federated platform, the server a query runs on, as configured in `env` (Mastodon: the instance's host):
-   * the same query on two instances is two collections, with their own objects and runs. Absent for a platform
-   * that is one service.
+   * For a federated platform, the server a query runs on (Mastodon: the instance's host): the same query on two
+   * instances is two collections, with their own objects and runs. Absent for a platform that is one service.
    */
-  instance?(env: Env): string;
-  /** the instance used when `env` names none (with `instance`) */
-  defaultInstance?: string;
+  instance?: {
+    /** the instance `env` configures */
+    of(env: Env): string;
+    /** the instance used when `env` names none */
+    default: string;
+    /** the setting that names it, for messages (e.g. MASTODON_BASE_URL) */
+    setting: string;
+  };
 }
 
 /**
@@ -77,9 +81,9 @@ export interface Connector {
  * (PipelineInput.instance), so that the same query on two instances is two runs. null for the default instance and
  * for platforms that are one service.
  */
-export function nonDefaultInstance(connector: Pick<Connector, 'instance' | 'defaultInstance'>, env: Env): string | null {
-  const instance = connector.instance?.(env) ?? null;
-  return instance !== null && instance !== connector.defaultInstance ? instance : null;
+export function nonDefaultInstance(connector: Pick<Connector, 'instance'>, env: Env): string | null {
+  const instance = connector.instance?.of(env) ?? null;
+  return instance !== null && instance !== connector.instance?.default ? instance : null;
 }
 
 /** Required credentials that are not set. */
@@ -218,7 +222,7 @@ async function collectPages(deps: RunDeps, input: CollectWindowInput): Promise<C
   };
   const info = actx.info;
   const query = input.query.trim();
-  const instance = connector.instance?.(ctx.env);
+  const instance = connector.instance?.of(ctx.env);
   const digest = inputDigest({
     collector: 'platform.v1',
     source: connector.name,

@@ -138,10 +138,9 @@ function validateInput(input: PlatformCollectInput, registry: ConnectorRegistry,
   const wanted = input.instance ?? null;
   const here = nonDefaultInstance(connector, env);
   if (wanted !== null && wanted !== here) {
-    const setting = connector.credentials.find((c) => c.optional && /BASE_URL$/.test(c.env))?.env ?? 'its base URL setting';
-    const name = (i: string | null) => i ?? `${connector.defaultInstance} (the default)`;
+    const name = (i: string | null) => i ?? `${connector.instance?.default} (the default)`;
     throw configError(
-      `this ${connector.name} run was started for ${name(wanted)}, but this worker collects from ${name(here)}: set ${setting} the same where runs are started (the CLI, the API) and on the workers`,
+      `this ${connector.name} run was started for ${name(wanted)}, but this worker collects from ${name(here)}: set ${connector.instance?.setting ?? 'its base URL setting'} the same where runs are started (the CLI, the API) and on the workers`,
     );
   }
   const since = parseInstant(input.since, 'since');

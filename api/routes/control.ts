@@ -11,7 +11,7 @@ import { instanceInput } from '../../activities/collect/platformActivities';
 import { startOrAttach } from '../../cli/follow';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
 import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
-import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
+import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillProgress } from '../../workflows/backfill';
 import { collect, PLATFORM_SOURCES, type CollectInput } from '../../workflows/collect';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
 import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
@@ -72,6 +72,19 @@ function checkDataDays(days: Record<string, string | undefined>): void {
   for (const [field, day] of Object.entries(days)) {
     const problem = day === undefined ? null : plausibleDataDay(day);
     if (problem) throw badRequest(`body/${field}: ${problem}`);
+  }
+}
+
+/**
+ * What every day of a backfill's or retrain's window needs to collect its source (cli/commands/backfill.ts
+ * windowCollectionOf), from this API's environment.
+ * @throws ApiError 400 saying what to give or leave out
+ */
+function windowCollection(source: string, query: string | undefined): { query?: string; instance?: string } {
+  try {
+    return windowCollectionOf(source, query, process.env);
+  } catch (err) {
+    throw badRequest((err as Error).message);
   }
 }
 
@@ -295,12 +308,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       checkDataDays({ from: b.from, to: b.to });
       if (daysBetween(b.from, b.to) > MAX_BACKFILL_DAYS)
         throw badRequest(`from … to spans ${daysBetween(b.from, b.to)} days; at most ${MAX_BACKFILL_DAYS} are allowed`);
-      let input: BackfillInput;
-      try {
-        input = backfillInputOf(b, process.env);
-      } catch (err) {
-        throw badRequest((err as Error).message);
-      }
+      const input = backfillInputOf(b, windowCollection(b.source, b.query));
       const workflowId = backfillWorkflowId(b.source, b.from, b.to, input.pipeline);
       try {
         const handle = await startOrAttach(
@@ -431,12 +439,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
       checkDataDays({ date: b.date });
       const date = b.date ?? yesterday();
       const sentimentTrainFile = b.sentimentTrainFile ? importPath(opts.importDir, b.sentimentTrainFile, 'sentimentTrainFile') : null;
-      let collection: { query?: string; instance?: string };
-      try {
-        collection = windowCollectionOf(b.source, b.query, process.env);
-      } catch (err) {
-        throw badRequest((err as Error).message);
-      }
+      const collection = windowCollection(b.source, b.query);
       const input: RetrainInput = { date, days: b.days, source: b.source, posts: b.posts, topics: b.topics, sentimentTrainFile, ...collection };
       const workflowId = retrainWorkflowId(b.source, date, collection);
       try {

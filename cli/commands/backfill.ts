@@ -36,16 +36,24 @@ export function windowCollectionOf(source: string, query: string | undefined, en
   return platform ? { query: q, ...instanceInput(source, env) } : {};
 }
 
+/** windowCollectionOf for a command: a refusal is the command's error, in its options' names (`--source`, `--query`). */
+export function windowCollectionForCommand(cmd: Command, source: string, query: string | undefined): { query?: string; instance?: string } {
+  try {
+    return windowCollectionOf(source, query, process.env);
+  } catch (err) {
+    return cmd.error(`error: ${(err as Error).message.replace(/^source/, '--source').replace(/^a query/, '--query')}`);
+  }
+}
+
 /**
- * A backfill's input from what a person gives (the CLI's options, the API's body), checked before anything starts
- * (windowCollectionOf).
- * @throws Error saying what to give or leave out
+ * A backfill's input from what a person gives (the CLI's options, the API's body) and the collection every day needs
+ * (windowCollectionOf, checked before anything starts).
  */
 export function backfillInputOf(
-  given: { from: string; to: string; source: string; concurrency?: number; posts?: number; query?: string },
-  env: NodeJS.ProcessEnv,
+  given: { from: string; to: string; source: string; concurrency?: number; posts?: number },
+  collection: { query?: string; instance?: string },
 ): BackfillInput {
-  const pipeline = { ...(given.posts ? { posts: given.posts } : {}), ...windowCollectionOf(given.source, given.query, env) };
+  const pipeline = { ...(given.posts ? { posts: given.posts } : {}), ...collection };
   return {
     from: given.from,
     to: given.to,
@@ -70,12 +78,7 @@ export function registerBackfill(program: Command): void {
     .option('--no-worker', 'do not run a worker in this process (a worker fleet is polling the queues)')
     .action(async (opts, cmd: Command) => {
       checkDateRange(cmd, { fromFlag: '--from', from: opts.from, toFlag: '--to', to: opts.to, maxDays: MAX_BACKFILL_DAYS });
-      let input: BackfillInput;
-      try {
-        input = backfillInputOf(opts, process.env);
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message.replace(/^source/, '--source').replace(/^a query/, '--query')}`);
-      }
+      const input = backfillInputOf(opts, windowCollectionForCommand(cmd, opts.source, opts.query));
       installRuntime();
       const stack = await connectStack();
       const workflowId = backfillWorkflowId(opts.source, opts.from, opts.to, input.pipeline);

@@ -9,7 +9,7 @@ import { dataDayOption, postsOption, sourceOption, wholeNumberOption } from '../
 
 const retrainDaysOption = wholeNumberOption(MIN_RETRAIN_DAYS, 366, 'days in the training window');
 import { printLine } from '../terminalText';
-import { windowCollectionOf } from './backfill';
+import { windowCollectionForCommand } from './backfill';
 import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { useLexiconOption } from '../../lib/domainLexicon';
 
@@ -43,12 +43,7 @@ export function registerRetrain(program: Command): void {
     .option('--no-worker', 'do not run a worker in this process')
     .action(async (opts, cmd: Command) => {
       if (opts.lexicon) useLexiconOption(opts.lexicon);
-      let collection: { query?: string; instance?: string } = {};
-      try {
-        collection = windowCollectionOf(opts.source, opts.query, process.env);
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message.replace(/^source/, '--source').replace(/^a query/, '--query')}`);
-      }
+      const collection = windowCollectionForCommand(cmd, opts.source, opts.query);
       installRuntime();
       const stack = await connectStack();
       const date = opts.date ?? yesterday();

@@ -66,8 +66,7 @@ async function get(ctx: ConnectorContext, path: string, params: Record<string, s
 export const mastodonConnector: Connector = {
   name: 'mastodon',
   queryHelp: 'a hashtag, e.g. "climate" or "#climate", on the instance in MASTODON_BASE_URL',
-  instance: hostOf,
-  defaultInstance: new URL(DEFAULT_BASE).host,
+  instance: { of: hostOf, default: new URL(DEFAULT_BASE).host, setting: BASE },
   credentials: [
     { env: BASE, description: `instance URL (default ${DEFAULT_BASE})`, optional: true },
     { env: TOKEN, description: 'access token with read:statuses; only needed on instances that hide public timelines', optional: true },
