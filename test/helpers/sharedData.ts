@@ -19,3 +19,14 @@ export function requireSharedData(...paths: string[]): void {
       `set SOCIALSENSE_SHARED_DATA to the folder that holds them (now ${sharedDataDir()}${process.env.SOCIALSENSE_SHARED_DATA ? '' : ', the default ../shared/data'}).`,
   );
 }
+
+/**
+ * A small labelled sample of SemEval train (the header and every 12th tweet) written to `dir/train.tsv`, for retrains
+ * that must stay quick; the full set is the nightly default. Returns the file's path.
+ */
+export function writeSentimentTrainSample(dir: string): string {
+  const lines = fs.readFileSync(sharedDataPath('semeval', 'sentiment-train.tsv'), 'utf8').split('\n');
+  const file = path.join(dir, 'train.tsv');
+  fs.writeFileSync(file, [lines[0], ...lines.slice(1).filter((_, i) => i % 12 === 0)].join('\n'));
+  return file;
+}

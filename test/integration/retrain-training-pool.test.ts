@@ -12,11 +12,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { createDb } from '../../lib/db';
-import { sharedDataDir } from '../../lib/paths';
 import { connectStack, type Stack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainSummary } from '../../workflows/retrain';
 import { startWorkers } from '../../workers/worker';
 import { copyServingModels, resetBenchDatabase } from '../../bench/benchDatabase';
+import { writeSentimentTrainSample } from '../helpers/sharedData';
 import { requireStack, uniqueId } from '../helpers/stack';
 
 let team: Stack;
@@ -41,9 +41,7 @@ beforeAll(async () => {
     threads: 1,
     threadDeps: { databaseUrl: url, storage: parseConfig(storageConfigSchema) },
   });
-  // a small labelled sample keeps training quick, as in retrain.test.ts
-  const lines = fs.readFileSync(path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(tmp, 'train.tsv'), [lines[0], ...lines.slice(1).filter((_, i) => i % 12 === 0)].join('\n'));
+  writeSentimentTrainSample(tmp);
   summary = await stack.client.workflow.execute(nightlyRetrain, {
     taskQueue,
     workflowId: runKey,

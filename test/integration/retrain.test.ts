@@ -8,6 +8,7 @@ import { listModels, nextVersion, promoteModel, registerModel } from '../../lib/
 import type { Stack } from '../../lib/stack';
 import { nightlyRetrain, type RetrainSummary } from '../../workflows/retrain';
 import { runCli } from '../helpers/cli';
+import { writeSentimentTrainSample } from '../helpers/sharedData';
 import { requireStack, startTestWorkers, uniqueId } from '../helpers/stack';
 
 let stack: Stack;
@@ -22,9 +23,7 @@ const runKey = uniqueId('retrain-it');
 beforeAll(async () => {
   stack = await requireStack();
   workers = await startTestWorkers(stack, 'retrain');
-  // A small labelled sample keeps training quick; the full set is the nightly default.
-  const lines = fs.readFileSync(path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(tmp, 'train.tsv'), [lines[0], ...lines.slice(1).filter((_, i) => i % 12 === 0)].join('\n'));
+  writeSentimentTrainSample(tmp);
   summary = await stack.client.workflow.execute(nightlyRetrain, {
     taskQueue: workers.taskQueue,
     workflowId: runKey,
