@@ -285,10 +285,13 @@ export function recordToPost(
   try {
     const get = (f: MappableField) => (mapping[f] ? getPath(record, mapping[f]!) : undefined);
     const str = (f: MappableField) => scalar(get(f), mapping[f]);
-    const body = get('text');
-    // Reddit writes a deleted or removed text as this placeholder: no text, as a deleted post has none
-    if (typeof body === 'string' && DELETED_TEXTS.has(body.trim())) return { reason: `no text (column "${mapping.text}" holds ${body.trim()})` };
+    const written = get('text');
     const title = get('title');
+    // Reddit writes a deleted or removed text as this placeholder: no text, as a deleted post has none; a post keeps
+    // its title, as the Reddit connector keeps it
+    const removed = typeof written === 'string' && DELETED_TEXTS.has(written.trim());
+    if (removed && !(typeof title === 'string' && title.trim() !== '')) return { reason: `no text (column "${mapping.text}" holds ${written.trim()})` };
+    const body = removed ? undefined : written;
     const text = [title, body].filter((t): t is string => typeof t === 'string' && t.trim() !== '').join('\n\n');
     if (text === '') return { reason: `no text (column "${mapping.text}"${mapping.title ? ` and column "${mapping.title}" are` : ' is'} empty or missing)` };
     const nativeId = str('id')?.trim() || fallbackId;

@@ -1148,13 +1148,18 @@ describe('an id column of row numbers is not an identity', () => {
           'id,permalink,date,ip,subreddit,gildings,title,url,body',
           '10abc,https://www.reddit.com/r/learnpython/comments/10abc/how_to_parse_dates/,2023-01-05 14:22:01 UTC,,learnpython,0,How to parse dates in Python?,https://www.reddit.com/r/learnpython/comments/10abc/,"I keep getting errors with strptime, any help appreciated"',
           '10abf,https://www.reddit.com/r/pics/comments/10abf/my_favourite_sunset/,2023-01-06 09:00:00 UTC,,pics,0,My favourite sunset photo,https://i.redd.it/xyz.jpg,',
+          // a removed post keeps its title (as the Reddit connector keeps it); a deleted one without a title is no text
+          '10abg,https://www.reddit.com/r/x/comments/10abg/t/,2023-01-06 10:00:00 UTC,,x,0,Heat pumps in old houses?,https://www.reddit.com/r/x/comments/10abg/,[removed]',
+          '10abh,https://www.reddit.com/r/x/comments/10abh/t/,2023-01-06 11:00:00 UTC,,x,0,,https://www.reddit.com/r/x/comments/10abh/,[deleted]',
         ].join('\n'),
       ),
     );
     expect(posts.posts.map((p) => [p.id, p.text])).toEqual([
       ['file:10abc', 'How to parse dates in Python?\n\nI keep getting errors with strptime, any help appreciated'],
       ['file:10abf', 'My favourite sunset photo'],
+      ['file:10abg', 'Heat pumps in old houses?'],
     ]);
+    expect(posts.quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/no text \(column "body" holds \[deleted\]\)/)]);
     expect(posts.result.read?.columns).toMatchObject({ text: 'body', title: 'title', created_at: 'date' });
     const comments = await importAll(
       write(
