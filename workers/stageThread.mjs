@@ -1,16 +1,24 @@
-// Entry of the stage pool's worker threads (workers/threadPool.ts). The project runs TypeScript through
-// tsx without a build step; a thread does not inherit the loader that bin/socialsense.mjs (or vitest)
-// registered in the main thread, so it registers tsx itself, like bench/throughput.ts's threads.
+// Entry of the stage pool's worker threads (workers/threadPool.ts). The pool hands each thread, as piscina's
+// workerData, the file URL of the stages bundled as plain JavaScript (bin/bundle.mjs); where no bundle
+// could be written (a read-only install) the thread registers tsx and loads the TypeScript itself, since a thread
+// does not inherit the loader that bin/socialsense.mjs (or vitest) registered in the main thread.
 // No top-level await, and the stages are imported on the first task: piscina first loads the entry with
 // require(), which Node 20 can do for an ES module without top-level await; with one, that attempt fails
 // after loading everything and piscina loads it again through import() (measured, two idle threads:
 // process RSS 272 MiB that way, 113 MiB this way; ~330 MiB either way once each thread ran a task).
-import { register } from 'tsx/esm/api';
+import { workerData } from 'piscina';
 
-register();
+const bundle = workerData?.bundle ?? null;
+// No Node source maps in a bundled thread, as in the main thread (bin/socialsense.mjs): its stacks name the bundle.
 let stage;
 
+/** Without a bundle, tsx is loaded (only then: a bundled thread never loads it) and registered before the stages. */
+async function loadThroughTsx() {
+  (await import('tsx/esm/api')).register();
+  return import('./stageThread.ts');
+}
+
 export default async function runStageTask(task) {
-  stage ??= import('./stageThread.ts');
+  stage ??= bundle ? import(bundle) : loadThroughTsx();
   return (await stage).default(task);
 }

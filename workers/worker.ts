@@ -2,16 +2,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { projectRoot } from '../lib/paths';
 import { createIoActivities, createMlActivities, type ActivityDeps } from '../activities';
 import { IO_TASK_QUEUE, mlQueueFor } from '../workflows/taskQueues';
 import { maskActivityFailures } from './maskFailures';
 import { createStagePool, type StagePool, type ThreadDepsSpec } from './threadPool';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const workflowsPath = path.join(projectRoot, 'workflows/index.ts');
 
-const bundlerScript = fileURLToPath(new URL('./bundleWorkflows.mjs', import.meta.url));
+const bundlerScript = path.join(projectRoot, 'workers/bundleWorkflows.mjs');
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 

@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BUNDLE_DIR, bundle } from '../../bin/bundle.mjs';
+import { parseConfig, storageConfigSchema } from '../../lib/config';
+import { projectRoot } from '../../lib/paths';
+import { createStagePool, stageThreadBundle } from '../../workers/threadPool';
+
+// A local object folder that is never touched: the task below fails before any I/O.
+const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexistent/socialsense-unit', S3_BUCKET: 'unused' });
+
+/** The CLI and the stage threads run their TypeScript bundled as JavaScript (bin/bundle.mjs), not through tsx. */
+describe('bundled entry points', () => {
+  it('are written under <project>/.build, named by the sha256 of their code, with the source map and a manifest beside', () => {
+    const url = stageThreadBundle();
+    expect(url).not.toBeNull();
+    const file = fileURLToPath(url!);
+    expect(path.dirname(file)).toBe(BUNDLE_DIR);
+    // one level below the root: lib/paths.ts, bundled into it, then still finds the project root
+    expect(path.dirname(BUNDLE_DIR)).toBe(projectRoot);
+    const text = fs.readFileSync(file, 'utf8');
+    const code = text.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+    expect(path.basename(file)).toBe(`stage-thread-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    expect(text.trimEnd().endsWith(`//# sourceMappingURL=${path.basename(file)}.map`)).toBe(true);
+    const map = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith('activities/preprocess.ts'))).toBe(true);
+    // npm packages stay external (resolved from node_modules), and the threads need no TypeScript loader
+    expect(text).toMatch(/from "@temporalio\/common"/);
+    expect(text).not.toMatch(/tsx\/esm/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(BUNDLE_DIR, 'stage-thread.json'), 'utf8')) as { bundle: string; inputs: Record<string, string> };
+    expect(manifest.bundle).toBe(path.basename(file));
+    expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['workers/stageThread.ts', 'activities/preprocess.ts', 'lib/paths.ts']));
+    expect(stageThreadBundle()).toBe(url); // unchanged sources: the same bundle
+  });
+
+  it('is rebuilt when a source file in it changes, and not otherwise', () => {
+    const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch-bundle-'));
+    const rel = (f: string) => path.relative(projectRoot, path.join(dir, f));
+    try {
+      fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const greeting: string = "hello";\n');
+      fs.writeFileSync(path.join(dir, 'entry.ts'), 'import { greeting } from "./dep";\nexport const out = greeting.toUpperCase();\n');
+      const name = `test-${path.basename(dir)}`;
+      const first = bundle({ entry: rel('entry.ts'), name });
+      expect(fs.readFileSync(fileURLToPath(first!), 'utf8')).toContain('"hello"');
+      expect(bundle({ entry: rel('entry.ts'), name })).toBe(first);
+      // an imported file, not the entry, changes: its size and mtime are in the manifest
+      fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const greeting: string = "bonjour";\n');
+      const second = bundle({ entry: rel('entry.ts'), name });
+      expect(second).not.toBe(first);
+      expect(fs.readFileSync(fileURLToPath(second!), 'utf8')).toContain('"bonjour"');
+      // the earlier bundle stays for a process that may still load it
+      expect(fs.existsSync(fileURLToPath(first!))).toBe(true);
+      for (const f of fs.readdirSync(BUNDLE_DIR)) if (f.startsWith(name)) fs.rmSync(path.join(BUNDLE_DIR, f));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a compile error names the file and line', () => {
+    const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch-bundle-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'broken.ts'), 'export const x = ;\n');
+      expect(() => bundle({ entry: path.relative(projectRoot, path.join(dir, 'broken.ts')), name: `test-${path.basename(dir)}` })).toThrow(/broken\.ts:1/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['the bundle', undefined, /stage-thread-[0-9a-f]{16}\.mjs:\d+:\d+/],
+    ['tsx, where no bundle could be written', null, /activities\/preprocess\.ts:\d+:\d+/],
+  ])("a thread loaded from %s runs the stage, and its error's stack names where it failed", async (_, bundleUrl, where) => {
+    const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage }, bundle: bundleUrl });
+    try {
+      // a preprocess input without its fields: the stage's first line that reads them throws
+      const err = await pool.run({ stage: 'preprocess', input: { runKey: 'r', source: 's', date: '2026-01-01' } as never }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/Cannot read properties of undefined/);
+      expect((err as Error).stack).toMatch(where);
+    } finally {
+      await pool.close();
+    }
+  });
+});
