@@ -10,6 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Stack } from '../lib/stack';
 import { socialSensePipeline, type PipelineSummary } from '../workflows/pipeline';
 import { spawnCli } from '../test/helpers/cli';
+import { RECOMMENDED_MALLOC_ARENA_MAX } from '../workers/threadPool';
 import { copyServingModels, resetBenchDatabase } from './benchDatabase';
 import { analyseOrchestration, spansFromHistory, type ActivitySpan, type OrchestrationAnalysis } from './orchestration';
 import { summarizeProfiles, type ProfileSummary } from './profile';
@@ -58,6 +59,8 @@ export interface EndToEndResult {
   cpuSeconds: { workers: Array<number | null>; services: Record<ServiceName, number | null>; machine: number | null };
   /** the largest peak resident set (VmHWM, threads included) over the worker processes, MiB */
   peakRssMb: number | null;
+  /** MALLOC_ARENA_MAX the workers ran with: what docker-compose.yml and `npm run worker` set, unless the bench's own environment sets it */
+  mallocArenaMax?: string;
   /** each worker process's peak resident set, MiB */
   peakRssMbByWorker: Array<number | null>;
   /** per worker process: when its memory peaked (seconds into the run) and which of its activities were running then */
@@ -124,8 +127,11 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
   const queue = `${opts.taskQueue}-w${opts.workers}t${opts.threads}`;
   const databaseUrl = await resetBenchDatabase(stack.databaseUrl);
   const servingModels = opts.copyServingModels === false ? [] : await copyServingModels(stack.db, databaseUrl);
+  // Workers are started as the shipped launchers start them (workers/threadPool.ts RECOMMENDED_MALLOC_ARENA_MAX).
+  const mallocArenaMax = process.env.MALLOC_ARENA_MAX || String(RECOMMENDED_MALLOC_ARENA_MAX);
   const env = {
     ...process.env,
+    MALLOC_ARENA_MAX: mallocArenaMax,
     TEMPORAL_TASK_QUEUE: queue,
     DATABASE_URL: databaseUrl,
     ...(opts.profileDir
@@ -211,6 +217,7 @@ export async function runEndToEnd(stack: Stack, opts: EndToEndOptions): Promise<
       },
       peakRssMb: rss.some((r) => r !== null) ? Math.max(...rss.filter((r): r is number => r !== null)) : null,
       peakRssMbByWorker: rss,
+      mallocArenaMax,
       memoryPeaks: rssPeaks.map((p) => ({
         peakMb: p.peakMb,
         atSeconds: p.atMs === null ? null : round((p.atMs - startMs) / 1000, 1),

@@ -25,13 +25,15 @@ export const BUNDLE_DIR = path.join(projectRoot, '.build');
 const STALE_MS = 7 * 24 * 3600 * 1000;
 
 /**
- * The bundle of `entry`, built unless the one built last is still current: `<project>/.build/<name>-<16 hex of the
- * sha256 of its code>.mjs`, its source map beside it, and `<name>.json`, the bundle's name with the size and mtime of
- * every source file in it. A name per content, so processes of different source versions, or several starting at
- * once, never overwrite each other's file (each file is written to a temporary name, then renamed). npm packages stay
- * outside (`packages: 'external'`) and resolve from the project's node_modules, as they do without a bundle.
- * @param {{ entry: string, name: string }} opts entry: a path relative to the project root; name: the files' prefix
- * @returns {string | null} the bundle's file URL, or null when `.build` cannot be written (a read-only install): the
+ * The bundle of `entry`, built unless the one built last is still current: `<project>/.build/<name>-<hash>.mjs`, the
+ * chunks it imports lazily (`chunk-<hash>.mjs`: a module imported with `import()` and the npm packages only it imports
+ * are loaded when it is, so `socialsense worker` never loads the API's or the report's packages), the source maps
+ * beside them, and `<name>.json`, the entry's file name with the size and mtime of every source file in it. esbuild
+ * names each file by a hash of its content, so processes of different source versions, or several starting at once,
+ * never overwrite each other's files (each is written to a temporary name, then renamed). npm packages stay outside
+ * (`packages: 'external'`) and resolve from the project's node_modules, as they do without a bundle.
+ * @param {{ entry: string, name: string }} opts entry: a path relative to the project root; name: the entry file's prefix
+ * @returns {string | null} the entry file's URL, or null when `.build` cannot be written (a read-only install): the
  *   caller then loads the TypeScript through tsx
  * @throws esbuild's error, naming file and line, when the sources do not compile
  */
@@ -43,36 +45,33 @@ export function bundle({ entry, name }) {
     absWorkingDir: projectRoot,
     entryPoints: [entry],
     bundle: true,
+    splitting: true,
     packages: 'external',
     format: 'esm',
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
     outdir: BUNDLE_DIR,
-    entryNames: name,
+    entryNames: `${name}-[hash]`,
+    chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
     metafile: true,
     write: false,
     logLevel: 'silent',
   });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  const map = result.outputFiles.find((f) => f.path.endsWith('.mjs.map'));
-  if (!js || !map) throw new Error(`esbuild returned no bundle for ${entry} (files: ${result.outputFiles.map((f) => f.path).join(', ')})`);
-  // Named by the code without its last line, the source map's name, which is written for the name chosen here.
-  const code = js.text.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
-  const base = `${name}-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-  const file = path.join(BUNDLE_DIR, base);
+  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0];
+  if (!entryOut) throw new Error(`esbuild returned no bundle for ${entry}`);
+  const file = path.join(projectRoot, entryOut);
   try {
     fs.mkdirSync(BUNDLE_DIR, { recursive: true });
-    if (!fs.existsSync(file)) {
-      writeAtomically(`${file}.map`, map.contents);
-      writeAtomically(file, `${code}//# sourceMappingURL=${base}.map\n`);
-    }
+    // Chunks first and the entry last: a process that finds the entry finds what it imports.
+    const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === file) - Number(y.path === file));
+    for (const out of outputs) if (!fs.existsSync(out.path)) writeAtomically(out.path, out.contents);
     // The sizes and mtimes are read after the build: a file saved during the 0.1–0.3 s build is rebuilt on the next
     // start only if its size or mtime changed again, a window accepted for a development convenience.
     const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [f, stamp(path.join(projectRoot, f))]));
-    writeAtomically(manifestFile, JSON.stringify({ bundle: base, inputs }));
-    removeStale(name, file);
+    writeAtomically(manifestFile, JSON.stringify({ bundle: path.basename(file), inputs }));
+    removeStale(new Set(result.outputFiles.map((o) => o.path)));
   } catch (err) {
     const code = /** @type {NodeJS.ErrnoException} */ (err).code;
     if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return null;
@@ -111,11 +110,12 @@ function writeAtomically(file, contents) {
   fs.renameSync(tmp, file);
 }
 
-function removeStale(name, current) {
+/** Removes the built files (entries, chunks, maps) of other builds that are older than STALE_MS. */
+function removeStale(keep) {
   const now = Date.now();
   for (const f of fs.readdirSync(BUNDLE_DIR)) {
     const p = path.join(BUNDLE_DIR, f);
-    if (!new RegExp(`^${name}-[0-9a-f]{16}\\.mjs`).test(f) || p === current || p === `${current}.map`) continue;
+    if (!/\.mjs(\.map)?$/.test(f) || keep.has(p)) continue;
     try {
       if (now - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { force: true });
     } catch {

@@ -2,7 +2,7 @@ import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { installRuntime } from '../lib/runtime';
 import { connectStack } from '../lib/stack';
-import { createStagePool, defaultThreads } from './threadPool';
+import { createStagePool, defaultThreads, mallocArenaAdvice } from './threadPool';
 import { createTrainingPool, createWorkers } from './worker';
 
 export interface WorkerProcessOptions {
@@ -30,6 +30,9 @@ export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
       trainingPool,
     });
     logger.info({ taskQueue: stack.taskQueue, metricsPort: opts.metricsPort ?? null, pid: process.pid, threads }, 'worker started');
+    const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+    const advice = mallocArenaAdvice(threads, process.env, glibc);
+    if (advice) logger.warn(advice);
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await pool?.close();

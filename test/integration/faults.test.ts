@@ -88,7 +88,8 @@ describe('faults on the real local stack', () => {
 
   it('a worker serves Prometheus metrics (its stage tasks among them), logs JSON with its ids, and stops gracefully on SIGTERM', async () => {
     const port = await freePort();
-    const env = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_TASK_QUEUE: uniqueId('test-sigterm'), LOG_LEVEL: 'info' };
+    delete env.MALLOC_ARENA_MAX; // started as `socialsense worker` is, not through docker-compose or `npm run worker`
     const worker = spawnCli(['worker', '--metrics-port', String(port), '--threads', '1'], env);
     await worker.waitFor(/worker started/);
     const scrape = async (want: RegExp) => {
@@ -121,6 +122,12 @@ describe('faults on the real local stack', () => {
       .split('\n')
       .find((l) => l.includes('worker started'))!;
     expect(JSON.parse(started)).toMatchObject({ msg: 'worker started', taskQueue: expect.stringMatching(/^test-sigterm-/), metricsPort: port });
+    // glibc's malloc arenas: the operator is told what to set (workers/threadPool.ts mallocArenaAdvice)
+    const advice = worker
+      .output()
+      .split('\n')
+      .find((l) => l.includes('MALLOC_ARENA_MAX is not set'));
+    expect(JSON.parse(advice!)).toMatchObject({ level: 40, msg: expect.stringContaining('start the worker with MALLOC_ARENA_MAX=2') });
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.output()).toMatch(/worker stopped/);
   }, 60_000);

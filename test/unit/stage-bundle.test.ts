@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,22 +12,26 @@ const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexis
 
 /** The CLI and the stage threads run their TypeScript bundled as JavaScript (bin/bundle.mjs), not through tsx. */
 describe('bundled entry points', () => {
-  it('are written under <project>/.build, named by the sha256 of their code, with the source map and a manifest beside', () => {
+  it('are written under <project>/.build, named by a hash of their content, with source maps and a manifest beside', () => {
     const url = stageThreadBundle();
     expect(url).not.toBeNull();
     const file = fileURLToPath(url!);
     expect(path.dirname(file)).toBe(BUNDLE_DIR);
-    // one level below the root: lib/paths.ts, bundled into it, then still finds the project root
+    // one level below the root: lib/paths.ts, bundled into it or a chunk, then still finds the project root
     expect(path.dirname(BUNDLE_DIR)).toBe(projectRoot);
+    expect(path.basename(file)).toMatch(/^stage-thread-[A-Z0-9]{8}\.mjs$/);
     const text = fs.readFileSync(file, 'utf8');
-    const code = text.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
-    expect(path.basename(file)).toBe(`stage-thread-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
     expect(text.trimEnd().endsWith(`//# sourceMappingURL=${path.basename(file)}.map`)).toBe(true);
-    const map = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
-    expect(map.sources.some((s) => s.endsWith('activities/preprocess.ts'))).toBe(true);
+    // the entry and the chunks it imports, all beside it, with their maps; the stages' sources are among theirs
+    const chunks = [...text.matchAll(/from "\.\/(chunk-[A-Z0-9]+\.mjs)"/g)].map((m) => m[1]);
+    const sources = [file, ...chunks.map((c) => path.join(BUNDLE_DIR, c))].flatMap(
+      (f) => (JSON.parse(fs.readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources,
+    );
+    expect(sources.some((s) => s.endsWith('activities/preprocess.ts'))).toBe(true);
     // npm packages stay external (resolved from node_modules), and the threads need no TypeScript loader
-    expect(text).toMatch(/from "@temporalio\/common"/);
-    expect(text).not.toMatch(/tsx\/esm/);
+    const code = [text, ...chunks.map((c) => fs.readFileSync(path.join(BUNDLE_DIR, c), 'utf8'))].join('\n');
+    expect(code).toMatch(/from "@temporalio\/common"/);
+    expect(code).not.toMatch(/tsx\/esm/);
     const manifest = JSON.parse(fs.readFileSync(path.join(BUNDLE_DIR, 'stage-thread.json'), 'utf8')) as { bundle: string; inputs: Record<string, string> };
     expect(manifest.bundle).toBe(path.basename(file));
     expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['workers/stageThread.ts', 'activities/preprocess.ts', 'lib/paths.ts']));
@@ -52,7 +55,8 @@ describe('bundled entry points', () => {
       expect(fs.readFileSync(fileURLToPath(second!), 'utf8')).toContain('"bonjour"');
       // the earlier bundle stays for a process that may still load it
       expect(fs.existsSync(fileURLToPath(first!))).toBe(true);
-      for (const f of fs.readdirSync(BUNDLE_DIR)) if (f.startsWith(name)) fs.rmSync(path.join(BUNDLE_DIR, f));
+      for (const f of [first!, second!]) for (const ext of ['', '.map']) fs.rmSync(`${fileURLToPath(f)}${ext}`);
+      fs.rmSync(path.join(BUNDLE_DIR, `${name}.json`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -69,7 +73,7 @@ describe('bundled entry points', () => {
   });
 
   it.each([
-    ['the bundle', undefined, /stage-thread-[0-9a-f]{16}\.mjs:\d+:\d+/],
+    ['the bundle', undefined, /\.build\/(stage-thread|chunk)-[A-Z0-9]{8}\.mjs:\d+:\d+/],
     ['tsx, where no bundle could be written', null, /activities\/preprocess\.ts:\d+:\d+/],
   ])("a thread loaded from %s runs the stage, and its error's stack names where it failed", async (_, bundleUrl, where) => {
     const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage }, bundle: bundleUrl });

@@ -10,6 +10,8 @@ import {
   createStagePool,
   DEFAULT_THREAD_HEAP_MB,
   DEFAULT_THREAD_YOUNG_MB,
+  mallocArenaAdvice,
+  RECOMMENDED_MALLOC_ARENA_MAX,
   removeOrphanedTaskDirs,
   threadHeapMb,
   threadYoungMb,
@@ -36,6 +38,17 @@ describe('stage thread heap limit', () => {
     // the two settings are read independently
     expect(threadYoungMb({ SOCIALSENSE_THREAD_HEAP_MB: '512' })).toBe(DEFAULT_THREAD_YOUNG_MB);
     expect(threadHeapMb({ SOCIALSENSE_THREAD_YOUNG_MB: '8' })).toBe(DEFAULT_THREAD_HEAP_MB);
+  });
+
+  it('advises MALLOC_ARENA_MAX to a worker with threads on glibc that runs without it, and only then', () => {
+    const advice = mallocArenaAdvice(2, {}, '2.36');
+    expect(advice).toContain(`MALLOC_ARENA_MAX=${RECOMMENDED_MALLOC_ARENA_MAX}`);
+    expect(advice).toContain('2 stage threads');
+    expect(mallocArenaAdvice(1, { MALLOC_ARENA_MAX: '' }, '2.36')).toContain('with 1 stage thread glibc');
+    expect(mallocArenaAdvice(2, { MALLOC_ARENA_MAX: '2' }, '2.36')).toBeNull(); // the operator chose
+    expect(mallocArenaAdvice(2, { MALLOC_ARENA_MAX: '8' }, '2.36')).toBeNull();
+    expect(mallocArenaAdvice(0, {}, '2.36')).toBeNull(); // --threads 0: no stage threads
+    expect(mallocArenaAdvice(2, {}, undefined)).toBeNull(); // musl (Alpine) and other allocators have no such arenas
   });
 
   it('refuses a value that is not a whole number of MiB, naming the variable', () => {
