@@ -163,9 +163,11 @@ const entry = pathToFileURL(path.join(projectRoot, 'workers/stageThread.mjs')).h
 /**
  * The stage threads' code bundled as JavaScript (bin/bundle.mjs): measured end to end on 250k simulated posts, 10%
  * less worker CPU and 17–40 MiB less peak RSS than each thread loading it through tsx (bench/README.md, "2026-12-01").
- * @returns its file URL, or null where `.build` cannot be written (each thread then loads the TypeScript through tsx)
+ * @returns its file URL, or null with SOCIALSENSE_NO_BUNDLE=1 or where `.build` cannot be written (each thread then
+ *   loads the TypeScript through tsx)
  */
-export function stageThreadBundle(): string | null {
+export function stageThreadBundle(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.SOCIALSENSE_NO_BUNDLE === '1') return null;
   return bundleOf({ entry: 'workers/stageThread.ts', name: 'stage-thread' });
 }
 

@@ -6,6 +6,7 @@ import { BUNDLE_DIR, bundle } from '../../bin/bundle.mjs';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { projectRoot } from '../../lib/paths';
 import { createStagePool, stageThreadBundle } from '../../workers/threadPool';
+import { runCli } from '../helpers/cli';
 
 // A local object folder that is never touched: the task below fails before any I/O.
 const storage = parseConfig(storageConfigSchema, { S3_ENDPOINT: 'file:///nonexistent/socialsense-unit', S3_BUCKET: 'unused' });
@@ -36,6 +37,7 @@ describe('bundled entry points', () => {
     expect(manifest.bundle).toBe(path.basename(file));
     expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['workers/stageThread.ts', 'activities/preprocess.ts', 'lib/paths.ts']));
     expect(stageThreadBundle()).toBe(url); // unchanged sources: the same bundle
+    expect(stageThreadBundle({ SOCIALSENSE_NO_BUNDLE: '1' })).toBeNull(); // the threads then load through tsx
   });
 
   it('is rebuilt when a source file in it changes, and not otherwise', () => {
@@ -86,5 +88,14 @@ describe('bundled entry points', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('the socialsense command runs the same from its bundle and, with SOCIALSENSE_NO_BUNDLE=1, through tsx', async () => {
+    const args = ['eval', 'sentiment', '--help'];
+    const [bundled, tsx] = await Promise.all([runCli(args), runCli(args, { env: { ...process.env, SOCIALSENSE_NO_BUNDLE: '1' } })]);
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(tsx.code, tsx.stderr).toBe(0);
+    expect(bundled.stdout).toContain('macro recall');
+    expect(bundled.stdout).toBe(tsx.stdout);
   });
 });
