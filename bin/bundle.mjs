@@ -1,9 +1,9 @@
 // Bundles one of the project's TypeScript entry points into plain JavaScript with esbuild, for the code that runs
-// long or hot: the CLI (bin/socialsense.mjs, so the worker process) and the stage threads (workers/stageBundle.ts).
-// The project has no build step: tests and `tsx` run the TypeScript directly. Loading the same code through tsx at
-// run time costs, measured on a worker: ~40 MiB more resident memory per process (tsx's loader thread and its
-// compiled copies of every module, in each thread again), and ~10% more CPU in the stages, because tsx (esbuild
-// `keepNames`) wraps every nested function in a naming call each time it is created.
+// long or hot: the CLI (bin/socialsense.mjs, so the worker process) and the stage threads (workers/threadPool.ts
+// stageThreadBundle). The project has no build step: tests and `tsx` run the TypeScript directly. Loading the same code
+// through tsx at run time costs (A/B on 250k posts end to end, bench/README.md "2026-12-01") 80–140 MiB more peak RSS
+// and 4–9% more worker CPU: tsx's loader thread and its compiled copy of every module, in each thread again, and tsx
+// (esbuild `keepNames`) wraps every nested function in a naming call each time it is created.
 //
 // Plain JavaScript with JSDoc so bin/socialsense.mjs can use it before any TypeScript loader is registered.
 import crypto from 'node:crypto';
@@ -118,12 +118,12 @@ function writeAtomically(file, contents) {
   fs.renameSync(tmp, file);
 }
 
-/** Removes the built files (entries, chunks, maps) of other builds that are older than STALE_MS. */
+/** Removes the built files (entries, chunks, maps) of other builds, and files a killed build left half-written, older than STALE_MS. */
 function removeStale(keep) {
   const now = Date.now();
   for (const f of fs.readdirSync(BUNDLE_DIR)) {
     const p = path.join(BUNDLE_DIR, f);
-    if (!/\.mjs(\.map)?$/.test(f) || keep.has(p)) continue;
+    if (!/\.mjs(\.map)?$|\.tmp$/.test(f) || keep.has(p)) continue;
     try {
       if (now - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { force: true });
     } catch {
