@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readJetstreamFrame } from '../../activities/collect/stream/jetstream';
-import { parseSse } from '../../activities/collect/stream/mastodonSse';
+import { mastodonStreamBase, parseSse } from '../../activities/collect/stream/mastodonSse';
+import { mastodonConnector } from '../../activities/collect/platforms/mastodon';
 import { MessageBuffer, rangesOf, type StreamMessage } from '../../activities/collect/stream/microBatch';
 import { messageToPosts, parseMessage } from '../../activities/collect/stream/records';
 import { backoffMs } from '../../activities/collect/stream/source';
@@ -214,6 +215,26 @@ describe('Mastodon statuses on a stream of one instance', () => {
     expect(ids(messageToPosts(local, { platform: 'mastodon', flatPlatform: 'mastodon', fallbackId: 'f' }))).toEqual([
       ['mastodon:mastodon.social/115000000000000998', 'mastodon.social/778'],
     ]);
+  });
+});
+
+describe('the Mastodon instance a stream reads', () => {
+  it('is the one the REST connector reads, unless the stream names its own', () => {
+    const cases: Array<[NodeJS.ProcessEnv, string]> = [
+      [{}, 'https://mastodon.social'],
+      // an empty setting is unset for both (the stream read it as the URL "" before)
+      [{ MASTODON_BASE_URL: '' }, 'https://mastodon.social'],
+      [{ MASTODON_BASE_URL: '  ' }, 'https://mastodon.social'],
+      [{ MASTODON_BASE_URL: ' https://fosstodon.org/ ' }, 'https://fosstodon.org'],
+      [{ MASTODON_BASE_URL: 'https://social.example:8443' }, 'https://social.example:8443'],
+    ];
+    for (const [env, base] of cases) {
+      expect(mastodonStreamBase(undefined, env), JSON.stringify(env)).toBe(base);
+      expect(mastodonStreamBase(null, env)).toBe(base);
+      // the same host as the REST connector's instance, which is part of a run's identity
+      expect(new URL(mastodonStreamBase(undefined, env)).host).toBe(mastodonConnector.instance!.of(env));
+    }
+    expect(mastodonStreamBase('https://hachyderm.io/', { MASTODON_BASE_URL: 'https://fosstodon.org' })).toBe('https://hachyderm.io');
   });
 });
 

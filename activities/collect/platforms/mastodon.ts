@@ -15,10 +15,12 @@ import { parseHtmlContent } from '../../../models/text/html';
 
 const TOKEN = 'MASTODON_ACCESS_TOKEN';
 const BASE = 'MASTODON_BASE_URL';
-const DEFAULT_BASE = 'https://mastodon.social';
+/** The instance read when MASTODON_BASE_URL is unset or empty, by the REST connector and the stream alike. */
+export const DEFAULT_BASE = 'https://mastodon.social';
 const PAGE = 40;
 
-const baseUrl = (env: Env) => env[BASE]?.trim() || DEFAULT_BASE;
+/** The configured instance's base URL: MASTODON_BASE_URL (trimmed) unless empty, else DEFAULT_BASE. */
+export const baseUrl = (env: Env) => env[BASE]?.trim() || DEFAULT_BASE;
 const hostOf = (env: Env) => new URL(baseUrl(env)).host;
 
 /** The smallest status id created at or after `ms`: Mastodon ids are (milliseconds << 16) | sequence. */

@@ -1,5 +1,6 @@
 import { configError } from '../../../lib/failures';
 import { logger } from '../../../lib/logger';
+import { baseUrl as configuredBaseUrl, DEFAULT_BASE } from '../platforms/mastodon';
 import { backoffMs, PushStreamSource } from './source';
 
 /**
@@ -12,16 +13,19 @@ import { backoffMs, PushStreamSource } from './source';
  */
 
 export interface MastodonStreamOptions {
-  /** instance base URL; default MASTODON_BASE_URL or https://mastodon.social */
+  /** instance base URL; default MASTODON_BASE_URL or platforms/mastodon.ts DEFAULT_BASE */
   baseUrl?: string;
   /** a hashtag (without #) for the hashtag timeline; default: the public timeline */
   hashtag?: string | null;
   token?: string | null;
 }
 
-/** The instance a Mastodon stream reads: `baseUrl`, else MASTODON_BASE_URL, else mastodon.social; no trailing slash. */
-export function mastodonStreamBase(baseUrl?: string | null): string {
-  return (baseUrl ?? process.env.MASTODON_BASE_URL ?? 'https://mastodon.social').replace(/\/+$/, '');
+/**
+ * The instance a Mastodon stream reads: `baseUrl`, else the one the REST connector reads (MASTODON_BASE_URL unless
+ * empty, else DEFAULT_BASE); no trailing slash.
+ */
+export function mastodonStreamBase(baseUrl?: string | null, env: NodeJS.ProcessEnv = process.env): string {
+  return (baseUrl?.trim() || configuredBaseUrl(env)).replace(/\/+$/, '');
 }
 
 const isDigits = (s: unknown): s is string => typeof s === 'string' && /^\d{1,30}$/.test(s);
@@ -61,7 +65,7 @@ export class MastodonStreamSource extends PushStreamSource {
     try {
       new URL(this.base);
     } catch {
-      throw configError(`not a Mastodon instance URL: "${this.base}" (e.g. https://mastodon.social)`);
+      throw configError(`not a Mastodon instance URL: "${this.base}" (e.g. ${DEFAULT_BASE})`);
     }
   }
 
