@@ -21,32 +21,83 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  */
 export const BUNDLE_DIR = path.join(projectRoot, '.build');
 
-/** Bundles of other source versions older than this are removed (a long-running process may still load its own). */
-const STALE_MS = 7 * 24 * 3600 * 1000;
+/**
+ * A built file that no manifest names and that nobody has used for this long is removed. A process touches the files
+ * of the build it runs when it starts and every USE_REFRESH_MS after (a worker's training threads load them again at
+ * every retrain), so a live process's files are never this old.
+ */
+const UNUSED_MS = 24 * 3600 * 1000;
+const USE_REFRESH_MS = 3600 * 1000;
+/** A half-written file (`*.tmp`) this old was left by a process killed or failing mid-write. */
+const TMP_MS = 3600 * 1000;
+/** Write errors after which the caller runs through tsx instead: a read-only install, a full disk or quota. */
+const CANNOT_WRITE = new Set(['EACCES', 'EROFS', 'EPERM', 'ENOSPC', 'EDQUOT']);
 
 /**
- * The bundle of `entry`, built unless the one built last is still current: `<project>/.build/<name>-<hash>.mjs`, the
- * chunks it imports lazily (`chunk-<hash>.mjs`: a module imported with `import()` and the npm packages only it imports
- * are loaded when it is, so `socialsense worker` never loads the API's or the report's packages), the source maps
- * beside them, and `<name>.json`, the entry's file name with the size and mtime of every source file in it. esbuild
- * names each file by a hash of its content, so processes of different source versions, or several starting at once,
- * never overwrite each other's files (each is written to a temporary name, then renamed). npm packages stay outside
+ * Whether SOCIALSENSE_NO_BUNDLE turns the bundle off: `1`/`true`/`yes` do, unset, empty, `0`/`false`/`no` do not.
+ * @throws Error naming the variable for any other value
+ */
+export function bundlingDisabled(env = process.env) {
+  const v = (env.SOCIALSENSE_NO_BUNDLE ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  if (['', '0', 'false', 'no'].includes(v)) return false;
+  throw new Error(`SOCIALSENSE_NO_BUNDLE must be 1 (run through tsx) or 0 (run the bundle), got ${JSON.stringify(env.SOCIALSENSE_NO_BUNDLE)}`);
+}
+
+/**
+ * The bundle of `entry`, built unless the one built last is still current: `<dir>/<name>-<hash>.mjs`, the chunks it
+ * imports lazily (`chunk-<hash>.mjs`: a module imported with `import()` and the npm packages only it imports are loaded
+ * when it is, so `socialsense worker` never loads the API's or the report's packages), the source maps beside them,
+ * and `<name>.json`, the manifest: the build's files, and the size and mtime of every source file in it. esbuild names
+ * each file by a hash of its content, so processes of different source versions, or several starting at once, never
+ * overwrite each other's files (each is written to a temporary name, then renamed). npm packages stay outside
  * (`packages: 'external'`) and resolve from the project's node_modules, as they do without a bundle.
- * @param {{ entry: string, name: string }} opts entry: a path relative to the project root; name: the entry file's prefix
- * @returns {string | null} the entry file's URL, or null when `.build` cannot be written (a read-only install): the
- *   caller then loads the TypeScript through tsx
+ *
+ * Files no manifest names are removed once unused for UNUSED_MS; this process keeps its own build's files in use.
+ * @param {{ entry: string, name: string, dir?: string }} opts entry: a path relative to the project root; name: the
+ *   entry file's prefix; dir: where to write (default BUNDLE_DIR; only an entry that does not import lib/paths.ts may
+ *   be bundled elsewhere)
+ * @returns {string | null} the entry file's URL, or null when the folder cannot be written (a read-only install, a full
+ *   disk): the caller then loads the TypeScript through tsx
  * @throws esbuild's error, naming file and line, when the sources do not compile
  */
-export function bundle({ entry, name }) {
-  const manifestFile = path.join(BUNDLE_DIR, `${name}.json`);
-  const current = currentBundle(manifestFile);
-  if (current) return pathToFileURL(current).href;
-  // Loaded only to build; stopped after, since buildSync runs esbuild from a worker thread of its own that would
-  // otherwise stay for the process's life (measured ~20 MiB of heap in a worker).
-  const esbuild = createRequire(import.meta.url)('esbuild');
-  let result;
+export function bundle({ entry, name, dir = BUNDLE_DIR }) {
+  const manifestFile = path.join(dir, `${name}.json`);
+  const current = currentBuild(dir, manifestFile);
+  if (current) return inUse(current);
+  // A second of margin: the file system's clock is coarser than Date.now().
+  const startedMs = Date.now() - 1000;
+  const result = build(entry, name, dir);
+  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0];
+  if (!entryOut) throw new Error(`esbuild returned no bundle for ${entry}`);
+  const file = path.join(projectRoot, entryOut);
+  const files = result.outputFiles.map((o) => o.path);
   try {
-    result = esbuild.buildSync({
+    fs.mkdirSync(dir, { recursive: true });
+    // Chunks first and the entry last: a process that finds the entry finds what it imports.
+    const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === file) - Number(y.path === file));
+    for (const out of outputs) if (!fs.existsSync(out.path)) writeAtomically(out.path, out.contents);
+    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [f, stamp(path.join(projectRoot, f))]));
+    // A source saved while esbuild read it may be in the bundle as it was before: no manifest then, so the next start
+    // builds again instead of taking this bundle for current.
+    const savedDuring = Object.keys(result.metafile.inputs).some((f) => mtimeMs(path.join(projectRoot, f)) >= startedMs);
+    if (!savedDuring) writeAtomically(manifestFile, JSON.stringify({ bundle: path.basename(file), files: files.map((f) => path.basename(f)), inputs }));
+    removeUnused(dir, new Set(files));
+  } catch (err) {
+    if (CANNOT_WRITE.has(/** @type {NodeJS.ErrnoException} */ (err).code)) return null;
+    throw err;
+  }
+  return inUse({ file, files });
+}
+
+/** Runs esbuild once, loaded only for it and without its worker thread (which buildSync would keep for the process's life). */
+function build(entry, name, dir) {
+  const before = process.env.ESBUILD_WORKER_THREADS;
+  // Read once, when esbuild's module loads: buildSync then runs the esbuild binary as a child it waits for, so it
+  // leaves neither a thread (~20 MiB) nor an unreaped child process behind.
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  try {
+    return createRequire(import.meta.url)('esbuild').buildSync({
       absWorkingDir: projectRoot,
       entryPoints: [entry],
       bundle: true,
@@ -56,7 +107,7 @@ export function bundle({ entry, name }) {
       platform: 'node',
       target: 'node20',
       sourcemap: 'linked',
-      outdir: BUNDLE_DIR,
+      outdir: dir,
       entryNames: `${name}-[hash]`,
       chunkNames: 'chunk-[hash]',
       outExtension: { '.js': '.mjs' },
@@ -65,42 +116,51 @@ export function bundle({ entry, name }) {
       logLevel: 'silent',
     });
   } finally {
-    esbuild.stop();
+    if (before === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = before;
   }
-  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0];
-  if (!entryOut) throw new Error(`esbuild returned no bundle for ${entry}`);
-  const file = path.join(projectRoot, entryOut);
-  try {
-    fs.mkdirSync(BUNDLE_DIR, { recursive: true });
-    // Chunks first and the entry last: a process that finds the entry finds what it imports.
-    const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === file) - Number(y.path === file));
-    for (const out of outputs) if (!fs.existsSync(out.path)) writeAtomically(out.path, out.contents);
-    // The sizes and mtimes are read after the build: a file saved during the 0.1–0.3 s build is rebuilt on the next
-    // start only if its size or mtime changed again, a window accepted for a development convenience.
-    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [f, stamp(path.join(projectRoot, f))]));
-    writeAtomically(manifestFile, JSON.stringify({ bundle: path.basename(file), inputs }));
-    removeStale(new Set(result.outputFiles.map((o) => o.path)));
-  } catch (err) {
-    const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return null;
-    throw err;
-  }
-  return pathToFileURL(file).href;
 }
 
-/** The bundle the manifest names, when it exists and no source file in it changed size or mtime since; else null. */
-function currentBundle(manifestFile) {
+/** The manifest's build when every file of it exists and no source file in it changed size or mtime since; else null. */
+function currentBuild(dir, manifestFile) {
   let manifest;
   try {
     manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   } catch {
     return null;
   }
-  const file = path.join(BUNDLE_DIR, String(manifest.bundle));
-  if (!fs.existsSync(file)) return null;
-  for (const [f, s] of Object.entries(manifest.inputs ?? {})) if (stamp(path.join(projectRoot, f)) !== s) return null;
-  // An added import is in a changed file, so the entries listed are enough.
-  return Object.keys(manifest.inputs ?? {}).length ? file : null;
+  const inputs = Object.entries(manifest.inputs ?? {});
+  // An added import is in a changed file, so the sources listed are enough.
+  if (!inputs.length || !Array.isArray(manifest.files)) return null;
+  const files = manifest.files.map((f) => path.join(dir, String(f)));
+  if (!files.every((f) => fs.existsSync(f))) return null;
+  for (const [f, s] of inputs) if (stamp(path.join(projectRoot, f)) !== s) return null;
+  return { file: path.join(dir, String(manifest.bundle)), files };
+}
+
+/** Marks a build's files as used now, and again every USE_REFRESH_MS while this process lives; returns the entry's URL. */
+function inUse({ file, files }) {
+  const touch = () => {
+    const now = new Date();
+    for (const f of files) {
+      try {
+        fs.utimesSync(f, now, now);
+      } catch {
+        // a read-only folder: nothing removes files there either
+      }
+    }
+  };
+  touch();
+  setInterval(touch, USE_REFRESH_MS).unref();
+  return pathToFileURL(file).href;
+}
+
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function stamp(file) {
@@ -114,18 +174,35 @@ function stamp(file) {
 
 function writeAtomically(file, contents) {
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, contents);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, contents);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
-/** Removes the built files (entries, chunks, maps) of other builds, and files a killed build left half-written, older than STALE_MS. */
-function removeStale(keep) {
+/**
+ * Removes built files (entries, chunks, maps) that no manifest in `dir` names and nobody used for UNUSED_MS, and
+ * half-written files older than TMP_MS.
+ */
+function removeUnused(dir, keep) {
   const now = Date.now();
-  for (const f of fs.readdirSync(BUNDLE_DIR)) {
-    const p = path.join(BUNDLE_DIR, f);
-    if (!/\.mjs(\.map)?$|\.tmp$/.test(f) || keep.has(p)) continue;
+  const names = fs.readdirSync(dir);
+  for (const m of names.filter((f) => f.endsWith('.json'))) {
     try {
-      if (now - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { force: true });
+      for (const f of JSON.parse(fs.readFileSync(path.join(dir, m), 'utf8')).files ?? []) keep.add(path.join(dir, String(f)));
+    } catch {
+      // being replaced by another process: its files are fresh anyway
+    }
+  }
+  for (const f of names) {
+    const p = path.join(dir, f);
+    const limit = f.endsWith('.tmp') ? TMP_MS : /\.mjs(\.map)?$/.test(f) && !keep.has(p) ? UNUSED_MS : null;
+    if (limit === null) continue;
+    try {
+      if (now - fs.statSync(p).mtimeMs > limit) fs.rmSync(p, { force: true });
     } catch {
       // another process removed it meanwhile
     }

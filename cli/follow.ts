@@ -6,6 +6,7 @@ import type { Workflow } from '@temporalio/workflow';
 import { recordRunQueued } from '../lib/catalog';
 import type { Db } from '../lib/db';
 import { logger } from '../lib/logger';
+import { causeChain, chainMessage } from '../lib/failures';
 
 /** Registered by scripts/services.sh and the embedded stack; they make runs easy to find in the Temporal UI. */
 const keys = {
@@ -64,9 +65,9 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
       return await queued(await start(true));
     } catch (err) {
       // A server where nobody registered our search attributes still runs the workflow, just less findable.
-      if (!/search attribute/i.test(String((err as Error).message))) throw err;
+      if (!unregisteredSearchAttributes(err)) throw err;
       logger.warn(
-        { err: (err as Error).message },
+        { err: chainMessage(err) },
         'search attributes not registered on this server; run scripts/services.sh up or register SocialSenseStage/Source/Date',
       );
       return await queued(await start(false));
@@ -75,6 +76,15 @@ export async function startOrAttach<W extends Workflow>(client: Client, workflow
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<W>(opts.workflowId);
     throw err;
   }
+}
+
+/**
+ * Whether starting a workflow failed because the server has no mapping for a search attribute it was given. The
+ * client's error says only "Failed to start Workflow"; the server's words ("Namespace nb has no mapping defined for
+ * search attribute SocialSenseSource") are in its cause.
+ */
+export function unregisteredSearchAttributes(err: unknown): boolean {
+  return causeChain(err).some((e) => /search attribute/i.test(String((e as { message?: unknown } | null)?.message ?? '')));
 }
 
 /** How long a started run may wait before the CLI looks for a worker on its task queue. */

@@ -20,5 +20,24 @@ async function loadThroughTsx() {
 
 export default async function runStageTask(task) {
   stage ??= bundle ? import(bundle) : loadThroughTsx();
-  return (await stage).default(task);
+  let stages;
+  try {
+    stages = await stage;
+  } catch (err) {
+    stage = undefined; // the next task tries again
+    // A bundle file removed under a running worker would fail every retry the same way: say what fixes it, once.
+    // (The shape of an ApplicationFailure's outcome, as stageThread.ts describeError sends it.)
+    if (bundle && err?.code === 'ERR_MODULE_NOT_FOUND')
+      return {
+        error: {
+          message: `the stage threads' bundle cannot be loaded (${err.message}): restart the worker, which bundles its code again (bin/bundle.mjs), or set SOCIALSENSE_NO_BUNDLE=1`,
+          stack: err.stack ?? null,
+          name: 'Error',
+          type: 'ConfigError',
+          nonRetryable: true,
+        },
+      };
+    throw err;
+  }
+  return stages.default(task);
 }

@@ -14,7 +14,7 @@ import Piscina from 'piscina';
 import { ApplicationFailure } from '@temporalio/common';
 import { configError } from '../lib/failures';
 import { dataDir, projectRoot } from '../lib/paths';
-import { bundle as bundleOf } from '../bin/bundle.mjs';
+import { bundle as bundleOf, bundlingDisabled } from '../bin/bundle.mjs';
 import { makeProcessTempDir, removeOrphanedTempDirs, removeProcessTempDir } from '../lib/processTempDirs';
 import type { StorageConfig } from '../lib/config';
 import type { PreprocessInput, PreprocessResult } from '../activities/preprocess';
@@ -165,9 +165,10 @@ const entry = pathToFileURL(path.join(projectRoot, 'workers/stageThread.mjs')).h
  * less worker CPU and 17–40 MiB less peak RSS than each thread loading it through tsx (bench/README.md, "2026-12-01").
  * @returns its file URL, or null with SOCIALSENSE_NO_BUNDLE=1 or where `.build` cannot be written (each thread then
  *   loads the TypeScript through tsx)
+ * @throws Error naming SOCIALSENSE_NO_BUNDLE when it is set to something else than 1 or 0
  */
 export function stageThreadBundle(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.SOCIALSENSE_NO_BUNDLE === '1') return null;
+  if (bundlingDisabled(env)) return null;
   return bundleOf({ entry: 'workers/stageThread.ts', name: 'stage-thread' });
 }
 

@@ -8,12 +8,14 @@ import { projectRoot } from '../../lib/paths';
 // A bundle beside its source map, as bin/bundle.mjs writes them: line 1 of the bundle comes from
 // activities/preprocess.ts, line 2 from models/text/tokenize.ts ("AAAA;ACAA": the second line's segment moves to the
 // next source).
-const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch-profile-'));
+// Under the project (so the sources resolve to its files) in its git-ignored scratch/ folder.
+fs.mkdirSync(path.join(projectRoot, 'scratch'), { recursive: true });
+const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch', 'profile-'));
 const bundle = path.join(dir, 'stage-thread-TEST.mjs');
 fs.writeFileSync(bundle, 'function scan() {}\nfunction tok() {}\n');
 fs.writeFileSync(
   `${bundle}.map`,
-  JSON.stringify({ version: 3, sources: ['../activities/preprocess.ts', '../models/text/tokenize.ts'], names: [], mappings: 'AAAA;ACAA' }),
+  JSON.stringify({ version: 3, sources: ['../../activities/preprocess.ts', '../../models/text/tokenize.ts'], names: [], mappings: 'AAAA;ACAA' }),
 );
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

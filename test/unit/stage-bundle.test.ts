@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_DIR, bundle } from '../../bin/bundle.mjs';
+import { BUNDLE_DIR, bundle, bundlingDisabled } from '../../bin/bundle.mjs';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
+import { FailureType } from '../../lib/failures';
 import { projectRoot } from '../../lib/paths';
 import { createStagePool, stageThreadBundle } from '../../workers/threadPool';
 import { runCli } from '../helpers/cli';
@@ -40,38 +43,123 @@ describe('bundled entry points', () => {
     expect(stageThreadBundle({ SOCIALSENSE_NO_BUNDLE: '1' })).toBeNull(); // the threads then load through tsx
   });
 
+  /**
+   * Sources under the project's scratch/ (git-ignored) and a bundle folder of their own, so these tests never touch the
+   * project's .build, which a worker running meanwhile may be loading.
+   */
+  function scratchProject() {
+    fs.mkdirSync(path.join(projectRoot, 'scratch'), { recursive: true });
+    const src = fs.mkdtempSync(path.join(projectRoot, 'scratch', 'bundle-'));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-bundle-'));
+    // Saved 10 s ago: a source saved within the second before a build gets no manifest (the test below).
+    const write = (f: string, text: string) => {
+      fs.writeFileSync(path.join(src, f), text);
+      const saved = new Date(Date.now() - 10_000);
+      fs.utimesSync(path.join(src, f), saved, saved);
+    };
+    const build = (entry: string, name: string) => bundle({ entry: path.relative(projectRoot, path.join(src, entry)), name, dir: out });
+    const age = (days: number) => {
+      const then = new Date(Date.now() - days * 24 * 3600 * 1000);
+      for (const f of fs.readdirSync(out)) fs.utimesSync(path.join(out, f), then, then);
+    };
+    const cleanup = () => {
+      fs.rmSync(src, { recursive: true, force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    };
+    return { src, out, write, build, age, cleanup };
+  }
+
   it('is rebuilt when a source file in it changes, and not otherwise', () => {
-    const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch-bundle-'));
-    const rel = (f: string) => path.relative(projectRoot, path.join(dir, f));
+    const p = scratchProject();
     try {
-      fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const greeting: string = "hello";\n');
-      fs.writeFileSync(path.join(dir, 'entry.ts'), 'import { greeting } from "./dep";\nexport const out = greeting.toUpperCase();\n');
-      const name = `test-${path.basename(dir)}`;
-      const first = bundle({ entry: rel('entry.ts'), name });
+      p.write('dep.ts', 'export const greeting: string = "hello";\n');
+      p.write('entry.ts', 'import { greeting } from "./dep";\nexport const out = greeting.toUpperCase();\n');
+      const first = p.build('entry.ts', 'test');
       expect(fs.readFileSync(fileURLToPath(first!), 'utf8')).toContain('"hello"');
-      expect(bundle({ entry: rel('entry.ts'), name })).toBe(first);
+      expect(p.build('entry.ts', 'test')).toBe(first);
       // an imported file, not the entry, changes: its size and mtime are in the manifest
-      fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const greeting: string = "bonjour";\n');
-      const second = bundle({ entry: rel('entry.ts'), name });
+      p.write('dep.ts', 'export const greeting: string = "bonjour";\n');
+      const second = p.build('entry.ts', 'test');
       expect(second).not.toBe(first);
       expect(fs.readFileSync(fileURLToPath(second!), 'utf8')).toContain('"bonjour"');
       // the earlier bundle stays for a process that may still load it
       expect(fs.existsSync(fileURLToPath(first!))).toBe(true);
-      for (const f of [first!, second!]) for (const ext of ['', '.map']) fs.rmSync(`${fileURLToPath(f)}${ext}`);
-      fs.rmSync(path.join(BUNDLE_DIR, `${name}.json`));
+      // a file of the current build gone (removed by hand, say): built again, not reported current
+      fs.rmSync(fileURLToPath(second!));
+      expect(p.build('entry.ts', 'test')).toBe(second);
+      expect(fs.existsSync(fileURLToPath(second!))).toBe(true);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      p.cleanup();
+    }
+  });
+
+  it('keeps every file a manifest names, however old, and removes only what none names and nobody used for a day', () => {
+    const p = scratchProject();
+    try {
+      // two entries sharing a module: esbuild puts it in a chunk both import
+      p.write('shared.ts', 'export const shared = () => "shared";\n');
+      p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "a";\n');
+      p.write('b.ts', 'export const b = async () => (await import("./shared")).shared() + "b";\n');
+      p.build('a.ts', 'a');
+      const b = p.build('b.ts', 'b');
+      const bFiles = (JSON.parse(fs.readFileSync(path.join(p.out, 'b.json'), 'utf8')) as { files: string[] }).files;
+      expect(bFiles.some((f) => f.startsWith('chunk-'))).toBe(true);
+      // a week later, a only is edited and rebuilt: b's files are b's manifest's, so they stay
+      p.age(8);
+      fs.writeFileSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'), '// a build nobody names any more\n');
+      fs.writeFileSync(path.join(p.out, 'fresh-ABCDEFGH.mjs'), '// another process may have just built it\n');
+      const old = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+      fs.utimesSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'), old, old);
+      fs.writeFileSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'), 'half');
+      const hourAgo = new Date(Date.now() - 2 * 3600 * 1000);
+      fs.utimesSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'), hourAgo, hourAgo);
+      p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "A";\n');
+      p.build('a.ts', 'a');
+      for (const f of bFiles) expect(fs.existsSync(path.join(p.out, f)), f).toBe(true);
+      expect(p.build('b.ts', 'b')).toBe(b); // still current: nothing to rebuild
+      expect(fs.existsSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'))).toBe(false);
+      expect(fs.existsSync(path.join(p.out, 'fresh-ABCDEFGH.mjs'))).toBe(true);
+      expect(fs.existsSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'))).toBe(false); // left by a killed write
+      // a build that is used is marked so: its files' mtimes are now, not their first build's
+      for (const f of bFiles) expect(Date.now() - fs.statSync(path.join(p.out, f)).mtimeMs).toBeLessThan(60_000);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it('writes no manifest when a source was saved while esbuild read it, so the next start builds again', () => {
+    const p = scratchProject();
+    try {
+      p.write('entry.ts', 'export const x = 1;\n');
+      // a save during the build looks like this afterwards: an mtime at or after the build's start
+      const later = new Date(Date.now() + 5000);
+      fs.utimesSync(path.join(p.src, 'entry.ts'), later, later);
+      expect(p.build('entry.ts', 'race')).not.toBeNull();
+      expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(false);
+      const earlier = new Date(Date.now() - 5000);
+      fs.utimesSync(path.join(p.src, 'entry.ts'), earlier, earlier);
+      p.build('entry.ts', 'race');
+      expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(true);
+    } finally {
+      p.cleanup();
     }
   });
 
   it('a compile error names the file and line', () => {
-    const dir = fs.mkdtempSync(path.join(projectRoot, 'scratch-bundle-'));
+    const p = scratchProject();
     try {
-      fs.writeFileSync(path.join(dir, 'broken.ts'), 'export const x = ;\n');
-      expect(() => bundle({ entry: path.relative(projectRoot, path.join(dir, 'broken.ts')), name: `test-${path.basename(dir)}` })).toThrow(/broken\.ts:1/);
+      p.write('broken.ts', 'export const x = ;\n');
+      expect(() => p.build('broken.ts', 'broken')).toThrow(/broken\.ts:1/);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      p.cleanup();
     }
+  });
+
+  it('SOCIALSENSE_NO_BUNDLE is 1 or 0 (or true/false, yes/no); anything else is refused by name', () => {
+    for (const on of ['1', 'true', 'YES', ' yes ']) expect(bundlingDisabled({ SOCIALSENSE_NO_BUNDLE: on }), on).toBe(true);
+    for (const off of [undefined, '', '0', 'false', 'no']) expect(bundlingDisabled({ SOCIALSENSE_NO_BUNDLE: off }), String(off)).toBe(false);
+    for (const bad of ['2', 'maybe', 'tsx']) expect(() => bundlingDisabled({ SOCIALSENSE_NO_BUNDLE: bad })).toThrow(`SOCIALSENSE_NO_BUNDLE must be 1`);
+    expect(() => stageThreadBundle({ SOCIALSENSE_NO_BUNDLE: 'maybe' })).toThrow(/"maybe"/);
   });
 
   it.each([
@@ -90,6 +178,22 @@ describe('bundled entry points', () => {
     }
   });
 
+  it('a thread whose bundle is gone fails the task once, with a ConfigError that says to restart the worker', async () => {
+    const missing = pathToFileURL(path.join(BUNDLE_DIR, 'stage-thread-GONE0000.mjs')).href;
+    const pool = createStagePool({ threads: 1, deps: { databaseUrl: 'postgres://unused@127.0.0.1:1/unused', storage }, bundle: missing });
+    try {
+      const err = await pool.run({ stage: 'preprocess', input: { runKey: 'r', source: 's', date: '2026-01-01' } as never }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(FailureType.ConfigError);
+      expect((err as ApplicationFailure).nonRetryable).toBe(true);
+      expect((err as Error).message).toMatch(
+        /^the stage threads' bundle cannot be loaded \(Cannot find module .*stage-thread-GONE0000\.mjs.*\): restart the worker/,
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('the socialsense command runs the same from its bundle and, with SOCIALSENSE_NO_BUNDLE=1, through tsx', async () => {
     const args = ['eval', 'sentiment', '--help'];
     const [bundled, tsx] = await Promise.all([runCli(args), runCli(args, { env: { ...process.env, SOCIALSENSE_NO_BUNDLE: '1' } })]);
@@ -97,5 +201,9 @@ describe('bundled entry points', () => {
     expect(tsx.code, tsx.stderr).toBe(0);
     expect(bundled.stdout).toContain('macro recall');
     expect(bundled.stdout).toBe(tsx.stdout);
+    // a bad setting is one line naming it, exit status 2, like the command's other errors
+    const bad = await runCli(args, { env: { ...process.env, SOCIALSENSE_NO_BUNDLE: 'maybe' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: SOCIALSENSE_NO_BUNDLE must be 1 (run through tsx) or 0 (run the bundle), got "maybe"\n');
   });
 });
