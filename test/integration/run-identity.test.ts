@@ -30,10 +30,27 @@ const cases = path.join(projectRoot, 'test', 'fixtures', 'cases');
 // The CLI's in-process worker serves a queue of its own, so no other worker (other code) takes its tasks.
 const cliQueue = uniqueId('test-run-identity-cli');
 const tag = crypto.randomUUID().slice(0, 8);
-/** A day no other test uses: simulated post ids are the day plus an index. */
-// A day no other test uses, among 5,000 from 2005 on: posts must have plausible times (2004 … tomorrow, preprocess
-// quarantines the others), so the days come from the past.
-const freshDay = () => new Date(Date.UTC(2005, 0, 1) + Math.floor(Math.random() * 5_000) * 86_400_000).toISOString().slice(0, 10);
+const usedDays = new Set<string>();
+/**
+ * A day that no other test of this file runs, nor any of the `windowDays` days ending at it: simulated post ids are
+ * the day plus an index, so two tests on one day share posts and each sees the other's run merged. Drawn at random
+ * (a fresh day on a long-lived stack too) among 5,000 from 2005 on: posts must have plausible times (2004 … tomorrow,
+ * preprocess quarantines the others), and none any other test has scored posts of yet. Drawn without these checks,
+ * two of this file's days met once in a CI run.
+ */
+const freshDay = async (windowDays = 1): Promise<string> => {
+  const dayOf = (n: number) => new Date(Date.UTC(2005, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+  for (;;) {
+    const n = windowDays - 1 + Math.floor(Math.random() * (5_000 - windowDays));
+    const window = Array.from({ length: windowDays }, (_, i) => dayOf(n - i));
+    if (window.some((d) => usedDays.has(d))) continue;
+    const prefixes = window.map((d) => `simulated:${d.replaceAll('-', '')}%`);
+    const { rows } = await stack.db.query(`SELECT 1 FROM post_scores WHERE post_id LIKE ANY($1::text[]) LIMIT 1`, [prefixes]);
+    if (rows.length) continue;
+    window.forEach((d) => usedDays.add(d));
+    return window[0];
+  }
+};
 
 beforeAll(async () => {
   stack = await requireStack();
@@ -155,7 +172,7 @@ describe('case 15: two files imported on the same day', () => {
 
 describe('runs over the same posts with different inputs', () => {
   it("different --days windows on the same date: two runs; the shorter merges into the longer one's rows and deletes none", async () => {
-    const date = freshDay();
+    const date = await freshDay(3);
     const seed = Math.floor(Math.random() * 1e9);
     const long: PipelineInput = { source: 'simulated', date, days: 3, posts: 30, seed };
     const short: PipelineInput = { ...long, days: 1 };
@@ -188,7 +205,7 @@ describe('runs over the same posts with different inputs', () => {
   }, 300_000);
 
   it('different --posts: two runs, the larger one merges the posts both have', async () => {
-    const date = freshDay();
+    const date = await freshDay();
     const A = await runPipeline(local, { source: 'simulated', date, posts: 20, seed: 5 });
     const B = await runPipeline(local, { source: 'simulated', date, posts: 35, seed: 5 });
     expect(A.workflowId).not.toBe(B.workflowId);
@@ -201,7 +218,7 @@ describe('runs over the same posts with different inputs', () => {
   }, 300_000);
 
   it('different --languages: distinct runs; a filter that keeps nothing deletes nothing; the same set in another order is the same run', async () => {
-    const date = freshDay();
+    const date = await freshDay();
     const all = await runPipeline(local, { source: 'simulated', date, posts: 20, seed: 9 });
     const en = await runPipeline(local, { source: 'simulated', date, posts: 20, seed: 9, languages: ['en'] });
     const es = await runPipeline(local, { source: 'simulated', date, posts: 20, seed: 9, languages: ['es'] });
@@ -218,7 +235,7 @@ describe('runs over the same posts with different inputs', () => {
   }, 300_000);
 
   it('a repeated start while the run is going attaches to it; after it ended, the same id runs again idempotently', async () => {
-    const input: PipelineInput = { source: 'simulated', date: freshDay(), posts: 25, seed: 3 };
+    const input: PipelineInput = { source: 'simulated', date: await freshDay(), posts: 25, seed: 3 };
     const [one, two] = await Promise.all([runPipeline(local, input), runPipeline(local, input)]);
     expect(two.workflowId).toBe(one.workflowId);
     expect(two.summary).toEqual(one.summary);
@@ -236,7 +253,7 @@ describe('runs over the same posts with different inputs', () => {
 
 describe('backfill days share their ids with `run`', () => {
   it('a day run by `run` is skipped by a backfill with the same options, and redone by one with other options', async () => {
-    const date = freshDay();
+    const date = await freshDay();
     const day = await runPipeline(local, { source: 'simulated', date, days: 1, posts: 20, seed: SIMULATED_DEFAULTS.seed });
     const same = await stack.client.workflow.execute(backfill, {
       taskQueue: workers.taskQueue,
