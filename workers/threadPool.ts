@@ -161,8 +161,8 @@ export const defaultThreads = (): number => os.availableParallelism();
 const entry = pathToFileURL(path.join(projectRoot, 'workers/stageThread.mjs')).href;
 
 /**
- * The stage threads' code bundled as JavaScript (bin/bundle.mjs): measured end to end on 250k simulated posts, 10%
- * less worker CPU and 17–40 MiB less peak RSS than each thread loading it through tsx (bench/README.md, "2026-12-01").
+ * The stage threads' code bundled as JavaScript (bin/bundle.mjs): measured end to end on 250k simulated posts, 4–9%
+ * less worker CPU and 80–140 MiB less peak RSS than each thread loading it through tsx (bench/README.md, "2026-12-01").
  * @returns its file URL, or null with SOCIALSENSE_NO_BUNDLE=1 or where `.build` cannot be written (each thread then
  *   loads the TypeScript through tsx)
  * @throws Error naming SOCIALSENSE_NO_BUNDLE when it is set to something else than 1 or 0

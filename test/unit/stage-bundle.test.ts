@@ -62,11 +62,17 @@ describe('bundled entry points', () => {
       const then = new Date(Date.now() - days * 24 * 3600 * 1000);
       for (const f of fs.readdirSync(out)) fs.utimesSync(path.join(out, f), then, then);
     };
+    /** A file in the bundle folder, last modified `ageMs` ago. */
+    const place = (f: string, text: string, ageMs: number) => {
+      fs.writeFileSync(path.join(out, f), text);
+      const then = new Date(Date.now() - ageMs);
+      fs.utimesSync(path.join(out, f), then, then);
+    };
     const cleanup = () => {
       fs.rmSync(src, { recursive: true, force: true });
       fs.rmSync(out, { recursive: true, force: true });
     };
-    return { src, out, write, build, age, cleanup };
+    return { src, out, write, build, age, place, cleanup };
   }
 
   it('is rebuilt when a source file in it changes, and not otherwise', () => {
@@ -106,13 +112,9 @@ describe('bundled entry points', () => {
       expect(bFiles.some((f) => f.startsWith('chunk-'))).toBe(true);
       // a week later, a only is edited and rebuilt: b's files are b's manifest's, so they stay
       p.age(8);
-      fs.writeFileSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'), '// a build nobody names any more\n');
-      fs.writeFileSync(path.join(p.out, 'fresh-ABCDEFGH.mjs'), '// another process may have just built it\n');
-      const old = new Date(Date.now() - 2 * 24 * 3600 * 1000);
-      fs.utimesSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'), old, old);
-      fs.writeFileSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'), 'half');
-      const hourAgo = new Date(Date.now() - 2 * 3600 * 1000);
-      fs.utimesSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'), hourAgo, hourAgo);
+      p.place('orphan-ABCDEFGH.mjs', '// a build nobody names any more\n', 2 * 24 * 3600 * 1000);
+      p.place('fresh-ABCDEFGH.mjs', '// another process may have just built it\n', 0);
+      p.place('x.mjs.123.deadbeef.tmp', 'half', 2 * 3600 * 1000);
       p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "A";\n');
       p.build('a.ts', 'a');
       for (const f of bFiles) expect(fs.existsSync(path.join(p.out, f)), f).toBe(true);
