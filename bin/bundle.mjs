@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
-/** The project root: this file's folder's parent. */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The project root: this file's folder's parent (lib/paths.ts has the same for the TypeScript, which this file cannot import). */
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Where bundles are written: one level below the project root, because lib/paths.ts finds the root as the parent of
@@ -77,10 +77,11 @@ export function bundle({ entry, name, dir = BUNDLE_DIR }) {
     // Chunks first and the entry last: a process that finds the entry finds what it imports.
     const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === file) - Number(y.path === file));
     for (const out of outputs) if (!fs.existsSync(out.path)) writeAtomically(out.path, out.contents);
-    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [f, stamp(path.join(projectRoot, f))]));
-    // A source saved while esbuild read it may be in the bundle as it was before: no manifest then, so the next start
-    // builds again instead of taking this bundle for current.
-    const savedDuring = Object.keys(result.metafile.inputs).some((f) => mtimeMs(path.join(projectRoot, f)) >= startedMs);
+    const sources = Object.keys(result.metafile.inputs).map((f) => [f, statOf(path.join(projectRoot, f))]);
+    const inputs = Object.fromEntries(sources.map(([f, s]) => [f, stamp(s)]));
+    // A source saved while esbuild read it (or gone since) may be in the bundle as it was before: no manifest then, so
+    // the next start builds again instead of taking this bundle for current.
+    const savedDuring = sources.some(([, s]) => !s || s.mtimeMs >= startedMs);
     if (!savedDuring) writeAtomically(manifestFile, JSON.stringify({ bundle: path.basename(file), files: files.map((f) => path.basename(f)), inputs }));
     removeUnused(dir, new Set(files));
   } catch (err) {
@@ -134,9 +135,12 @@ function currentBuild(dir, manifestFile) {
   if (!inputs.length || !Array.isArray(manifest.files)) return null;
   const files = manifest.files.map((f) => path.join(dir, String(f)));
   if (!files.every((f) => fs.existsSync(f))) return null;
-  for (const [f, s] of inputs) if (stamp(path.join(projectRoot, f)) !== s) return null;
+  for (const [f, s] of inputs) if (stamp(statOf(path.join(projectRoot, f))) !== s) return null;
   return { file: path.join(dir, String(manifest.bundle)), files };
 }
+
+/** Entry files whose build this process already keeps fresh (the stage pool and the training pool share one). */
+const keptFresh = new Set();
 
 /** Marks a build's files as used now, and again every USE_REFRESH_MS while this process lives; returns the entry's URL. */
 function inUse({ file, files }) {
@@ -151,26 +155,23 @@ function inUse({ file, files }) {
     }
   };
   touch();
-  setInterval(touch, USE_REFRESH_MS).unref();
+  if (!keptFresh.has(file)) {
+    keptFresh.add(file);
+    setInterval(touch, USE_REFRESH_MS).unref();
+  }
   return pathToFileURL(file).href;
 }
 
-function mtimeMs(file) {
+function statOf(file) {
   try {
-    return fs.statSync(file).mtimeMs;
+    return fs.statSync(file);
   } catch {
-    return Number.POSITIVE_INFINITY;
+    return null;
   }
 }
 
-function stamp(file) {
-  try {
-    const s = fs.statSync(file);
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return 'missing';
-  }
-}
+/** A source file's size and mtime as the manifest records them. */
+const stamp = (s) => (s ? `${s.size}:${s.mtimeMs}` : 'missing');
 
 function writeAtomically(file, contents) {
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
