@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BUNDLE_DIR, bundle, bundlingDisabled } from '../../bin/bundle.mjs';
 import { parseConfig, storageConfigSchema } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
@@ -43,6 +43,12 @@ describe('bundled entry points', () => {
     expect(stageThreadBundle({ SOCIALSENSE_NO_BUNDLE: '1' })).toBeNull(); // the threads then load through tsx
   });
 
+  /** The folders scratchProject made, removed after each test. */
+  const made: string[] = [];
+  afterEach(() => {
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
   /**
    * Sources under the project's scratch/ (git-ignored) and a bundle folder of their own, so these tests never touch the
    * project's .build, which a worker running meanwhile may be loading.
@@ -68,93 +74,74 @@ describe('bundled entry points', () => {
       const then = new Date(Date.now() - ageMs);
       fs.utimesSync(path.join(out, f), then, then);
     };
-    const cleanup = () => {
-      fs.rmSync(src, { recursive: true, force: true });
-      fs.rmSync(out, { recursive: true, force: true });
-    };
-    return { src, out, write, build, age, place, cleanup };
+    made.push(src, out);
+    return { src, out, write, build, age, place };
   }
 
   it('is rebuilt when a source file in it changes, and not otherwise', () => {
     const p = scratchProject();
-    try {
-      p.write('dep.ts', 'export const greeting: string = "hello";\n');
-      p.write('entry.ts', 'import { greeting } from "./dep";\nexport const out = greeting.toUpperCase();\n');
-      const first = p.build('entry.ts', 'test');
-      expect(fs.readFileSync(fileURLToPath(first!), 'utf8')).toContain('"hello"');
-      expect(p.build('entry.ts', 'test')).toBe(first);
-      // an imported file, not the entry, changes: its size and mtime are in the manifest
-      p.write('dep.ts', 'export const greeting: string = "bonjour";\n');
-      const second = p.build('entry.ts', 'test');
-      expect(second).not.toBe(first);
-      expect(fs.readFileSync(fileURLToPath(second!), 'utf8')).toContain('"bonjour"');
-      // the earlier bundle stays for a process that may still load it
-      expect(fs.existsSync(fileURLToPath(first!))).toBe(true);
-      // a file of the current build gone (removed by hand, say): built again, not reported current
-      fs.rmSync(fileURLToPath(second!));
-      expect(p.build('entry.ts', 'test')).toBe(second);
-      expect(fs.existsSync(fileURLToPath(second!))).toBe(true);
-    } finally {
-      p.cleanup();
-    }
+    p.write('dep.ts', 'export const greeting: string = "hello";\n');
+    p.write('entry.ts', 'import { greeting } from "./dep";\nexport const out = greeting.toUpperCase();\n');
+    const first = p.build('entry.ts', 'test');
+    expect(fs.readFileSync(fileURLToPath(first!), 'utf8')).toContain('"hello"');
+    expect(p.build('entry.ts', 'test')).toBe(first);
+    // an imported file, not the entry, changes: its size and mtime are in the manifest
+    p.write('dep.ts', 'export const greeting: string = "bonjour";\n');
+    const second = p.build('entry.ts', 'test');
+    expect(second).not.toBe(first);
+    expect(fs.readFileSync(fileURLToPath(second!), 'utf8')).toContain('"bonjour"');
+    // the earlier bundle stays for a process that may still load it
+    expect(fs.existsSync(fileURLToPath(first!))).toBe(true);
+    // a file of the current build gone (removed by hand, say): built again, not reported current
+    fs.rmSync(fileURLToPath(second!));
+    expect(p.build('entry.ts', 'test')).toBe(second);
+    expect(fs.existsSync(fileURLToPath(second!))).toBe(true);
   });
 
   it('keeps every file a manifest names, however old, and removes only what none names and nobody used for a day', () => {
     const p = scratchProject();
-    try {
-      // two entries sharing a module: esbuild puts it in a chunk both import
-      p.write('shared.ts', 'export const shared = () => "shared";\n');
-      p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "a";\n');
-      p.write('b.ts', 'export const b = async () => (await import("./shared")).shared() + "b";\n');
-      p.build('a.ts', 'a');
-      const b = p.build('b.ts', 'b');
-      const bFiles = (JSON.parse(fs.readFileSync(path.join(p.out, 'b.json'), 'utf8')) as { files: string[] }).files;
-      expect(bFiles.some((f) => f.startsWith('chunk-'))).toBe(true);
-      // a week later, a only is edited and rebuilt: b's files are b's manifest's, so they stay
-      p.age(8);
-      p.place('orphan-ABCDEFGH.mjs', '// a build nobody names any more\n', 2 * 24 * 3600 * 1000);
-      p.place('fresh-ABCDEFGH.mjs', '// another process may have just built it\n', 0);
-      p.place('x.mjs.123.deadbeef.tmp', 'half', 2 * 3600 * 1000);
-      p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "A";\n');
-      p.build('a.ts', 'a');
-      for (const f of bFiles) expect(fs.existsSync(path.join(p.out, f)), f).toBe(true);
-      expect(p.build('b.ts', 'b')).toBe(b); // still current: nothing to rebuild
-      expect(fs.existsSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'))).toBe(false);
-      expect(fs.existsSync(path.join(p.out, 'fresh-ABCDEFGH.mjs'))).toBe(true);
-      expect(fs.existsSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'))).toBe(false); // left by a killed write
-      // a build that is used is marked so: its files' mtimes are now, not their first build's
-      for (const f of bFiles) expect(Date.now() - fs.statSync(path.join(p.out, f)).mtimeMs).toBeLessThan(60_000);
-    } finally {
-      p.cleanup();
-    }
+    // two entries sharing a module: esbuild puts it in a chunk both import
+    p.write('shared.ts', 'export const shared = () => "shared";\n');
+    p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "a";\n');
+    p.write('b.ts', 'export const b = async () => (await import("./shared")).shared() + "b";\n');
+    p.build('a.ts', 'a');
+    const b = p.build('b.ts', 'b');
+    const bFiles = (JSON.parse(fs.readFileSync(path.join(p.out, 'b.json'), 'utf8')) as { files: string[] }).files;
+    expect(bFiles.some((f) => f.startsWith('chunk-'))).toBe(true);
+    // a week later, a only is edited and rebuilt: b's files are b's manifest's, so they stay
+    p.age(8);
+    p.place('orphan-ABCDEFGH.mjs', '// a build nobody names any more\n', 2 * 24 * 3600 * 1000);
+    p.place('fresh-ABCDEFGH.mjs', '// another process may have just built it\n', 0);
+    p.place('x.mjs.123.deadbeef.tmp', 'half', 2 * 3600 * 1000);
+    p.write('a.ts', 'export const a = async () => (await import("./shared")).shared() + "A";\n');
+    p.build('a.ts', 'a');
+    for (const f of bFiles) expect(fs.existsSync(path.join(p.out, f)), f).toBe(true);
+    expect(p.build('b.ts', 'b')).toBe(b); // still current: nothing to rebuild
+    expect(fs.existsSync(path.join(p.out, 'orphan-ABCDEFGH.mjs'))).toBe(false);
+    expect(fs.existsSync(path.join(p.out, 'fresh-ABCDEFGH.mjs'))).toBe(true);
+    expect(fs.existsSync(path.join(p.out, 'x.mjs.123.deadbeef.tmp'))).toBe(false); // left by a killed write
+    // a build that is used is marked so: its files' mtimes are now, not their first build's
+    for (const f of bFiles) expect(Date.now() - fs.statSync(path.join(p.out, f)).mtimeMs).toBeLessThan(60_000);
   });
 
   it('writes no manifest when a source was saved while esbuild read it, so the next start builds again', () => {
     const p = scratchProject();
-    try {
-      p.write('entry.ts', 'export const x = 1;\n');
-      // a save during the build looks like this afterwards: an mtime at or after the build's start
-      const later = new Date(Date.now() + 5000);
-      fs.utimesSync(path.join(p.src, 'entry.ts'), later, later);
-      expect(p.build('entry.ts', 'race')).not.toBeNull();
-      expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(false);
-      const earlier = new Date(Date.now() - 5000);
-      fs.utimesSync(path.join(p.src, 'entry.ts'), earlier, earlier);
-      p.build('entry.ts', 'race');
-      expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(true);
-    } finally {
-      p.cleanup();
-    }
+    p.write('entry.ts', 'export const x = 1;\n');
+    // a save during the build looks like this afterwards: an mtime at or after the build's start
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(p.src, 'entry.ts'), later, later);
+    expect(p.build('entry.ts', 'race')).not.toBeNull();
+    expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(false);
+    const earlier = new Date(Date.now() - 5000);
+    fs.utimesSync(path.join(p.src, 'entry.ts'), earlier, earlier);
+    p.build('entry.ts', 'race');
+    expect(fs.existsSync(path.join(p.out, 'race.json'))).toBe(true);
   });
 
   it('a compile error names the file and line', () => {
     const p = scratchProject();
-    try {
-      p.write('broken.ts', 'export const x = ;\n');
-      expect(() => p.build('broken.ts', 'broken')).toThrow(/broken\.ts:1/);
-    } finally {
-      p.cleanup();
-    }
+    p.write('broken.ts', 'export const x = ;\n');
+    expect(() => p.build('broken.ts', 'broken')).toThrow(/broken\.ts:1/);
   });
 
   it('SOCIALSENSE_NO_BUNDLE is 1 or 0 (or true/false, yes/no); anything else is refused by name', () => {
