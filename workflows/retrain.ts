@@ -56,6 +56,14 @@ export const MIN_RETRAIN_DAYS = 3;
 /** How long a training activity may go without a heartbeat before Temporal takes its worker for lost. */
 const TRAINING_HEARTBEAT_TIMEOUT = '5 minutes';
 
+/**
+ * The catalog's note on a retrain some of whose `trained` models failed, e.g.
+ * "1 of 4 models failed to train: topics: socket hang up (activity trainTopics)".
+ */
+export function modelFailuresText(failures: RetrainSummary['failures'], trained: number): string {
+  return `${failures.length} of ${trained} models failed to train: ${failures.map((f) => `${f.model}: ${f.error}`).join('; ')}`;
+}
+
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
 export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainSummary> {
   const runKey = workflowInfo().workflowId;
@@ -138,7 +146,9 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       rescored: rescored.reduce((a, r) => a + r.scored, 0),
       insights,
     };
-    await catalog.recordRunEnd({ runKey, status: 'completed', summary });
+    // Completed, since the other models did improve; but the catalog says which did not, so `socialsense runs` and
+    // the API show it beside the status instead of a bare "completed".
+    await catalog.recordRunEnd({ runKey, status: 'completed', summary, ...(failures.length > 0 ? { error: modelFailuresText(failures, jobs.length) } : {}) });
     return summary;
   } catch (err) {
     await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, ...runEndOf(err) }));

@@ -68,6 +68,9 @@ export function registerRetrain(program: Command): void {
             )
           ).result();
         const summary = await followRun(stack, opts.worker, go, [workflowId]);
+        // A model that failed to train leaves the old one serving: the retrain did not do all it was asked, and a
+        // script or cron job must be able to tell (as `backfill` does for failed days).
+        if (summary.failures.length > 0) process.exitCode = 1;
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
         if (summary.window.daysFailed)
@@ -81,6 +84,11 @@ export function registerRetrain(program: Command): void {
           if (c) printLine(`  ${`${c.name} (neural)`.padEnd(12)} v${c.version} ${c.promoted ? 'PROMOTED' : 'kept old '}  ${c.reason}`);
         }
         for (const f of summary.failures) printLine(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
+        if (summary.failures.length > 0)
+          printLine(
+            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; the model${summary.failures.length === 1 ? '' : 's'} serving before still serve${summary.failures.length === 1 ? 's' : ''} (exit status 1)`,
+            process.stderr,
+          );
         printLine(
           `  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`,
         );

@@ -174,7 +174,7 @@ describe('nightlyRetrain on the real stack', () => {
 });
 
 describe('retrain on imported files', () => {
-  it('trains on every file imported for the window’s days (two files share each day), collects nothing, and rescores them all', async () => {
+  it('trains on every file imported for the window’s days (two files share each day), collects nothing, and rescores them all; a model that fails to train is reported', async () => {
     // A window no import has touched (checked: the rescored count below is then exactly these files'), with two
     // exports of different posts for its last two days.
     let days: string[] = [];
@@ -233,6 +233,25 @@ describe('retrain on imported files', () => {
     await expect(stack.client.workflow.getHandle(`${fileKey}-window`).describe()).rejects.toThrow(/not found/i);
     const rows = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM post_scores WHERE post_id LIKE $1`, [`file:${tag}%`]);
     expect(rows.rows[0].n).toBe(scored[0] + scored[1]);
+
+    // One model failing to train (sentiment data without its label column) leaves the other trained, and the retrain
+    // says so everywhere an operator looks: exit status 1 with a warning, and `runs` lists it completed with the failure.
+    const noLabels = path.join(tmp, 'no-labels.tsv');
+    fs.writeFileSync(noLabels, 'id\ttext\n1\tgood day for a walk\n2\tawful traffic again\n');
+    const partial = await runCli(['retrain', '--source', 'file', '--date', days[2], '--days', '3', '--sentiment-train', noLabels, '--no-worker'], {
+      env: { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue },
+    });
+    expect(partial.code, partial.stderr).toBe(1);
+    expect(partial.stdout).toMatch(/^ {2}sentiment +FAILED {2}.*\blabel\b/m);
+    expect(partial.stdout).toMatch(/^ {2}topics +v\d+ (PROMOTED|kept old )/m);
+    expect(partial.stderr).toContain('warning: sentiment did not retrain; the model serving before still serves (exit status 1)');
+    const partialKey = `retrain-file-${days[2]}`;
+    expect(partial.stdout).toContain(`${partialKey}: window ${days[0]} … ${days[2]}`);
+    const [ended] = (await stack.db.query(`SELECT status, error FROM runs WHERE run_key = $1`, [partialKey])).rows;
+    expect(ended.status).toBe('completed');
+    expect(ended.error).toMatch(/^1 of 2 models failed to train: sentiment: .*\blabel\b/);
+    const listed = await runCli(['runs', '--limit', '200']);
+    expect(listed.stdout).toMatch(new RegExp(`retrain +completed +${partialKey} {2}1 of 2 models failed to train: sentiment: `));
   }, 300_000);
 
   it('a platform window that cannot be collected fails the retrain with the reason, and a platform without a query is refused before it starts', async () => {
