@@ -57,7 +57,8 @@ export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, 
     // until then: in memory up to preprocessMemoryPosts(), the rest in a file of this task's temp folder.
     const accepted = createRecordSpill<Post>({ memoryRecords: preprocessMemoryPosts() });
     try {
-      const preprocessor = createPreprocessor(languages, (post) => accepted.push(post));
+      const expectedPosts = input.inputs.reduce((n, ref) => n + ref.records, 0);
+      const preprocessor = createPreprocessor(languages, (post) => accepted.push(post), { expectedPosts });
       for (const ref of input.inputs) {
         for await (const chunk of readRecordChunks(store, ref)) await forEachSlice(chunk, 2000, preprocessor.add);
       }

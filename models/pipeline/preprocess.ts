@@ -117,12 +117,15 @@ function sanitizePostFields(post: Post): boolean {
  * A post whose time cannot be a post's (before 2004-01-01 or more than a day after `now`, lib/timestamps.ts
  * plausibleTime: the file importer's rule) is quarantined with the reason, whatever source sent it: a producer's
  * clock error on a stream would otherwise head every "newest first" list for years.
- * @param now the clock the future bound is measured from, in ms (default Date.now(); tests fix it)
+ * @param opts.now the clock the future bound is measured from, in ms (default Date.now(); tests fix it)
+ * @param opts.expectedPosts how many records will be added, when known (a partition's record count): the
+ *   near-duplicate index is sized for them up front instead of doubling as they come
  */
-export function createPreprocessor(languages: string[] | null = null, sink?: (post: Post) => void, now: number = Date.now()) {
+export function createPreprocessor(languages: string[] | null = null, sink?: (post: Post) => void, opts: { now?: number; expectedPosts?: number } = {}) {
+  const now = opts.now ?? Date.now();
   const seen = new Set<string>();
   const clean: Post[] = [];
-  const nearDuplicates = createNearDuplicateIndex();
+  const nearDuplicates = createNearDuplicateIndex(opts.expectedPosts ? { initialCapacity: opts.expectedPosts } : {});
   /** by near-duplicate index: whether the post is a repost (see finish) */
   const isRepost: boolean[] = [];
   const implausibleTime = postTimeCheck(now);
@@ -233,7 +236,7 @@ export function createPreprocessor(languages: string[] | null = null, sink?: (po
 }
 
 export function preprocessPosts(records: unknown[], languages: string[] | null = null, now: number = Date.now()) {
-  const p = createPreprocessor(languages, undefined, now);
+  const p = createPreprocessor(languages, undefined, { now });
   p.add(records);
   return p.finish();
 }

@@ -59,6 +59,12 @@ export interface NearDuplicateOptions {
    */
   minDistinctiveWords?: number;
   /**
+   * Texts the index makes room for up front (default 1024); past it, its arrays double. A caller that knows how many
+   * texts come (preprocess: the partition's record count) saves the doubling's copies and its unused half: at 36k
+   * posts, 25 MB of typed arrays instead of 43.
+   */
+  initialCapacity?: number;
+  /**
    * Stop comparing two signatures as soon as the mismatches rule out the threshold (default true).
    * Exact: the accept/reject decision is the same as counting every position; false counts them all.
    */
@@ -458,6 +464,8 @@ export function createNearDuplicateIndex(options: NearDuplicateOptions = {}): Ne
   const earlyExit = options.earlyExit ?? DEFAULT_NEAR_DUPLICATE_OPTIONS.earlyExit;
   if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be in (0, 1] (got ${threshold})`);
   if (!(minDistinctiveWords >= 0)) throw new Error(`minDistinctiveWords must be >= 0 (got ${minDistinctiveWords})`);
+  const initialCapacity = options.initialCapacity ?? 1024;
+  if (!(Number.isSafeInteger(initialCapacity) && initialCapacity >= 1)) throw new Error(`initialCapacity must be a positive integer (got ${initialCapacity})`);
   const { bands, rows } =
     options.bands !== undefined ? { bands: options.bands, rows: Math.floor(numHashes / options.bands) } : chooseBands(numHashes, threshold);
   if (!(bands >= 1 && rows >= 1)) throw new Error(`bands must be between 1 and numHashes=${numHashes} (got ${options.bands})`);
@@ -468,7 +476,7 @@ export function createNearDuplicateIndex(options: NearDuplicateOptions = {}): Ne
   const bandSlots = new Int32Array(bands);
 
   const ids: string[] = [];
-  let capacity = 1024;
+  let capacity = initialCapacity;
   let sigs = new Uint16Array(capacity * numHashes + 1); // +1: whole 32-bit words in `sigs32` whatever numHashes
   let sigs32 = new Uint32Array(sigs.buffer, 0, sigs.length >> 1);
   let parent = new Int32Array(capacity);

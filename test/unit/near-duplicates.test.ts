@@ -208,6 +208,17 @@ describe('near-duplicate detection', () => {
     expect(fast.clusters.length).toBeGreaterThan(10);
     expect(fast).toEqual(findNearDuplicates(posts, { earlyExit: false }));
   });
+
+  it('clusters the same whatever room it is given up front, and refuses a capacity that is not a positive integer', () => {
+    const day = simulateNetwork({ days: 1, postsPerDay: 3000, seed: 9 }).days[0];
+    const posts = day.posts.flatMap((p, i) => (day.truth[i].malformed ? [] : [{ id: `${p.id}#${i}`, text: normalizeText(String(p.text)) }]));
+    const grown = findNearDuplicates(posts); // from 1024, doubled twice on the way
+    expect(grown.clusters.length).toBeGreaterThan(10);
+    // exactly the texts, too few (grows from 1 and from 1000), and more than needed
+    for (const initialCapacity of [posts.length, 1, 1000, 10 * posts.length]) expect(findNearDuplicates(posts, { initialCapacity })).toEqual(grown);
+    for (const initialCapacity of [0, -5, 2.5, Number.NaN])
+      expect(() => createNearDuplicateIndex({ initialCapacity })).toThrow(`initialCapacity must be a positive integer (got ${initialCapacity})`);
+  });
 });
 
 /** n posts from a template; clusters of 3+ are what the spam filter removes (SPAM_CLUSTER_SIZE). */
