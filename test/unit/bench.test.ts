@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulateNetwork } from '../../activities/collect/simulated/generator';
 import { flatRecord, SIMULATED_COLUMNS } from '../../bench/corpus';
+import { LINE_SHAPES, measureJsonLineParse } from '../../bench/jsonLineParse';
+import { mayHoldUnsafeInteger, parseJsonKeepingBigInts } from '../../activities/collect/file';
 import { analyseOrchestration, spansFromHistory, type ActivitySpan } from '../../bench/orchestration';
 import { renderMarkdown, type BenchResults } from '../../bench/results';
 import { STAGES } from '../../bench/stages';
@@ -127,5 +129,19 @@ describe('orchestration share', () => {
         result: { scored: 3 },
       },
     ]);
+  });
+});
+
+describe('bench/jsonLineParse.ts', () => {
+  it('has the line shapes it names: string ids take the fast path, X v1.1 numeric ids need (and get) the exact one', () => {
+    expect(mayHoldUnsafeInteger(LINE_SHAPES.xV2(3))).toBe(false);
+    expect(mayHoldUnsafeInteger(LINE_SHAPES.mastodon(3))).toBe(false);
+    expect(mayHoldUnsafeInteger(LINE_SHAPES.simulated(3))).toBe(false);
+    expect(mayHoldUnsafeInteger(LINE_SHAPES.xV1(3))).toBe(true);
+    expect(parseJsonKeepingBigInts(LINE_SHAPES.xV1(3))).toMatchObject({ id: '1790000000000000003', id_str: '1790000000000000003' });
+    expect(parseJsonKeepingBigInts(LINE_SHAPES.xV2(3))).toMatchObject({ id: '1790000000000000003', author_id: '1200000000000000003' });
+    const rows = measureJsonLineParse({ lines: 200, rounds: 1 });
+    expect(rows.map((r) => r.shape)).toEqual(['xV2', 'mastodon', 'xV1', 'simulated']);
+    for (const r of rows) expect(r.keepingMicrosPerLine > 0 && r.jsonParseMicrosPerLine > 0 && r.ratio > 0).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import {
   createFileCollectActivities,
   detectFormat,
   parseJsonKeepingBigInts,
+  mayHoldUnsafeInteger,
   recordToPost,
   resolveMapping,
   rowNumberIds,
@@ -156,6 +157,23 @@ describe('64-bit ids', () => {
       s: '1790000000000000001x',
     });
     expect(parseJsonKeepingBigInts('{"id":9007199254740993}')).toEqual({ id: '9007199254740993' });
+    // wherever JSON can put a number: array elements, after blanks and line breaks, negative, the whole text
+    expect(parseJsonKeepingBigInts('{"ids":[1790000000000000001, -1790000000000000002],"x" : \n 9007199254740995}')).toEqual({
+      ids: ['1790000000000000001', '-1790000000000000002'],
+      x: '9007199254740995',
+    });
+    expect(parseJsonKeepingBigInts('[1790000000000000003]')).toEqual(['1790000000000000003']);
+    expect(parseJsonKeepingBigInts(' 1790000000000000004')).toBe('1790000000000000004');
+    // ids in strings (every line of an X, Mastodon or Reddit export) take the fast path, and come back as they were
+    const tweet = '{"id_str":"1790000000000000001","user":{"id_str":"12345678901234567"},"text":"order 1234567890123456789 now"}';
+    expect(mayHoldUnsafeInteger(tweet)).toBe(false);
+    expect(parseJsonKeepingBigInts(tweet)).toEqual(JSON.parse(tweet));
+    for (const numeric of ['{"id":1790000000000000001}', '[1,1790000000000000001]', '{"a":[ -1234567890123456]}', '1234567890123456'])
+      expect(mayHoldUnsafeInteger(numeric)).toBe(true);
+    // a string that looks like a number after a comma only costs the slow path; its value stays a string
+    const lookalike = '{"text":"a,1790000000000000001"}';
+    expect(mayHoldUnsafeInteger(lookalike)).toBe(true);
+    expect(parseJsonKeepingBigInts(lookalike)).toEqual({ text: 'a,1790000000000000001' });
     expect(idString('1790000000000000191')).toBe('1790000000000000191');
     expect(idString(40001)).toBe('40001');
     expect(() => idString(1790000000000000000)).toThrow(/lost precision/);
