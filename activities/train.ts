@@ -16,6 +16,7 @@ import { classificationMetrics } from '../models/sentiment/metrics';
 import { lexiconModelName, scoreSentiment } from '../models/sentiment/lexicon';
 import { trainSentimentClassifier, tuneOnNewest } from '../models/sentiment/classifier';
 import { loadSentimentModel, trainNeuralSentiment } from '../models/sentiment/neural';
+import { labelledRows, SENTIMENT_CLASSES, type LabelledRows } from '../models/sentiment/trainingRows';
 import { configuredDomainLexicon } from '../lib/domainLexicon';
 import { fitTopicModel, loadTopicModel, type TopicModel } from '../models/topics/topicModel';
 import { npmiCoherence, topicDiversity } from '../models/topics/metrics';
@@ -61,7 +62,6 @@ export interface TrainOutcome {
 /** The serving version loaded for the gate: its model, or why it cannot be scored; null when nothing serves. */
 type ServingForGate<T> = { version: number; model: T } | { version: number; missing: string } | null;
 
-const SENTIMENT_CLASSES: SentimentLabel[] = ['negative', 'neutral', 'positive'];
 const ENGAGEMENT_WEIGHTS = { like: 1, repost: 2, reply: 3 } as const;
 
 /**
@@ -169,8 +169,15 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       const rows = await readTableAll(file).catch((err) => {
         throw invalidInput(`cannot read sentiment training data: ${(err as Error).message}`);
       });
-      requireColumns(file, rows, ['text', 'label']);
-      const labelled = rows.filter((r) => (SENTIMENT_CLASSES as string[]).includes(r.label));
+      let usable: LabelledRows<(typeof rows)[number]>;
+      try {
+        requireColumns(file, rows, ['text', 'label']);
+        usable = labelledRows(rows, file);
+      } catch (err) {
+        // the same file fails the same way on a retry: refused at once, saying what to fix
+        throw invalidInput(`cannot train the sentiment classifier on ${(err as Error).message}`);
+      }
+      const { rows: labelled, skipped } = usable;
       labelled.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? '', undefined, { numeric: true }));
       const cut = Math.floor(labelled.length * 0.9);
       const train = labelled.slice(0, cut);
@@ -181,14 +188,20 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
       // tuned on the newest tenth of the training part when the rows have tweet ids (models/sentiment/classifier.ts tuneOnNewest)
       const tuning = tuneOnNewest(
         train.map((r) => r.text),
-        train.map((r) => r.label as SentimentLabel),
+        train.map((r) => r.label),
         train.map((r) => r.id ?? ''),
       );
       const candidate = trainSentimentClassifier(tuning.texts, tuning.labels, { seed: 1, lexicon: domain, ...tuning.options });
-      const gold = test.map((r) => r.label as SentimentLabel);
+      const gold = test.map((r) => r.label);
       const texts = test.map((r) => r.text);
       const macro = (predicted: SentimentLabel[]) => classificationMetrics(gold, predicted, SENTIMENT_CLASSES).macroRecall;
-      const metrics = { macroRecall: macro(candidate.predictBatch(texts).map((p) => p.label)), heldOut: test.length, trained: train.length };
+      const metrics = {
+        macroRecall: macro(candidate.predictBatch(texts).map((p) => p.label)),
+        heldOut: test.length,
+        trained: train.length,
+        // rows without a label that names a class: said, not dropped silently
+        ...(skipped > 0 ? { skippedRows: skipped } : {}),
+      };
       const lexicon = { macroRecall: macro(texts.map((t) => scoreSentiment(t, domain).label)) };
       const current = await servingForGate('sentiment', async (row) => loadSentimentModel(await readBinary(store, { uri: row.artifactUri })));
       const serving = servingFigures(current, (model) => ({ macroRecall: macro(model.predictBatch(texts).map((p) => p.label)) }));

@@ -57,11 +57,11 @@ export const MIN_RETRAIN_DAYS = 3;
 const TRAINING_HEARTBEAT_TIMEOUT = '5 minutes';
 
 /**
- * The catalog's note on a retrain some of whose `trained` models failed, e.g.
- * "1 of 4 models failed to train: topics: socket hang up (activity trainTopics)".
+ * The catalog's note on a retrain in which `failedModels` of the `models` it trains failed, e.g.
+ * "1 of 5 models failed to train: topics: socket hang up (activity trainTopics)".
  */
-export function modelFailuresText(failures: RetrainSummary['failures'], trained: number): string {
-  return `${failures.length} of ${trained} models failed to train: ${failures.map((f) => `${f.model}: ${f.error}`).join('; ')}`;
+export function modelFailuresText(failures: RetrainSummary['failures'], failedModels: number, models: number): string {
+  return `${failedModels} of ${models} models failed to train: ${failures.map((f) => `${f.model}: ${f.error}`).join('; ')}`;
 }
 
 /** What the nightly Schedule starts: retrain on the last N days, evaluate, promote if better, rescore. */
@@ -114,18 +114,23 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
         `no scored posts from ${source} between ${from} and ${to}${imported ? ": a file's posts are on their own days; pass --date and --days that cover them (the run summaries' datasets name the days)" : ''}`,
       );
 
-    const jobs: Array<[string, () => Promise<TrainOutcome | TrainOutcome[]>]> = [
-      ['sentiment', () => training.trainSentiment({ runKey, trainFile: input.sentimentTrainFile ?? null })],
-      ['topics', () => training.trainTopics({ runKey, features: data.features, k: input.topics, truth: data.truth })],
+    // Each training activity with the models it trains (the user models are two), as the registry names them.
+    const jobs: Array<[string[], () => Promise<TrainOutcome | TrainOutcome[]>]> = [
+      [['sentiment'], () => training.trainSentiment({ runKey, trainFile: input.sentimentTrainFile ?? null })],
+      [['topics'], () => training.trainTopics({ runKey, features: data.features, k: input.topics, truth: data.truth })],
     ];
     if (data.engagements.length > 0) {
-      jobs.push(['recommender', () => training.trainRecommender({ runKey, features: data.features, engagements: data.engagements })]);
-      jobs.push(['users', () => training.trainUserModels({ runKey, features: data.features, engagements: data.engagements, truthUsers: data.truthUsers })]);
+      jobs.push([['recommender'], () => training.trainRecommender({ runKey, features: data.features, engagements: data.engagements })]);
+      jobs.push([
+        ['segments', 'engagement'],
+        () => training.trainUserModels({ runKey, features: data.features, engagements: data.engagements, truthUsers: data.truthUsers }),
+      ]);
     }
     // One model failing to train must not keep the others from improving.
     const settled = await Promise.allSettled(jobs.map(([, run]) => run()));
     const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
-    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0], error: describeFailure(s.reason) }] : []));
+    const failed = jobs.filter((_, i) => settled[i].status === 'rejected');
+    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0].join(' and '), error: describeFailure(s.reason) }] : []));
     if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, `every model failed to train: ${JSON.stringify(failures)}`);
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
@@ -148,7 +153,14 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     };
     // Completed, since the other models did improve; but the catalog says which did not, so `socialsense runs` and
     // the API show it beside the status instead of a bare "completed".
-    await catalog.recordRunEnd({ runKey, status: 'completed', summary, ...(failures.length > 0 ? { error: modelFailuresText(failures, jobs.length) } : {}) });
+    await catalog.recordRunEnd({
+      runKey,
+      status: 'completed',
+      summary,
+      ...(failures.length > 0
+        ? { error: modelFailuresText(failures, failed.flatMap(([names]) => names).length, jobs.flatMap(([names]) => names).length) }
+        : {}),
+    });
     return summary;
   } catch (err) {
     await CancellationScope.nonCancellable(() => catalog.recordRunEnd({ runKey, ...runEndOf(err) }));

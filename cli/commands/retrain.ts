@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
@@ -34,7 +36,10 @@ export function registerRetrain(program: Command): void {
     )
     .option('--posts <n>', 'simulated posts per day for days not collected yet', postsOption)
     .option('--query <q>', 'for a platform source: the query of the days not collected yet (search terms, hashtag, page or subreddit)')
-    .option('--sentiment-train <file>', 'labelled TSV (text, label) for the sentiment classifier')
+    .option(
+      '--sentiment-train <file>',
+      'labelled TSV for the sentiment classifier: columns text and label (negative, neutral or positive, in any case), at least 10 labelled rows',
+    )
     .option(
       '--lexicon <file>',
       'domain lexicon: extra words with valences ("word<TAB>valence", -4..4) for the sentiment lexicon (sets SOCIALSENSE_LEXICON for this process\'s worker)',
@@ -43,6 +48,10 @@ export function registerRetrain(program: Command): void {
     .option('--no-worker', 'do not run a worker in this process')
     .action(async (opts, cmd: Command) => {
       if (opts.lexicon) useLexiconOption(opts.lexicon);
+      // Resolved here, as `run --file` is: the worker (another process, maybe another directory) reads it.
+      const sentimentTrain: string | null = opts.sentimentTrain ? path.resolve(opts.sentimentTrain) : null;
+      if (sentimentTrain && !fs.statSync(sentimentTrain, { throwIfNoEntry: false })?.isFile())
+        cmd.error(`error: --sentiment-train ${opts.sentimentTrain}: no such file (${sentimentTrain})`, { exitCode: 1, code: 'socialsense.noSuchFile' });
       const collection = windowCollectionForCommand(cmd, opts.source, opts.query);
       installRuntime();
       const stack = await connectStack();
@@ -52,7 +61,7 @@ export function registerRetrain(program: Command): void {
         days: opts.days,
         source: opts.source,
         posts: opts.posts,
-        sentimentTrainFile: opts.sentimentTrain ?? null,
+        sentimentTrainFile: sentimentTrain,
         ...collection,
       };
       const workflowId = retrainWorkflowId(opts.source, date, collection);
@@ -70,7 +79,13 @@ export function registerRetrain(program: Command): void {
         const summary = await followRun(stack, opts.worker, go, [workflowId]);
         // A model that failed to train leaves the old one serving: the retrain did not do all it was asked, and a
         // script or cron job must be able to tell (as `backfill` does for failed days).
-        if (summary.failures.length > 0) process.exitCode = 1;
+        if (summary.failures.length > 0) {
+          process.exitCode = 1;
+          printLine(
+            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; what served before still serves (exit status 1)`,
+            process.stderr,
+          );
+        }
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
         if (summary.window.daysFailed)
@@ -84,11 +99,6 @@ export function registerRetrain(program: Command): void {
           if (c) printLine(`  ${`${c.name} (neural)`.padEnd(12)} v${c.version} ${c.promoted ? 'PROMOTED' : 'kept old '}  ${c.reason}`);
         }
         for (const f of summary.failures) printLine(`  ${f.model.padEnd(12)} FAILED  ${f.error}`);
-        if (summary.failures.length > 0)
-          printLine(
-            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; the model${summary.failures.length === 1 ? '' : 's'} serving before still serve${summary.failures.length === 1 ? 's' : ''} (exit status 1)`,
-            process.stderr,
-          );
         printLine(
           `  insights: ${summary.insights.users} users, ${summary.insights.terms} hashtags, trending: ${summary.insights.trendingTerms.slice(0, 5).join(', ') || 'none'}`,
         );

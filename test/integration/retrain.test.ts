@@ -238,18 +238,29 @@ describe('retrain on imported files', () => {
     // says so everywhere an operator looks: exit status 1 with a warning, and `runs` lists it completed with the failure.
     const noLabels = path.join(tmp, 'no-labels.tsv');
     fs.writeFileSync(noLabels, 'id\ttext\n1\tgood day for a walk\n2\tawful traffic again\n');
-    const partial = await runCli(['retrain', '--source', 'file', '--date', days[2], '--days', '3', '--sentiment-train', noLabels, '--no-worker'], {
-      env: { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue },
-    });
+    // A path relative to where the command runs, as a user types it: the worker reads it from elsewhere.
+    const retrainArgs = ['retrain', '--source', 'file', '--date', days[2], '--days', '3', '--no-worker'];
+    const env = { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue };
+    const partial = await runCli([...retrainArgs, '--sentiment-train', 'no-labels.tsv'], { env, cwd: tmp });
     expect(partial.code, partial.stderr).toBe(1);
-    expect(partial.stdout).toMatch(/^ {2}sentiment +FAILED {2}.*\blabel\b/m);
+    // refused at once (not retried 5 times), saying what to fix
+    expect(partial.stdout).toMatch(
+      /^ {2}sentiment +FAILED {2}InvalidInput: cannot train the sentiment classifier on \S+no-labels\.tsv: missing column\(s\) label;/m,
+    );
+    expect(partial.stderr).not.toMatch(/retrying trainSentiment/);
     expect(partial.stdout).toMatch(/^ {2}topics +v\d+ (PROMOTED|kept old )/m);
-    expect(partial.stderr).toContain('warning: sentiment did not retrain; the model serving before still serves (exit status 1)');
+    expect(partial.stderr).toContain('warning: sentiment did not retrain; what served before still serves (exit status 1)');
+    // a file that is not there is refused before anything starts
+    const missing = await runCli([...retrainArgs, '--sentiment-train', 'no-such.tsv'], { env, cwd: tmp });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.split('\n')[0]).toBe(`error: --sentiment-train no-such.tsv: no such file (${path.join(fs.realpathSync(tmp), 'no-such.tsv')})`);
     const partialKey = `retrain-file-${days[2]}`;
     expect(partial.stdout).toContain(`${partialKey}: window ${days[0]} … ${days[2]}`);
     const [ended] = (await stack.db.query(`SELECT status, error FROM runs WHERE run_key = $1`, [partialKey])).rows;
     expect(ended.status).toBe('completed');
-    expect(ended.error).toMatch(/^1 of 2 models failed to train: sentiment: .*\blabel\b/);
+    expect(ended.error).toMatch(
+      /^1 of 2 models failed to train: sentiment: InvalidInput: cannot train the sentiment classifier on .*missing column\(s\) label;/,
+    );
     const listed = await runCli(['runs', '--limit', '200']);
     expect(listed.stdout).toMatch(new RegExp(`retrain +completed +${partialKey} {2}1 of 2 models failed to train: sentiment: `));
   }, 300_000);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { labelledRows, MIN_LABELLED_ROWS, SENTIMENT_CLASSES } from '../../models/sentiment/trainingRows';
+
+const rows = (labels: string[]) => labels.map((label, i) => ({ id: String(i), text: `text ${i}`, label }));
+
+describe('labelledRows: the rows a sentiment classifier trains on', () => {
+  it('reads labels in any case and with blanks around them, and counts the rows it leaves out', () => {
+    const table = [...rows(['Positive', ' negative ', 'NEUTRAL', 'positive']), ...rows(Array(8).fill('neutral')), ...rows(['', 'pos', 'mixed'])];
+    const { rows: kept, skipped, unknownLabels } = labelledRows(table);
+    expect(kept).toHaveLength(12);
+    expect(kept.slice(0, 4).map((r) => r.label)).toEqual(['positive', 'negative', 'neutral', 'positive']);
+    expect(kept[0]).toMatchObject({ id: '0', text: 'text 0' }); // the other columns stay
+    expect(skipped).toBe(3);
+    expect(unknownLabels).toEqual(['', 'pos', 'mixed']);
+    expect(new Set(kept.map((r) => r.label))).toEqual(new Set(SENTIMENT_CLASSES));
+  });
+
+  it('refuses too few labelled rows, naming the file, the counts and labels that name no class', () => {
+    expect(() => labelledRows(rows(['pos', 'neg', '1', 'neg']), 'train.tsv')).toThrow(
+      'train.tsv: 0 of 4 rows have the label negative, neutral or positive (in any case); labels that name none: "pos", "neg", "1"; at least 10 labelled rows are needed',
+    );
+    // one short of the minimum, every label usable: the count says so, no list of bad labels
+    expect(() => labelledRows(rows(Array(MIN_LABELLED_ROWS - 1).fill('positive')))).toThrow(
+      `the table: ${MIN_LABELLED_ROWS - 1} of ${MIN_LABELLED_ROWS - 1} rows have the label negative, neutral or positive (in any case); at least ${MIN_LABELLED_ROWS} labelled rows are needed`,
+    );
+    expect(labelledRows(rows(Array(MIN_LABELLED_ROWS).fill('negative'))).rows).toHaveLength(MIN_LABELLED_ROWS);
+    // at most five bad labels are quoted, however many there are
+    expect(() => labelledRows(rows(['a', 'b', 'c', 'd', 'e', 'f', 'g']))).toThrow(/labels that name none: "a", "b", "c", "d", "e";/);
+  });
+});
