@@ -428,7 +428,10 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
             posts,
             query: { ...queryTextSchema, description: "a platform source's query, for the days of the window not collected yet" },
             topics: { type: 'integer', minimum: 2, maximum: 200 },
-            sentimentTrainFile: { ...printableLine(1000), description: 'labelled TSV (text, label) the worker can read' },
+            sentimentTrainFile: {
+              ...printableLine(1000),
+              description: 'labelled TSV the worker can read: columns text and label (negative, neutral or positive, in any case), at least 10 labelled rows',
+            },
           },
         },
         response: { 202: accepted, ...errors },
