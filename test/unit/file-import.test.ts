@@ -13,6 +13,7 @@ import {
   detectFormat,
   parseJsonKeepingBigInts,
   mayHoldUnsafeInteger,
+  exactIntegerDigits,
   recordToPost,
   resolveMapping,
   rowNumberIds,
@@ -170,6 +171,21 @@ describe('64-bit ids', () => {
     expect(parseJsonKeepingBigInts(tweet)).toEqual(JSON.parse(tweet));
     for (const numeric of ['{"id":1790000000000000001}', '[1,1790000000000000001]', '{"a":[ -1234567890123456]}', '1234567890123456'])
       expect(mayHoldUnsafeInteger(numeric)).toBe(true);
+    // an id written with an exponent is an integer too, kept exact (it was rounded, and two posts merged)
+    expect(
+      parseJsonKeepingBigInts('{"a":1790000000000000403e0,"b":1.790000000000000404e18,"c":-17.90000000000000405E17,"d":1e20,"f":0.30000000000000004}'),
+    ).toEqual({
+      a: '1790000000000000403',
+      b: '1790000000000000404',
+      c: '-1790000000000000405',
+      d: '100000000000000000000',
+      f: 0.30000000000000004,
+    });
+    expect(exactIntegerDigits('0.5e1')).toBe('5');
+    expect(exactIntegerDigits('100e-2')).toBe('1');
+    expect(exactIntegerDigits('5e-1')).toBeNull();
+    expect(exactIntegerDigits('12.5')).toBeNull();
+    expect(exactIntegerDigits('1e41')).toBeNull(); // past 40 digits: a number, not an id
     // a string that looks like a number after a comma only costs the slow path; its value stays a string
     const lookalike = '{"text":"a,1790000000000000001"}';
     expect(mayHoldUnsafeInteger(lookalike)).toBe(true);
@@ -177,6 +193,22 @@ describe('64-bit ids', () => {
     expect(idString('1790000000000000191')).toBe('1790000000000000191');
     expect(idString(40001)).toBe('40001');
     expect(() => idString(1790000000000000000)).toThrow(/lost precision/);
+  });
+
+  it('imports ids written as numbers with an exponent as distinct exact ids, beside string ids', async () => {
+    const line = (id: string, text: string) => `{"id":${id},"text":"${text}","created_at":"2026-11-20T10:00:00Z","username":"u${text.length}"}`;
+    const file = write(
+      'exponent-ids.jsonl',
+      [
+        line('1790000000000000403e0', 'quince id with exponent about nebulae'),
+        line('1790000000000000404e0', 'raisin id with exponent about comets'),
+        line('1.790000000000000405e18', 'mango id with a decimal mantissa'),
+        line('"1790000000000000406"', 'plum id as a string'),
+      ].join('\n') + '\n',
+    );
+    const { posts, quarantine } = await importAll(file);
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => p.id).sort()).toEqual(['403', '404', '405', '406'].map((n) => `file:1790000000000000${n}`));
   });
 
   it('case 07: Twitter v1.1 JSON gives 3 posts with the exact id_str values and 3 distinct authors', async () => {
