@@ -211,6 +211,18 @@ describe('64-bit ids', () => {
     expect(posts.map((p) => p.id).sort()).toEqual(['403', '404', '405', '406'].map((n) => `file:1790000000000000${n}`));
   });
 
+  it('reads epoch seconds, ms, µs and ns (numbers, digit strings) in records the X recogniser takes (an author_id column)', async () => {
+    const at = Date.UTC(2026, 10, 20, 19, 0, 0); // 2026-11-20T19:00:00Z
+    const times = [`${at / 1000}`, `${at}`, `${at}000`, `${at}000000`, `"${at}000000"`, `"${at / 1000}"`];
+    const file = write(
+      'epoch-author-id.jsonl',
+      times.map((t, i) => `{"id":"e${i}","text":"epoch form ${i} about tides and moons","created_at":${t},"author_id":"a${i}"}`).join('\n') + '\n',
+    );
+    const { posts, quarantine } = await importAll(file);
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => [p.id, p.created_at]).sort()).toEqual(times.map((_, i) => [`file:e${i}`, '2026-11-20T19:00:00.000Z']));
+  });
+
   it('case 07: Twitter v1.1 JSON gives 3 posts with the exact id_str values and 3 distinct authors', async () => {
     const { posts, quarantine } = await importAll(path.join(cases, '07-tweet-v1-numeric-id', 'tweets.jsonl'));
     expect(quarantine).toEqual([]);

@@ -1,5 +1,6 @@
 import type { Author } from '../../../lib/schema';
 import { UNKNOWN_AUTHOR_PREFIX } from '../../../lib/platformName';
+import { parseTimestamp } from '../../../lib/timestamps';
 
 /** Helpers shared by the platform → post.v1 mappings. */
 
@@ -24,11 +25,16 @@ export function count(v: unknown, fallback = 0): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
-/** Any timestamp a platform sends (ISO with `+0000`, epoch seconds) → UTC ISO; a missing or bad one is an error. */
+/**
+ * Any timestamp a platform or an export sends → UTC ISO, read by lib/timestamps parseTimestamp as the file importer
+ * reads times: ISO 8601 (with `Z`, `+0000` or `+00:00`), Twitter's and RFC 2822 dates, epoch seconds, milliseconds,
+ * microseconds or nanoseconds (told by their size; numbers, digit strings or bigints).
+ * @throws Error naming `what`, the value and why, for a missing or unreadable one
+ */
 export function utcIso(v: unknown, what = 'created_at'): string {
-  const ms = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new Error(`${what} ${JSON.stringify(v ?? null)} is not a timestamp`);
-  return new Date(ms).toISOString();
+  const t = parseTimestamp(v);
+  if (!t.ok) throw new Error(`${what} ${JSON.stringify(typeof v === 'bigint' ? String(v) : (v ?? null))} is not a timestamp: ${t.reason}`);
+  return t.iso;
 }
 
 export const optUtcIso = (v: unknown): string | null => {
