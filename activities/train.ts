@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { invalidInput } from '../lib/failures';
 import type { Db } from '../lib/db';
@@ -166,6 +167,11 @@ export function createTrainingActivities(deps: { store: ObjectStore; db: Db }) {
      */
     async trainSentiment(input: { runKey: string; trainFile?: string | null }): Promise<TrainOutcome> {
       const file = input.trainFile ?? path.join(sharedDataDir(), 'semeval', 'sentiment-train.tsv');
+      // Without a file of its own, a retrain trains on the shared data's SemEval set: say where to point it.
+      if (!input.trainFile && !fs.existsSync(file))
+        throw invalidInput(
+          `no sentiment training data: the default, SemEval's training set, is not at ${file}; set SOCIALSENSE_SHARED_DATA to the folder that holds semeval/, or give a labelled TSV (retrain --sentiment-train FILE; the API's sentimentTrainFile)`,
+        );
       const rows = await readTableAll(file).catch((err) => {
         throw invalidInput(`cannot read sentiment training data: ${(err as Error).message}`);
       });

@@ -1,4 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { createTrainingActivities } from '../../activities/train';
+import type { Db } from '../../lib/db';
+import { FailureType } from '../../lib/failures';
+import type { ObjectStore } from '../../lib/objectStore';
 import { labelledRows, MIN_LABELLED_ROWS, SENTIMENT_CLASSES } from '../../models/sentiment/trainingRows';
 
 const rows = (labels: string[]) => labels.map((label, i) => ({ id: String(i), text: `text ${i}`, label }));
@@ -26,5 +34,28 @@ describe('labelledRows: the rows a sentiment classifier trains on', () => {
     expect(labelledRows(rows(Array(MIN_LABELLED_ROWS).fill('negative'))).rows).toHaveLength(MIN_LABELLED_ROWS);
     // at most five bad labels are quoted, however many there are
     expect(() => labelledRows(rows(['a', 'b', 'c', 'd', 'e', 'f', 'g']))).toThrow(/labels that name none: "a", "b", "c", "d", "e";/);
+  });
+});
+
+describe('trainSentiment without training data of its own', () => {
+  it('says where the default should be and how to give one, without retrying (InvalidInput)', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsense-no-shared-'));
+    const saved = process.env.SOCIALSENSE_SHARED_DATA;
+    process.env.SOCIALSENSE_SHARED_DATA = empty;
+    try {
+      // fails before any I/O: no store or database is touched
+      const training = createTrainingActivities({ store: {} as ObjectStore, db: {} as Db });
+      const err = await training.trainSentiment({ runKey: 'unit', trainFile: null }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(FailureType.InvalidInput);
+      expect((err as ApplicationFailure).nonRetryable).toBe(true);
+      expect((err as Error).message).toBe(
+        `no sentiment training data: the default, SemEval's training set, is not at ${path.join(empty, 'semeval', 'sentiment-train.tsv')}; set SOCIALSENSE_SHARED_DATA to the folder that holds semeval/, or give a labelled TSV (retrain --sentiment-train FILE; the API's sentimentTrainFile)`,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SOCIALSENSE_SHARED_DATA;
+      else process.env.SOCIALSENSE_SHARED_DATA = saved;
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
