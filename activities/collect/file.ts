@@ -581,7 +581,7 @@ const MAX_FIRST_LINE_CHARS = 64 * 1024 * 1024;
  * How a `.json` file (or one of another name read as JSON) is read: `lines` when its first non-empty line is a JSON object on its own (JSON Lines named
  * .json), `array` when its text starts with `[`, else `document`. Reads only the first line (bounded), never the file.
  */
-async function jsonDocumentShape(file: string): Promise<'lines' | 'array' | 'document'> {
+export async function jsonDocumentShape(file: string): Promise<'lines' | 'array' | 'document'> {
   let head = '';
   for await (const chunk of await openText(file)) {
     head += chunk;

@@ -2,18 +2,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { closeProducers, ensureTopic, publishJson, resolveBrokers } from '../../activities/collect/stream/kafka';
-import { readLines, readTableItems } from '../../lib/tabular';
+import { jsonDocumentShape } from '../../activities/collect/file';
+import { jsonArrayItems } from '../../activities/collect/fileStream';
+import { openText, readLines, readTableItems } from '../../lib/tabular';
 import { printLine } from '../terminalText';
 
 /**
  * The records of a file as Kafka message values: JSONL/NDJSON lines as they are (one message per line,
- * the text unchanged, so a malformed line reaches the consumer and is quarantined there), CSV/TSV rows as
- * flat JSON objects. Blank lines are skipped.
+ * the text unchanged, so a malformed line reaches the consumer and is quarantined there), the elements of a .json
+ * file's array as written, a .json document whole, CSV/TSV rows as flat JSON objects. Blank lines are skipped.
  */
 export async function* fileMessages(file: string): AsyncGenerator<string> {
   const name = file.replace(/\.gz$/i, '').toLowerCase();
   if (name.endsWith('.csv') || name.endsWith('.tsv') || name.endsWith('.tab')) {
     for await (const item of readTableItems(file, { delimiter: name.endsWith('.csv') ? ',' : '\t' })) yield 'row' in item ? JSON.stringify(item.row) : item.raw;
+    return;
+  }
+  // A .json file is read as the importer reads it (activities/collect/file.ts): JSON Lines under that name, an array
+  // (a message per element, as written), or one document (one message: an API response the stream recognises whole).
+  const shape = /\.json$/.test(name) ? await jsonDocumentShape(file) : 'lines';
+  if (shape === 'array') {
+    for await (const { text } of jsonArrayItems(await openText(file), path.basename(file))) yield text;
+    return;
+  }
+  if (shape === 'document') {
+    let text = '';
+    for await (const chunk of await openText(file)) text += chunk;
+    if (text.trim()) yield text.trim();
     return;
   }
   for await (const { text } of readLines(file)) if (text.trim()) yield text;
@@ -30,7 +45,10 @@ export function registerProduce(program: Command): void {
     .command('produce')
     .description("publish a file's records to a Kafka topic (one message per JSONL line or CSV row), for demos and tests")
     .requiredOption('--topic <topic>', 'the topic (created with 3 partitions if missing)')
-    .requiredOption('--file <path>', 'a JSONL/NDJSON file (post.v1, flat export records or raw platform JSON), or CSV/TSV')
+    .requiredOption(
+      '--file <path>',
+      'a JSONL/NDJSON file (post.v1, flat export records or raw platform JSON), a .json file (an array: a message per element; one document: one message), or CSV/TSV',
+    )
     .option('--brokers <host:port,...>', 'brokers (default KAFKA_BROKERS, written by `services up kafka`)')
     .option('--json', 'print the counts as one JSON object')
     .action(async (opts) => {
