@@ -33,6 +33,20 @@ refuse_taken_ports() {
   done
 }
 
+# A service this checkout already runs must be on the port asked for: `up` in a shell without the port variables it
+# was started with would otherwise write the default ports to .env, where nothing of this checkout listens (or another
+# checkout's stack does, whose Temporal and Postgres this one's commands would then use).
+# running_port <service>: the port it was started on (empty when not recorded: started by an older script).
+running_port() {
+  if [ "$1" = postgres ]; then sed -n 4p "$PG_DATA/postmaster.pid" 2>/dev/null || true; else cat "$RUN_DIR/$1.port" 2>/dev/null || true; fi
+}
+# same_port_or_die <service> <setting> <port asked for>
+same_port_or_die() {
+  local have; have="$(running_port "$1")"
+  [ -z "$have" ] || [ "$have" = "$3" ] \
+    || die "$1 already runs for this checkout on port $have, not $3: set $2=$have (the port it was started with), or stop it first: scripts/services.sh down $1"
+}
+
 # started_or_die <service>: after its readiness check, the process this script started must be the one that answered.
 started_or_die() { pid_alive "$1" || die "$1 exited while starting; see $LOG_DIR/$1.log"; }
 
@@ -62,7 +76,7 @@ as_pg_user() { # Postgres refuses to run as root; use its own system user then.
 }
 
 temporal_up() {
-  if pid_alive temporal; then return; fi
+  if pid_alive temporal; then same_port_or_die temporal SOCIALSENSE_TEMPORAL_PORT "$TEMPORAL_PORT"; return; fi
   mkdir -p "$DATA_DIR/temporal"
   command -v temporal >/dev/null || die "temporal CLI not found: run scripts/setup.sh"
   refuse_taken_ports temporal SOCIALSENSE_TEMPORAL_PORT="$TEMPORAL_PORT" SOCIALSENSE_TEMPORAL_UI_PORT="$TEMPORAL_UI_PORT"
@@ -71,12 +85,13 @@ temporal_up() {
     --search-attribute SocialSenseStage=Keyword --search-attribute SocialSenseSource=Keyword \
     --search-attribute SocialSenseDate=Keyword >"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$RUN_DIR/temporal.pid"
+  echo "$TEMPORAL_PORT" >"$RUN_DIR/temporal.port"
   wait_for temporal 60 temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
   started_or_die temporal
 }
 
 minio_up() {
-  if pid_alive minio; then return; fi
+  if pid_alive minio; then same_port_or_die minio SOCIALSENSE_MINIO_PORT "$MINIO_PORT"; return; fi
   mkdir -p "$DATA_DIR/minio"
   refuse_taken_ports minio SOCIALSENSE_MINIO_PORT="$MINIO_PORT" SOCIALSENSE_MINIO_CONSOLE_PORT="$MINIO_CONSOLE_PORT"
   if command -v minio >/dev/null; then
@@ -90,6 +105,7 @@ minio_up() {
     die "neither minio nor rclone found: run scripts/setup.sh"
   fi
   echo $! >"$RUN_DIR/minio.pid"
+  echo "$MINIO_PORT" >"$RUN_DIR/minio.port"
   wait_for minio 60 port_open "$MINIO_PORT"
   if command -v minio >/dev/null; then wait_for minio 60 curl -fsS "http://127.0.0.1:$MINIO_PORT/minio/health/live"; fi
   started_or_die minio
@@ -104,7 +120,9 @@ postgres_up() {
       || die "initdb failed; see $LOG_DIR/postgres-initdb.log"
   fi
   [ "$(id -u)" = 0 ] && chown postgres "$PG_SOCKET_DIR" "$LOG_DIR" 2>/dev/null || true
-  if ! as_pg_user pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
+  if as_pg_user pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
+    same_port_or_die postgres SOCIALSENSE_PG_PORT "$PG_PORT"
+  else
     refuse_taken_ports postgres SOCIALSENSE_PG_PORT="$PG_PORT"
     touch "$LOG_DIR/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres "$LOG_DIR/postgres.log"
     as_pg_user pg_ctl -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 \
@@ -118,7 +136,7 @@ postgres_up() {
 
 # Kafka 4.x in KRaft combined mode (one process is broker and controller), jars from scripts/setup.sh --kafka.
 kafka_up() {
-  if pid_alive kafka; then return; fi
+  if pid_alive kafka; then same_port_or_die kafka SOCIALSENSE_KAFKA_PORT "$KAFKA_PORT"; return; fi
   refuse_taken_ports kafka SOCIALSENSE_KAFKA_PORT="$KAFKA_PORT" SOCIALSENSE_KAFKA_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
   [ -f "$KAFKA_HOME/libs/.complete" ] || bash "$ROOT/scripts/setup.sh" --kafka
   local dir="$DATA_DIR/kafka"
@@ -170,6 +188,7 @@ LOG4J
     -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties" \
     >"$LOG_DIR/kafka.log" 2>&1 &
   echo $! >"$RUN_DIR/kafka.pid"
+  echo "$KAFKA_PORT" >"$RUN_DIR/kafka.port"
   # Ready = the server logged that it started (the port opens a little before metadata is served).
   local i
   for ((i = 0; i < 480; i++)); do
@@ -188,7 +207,7 @@ stop_pid() {
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
   fi
-  rm -f "$RUN_DIR/$name.pid"
+  rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.port"
 }
 
 temporal_down() { stop_pid temporal; }

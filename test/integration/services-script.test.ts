@@ -65,4 +65,26 @@ describe('services.sh refuses a port taken by another process', () => {
     expect(out.stderr).toContain(`set SOCIALSENSE_${setting} to a free port`);
     expect(out.started).toBe(false);
   });
+
+  it('a service it already runs, asked for on another port: exit 1, names the port it runs on, writes no settings', async () => {
+    const ports = { MINIO_PORT: await freePort(), MINIO_CONSOLE_PORT: await freePort() };
+    await run('bash', [SERVICES, 'up', 'minio'], { env: await envWith(ports), timeout: 90_000 });
+    try {
+      const envFile = path.join(dir, 'env');
+      fs.rmSync(envFile, { force: true });
+      const other = await freePort();
+      const out = await upFails('minio', { ...ports, MINIO_PORT: other });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(
+        `minio already runs for this checkout on port ${ports.MINIO_PORT}, not ${other}: set SOCIALSENSE_MINIO_PORT=${ports.MINIO_PORT} (the port it was started with), or stop it first: scripts/services.sh down minio`,
+      );
+      expect(fs.existsSync(envFile)).toBe(false);
+      // with the port it runs on, `up` is a no-op that writes the settings
+      await run('bash', [SERVICES, 'up', 'minio'], { env: await envWith(ports), timeout: 60_000 });
+      expect(fs.readFileSync(envFile, 'utf8')).toContain(`S3_ENDPOINT=http://127.0.0.1:${ports.MINIO_PORT}\n`);
+    } finally {
+      await run('bash', [SERVICES, 'down', 'minio'], { env: await envWith(ports) });
+    }
+    expect(fs.existsSync(path.join(dir, 'run', 'minio.port'))).toBe(false);
+  }, 180_000);
 });
