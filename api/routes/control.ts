@@ -91,8 +91,10 @@ function windowCollection(source: string, query: string | undefined): { query?: 
 /**
  * A file named in a control call, checked to be inside `importDir`: an operator steers runs, but must not
  * make a worker read any file it can reach (/etc/passwd as a "file import" would land in the post tables).
- * @returns the absolute path
- * @throws ApiError 400 when file inputs are not enabled, or the path leaves the folder
+ * The file must exist when the call arrives, and the worker is given where it really is (symbolic links resolved):
+ * a name that passed the check while nothing was there could be made a link to any file before the worker opened it.
+ * @returns the file's real absolute path
+ * @throws ApiError 400 when file inputs are not enabled, the file is not there, or the path leaves the folder
  */
 export function importPath(importDir: string | null, file: string, field: string): string {
   if (!importDir)
@@ -101,11 +103,16 @@ export function importPath(importDir: string | null, file: string, field: string
     );
   const root = path.resolve(importDir);
   const resolved = path.resolve(root, file);
-  // symbolic links count where they point
-  const real = fs.existsSync(resolved) ? fs.realpathSync(resolved) : resolved;
   const realRoot = fs.existsSync(root) ? fs.realpathSync(root) : root;
+  // checked by name first: whether a path outside the folder exists is not this caller's business
+  if (!resolved.startsWith(root + path.sep) && !resolved.startsWith(realRoot + path.sep))
+    throw badRequest(`${field}: "${file}" is outside the import folder ${root}`);
+  if (!fs.statSync(resolved, { throwIfNoEntry: false })?.isFile())
+    throw badRequest(`${field}: "${file}" is not a file in the import folder ${root}: put it there first`);
+  // symbolic links count where they point
+  const real = fs.realpathSync(resolved);
   if (!real.startsWith(realRoot + path.sep)) throw badRequest(`${field}: "${file}" is outside the import folder ${root}`);
-  return resolved;
+  return real;
 }
 
 /**

@@ -401,11 +401,23 @@ describe('bad input gets 400 in one shape, never 500', () => {
     try {
       fs.writeFileSync(path.join(dir, 'posts.csv'), 'id,text\n1,hi\n');
       fs.symlinkSync('/etc/passwd', path.join(dir, 'escape.csv'));
-      expect(importPath(dir, 'posts.csv', 'file.path')).toBe(path.join(dir, 'posts.csv'));
-      expect(importPath(dir, path.join(dir, 'sub', 'later.csv'), 'file.path')).toBe(path.join(dir, 'sub', 'later.csv'));
+      const real = fs.realpathSync(dir);
+      fs.mkdirSync(path.join(dir, 'sub'));
+      fs.writeFileSync(path.join(dir, 'sub', 'now.csv'), 'id,text\n2,hey\n');
+      fs.symlinkSync(path.join(dir, 'sub', 'now.csv'), path.join(dir, 'alias.csv'));
+      expect(importPath(dir, 'posts.csv', 'file.path')).toBe(path.join(real, 'posts.csv'));
+      expect(importPath(dir, path.join(dir, 'sub', 'now.csv'), 'file.path')).toBe(path.join(real, 'sub', 'now.csv'));
+      // a link inside the folder: the worker is given the file it points to, so swapping the link later changes nothing
+      expect(importPath(dir, 'alias.csv', 'file.path')).toBe(path.join(real, 'sub', 'now.csv'));
       for (const outside of ['../posts.csv', '/etc/passwd', 'sub/../../x.csv', 'escape.csv', dir]) {
         expect(() => importPath(dir, outside, 'file.path'), outside).toThrow(ApiError);
       }
+      // a name with nothing there yet is refused: it could be made a link to any file before a worker opened it
+      expect(() => importPath(dir, 'sub/later.csv', 'file.path')).toThrow(
+        `file.path: "sub/later.csv" is not a file in the import folder ${dir}: put it there first`,
+      );
+      expect(() => importPath(dir, 'sub', 'file.path')).toThrow(/is not a file in the import folder/);
+      expect(() => importPath(dir, '/etc/passwd', 'file.path')).toThrow(`file.path: "/etc/passwd" is outside the import folder ${dir}`);
       expect(() => importPath(null, 'posts.csv', 'file.path')).toThrow(/SOCIALSENSE_API_IMPORT_DIR/);
       // through the API (no import folder configured): 400, nothing started
       const res = await app.inject({ method: 'POST', url: '/v1/runs', headers: admin(), payload: { source: 'file', file: { path: '/etc/passwd' } } });
