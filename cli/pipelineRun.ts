@@ -191,3 +191,9 @@ export function readWarnings(summary: Pick<PipelineSummary, 'read'>): string[] {
 
 /** Exit status of a run that completed with more than the allowed share of its posts quarantined. */
 export const QUARANTINE_EXIT_CODE = 3;
+
+/**
+ * Exit status of a command that ran but did not do all of it: a retrain with a model that failed to train, a backfill
+ * with days that failed. Not 1, which says an option was refused and nothing ran.
+ */
+export const PARTIAL_EXIT_CODE = 4;

@@ -5,7 +5,7 @@ import { connectStack } from '../../lib/stack';
 import { backfill, progressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { startOrAttach } from '../follow';
-import { followRun } from '../pipelineRun';
+import { followRun, PARTIAL_EXIT_CODE } from '../pipelineRun';
 import { checkDateRange, collectableSourceOption, concurrencyOption, dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 import { instanceInput } from '../../activities/collect/platformActivities';
@@ -133,7 +133,7 @@ export function registerBackfill(program: Command): void {
           printLine(`${workflowId}: ${result.daysDone} done, ${result.daysSkipped} skipped (already done), ${result.daysFailed} failed, ${result.posts} posts`);
           for (const f of result.failed) printLine(`  failed ${f.date}: ${f.error}`);
         }
-        if (result.daysFailed > 0) process.exitCode = 1;
+        if (result.daysFailed > 0) process.exitCode = PARTIAL_EXIT_CODE;
       } finally {
         await stack.close();
       }

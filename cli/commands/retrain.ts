@@ -5,7 +5,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
-import { followRun } from '../pipelineRun';
+import { followRun, PARTIAL_EXIT_CODE } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
 import { dataDayOption, postsOption, sourceOption, wholeNumberOption } from '../options';
 
@@ -80,9 +80,9 @@ export function registerRetrain(program: Command): void {
         // A model that failed to train leaves the old one serving: the retrain did not do all it was asked, and a
         // script or cron job must be able to tell (as `backfill` does for failed days).
         if (summary.failures.length > 0) {
-          process.exitCode = 1;
+          process.exitCode = PARTIAL_EXIT_CODE;
           printLine(
-            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; what served before still serves (exit status 1)`,
+            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; what served before still serves (exit status ${PARTIAL_EXIT_CODE})`,
             process.stderr,
           );
         }

@@ -242,14 +242,14 @@ describe('retrain on imported files', () => {
     const retrainArgs = ['retrain', '--source', 'file', '--date', days[2], '--days', '3', '--no-worker'];
     const env = { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue };
     const partial = await runCli([...retrainArgs, '--sentiment-train', 'no-labels.tsv'], { env, cwd: tmp });
-    expect(partial.code, partial.stderr).toBe(1);
+    expect(partial.code, partial.stderr).toBe(4);
     // refused at once (not retried 5 times), saying what to fix
     expect(partial.stdout).toMatch(
       /^ {2}sentiment +FAILED {2}InvalidInput: cannot train the sentiment classifier on \S+no-labels\.tsv: missing column\(s\) label;/m,
     );
     expect(partial.stderr).not.toMatch(/retrying trainSentiment/);
     expect(partial.stdout).toMatch(/^ {2}topics +v\d+ (PROMOTED|kept old )/m);
-    expect(partial.stderr).toContain('warning: sentiment did not retrain; what served before still serves (exit status 1)');
+    expect(partial.stderr).toContain('warning: sentiment did not retrain; what served before still serves (exit status 4)');
     // a file that is not there is refused before anything starts
     const missing = await runCli([...retrainArgs, '--sentiment-train', 'no-such.tsv'], { env, cwd: tmp });
     expect(missing.code).toBe(1);
