@@ -14,6 +14,7 @@ import {
   parseJsonKeepingBigInts,
   mayHoldUnsafeInteger,
   exactIntegerDigits,
+  nonFiniteAsNull,
   recordToPost,
   resolveMapping,
   rowNumberIds,
@@ -221,6 +222,28 @@ describe('64-bit ids', () => {
     const { posts, quarantine } = await importAll(file);
     expect(quarantine).toEqual([]);
     expect(posts.map((p) => [p.id, p.created_at]).sort()).toEqual(times.map((_, i) => [`file:e${i}`, '2026-11-20T19:00:00.000Z']));
+  });
+
+  it("reads Python's NaN and Infinity (json.dumps' default for a missing float) as null, outside strings only", async () => {
+    expect(nonFiniteAsNull('{"a": NaN, "b": [Infinity, -Infinity], "t": "said: NaN, \\" NaN"}')).toBe(
+      '{"a": null, "b": [null, null], "t": "said: NaN, \\" NaN"}',
+    );
+    expect(nonFiniteAsNull('{"a": 1}')).toBe('{"a": 1}');
+    const file = write(
+      'pandas-nan.jsonl',
+      [
+        '{"id": 1790000000000000001, "text": "first about tides", "created_at": "2026-11-20T10:00:00Z", "likes": NaN}',
+        '{"id": "b", "text": "second says NaN, in its text", "created_at": "2026-11-20T10:01:00Z", "likes": Infinity, "reposts": 2}',
+        '{"id": "c", "text": "third", "created_at": "2026-11-20T10:02:00Z", "likes": NaNa}',
+      ].join('\n') + '\n',
+    );
+    const { posts, quarantine } = await importAll(file);
+    expect(posts.map((p) => [p.id, p.text, p.metrics.likes, p.metrics.reposts])).toEqual([
+      ['file:1790000000000000001', 'first about tides', 0, 0],
+      ['file:b', 'second says NaN, in its text', 0, 2],
+    ]);
+    // not a number at all: quarantined with the line's own error
+    expect(quarantine.map((q) => q.reason)).toEqual([`line 3: invalid JSON: Unexpected token 'N', ..." "likes": NaNa}" is not valid JSON`]);
   });
 
   it('case 07: Twitter v1.1 JSON gives 3 posts with the exact id_str values and 3 distinct authors', async () => {
