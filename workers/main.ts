@@ -1,3 +1,5 @@
+import { defaultMaxPartitionPosts } from '../activities/collect/file';
+import { preprocessMemoryPosts } from '../activities/preprocess';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { installRuntime } from '../lib/runtime';
@@ -11,7 +13,18 @@ export interface WorkerProcessOptions {
   threads?: number;
 }
 
+/**
+ * Settings the stages read at each task, checked when the worker starts: a bad one would otherwise let the worker
+ * start and poll, and then fail every run that reaches it.
+ * @throws Error naming the setting and its value
+ */
+export function checkStageSettings(env: NodeJS.ProcessEnv = process.env): void {
+  defaultMaxPartitionPosts(env);
+  preprocessMemoryPosts(env);
+}
+
 export async function run(opts: WorkerProcessOptions = {}): Promise<void> {
+  checkStageSettings();
   installRuntime({ level: 'INFO', metricsPort: opts.metricsPort });
   const threads = opts.threads ?? defaultThreads();
   const config = loadConfig();

@@ -134,6 +134,18 @@ const cases: Array<[string, string[], RegExp]> = [
   ],
 ];
 
+describe('a worker with a bad stage setting', () => {
+  it.each([
+    ['SOCIALSENSE_MAX_PARTITION_POSTS', 'abc', 'SOCIALSENSE_MAX_PARTITION_POSTS must be a positive integer, got "abc"'],
+    ['SOCIALSENSE_MAX_PARTITION_POSTS', '1.5', 'SOCIALSENSE_MAX_PARTITION_POSTS must be a positive integer, got "1.5"'],
+    ['SOCIALSENSE_PREPROCESS_MEMORY_POSTS', '-5', 'SOCIALSENSE_PREPROCESS_MEMORY_POSTS must be a whole number of posts, got "-5"'],
+  ])('%s=%s: refuses to start, naming it (it read it only at the first run before)', async (name, value, message) => {
+    const r = await runCli(['worker', '--threads', '0'], { env: { ...env, [name]: value }, timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(`error: ${message}`);
+  });
+});
+
 describe.concurrent('bad CLI values are refused up front', () => {
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await runCli(args, { env });
