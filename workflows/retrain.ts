@@ -131,7 +131,9 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
     const failed = jobs.filter((_, i) => settled[i].status === 'rejected');
     const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0].join(' and '), error: describeFailure(s.reason) }] : []));
-    if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, `every model failed to train: ${JSON.stringify(failures)}`);
+    const modelCount = jobs.flatMap(([names]) => names).length;
+    const failedCount = failed.flatMap(([names]) => names).length;
+    if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, modelFailuresText(failures, failedCount, modelCount));
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
     const rescored = await mapConcurrently(data.clean, 4, async (c) => {
@@ -157,9 +159,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       runKey,
       status: 'completed',
       summary,
-      ...(failures.length > 0
-        ? { error: modelFailuresText(failures, failed.flatMap(([names]) => names).length, jobs.flatMap(([names]) => names).length) }
-        : {}),
+      ...(failures.length > 0 ? { error: modelFailuresText(failures, failedCount, modelCount) } : {}),
     });
     return summary;
   } catch (err) {

@@ -7,6 +7,7 @@ import { createTrainingActivities } from '../../activities/train';
 import type { Db } from '../../lib/db';
 import { FailureType } from '../../lib/failures';
 import type { ObjectStore } from '../../lib/objectStore';
+import { modelFailuresText } from '../../workflows/retrain';
 import { labelledRows, MIN_LABELLED_ROWS, SENTIMENT_CLASSES } from '../../models/sentiment/trainingRows';
 
 const rows = (labels: string[]) => labels.map((label, i) => ({ id: String(i), text: `text ${i}`, label }));
@@ -57,5 +58,17 @@ describe('trainSentiment without training data of its own', () => {
       else process.env.SOCIALSENSE_SHARED_DATA = saved;
       fs.rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a retrain's note on models that failed to train", () => {
+  it('counts models, not training activities, and names each failure with its root cause', () => {
+    const failures = [
+      { model: 'sentiment', error: 'InvalidInput: cannot train the sentiment classifier on t.tsv: missing column(s) label (activity trainSentiment)' },
+      { model: 'segments and engagement', error: 'socket hang up (activity trainUserModels)' },
+    ];
+    expect(modelFailuresText(failures, 3, 5)).toBe(
+      '3 of 5 models failed to train: sentiment: InvalidInput: cannot train the sentiment classifier on t.tsv: missing column(s) label (activity trainSentiment); segments and engagement: socket hang up (activity trainUserModels)',
+    );
   });
 });
