@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { FILE_FORMAT_NAMES, fileFormatNamed, type FileFormat } from '../lib/fileFormat';
+import { FILE_FORMAT_NAMES, fileFormatNamed, mappableFields, type FileFormat } from '../lib/fileFormat';
 import { CronExpressionParser } from 'cron-parser';
 import { daysBetween } from '../lib/dates';
 import { plausibleDataDay } from '../lib/timestamps';
@@ -160,5 +160,8 @@ export function fileFormatOption(value: string): FileFormat {
 export function mappingOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const [field, column] = value.split('=');
   if (!field || !column) throw new InvalidArgumentError(`expected FIELD=COLUMN, got "${value}"`);
+  // the fields are fixed: a typo is refused here, not by the worker after the run has started
+  if (!(mappableFields as readonly string[]).includes(field))
+    throw new InvalidArgumentError(`unknown field "${field}"; mappable fields: ${mappableFields.join(', ')}`);
   return { ...previous, [field]: column };
 }

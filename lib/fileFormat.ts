@@ -1,7 +1,7 @@
 /**
  * How a file import reads a file (activities/collect/file.ts): as a delimited table (`csv`: delimiter sniffed; `tsv`)
- * or as JSON (`jsonl`: one value per line, or one JSON document, which the same reader takes). No imports: the CLI,
- * the API and workflow code use it.
+ * or as JSON (`jsonl`: one value per line, or one JSON document, which the same reader takes), and the post fields its
+ * columns can be mapped to. No imports: the CLI, the API and workflow code use it.
  */
 export type FileFormat = 'csv' | 'tsv' | 'jsonl';
 
@@ -18,3 +18,21 @@ export function fileFormatNamed(name: string): FileFormat | null {
   if (n === 'json' || n === 'ndjson') return 'jsonl';
   return null;
 }
+
+/** post.v1 fields a file column can be mapped to (`--map field=column`, the API's `file.mapping`). */
+export const mappableFields = [
+  'id',
+  'text',
+  'title',
+  'created_at',
+  'author_id',
+  'author_handle',
+  'followers',
+  'lang',
+  'url',
+  'likes',
+  'reposts',
+  'replies',
+] as const;
+export type MappableField = (typeof mappableFields)[number];
+export type ColumnMapping = Partial<Record<MappableField, string>>;

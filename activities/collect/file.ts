@@ -19,24 +19,10 @@ import { dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type 
 import { DELETED_TEXTS, unknownAuthor, type Json } from './platforms/mapping';
 import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
+import { mappableFields, type ColumnMapping, type FileFormat, type MappableField } from '../../lib/fileFormat';
 
-/** post.v1 fields a file column can be mapped to. */
-export const mappableFields = [
-  'id',
-  'text',
-  'title',
-  'created_at',
-  'author_id',
-  'author_handle',
-  'followers',
-  'lang',
-  'url',
-  'likes',
-  'reposts',
-  'replies',
-] as const;
-export type MappableField = (typeof mappableFields)[number];
-export type ColumnMapping = Partial<Record<MappableField, string>>;
+/** The mapping's fields are defined with the file formats (lib/fileFormat.ts), which the CLI reads without this module. */
+export { mappableFields, type ColumnMapping, type MappableField };
 
 /**
  * Column names tried, in order, for each field when the mapping does not name one: exact names first (any field),
@@ -60,7 +46,6 @@ const defaultColumns: Record<MappableField, string[]> = {
   replies: ['replies', 'reply_count', 'replies_count', 'comments', 'replyCount'],
 };
 
-import type { FileFormat } from '../../lib/fileFormat';
 export type { FileFormat };
 
 export interface FileImportInput {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { FILE_FORMAT_NAMES, fileFormatNamed } from '../../lib/fileFormat';
+import { FILE_FORMAT_NAMES, fileFormatNamed, mappableFields } from '../../lib/fileFormat';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
@@ -186,9 +186,10 @@ export function registerControlRoutes(app: FastifyInstance, deps: ApiDeps, opts:
                 },
                 mapping: {
                   type: 'object',
-                  maxProperties: 50,
+                  description: 'post field → the column (or dotted path) it is read from',
                   additionalProperties: printableLine(200),
-                  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.]{0,63}$' },
+                  // the fields are fixed: a typo is a 400 naming them, not a run that fails in the worker
+                  propertyNames: { enum: [...mappableFields] },
                 },
                 platform: platformSchema,
               },

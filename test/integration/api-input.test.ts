@@ -131,6 +131,7 @@ const BODIES: Array<{ url: string; valid: Record<string, unknown>; bad: Record<s
         { path: 'a\u0000b' },
         { path: 'p.csv', extra: 1 },
         { path: 'p.csv', mapping: { text: 1 } },
+        { path: 'p.csv', mapping: { txt: 'text' } }, // not a post field: refused here, not by the worker
         { path: 'p.csv', platform: 'X Corp' },
       ],
       unknownField: [1],
@@ -271,6 +272,10 @@ describe('bad input gets 400 in one shape, never 500', () => {
         'body/source must be one of "simulated", "file", "x", "facebook", "instagram", "mastodon", "bluesky", "reddit", got "nope"',
       ],
       [postRun({ source: 'simulated', date: '2021/02/01' }), 'body/date must be a date as YYYY-MM-DD (UTC), e.g. 2026-11-24, got "2021/02/01"'],
+      [
+        postRun({ source: 'file', file: { path: 'posts.csv', mapping: { txt: 'text' } } }),
+        'body/file/mapping must be one of "id", "text", "title", "created_at", "author_id", "author_handle", "followers", "lang", "url", "likes", "reposts", "replies", got "txt"',
+      ],
       [postRun({ source: 'simulated', days: 0 }), 'body/days must be >= 1, got 0'],
       [
         postRun({ source: 'simulated', date: '2099-06-01', posts: 20 }),

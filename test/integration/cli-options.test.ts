@@ -9,6 +9,13 @@ import { envWithoutServices, runCli } from '../helpers/cli';
 const env = envWithoutServices({ SOCIALSENSE_ENV_FILE: '/dev/null' });
 
 const cases: Array<[string, string[], RegExp]> = [
+  // the post fields are fixed: a typo is refused before the run starts (the worker found it, exit 2)
+  [
+    '--map with an unknown field',
+    ['run', '--source', 'file', '--file', 'posts.jsonl', '--map', 'txt=text'],
+    /option '--map <field=column>' argument 'txt=text' is invalid\. unknown field "txt"; mappable fields: id, text, title, created_at, author_id, author_handle, followers, lang, url, likes, reposts, replies/,
+  ],
+  ['--map without =', ['run', '--source', 'file', '--file', 'posts.jsonl', '--map', 'text'], /argument 'text' is invalid\. expected FIELD=COLUMN, got "text"/],
   ['--days 0', ['run', '--days', '0'], /option '--days <n>' argument '0' is invalid\. too small: got 0 \(days in the window: a whole number from 1 to 366\)/],
   [
     '--days negative',
