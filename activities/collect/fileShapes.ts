@@ -20,9 +20,10 @@ import { repairLatin1MojibakeDeep } from '../../models/text/latin1Mojibake';
  *
  * | shape | what a record (one JSONL line, or one element of a .json array) looks like |
  * |---|---|
- * | twarc2 | one X API v2 response: `data` (tweets) + `includes.users`; one line holds many posts |
+ * | twarc2 | one X API v2 response: `data` (tweets), with or without `includes.users` and `meta`; one line holds many posts |
  * | x-v2 | the X connector's raw `{ data: tweet, includes: { users } }`, or a flattened tweet (`author_id`, `author`) |
  * | twitter-v1.1 | a v1.1 tweet: `id_str` (and a numeric `id`), `full_text`/`text`, nested `user` |
+ * | twitter-v1.1-search | a whole v1.1 `search/tweets` response: `statuses` (v1.1 tweets) and `search_metadata`; one record holds many posts |
  * | mastodon | a Status: `id`, `content` (HTML), `created_at`, `account.{id,acct}`; ids are `host/id` when the record shows which instance issued them (`uri`/`url`), else bare |
  * | activitypub | Mastodon's archive `outbox.json` (`orderedItems` of `Create` activities with a `Note`: `content` HTML, `published`, `attributedTo`), or such activities/Notes one per line; boosts (`Announce`) are quarantined: the archive holds no text of them |
  * | bluesky | a PostView (`uri`, `record.text`, `record.createdAt`, `author.did`), a feed item `{ post }`, a repo record `{ uri, value }`, or a whole getAuthorFeed / searchPosts / listRecords response |
@@ -113,7 +114,8 @@ const looksLikeV2Tweet = (t: Json) =>
 const twarc2: FileShape = {
   name: 'twarc2',
   platform: 'x',
-  matches: (r) => Array.isArray(r.data) && (isObj(r.includes) || isObj(r.meta) || '__twarc' in r) && arr(r.data).some(looksLikeV2Tweet),
+  // `includes` and `meta` are optional: a response saved without expansions, or cut down to its `data`, is still tweets
+  matches: (r) => Array.isArray(r.data) && arr(r.data).some(looksLikeV2Tweet),
   posts(r, ctx) {
     const users = new Map(arr((r.includes as Json | undefined)?.users).map((u) => [String(u.id), u]));
     return arr(r.data).map((t) => {
@@ -188,6 +190,14 @@ const twitterV1: FileShape = {
     (isText(r.full_text) || isText(r.text) || isObj(r.extended_tweet)) &&
     ('screen_name' in r.user || 'id_str' in r.user),
   posts: (r, ctx) => [one(r, r.created_at, 'created_at', ctx, () => tweetV1(r, ctx.platform))],
+};
+
+/** A whole v1.1 `search/tweets` response saved as one document: `statuses` (v1.1 tweets) and `search_metadata`. */
+const twitterV1Search: FileShape = {
+  name: 'twitter-v1.1-search',
+  platform: 'x',
+  matches: (r) => Array.isArray(r.statuses) && arr(r.statuses).some((t) => twitterV1.matches(t)),
+  posts: (r, ctx) => arr(r.statuses).flatMap((t) => twitterV1.posts(t, ctx)),
 };
 
 // ---------------------------------------------------------------- Mastodon
@@ -587,6 +597,7 @@ export const fileShapes: readonly FileShape[] = [
   twarc2,
   xV2,
   twitterV1,
+  twitterV1Search,
   xArchive,
   mastodon,
   activityPub,

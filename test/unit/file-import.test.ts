@@ -381,6 +381,32 @@ describe('recognised export shapes, without a mapping', () => {
     expect(byId['file:1790000000000001003'].created_at).toBe('2024-05-14T07:15:00.000Z');
   });
 
+  it('X API v1.1 search/tweets: a whole response saved as one document gives its statuses, ids exact', async () => {
+    const { result, posts, quarantine } = await importAll(path.join(exportsDir, 'x-v1.1-search.json'));
+    expect(quarantine).toEqual([]);
+    expect(result.counts).toEqual({ in: 2, quarantined: 0 });
+    expect(posts.map((p) => [p.id, p.author.handle, p.created_at, p.metrics.likes])).toEqual([
+      ['file:967824267948773377', 'NASA', '2018-02-25T18:11:01.000Z', 3875],
+      ['file:967844426709716992', 'NASA', '2018-02-25T19:31:07.000Z', 640],
+    ]);
+    expect(posts[0].hashtags).toEqual(['BlackHistoryMonth']);
+  });
+
+  it('X API v2: a response cut down to its data (no includes, no meta) is still its tweets', async () => {
+    const data = [1, 2].map((i) => ({
+      id: `179000000000000500${i}`,
+      text: `post ${i} about the launch window`,
+      author_id: `4400${i}`,
+      created_at: `2026-11-20T1${i}:00:00.000Z`,
+    }));
+    const { posts, quarantine } = await importAll(write('x-v2-data-only.json', JSON.stringify({ data }, null, 2)));
+    expect(quarantine).toEqual([]);
+    expect(posts.map((p) => [p.id, p.author.id, p.created_at])).toEqual([
+      ['file:1790000000000005001', '44001', '2026-11-20T11:00:00.000Z'],
+      ['file:1790000000000005002', '44002', '2026-11-20T12:00:00.000Z'],
+    ]);
+  });
+
   it('X API v2: t.co links read as the links they stand for, in the text and once in urls (a long post: its note_tweet links)', async () => {
     const response = {
       data: [
