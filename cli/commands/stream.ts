@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { installRuntime } from '../../lib/runtime';
 import { connectStack, type Stack } from '../../lib/stack';
-import { resolveBrokers } from '../../activities/collect/stream/kafka';
+import { resolveBrokers, topicExists } from '../../activities/collect/stream/kafka';
 import { stream, streamStatusQuery, stopStreamSignal, type StreamInput, type StreamStatus } from '../../workflows/stream';
 import { startOrAttach } from '../follow';
 import { followRun } from '../pipelineRun';
@@ -117,6 +117,13 @@ export function registerStream(program: Command): void {
         sinkTopic: opts.sinkTopic ?? null,
       };
       installRuntime();
+      // A typo in --topic would look like an empty topic: the stream still starts (a producer may create the topic
+      // later), but says so.
+      if (opts.from === 'kafka' && !(await topicExists(brokers!, opts.topic)))
+        printLine(
+          `warning: topic ${opts.topic} does not exist on ${brokers!.join(',')} yet: the stream waits for it (\`socialsense produce --topic ${opts.topic}\` creates it)`,
+          process.stderr,
+        );
       const stack: Stack = await connectStack();
       try {
         const handle = await startOrAttach(

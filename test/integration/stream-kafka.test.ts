@@ -307,6 +307,18 @@ describe('streaming from Kafka into the store', () => {
       expect(JSON.parse(again.stdout)).toMatchObject({ workflowStatus: 'COMPLETED', state: 'stopped', reason: 'stopped', stopRequested: false });
       expect((await runCli(['stream', 'stop', '--id', workflowId])).stdout).toMatch(/workflow COMPLETED · already ended: nothing to stop$/m);
 
+      // a topic that does not exist (a typo) looks like an empty one: the stream says so, and still runs
+      const missing = `${topic}-typo`;
+      const typo = await runCli(['stream', '--from', 'kafka', '--topic', missing, '--idle-exit', '2s', '--window', '1s', '--no-worker', '--json'], {
+        env: { ...process.env, TEMPORAL_TASK_QUEUE: workers.taskQueue, KAFKA_BROKERS: testBrokers().join(',') },
+        timeoutMs: 60_000,
+      });
+      expect(typo.code, typo.stderr).toBe(0);
+      expect(typo.stderr).toContain(
+        `warning: topic ${missing} does not exist on ${testBrokers().join(',')} yet: the stream waits for it (\`socialsense produce --topic ${missing}\` creates it)`,
+      );
+      expect(JSON.parse(typo.stdout)).toMatchObject({ messages: 0, reason: 'idle-exit' });
+
       // --max-posts: stops by itself after exactly that many messages (the last batch is cut short to fit).
       const capped = await stack.client.workflow.execute(stream, {
         workflowId: `${workflowId}-max`,

@@ -49,16 +49,27 @@ export function kafkaClient(brokers: string[], clientId = 'socialsense'): Kafka 
   });
 }
 
-/** Creates the topic if it does not exist (3 partitions, replication 1 on a single local broker). */
-export async function ensureTopic(brokers: string[], topic: string, partitions = 3): Promise<void> {
+/** Runs `fn` with a connected admin client of `brokers`, disconnected afterwards. */
+async function withAdmin<T>(brokers: string[], fn: (admin: ReturnType<ReturnType<typeof kafkaClient>['admin']>) => Promise<T>): Promise<T> {
   const admin = kafkaClient(brokers, 'socialsense-admin').admin();
   await admin.connect();
   try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Creates the topic if it does not exist (3 partitions, replication 1 on a single local broker). */
+export async function ensureTopic(brokers: string[], topic: string, partitions = 3): Promise<void> {
+  await withAdmin(brokers, async (admin) => {
+    if (!(await admin.listTopics()).includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  });
+}
+
+/** Whether the brokers hold `topic` now. */
+export async function topicExists(brokers: string[], topic: string): Promise<boolean> {
+  return withAdmin(brokers, async (admin) => (await admin.listTopics()).includes(topic));
 }
 
 export interface KafkaSourceOptions {
