@@ -144,7 +144,7 @@ export function exactIntegerDigits(literal: string): string | null {
  * string (JSON.parse would round 1790000000000000001 to 1790000000000000000), also when written with an exponent.
  * Texts where no number can have 16 digits (mayHoldUnsafeInteger) take the fast JSON.parse path: 0.7 µs instead of
  * 3.8 µs for a tweet with its ids in strings. Bare NaN, Infinity and -Infinity values (Python's json.dumps writes them)
- * are read as null. Throws SyntaxError like JSON.parse.
+ * are read as null. A key written twice keeps its last value, as with JSON.parse. Throws SyntaxError like JSON.parse.
  */
 export function parseJsonKeepingBigInts(text: string): unknown {
   try {
@@ -163,9 +163,14 @@ export function parseJsonKeepingBigInts(text: string): unknown {
 
 function parseExact(text: string): unknown {
   if (!mayHoldUnsafeInteger(text)) return JSON.parse(text);
-  return parseLossless(text, null, (v: string) => {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : (exactIntegerDigits(v) ?? n);
+  return parseLossless(text, null, {
+    parseNumber: (v: string) => {
+      const n = Number(v);
+      return Number.isSafeInteger(n) ? n : (exactIntegerDigits(v) ?? n);
+    },
+    // A key written twice keeps its last value, as JSON.parse (the fast path), Python and pandas do; lossless-json
+    // would throw, so one line would be quarantined or kept depending on whether it also held a 64-bit number.
+    onDuplicateKey: ({ newValue }) => newValue,
   });
 }
 

@@ -196,6 +196,29 @@ describe('64-bit ids', () => {
     expect(() => idString(1790000000000000000)).toThrow(/lost precision/);
   });
 
+  it('keeps the last value of a key written twice on both paths, as JSON.parse does (a 64-bit number on the line threw)', () => {
+    const cases = [
+      '{"text":"first","text":"second","id":1790000000000000001}', // the slow path: lossless-json would throw
+      '{"text":"first","id":1790000000000000001,"text":"second"}',
+      '{"id":1790000000000000001,"id":1790000000000000002}', // the id itself twice: the last, exact
+      '{"user":{"name":"a","name":"b"},"n":[1234567890123456789]}', // nested
+      '{"text":"same","text":"same","id":1790000000000000001}', // equal values: accepted before too
+    ];
+    const expected = [
+      { text: 'second', id: '1790000000000000001' },
+      { text: 'second', id: '1790000000000000001' },
+      { id: '1790000000000000002' },
+      { user: { name: 'b' }, n: ['1234567890123456789'] },
+      { text: 'same', id: '1790000000000000001' },
+    ];
+    cases.forEach((text, i) => {
+      expect(mayHoldUnsafeInteger(text)).toBe(true);
+      expect(parseJsonKeepingBigInts(text)).toEqual(expected[i]);
+    });
+    // the fast path (no 64-bit number) gives the same answer for the same keys
+    expect(parseJsonKeepingBigInts('{"text":"first","text":"second","id":"1790000000000000001"}')).toEqual({ text: 'second', id: '1790000000000000001' });
+  });
+
   it('imports ids written as numbers with an exponent as distinct exact ids, beside string ids', async () => {
     const line = (id: string, text: string) => `{"id":${id},"text":"${text}","created_at":"2026-11-20T10:00:00Z","username":"u${text.length}"}`;
     const file = write(
