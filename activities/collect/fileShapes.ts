@@ -61,6 +61,12 @@ export interface FileShape {
   posts(record: Json, ctx: ShapeContext): ShapeResult[];
   /** what a record lacks for this shape (its first missing or mistyped field), or null when that is not known */
   problem?(record: Json): string | null;
+  /**
+   * False when a record this shape takes holds nothing that only `platform` writes (a flat export whose columns
+   * happen to be id, text, created_at, author_id): a stream without `--platform` then names it as any flat record,
+   * not after the platform. Absent: every record the shape takes is the platform's.
+   */
+  isPlatformsOwn?(record: Json): boolean;
 }
 
 const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -111,6 +117,12 @@ const viaConnector = (connector: Connector, item: unknown, platform: string, e: 
 const looksLikeV2Tweet = (t: Json) =>
   isText(t.id) && isText(t.text) && ('author_id' in t || 'edit_history_tweet_ids' in t || 'public_metrics' in t) && !isObj(t.user);
 
+/**
+ * Fields of an X API v2 tweet (https://docs.x.com/x-api/fundamentals/data-dictionary) that a generic export with an
+ * `author_id` column does not have. `edit_history_tweet_ids` is returned on every v2 tweet since 2022.
+ */
+const X_V2_ONLY_FIELDS = ['edit_history_tweet_ids', 'public_metrics', 'conversation_id', 'referenced_tweets', 'entities', 'reply_settings', '__twarc'];
+
 const twarc2: FileShape = {
   name: 'twarc2',
   platform: 'x',
@@ -138,6 +150,8 @@ const xV2: FileShape = {
     return null;
   },
   matches: (r) => (isObj(r.data) && looksLikeV2Tweet(r.data)) || (looksLikeV2Tweet(r) && 'created_at' in r),
+  // the connector's `{data, includes}`, a flattened tweet with its `author` expanded, or any field only X writes
+  isPlatformsOwn: (r) => isObj(r.data) || isObj(r.author) || X_V2_ONLY_FIELDS.some((f) => f in r),
   posts(r, ctx) {
     // the connector's raw shape, or a tweet flattened by `twarc2 flatten` (its author expanded as `author`)
     const item = isObj(r.data) ? r : { data: r, includes: { users: isObj(r.author) ? [r.author] : [] } };

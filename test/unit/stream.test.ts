@@ -146,6 +146,25 @@ describe('platform JSON on a Kafka topic without --platform', () => {
     expect(idsOf()).toEqual(['x:1862531234567899999', 'mastodon:mastodon.social/115000000000000777', 'reddit:t3_kk', 'kafka:t-0-3']);
   });
 
+  it('names a flat record with an author_id column by the topic, and a flattened X tweet by X (it has fields only X writes)', () => {
+    const at = '2026-11-29T10:00:00Z';
+    const name = (r: Record<string, unknown>, platform?: string) => {
+      const [x] = messageToPosts(r, { platform, flatPlatform: 'kafka', fallbackId: 'f', now: Date.UTC(2026, 10, 30) });
+      return 'post' in x ? [x.post.id, x.post.author.id] : x.reason;
+    };
+    // a CRM or survey export: nothing in it says X (it was named x: because the X recogniser reads author_id)
+    expect(name({ id: '501', text: 'loving it', created_at: at, author_id: 'u9' })).toEqual(['kafka:501', 'u9']);
+    expect(name({ id: '502', text: 'loving it', created_at: at, author_id: '9', lang: 'en' })).toEqual(['kafka:502', '9']);
+    // what `twarc2 flatten` and the v2 API write carry X's own fields
+    const v2 = { id: '1862531234567800001', text: 'aurora', created_at: at, author_id: '42' };
+    expect(name({ ...v2, edit_history_tweet_ids: ['1862531234567800001'] })).toEqual(['x:1862531234567800001', '42']);
+    expect(name({ ...v2, public_metrics: { like_count: 1 } })[0]).toBe('x:1862531234567800001');
+    expect(name({ ...v2, conversation_id: '1862531234567800001' })[0]).toBe('x:1862531234567800001');
+    expect(name({ ...v2, author: { id: '42', username: 'bob' } })).toEqual(['x:1862531234567800001', '42']);
+    // --platform names all of them
+    expect(name({ id: '503', text: 'loving it', created_at: at, author_id: 'u9' }, 'crm')[0]).toBe('crm:503');
+  });
+
   it('--platform still names every post', () => {
     expect(idsOf('brk')).toEqual(['brk:1862531234567899999', 'brk:mastodon.social/115000000000000777', 'brk:t3_kk', 'brk:t-0-3']);
   });

@@ -36,7 +36,8 @@ export interface MessageMapping {
   platform?: string;
   /**
    * Without `platform`: raw platform JSON (an X tweet, a Mastodon status, a Reddit listing…) is named by the platform the
-   * file importer's recogniser says it is from (`x:…`, `mastodon:…`), as its connector names it; a flat record gets this
+   * file importer's recogniser says it is from (`x:…`, `mastodon:…`), as its connector names it; a flat record gets this,
+   * also one a recogniser reads but that holds nothing only its platform writes (id, text, created_at, author_id)
    */
   flatPlatform: string;
   /**
@@ -65,8 +66,10 @@ export function messageToPosts(record: Json, m: MessageMapping): ShapeResult[] {
     return [{ reason: `not a valid post.v1: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: record }];
   }
   const shape = recogniseRecord(record);
-  if (shape)
-    return shape.posts(record, { platform: m.platform ?? shape.platform, now, ...(m.mastodonInstance ? { mastodonInstance: m.mastodonInstance } : {}) });
+  if (shape) {
+    const platform = m.platform ?? (shape.isPlatformsOwn?.(record) === false ? m.flatPlatform : shape.platform);
+    return shape.posts(record, { platform, now, ...(m.mastodonInstance ? { mastodonInstance: m.mastodonInstance } : {}) });
+  }
   try {
     const mapping = resolveMapping(columnsOf([record]), {}, 'message', [record]);
     const r = recordToPost(record, mapping, m.platform ?? m.flatPlatform, m.fallbackId, { now });
