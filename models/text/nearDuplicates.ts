@@ -2,7 +2,8 @@
  * Near-duplicate detection with MinHash signatures and LSH banding.
  *
  * Only what the author wrote is compared (`shingleContent`): links, @mentions and retweet markers are
- * dropped, and a text with fewer than `minDistinctiveWords` distinctive words never joins a cluster,
+ * dropped, letters written in compatibility forms (𝗯𝗼𝗹𝗱, ｆｕｌｌｗｉｄｔｈ) are folded to plain ones, every number
+ * reads as one word (a campaign's copies change their amounts and prices), and a text with fewer than `minDistinctiveWords` distinctive words never joins a cluster,
  * so posts that share only boilerplate (a link, a mention, a tag set, "good morning") are not copies.
  *
  * Each text becomes a set of shingles (character n-grams by default: on tweet-length texts a
@@ -148,7 +149,9 @@ export interface ShingleContent {
  * words of every script stay whole.
  */
 export function shingleContent(text: string): ShingleContent {
-  let t = text.toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'");
+  // Compatibility characters fold to the letters and digits they stand for (Unicode NFKC): 𝗜𝗻𝘀𝘁𝗮𝗴𝗿𝗮𝗺, Ｉｎｓｔａ and ⓘⓝⓢⓣⓐ
+  // are how a campaign keeps its copies from looking alike. ASCII text has none.
+  let t = (isAscii(text) ? text : text.normalize('NFKC')).toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'");
   // Each replacement runs only when the text holds a character its pattern needs (a link needs '/' or
   // "www.", a mention '@', a tag '#' or '＃'): the same result, without running the costly Unicode
   // patterns over the many posts that have none. (These prerequisites follow URL_SOURCE, MENTION_SOURCE
@@ -167,7 +170,9 @@ export function shingleContent(text: string): ShingleContent {
     let word = isTag ? raw.slice(TAG_MARK.length) : raw;
     if (word.charCodeAt(0) === APOSTROPHE || word.charCodeAt(word.length - 1) === APOSTROPHE) word = word.replace(/^'+|'+$/g, '');
     if (word.length === 0 || MARKERS.has(word)) continue;
-    words.push(word);
+    // Every number is one word: a campaign's copies differ in their amounts, prices and counts ("buy 2500 followers
+    // for $9" / "buy 5000 followers for $15"), and a number never counts as distinctive content anyway.
+    words.push(isDigits(word) ? '0' : word);
     if (isTag || distinct.has(word) || STOPWORDS.has(word)) continue;
     distinct.add(word);
     if (word.length < 2 || PHATIC_WORDS.has(word)) continue;
@@ -229,6 +234,15 @@ function splitWords(text: string): string[] {
 
 const TAG_MARK_CODE = TAG_MARK.charCodeAt(0);
 const APOSTROPHE = 39;
+
+/** Whether a word is ASCII digits only. */
+function isDigits(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 /** Whether an ASCII word has a letter (a lowercased word: a-z; A-Z too, as HAS_LETTER_RE would say). */
 function hasAsciiLetter(word: string): boolean {

@@ -182,7 +182,25 @@ describe('near-duplicate detection', () => {
       'café naïve e\u0301 combining, ½ ² ٣ numbers, Ⅻ roman, under_score and dash-ed',
       '',
     ];
-    for (const t of texts) expect(shingleContent(t)).toEqual(v1.shingleContent(t));
+    // what v1 gave for the text folded to NFKC, with each number one word ('0'): the two changes made since
+    const asNow = (c: { text: string; distinctiveWords: number }) => ({ ...c, text: c.text.replace(/(?<=^| )[0-9]+(?= |$)/g, '0') });
+    for (const t of texts) expect(shingleContent(t)).toEqual(asNow(v1.shingleContent(t.normalize('NFKC'))));
+  });
+
+  it('folds compatibility letters (mathematical, fullwidth, circled) to plain ones, and reads every number as one word', () => {
+    const plain = shingleContent('Buy 1000 real Instagram followers for only $5! Fast delivery, 100% safe');
+    expect(plain.text).toBe('buy 0 real instagram followers for only 0 fast delivery 0 safe');
+    for (const dodge of [
+      'Buy 2500 real 𝗜𝗻𝘀𝘁𝗮𝗴𝗿𝗮𝗺 followers for only $9! Fast delivery, 100% safe', // mathematical sans-serif bold
+      'Buy 5000 real Ｉｎｓｔａｇｒａｍ followers for only $15! Fast delivery, 100% safe', // fullwidth
+      'Buy 1000 real ⓘⓝⓢⓣⓐⓖⓡⓐⓜ followers for only $5! Fast delivery, 100% safe', // circled
+      'Buy 1000 real 𝐼𝑛𝑠𝑡𝑎𝑔𝑟𝑎𝑚 followers for only $５! Fast delivery, 100% safe', // mathematical italic, a fullwidth digit
+    ])
+      expect(shingleContent(dodge)).toEqual(plain);
+    // numbers inside words stay as written: a model name, a handle-like word, a unit
+    expect(shingleContent('the 12c gt3 in 4k at 60fps').text).toBe('the 12c gt3 in 4k at 60fps');
+    // a number never counts as distinctive content, so numbers alone cannot make posts a campaign
+    expect(shingleContent('call 555 0100 or 555 0199').distinctiveWords).toBe(1);
   });
 
   it('has high pairwise precision and recall on a synthetic set', () => {
@@ -307,6 +325,18 @@ describe('campaigns are still caught', () => {
         'The city council voted to expand the bike lanes along the river next spring',
       ]),
     ).toEqual([['p0', 'p1', 'p2', 'p3', 'p4']]);
+  });
+
+  it('a follower-selling campaign whose copies change the amounts and dress a word in other letters', () => {
+    expect(
+      spamClusters([
+        'Buy 1000 real Instagram followers for only $5! Fast delivery, 100% safe https://bit.ly/3abcd1',
+        'Buy 2500 real Instagram followers for only $9! Fast delivery, 100% safe https://bit.ly/3abcd2',
+        '@bob Buy 5,000 real 𝗜𝗻𝘀𝘁𝗮𝗴𝗿𝗮𝗺 followers for only $14.99! Fast delivery, 100% safe https://tinyurl.com/yk2',
+        'BUY 10000 REAL ＩＮＳＴＡＧＲＡＭ FOLLOWERS FOR ONLY $25! FAST DELIVERY, 100% SAFE',
+        'Bought 1000 Instagram followers once, the account got banned within a week, never again',
+      ]),
+    ).toEqual([['p0', 'p1', 'p2', 'p3']]);
   });
 
   it('in scripts with combining marks', () => {
