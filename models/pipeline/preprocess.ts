@@ -5,7 +5,7 @@
  */
 import { parsePostFast, postSchema, type Post, type Quarantined } from '../../lib/schema';
 import { createNearDuplicateIndex } from '../text/nearDuplicates';
-import { extractEntities, normalizeText } from '../text/normalize';
+import { extractEntities, foldStyledLetters, normalizeText } from '../text/normalize';
 import { looksLikeHtml, parseHtmlContent } from '../text/html';
 import { sanitizeDeep, sanitizeIdentifier } from '../text/sanitize';
 import { authorKey } from '../../lib/platformName';
@@ -43,7 +43,8 @@ function mergeIdentifiers(lower: boolean, a: readonly string[], b: readonly stri
   const seen = total > 16 ? new Set<string>() : null;
   for (const list of [a, b, c]) {
     for (let i = 0; i < list.length; i++) {
-      const v = sanitizeIdentifier(lower ? list[i].toLowerCase() : list[i]);
+      // a platform's own hashtag list holds the tag as typed (#𝗦𝗮𝗹𝗲): folded as the text is, it is the tag #sale
+      const v = sanitizeIdentifier(lower ? foldStyledLetters(list[i]).toLowerCase() : list[i]);
       if (v === '' || (seen === null ? out.includes(v) : seen.has(v))) continue;
       seen?.add(v);
       out.push(v);

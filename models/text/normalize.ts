@@ -53,6 +53,25 @@ const COLLAPSIBLE_RE = /[^\S ]| {2}/;
 // marks start at U+0300 and nothing below it decomposes (test/unit/text-fast-paths.test.ts checks every such pair).
 const MAY_CHANGE_UNDER_NFC_RE = /[^\u0000-\u02ff]/;
 
+/**
+ * Letters and digits in the styles that "fancy text" generators offer: Mathematical Alphanumeric Symbols (U+1D400–
+ * U+1D7FF: 𝗯𝗼𝗹𝗱, 𝘪𝘵𝘢𝘭𝘪𝘤, 𝓈𝒸𝓇𝒾𝓅𝓉, 𝔣𝔯𝔞𝔨𝔱𝔲𝔯, 𝕕𝕠𝕦𝕓𝕝𝕖, 𝚖𝚘𝚗𝚘), the Letterlike Symbols that fill their gaps (ℂ ℍ ℕ ℙ ℚ ℝ ℤ ℊ ℋ ℌ ℐ ℑ ℒ
+ * ℓ ℛ ℜ ℬ ℭ ℯ ℰ ℱ ℳ ℴ ℎ ℨ), fullwidth letters and digits (Ａ–Ｚ, ａ–ｚ, ０–９) and circled letters (Ⓐ–ⓩ). Their Unicode
+ * compatibility decomposition (NFKC) is the plain letter. Fullwidth punctuation, ™, ² and the like are left as written.
+ */
+const STYLED_LETTER_RE =
+  /[\u{1D400}-\u{1D7FF}\u2102\u210A-\u2113\u2115\u2119-\u211D\u2124\u2128\u212C\u212D\u212F-\u2131\u2133\u2134\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\u24B6-\u24E9]/gu;
+
+/**
+ * `text` with styled letters and digits (STYLED_LETTER_RE) written as the plain ones they stand for, so that "I 𝗹𝗼𝘃𝗲
+ * this" scores, searches and counts as "I love this". The same text when it has none.
+ */
+export function foldStyledLetters(text: string): string {
+  if (isAscii(text)) return text;
+  STYLED_LETTER_RE.lastIndex = 0;
+  return STYLED_LETTER_RE.test(text) ? text.replace(STYLED_LETTER_RE, (c) => c.normalize('NFKC')) : text;
+}
+
 /** Options of normalizeText. */
 export interface NormalizeOptions {
   /**
@@ -65,7 +84,8 @@ export interface NormalizeOptions {
 /**
  * Decodes HTML entities (named, &#NNN; and &#xHH;) and the literal backslash escapes found in the
  * SemEval dumps (\u2019, \u002c, \", \\), removes what Postgres/JSON cannot hold and control characters
- * (sanitizeText: decoding "\u0000" or "\ud83c" must not bring them back), applies Unicode NFC and collapses
+ * (sanitizeText: decoding "\u0000" or "\ud83c" must not bring them back), writes styled letters as plain ones
+ * (foldStyledLetters: 𝗯𝗼𝗹𝗱, ｆｕｌｌｗｉｄｔｈ), applies Unicode NFC and collapses
  * whitespace runs to one space.
  */
 /** Whether every UTF-16 code unit of `s` is ASCII (< 128): the cue for the text modules' ASCII fast paths. */
@@ -79,7 +99,7 @@ export function normalizeText(text: string, options: NormalizeOptions = {}): str
   const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;
   // Each step is skipped when it provably changes nothing, so clean text costs a few scans and no copies.
   let out = sanitizeText(decoded);
-  if (MAY_CHANGE_UNDER_NFC_RE.test(out)) out = out.normalize('NFC');
+  if (MAY_CHANGE_UNDER_NFC_RE.test(out)) out = foldStyledLetters(out).normalize('NFC');
   if (COLLAPSIBLE_RE.test(out)) out = out.replace(WHITESPACE_RE, ' ');
   return out.trim();
 }

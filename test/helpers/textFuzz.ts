@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import { createRng } from '../../models/random';
 import { requireSharedData, sharedDataPath } from './sharedData';
+import { normalizeText as normalizeV1 } from '../../bench/baselines/normalizeV1';
+import { foldStyledLetters } from '../../models/text/normalize';
 
 const PIECES = [
   'a',
@@ -237,4 +239,14 @@ export function sharedTweetTexts(...files: string[]): string[] {
     }
   }
   return texts;
+}
+
+/**
+ * The frozen V1 normalizeText (bench/baselines/normalizeV1.ts) with the one change made on purpose since: styled letters
+ * (Ａ, 𝗯𝗼𝗹𝗱) are written plain (foldStyledLetters), after the rest, then composed (NFC) as normalizeText does.
+ */
+export function normalizeV1AsNow(text: string, opts?: { decode?: boolean }): string {
+  const v1 = normalizeV1(text, opts);
+  const folded = foldStyledLetters(v1);
+  return folded === v1 ? v1 : folded.normalize('NFC');
 }

@@ -59,6 +59,33 @@ describe('preprocess', () => {
     expect(f.features.sentiment).toMatchObject({ label: 'positive', model: 'lexicon.v1' });
     expect(f.features.topic).toBeNull();
   });
+
+  it('writes styled letters (fancy-text bold, italic, script, double-struck, fullwidth, circled) as plain ones, so they score, search and count', () => {
+    const post = (i: number, text: string, hashtags?: string[]) => ({
+      id: `x:${i}`,
+      platform: 'x',
+      author: { id: 'a', handle: 'a' },
+      text,
+      created_at: '2026-11-20T10:00:00Z',
+      ...(hashtags ? { hashtags } : {}),
+    });
+    const styled = [
+      'I 𝗹𝗼𝘃𝗲 this phone, it is 𝗴𝗿𝗲𝗮𝘁 #𝗦𝗮𝗹𝗲', // mathematical sans-serif bold
+      'I 𝘭𝘰𝘷𝘦 this phone, it is 𝘨𝘳𝘦𝘢𝘵 #𝘚𝘢𝘭𝘦', // sans-serif italic
+      'I 𝓁𝑜𝓋𝑒 this phone, it is 𝑔𝓇𝑒𝒶𝓉 #𝒮𝒶𝓁𝑒', // script, with the italic and Letterlike fill-ins (ℯ is U+212F)
+      'I 𝕝𝕠𝕧𝕖 this phone, it is 𝕘𝕣𝕖𝕒𝕥 #𝕊𝕒𝕝𝕖', // double-struck
+      'I ｌｏｖｅ this phone, it is ｇｒｅａｔ #Ｓａｌｅ', // fullwidth
+      'I ⓛⓞⓥⓔ this phone, it is ⓖⓡⓔⓐⓣ #Ⓢⓐⓛⓔ', // circled
+    ];
+    const { clean } = preprocessPosts(styled.map((t, i) => post(i, t)));
+    expect(clean.map((p) => p.text)).toEqual(styled.map(() => expect.stringMatching(/^I love this phone, it is great #Sale$/)));
+    expect(clean.map((p) => p.hashtags)).toEqual(styled.map(() => ['sale']));
+    for (const f of extractFeatures(clean)) expect(f.features.sentiment?.label).toBe('positive');
+    // a platform's own hashtag list, as typed; punctuation, symbols and other scripts stay as written
+    const [p] = preprocessPosts([post(9, '東京、すごい！ x² ™ café №5 ½', ['𝗦𝗮𝗹𝗲', 'ＢｌａｃｋＦｒｉｄａｙ'])]).clean;
+    expect(p.hashtags).toEqual(['sale', 'blackfriday']);
+    expect(p.text).toBe('東京、すごい！ x² ™ café №5 ½');
+  });
 });
 
 const caseDir = (name: string) => path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cases', name);
