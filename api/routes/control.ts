@@ -11,7 +11,7 @@ import { instanceInput } from '../../activities/collect/platformActivities';
 import { startOrAttach } from '../../cli/follow';
 import { pipelineWorkflowId } from '../../cli/pipelineRun';
 import { addDays, daysBetween, isoDay, yesterday } from '../../lib/dates';
-import { backfill, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillProgress } from '../../workflows/backfill';
+import { backfill, backfillEnd, cancelSignal, pauseSignal, progressQuery, resumeSignal, type BackfillProgress } from '../../workflows/backfill';
 import { collect, PLATFORM_SOURCES, type CollectInput } from '../../workflows/collect';
 import { socialSensePipeline, type PipelineInput } from '../../workflows/pipeline';
 import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
@@ -116,16 +116,13 @@ export function importPath(importDir: string | null, file: string, field: string
 }
 
 /**
- * What became of a backfill, for people: Temporal's `status` says COMPLETED for a backfill stopped by its cancel signal
- * (the workflow returns what it did), so `cancelled` is told from its progress. `completed` may include failed days
- * (progress.daysFailed).
+ * What became of a backfill, for people: Temporal's `status` says COMPLETED for every backfill that returned (the
+ * workflow returns what it did), so a returned one is told from its progress as the catalog tells it (backfillEnd):
+ * `failed` when a day failed all its attempts, `cancelled` when stopped by its cancel signal, else `completed`.
  */
-export function backfillOutcome(
-  status: string,
-  progress: Pick<BackfillProgress, 'paused' | 'cancelled'> | null,
-): 'running' | 'paused' | 'completed' | 'cancelled' | 'failed' {
+export function backfillOutcome(status: string, progress: BackfillProgress | null): 'running' | 'paused' | 'completed' | 'cancelled' | 'failed' {
   if (status === 'RUNNING') return progress?.paused ? 'paused' : 'running';
-  if (status === 'COMPLETED') return progress?.cancelled ? 'cancelled' : 'completed';
+  if (status === 'COMPLETED') return progress ? backfillEnd(progress).status : 'completed';
   return status === 'CANCELLED' ? 'cancelled' : 'failed';
 }
 

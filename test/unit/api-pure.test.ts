@@ -5,6 +5,7 @@ import { oidcConfigFromEnv } from '../../api/auth/oidc';
 import { roleAllows, ROLES, strongestRole } from '../../api/auth/roles';
 import { ApiError, decodeCursor, encodeCursor, page } from '../../api/http';
 import { backfillOutcome } from '../../api/routes/control';
+import type { BackfillProgress } from '../../workflows/backfill';
 import { describeSchemaError } from '../../api/validationErrors';
 import { ConfigError } from '../../lib/config';
 
@@ -171,10 +172,30 @@ describe('schema error messages', () => {
 });
 
 describe('backfill outcome', () => {
-  it('tells a cancelled backfill from a completed one, though Temporal calls both COMPLETED', () => {
-    expect(backfillOutcome('COMPLETED', { paused: false, cancelled: true })).toBe('cancelled');
-    expect(backfillOutcome('COMPLETED', { paused: true, cancelled: false })).toBe('completed'); // paused while its last day ran
-    expect(backfillOutcome('RUNNING', { paused: true, cancelled: false })).toBe('paused');
+  const progress = (p: Partial<BackfillProgress>): BackfillProgress => ({
+    daysTotal: 2,
+    daysDone: 2,
+    daysSkipped: 0,
+    daysFailed: 0,
+    daysRunning: 0,
+    posts: 10,
+    failed: [],
+    paused: false,
+    cancelled: false,
+    ...p,
+  });
+  it('tells a cancelled or failed backfill from a completed one, though Temporal calls all three COMPLETED', () => {
+    expect(backfillOutcome('COMPLETED', progress({ cancelled: true, daysDone: 1 }))).toBe('cancelled');
+    expect(backfillOutcome('COMPLETED', progress({ paused: true }))).toBe('completed'); // paused while its last day ran
+    expect(backfillOutcome('COMPLETED', progress({}))).toBe('completed');
+    // a day that failed all its attempts fails the backfill, as `socialsense runs` and /v1/runs/{id} say (it said completed)
+    const failed = [{ date: '2026-11-28', error: 'X_BEARER_TOKEN is not set' }];
+    expect(backfillOutcome('COMPLETED', progress({ daysDone: 0, daysFailed: 2, failed: [...failed, { ...failed[0], date: '2026-11-29' }] }))).toBe('failed');
+    expect(backfillOutcome('COMPLETED', progress({ daysDone: 1, daysFailed: 1, failed }))).toBe('failed');
+    expect(backfillOutcome('COMPLETED', progress({ daysDone: 0, daysFailed: 1, failed, cancelled: true }))).toBe('failed');
+    expect(backfillOutcome('COMPLETED', null)).toBe('completed'); // no worker answered the query
+    expect(backfillOutcome('RUNNING', progress({ paused: true, daysDone: 0 }))).toBe('paused');
+    expect(backfillOutcome('RUNNING', progress({ daysFailed: 1, failed }))).toBe('running');
     expect(backfillOutcome('RUNNING', null)).toBe('running'); // no worker answered the query
     expect(backfillOutcome('CANCELLED', null)).toBe('cancelled');
     for (const s of ['FAILED', 'TERMINATED', 'TIMED_OUT']) expect(backfillOutcome(s, null), s).toBe('failed');
