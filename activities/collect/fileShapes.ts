@@ -29,7 +29,7 @@ import { repairLatin1MojibakeDeep } from '../../models/text/latin1Mojibake';
  * | bluesky | a PostView (`uri`, `record.text`, `record.createdAt`, `author.did`), a feed item `{ post }`, a repo record `{ uri, value }`, or a whole getAuthorFeed / searchPosts / listRecords response |
  * | reddit | a Pushshift dump line (`author`, `body` or `title`+`selftext`, `created_utc` number or string), a listing child `{ kind: t1/t3, data }`, or a whole Listing |
  * | facebook | a Graph post or comment (`id`, `message`, `created_time`, `from`), the connector's `{ kind, post/comment }`, or a Graph `{ data: [...] }` page |
- * | instagram | a Graph media (`caption`, `timestamp`, `media_type`) or the connector's `{ kind: media/comment }` |
+ * | instagram | a Graph media (`caption`, `timestamp`, `media_type`), a Graph page of them (`{ data: [...], paging }`) or the connector's `{ kind: media/comment }` |
  * | x-archive | an X account archive's `data/tweets.js` item `{ tweet }` (the file's `window.YTD.tweets.part0 = ` is dropped by the reader); author: the archive's owner |
  * | facebook-archive | a Facebook "Download Your Information" post (`timestamp`, `data[].post`, `attachments`) or comments file (`comments_v2[]`, `data[].comment`); Meta's byte-per-character text repaired |
  * | instagram-archive | an Instagram "Download Your Information" post (`media[]` with `uri`, `creation_timestamp`, `title`) or comment (`string_map_data.Comment`, `comments_reels_comments[]`); text repaired as for Facebook |
@@ -456,7 +456,8 @@ const isGraphObject = (r: Json) =>
   'id' in r && 'created_time' in r && ('message' in r || 'story' in r || 'from' in r || 'permalink_url' in r || 'status_type' in r);
 
 function facebookItems(r: Json): Json[] {
-  if ((r.kind === 'post' && isObj(r.post)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
+  // the connector's comment names its post (`post_id`); Instagram's, the same wrapper otherwise, its media (`media_id`)
+  if ((r.kind === 'post' && isObj(r.post)) || (r.kind === 'comment' && isObj(r.comment) && !('media_id' in r))) return [r];
   if (isGraphObject(r)) return [{ kind: 'post', post: { ...r, id: idString(r.id, 'post id') } }];
   if (Array.isArray(r.data) && isObj(r.paging ?? {}))
     return arr(r.data)
@@ -476,9 +477,16 @@ const facebook: FileShape = {
     }),
 };
 
+const isGraphMedia = (r: Json) => 'id' in r && 'timestamp' in r && ('caption' in r || 'media_type' in r);
+
 function instagramItems(r: Json): Json[] {
   if ((r.kind === 'media' && isObj(r.media)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
-  if ('id' in r && 'timestamp' in r && ('caption' in r || 'media_type' in r)) return [{ kind: 'media', media: { ...r, id: idString(r.id, 'media id') } }];
+  if (isGraphMedia(r)) return [{ kind: 'media', media: { ...r, id: idString(r.id, 'media id') } }];
+  // a saved page of GET /{ig-user-id}/media or /{hashtag-id}/recent_media: `{ data: [media…], paging }`
+  if (Array.isArray(r.data) && isObj(r.paging ?? {}))
+    return arr(r.data)
+      .filter(isGraphMedia)
+      .map((m) => ({ kind: 'media', media: { ...m, id: idString(m.id, 'media id') } }));
   return [];
 }
 

@@ -729,6 +729,37 @@ describe('recognised export shapes, without a mapping', () => {
     expect(quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/^item 1 \(post 2 of 3\): no text/)]);
   });
 
+  it('Instagram Graph: a saved page of media ({data, paging}); an account named only by username is one author', async () => {
+    const { posts, quarantine } = await importAll(path.join(exportsDir, 'instagram-graph-media-page.json'), { platform: 'ig' });
+    expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.metrics.likes])).toEqual([
+      ['ig:17895695668004550', '@travelgram', 'travelgram', '2026-11-20T17:00:00.000Z', 150],
+      ['ig:17895695668004551', '@travelgram', 'travelgram', '2026-11-20T18:30:00.000Z', 0],
+      ['ig:17895695668004553', '17841400000000001', 'travelgram', '2026-11-21T10:15:00.000Z', 0],
+    ]);
+    expect(posts[0].hashtags).toEqual(['sunset', 'travel']);
+    // a reel without a caption has no text to analyse
+    expect(quarantine.map((q) => q.reason)).toEqual([expect.stringMatching(/^item 1 \(post 3 of 4\): no text/)]);
+    // the same media as a bare array, and a hashtag page whose media name no account (each its own unknown author)
+    const page = JSON.parse(fs.readFileSync(path.join(exportsDir, 'instagram-graph-media-page.json'), 'utf8'));
+    const bare = await importAll(write('ig-array.json', JSON.stringify(page.data)));
+    expect(bare.posts.map((p) => p.author.id)).toEqual(['@travelgram', '@travelgram', '17841400000000001']);
+    // a comment as the connector stores it, named only by username (no `from`)
+    const comment = {
+      kind: 'comment',
+      media_id: '17895695668004550',
+      comment: { id: '17999000000000001', text: 'Love this view', timestamp: '2026-11-20T19:00:00+0000', username: 'fan_1' },
+    };
+    const commented = await importAll(write('ig-comment.jsonl', JSON.stringify(comment) + '\n'));
+    expect(commented.posts.map((p) => [p.author.id, p.author.handle, p.reply_to])).toEqual([['@fan_1', 'fan_1', 'file:17895695668004550']]);
+    const tagPage = { data: page.data.map(({ username, owner, ...m }: Record<string, unknown>) => m), paging: { cursors: { after: 'x' } } };
+    const anonymous = await importAll(write('ig-hashtag-page.json', JSON.stringify(tagPage)));
+    expect(anonymous.posts.map((p) => p.author.id)).toEqual([
+      'unknown:instagram:17895695668004550',
+      'unknown:instagram:17895695668004551',
+      'unknown:instagram:17895695668004553',
+    ]);
+  });
+
   it("the connectors' own raw JSON: X, Reddit, Facebook and Instagram records in one file", async () => {
     const { posts } = await importAll(path.join(exportsDir, 'connector-raw.jsonl'), { platform: 'mixed' });
     expect(posts.map((p) => [p.id, p.author.id, p.created_at])).toEqual([

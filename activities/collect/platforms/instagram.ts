@@ -28,6 +28,13 @@ const HASHTAG_MEDIA_FIELDS = 'id,caption,media_type,media_url,permalink,timestam
 const OWN_MEDIA_FIELDS = 'id,caption,media_type,media_url,permalink,timestamp,username,owner,like_count,comments_count';
 const COMMENT_FIELDS = 'id,text,timestamp,username,from,like_count,parent_id';
 
+/**
+ * The author of a media or comment that names its account only by `username` (a media saved without `owner`, a comment
+ * without `from`): the account, keyed `@username` (Instagram usernames are unique, and `@` keeps the key apart from
+ * numeric account ids), so one account's posts have one author, not an unknown one each.
+ */
+const usernameAuthor = (username: string) => ({ id: `@${username.replace(/^@/, '')}`, handle: username.replace(/^@/, ''), followers: null, created_at: null });
+
 export type InstagramItem = { kind: 'media'; media: Json } | { kind: 'comment'; media_id: string; comment: Json };
 
 type IgCursor = { mode: 'tag'; hashtag: string; params: Record<string, string> | null } | { mode: 'me'; params: Record<string, string> };
@@ -106,7 +113,11 @@ export const instagramConnector: Connector = {
       return {
         id: `instagram:${id}`,
         platform: 'instagram',
-        author: owner?.id ? { id: String(owner.id), handle: handle ?? '', followers: null, created_at: null } : unknownAuthor(`instagram:${id}`),
+        author: owner?.id
+          ? { id: String(owner.id), handle: handle ?? '', followers: null, created_at: null }
+          : handle
+            ? usernameAuthor(handle)
+            : unknownAuthor(`instagram:${id}`),
         text,
         lang: null,
         created_at: utcIso(m.timestamp, 'timestamp'),
@@ -126,7 +137,11 @@ export const instagramConnector: Connector = {
       return {
         id: `instagram:${id}`,
         platform: 'instagram',
-        author: from?.id ? { id: String(from.id), handle, followers: null, created_at: null } : { ...unknownAuthor(`instagram:${id}`), handle },
+        author: from?.id
+          ? { id: String(from.id), handle, followers: null, created_at: null }
+          : handle
+            ? usernameAuthor(handle)
+            : unknownAuthor(`instagram:${id}`),
         text,
         lang: null,
         created_at: utcIso(c.timestamp, 'timestamp'),
