@@ -4,18 +4,22 @@ import type { Command } from 'commander';
 import { closeProducers, ensureTopic, publishJson, resolveBrokers } from '../../activities/collect/stream/kafka';
 import { jsonDocumentShape } from '../../activities/collect/file';
 import { jsonArrayItems } from '../../activities/collect/fileStream';
-import { openText, readLines, readTableItems } from '../../lib/tabular';
+import { openText, readLines, readTableItems, sniffDelimiter } from '../../lib/tabular';
 import { printLine } from '../terminalText';
 
 /**
  * The records of a file as Kafka message values: JSONL/NDJSON lines as they are (one message per line,
  * the text unchanged, so a malformed line reaches the consumer and is quarantined there), the elements of a .json
- * file's array as written, a .json document whole, CSV/TSV rows as flat JSON objects. Blank lines are skipped.
+ * file's array as written, a .json document whole, CSV/TSV rows as flat JSON objects (a .csv's delimiter sniffed, as
+ * `run --source file` does). Blank lines are skipped.
  */
 export async function* fileMessages(file: string): AsyncGenerator<string> {
   const name = file.replace(/\.gz$/i, '').toLowerCase();
   if (name.endsWith('.csv') || name.endsWith('.tsv') || name.endsWith('.tab')) {
-    for await (const item of readTableItems(file, { delimiter: name.endsWith('.csv') ? ',' : '\t' })) yield 'row' in item ? JSON.stringify(item.row) : item.raw;
+    // a .csv's delimiter is told from its first lines as the importer tells it: comma, semicolon (Excel in European
+    // locales), tab or pipe
+    const delimiter = name.endsWith('.csv') ? ((await sniffDelimiter(file)) ?? ',') : '\t';
+    for await (const item of readTableItems(file, { delimiter })) yield 'row' in item ? JSON.stringify(item.row) : item.raw;
     return;
   }
   // A .json file is read as the importer reads it (activities/collect/file.ts): JSON Lines under that name, an array

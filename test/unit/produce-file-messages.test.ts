@@ -44,4 +44,38 @@ describe('produce: the messages of a file', () => {
     expect(await messages(write('lines.json', lines))).toEqual(records.map((r) => JSON.stringify(r)));
     expect(await messages(write('lines.jsonl', lines + 'not json\n'))).toEqual([...records.map((r) => JSON.stringify(r)), 'not json']);
   });
+
+  it('a CSV delimited by commas, semicolons (Excel in European locales), tabs or pipes: one flat record per row', async () => {
+    const rows = [
+      { id: '1863000000000000010', text: 'CSV row through kafka, brilliant #csvstream', created_at: '30/11/2026 11:00', author: 'mo' },
+      { id: '1863000000000000011', text: 'Another row; with "quotes"', created_at: '30/11/2026 12:00', author: 'no' },
+    ];
+    // quoted as RFC 4180 says where a cell holds the delimiter or a quote; a tab-delimited file is read unquoted, as TSV
+    const cell = (v: string, d: string) => (d !== '\t' && (v.includes(d) || v.includes('"')) ? `"${v.replace(/"/g, '""')}"` : v);
+    const csv = (d: string, eol = '\n') =>
+      [
+        Object.keys(rows[0]).join(d),
+        ...rows.map((r) =>
+          Object.values(r)
+            .map((v) => cell(v, d))
+            .join(d),
+        ),
+      ].join(eol) + eol;
+    const expected = rows.map((r) => JSON.stringify(r));
+    for (const [name, d] of [
+      ['comma', ','],
+      ['semicolon', ';'],
+      ['tab', '\t'],
+      ['pipe', '|'],
+    ])
+      expect(await messages(write(`${name}.csv`, csv(d))), name).toEqual(expected);
+    // as Excel saves it: a byte-order mark, CRLF, semicolons; and gzipped
+    expect(await messages(write('excel.csv', '\ufeff' + csv(';', '\r\n')))).toEqual(expected);
+    expect(await messages(write('semicolon.csv.gz', zlib.gzipSync(csv(';'))))).toEqual(expected);
+    // a semicolon file whose texts hold no comma was one message per row keyed by the whole header line
+    const plain = 'id;text;created_at\n1;hello there;2026-11-30T11:00:00Z\n';
+    expect((await messages(write('plain.csv', plain))).map((m) => JSON.parse(m))).toEqual([
+      { id: '1', text: 'hello there', created_at: '2026-11-30T11:00:00Z' },
+    ]);
+  });
 });
