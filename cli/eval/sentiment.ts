@@ -42,7 +42,8 @@ export interface SentimentEvalOptions {
 
 /** The baseline's figures on the same posts, from the same run. */
 export type SentimentBaselineFigures =
-  { name: string; macroRecall: number; macroF1: number; accuracy: number; perClassRecall: Record<SentimentLabel, number> } | { name: string; pearson: number };
+  | { name: string; macroRecall: number; macroF1: number; accuracy: number; perClassRecall: Record<SentimentLabel, number | null> }
+  | { name: string; pearson: number };
 
 interface EvalBase {
   test: string;
@@ -72,7 +73,8 @@ export interface SentimentLabelEvalResult extends EvalBase {
   macroRecall: number;
   macroF1: number;
   accuracy: number;
-  perClassRecall: Record<SentimentLabel, number>;
+  /** null for a label no row of the test file has */
+  perClassRecall: Record<SentimentLabel, number | null>;
 }
 
 export interface SentimentScoreEvalResult extends EvalBase {
@@ -145,6 +147,7 @@ function scoresFrom(file: string, rows: Row[]): { texts: string[]; scores: numbe
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+const roundOrNull = (x: number | null) => (x === null ? null : round(x));
 
 interface LanguageGate {
   scoredIdx: number[];
@@ -275,10 +278,11 @@ export async function evaluateSentiment(opts: SentimentEvalOptions): Promise<Sen
         macroRecall: round(m.macroRecall),
         macroF1: round(m.macroF1),
         accuracy: round(m.accuracy),
+        // null: no row of the test file has the label
         perClassRecall: {
-          negative: round(m.perClassRecall.negative),
-          neutral: round(m.perClassRecall.neutral),
-          positive: round(m.perClassRecall.positive),
+          negative: roundOrNull(m.perClassRecall.negative),
+          neutral: roundOrNull(m.perClassRecall.neutral),
+          positive: roundOrNull(m.perClassRecall.positive),
         },
       };
     };
@@ -306,7 +310,7 @@ function formatText(r: SentimentEvalResult): string {
       `macro recall  ${r.macroRecall}`,
       `macro F1      ${r.macroF1}`,
       `accuracy      ${r.accuracy}`,
-      `recall        negative ${r.perClassRecall.negative}, neutral ${r.perClassRecall.neutral}, positive ${r.perClassRecall.positive}`,
+      `recall        ${sentimentLabels.map((l) => `${l} ${r.perClassRecall[l] ?? 'n/a (no row labelled so)'}`).join(', ')}`,
     );
   } else {
     lines.push(`pearson r     ${r.pearson}`);

@@ -1,12 +1,15 @@
 /** Classification and correlation metrics over plain arrays (pure; no I/O). */
 
 export interface ClassificationMetrics<L extends string = string> {
-  /** SemEval-2017 Task 4's AvgRec: the unweighted mean of per-class recalls */
+  /** SemEval-2017 Task 4's AvgRec: the unweighted mean of the recalls of the classes the gold labels hold */
   macroRecall: number;
+  /** the unweighted mean of the F1 of the classes in the gold labels or the predictions */
   macroF1: number;
   accuracy: number;
-  perClassRecall: Record<L, number>;
-  perClassF1: Record<L, number>;
+  /** null for a class no gold label has (its recall is 0/0) */
+  perClassRecall: Record<L, number | null>;
+  /** null for a class neither the gold labels nor the predictions have */
+  perClassF1: Record<L, number | null>;
   n: number;
 }
 
@@ -15,8 +18,10 @@ function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
 }
 
 /**
- * Recall, F1 and accuracy for the given classes. A class absent from both gold and predictions
- * scores 0 recall and 0 F1 (it still counts in the macro averages, so a missing class is visible).
+ * Recall, F1 and accuracy for the given classes. A class no gold label has has no recall (null), and is left out of
+ * macroRecall; a class neither in the gold labels nor predicted has no F1 either. So a classifier that is right on a
+ * test set without neutral posts has macroRecall 1, as scikit-learn's recall_score(average='macro') gives, not 2/3.
+ * (A class predicted but absent from the gold labels keeps its F1 of 0 in macroF1: its predictions are all wrong.)
  * A null prediction (an item the model declined, e.g. a post in a language it has no model for)
  * is a miss for its gold class and a prediction of no class.
  */
@@ -40,22 +45,30 @@ export function classificationMetrics<L extends string>(gold: readonly L[], pred
       correct++;
     }
   }
-  const perClassRecall = {} as Record<L, number>;
-  const perClassF1 = {} as Record<L, number>;
+  const perClassRecall = {} as Record<L, number | null>;
+  const perClassF1 = {} as Record<L, number | null>;
   let recallSum = 0;
+  let recallClasses = 0;
   let f1Sum = 0;
+  let f1Classes = 0;
   for (let c = 0; c < k; c++) {
-    const recall = goldCount[c] > 0 ? tp[c] / goldCount[c] : 0;
+    const recall = goldCount[c] > 0 ? tp[c] / goldCount[c] : null;
     const precision = predCount[c] > 0 ? tp[c] / predCount[c] : 0;
-    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    const f1 = goldCount[c] + predCount[c] === 0 ? null : precision + (recall ?? 0) > 0 ? (2 * precision * recall!) / (precision + recall!) : 0;
     perClassRecall[classes[c]] = recall;
     perClassF1[classes[c]] = f1;
-    recallSum += recall;
-    f1Sum += f1;
+    if (recall !== null) {
+      recallSum += recall;
+      recallClasses++;
+    }
+    if (f1 !== null) {
+      f1Sum += f1;
+      f1Classes++;
+    }
   }
   return {
-    macroRecall: k > 0 ? recallSum / k : 0,
-    macroF1: k > 0 ? f1Sum / k : 0,
+    macroRecall: recallClasses > 0 ? recallSum / recallClasses : 0,
+    macroF1: f1Classes > 0 ? f1Sum / f1Classes : 0,
     accuracy: gold.length > 0 ? correct / gold.length : 0,
     perClassRecall,
     perClassF1,
@@ -71,7 +84,7 @@ export function macroF1<L extends string>(gold: readonly L[], predicted: readonl
   return classificationMetrics(gold, predicted, classes).macroF1;
 }
 
-export function perClassRecall<L extends string>(gold: readonly L[], predicted: readonly L[], classes: readonly L[]): Record<L, number> {
+export function perClassRecall<L extends string>(gold: readonly L[], predicted: readonly L[], classes: readonly L[]): Record<L, number | null> {
   return classificationMetrics(gold, predicted, classes).perClassRecall;
 }
 

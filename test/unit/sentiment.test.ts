@@ -126,8 +126,8 @@ describe('negation applies to words only (case 01-negated-emoticon)', () => {
 describe('elongated words (case 04-elongated-double-letter)', () => {
   it('labels the case right: 2 positive, 2 negative', async () => {
     const r = await evaluateSentiment({ test: fixture('cases/04-elongated-double-letter/test.tsv') });
-    // (macro recall is 2/3: the file has no neutral row, and an absent class counts as recall 0)
-    expect(r).toMatchObject({ kind: 'labels', n: 4, accuracy: 1, notScored: 0, perClassRecall: { negative: 1, positive: 1 } });
+    // the file has no neutral row: neutral has no recall, and macro recall is over the two labels it has
+    expect(r).toMatchObject({ kind: 'labels', n: 4, accuracy: 1, macroRecall: 1, notScored: 0, perClassRecall: { negative: 1, neutral: null, positive: 1 } });
   });
 
   it('scores an elongated word like the plain word, whether its own letters are single or double', () => {
@@ -275,8 +275,25 @@ describe('metrics', () => {
 
   it('counts a null prediction (not scored) as a miss of its gold class', () => {
     const m = classificationMetrics<SentimentLabel>(['negative', 'negative', 'positive'], ['negative', null, 'positive'], classes);
-    expect(m.perClassRecall).toEqual({ negative: 0.5, neutral: 0, positive: 1 });
+    expect(m.perClassRecall).toEqual({ negative: 0.5, neutral: null, positive: 1 });
+    expect(m.macroRecall).toBeCloseTo(0.75, 12);
     expect(m.accuracy).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('averages over the classes the gold labels have, as scikit-learn does (an absent class counted as recall 0)', () => {
+    // a perfect classifier on a set of negatives only (breaker s10: macro recall 0.3333, accuracy 1)
+    const negatives = classificationMetrics<SentimentLabel>(['negative', 'negative'], ['negative', 'negative'], classes);
+    expect(negatives).toMatchObject({ macroRecall: 1, macroF1: 1, accuracy: 1, perClassRecall: { negative: 1, neutral: null, positive: null } });
+    expect(negatives.perClassF1).toEqual({ negative: 1, neutral: null, positive: null });
+    // no neutral gold, but one post predicted neutral: its recall is undefined, its F1 0 (every such prediction is wrong)
+    const m = classificationMetrics<SentimentLabel>(['negative', 'positive', 'positive'], ['negative', 'neutral', 'positive'], classes);
+    expect(m.perClassRecall).toEqual({ negative: 1, neutral: null, positive: 0.5 });
+    expect(m.macroRecall).toBeCloseTo(0.75, 12); // sklearn recall_score(average='macro', labels=[negative, positive])
+    // F1: negative 1, neutral 0, positive 2·(1·0.5)/1.5 = 2/3, over the three classes seen
+    expect(m.macroF1).toBeCloseTo((1 + 0 + 2 / 3) / 3, 12);
+    // every class present: as before
+    expect(classificationMetrics(gold, pred, classes).macroRecall).toBeCloseTo(0.5, 12);
+    expect(classificationMetrics<SentimentLabel>([], [], classes)).toMatchObject({ macroRecall: 0, macroF1: 0, accuracy: 0 });
   });
 
   it('rejects mismatched lengths and unknown gold labels', () => {
