@@ -14,7 +14,8 @@
  *   2- or 4-digit year, optional `HH:MM[:SS]` and AM/PM), in the day/month order `dayMonthOrder` decided for the
  *   column (`dayOrder`); without one, only a value with a number over 12 is read. Both numbers ≤ 12 with no decided
  *   order is refused as ambiguous (the reason says to export ISO dates).
- * - Excel serial days (1900 date system) only when the caller says the column is made of them
+ * - Excel serial days (1900 date system; `46346.5`, or `46346,5` from a locale with a decimal comma) only when the
+ *   caller says the column is made of them
  *   (`excelSerialColumn` decides that from a sample): a bare 45413 is otherwise epoch seconds (in 1970, implausible).
  *
  * Implausible instants (before 2004-01-01, or more than a day after `now`) are rejected by `plausibleTime` with a
@@ -150,6 +151,8 @@ export function parseTimestamp(value: unknown, opts: TimestampOptions = {}): Tim
   if (typeof value !== 'string') return fail(value, `a ${value === null ? 'null' : typeof value}, not a time`);
   const v = value.trim();
   if (!v) return fail(value, 'empty');
+  // Excel in a locale whose decimal mark is a comma (German, French, …) writes a serial's time of day as 46346,5
+  if (opts.excelSerial && DECIMAL_COMMA.test(v)) return parseTimestamp(Number(v.replace(',', '.')), opts);
   if (NUMBER.test(v)) {
     // "20240501" is a date, not 1970's second 20,240,501
     const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
@@ -299,6 +302,9 @@ export function postTime(value: unknown, opts: TimestampOptions & { now?: number
     : t;
 }
 
+/** A number written with a decimal comma (`46346,5`): an Excel serial day from a locale whose decimal mark is a comma. */
+const DECIMAL_COMMA = /^\d+,\d+$/;
+
 /** The range of Excel serials for 1954-10-03 … 2119-01-10: any plausible post date falls well inside it. */
 export const EXCEL_SERIAL_RANGE = [20_000, 80_000] as const;
 
@@ -313,6 +319,7 @@ export function excelSerialColumn(values: readonly unknown[], columnName = ''): 
   for (const v of values) {
     if (typeof v === 'number') nums.push(v);
     else if (typeof v === 'string' && NUMBER.test(v.trim())) nums.push(Number(v.trim()));
+    else if (typeof v === 'string' && DECIMAL_COMMA.test(v.trim())) nums.push(Number(v.trim().replace(',', '.')));
   }
   if (nums.length === 0) return false;
   if (!nums.every((n) => Number.isFinite(n) && n >= EXCEL_SERIAL_RANGE[0] && n <= EXCEL_SERIAL_RANGE[1])) return false;

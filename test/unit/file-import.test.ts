@@ -1102,6 +1102,18 @@ describe('spreadsheet exports: column names in any case, any delimiter, day/mont
       dateOrder: 'day-first (DD/MM/YYYY)',
       columns: { text: 'Texte', created_at: 'Date', id: 'ID' },
     });
+    // Excel serial days as a German or French Excel writes them: a decimal comma (they were all quarantined)
+    const serials = write(
+      'excel-eu-serials.csv',
+      '\ufeffid;Date;Text;Author\r\n1861234567890125001;46346,5;Bonjour tout le monde, great #Monday;anna\r\n1861234567890125002;46346,75;"Semicolon; inside quotes, awful service";ben\r\n1861234567890125003;46347;Whole day, no time;cy\r\n',
+    );
+    const eu = await importAll(serials);
+    expect(eu.quarantine).toEqual([]);
+    expect(eu.posts.map((p) => [p.id, p.created_at])).toEqual([
+      ['file:1861234567890125001', '2026-11-20T12:00:00.000Z'],
+      ['file:1861234567890125002', '2026-11-20T18:00:00.000Z'],
+      ['file:1861234567890125003', '2026-11-21T00:00:00.000Z'],
+    ]);
     // a bad row in a semicolon file is quarantined as such, and the rest imports
     const bad = write('eu-bad.csv', 'id;created_at;text\n1;2024-05-01;ok\n2;2024-05-01;a"b\n3;2024-05-02;fine\n');
     const b = await importAll(bad);

@@ -113,6 +113,20 @@ describe('plausibility and Excel column detection', () => {
     expect(excelSerialColumn(['2024-05-01', ''], 'created_at')).toBe(false); // no numbers at all
     expect(excelSerialColumn([12.5, 45413.2], 'date')).toBe(false); // 12.5 is outside the Excel range
   });
+
+  it('reads serials with a decimal comma (Excel in German, French… locales) in a column of serials, and only there', () => {
+    expect(excelSerialColumn(['46346,5', '46346,75'], 'Date')).toBe(true);
+    expect(excelSerialColumn(['46346,5', '46346.75', '2026-11-20'], 'x')).toBe(true); // mixed marks, a fraction
+    expect(excelSerialColumn(['1,5', '46346,5'], 'date')).toBe(false); // 1.5 is outside the Excel range
+    const serial = (v: string) => parseTimestamp(v, { excelSerial: true });
+    expect(serial('46346,5')).toEqual(parseTimestamp('46346.5', { excelSerial: true }));
+    expect(serial('46346,5')).toMatchObject({ ok: true, ms: Date.parse('2026-11-20T12:00:00Z') });
+    expect(serial('46346,75')).toMatchObject({ ok: true, ms: Date.parse('2026-11-20T18:00:00Z') });
+    expect(serial(' 46346,041666666667 ')).toMatchObject({ ok: true, ms: Date.parse('2026-11-20T01:00:00Z') });
+    // outside a column of serials a decimal comma is not a time (nor a thousands separator)
+    expect(parseTimestamp('46346,5')).toMatchObject({ ok: false });
+    expect(parseTimestamp('1,714,557,600')).toMatchObject({ ok: false });
+  });
 });
 
 describe('postTimeCheck: plausibleTime for every post, parsing only times near the bounds', () => {
