@@ -133,7 +133,15 @@ export function registerBackfill(program: Command): void {
           printLine(`${workflowId}: ${result.daysDone} done, ${result.daysSkipped} skipped (already done), ${result.daysFailed} failed, ${result.posts} posts`);
           for (const f of result.failed) printLine(`  failed ${f.date}: ${f.error}`);
         }
-        if (result.daysFailed > 0) process.exitCode = PARTIAL_EXIT_CODE;
+        // Days that failed all their attempts: the others' data stands, but a script or cron job must be able to tell
+        // (as `retrain` does for a model that failed), also under --json.
+        if (result.daysFailed > 0) {
+          process.exitCode = PARTIAL_EXIT_CODE;
+          printLine(
+            `warning: ${result.daysFailed} of ${result.daysTotal} days failed (${result.failed.map((f) => f.date).join(', ')}); run the backfill again to retry them, done days are skipped (exit status ${PARTIAL_EXIT_CODE})`,
+            process.stderr,
+          );
+        }
       } finally {
         await stack.close();
       }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snowflakeAt } from '../../activities/collect/platforms/mastodon';
 import { runCli } from '../helpers/cli';
 import { requireStack } from '../helpers/stack';
 
@@ -128,6 +129,66 @@ describe('a platform source end to end', () => {
       expect(rows[0].n).toBe(7);
     } finally {
       await stack.close();
+    }
+  });
+
+  it('a backfill with a day the platform refuses runs the other days, names the failed one and exits 4', async () => {
+    // #aurora: two statuses a day on the 20th to the 22nd (ids are Snowflakes of their times, as Mastodon's are), and
+    // the instance refuses the 21st's first page (its max_id) with 422, which no retry can change
+    const days = ['2026-11-20', '2026-11-21', '2026-11-22'];
+    const aurora = days.flatMap((d, i) =>
+      ['09', '15'].map((hour) => ({
+        ...statuses[i],
+        id: snowflakeAt(Date.parse(`${d}T${hour}:00:00.000Z`)),
+        created_at: `${d}T${hour}:00:00.000Z`,
+        content: `<p>Aurora over the bay at ${hour}h on ${d} #aurora</p>`,
+        tags: [{ name: 'aurora' }],
+      })),
+    );
+    const refused = snowflakeAt(Date.parse('2026-11-22T00:00:00.000Z'));
+    const auroraServer = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const maxId = url.searchParams.get('max_id');
+      if (url.pathname !== '/api/v1/timelines/tag/aurora' || maxId === refused) {
+        res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Validation failed: max_id is out of range' }));
+        return;
+      }
+      const page = aurora
+        .filter((s) => !maxId || BigInt(s.id) < BigInt(maxId))
+        .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1))
+        .slice(0, 3);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (page.length) headers.link = `<http://${req.headers.host}/api/v1/timelines/tag/aurora?limit=40&max_id=${page.at(-1)!.id}>; rel="next"`;
+      res.writeHead(200, headers).end(JSON.stringify(page));
+    });
+    await new Promise<void>((r) => auroraServer.listen(0, '127.0.0.1', r));
+    try {
+      const instance = `http://127.0.0.1:${(auroraServer.address() as AddressInfo).port}`;
+      const result = await runCli(['backfill', '--source', 'mastodon', '--query', 'aurora', '--from', days[0], '--to', days[2], '--follow', '--json'], {
+        env: { ...process.env, MASTODON_BASE_URL: instance },
+        timeoutMs: 180_000,
+      });
+      expect(result.code, result.stderr).toBe(4);
+      const progress = JSON.parse(result.stdout);
+      expect(progress).toMatchObject({ daysTotal: 3, daysDone: 2, daysSkipped: 0, daysFailed: 1, posts: 4 });
+      expect(progress.failed).toEqual([{ date: '2026-11-21', error: expect.stringMatching(/422.*out of range|out of range.*422/) }]);
+      expect(result.stderr).toMatch(/warning: 1 of 3 days failed \(2026-11-21\); run the backfill again to retry them.*\(exit status 4\)/);
+      // the days that ran keep their posts: two each, under this instance
+      const stack = await requireStack();
+      try {
+        const { rows } = await stack.db.query<{ day: string; n: number }>(
+          `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n FROM post_scores WHERE post_id LIKE $1 GROUP BY 1 ORDER BY 1`,
+          [`mastodon:127.0.0.1:${new URL(instance).port}/%`],
+        );
+        expect(rows).toEqual([
+          { day: '2026-11-20', n: 2 },
+          { day: '2026-11-22', n: 2 },
+        ]);
+      } finally {
+        await stack.close();
+      }
+    } finally {
+      await new Promise<void>((r) => auroraServer.close(() => r()));
     }
   });
 
