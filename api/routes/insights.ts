@@ -229,7 +229,10 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
             sentiment: { type: 'string', enum: ['positive', 'neutral', 'negative', 'unscored'] },
             hashtag: hashtagSchema,
             q: searchTextSchema,
-            run: { ...runKeySchema, description: 'only posts last scored by this run' },
+            run: {
+              ...runKeySchema,
+              description: 'the posts this run scored (post_score_runs), as its summary and insights count them, with their current scores',
+            },
             author: {
               ...userIdSchema,
               description:
@@ -257,7 +260,7 @@ export function registerInsightRoutes(app: FastifyInstance, deps: ApiDeps): void
            AND ($5::text IS NULL OR sentiment_label = $5 OR ($5 = 'unscored' AND sentiment_label IS NULL))
            AND ($6::text IS NULL OR $6 = ANY(hashtags))
            AND ($7::text IS NULL OR text ILIKE $7)
-           AND ($8::text IS NULL OR run_key = $8)
+           AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM post_score_runs r WHERE r.run_key = $8 AND r.post_id = post_scores.post_id))
            AND ($9::bigint IS NULL OR (created_at, post_id) < (${FROM_EPOCH_US_SQL('$9')}, $10::text))
            AND ($12::text IS NULL OR author_id = $12 OR right(author_id, length($12) + 1) = ':' || $12)
          ORDER BY created_at DESC, post_id DESC LIMIT $11`,

@@ -77,6 +77,27 @@ describe('lists and filters', () => {
     }
   });
 
+  it('?run= lists every post the run scored, also those a later run re-scored since (as its summary counts them)', async () => {
+    const { items } = await walk(`/v1/posts?run=${fx.runKey}&limit=200`);
+    // a later run re-scores two of the posts (it now carries them in post_scores.run_key), and scores nothing else
+    const later = `${fx.runKey}-later`;
+    const taken = items.slice(0, 2).map((p) => p.id);
+    const { rows } = await stack.db.query<{ post_id: string; partition: string }>(`SELECT post_id, partition FROM post_scores WHERE post_id = ANY($1)`, [
+      taken,
+    ]);
+    await stack.db.query(`UPDATE post_scores SET run_key = $1 WHERE post_id = ANY($2)`, [later, taken]);
+    for (const r of rows)
+      await stack.db.query(`INSERT INTO post_score_runs (run_key, post_id, partition) VALUES ($1, $2, $3)`, [later, r.post_id, r.partition]);
+    try {
+      const again = await walk(`/v1/posts?run=${fx.runKey}&limit=200`);
+      expect(again.items.map((p) => p.id)).toEqual(items.map((p) => p.id)); // it listed only the posts it still carried
+      expect((await walk(`/v1/posts?run=${later}&limit=200`)).items.map((p) => p.id).sort()).toEqual([...taken].sort());
+    } finally {
+      await stack.db.query(`UPDATE post_scores SET run_key = $1 WHERE post_id = ANY($2)`, [fx.runKey, taken]);
+      await stack.db.query(`DELETE FROM post_score_runs WHERE run_key = $1`, [later]);
+    }
+  });
+
   it('a cursor pages only the query that gave it out: other filters are refused, another page size is not', async () => {
     const first = await getJson(`/v1/posts?run=${fx.runKey}&from=${FIXTURE_DAYS[1]}&limit=5`);
     expect(first.nextCursor).toEqual(expect.any(String));
