@@ -224,6 +224,36 @@ describe('insights', () => {
     );
   });
 
+  it("count posts another topic model labelled apart, not under the named model's topic ids (a retrain rescored them)", async () => {
+    const own = `topics.v${fx.topicVersion}`;
+    const other = `topics.v${fx.topicVersion + 1}`;
+    const before = await topicsInsights(stack.db, { runKey: fx.runKey });
+    const ids = (
+      await stack.db.query<{ post_id: string }>(`SELECT post_id FROM post_scores WHERE run_key = $1 AND topic = 2 ORDER BY post_id LIMIT 3`, [fx.runKey])
+    ).rows.map((r) => r.post_id);
+    expect(ids).toHaveLength(3);
+    await stack.db.query(`UPDATE post_scores SET topic_model = $2 WHERE run_key = $1`, [fx.runKey, own]);
+    // three posts a later retrain rescored with another topic model: their ids are that model's (here 1)
+    await stack.db.query(`UPDATE post_scores SET topic_model = $2, topic = 1 WHERE post_id = ANY($1)`, [ids, other]);
+    try {
+      const after = await topicsInsights(stack.db, { runKey: fx.runKey });
+      expect(after.topicModel).toEqual({ version: fx.topicVersion, basis: 'posts' });
+      const posts = (r: typeof after) => Object.fromEntries(r.topics.map((t) => [t.otherModel ?? t.topic, t.posts]));
+      const was = posts(before);
+      // topic 2 lost the three, topic 1 did not gain them: they are a row of their own, named after their model
+      expect(posts(after)).toEqual({ ...was, 2: was[2] - 3, [other]: 3 });
+      expect(after.topics.at(-1)).toMatchObject({ topic: null, otherModel: other, name: `labelled by another topic model (${other})`, posts: 3 });
+      expect(after.topics.at(-1)!.terms).toBeUndefined();
+      const sentiment = await sentimentInsights(stack.db, { runKey: fx.runKey });
+      expect(sentiment.byTopic.reduce((n, t) => n + t.posts, 0)).toBe(fx.expected.posts);
+      const otherDays = sentiment.byDayAndTopic.filter((d) => d.topicName === `labelled by another topic model (${other})`);
+      expect(otherDays.reduce((n, d) => n + d.posts, 0)).toBe(3);
+    } finally {
+      await stack.db.query(`UPDATE post_scores SET topic = 2 WHERE post_id = ANY($1)`, [ids]);
+      await stack.db.query(`UPDATE post_scores SET topic_model = NULL WHERE run_key = $1`, [fx.runKey]);
+    }
+  });
+
   it('print as aligned tables', async () => {
     const text = formatTrends(await trendsInsights(stack.db, { runKey: fx.runKey, limit: 2 }));
     const lines = text.split('\n');

@@ -1,7 +1,7 @@
 /** Sentiment of a run's posts per UTC day and topic. */
 import type { Db } from '../../../lib/db';
 import { RUN_POSTS } from './runs';
-import { topicName, topicTerms, type TopicModelRef } from './topics';
+import { otherModelName, RUN_POSTS_OF_MODEL, topicName, topicTerms, type TopicModelRef } from './topics';
 
 export interface SentimentDay {
   day: string;
@@ -24,6 +24,7 @@ export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRe
   const { rows } = await db.query<{
     day: string;
     topic: number | null;
+    other: string | null;
     posts: number;
     mean: number | null;
     positive: number;
@@ -31,18 +32,18 @@ export async function sentimentByDay(db: Db, runKey: string, model: TopicModelRe
     negative: number;
     not_scored: number;
   }>(
-    `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
+    `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, topic, other, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
             count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
             count(*) FILTER (WHERE sentiment_label = 'neutral')::int AS neutral,
             count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative,
             count(*) FILTER (WHERE sentiment_label IS NULL)::int AS not_scored
-     FROM ${RUN_POSTS} AS run_posts GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST`,
-    [runKey],
+     FROM ${RUN_POSTS_OF_MODEL} AS run_posts GROUP BY 1, 2, 3 ORDER BY 1, 3 NULLS FIRST, 2 NULLS LAST`,
+    [runKey, m.version],
   );
   return rows.map((r) => ({
     day: r.day,
     topic: r.topic,
-    topicName: topicName(r.topic, labels),
+    topicName: r.other === null ? topicName(r.topic, labels) : otherModelName(r.other),
     posts: r.posts,
     meanSentiment: r.mean,
     positive: r.positive,

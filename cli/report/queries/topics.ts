@@ -59,6 +59,19 @@ export async function topicTerms(db: Db, version: number | null): Promise<TopicT
   return rows.map((r) => ({ topic: r.topic, label: r.label, terms: r.terms, weights: r.weights.map(Number) }));
 }
 
+/**
+ * The run's posts ($1) as one topic model (version $2) sees them: `other` is the model of a post another topic model
+ * labelled (a retrain rescored the days of a run that shared it), whose `topic` is then null, since its id means
+ * nothing in this model; else null.
+ */
+export const RUN_POSTS_OF_MODEL = `(SELECT p.post_id, p.created_at, p.sentiment_label, p.sentiment_compound,
+    CASE WHEN p.topic IS NOT NULL AND p.topic_model IS NOT NULL AND p.topic_model <> 'topics.v' || $2::text THEN p.topic_model END AS other,
+    CASE WHEN p.topic_model IS NULL OR p.topic_model = 'topics.v' || $2::text THEN p.topic END AS topic
+  FROM ${RUN_POSTS} AS p)`;
+
+/** What a row of posts that another topic model labelled is called. */
+export const otherModelName = (model: string) => `labelled by another topic model (${model})`;
+
 /** A topic's name for people: its label when the model described it, else its id; posts without a topic are "all posts". */
 export function topicName(topic: number | null, labels: ReadonlyMap<number, string>): string {
   if (topic === null) return 'all posts (no topic)';
@@ -67,8 +80,11 @@ export function topicName(topic: number | null, labels: ReadonlyMap<number, stri
 }
 
 export interface TopicSummary extends Partial<Omit<TopicTerms, 'topic'>> {
+  /** null: posts without a topic, or (with `otherModel`) posts another topic model labelled */
   topic: number | null;
   name: string;
+  /** the posts of this row carry the topic ids of this other model (`topics.v4`), which mean nothing in `model`'s terms */
+  otherModel?: string;
   posts: number;
   share: number;
   /** mean compound of the posts with sentiment; null when none has any (all "not scored") */
@@ -77,24 +93,30 @@ export interface TopicSummary extends Partial<Omit<TopicTerms, 'topic'>> {
   negative: number;
 }
 
-/** Posts and sentiment per topic of the run, with each topic's terms when the model described them; biggest first. */
+/**
+ * Posts and sentiment per topic of the run, with each topic's terms when the model described them; biggest first.
+ * A topic id means something only in its model: posts another topic model labelled (a retrain rescored the days of
+ * another run that shared them) are counted in a row of their own per model, not under `model`'s ids.
+ */
 export async function topicSummary(db: Db, runKey: string, model: TopicModelRef): Promise<TopicSummary[]> {
   const m = model;
   const terms = await topicTerms(db, m.version);
   const byTopic = new Map(terms.map((t) => [t.topic, t]));
   const labels = new Map(terms.map((t) => [t.topic, t.label]));
-  const { rows } = await db.query<{ topic: number | null; posts: number; mean: number | null; positive: number; negative: number }>(
-    `SELECT topic, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
+  const { rows } = await db.query<{ topic: number | null; other: string | null; posts: number; mean: number | null; positive: number; negative: number }>(
+    `SELECT topic, other, count(*)::int AS posts, avg(sentiment_compound)::float8 AS mean,
             count(*) FILTER (WHERE sentiment_label = 'positive')::int AS positive,
             count(*) FILTER (WHERE sentiment_label = 'negative')::int AS negative
-     FROM ${RUN_POSTS} AS run_posts GROUP BY topic ORDER BY posts DESC, topic NULLS LAST`,
-    [runKey],
+     FROM ${RUN_POSTS_OF_MODEL} AS labelled
+     GROUP BY 1, 2 ORDER BY other NULLS FIRST, posts DESC, topic NULLS LAST`,
+    [runKey, m.version],
   );
   const total = rows.reduce((s, r) => s + r.posts, 0);
   return rows.map((r) => ({
-    ...byTopic.get(r.topic ?? -1),
+    ...(r.other === null ? byTopic.get(r.topic ?? -1) : {}),
     topic: r.topic,
-    name: topicName(r.topic, labels),
+    ...(r.other === null ? {} : { otherModel: r.other }),
+    name: r.other === null ? topicName(r.topic, labels) : otherModelName(r.other),
     posts: r.posts,
     share: total ? r.posts / total : 0,
     meanSentiment: r.mean,
