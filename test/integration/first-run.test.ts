@@ -161,7 +161,8 @@ describe('the first run', () => {
       for (let i = 0; i < 600 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 200));
       expect(fs.existsSync(lock), run.output()).toBe(true);
       await new Promise((r) => setTimeout(r, 3000)); // the pipeline is under way (25,000 posts take far longer)
-      expect(await run.stop('SIGINT')).toBe(130);
+      const code = await run.stop('SIGINT');
+      expect(code, run.output()).toBe(130);
     } finally {
       await run.stop('SIGKILL');
     }
