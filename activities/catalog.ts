@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../lib/db';
-import { finishRun, startRun, type RunEndStatus } from '../lib/catalog';
+import { finishRun, recordRescore, startRun, type RunEndStatus } from '../lib/catalog';
 import type { DatasetRef } from '../lib/schema';
 
 export interface RunOverview {
@@ -45,6 +45,30 @@ const IMPORTED_WINDOW_SQL = `
 
 export function createCatalogActivities(deps: { db: Db }) {
   const { db } = deps;
+  /**
+   * What people see first about a run, computed from the rows it wrote: every post the run scored
+   * (post_score_runs), with the post's current scores, so a later run that re-scored some of them
+   * neither removes them from this run's count nor adds its own posts to it.
+   */
+  async function summarizeRun(input: { runKey: string }): Promise<RunOverview> {
+    const labels = await db.query(
+      `SELECT p.sentiment_label AS label, count(*)::int AS n FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1 GROUP BY 1`,
+      [input.runKey],
+    );
+    const tags = await db.query(
+      `SELECT tag AS hashtag, count(*)::int AS posts FROM post_score_runs r JOIN post_scores p USING (post_id), unnest(p.hashtags) AS tag WHERE r.run_key = $1
+       GROUP BY tag ORDER BY posts DESC, tag LIMIT 10`,
+      [input.runKey],
+    );
+    const sentiment = { negative: 0, neutral: 0, positive: 0, notScored: 0 };
+    for (const r of labels.rows) {
+      if (r.label === null) sentiment.notScored = r.n;
+      else sentiment[r.label as 'negative' | 'neutral' | 'positive'] = r.n;
+    }
+    // every row counts as scored (written to post_scores), with or without a sentiment label
+    return { scored: sentiment.negative + sentiment.neutral + sentiment.positive + sentiment.notScored, sentiment, topHashtags: tags.rows };
+  }
+
   return {
     /**
      * Marks a run `running`. `followsContinueAsNew`: the workflow continues as new (a backfill), so the row keeps no
@@ -100,31 +124,22 @@ export function createCatalogActivities(deps: { db: Db }) {
         truthUsers: users.rows[0] ?? null,
       };
     },
-    /**
-     * What people see first about a run, computed from the rows it wrote: every post the run scored
-     * (post_score_runs), with the post's current scores, so a later run that re-scored some of them
-     * neither removes them from this run's count nor adds its own posts to it.
-     */
-    async summarizeRun(input: { runKey: string }): Promise<RunOverview> {
-      const labels = await db.query(
-        `SELECT p.sentiment_label AS label, count(*)::int AS n FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1 GROUP BY 1`,
-        [input.runKey],
-      );
-      const tags = await db.query(
-        `SELECT tag AS hashtag, count(*)::int AS posts FROM post_score_runs r JOIN post_scores p USING (post_id), unnest(p.hashtags) AS tag WHERE r.run_key = $1
-         GROUP BY tag ORDER BY posts DESC, tag LIMIT 10`,
-        [input.runKey],
-      );
-      const sentiment = { negative: 0, neutral: 0, positive: 0, notScored: 0 };
-      for (const r of labels.rows) {
-        if (r.label === null) sentiment.notScored = r.n;
-        else sentiment[r.label as 'negative' | 'neutral' | 'positive'] = r.n;
-      }
-      // every row counts as scored (written to post_scores), with or without a sentiment label
-      return { scored: sentiment.negative + sentiment.neutral + sentiment.positive + sentiment.notScored, sentiment, topHashtags: tags.rows };
-    },
+    summarizeRun,
     async recordRunEnd(input: { runKey: string; status: RunEndStatus; summary?: unknown; error?: string }): Promise<void> {
       await finishRun(db, input.runKey, input);
+    },
+    /**
+     * After a retrain rescored partitions of the run `runKey` (`by`: the retrain's run key): its summary names the
+     * rescored features datasets and counts what post_scores now holds (lib/catalog.ts recordRescore).
+     */
+    async recordRescore(input: {
+      runKey: string;
+      by: string;
+      partitions: Array<{ clean: string; features: DatasetRef }>;
+      models: { sentiment: string; topics: string | null };
+    }): Promise<void> {
+      const overview = await summarizeRun({ runKey: input.runKey });
+      await recordRescore(db, input.runKey, { ...input, overview });
     },
   };
 }

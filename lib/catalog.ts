@@ -129,6 +129,43 @@ export async function finishRun(db: Db, runKey: string, outcome: { status: RunEn
 }
 
 /**
+ * Records in a pipeline run's summary that a retrain rescored some of its partitions: each partition's features
+ * dataset (found by its clean dataset, at the same place in `summary.datasets`) becomes the rescored one, the counts
+ * people see first become those of `overview` (the post_scores rows now carry the rescore), `models` the models that
+ * rescored, and `rescored` says by which retrain and when. So the summary's datasets stay the ones that hold the run's
+ * current scores, which is where README's "open a run's data" reads them. A run without such a summary is left alone.
+ */
+export async function recordRescore(
+  db: Db,
+  runKey: string,
+  rescore: {
+    by: string;
+    partitions: Array<{ clean: string; features: DatasetRef }>;
+    models: { sentiment: string; topics: string | null };
+    overview: { sentiment: Record<string, number>; topHashtags: unknown[] };
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE runs SET summary = jsonb_set(
+         jsonb_set(summary, '{datasets,features}', (
+           SELECT jsonb_agg(coalesce(p.features, f.elem) ORDER BY f.ord)
+           FROM jsonb_array_elements(summary->'datasets'->'features') WITH ORDINALITY AS f(elem, ord)
+           LEFT JOIN jsonb_array_elements(summary->'datasets'->'clean') WITH ORDINALITY AS c(elem, ord) ON c.ord = f.ord
+           LEFT JOIN jsonb_to_recordset($2::jsonb) AS p(clean text, features jsonb) ON p.clean = c.elem->>'uri')),
+         '{rescored}', $3::jsonb) || jsonb_build_object('sentiment', $4::jsonb, 'topHashtags', $5::jsonb, 'models', $6::jsonb)
+     WHERE run_key = $1 AND jsonb_typeof(summary->'datasets'->'features') = 'array' AND jsonb_array_length(summary->'datasets'->'features') > 0`,
+    [
+      runKey,
+      JSON.stringify(rescore.partitions),
+      JSON.stringify({ by: rescore.by, at: new Date().toISOString(), partitions: rescore.partitions.length }),
+      JSON.stringify(rescore.overview.sentiment),
+      JSON.stringify(rescore.overview.topHashtags),
+      JSON.stringify(rescore.models),
+    ],
+  );
+}
+
+/**
  * Runs a stage unless its output is already catalogued under the same deterministic key, in which
  * case the stored result is returned: re-runs and retries after a crash do no work twice.
  */

@@ -2,6 +2,7 @@ import { CancellationScope, executeChild, patched, proxyActivities, workflowInfo
 import type { IoActivities, MlActivities } from '../activities';
 import type { TrainOutcome } from '../activities/train';
 import type { InsightsResult } from '../activities/insights';
+import type { DatasetRef } from '../lib/schema';
 import { addDays, ISO_DAY, yesterday } from '../lib/dates';
 import { describeFailure, FailureType, invalidInput, permanentFailure } from '../lib/failures';
 import { runEndOf } from './runEnd';
@@ -141,9 +142,17 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       // rescore: only the scores of the rows that run still owns (a newer import of the day keeps its rows)
       return {
         features,
+        models,
         scored: (await scoring.scorePosts({ runKey: c.runKey, partition: `${source}/${c.date}`, features, rescore: true, topicModel: models.topics })).scored,
       };
     });
+    // Each rescored run's summary names its rescored features and counts its new scores, so the datasets a data
+    // scientist opens from it hold what the dashboard shows (they kept the scores of before the retrain).
+    if (patched('rescore-in-run-summaries')) {
+      const byRun = new Map<string, Array<{ clean: string; features: DatasetRef }>>();
+      data.clean.forEach((c, i) => byRun.set(c.runKey, [...(byRun.get(c.runKey) ?? []), { clean: c.ref.uri, features: rescored[i].features }]));
+      for (const [owner, partitions] of byRun) await catalog.recordRescore({ runKey: owner, by: runKey, partitions, models: rescored[0].models });
+    }
     const insights = await scoring.scoreInsights({ runKey, features: rescored.map((r) => r.features), engagements: data.engagements });
     const summary: RetrainSummary = {
       runKey,

@@ -234,6 +234,45 @@ describe('retrain on imported files', () => {
     const rows = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM post_scores WHERE post_id LIKE $1`, [`file:${tag}%`]);
     expect(rows.rows[0].n).toBe(scored[0] + scored[1]);
 
+    // Each import's summary now names the rescored features and counts the new scores (breaker s10 finding 1: a data
+    // scientist opening the run's datasets got the scores from before the retrain, the dashboard the new ones).
+    for (const r of imports) {
+      const before = JSON.parse(r.stdout);
+      const [run] = (await stack.db.query(`SELECT summary FROM runs WHERE run_key = $1`, [before.runKey])).rows;
+      const s = run.summary;
+      expect(s.rescored).toMatchObject({ by: fileKey, partitions: before.datasets.features.length });
+      expect(s.datasets.clean).toEqual(before.datasets.clean);
+      expect(s.datasets.features).toHaveLength(before.datasets.features.length);
+      // every features dataset it names is one the retrain wrote, with the models that serve now
+      const written = await stack.db.query<{ uri: string; models: unknown; run_key: string }>(
+        `SELECT uri, meta->'models' AS models, run_key FROM datasets WHERE uri = ANY($1)`,
+        [s.datasets.features.map((f: { uri: string }) => f.uri)],
+      );
+      expect(written.rows).toHaveLength(s.datasets.features.length);
+      for (const w of written.rows) expect(w.models).toEqual(s.models);
+      expect(s.models.topics).not.toBeNull(); // the topic model trained above
+      // the models the named datasets were scored with are those of the run's rows in post_scores (what people see)
+      const scoredWith = await stack.db.query(
+        `SELECT array_agg(DISTINCT p.sentiment_model) FILTER (WHERE p.sentiment_model IS NOT NULL) AS sentiment,
+                array_agg(DISTINCT p.topic_model) FILTER (WHERE p.topic_model IS NOT NULL) AS topics
+         FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1`,
+        [before.runKey],
+      );
+      expect(scoredWith.rows).toEqual([{ sentiment: [s.models.sentiment], topics: [s.models.topics] }]);
+      // and its counts are what post_scores holds for the run's posts
+      const labels = await stack.db.query<{ label: string; n: number }>(
+        `SELECT p.sentiment_label AS label, count(*)::int AS n FROM post_score_runs r JOIN post_scores p USING (post_id) WHERE r.run_key = $1 GROUP BY 1`,
+        [before.runKey],
+      );
+      const counts = Object.fromEntries(labels.rows.map((l) => [l.label, l.n]));
+      expect({ negative: s.sentiment.negative, neutral: s.sentiment.neutral, positive: s.sentiment.positive }).toEqual({
+        negative: counts.negative ?? 0,
+        neutral: counts.neutral ?? 0,
+        positive: counts.positive ?? 0,
+      });
+      expect(s.scored).toBe(before.scored);
+    }
+
     // One model failing to train (sentiment data without its label column) leaves the other trained, and the retrain
     // says so everywhere an operator looks: exit status 1 with a warning, and `runs` lists it completed with the failure.
     const noLabels = path.join(tmp, 'no-labels.tsv');

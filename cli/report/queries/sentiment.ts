@@ -1,6 +1,5 @@
 /** Sentiment of a run's posts per UTC day and topic. */
 import type { Db } from '../../../lib/db';
-import { RUN_POSTS } from './runs';
 import { otherModelName, RUN_POSTS_OF_MODEL, topicName, topicTerms, type TopicModelRef } from './topics';
 
 export interface SentimentDay {
