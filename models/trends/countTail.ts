@@ -143,6 +143,20 @@ export function logNegBinomialUpperTail(x: number, mean: number, dispersion: num
   return logBetaRegularized(q, x, size);
 }
 
+/**
+ * The q-quantile of Poisson(mean): the smallest integer x with P(X ≤ x) ≥ q (0 for mean 0).
+ * @throws RangeError unless 0 < q < 1 and mean ≥ 0 is finite
+ */
+export function poissonQuantile(q: number, mean: number): number {
+  if (!(q > 0 && q < 1)) throw new RangeError(`q must be in (0, 1), got ${q}`);
+  if (!(mean >= 0) || !Number.isFinite(mean)) throw new RangeError(`the mean must be a finite number >= 0, got ${mean}`);
+  if (mean === 0) return 0;
+  // from a few standard deviations below the mean, up: P(X ≤ x) = 1 − P(X ≥ x + 1)
+  let x = Math.max(0, Math.floor(mean - 6 * Math.sqrt(mean) - 1));
+  while (-Math.expm1(logPoissonUpperTail(x + 1, mean)) < q) x++;
+  return x;
+}
+
 /** −log10 of the NB upper-tail probability: 2 = a 1-in-100 excess, 6 = 1 in a million. */
 export function tailSurprise(x: number, mean: number, dispersion: number): number {
   return -logNegBinomialUpperTail(x, mean, dispersion) / Math.LN10;

@@ -9,6 +9,7 @@
  */
 import { DAY_MS, dayStartMs, isoDay } from '../../lib/dates';
 import { countBurstOptionsFor, scoreCountBursts } from './countBurst';
+import { poissonQuantile } from './countTail';
 import { rollingForecast } from './forecast';
 import { bucketCounts, HOUR_MS, type TimeSpan } from './series';
 
@@ -46,6 +47,9 @@ function trendKeys(p: TrendPost): Array<[TrendKind, string]> {
   if (p.features.topic !== null) keys.push(['topic', `topic ${p.features.topic}`]);
   return keys;
 }
+
+/** Nominal coverage of the forecast band (low–high). */
+const BAND_LEVEL = 0.9;
 
 /** Observed hours (of 48) the forecast's two-day training span needs before it is fitted: three quarters. */
 const MIN_OBSERVED_TRAINING_HOURS = 36;
@@ -90,7 +94,9 @@ export function volumeTrends(posts: readonly TrendPost[], minPosts: number, coll
     let observedTraining = 0;
     for (let h = 0; h < Math.min(48, values.length); h++) if (!Number.isNaN(values[h])) observedTraining++;
     const fc =
-      values.length >= 72 && observedTraining >= MIN_OBSERVED_TRAINING_HOURS ? rollingForecast(values, { seasonality: 24, trainLength: 48, level: 0.9 }) : null;
+      values.length >= 72 && observedTraining >= MIN_OBSERVED_TRAINING_HOURS
+        ? rollingForecast(values, { seasonality: 24, trainLength: 48, level: BAND_LEVEL })
+        : null;
     for (let d = 0; d * 24 < values.length; d++) {
       if (!days.has(start + d * DAY_MS)) continue; // not collected: no row, rather than a row of zeros
       let volume = 0;
@@ -107,6 +113,12 @@ export function volumeTrends(posts: readonly TrendPost[], minPosts: number, coll
           lo += Math.max(0, fc.lower[h]);
           hi += fc.upper[h];
         } else banded = false;
+      }
+      // A day's count varies at least as a Poisson count around its forecast: a band fitted on a flat history (two
+      // days of zeros: no in-sample error at all) would otherwise claim certainty, "41 (41–41)" the day after a burst.
+      if (banded && f > 0) {
+        lo = Math.min(lo, poissonQuantile((1 - BAND_LEVEL) / 2, f));
+        hi = Math.max(hi, poissonQuantile((1 + BAND_LEVEL) / 2, f));
       }
       rows.push({
         kind,

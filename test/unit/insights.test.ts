@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthorRecommender } from '../../models/recommend/authors';
 import { volumeTrends } from '../../models/trends/termTrends';
+import { poissonQuantile } from '../../models/trends/countTail';
 import { nearestSegment, SEGMENT_FEATURES } from '../../models/users/segments';
 import type { UserProfile } from '../../models/users/profile';
 import type { FeaturedPost } from '../../models/pipeline/features';
@@ -106,6 +107,30 @@ describe('hashtag trends over days that were not collected', () => {
     expect(rows.map((r) => [r.day, r.volume]).filter(([, v]) => v === 0)).toEqual([4, 5, 6].map((d) => [day(d), 0]));
     // three days of real silence, then the usual volume: that return is a surge against what was seen
     expect(rows.find((r) => r.day === day(7))!.flag).toBe(true);
+  });
+
+  it('a burst after days of silence gets a forecast band at least as wide as Poisson noise, not zero width', () => {
+    // #blackfriday: nothing on days 0–2 (collected: #news was there), then 200 posts between 09:00 and 13:00 on day 3
+    const days = [0, 1, 2, 3];
+    const posts = window(days, steady);
+    for (let k = 0; k < 200; k++)
+      posts.push({
+        ...post(`x:bf-${k}`, `b${k}`, 'deals'),
+        created_at: new Date(DAY + 3 * 24 * H + 9 * H + k * 70_000).toISOString(),
+        hashtags: ['blackfriday'],
+      });
+    const bf = volumeTrends(posts, 5, days.map(day)).filter((r) => r.term === 'blackfriday');
+    const burst = bf.find((r) => r.day === day(3))!;
+    expect(burst).toMatchObject({ volume: 200, flag: true });
+    // the hourly forecast catches up within the day; its band was fitted on two days of zeros (no error at all)
+    expect(burst.forecast).toBeGreaterThan(1);
+    expect(burst.low!).toBeLessThanOrEqual(poissonQuantile(0.05, burst.forecast!));
+    expect(burst.high!).toBeGreaterThanOrEqual(poissonQuantile(0.95, burst.forecast!));
+    expect(burst.high! - burst.low!).toBeGreaterThan(0);
+    // a series whose own errors are wider keeps its band: #news's day 3 band contains its Poisson range
+    const news = volumeTrends(posts, 5, days.map(day)).find((r) => r.term === 'news' && r.day === day(3))!;
+    expect(news.low!).toBeLessThanOrEqual(poissonQuantile(0.05, news.forecast!));
+    expect(news.high!).toBeGreaterThanOrEqual(poissonQuantile(0.95, news.forecast!));
   });
 
   it('a real surge on the first day after the outage is still a trend', () => {

@@ -8,7 +8,7 @@ import { BurstDetector, burstOptionsFor, detectBursts, fixedThresholdAlarms } fr
 import { evaluateForecast, mergeAlarms, scoreDetections, scoreDetectionsPooled, type AnomalyWindow } from '../../models/trends/evaluate';
 import { mase, quantileSorted, rollingForecast, seasonalNaive } from '../../models/trends/forecast';
 import { alarmsAt, calibrateThreshold, CountBurstDetector, countBurstOptionsFor, falseAlarmRate, scoreCountBursts } from '../../models/trends/countBurst';
-import { logGamma, logNegBinomialUpperTail, logPoissonUpperTail, tailSurprise } from '../../models/trends/countTail';
+import { logGamma, logNegBinomialUpperTail, logPoissonUpperTail, poissonQuantile, tailSurprise } from '../../models/trends/countTail';
 import { earlinessFrontier } from '../../models/trends/earliness';
 import { falseAlarmsPerDay, leaveOneSeriesOut, normalMask, type LabelledSeries } from '../../models/trends/tuning';
 import type { Rng } from '../../models/random';
@@ -430,6 +430,25 @@ describe('count tails', () => {
     [130, 100],
   ])('Poisson P(X >= %d | mean %d) matches the summed pmf', (x, m) => {
     expect(Math.exp(logPoissonUpperTail(x, m))).toBeCloseTo(poissonTailBySum(x, m), 10);
+  });
+  it('Poisson quantiles: the smallest count whose CDF reaches q (values from summing the pmf)', () => {
+    expect([poissonQuantile(0.05, 41), poissonQuantile(0.95, 41)]).toEqual([31, 52]);
+    expect([poissonQuantile(0.05, 2.5), poissonQuantile(0.95, 2.5)]).toEqual([0, 5]);
+    expect([poissonQuantile(0.05, 1000), poissonQuantile(0.95, 1000)]).toEqual([948, 1052]);
+    expect(poissonQuantile(0.5, 1e-3)).toBe(0);
+    expect(poissonQuantile(0.95, 0)).toBe(0);
+    // by definition: P(X <= x) >= q and P(X <= x - 1) < q
+    for (const [q, m] of [
+      [0.05, 7.3],
+      [0.5, 30],
+      [0.95, 123.4],
+    ]) {
+      const x = poissonQuantile(q, m);
+      expect(1 - poissonTailBySum(x + 1, m)).toBeGreaterThanOrEqual(q);
+      expect(1 - poissonTailBySum(x, m)).toBeLessThan(q);
+    }
+    expect(() => poissonQuantile(1, 5)).toThrow(RangeError);
+    expect(() => poissonQuantile(0.5, -1)).toThrow(RangeError);
   });
   it.each([
     [1, 0.5, 0.3],
