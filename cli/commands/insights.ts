@@ -102,6 +102,7 @@ export function formatTrends(r: Awaited<ReturnType<typeof trendsInsights>>): str
       '\n\n',
     );
   if (r.source === 'post_scores') out.push(`(counted from the run’s posts; trend flags and forecasts appear once the trend model has run: ${RETRAIN_HINT})`);
+  else out.push(`(counted over every post of these days from this source, all its runs and files; insights topics and sentiment count the run’s own posts)`);
   const range = (t: TermSummary) => (t.forecastLow === null || t.forecastHigh === null ? '–' : `${fmtInt(t.forecastLow)}–${fmtInt(t.forecastHigh)}`);
   out.push(
     `Top\n${formatTable(

@@ -194,7 +194,11 @@ function trendsSection(p: Page, d: ReportData): string {
           `Hashtag volumes appear once this run has scored posts with hashtags, and forecasts once the trend model has run: ${RETRAIN_HINT_HTML}.`,
         );
       const fromPosts = t.source === 'post_scores';
-      const note = fromPosts ? `<p class="note">Counted from this run’s posts. Trend flags and forecast bands appear once the trend model has run.</p>` : '';
+      // term_trends counts every post of the window's days (every run and file of the source), the topic and sentiment
+      // sections this run's own: say so where the two could be compared
+      const note = fromPosts
+        ? `<p class="note">Counted from this run’s posts. Trend flags and forecast bands appear once the trend model has run.</p>`
+        : `<p class="note">Counted over every post of these days from this source (all its runs and files), not only this run’s: the topic and sentiment sections count the run’s own posts.</p>`;
       const status = (x: TermSummary) =>
         x.trending
           ? `<span class="tag hot">trending${x.flaggedDays > 1 ? ` · ${x.flaggedDays} days` : ''}</span>`

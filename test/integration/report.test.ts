@@ -256,6 +256,8 @@ describe('insights', () => {
 
   it('print as aligned tables', async () => {
     const text = formatTrends(await trendsInsights(stack.db, { runKey: fx.runKey, limit: 2 }));
+    // the trend model's counts cover the window's days from every run of the source: said beside the table
+    expect(text).toContain('(counted over every post of these days from this source, all its runs and files;');
     const lines = text.split('\n');
     const header = lines.findIndex((l) => /^TERM\s+KIND\s+POSTS\s+LAST DAY\s+TOMORROW\s+RANGE\s+STATUS$/.test(l));
     expect(header, text).toBeGreaterThan(0);
