@@ -15,7 +15,7 @@ import { InputFileError, delimiterName, openText, readLines, readTableItems, sni
 import { dayMonthOrder, excelSerialColumn, postTime, type DayOrder } from '../../lib/timestamps';
 import type { Post, Quarantined } from '../../lib/schema';
 import { heartbeat } from '../heartbeat';
-import { dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
+import { archiveOwner, dominantShape, recogniseRecord, sampleIsRecognised, shapeProblem, type ShapeResult } from './fileShapes';
 import { DELETED_TEXTS, unknownAuthor, type Json } from './platforms/mapping';
 import { jsonArrayItems, partOf, PartitionSpill, spilledLines, uploadSpilled, type SpilledFile } from './fileStream';
 import { partitionKey, type CollectResult, type CollectedPartition } from './types';
@@ -319,6 +319,8 @@ export interface RecordOptions {
   now?: number;
   /** the day/month order of each time column's numeric dates (`13/05/2024`), decided per file by `planMapping` */
   dayOrders?: ReadonlyMap<string, DayOrder>;
+  /** the file is one account's archive: a row without an author is the archive owner's (fileShapes.ts archiveOwner) */
+  archiveOwner?: boolean;
 }
 
 /**
@@ -402,7 +404,9 @@ export function recordToPost(
         // without an author the post still counts for text analytics; a per-post id keeps it out of a fake user
         author: id
           ? { id, handle: handle ?? id, followers: followers !== null && Number.isInteger(followers) && followers >= 0 ? followers : null, created_at: null }
-          : unknownAuthor(`${platform}:${nativeId}`),
+          : opts.archiveOwner
+            ? archiveOwner(platform)
+            : unknownAuthor(`${platform}:${nativeId}`),
         text,
         lang: str('lang') || null,
         created_at: createdAt,
@@ -443,7 +447,16 @@ export interface ImportPlan {
   excelColumns: Set<string>;
   /** the day/month order of the time column's numeric dates; `unknown` when the sample does not prove it */
   dayOrders: Map<string, DayOrder>;
+  /** the file is one account's archive (Reddit's data request: REDDIT_ARCHIVE_COLUMNS), so its posts are the owner's */
+  archiveOwner: boolean;
 }
+
+/**
+ * The columns of the CSV files of Reddit's data request (reddit.com/settings/data-request): `posts.csv` is `id,
+ * permalink, date, ip, subreddit, gildings, title, url, body`, `comments.csv` `id, permalink, date, ip, subreddit,
+ * gildings, link, parent, body, media`. They hold one account's own posts and never name it.
+ */
+const REDDIT_ARCHIVE_COLUMNS = ['id', 'permalink', 'date', 'subreddit', 'gildings', 'body'];
 
 /**
  * Decides the plan from the sample: without an explicit mapping, JSON records in recognised shapes go through
@@ -463,6 +476,10 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
       if (!shapes) throw err;
     }
   }
+  // Reddit's data-request CSVs: one account's posts, which a post keeps its title with (as the Reddit connector does)
+  const columns = new Set(columnsOf(rest));
+  const ownArchive = mapping !== null && !mapping.author_id && !mapping.author_handle && REDDIT_ARCHIVE_COLUMNS.every((c) => columns.has(c));
+  if (ownArchive && !mapping!.title && columns.has('title') && !opts.mapping?.title) mapping = { ...mapping, title: 'title' };
   const excelColumns = new Set<string>();
   const timeColumn = mapping?.created_at;
   const dayOrders = new Map<string, DayOrder>();
@@ -476,7 +493,16 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
   const ids = idColumn ? rest.map((r) => getPath(r, idColumn)) : [];
   const rowNumberColumn = idColumn && rowNumberIds(ids) ? idColumn : null;
   const lostDigitsColumn = idColumn && idsLostDigits(ids) ? idColumn : null;
-  return { shapes, shape: shapes ? dominantShape(sample) : null, mapping, excelColumns, dayOrders, rowNumberColumn, lostDigitsColumn };
+  return {
+    shapes,
+    shape: shapes ? dominantShape(sample) : null,
+    mapping,
+    excelColumns,
+    dayOrders,
+    rowNumberColumn,
+    lostDigitsColumn,
+    archiveOwner: ownArchive,
+  };
 }
 
 /** A number written in scientific notation: 1.86253E+18, 1.8e19, 2E+18. */
@@ -786,6 +812,7 @@ export function createFileCollectActivities(deps: { store: ObjectStore; db: Db; 
             const r = recordToPost(item.record, postMapping, platform, fallbackId, {
               excelColumns: plan!.excelColumns,
               dayOrders: plan!.dayOrders,
+              archiveOwner: plan!.archiveOwner,
               now,
             });
             if ('post' in r) {

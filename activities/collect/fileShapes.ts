@@ -508,7 +508,7 @@ const instagram: FileShape = {
  * (X keeps it in account.js, Meta in another folder). One author for all of them, per id prefix: `--platform` tells
  * two people's archives apart.
  */
-const archiveOwner = (platform: string): Post['author'] => ({ id: `unknown:${platform}:archive-owner`, handle: '', followers: null, created_at: null });
+export const archiveOwner = (platform: string): Post['author'] => ({ id: `unknown:${platform}:archive-owner`, handle: '', followers: null, created_at: null });
 
 /** An id for an archive item that has none (Meta's posts): `a` and a digest of the item, the same in every download. */
 const archiveItemId = (item: Json) => `a${inputDigest(item)}`;

@@ -760,6 +760,32 @@ describe('recognised export shapes, without a mapping', () => {
     ]);
   });
 
+  it("Reddit's data request (posts.csv, comments.csv): one account's archive, so one author, the archive's owner", async () => {
+    // the columns reddit.com/settings/data-request writes; the files never name the account
+    const posts = write(
+      'posts.csv',
+      'id,permalink,date,ip,subreddit,gildings,title,url,body\n' +
+        '1gy0001,https://www.reddit.com/r/aurora/comments/1gy0001/lights/,2024-11-20 21:04:11 UTC,203.0.113.7,aurora,0,Lights over Tromsø tonight,https://i.redd.it/x.jpg,\n' +
+        '1gy0002,https://www.reddit.com/r/aurora/comments/1gy0002/kp/,2024-11-21 07:30:00 UTC,203.0.113.7,aurora,1,What Kp do I need in Oslo?,,"Asking for a trip, thanks!"\n',
+    );
+    const p = await importAll(posts, { platform: 'rexp' });
+    expect(p.quarantine).toEqual([]);
+    expect(p.posts.map((x) => [x.id, x.author.id, x.created_at, x.text])).toEqual([
+      ['rexp:1gy0001', 'unknown:rexp:archive-owner', '2024-11-20T21:04:11.000Z', 'Lights over Tromsø tonight'],
+      ['rexp:1gy0002', 'unknown:rexp:archive-owner', '2024-11-21T07:30:00.000Z', 'What Kp do I need in Oslo?\n\nAsking for a trip, thanks!'],
+    ]);
+    const comments = write(
+      'comments.csv',
+      'id,permalink,date,ip,subreddit,gildings,link,parent,body,media\n' +
+        'lq0001,https://www.reddit.com/r/aurora/comments/1gy0001/lights/lq0001/,2024-11-20 22:00:00 UTC,203.0.113.7,aurora,0,https://www.reddit.com/r/aurora/comments/1gy0001/lights/,,Thanks all for the tips,\n',
+    );
+    const c = await importAll(comments);
+    expect(c.posts.map((x) => [x.id, x.author.id, x.text])).toEqual([['file:lq0001', 'unknown:file:archive-owner', 'Thanks all for the tips']]);
+    // an ordinary CSV without an author column keeps an unknown author per post (nothing says whose they are)
+    const plain = await importAll(write('plain-no-author.csv', 'id,date,body\nz1,2024-11-20 10:00:00,hello there\nz2,2024-11-20 11:00:00,hi again\n'));
+    expect(plain.posts.map((x) => x.author.id)).toEqual(['unknown:file:z1', 'unknown:file:z2']);
+  });
+
   it("the connectors' own raw JSON: X, Reddit, Facebook and Instagram records in one file", async () => {
     const { posts } = await importAll(path.join(exportsDir, 'connector-raw.jsonl'), { platform: 'mixed' });
     expect(posts.map((p) => [p.id, p.author.id, p.created_at])).toEqual([
