@@ -48,8 +48,9 @@ export function preprocessMemoryPosts(env: NodeJS.ProcessEnv = process.env): num
 export async function preprocessPartition(deps: { store: ObjectStore; db: Db }, input: PreprocessInput): Promise<PreprocessResult> {
   const { store, db } = deps;
   const languages = input.languages ?? null;
-  // v5: styled letters are written plain (models/text/normalize.ts foldStyledLetters) and the spam filter reads numbers
-  // as one word, so a partition cleaned before is cleaned again; v4: the clean zone is Parquet; v3 wrote NDJSON.
+  // v5: styled letters are written plain (models/text/normalize.ts foldStyledLetters), the spam filter reads numbers as
+  // one word, and counts the input lacks are null (lib/schema.ts metricsSchema), so a partition cleaned before is
+  // cleaned again; v4: the clean zone is Parquet; v3 wrote NDJSON.
   const digest = inputDigest({ stage: 'preprocess.v5', inputs: input.inputs.map((r) => r.sha256), languages });
   const key = `clean/source=${input.source}/date=${input.date}/${digest}.parquet`;
   return onceForOutput(db, store.uri(key), async () => {

@@ -15,9 +15,11 @@ export function profilePostOf(p: FeaturedPost): ProfilePost {
     sentiment: p.features.sentiment.compound,
     topic: p.features.topic,
     followers: p.author.followers,
-    likes: p.metrics.likes,
-    reposts: p.metrics.reposts,
-    replies: p.metrics.replies,
+    // profiles add up the counts they know: a post whose export had none adds nothing (a known limit: its per-post
+    // rates still count the post)
+    likes: p.metrics.likes ?? 0,
+    reposts: p.metrics.reposts ?? 0,
+    replies: p.metrics.replies ?? 0,
   };
 }
 

@@ -9,10 +9,14 @@ export const authorSchema = z.object({
   created_at: z.string().nullable().default(null),
 });
 
+/**
+ * Engagement counts as the platform or export gave them; null where the input has none (a CSV without such a column,
+ * a tweet requested without public_metrics): not 0, which would pull a mean down with posts never counted.
+ */
 export const metricsSchema = z.object({
-  likes: z.number().nonnegative().default(0),
-  reposts: z.number().nonnegative().default(0),
-  replies: z.number().nonnegative().default(0),
+  likes: z.number().nonnegative().nullable().default(null),
+  reposts: z.number().nonnegative().nullable().default(null),
+  replies: z.number().nonnegative().nullable().default(null),
   views: z.number().nonnegative().nullable().default(null),
 });
 
@@ -25,7 +29,7 @@ export const postSchema = z.object({
   lang: z.string().nullable().default(null),
   created_at: z.string().datetime({ offset: true, message: 'created_at must be an ISO-8601 timestamp' }),
   url: z.string().nullable().default(null),
-  metrics: metricsSchema.default({ likes: 0, reposts: 0, replies: 0, views: null }),
+  metrics: metricsSchema.default({ likes: null, reposts: null, replies: null, views: null }),
   reply_to: z.string().nullable().default(null),
   repost_of: z.string().nullable().default(null),
   hashtags: z.array(z.string()).default([]),
@@ -78,13 +82,18 @@ export function parsePostFast(record: unknown): Post | null {
   if (typeof text !== 'string' || !nullableString(lang) || !nullableString(url) || !nullableString(reply_to) || !nullableString(repost_of)) return null;
   if (typeof created_at !== 'string' || !CREATED_AT_PATTERN.test(created_at)) return null;
   let m: Post['metrics'];
-  if (metrics === undefined) m = { likes: 0, reposts: 0, replies: 0, views: null };
+  if (metrics === undefined) m = { likes: null, reposts: null, replies: null, views: null };
   else {
     if (!isPlainObject(metrics)) return null;
     const { likes, reposts, replies, views } = metrics;
-    if (!(likes === undefined || count(likes)) || !(reposts === undefined || count(reposts)) || !(replies === undefined || count(replies))) return null;
-    if (!(views === undefined || views === null || count(views))) return null;
-    m = { likes: likes ?? 0, reposts: reposts ?? 0, replies: replies ?? 0, views: views ?? null };
+    const optionalCount = (v: unknown) => v === undefined || v === null || count(v);
+    if (!optionalCount(likes) || !optionalCount(reposts) || !optionalCount(replies) || !optionalCount(views)) return null;
+    m = {
+      likes: (likes as number | null | undefined) ?? null,
+      reposts: (reposts as number | null | undefined) ?? null,
+      replies: (replies as number | null | undefined) ?? null,
+      views: (views as number | null | undefined) ?? null,
+    };
   }
   const hashtags = stringList(record.hashtags);
   const mentions = stringList(record.mentions);

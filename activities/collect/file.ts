@@ -411,7 +411,7 @@ export function recordToPost(
         lang: str('lang') || null,
         created_at: createdAt,
         url: str('url') || null,
-        metrics: { likes: num(get('likes')) ?? 0, reposts: num(get('reposts')) ?? 0, replies: num(get('replies')) ?? 0, views: null },
+        metrics: { likes: num(get('likes')), reposts: num(get('reposts')), replies: num(get('replies')), views: null },
         reply_to: null,
         repost_of: null,
         hashtags: [],

@@ -5,7 +5,7 @@ import type { Connector } from './connector';
 import { blueskyPostTime, createBlueskyConnector } from './platforms/bluesky';
 import { facebookConnector } from './platforms/facebook';
 import { instagramConnector } from './platforms/instagram';
-import { count, DELETED_TEXTS, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
+import { count, knownCount, scoreAsLikes, DELETED_TEXTS, optStr, textEntities, unknownAuthor, type Json } from './platforms/mapping';
 import { mastodonConnector } from './platforms/mastodon';
 import { createRedditConnector } from './platforms/reddit';
 import { xConnector } from './platforms/x';
@@ -186,7 +186,7 @@ function tweetV1(t: Json, platform: string): Post {
     lang: optStr(t.lang),
     created_at: '', // set by `one`
     url: handle ? `https://x.com/${handle}/status/${id}` : null,
-    metrics: { likes: count(t.favorite_count), reposts: count(t.retweet_count) + count(t.quote_count), replies: count(t.reply_count), views: null },
+    metrics: { likes: knownCount(t.favorite_count), reposts: knownCount(t.retweet_count, t.quote_count), replies: knownCount(t.reply_count), views: null },
     reply_to: replyTo !== undefined && replyTo !== null ? `${platform}:${idString(replyTo, 'in_reply_to_status_id')}` : null,
     repost_of: rt ? `${platform}:${idString(rt.id_str ?? rt.id, 'retweeted_status.id')}` : null,
     hashtags: arr(entities.hashtags).map((h) => String(h.text)),
@@ -318,7 +318,7 @@ function apNote(note: Json, platform: string): Post {
     lang: langs[0] ?? null,
     created_at: '',
     url: optStr(note.url) ?? optStr(note.id),
-    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    metrics: { likes: null, reposts: null, replies: null, views: null },
     reply_to: isText(note.inReplyTo) ? `${platform}:${apId(note.inReplyTo, 'inReplyTo')}` : null,
     repost_of: null,
     hashtags: [...new Set([...tags.filter((t) => t.type === 'Hashtag').map((t) => String(t.name).replace(/^#/, '').toLowerCase()), ...html.hashtags])],
@@ -400,7 +400,7 @@ function redditComment(d: Json, platform: string): Post {
     lang: null,
     created_at: '',
     url: optStr(d.permalink) ? `https://www.reddit.com${d.permalink}` : null,
-    metrics: { likes: count(Number(d.score)), reposts: 0, replies: 0, views: null },
+    metrics: { likes: scoreAsLikes(d.score), reposts: null, replies: null, views: null },
     reply_to: optStr(d.parent_id) ? `${platform}:${d.parent_id}` : null,
     repost_of: null,
     ...textEntities(body),
@@ -523,7 +523,7 @@ function fromArchiveItem(platform: string, id: string, text: string, urls: strin
     lang: null,
     created_at: '', // set by `one`
     url: null,
-    metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+    metrics: { likes: null, reposts: null, replies: null, views: null },
     reply_to: null,
     repost_of: null,
     hashtags: entities.hashtags,

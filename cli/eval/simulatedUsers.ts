@@ -59,9 +59,9 @@ export function simulatedUsers(options: SimulationOptions): SimulatedUsers {
         topic: null,
         nearDuplicate: assignments[i].nearDuplicate,
         followers: p.author.followers,
-        likes: p.metrics.likes,
-        reposts: p.metrics.reposts,
-        replies: p.metrics.replies,
+        likes: p.metrics.likes ?? 0,
+        reposts: p.metrics.reposts ?? 0,
+        replies: p.metrics.replies ?? 0,
       });
     });
     engagements.push(...day.engagements);

@@ -1,3 +1,4 @@
+import { knownCount, scoreAsLikes } from '../../activities/collect/platforms/mapping';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileFormatNamed } from '../../lib/fileFormat';
 import { fileFormatOption } from '../../cli/options';
@@ -262,8 +263,9 @@ describe('64-bit ids', () => {
     );
     const { posts, quarantine } = await importAll(file);
     expect(posts.map((p) => [p.id, p.text, p.metrics.likes, p.metrics.reposts])).toEqual([
-      ['file:1790000000000000001', 'first about tides', 0, 0],
-      ['file:b', 'second says NaN, in its text', 0, 2],
+      // a missing float is no count (null, not 0), as a column the line does not have
+      ['file:1790000000000000001', 'first about tides', null, null],
+      ['file:b', 'second says NaN, in its text', null, 2],
     ]);
     // not a number at all: quarantined with the line's own error
     expect(quarantine.map((q) => q.reason)).toEqual([`line 3: invalid JSON: Unexpected token 'N', ..." "likes": NaNa}" is not valid JSON`]);
@@ -733,8 +735,9 @@ describe('recognised export shapes, without a mapping', () => {
     const { posts, quarantine } = await importAll(path.join(exportsDir, 'instagram-graph-media-page.json'), { platform: 'ig' });
     expect(posts.map((p) => [p.id, p.author.id, p.author.handle, p.created_at, p.metrics.likes])).toEqual([
       ['ig:17895695668004550', '@travelgram', 'travelgram', '2026-11-20T17:00:00.000Z', 150],
-      ['ig:17895695668004551', '@travelgram', 'travelgram', '2026-11-20T18:30:00.000Z', 0],
-      ['ig:17895695668004553', '17841400000000001', 'travelgram', '2026-11-21T10:15:00.000Z', 0],
+      // media saved without like_count have no count (null), not 0
+      ['ig:17895695668004551', '@travelgram', 'travelgram', '2026-11-20T18:30:00.000Z', null],
+      ['ig:17895695668004553', '17841400000000001', 'travelgram', '2026-11-21T10:15:00.000Z', null],
     ]);
     expect(posts[0].hashtags).toEqual(['sunset', 'travel']);
     // a reel without a caption has no text to analyse
@@ -757,6 +760,52 @@ describe('recognised export shapes, without a mapping', () => {
       'unknown:instagram:17895695668004550',
       'unknown:instagram:17895695668004551',
       'unknown:instagram:17895695668004553',
+    ]);
+  });
+
+  it('engagement counts the input does not have are null, not 0: no column, an empty cell, a tweet without public_metrics', async () => {
+    const csv = await importAll(
+      write('counts.csv', 'id,created_at,text,likes\n1,2026-11-20T10:00:00Z,has likes,7\n2,2026-11-20T11:00:00Z,empty cell,\n3,2026-11-20T12:00:00Z,zero,0\n'),
+    );
+    expect(csv.posts.map((p) => [p.text, p.metrics])).toEqual([
+      ['has likes', { likes: 7, reposts: null, replies: null, views: null }],
+      ['empty cell', { likes: null, reposts: null, replies: null, views: null }],
+      ['zero', { likes: 0, reposts: null, replies: null, views: null }],
+    ]);
+    // X API v2: public_metrics is a field one asks for; without it nothing was counted
+    const tweet = (id: string, extra: object) =>
+      JSON.stringify({ data: { id, text: `tweet ${id}`, author_id: '42', created_at: '2026-11-20T10:00:00.000Z', ...extra } });
+    const x = await importAll(
+      write(
+        'x-metrics.jsonl',
+        [
+          tweet('1862531234567800001', {}),
+          tweet('1862531234567800002', { public_metrics: { like_count: 3, retweet_count: 1, quote_count: 2, reply_count: 0, impression_count: 90 } }),
+        ].join('\n') + '\n',
+      ),
+    );
+    expect(x.posts.map((p) => p.metrics)).toEqual([
+      { likes: null, reposts: null, replies: null, views: null },
+      { likes: 3, reposts: 3, replies: 0, views: 90 },
+    ]);
+    // the helpers every connector maps counts with
+    expect([knownCount(5), knownCount('12'), knownCount(undefined), knownCount(null), knownCount(-1), knownCount('x')]).toEqual([
+      5,
+      12,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect([knownCount(2, 3), knownCount(2, undefined), knownCount(undefined, undefined)]).toEqual([5, 2, null]);
+    // a Reddit score is net votes: below 0 it is 0 likes, not an unknown count
+    expect([scoreAsLikes(-4), scoreAsLikes('-4'), scoreAsLikes(17), scoreAsLikes('17'), scoreAsLikes(undefined), scoreAsLikes('n/a')]).toEqual([
+      0,
+      0,
+      17,
+      17,
+      null,
+      null,
     ]);
   });
 

@@ -76,6 +76,8 @@ describe('Parquet clean and features zones', () => {
   it('give back every post.v1 field as written', async () => {
     const { ref, back } = await roundTrip('t/clean.parquet', 'post.v1', posts());
     expect(ref).toMatchObject({ format: 'parquet', schema: 'post.v1', records: 3 });
+    // counts the input did not have stay null (no column, no field): not 0
+    expect(back[1].metrics).toEqual({ likes: null, reposts: null, replies: null, views: null });
     expect(back).toEqual(posts());
     // the readers of old runs get the same from the Parquet uri
     expect(await readNdjson(store, ref)).toEqual(posts());

@@ -4,7 +4,7 @@ import { sha256 } from '../../../lib/datasets';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Cursor, Env } from '../connector';
 import { apiUrl, badCredentials, errorDetail, invalidQuery, rateLimitHeaders, type HttpReply } from '../http';
-import { count, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
+import { knownCount, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
 
 /**
  * Bluesky post search: app.bsky.feed.searchPosts with an app-password session
@@ -234,7 +234,7 @@ export function createBlueskyConnector(): Connector {
         lang: typeof langs[0] === 'string' ? langs[0] : null,
         created_at: utcIso(time.value, time.field),
         url: handle && rkey ? `https://bsky.app/profile/${handle}/post/${rkey}` : null,
-        metrics: { likes: count(p.likeCount), reposts: count(p.repostCount) + count(p.quoteCount), replies: count(p.replyCount), views: null },
+        metrics: { likes: knownCount(p.likeCount), reposts: knownCount(p.repostCount, p.quoteCount), replies: knownCount(p.replyCount), views: null },
         reply_to: parentUri ? `bluesky:${parentUri}` : null,
         repost_of: null,
         hashtags: [...new Set(hashtags)],

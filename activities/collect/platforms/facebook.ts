@@ -2,7 +2,7 @@ import type { Post } from '../../../lib/schema';
 import type { Connector, Env } from '../connector';
 import { cursorParams, invalidQuery } from '../http';
 import { DEFAULT_GRAPH_BASE, graphGet, graphList, graphRest, type GraphSpec } from './graph';
-import { count, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
+import { knownCount, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
 
 /**
  * Facebook Page posts through the Graph API: GET /{page-id}/posts with field expansion for reactions,
@@ -88,9 +88,9 @@ export const facebookConnector: Connector = {
         created_at: utcIso(p.created_time, 'created_time'),
         url: optStr(p.permalink_url),
         metrics: {
-          likes: count(((p.reactions as Json | undefined)?.summary as Json | undefined)?.total_count),
-          reposts: count((p.shares as Json | undefined)?.count),
-          replies: count(((p.comments as Json | undefined)?.summary as Json | undefined)?.total_count),
+          likes: knownCount(((p.reactions as Json | undefined)?.summary as Json | undefined)?.total_count),
+          reposts: knownCount((p.shares as Json | undefined)?.count),
+          replies: knownCount(((p.comments as Json | undefined)?.summary as Json | undefined)?.total_count),
           views: null,
         },
         reply_to: null,
@@ -113,7 +113,7 @@ export const facebookConnector: Connector = {
         lang: null,
         created_at: utcIso(c.created_time, 'created_time'),
         url: optStr(c.permalink_url),
-        metrics: { likes: count(c.like_count), reposts: 0, replies: count(c.comment_count), views: null },
+        metrics: { likes: knownCount(c.like_count), reposts: null, replies: knownCount(c.comment_count), views: null },
         reply_to: `facebook:${parent?.id ? String(parent.id) : str(it.post_id, 'post_id')}`,
         repost_of: null,
         ...textEntities(text),

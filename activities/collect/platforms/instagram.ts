@@ -2,7 +2,7 @@ import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Cursor, Env } from '../connector';
 import { cursorParams, invalidQuery } from '../http';
 import { DEFAULT_GRAPH_BASE, graphGet, graphList, graphRest, type GraphSpec } from './graph';
-import { count, hashtagOf, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
+import { count, knownCount, hashtagOf, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
 
 /**
  * Instagram through the Graph API (Instagram professional accounts), two kinds of query:
@@ -122,7 +122,7 @@ export const instagramConnector: Connector = {
         lang: null,
         created_at: utcIso(m.timestamp, 'timestamp'),
         url: optStr(m.permalink),
-        metrics: { likes: count(m.like_count), reposts: 0, replies: count(m.comments_count), views: null },
+        metrics: { likes: knownCount(m.like_count), reposts: null, replies: knownCount(m.comments_count), views: null },
         reply_to: null,
         repost_of: null,
         ...textEntities(text),
@@ -146,7 +146,7 @@ export const instagramConnector: Connector = {
         lang: null,
         created_at: utcIso(c.timestamp, 'timestamp'),
         url: null,
-        metrics: { likes: count(c.like_count), reposts: 0, replies: 0, views: null },
+        metrics: { likes: knownCount(c.like_count), reposts: null, replies: null, views: null },
         reply_to: `instagram:${optStr(c.parent_id) ?? str(it.media_id, 'media_id')}`,
         repost_of: null,
         ...textEntities(text),

@@ -20,6 +20,29 @@ export function str(v: unknown, what: string): string {
 export const optStr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** A non-negative count, or the fallback when the platform hides or omits it. */
+/**
+ * An engagement count as post.v1 keeps it: the count when the record has one (a number, or a digit string as X's
+ * archive writes it), null when it has none (the field was not requested or the export does not carry it).
+ * `knownCount(a, b)` is their sum, null when neither is known (X's retweets + quotes).
+ */
+export function knownCount(...vs: unknown[]): number | null {
+  let sum: number | null = null;
+  for (const v of vs) {
+    const n = count(v, -1);
+    if (n >= 0) sum = (sum ?? 0) + n;
+  }
+  return sum;
+}
+
+/**
+ * A Reddit score as a like count: the net votes, which Reddit lets fall below 0 (more down- than upvotes), read as 0
+ * likes then; null without a score. Numbers in strings (Pushshift dumps) count.
+ */
+export function scoreAsLikes(score: unknown): number | null {
+  const n = typeof score === 'string' && /^-?\d{1,15}$/.test(score) ? Number(score) : score;
+  return typeof n === 'number' && Number.isFinite(n) ? Math.max(0, n) : null;
+}
+
 export function count(v: unknown, fallback = 0): number {
   if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v); // X's account archive writes counts as strings
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;

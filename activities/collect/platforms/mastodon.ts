@@ -3,7 +3,7 @@ import { FailureType, permanentFailure } from '../../../lib/failures';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Env } from '../connector';
 import { apiUrl, badCredentials, cursorParams, invalidQuery, rateLimitHeaders, type HttpReply } from '../http';
-import { count, hashtagOf, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
+import { count, knownCount, hashtagOf, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
 import { parseHtmlContent } from '../../../models/text/html';
 
 /**
@@ -122,7 +122,7 @@ export const mastodonConnector: Connector = {
       created_at: utcIso(s.created_at),
       url: optStr(content.url) ?? optStr(content.uri),
       // A boost's own counts: the boosted status's likes and boosts are the original's, counted again on every boost
-      metrics: { likes: count(s.favourites_count), reposts: count(s.reblogs_count), replies: count(s.replies_count), views: null },
+      metrics: { likes: knownCount(s.favourites_count), reposts: knownCount(s.reblogs_count), replies: knownCount(s.replies_count), views: null },
       reply_to: optStr(s.in_reply_to_id) ? `mastodon:${host}/${s.in_reply_to_id}` : null,
       repost_of: s.reblog && typeof s.reblog === 'object' ? `mastodon:${host}/${str(content.id, 'reblog.id')}` : null,
       hashtags: tags.map((t) => String(t.name)),

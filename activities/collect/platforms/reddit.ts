@@ -3,7 +3,7 @@ import { sha256 } from '../../../lib/datasets';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Env } from '../connector';
 import { apiUrl, badCredentials, errorDetail, invalidQuery, permissionDenied, rateLimitHeaders, type HttpReply } from '../http';
-import { count, DELETED_TEXTS, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
+import { count, knownCount, scoreAsLikes, DELETED_TEXTS, obj, optStr, str, textEntities, unknownAuthor, utcIso, type Json } from './mapping';
 
 /**
  * Reddit: an OAuth token from /api/v1/access_token (client credentials, or the password grant for a
@@ -160,7 +160,7 @@ export function createRedditConnector(): Connector {
         lang: null,
         created_at: utcIso(d.created_utc, 'created_utc'),
         url: optStr(d.permalink) ? `https://www.reddit.com${d.permalink}` : null,
-        metrics: { likes: count(d.score), reposts: count(d.num_crossposts), replies: count(d.num_comments), views: null },
+        metrics: { likes: scoreAsLikes(d.score), reposts: knownCount(d.num_crossposts), replies: knownCount(d.num_comments), views: null },
         reply_to: null,
         repost_of: optStr(d.crosspost_parent) ? `reddit:${d.crosspost_parent}` : null,
         hashtags: ents.hashtags,

@@ -4,7 +4,7 @@ import { DAY_MS } from '../../../lib/dates';
 import type { Post } from '../../../lib/schema';
 import type { Connector, ConnectorContext, Cursor, Env } from '../connector';
 import { apiUrl, invalidQuery, permissionDenied, rateLimitHeaders, type HttpReply } from '../http';
-import { count, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
+import { count, knownCount, obj, optStr, optUtcIso, str, utcIso, type Json } from './mapping';
 
 /**
  * X (Twitter) API v2 recent search: GET /2/tweets/search/recent.
@@ -164,10 +164,10 @@ export const xConnector: Connector = {
       created_at: utcIso(tweet.created_at),
       url: `https://x.com/${handle || 'i/web'}/status/${id}`,
       metrics: {
-        likes: count(pm.like_count),
-        reposts: count(pm.retweet_count) + count(pm.quote_count),
-        replies: count(pm.reply_count),
-        views: typeof pm.impression_count === 'number' ? count(pm.impression_count) : null,
+        likes: knownCount(pm.like_count),
+        reposts: knownCount(pm.retweet_count, pm.quote_count),
+        replies: knownCount(pm.reply_count),
+        views: knownCount(pm.impression_count),
       },
       reply_to: ref('replied_to'),
       repost_of: ref('retweeted'),

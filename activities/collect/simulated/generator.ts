@@ -288,6 +288,8 @@ export function* simulatedPosts(opts: Required<SimulationOptions>, users: SimUse
       if (rng.next() < 0.05) text = text.replace(' & ', ' &amp; ') + ' &amp; more';
     }
 
+    // the network counts every engagement it makes: known counts, from 0
+    const metrics = { likes: 0, reposts: 0, replies: 0, views: null };
     const post: Post = {
       id,
       platform: 'simulated',
@@ -296,7 +298,7 @@ export function* simulatedPosts(opts: Required<SimulationOptions>, users: SimUse
       lang: 'en',
       created_at: createdAt,
       url: `https://simulated.example/${author.handle}/status/${nativeId}`,
-      metrics: { likes: 0, reposts: 0, replies: 0, views: null },
+      metrics,
       reply_to: null,
       repost_of: null,
       hashtags: [...new Set(hashtags)],
@@ -314,7 +316,7 @@ export function* simulatedPosts(opts: Required<SimulationOptions>, users: SimUse
         if (user.id === author.id) continue;
         const k = rng.next();
         const kind: EngagementKind = k < 0.7 ? 'like' : k < 0.9 ? 'repost' : 'reply';
-        post.metrics[kind === 'like' ? 'likes' : kind === 'repost' ? 'reposts' : 'replies'] += 1;
+        metrics[kind === 'like' ? 'likes' : kind === 'repost' ? 'reposts' : 'replies'] += 1;
         engagements.push({ user_id: user.id, post_id: id, kind, at: new Date(Date.parse(createdAt) + rng.int(6 * 3_600_000)).toISOString() });
       }
     }
