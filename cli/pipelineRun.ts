@@ -197,3 +197,9 @@ export const QUARANTINE_EXIT_CODE = 3;
  * with days that failed. Not 1, which says an option was refused and nothing ran.
  */
 export const PARTIAL_EXIT_CODE = 4;
+
+/** Ends a command that ran but did not do all of it: exit status PARTIAL_EXIT_CODE and `warning: …` on stderr (also under --json). */
+export function exitPartially(what: string): void {
+  process.exitCode = PARTIAL_EXIT_CODE;
+  printLine(`warning: ${what} (exit status ${PARTIAL_EXIT_CODE})`, process.stderr);
+}

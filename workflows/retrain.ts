@@ -130,11 +130,13 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
     // One model failing to train must not keep the others from improving.
     const settled = await Promise.allSettled(jobs.map(([, run]) => run()));
     const models = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : []));
-    const failed = jobs.filter((_, i) => settled[i].status === 'rejected');
-    const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ model: jobs[i][0].join(' and '), error: describeFailure(s.reason) }] : []));
-    const modelCount = jobs.flatMap(([names]) => names).length;
-    const failedCount = failed.flatMap(([names]) => names).length;
-    if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, modelFailuresText(failures, failedCount, modelCount));
+    const failed = jobs.flatMap(([names], i) => {
+      const s = settled[i];
+      return s.status === 'rejected' ? [{ names, reason: s.reason as unknown }] : [];
+    });
+    const failures = failed.map(({ names, reason }) => ({ model: names.join(' and '), error: describeFailure(reason) }));
+    const failureNote = modelFailuresText(failures, failed.flatMap(({ names }) => names).length, jobs.flatMap(([names]) => names).length);
+    if (models.length === 0) throw permanentFailure(FailureType.TrainingFailed, failureNote);
 
     // Rescore the window with whatever serves now; each partition keeps the run key that owns its rows.
     const rescored = await mapConcurrently(data.clean, 4, async (c) => {
@@ -168,7 +170,7 @@ export async function nightlyRetrain(input: RetrainInput = {}): Promise<RetrainS
       runKey,
       status: 'completed',
       summary,
-      ...(failures.length > 0 ? { error: modelFailuresText(failures, failedCount, modelCount) } : {}),
+      ...(failures.length > 0 ? { error: failureNote } : {}),
     });
     return summary;
   } catch (err) {

@@ -468,18 +468,18 @@ export function planMapping(sample: readonly Json[], opts: { mapping?: ColumnMap
   const explicit = opts.mapping && Object.keys(opts.mapping).length > 0;
   const shapes = !explicit && opts.json && sampleIsRecognised(sample).recognised;
   const rest = shapes ? sample.filter((r) => !recogniseRecord(r)) : sample;
+  const restColumns = columnsOf(rest);
   let mapping: Partial<Record<MappableField, string>> | null = null;
   if (!shapes || rest.length > 0) {
     try {
-      mapping = resolveMapping(columnsOf(rest), opts.mapping, opts.file, rest);
+      mapping = resolveMapping(restColumns, opts.mapping, opts.file, rest);
     } catch (err) {
       if (!shapes) throw err;
     }
   }
   // Reddit's data-request CSVs: one account's posts, which a post keeps its title with (as the Reddit connector does)
-  const columns = new Set(columnsOf(rest));
-  const ownArchive = mapping !== null && !mapping.author_id && !mapping.author_handle && REDDIT_ARCHIVE_COLUMNS.every((c) => columns.has(c));
-  if (ownArchive && !mapping!.title && columns.has('title') && !opts.mapping?.title) mapping = { ...mapping, title: 'title' };
+  const ownArchive = mapping !== null && !mapping.author_id && !mapping.author_handle && REDDIT_ARCHIVE_COLUMNS.every((c) => restColumns.includes(c));
+  if (ownArchive && !mapping!.title && restColumns.includes('title')) mapping = { ...mapping, title: 'title' };
   const excelColumns = new Set<string>();
   const timeColumn = mapping?.created_at;
   const dayOrders = new Map<string, DayOrder>();

@@ -452,6 +452,9 @@ const redditShape: FileShape = {
 
 // ---------------------------------------------------------------- Facebook / Instagram (Graph API)
 
+/** The items of a saved Graph API page (`{ data: [...], paging }`) that `isItem` takes; none when `r` is no page. */
+const graphPageItems = (r: Json, isItem: (item: Json) => boolean): Json[] => (Array.isArray(r.data) && isObj(r.paging ?? {}) ? arr(r.data).filter(isItem) : []);
+
 const isGraphObject = (r: Json) =>
   'id' in r && 'created_time' in r && ('message' in r || 'story' in r || 'from' in r || 'permalink_url' in r || 'status_type' in r);
 
@@ -459,11 +462,7 @@ function facebookItems(r: Json): Json[] {
   // the connector's comment names its post (`post_id`); Instagram's, the same wrapper otherwise, its media (`media_id`)
   if ((r.kind === 'post' && isObj(r.post)) || (r.kind === 'comment' && isObj(r.comment) && !('media_id' in r))) return [r];
   if (isGraphObject(r)) return [{ kind: 'post', post: { ...r, id: idString(r.id, 'post id') } }];
-  if (Array.isArray(r.data) && isObj(r.paging ?? {}))
-    return arr(r.data)
-      .filter(isGraphObject)
-      .map((p) => ({ kind: 'post', post: { ...p, id: idString(p.id, 'post id') } }));
-  return [];
+  return graphPageItems(r, isGraphObject).map((p) => ({ kind: 'post', post: { ...p, id: idString(p.id, 'post id') } }));
 }
 
 const facebook: FileShape = {
@@ -482,12 +481,8 @@ const isGraphMedia = (r: Json) => 'id' in r && 'timestamp' in r && ('caption' in
 function instagramItems(r: Json): Json[] {
   if ((r.kind === 'media' && isObj(r.media)) || (r.kind === 'comment' && isObj(r.comment))) return [r];
   if (isGraphMedia(r)) return [{ kind: 'media', media: { ...r, id: idString(r.id, 'media id') } }];
-  // a saved page of GET /{ig-user-id}/media or /{hashtag-id}/recent_media: `{ data: [media…], paging }`
-  if (Array.isArray(r.data) && isObj(r.paging ?? {}))
-    return arr(r.data)
-      .filter(isGraphMedia)
-      .map((m) => ({ kind: 'media', media: { ...m, id: idString(m.id, 'media id') } }));
-  return [];
+  // a saved page of GET /{ig-user-id}/media or /{hashtag-id}/recent_media
+  return graphPageItems(r, isGraphMedia).map((m) => ({ kind: 'media', media: { ...m, id: idString(m.id, 'media id') } }));
 }
 
 const instagram: FileShape = {

@@ -5,7 +5,7 @@ import { connectStack } from '../../lib/stack';
 import { backfill, progressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { canonicalJson, fnv1a64 } from '../../workflows/runIdentity';
 import { startOrAttach } from '../follow';
-import { followRun, PARTIAL_EXIT_CODE } from '../pipelineRun';
+import { exitPartially, followRun } from '../pipelineRun';
 import { checkDateRange, collectableSourceOption, concurrencyOption, dataDayOption, postsOption } from '../options';
 import { printLine } from '../terminalText';
 import { instanceInput } from '../../activities/collect/platformActivities';
@@ -135,13 +135,10 @@ export function registerBackfill(program: Command): void {
         }
         // Days that failed all their attempts: the others' data stands, but a script or cron job must be able to tell
         // (as `retrain` does for a model that failed), also under --json.
-        if (result.daysFailed > 0) {
-          process.exitCode = PARTIAL_EXIT_CODE;
-          printLine(
-            `warning: ${result.daysFailed} of ${result.daysTotal} days failed (${result.failed.map((f) => f.date).join(', ')}); run the backfill again to retry them, done days are skipped (exit status ${PARTIAL_EXIT_CODE})`,
-            process.stderr,
+        if (result.daysFailed > 0)
+          exitPartially(
+            `${result.daysFailed} of ${result.daysTotal} days failed (${result.failed.map((f) => f.date).join(', ')}); run the backfill again to retry them, done days are skipped`,
           );
-        }
       } finally {
         await stack.close();
       }

@@ -5,7 +5,7 @@ import { installRuntime } from '../../lib/runtime';
 import { connectStack } from '../../lib/stack';
 import { MIN_RETRAIN_DAYS, nightlyRetrain, type RetrainInput } from '../../workflows/retrain';
 import { startOrAttach } from '../follow';
-import { followRun, PARTIAL_EXIT_CODE } from '../pipelineRun';
+import { exitPartially, followRun } from '../pipelineRun';
 import { yesterday } from '../../lib/dates';
 import { dataDayOption, postsOption, sourceOption, wholeNumberOption } from '../options';
 
@@ -79,13 +79,7 @@ export function registerRetrain(program: Command): void {
         const summary = await followRun(stack, opts.worker, go, [workflowId]);
         // A model that failed to train leaves the old one serving: the retrain did not do all it was asked, and a
         // script or cron job must be able to tell (as `backfill` does for failed days).
-        if (summary.failures.length > 0) {
-          process.exitCode = PARTIAL_EXIT_CODE;
-          printLine(
-            `warning: ${summary.failures.map((f) => f.model).join(', ')} did not retrain; what served before still serves (exit status ${PARTIAL_EXIT_CODE})`,
-            process.stderr,
-          );
-        }
+        if (summary.failures.length > 0) exitPartially(`${summary.failures.map((f) => f.model).join(', ')} did not retrain; what served before still serves`);
         if (opts.json) return void process.stdout.write(JSON.stringify(summary) + '\n');
         printLine(`${workflowId}: window ${summary.window.from} … ${summary.window.to}, ${summary.rescored} posts rescored`);
         if (summary.window.daysFailed)

@@ -81,6 +81,12 @@ export interface NormalizeOptions {
   decode?: boolean;
 }
 
+/** Whether every UTF-16 code unit of `s` is ASCII (< 128): the cue for the text modules' ASCII fast paths. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
+  return true;
+}
+
 /**
  * Decodes HTML entities (named, &#NNN; and &#xHH;) and the literal backslash escapes found in the
  * SemEval dumps (\u2019, \u002c, \", \\), removes what Postgres/JSON cannot hold and control characters
@@ -88,12 +94,6 @@ export interface NormalizeOptions {
  * (foldStyledLetters: 𝗯𝗼𝗹𝗱, ｆｕｌｌｗｉｄｔｈ), applies Unicode NFC and collapses
  * whitespace runs to one space.
  */
-/** Whether every UTF-16 code unit of `s` is ASCII (< 128): the cue for the text modules' ASCII fast paths. */
-export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
-  return true;
-}
-
 export function normalizeText(text: string, options: NormalizeOptions = {}): string {
   const decode = options.decode ?? true;
   const decoded = decode && (text.indexOf('&') >= 0 || text.indexOf('\\') >= 0) ? text.replace(ESCAPE_RE, decodeOne) : text;

@@ -33,7 +33,10 @@ const COMMENT_FIELDS = 'id,text,timestamp,username,from,like_count,parent_id';
  * without `from`): the account, keyed `@username` (Instagram usernames are unique, and `@` keeps the key apart from
  * numeric account ids), so one account's posts have one author, not an unknown one each.
  */
-const usernameAuthor = (username: string) => ({ id: `@${username.replace(/^@/, '')}`, handle: username.replace(/^@/, ''), followers: null, created_at: null });
+function usernameAuthor(username: string): Post['author'] {
+  const handle = username.replace(/^@/, '');
+  return { id: `@${handle}`, handle, followers: null, created_at: null };
+}
 
 export type InstagramItem = { kind: 'media'; media: Json } | { kind: 'comment'; media_id: string; comment: Json };
 

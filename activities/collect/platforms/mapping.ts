@@ -19,7 +19,6 @@ export function str(v: unknown, what: string): string {
 
 export const optStr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-/** A non-negative count, or the fallback when the platform hides or omits it. */
 /**
  * An engagement count as post.v1 keeps it: the count when the record has one (a number, or a digit string as X's
  * archive writes it), null when it has none (the field was not requested or the export does not carry it).
@@ -43,6 +42,7 @@ export function scoreAsLikes(score: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? Math.max(0, n) : null;
 }
 
+/** A non-negative count, or the fallback when the platform hides or omits it. */
 export function count(v: unknown, fallback = 0): number {
   if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v); // X's account archive writes counts as strings
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
